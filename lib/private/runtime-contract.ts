@@ -1,0 +1,230 @@
+/**
+ * The contract between the construct (which deploys and configures the Lambda functions) and the
+ * Lambda code (which reads that configuration), and the local runtime (which must wire the same
+ * bundles exactly as the construct does). Internal: not exported from the package index.
+ *
+ * Everything here is plain data and pure functions so that lib/, lambda/ and local/ can all
+ * import it without pulling in aws-cdk-lib.
+ */
+
+/** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
+export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
+export type HandlerName = (typeof HANDLER_NAMES)[number];
+
+/** Environment variable names the construct sets and the handlers read. */
+export const Env = {
+  CONNECTIONS_TABLE: 'CONNECTIONS_TABLE',
+  SUBSCRIPTIONS_TABLE: 'SUBSCRIPTIONS_TABLE',
+  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint. */
+  CALLBACK_URL: 'CALLBACK_URL',
+  CONNECTION_TTL_SECONDS: 'CONNECTION_TTL_SECONDS',
+  MAX_SUBSCRIPTIONS: 'MAX_SUBSCRIPTIONS_PER_CONNECTION',
+  /** JSON array of topic patterns; see lib/topic-rules. */
+  TOPIC_RULES: 'TOPIC_RULES',
+  ALLOW_BROADCAST: 'ALLOW_BROADCAST',
+  DETAIL_TYPE: 'NOTIFICATION_DETAIL_TYPE',
+  DELIVERY_CONCURRENCY: 'DELIVERY_CONCURRENCY',
+  /** Audience size above which deliver splits the work into shard messages. */
+  SHARD_THRESHOLD: 'FANOUT_SHARD_THRESHOLD',
+  SHARD_SIZE: 'FANOUT_SHARD_SIZE',
+  /** Per deliver-instance cap on @connections calls per second; 0 means no cap. */
+  MAX_DELIVERY_RATE: 'MAX_DELIVERY_RATE_PER_SECOND',
+  /** How many times deliver re-queues failed connections before giving up to the DLQ. */
+  MAX_DELIVERY_ATTEMPTS: 'MAX_DELIVERY_ATTEMPTS',
+  QUEUE_URL: 'DELIVERY_QUEUE_URL',
+  DLQ_URL: 'DEAD_LETTER_QUEUE_URL',
+  AUTH_MODE: 'AUTH_MODE',
+  AUTH_ISSUER: 'AUTH_ISSUER',
+  AUTH_AUDIENCE: 'AUTH_AUDIENCE',
+  AUTH_JWKS_URI: 'AUTH_JWKS_URI',
+  AUTH_USER_POOL_ID: 'AUTH_USER_POOL_ID',
+  AUTH_CLIENT_IDS: 'AUTH_CLIENT_IDS',
+  AUTH_TOKEN_USE: 'AUTH_TOKEN_USE',
+  AUTH_USER_ID_CLAIM: 'AUTH_USER_ID_CLAIM',
+} as const;
+
+/** How the $connect authorizer verifies tokens. `lambda` means the user's own function authorizes. */
+export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
+
+/** The authorizer context key that carries the verified user id to every route. */
+export const AUTHORIZER_USER_ID_KEY = 'userId';
+/** The query-string parameter that carries the token on $connect. */
+export const TOKEN_QUERY_PARAMETER = 'token';
+
+export const DEFAULTS = {
+  stageName: 'prod',
+  detailType: 'Notification',
+  /** API Gateway closes every connection within 2 hours; keep rows a little longer, then TTL. */
+  connectionTtlSeconds: 3 * 60 * 60,
+  maxSubscriptionsPerConnection: 50,
+  deliveryConcurrency: 50,
+  shardThreshold: 1000,
+  shardSize: 1000,
+  maxDeliveryRatePerSecond: 0,
+  maxDeliveryAttempts: 3,
+  /** Any authenticated connection may subscribe to any topic; users/{userId}/… stays private. */
+  topicRules: ['**'] as string[],
+};
+
+/** API Gateway WebSocket limits the handlers design against. */
+export const LIMITS = {
+  /** Largest frame API Gateway accepts or posts. */
+  maxFrameBytes: 128 * 1024,
+  maxTopicLength: 256,
+};
+
+/** Attribute and index names of the two tables (DESIGN §2.4). */
+export const Tables = {
+  connections: {
+    partitionKey: 'connectionId',
+    ttlAttribute: 'expiresAt',
+    byUserIndex: 'byUser',
+    byUserPartitionKey: 'userId',
+    byUserSortKey: 'connectionId',
+  },
+  subscriptions: {
+    partitionKey: 'topic',
+    sortKey: 'connectionId',
+    ttlAttribute: 'expiresAt',
+    byConnectionIndex: 'byConnection',
+    byConnectionPartitionKey: 'connectionId',
+    byConnectionSortKey: 'topic',
+  },
+} as const;
+
+/** A table described the way both CloudFormation and CreateTable can be derived from it. */
+export interface TableDefinition {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly ttlAttribute: string;
+  readonly indexes: ReadonlyArray<{
+    readonly indexName: string;
+    readonly partitionKey: string;
+    readonly sortKey?: string;
+    /** Index projection: only the keys, since fan-out needs nothing else. */
+    readonly projection: 'KEYS_ONLY';
+  }>;
+}
+
+export const CONNECTIONS_TABLE: TableDefinition = {
+  partitionKey: Tables.connections.partitionKey,
+  ttlAttribute: Tables.connections.ttlAttribute,
+  indexes: [{
+    indexName: Tables.connections.byUserIndex,
+    partitionKey: Tables.connections.byUserPartitionKey,
+    sortKey: Tables.connections.byUserSortKey,
+    projection: 'KEYS_ONLY',
+  }],
+};
+
+export const SUBSCRIPTIONS_TABLE: TableDefinition = {
+  partitionKey: Tables.subscriptions.partitionKey,
+  sortKey: Tables.subscriptions.sortKey,
+  ttlAttribute: Tables.subscriptions.ttlAttribute,
+  indexes: [{
+    indexName: Tables.subscriptions.byConnectionIndex,
+    partitionKey: Tables.subscriptions.byConnectionPartitionKey,
+    sortKey: Tables.subscriptions.byConnectionSortKey,
+    projection: 'KEYS_ONLY',
+  }],
+};
+
+/** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
+export interface RuntimeSettings {
+  readonly connectionsTable: string;
+  readonly subscriptionsTable: string;
+  readonly callbackUrl: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly detailType: string;
+  readonly connectionTtlSeconds: number;
+  readonly maxSubscriptionsPerConnection: number;
+  readonly topicRules: string[];
+  readonly allowBroadcast: boolean;
+  readonly deliveryConcurrency: number;
+  readonly shardThreshold: number;
+  readonly shardSize: number;
+  readonly maxDeliveryRatePerSecond: number;
+  readonly maxDeliveryAttempts: number;
+  readonly auth: AuthSettings;
+}
+
+export interface AuthSettings {
+  readonly mode: AuthMode;
+  readonly issuer?: string;
+  readonly audience?: string[];
+  readonly jwksUri?: string;
+  readonly userPoolId?: string;
+  readonly clientIds?: string[];
+  readonly tokenUse?: 'id' | 'access';
+  /** The claim that names the user; `sub` unless configured. */
+  readonly userIdClaim?: string;
+}
+
+/** The environment each handler gets: only what it reads, so a change to one does not redeploy all. */
+export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Record<string, string> {
+  const powertools = {
+    POWERTOOLS_SERVICE_NAME: 'realtime-notifications',
+    POWERTOOLS_METRICS_NAMESPACE: 'RealtimeNotifications',
+  };
+  switch (handler) {
+    case 'authorizer':
+      return { ...powertools, ...authEnvironment(s.auth) };
+    case 'connect':
+      return {
+        ...powertools,
+        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
+        [Env.CONNECTION_TTL_SECONDS]: String(s.connectionTtlSeconds),
+      };
+    case 'disconnect':
+      return {
+        ...powertools,
+        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
+        [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
+      };
+    case 'message':
+      return {
+        ...powertools,
+        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
+        [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
+        [Env.MAX_SUBSCRIPTIONS]: String(s.maxSubscriptionsPerConnection),
+        [Env.TOPIC_RULES]: JSON.stringify(s.topicRules),
+      };
+    case 'deliver':
+      return {
+        ...powertools,
+        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
+        [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
+        [Env.CALLBACK_URL]: s.callbackUrl,
+        [Env.QUEUE_URL]: s.queueUrl,
+        [Env.DLQ_URL]: s.deadLetterQueueUrl,
+        [Env.DETAIL_TYPE]: s.detailType,
+        [Env.ALLOW_BROADCAST]: String(s.allowBroadcast),
+        [Env.DELIVERY_CONCURRENCY]: String(s.deliveryConcurrency),
+        [Env.SHARD_THRESHOLD]: String(s.shardThreshold),
+        [Env.SHARD_SIZE]: String(s.shardSize),
+        [Env.MAX_DELIVERY_RATE]: String(s.maxDeliveryRatePerSecond),
+        [Env.MAX_DELIVERY_ATTEMPTS]: String(s.maxDeliveryAttempts),
+      };
+  }
+}
+
+function authEnvironment(a: AuthSettings): Record<string, string> {
+  const env: Record<string, string> = { [Env.AUTH_MODE]: a.mode };
+  if (a.issuer !== undefined) env[Env.AUTH_ISSUER] = a.issuer;
+  if (a.audience !== undefined) env[Env.AUTH_AUDIENCE] = a.audience.join(',');
+  if (a.jwksUri !== undefined) env[Env.AUTH_JWKS_URI] = a.jwksUri;
+  if (a.userPoolId !== undefined) env[Env.AUTH_USER_POOL_ID] = a.userPoolId;
+  if (a.clientIds !== undefined) env[Env.AUTH_CLIENT_IDS] = a.clientIds.join(',');
+  if (a.tokenUse !== undefined) env[Env.AUTH_TOKEN_USE] = a.tokenUse;
+  env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim ?? 'sub';
+  return env;
+}
+
+/**
+ * The EventBridge pattern of the rule that feeds the delivery queue. The local runtime matches
+ * PutEvents entries against this same pattern.
+ */
+export function notificationEventPattern(detailType: string): { 'detail-type': string[] } {
+  return { 'detail-type': [detailType] };
+}

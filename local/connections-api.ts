@@ -1,0 +1,205 @@
+/**
+ * A local implementation of API Gateway's @connections management API
+ * (`POST|GET|DELETE /{stage}/@connections/{connectionId}`), answering as API Gateway does so the
+ * real `ApiGatewayManagementApiClient` works against it. The handler tests, the fault tests, the
+ * benchmarks and the local runtime all serve this one module.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** API Gateway refuses posts larger than this. */
+const MAX_POST_BYTES = 128 * 1024;
+
+/** A live connection as the gateway sees it. */
+export interface LocalConnection {
+  readonly connectionId: string;
+  readonly connectedAt: Date;
+  lastActiveAt: Date;
+  readonly sourceIp: string;
+  readonly userAgent?: string;
+  /** Pushes one text frame to the client. */
+  send(data: string): void;
+  /** Closes the client's socket (DELETE on the management API). */
+  close(): void;
+}
+
+/** The set of live connections, shared by the gateway (which adds them) and this API. */
+export class ConnectionRegistry {
+  private readonly connections = new Map<string, LocalConnection>();
+
+  add(connection: LocalConnection): void {
+    this.connections.set(connection.connectionId, connection);
+  }
+
+  remove(connectionId: string): void {
+    this.connections.delete(connectionId);
+  }
+
+  get(connectionId: string): LocalConnection | undefined {
+    return this.connections.get(connectionId);
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  ids(): string[] {
+    return [...this.connections.keys()];
+  }
+}
+
+/**
+ * What a fault injector may make one request do, for tests of delivery under failure.
+ * `status` answers with that HTTP status (429 as TooManyRequestsException, 5xx as
+ * InternalServerErrorException) without delivering; `reset` destroys the socket; `delayMs`
+ * delays the answer (and the delivery) by that long.
+ */
+export interface FaultAction {
+  readonly status?: number;
+  readonly reset?: boolean;
+  readonly delayMs?: number;
+}
+
+export type FaultInjector = (method: string, connectionId: string) => FaultAction | undefined;
+
+export interface ConnectionsApiOptions {
+  /** The stage name in the path: `/{stage}/@connections/{id}`. */
+  readonly stage: string;
+  readonly registry: ConnectionRegistry;
+  /** Decides, per request, whether to fail or slow it down. */
+  readonly faults?: FaultInjector;
+  /** Called after every request is answered, with the status sent. */
+  readonly onRequest?: (method: string, connectionId: string, status: number) => void;
+}
+
+/**
+ * Handles the request if its path is `/{stage}/@connections/…` and returns true; otherwise
+ * returns false and leaves the response alone, so the caller can route it elsewhere.
+ */
+export function handleConnectionsRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ConnectionsApiOptions,
+): boolean {
+  const prefix = `/${options.stage}/@connections/`;
+  const path = (req.url ?? '').split('?')[0];
+  if (!path.startsWith(prefix)) return false;
+
+  const connectionId = decodeURIComponent(path.slice(prefix.length));
+  const method = req.method ?? 'GET';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_POST_BYTES) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    const fault = options.faults?.(method, connectionId);
+    const answer = () => {
+      if (fault?.reset) {
+        req.socket.destroy();
+        options.onRequest?.(method, connectionId, 0);
+        return;
+      }
+      const status = fault?.status ?? serve(method, connectionId, Buffer.concat(chunks), size, options.registry, res);
+      if (fault?.status) sendError(res, fault.status);
+      options.onRequest?.(method, connectionId, status);
+    };
+    if (fault?.delayMs) setTimeout(answer, fault.delayMs);
+    else answer();
+  });
+  return true;
+}
+
+function serve(
+  method: string,
+  connectionId: string,
+  body: Buffer,
+  size: number,
+  registry: ConnectionRegistry,
+  res: ServerResponse,
+): number {
+  const connection = registry.get(connectionId);
+  if (!connection) return sendError(res, 410);
+  switch (method) {
+    case 'POST':
+      if (size > MAX_POST_BYTES) return sendError(res, 413);
+      connection.send(body.toString('utf8'));
+      return sendJson(res, 200, undefined);
+    case 'GET':
+      return sendJson(res, 200, {
+        connectedAt: connection.connectedAt.toISOString(),
+        lastActiveAt: connection.lastActiveAt.toISOString(),
+        identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+      });
+    case 'DELETE':
+      registry.remove(connectionId);
+      connection.close();
+      return sendJson(res, 204, undefined);
+    default:
+      return sendError(res, 405);
+  }
+}
+
+const ERRORS: Record<number, { type: string; message: string }> = {
+  405: { type: 'MethodNotAllowedException', message: 'Method not allowed' },
+  410: { type: 'GoneException', message: 'Connection is gone' },
+  413: { type: 'PayloadTooLargeException', message: 'Payload too large' },
+  429: { type: 'LimitExceededException', message: 'Too Many Requests' },
+};
+
+function sendError(res: ServerResponse, status: number): number {
+  const error = ERRORS[status] ?? { type: 'InternalServerErrorException', message: 'Internal server error' };
+  res.setHeader('x-amzn-ErrorType', error.type);
+  return sendJson(res, status, { message: error.message });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): number {
+  res.statusCode = status;
+  res.setHeader('x-amzn-RequestId', `local-${Date.now().toString(36)}`);
+  if (body === undefined) {
+    res.end();
+  } else {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  }
+  return status;
+}
+
+export interface ConnectionsApiServer {
+  /** The endpoint to give `ApiGatewayManagementApiClient`, e.g. `http://127.0.0.1:PORT/local`. */
+  readonly endpoint: string;
+  readonly registry: ConnectionRegistry;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves only the @connections API on its own port, for tests that need nothing else. */
+export async function startConnectionsApi(
+  options: Partial<ConnectionsApiOptions> & { port?: number } = {},
+): Promise<ConnectionsApiServer> {
+  const stage = options.stage ?? 'local';
+  const registry = options.registry ?? new ConnectionRegistry();
+  const apiOptions: ConnectionsApiOptions = { stage, registry, faults: options.faults, onRequest: options.onRequest };
+  const server = createServer((req, res) => {
+    if (!handleConnectionsRequest(req, res, apiOptions)) {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}/${stage}`,
+    registry,
+    server,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

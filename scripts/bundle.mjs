@@ -1,0 +1,27 @@
+// Pre-bundles every Lambda entry point in lambda/handlers/ into assets/<name>/index.js, so that
+// consumers in any jsii language synthesize without esbuild, Docker or network.
+import { build } from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, basename } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const handlersDir = join(root, 'lambda', 'handlers');
+const outRoot = join(root, 'assets');
+const minify = process.env.BUNDLE_MINIFY !== 'false';
+const outBase = process.env.BUNDLE_OUTDIR ?? outRoot;
+
+rmSync(outBase, { recursive: true, force: true });
+const entries = readdirSync(handlersDir).filter((f) => f.endsWith('.ts'));
+await Promise.all(entries.map((file) => build({
+  entryPoints: [join(handlersDir, file)],
+  outfile: join(outBase, basename(file, '.ts'), 'index.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+})));
+console.log(`bundled ${entries.length} handlers into ${outBase}`);

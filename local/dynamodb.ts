@@ -1,0 +1,112 @@
+/**
+ * DynamoDB for local runs and tests: an embedded in-process engine (dynalite) by default, or any
+ * endpoint given (DynamoDB Local, say). Tables are created from the same definitions the
+ * construct deploys (lib/private/runtime-contract).
+ */
+import { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  CreateTableCommandInput,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { CONNECTIONS_TABLE, SUBSCRIPTIONS_TABLE, TableDefinition } from '../lib/private/runtime-contract';
+
+/** Credentials and region that local engines accept; nothing here reaches AWS. */
+export const LOCAL_AWS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+};
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  /** Which engine serves it, so callers can be honest about its gaps (dynalite never expires TTL items and has no transactions). */
+  readonly engine: 'embedded' | 'external';
+  stop(): Promise<void>;
+}
+
+export interface StartDynamoOptions {
+  /** Use this endpoint instead of starting the embedded engine. */
+  readonly endpoint?: string;
+}
+
+export async function startDynamo(options: StartDynamoOptions = {}): Promise<LocalDynamo> {
+  if (options.endpoint) {
+    const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: options.endpoint });
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+    } catch (error) {
+      client.destroy();
+      throw new Error(`DynamoDB at ${options.endpoint} did not answer (${(error as Error).message}). `
+        + 'Start it, or leave the endpoint unset to use the embedded engine.');
+    }
+    return { endpoint: options.endpoint, client, engine: 'external', stop: async () => client.destroy() };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require('dynalite');
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  return {
+    endpoint,
+    client,
+    engine: 'embedded',
+    stop: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface TableNames {
+  readonly connectionsTable: string;
+  readonly subscriptionsTable: string;
+}
+
+/** Creates both tables (if missing) from the construct's definitions. */
+export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+  await createTable(client, names.connectionsTable, CONNECTIONS_TABLE);
+  await createTable(client, names.subscriptionsTable, SUBSCRIPTIONS_TABLE);
+}
+
+export function createTableInput(tableName: string, def: TableDefinition): CreateTableCommandInput {
+  const attributes = new Set<string>([def.partitionKey]);
+  if (def.sortKey) attributes.add(def.sortKey);
+  for (const index of def.indexes) {
+    attributes.add(index.partitionKey);
+    if (index.sortKey) attributes.add(index.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: keySchema(def.partitionKey, def.sortKey),
+    GlobalSecondaryIndexes: def.indexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: keySchema(index.partitionKey, index.sortKey),
+      Projection: { ProjectionType: index.projection },
+    })),
+  };
+}
+
+async function createTable(client: DynamoDBClient, tableName: string, def: TableDefinition): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName, def)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+function keySchema(partitionKey: string, sortKey?: string) {
+  return [
+    { AttributeName: partitionKey, KeyType: 'HASH' as const },
+    ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+  ];
+}

@@ -43,6 +43,31 @@ export const Env = {
   AUTH_USER_ID_CLAIM: 'AUTH_USER_ID_CLAIM',
 } as const;
 
+/**
+ * CloudWatch metrics the handlers emit (Powertools EMF) and the construct's metric*() methods read.
+ * Dimension: `service` = RuntimeSettings.serviceName.
+ */
+export const METRICS_NAMESPACE = 'RealtimeNotifications';
+export const MetricNames = {
+  /** Frames accepted by @connections (count). */
+  delivered: 'Delivered',
+  /** Connections found gone (410) and cleaned up (count). */
+  gone: 'GoneConnections',
+  /** 429 answers from @connections (count). */
+  throttled: 'Throttled',
+  /** Connections given up on after the retry budget; their notification went to the DLQ (count). */
+  failed: 'FailedDeliveries',
+  /** Notifications refused because their frame exceeds 128 KB (count). */
+  tooLarge: 'PayloadTooLarge',
+  /** Published details that break the publish contract, sent to the DLQ (count). */
+  rejected: 'RejectedNotifications',
+  /** Time to deliver one notification or shard to its audience (milliseconds). */
+  fanoutDuration: 'FanoutDuration',
+  /** Notifications taken off the queue (count). */
+  notifications: 'Notifications',
+} as const;
+export const METRICS_SERVICE_DIMENSION = 'service';
+
 /** How the $connect authorizer verifies tokens. `lambda` means the user's own function authorizes. */
 export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
 
@@ -131,6 +156,8 @@ export const SUBSCRIPTIONS_TABLE: TableDefinition = {
 
 /** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
 export interface RuntimeSettings {
+  /** Names this deployment in logs and in the `service` dimension of every metric. */
+  readonly serviceName: string;
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
   readonly callbackUrl: string;
@@ -164,8 +191,8 @@ export interface AuthSettings {
 /** The environment each handler gets: only what it reads, so a change to one does not redeploy all. */
 export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Record<string, string> {
   const powertools = {
-    POWERTOOLS_SERVICE_NAME: 'realtime-notifications',
-    POWERTOOLS_METRICS_NAMESPACE: 'RealtimeNotifications',
+    POWERTOOLS_SERVICE_NAME: s.serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };
   switch (handler) {
     case 'authorizer':

@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The packaging suite needs `npm run package` first; .ci/run runs it with jest.packaging.config.js.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/packaging/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }],
   },

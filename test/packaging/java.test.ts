@@ -1,0 +1,35 @@
+/**
+ * The Maven artifact jsii-pacmak builds must be usable from a Java CDK app: a small Maven project
+ * depends on it (from the local repository pacmak writes to dist/java) and synthesizes a stack.
+ */
+import { mkdtempSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtArtifact, DIST, readTemplate, resourcesOfType, run } from './support';
+
+describe('Java package', () => {
+  const work = mkdtempSync(join(tmpdir(), 'rtn-java-'));
+  const outdir = join(work, 'cdk.out');
+  let template: any;
+
+  beforeAll(() => {
+    builtArtifact(join('java', 'io', 'github', 'cdkrealtime', 'cdk-realtime-notifications', version()), '.jar');
+    cpSync(join(__dirname, 'java-app'), work, { recursive: true });
+    run('mvn', ['--batch-mode', '--quiet', `-Dlocal.repo=${join(DIST, 'java')}`, `-Dnotifications.version=${version()}`,
+      'compile', 'exec:java', `-Dexec.args=${outdir}`], { cwd: work });
+    template = readTemplate(outdir, 'JavaNotifications');
+  });
+
+  test('the construct synthesizes from Java', () => {
+    expect(resourcesOfType(template, 'AWS::ApiGatewayV2::Api')).toHaveLength(1);
+    expect(resourcesOfType(template, 'AWS::DynamoDB::GlobalTable').length
+      + resourcesOfType(template, 'AWS::DynamoDB::Table').length).toBe(2);
+    const envs = resourcesOfType(template, 'AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables ?? {});
+    expect(envs.some((v) => v.MAX_SUBSCRIPTIONS_PER_CONNECTION === '20')).toBe(true);
+  });
+});
+
+function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../package.json').version;
+}

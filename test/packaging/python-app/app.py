@@ -1,0 +1,17 @@
+"""A small Python CDK app that uses the construct from the jsii-built wheel."""
+import sys
+
+import aws_cdk as cdk
+from cdk_realtime_notifications import ConnectionAuth, RealtimeNotifications
+
+app = cdk.App(outdir=sys.argv[1])
+stack = cdk.Stack(app, "PythonNotifications", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+notifications = RealtimeNotifications(
+    stack,
+    "Notify",
+    auth=ConnectionAuth.jwt(issuer="https://issuer.example.com", audience=["web-app"]),
+    topic_rules=["orders/*", "users/{userId}/**"],
+    allow_broadcast=True,
+)
+cdk.CfnOutput(stack, "Url", value=notifications.web_socket_url)
+app.synth()

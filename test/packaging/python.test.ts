@@ -1,0 +1,51 @@
+/**
+ * The wheel jsii-pacmak builds, installed with aws-cdk-lib from PyPI into a fresh venv, must
+ * synthesize a working stack without esbuild, Docker or network access at synth time.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtArtifact, readTemplate, resourcesOfType, ROOT, run } from './support';
+
+const peer = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
+
+describe('Python package', () => {
+  const work = mkdtempSync(join(tmpdir(), 'rtn-python-'));
+  const venv = join(work, 'venv');
+  const python = join(venv, 'bin', 'python');
+  const outdir = join(work, 'cdk.out');
+  let template: any;
+
+  beforeAll(() => {
+    const wheel = builtArtifact('python', '.whl');
+    run('python3', ['-m', 'venv', venv]);
+    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', wheel, `aws-cdk-lib==${peer}`]);
+    run(python, [join(__dirname, 'python-app', 'app.py'), outdir], { cwd: work });
+    template = readTemplate(outdir, 'PythonNotifications');
+  });
+
+  test('the construct synthesizes a WebSocket API with its routes', () => {
+    const [api] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
+    expect(api.Properties).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+    const routeKeys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
+    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
+  });
+
+  test('Python props reach the handlers', () => {
+    const envs = resourcesOfType(template, 'AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables ?? {});
+    expect(envs.some((v) => v.TOPIC_RULES === JSON.stringify(['orders/*', 'users/{userId}/**']))).toBe(true);
+    expect(envs.some((v) => v.ALLOW_BROADCAST === 'true')).toBe(true);
+    expect(envs.some((v) => v.AUTH_MODE === 'jwt' && v.AUTH_ISSUER === 'https://issuer.example.com')).toBe(true);
+  });
+
+  test('the pre-built handler bundles ship inside the wheel and become assets', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const assetPaths = functions
+      .map((f) => f.Metadata?.['aws:asset:path'])
+      .filter((p): p is string => typeof p === 'string');
+    expect(assetPaths.length).toBeGreaterThanOrEqual(5);
+    for (const assetPath of assetPaths) {
+      expect(existsSync(join(outdir, assetPath, 'index.js'))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The connections table: one row per open WebSocket connection (DESIGN §2.4).
+ */
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  paginateQuery,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
+import { Tables } from '../../lib/private/runtime-contract';
+import { isConditionalCheckFailed } from './errors';
+import { connectionKey } from './keys';
+
+const C = Tables.connections;
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  /** Absent when the API runs without authentication. */
+  readonly userId?: string;
+  /** Epoch milliseconds, as API Gateway reports `connectedAt`. */
+  readonly connectedAt: number;
+  /** Epoch seconds; the table's TTL attribute. */
+  readonly expiresAt: number;
+  /** Subscriptions this connection holds, kept for the per-connection cap. */
+  readonly subscriptionCount?: number;
+}
+
+export type ReserveResult =
+  /** A slot is reserved; the subscription should expire with the connection, at `expiresAt`. */
+  | { readonly outcome: 'reserved'; readonly expiresAt: number }
+  | { readonly outcome: 'limit-reached' }
+  /** No such connection (it closed, or never reached $connect). */
+  | { readonly outcome: 'no-connection' };
+
+export interface PageOptions {
+  /** Items read per page (DynamoDB `Limit`); DynamoDB's own 1 MB page cap applies regardless. */
+  readonly pageSize?: number;
+}
+
+export interface ScanOptions extends PageOptions {
+  /** For a parallel scan: this worker's segment and the total number of segments. */
+  readonly segment?: number;
+  readonly totalSegments?: number;
+}
+
+export class ConnectionStore {
+  constructor(private readonly doc: DynamoDBDocumentClient, readonly tableName: string) {}
+
+  async putConnection(record: Omit<ConnectionRecord, 'subscriptionCount'>): Promise<void> {
+    await this.doc.send(new PutCommand({
+      TableName: this.tableName,
+      Item: {
+        ...connectionKey(record.connectionId),
+        // The byUser index is sparse: connections without a user are simply not in it.
+        ...(record.userId !== undefined ? { [C.byUserPartitionKey]: record.userId } : {}),
+        connectedAt: record.connectedAt,
+        [C.ttlAttribute]: record.expiresAt,
+      },
+    }));
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({
+      TableName: this.tableName,
+      Key: connectionKey(connectionId),
+      ConsistentRead: true,
+    }));
+    return Item as ConnectionRecord | undefined;
+  }
+
+  /** Deletes the row; a row that is already gone is not an error. */
+  async deleteConnection(connectionId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKey(connectionId) }));
+  }
+
+  /** The ids of every open connection of one user, a page at a time (a Query on the byUser index). */
+  async *queryConnectionIdsByUser(userId: string, options: PageOptions = {}): AsyncGenerator<string[]> {
+    const pages = paginateQuery({ client: this.doc, pageSize: options.pageSize }, {
+      TableName: this.tableName,
+      IndexName: C.byUserIndex,
+      KeyConditionExpression: '#user = :user',
+      ExpressionAttributeNames: { '#user': C.byUserPartitionKey },
+      ExpressionAttributeValues: { ':user': userId },
+    });
+    for await (const page of pages) {
+      const ids = (page.Items ?? []).map((item) => item[C.partitionKey] as string);
+      if (ids.length > 0) yield ids;
+    }
+  }
+
+  /**
+   * The ids of every open connection, a page at a time. This is the one Scan in the system, used
+   * only for broadcast (which the construct leaves off unless allowed): its cost grows with the
+   * whole table, not with an audience. Pass `segment`/`totalSegments` to split it between workers.
+   */
+  async *scanAllConnectionIds(options: ScanOptions = {}): AsyncGenerator<string[]> {
+    const pages = paginateScan({ client: this.doc, pageSize: options.pageSize }, {
+      TableName: this.tableName,
+      ProjectionExpression: '#id',
+      ExpressionAttributeNames: { '#id': C.partitionKey },
+      Segment: options.segment,
+      TotalSegments: options.totalSegments,
+    });
+    for await (const page of pages) {
+      const ids = (page.Items ?? []).map((item) => item[C.partitionKey] as string);
+      if (ids.length > 0) yield ids;
+    }
+  }
+
+  /**
+   * Takes one of the connection's `max` subscription slots. A single conditional UpdateItem, so
+   * concurrent subscribes on one connection can never exceed the cap, and no transaction is needed.
+   */
+  async reserveSubscription(connectionId: string, max: number): Promise<ReserveResult> {
+    try {
+      const { Attributes } = await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: connectionKey(connectionId),
+        UpdateExpression: 'ADD #count :one',
+        ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#count) OR #count < :max)',
+        ExpressionAttributeNames: { '#id': C.partitionKey, '#count': 'subscriptionCount' },
+        ExpressionAttributeValues: { ':one': 1, ':max': max },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return { outcome: 'reserved', expiresAt: Number(Attributes?.[C.ttlAttribute]) };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Tell the two failed conditions apart with one read, on this rare path only.
+      const row = await this.getConnection(connectionId);
+      return row ? { outcome: 'limit-reached' } : { outcome: 'no-connection' };
+    }
+  }
+
+  /** Gives back a slot taken by reserveSubscription. Never goes below zero; a gone row is fine. */
+  async releaseSubscription(connectionId: string): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: connectionKey(connectionId),
+        UpdateExpression: 'ADD #count :minusOne',
+        ConditionExpression: 'attribute_exists(#id) AND #count > :zero',
+        ExpressionAttributeNames: { '#id': C.partitionKey, '#count': 'subscriptionCount' },
+        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+      }));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The subscriptions table: one row per (topic, connection) (DESIGN §2.4). Fan-out reads it with
+ * paginated Queries on the topic; disconnect cleans up through the byConnection index.
+ */
+import {
+  BatchWriteCommand,
+  BatchWriteCommandInput,
+  BatchWriteCommandOutput,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
+import { Tables } from '../../lib/private/runtime-contract';
+import { PageOptions } from './connection-store';
+import { isConditionalCheckFailed } from './errors';
+import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
+
+const S = Tables.subscriptions;
+
+/** DynamoDB's BatchWriteItem limit. */
+const BATCH_WRITE_MAX_ITEMS = 25;
+/** Rounds of retrying UnprocessedItems before giving up; the SDK already retries throttling per call. */
+const UNPROCESSED_MAX_ROUNDS = 8;
+const UNPROCESSED_BASE_DELAY_MS = 50;
+
+export class SubscriptionStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    /** Waits between rounds of UnprocessedItems; replaceable so tests need not sleep. */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /**
+   * Writes the subscription unless it already exists. Returns true when it was created, false
+   * when the connection was already subscribed (re-subscribing is idempotent).
+   */
+  async subscribe(topic: string, connectionId: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { ...subscriptionKey(topic, connectionId), [S.ttlAttribute]: expiresAt },
+        ConditionExpression: 'attribute_not_exists(#conn)',
+        ExpressionAttributeNames: { '#conn': S.sortKey },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Removes the subscription; returns whether it existed. */
+  async unsubscribe(topic: string, connectionId: string): Promise<boolean> {
+    const { Attributes } = await this.doc.send(new DeleteCommand({
+      TableName: this.tableName,
+      Key: subscriptionKey(topic, connectionId),
+      ReturnValues: 'ALL_OLD',
+    }));
+    return Attributes !== undefined;
+  }
+
+  async isSubscribed(topic: string, connectionId: string): Promise<boolean> {
+    const { Item } = await this.doc.send(new GetCommand({
+      TableName: this.tableName,
+      Key: subscriptionKey(topic, connectionId),
+      ConsistentRead: true,
+    }));
+    return Item !== undefined;
+  }
+
+  /** The ids of every connection subscribed to `topic`, a page at a time (Queries, never a Scan). */
+  async *queryConnectionIdsByTopic(topic: string, options: PageOptions = {}): AsyncGenerator<string[]> {
+    for (const partitionKey of topicPartitionKeys(topic)) {
+      const pages = paginateQuery({ client: this.doc, pageSize: options.pageSize }, {
+        TableName: this.tableName,
+        KeyConditionExpression: '#topic = :topic',
+        ProjectionExpression: '#conn',
+        ExpressionAttributeNames: { '#topic': S.partitionKey, '#conn': S.sortKey },
+        ExpressionAttributeValues: { ':topic': partitionKey },
+      });
+      for await (const page of pages) {
+        const ids = (page.Items ?? []).map((item) => item[S.sortKey] as string);
+        if (ids.length > 0) yield ids;
+      }
+    }
+  }
+
+  /** The keys of every subscription a connection holds (a Query on the byConnection index). */
+  async *queryKeysByConnection(connectionId: string): AsyncGenerator<SubscriptionKey[]> {
+    const pages = paginateQuery({ client: this.doc }, {
+      TableName: this.tableName,
+      IndexName: S.byConnectionIndex,
+      KeyConditionExpression: '#conn = :conn',
+      ExpressionAttributeNames: { '#conn': S.byConnectionPartitionKey },
+      ExpressionAttributeValues: { ':conn': connectionId },
+    });
+    for await (const page of pages) {
+      const keys = (page.Items ?? []).map((item) => ({
+        [S.partitionKey]: item[S.partitionKey] as string,
+        [S.sortKey]: item[S.sortKey] as string,
+      }) as SubscriptionKey);
+      if (keys.length > 0) yield keys;
+    }
+  }
+
+  /**
+   * Deletes every subscription of a connection and returns how many there were. The index is
+   * eventually consistent, so a subscription written a moment before may survive; its TTL and
+   * the 410 cleanup in delivery remove it later.
+   */
+  async removeAllForConnection(connectionId: string): Promise<number> {
+    let removed = 0;
+    for await (const keys of this.queryKeysByConnection(connectionId)) {
+      for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX_ITEMS) {
+        const chunk = keys.slice(i, i + BATCH_WRITE_MAX_ITEMS);
+        await this.batchDelete(chunk);
+        removed += chunk.length;
+      }
+    }
+    return removed;
+  }
+
+  /** One BatchWriteItem of deletes, re-sending UnprocessedItems with jittered backoff. */
+  private async batchDelete(keys: SubscriptionKey[]): Promise<void> {
+    let requestItems: BatchWriteCommandInput['RequestItems'] = {
+      [this.tableName]: keys.map((key) => ({ DeleteRequest: { Key: key } })),
+    };
+    for (let round = 0; round < UNPROCESSED_MAX_ROUNDS; round++) {
+      if (round > 0) await this.sleep(Math.random() * UNPROCESSED_BASE_DELAY_MS * 2 ** round);
+      const result: BatchWriteCommandOutput = await this.doc.send(new BatchWriteCommand({ RequestItems: requestItems }));
+      const left = result.UnprocessedItems?.[this.tableName];
+      if (!left || left.length === 0) return;
+      requestItems = { [this.tableName]: left };
+    }
+    throw new Error(`DynamoDB left subscriptions in ${this.tableName} unprocessed after `
+      + `${UNPROCESSED_MAX_ROUNDS} rounds of BatchWriteItem; they expire with their TTL.`);
+  }
+}

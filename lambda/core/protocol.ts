@@ -188,3 +188,9 @@ export function frameBytes(encoded: string): number {
 export function fitsInFrame(encoded: string): boolean {
   return frameBytes(encoded) <= LIMITS.maxFrameBytes;
 }
+
+/** The requestId of a frame, if it carries a usable one; for answering after a failure. */
+export function requestIdOf(body: string | null | undefined): string | undefined {
+  const parsed = parseClientFrame(body);
+  return parsed.ok ? parsed.request.requestId : parsed.requestId;
+}

@@ -1,0 +1,53 @@
+/**
+ * Verifies a connection token with aws-jwt-verify and returns the user it names. Signature (with
+ * keys from the issuer's JWKS), algorithm, issuer, audience or client, token use, expiry and
+ * not-before are all checked by the library.
+ */
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import { JwksCache, SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { AuthConfig } from './config';
+import { assertFetchableJwksUri, LoopbackHttpFetcher } from './jwks-fetcher';
+
+/** Longest token accepted before any parsing; real JWTs are a few kilobytes at most. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
+
+export interface TokenVerifier {
+  /** Resolves to the user id, or rejects if the token is not acceptable for any reason. */
+  verify(token: string): Promise<string>;
+}
+
+export function createJwksCache(): JwksCache {
+  return new SimpleJwksCache({ fetcher: new LoopbackHttpFetcher() });
+}
+
+export function createTokenVerifier(config: AuthConfig, jwksCache: JwksCache = createJwksCache()): TokenVerifier {
+  let verifyJwt: (token: string) => Promise<Record<string, unknown>>;
+  if (config.mode === 'cognito') {
+    const verifier = CognitoJwtVerifier.create(
+      { userPoolId: config.userPoolId, clientId: config.clientIds, tokenUse: config.tokenUse },
+      { jwksCache },
+    );
+    verifyJwt = (token) => verifier.verify(token) as Promise<Record<string, unknown>>;
+  } else {
+    if (config.jwksUri !== undefined) assertFetchableJwksUri(config.jwksUri);
+    const verifier = JwtVerifier.create(
+      { issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri },
+      { jwksCache },
+    );
+    verifyJwt = (token) => verifier.verify(token) as Promise<Record<string, unknown>>;
+  }
+  return {
+    async verify(token: string): Promise<string> {
+      if (token.length > MAX_TOKEN_LENGTH) throw new Error(`Token is longer than ${MAX_TOKEN_LENGTH} characters.`);
+      const claims = await verifyJwt(token);
+      return userIdFrom(claims, config.userIdClaim);
+    },
+  };
+}
+
+function userIdFrom(claims: Record<string, unknown>, claim: string): string {
+  const value = claims[claim];
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new Error(`Token has no usable "${claim}" claim to identify the user.`);
+}

@@ -1,0 +1,51 @@
+/**
+ * Reading the handler configuration the construct sets (lib/private/runtime-contract Env).
+ * Read once at init: a misconfigured function fails its cold start with a message naming the
+ * variable, instead of failing every request.
+ */
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Environment variable ${name} is not set. The construct sets it; when running a handler yourself, set it too.`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function integerEnv(name: string, defaultValue: number, range: { min: number; max?: number }): number {
+  const raw = optionalEnv(name);
+  if (raw === undefined) return defaultValue;
+  const value = Number(raw);
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(value) || value < range.min || value > max) {
+    throw new Error(`Environment variable ${name} is "${raw}"; it must be an integer from ${range.min}`
+      + `${range.max !== undefined ? ` to ${range.max}` : ''}.`);
+  }
+  return value;
+}
+
+/** A comma-separated list, blanks dropped. */
+export function listEnv(name: string): string[] | undefined {
+  const raw = optionalEnv(name);
+  return raw?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export function jsonStringArrayEnv(name: string, defaultValue: string[]): string[] {
+  const raw = optionalEnv(name);
+  if (raw === undefined) return defaultValue;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${name} must be a JSON array of strings, such as ["orders/*"].`);
+  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new Error(`Environment variable ${name} must be a JSON array of strings, such as ["orders/*"].`);
+  }
+  return value;
+}

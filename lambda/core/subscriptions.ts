@@ -1,0 +1,48 @@
+/**
+ * Subscribing within the per-connection cap, without transactions (the embedded DynamoDB engine
+ * has none, and one UpdateItem plus one Put is cheaper than a transaction anyway):
+ *
+ * 1. reserve a slot with a conditional UpdateItem on the connection row (`ADD subscriptionCount
+ *    :1` only while it is below the cap and the row exists);
+ * 2. write the subscription with a conditional Put (`attribute_not_exists`);
+ * 3. if it already existed, or the Put failed, give the slot back.
+ *
+ * So concurrent subscribes never exceed the cap, a re-subscribe is idempotent and costs no slot,
+ * and a failure leaves no subscription and no slot taken. Subscriptions expire with their
+ * connection (same `expiresAt`).
+ */
+import { Stores } from '../stores/remove-connection';
+
+export type SubscribeOutcome = 'subscribed' | 'already-subscribed' | 'limit-reached' | 'no-connection';
+
+export async function subscribeWithinCap(
+  stores: Stores,
+  connectionId: string,
+  topic: string,
+  maxSubscriptions: number,
+): Promise<SubscribeOutcome> {
+  const reservation = await stores.connections.reserveSubscription(connectionId, maxSubscriptions);
+  if (reservation.outcome === 'no-connection') return 'no-connection';
+  if (reservation.outcome === 'limit-reached') {
+    // At the cap, re-subscribing to a topic already held is still fine.
+    return await stores.subscriptions.isSubscribed(topic, connectionId) ? 'already-subscribed' : 'limit-reached';
+  }
+  let created: boolean;
+  try {
+    created = await stores.subscriptions.subscribe(topic, connectionId, reservation.expiresAt);
+  } catch (error) {
+    await stores.connections.releaseSubscription(connectionId).catch(() => undefined);
+    throw error;
+  }
+  if (!created) {
+    await stores.connections.releaseSubscription(connectionId);
+    return 'already-subscribed';
+  }
+  return 'subscribed';
+}
+
+/** Removes a subscription and frees its slot. Unsubscribing from a topic not held is fine. */
+export async function unsubscribeAndRelease(stores: Stores, connectionId: string, topic: string): Promise<void> {
+  const existed = await stores.subscriptions.unsubscribe(topic, connectionId);
+  if (existed) await stores.connections.releaseSubscription(connectionId);
+}

@@ -1,0 +1,119 @@
+/**
+ * Topic names and the rules that decide who may subscribe to what (DESIGN §2.3). Pure.
+ *
+ * A topic is 1–256 characters of segments separated by '/': each segment is made of
+ * `A–Z a–z 0–9 _ . : @ = + -`, is not '.' or '..', and none is empty. Topics are names, never
+ * patterns: there are no wildcards on the wire.
+ *
+ * Rules are an allow-list of patterns: `*` matches exactly one segment, `**` (last segment only)
+ * one or more, `{userId}` (a whole segment) the caller's own user id. Whatever the rules say, a
+ * topic under `users/<x>/` is only ever allowed to user x.
+ */
+import { LIMITS } from '../../lib/private/runtime-contract';
+
+export const TOPIC_SEPARATOR = '/';
+export const USER_TOPIC_ROOT = 'users';
+export const USER_ID_PLACEHOLDER = '{userId}';
+
+const SEGMENT = /^[A-Za-z0-9_.:@=+-]+$/;
+const ALLOWED_CHARACTERS = 'letters, digits and _ . : @ = + -';
+
+export type TopicCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Checks a topic name. The reason is safe to send to the client: it never quotes the input. */
+export function checkTopic(topic: string): TopicCheck {
+  if (topic.length === 0) return no('Topic is empty. Use a name such as "orders/42".');
+  if (topic.length > LIMITS.maxTopicLength) {
+    return no(`Topic is longer than ${LIMITS.maxTopicLength} characters.`);
+  }
+  for (const segment of topic.split(TOPIC_SEPARATOR)) {
+    const problem = segmentProblem(segment);
+    if (problem) return no(problem);
+  }
+  return { ok: true };
+}
+
+export function isValidTopic(topic: string): boolean {
+  return checkTopic(topic).ok;
+}
+
+function segmentProblem(segment: string): string | undefined {
+  if (segment === '') {
+    return 'Topic has an empty segment: it must not start or end with "/" or contain "//".';
+  }
+  if (segment === '*' || segment === '**' || segment === '#' || segment === '+') {
+    return 'Topics are exact names; wildcards such as "*", "#" or "+" are not allowed. Subscribe to each topic by name.';
+  }
+  if (segment === '.' || segment === '..') return 'Topic segments "." and ".." are not allowed.';
+  if (!SEGMENT.test(segment)) {
+    return `Topic contains a character that is not allowed. Use ${ALLOWED_CHARACTERS}, with "/" between segments.`;
+  }
+  return undefined;
+}
+
+/** The user a topic belongs to, if it is under `users/<x>/`. */
+export function topicOwner(topic: string): string | undefined {
+  const segments = topic.split(TOPIC_SEPARATOR);
+  return segments.length >= 2 && segments[0] === USER_TOPIC_ROOT ? segments[1] : undefined;
+}
+
+/** Why a rule pattern is invalid, or undefined when it is valid. Messages name the fix. */
+export function topicPatternProblem(pattern: string): string | undefined {
+  if (typeof pattern !== 'string' || pattern.length === 0) return 'A topic rule must be a non-empty string such as "orders/*".';
+  if (pattern.length > LIMITS.maxTopicLength) return `Topic rule "${pattern}" is longer than ${LIMITS.maxTopicLength} characters.`;
+  const segments = pattern.split(TOPIC_SEPARATOR);
+  for (const [i, segment] of segments.entries()) {
+    if (segment === '*' || segment === USER_ID_PLACEHOLDER) continue;
+    if (segment === '**') {
+      if (i === segments.length - 1) continue;
+      return `Topic rule "${pattern}" uses "**" before its last segment; "**" may only end a rule, as in "orders/**".`;
+    }
+    if (segment.includes('*') || segment.includes('{') || segment.includes('}')) {
+      return `Topic rule "${pattern}" has "${segment}": "*", "**" and "{userId}" must each be a whole segment, as in "users/{userId}/*".`;
+    }
+    const problem = segmentProblem(segment);
+    if (problem) return `Topic rule "${pattern}" is invalid: ${problem}`;
+  }
+  return undefined;
+}
+
+export class TopicRules {
+  /** Compiles the patterns; throws with every invalid one named. */
+  static compile(patterns: readonly string[]): TopicRules {
+    const problems = patterns.map(topicPatternProblem).filter((p): p is string => p !== undefined);
+    if (problems.length > 0) throw new Error(problems.join(' '));
+    return new TopicRules(patterns.map((p) => p.split(TOPIC_SEPARATOR)));
+  }
+
+  private constructor(private readonly patterns: readonly (readonly string[])[]) {}
+
+  /**
+   * Whether a caller may subscribe to a (syntactically valid) topic. `userId` is undefined for
+   * connections made without authentication: they match no `{userId}` rule and no user topic.
+   */
+  allows(topic: string, userId: string | undefined): boolean {
+    const segments = topic.split(TOPIC_SEPARATOR);
+    const owner = topicOwner(topic);
+    if (owner !== undefined && owner !== userId) return false;
+    return this.patterns.some((pattern) => matches(pattern, segments, userId));
+  }
+}
+
+function matches(pattern: readonly string[], topic: readonly string[], userId: string | undefined): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p === '**') return topic.length > i;
+    if (i >= topic.length) return false;
+    if (p === '*') continue;
+    if (p === USER_ID_PLACEHOLDER) {
+      if (userId === undefined || topic[i] !== userId) return false;
+      continue;
+    }
+    if (p !== topic[i]) return false;
+  }
+  return topic.length === pattern.length;
+}
+
+function no(reason: string): TopicCheck {
+  return { ok: false, reason };
+}

@@ -1,0 +1,157 @@
+/**
+ * The fan-out engine: posts one serialised frame to many connections. Pure logic; the post
+ * itself is injected (lambda/delivery/connections-poster.ts wires the @connections API).
+ *
+ * - The frame is serialised once by the caller and the same bytes are posted to everyone.
+ * - At most `concurrency.limit` posts are in flight (shared with every other fan-out in the
+ *   instance), that limit halves on throttling and recovers on success (AIMD).
+ * - An optional rate limiter caps posts per second.
+ * - Throttling, 5xx and network errors are retried a few times with jittered backoff; what still
+ *   fails is returned with its reason, for the caller to re-queue or dead-letter.
+ * - 410 (gone) is returned as such, for the caller to clean up; it is never retried.
+ * - Past the deadline no new post starts: the rest is returned untouched, for the caller to
+ *   re-queue before the Lambda times out, so no connection is silently skipped.
+ */
+import { AdaptiveConcurrency } from './fanout-concurrency';
+import { Clock } from './fanout-clock';
+import { RateLimiter } from './fanout-rate';
+import { BackoffPolicy, fullJitterDelayMs } from './retry';
+
+/** Why a post did not reach its connection. */
+export type DeliveryFailureReason =
+  /** 429 from @connections: the account's request quota is exhausted. */
+  | 'THROTTLED'
+  /** 5xx from @connections. */
+  | 'SERVER_ERROR'
+  /** No HTTP answer: reset, refused, timed out. */
+  | 'NETWORK_ERROR'
+  /** 413: API Gateway refuses the frame's size; retrying cannot help. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** 403: the function may not call @connections; fix its permissions. */
+  | 'FORBIDDEN'
+  /** Any other 4xx: the request itself is refused; retrying cannot help. */
+  | 'REJECTED';
+
+export type PostResult =
+  | { readonly status: 'delivered' }
+  | { readonly status: 'gone' }
+  | {
+    readonly status: 'failed';
+    readonly reason: DeliveryFailureReason;
+    /** Whether trying again later may succeed. */
+    readonly retryable: boolean;
+    /** The underlying error, for logs. */
+    readonly detail?: string;
+  };
+
+/** Posts `frame` to one connection. Should classify its errors rather than throw. */
+export type Poster = (connectionId: string, frame: Uint8Array) => Promise<PostResult>;
+
+export interface FailedDelivery {
+  readonly connectionId: string;
+  readonly reason: DeliveryFailureReason;
+  readonly retryable: boolean;
+  readonly detail?: string;
+}
+
+export interface FanoutResult {
+  readonly delivered: string[];
+  /** Connections that answered 410: closed, to be removed from the tables. */
+  readonly gone: string[];
+  /** Connections still failing after the in-invocation retries (or failing for good). */
+  readonly failed: FailedDelivery[];
+  /** Connections not tried because the deadline came first. */
+  readonly notAttempted: string[];
+  /** 429 answers seen, retries included. */
+  readonly throttled: number;
+  /** Posts made, retries included. */
+  readonly posts: number;
+}
+
+export interface PostRetryPolicy {
+  /** Posts per connection in this invocation, the first included. */
+  readonly maxAttempts: number;
+  /** Backoff after a 429. */
+  readonly throttled: BackoffPolicy;
+  /** Backoff after a 5xx or a network error. */
+  readonly error: BackoffPolicy;
+}
+
+export const DEFAULT_POST_RETRY: PostRetryPolicy = {
+  maxAttempts: 3,
+  throttled: { baseMs: 100, capMs: 2_000 },
+  error: { baseMs: 50, capMs: 1_000 },
+};
+
+export interface FanoutOptions {
+  readonly concurrency: AdaptiveConcurrency;
+  readonly rateLimiter?: RateLimiter;
+  readonly retry?: PostRetryPolicy;
+  /** Epoch milliseconds after which no post (or retry) starts. */
+  readonly deadline?: number;
+  readonly clock: Clock;
+  readonly random?: () => number;
+}
+
+export async function fanOut(
+  connectionIds: readonly string[],
+  frame: Uint8Array,
+  post: Poster,
+  options: FanoutOptions,
+): Promise<FanoutResult> {
+  const retry = options.retry ?? DEFAULT_POST_RETRY;
+  const random = options.random ?? Math.random;
+  const { clock, concurrency, rateLimiter, deadline } = options;
+  const result = { delivered: [] as string[], gone: [] as string[], failed: [] as FailedDelivery[], notAttempted: [] as string[], throttled: 0, posts: 0 };
+  const pastDeadline = (at: number) => deadline !== undefined && at >= deadline;
+
+  const deliverOne = async (connectionId: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const slot = await concurrency.acquire();
+      let outcome: PostResult;
+      try {
+        if (rateLimiter) await rateLimiter.take();
+        result.posts++;
+        outcome = await post(connectionId, frame);
+      } catch (error) {
+        // A poster should classify its errors; an unexpected throw is treated as transient.
+        outcome = { status: 'failed', reason: 'NETWORK_ERROR', retryable: true, detail: String(error) };
+      }
+      const throttled = outcome.status === 'failed' && outcome.reason === 'THROTTLED';
+      concurrency.release(slot, outcome.status === 'delivered' ? 'success' : throttled ? 'throttled' : 'other');
+      if (throttled) result.throttled++;
+
+      if (outcome.status === 'delivered') {
+        result.delivered.push(connectionId);
+        return;
+      }
+      if (outcome.status === 'gone') {
+        result.gone.push(connectionId);
+        return;
+      }
+      const delayMs = fullJitterDelayMs(attempt, throttled ? retry.throttled : retry.error, random);
+      if (!outcome.retryable || attempt >= retry.maxAttempts || pastDeadline(clock.now() + delayMs)) {
+        result.failed.push({ connectionId, reason: outcome.reason, retryable: outcome.retryable, detail: outcome.detail });
+        return;
+      }
+      await clock.sleep(delayMs);
+    }
+  };
+
+  // A fixed pool of workers pulling from one cursor: connections start in order, and the
+  // pool never holds more promises than the maximum concurrency, however large the audience.
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < connectionIds.length) {
+      const connectionId = connectionIds[cursor++];
+      if (pastDeadline(clock.now())) {
+        result.notAttempted.push(connectionId);
+        continue;
+      }
+      await deliverOne(connectionId);
+    }
+  };
+  const workers = Math.min(concurrency.max, connectionIds.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+  return result;
+}

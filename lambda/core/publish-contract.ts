@@ -1,0 +1,158 @@
+/**
+ * The publish contract (DESIGN §2.1): what a backend may put on the bus, checked on the way out
+ * of the queue. Pure. A violation comes back with a reason code (documented in
+ * docs/protocol.md) and a message that says what to change; the caller dead-letters it.
+ */
+import { LIMITS } from '../../lib/private/runtime-contract';
+import { encodeNotification, EncodedNotification } from './notification';
+import { NotificationTarget, printable } from './protocol';
+import { checkTopic } from './topics';
+
+export type RejectReason =
+  | 'NOT_JSON'
+  | 'WRONG_DETAIL_TYPE'
+  | 'NO_TARGET'
+  | 'MULTIPLE_TARGETS'
+  | 'BAD_TOPIC'
+  | 'BAD_USER_ID'
+  | 'BROADCAST_DISABLED'
+  | 'MISSING_DATA'
+  | 'BAD_ID'
+  | 'PAYLOAD_TOO_LARGE';
+
+export const MAX_NOTIFICATION_ID_LENGTH = 128;
+export const MAX_USER_ID_LENGTH = 256;
+
+export interface PublishContractOptions {
+  /** The configured detail type (`Notification` unless changed). */
+  readonly detailType: string;
+  readonly allowBroadcast: boolean;
+}
+
+export interface Rejection {
+  readonly ok: false;
+  readonly reason: RejectReason;
+  readonly message: string;
+  /** The EventBridge event id, when the body had one. */
+  readonly eventId?: string;
+}
+
+export type ContractResult = ({ readonly ok: true; readonly eventId: string } & EncodedNotification) | Rejection;
+
+/** The fields of an EventBridge event that delivery reads. */
+interface EventEnvelope {
+  readonly 'id'?: unknown;
+  readonly 'detail-type'?: unknown;
+  readonly 'time'?: unknown;
+  readonly 'detail'?: unknown;
+}
+
+const TARGET_FIELDS = ['topic', 'userId', 'broadcast'] as const;
+
+/**
+ * Checks one EventBridge event (the parsed body of a queue message) against the contract and,
+ * when it holds, returns the notification with its frame serialised.
+ * Unknown detail fields are ignored, so publishers can carry their own metadata.
+ */
+export function checkPublishedEvent(event: unknown, options: PublishContractOptions): ContractResult {
+  if (!isObject(event)) {
+    return reject('NOT_JSON', 'The queue message is not an EventBridge event (a JSON object with "detail-type" and "detail").');
+  }
+  const envelope = event as EventEnvelope;
+  const eventId = typeof envelope.id === 'string' && envelope.id.length > 0 ? envelope.id : undefined;
+  const rejectEvent = (reason: RejectReason, message: string): Rejection => reject(reason, message, eventId);
+
+  if (envelope['detail-type'] !== options.detailType) {
+    return rejectEvent('WRONG_DETAIL_TYPE', `The event's detail type is ${quote(envelope['detail-type'])}; `
+      + `publish with DetailType "${options.detailType}".`);
+  }
+  if (!isObject(envelope.detail)) {
+    return rejectEvent('NOT_JSON', 'The event has no JSON object "detail". Publish a Detail such as {"topic":"orders/42","data":{}}.');
+  }
+  const detail = envelope.detail;
+
+  const present = TARGET_FIELDS.filter((field) => detail[field] !== undefined && detail[field] !== null);
+  if (present.length > 1) {
+    return rejectEvent('MULTIPLE_TARGETS', `The detail has ${present.map((f) => `"${f}"`).join(' and ')}; `
+      + 'give exactly one of "topic", "userId" or "broadcast".');
+  }
+  if (present.length === 0) {
+    return rejectEvent('NO_TARGET', 'The detail has no target; give exactly one of "topic", "userId" or "broadcast": true.');
+  }
+  const target = checkTarget(present[0], detail[present[0]], options);
+  if ('reason' in target) return rejectEvent(target.reason, target.message);
+
+  if (!('data' in detail) || detail.data === undefined) {
+    return rejectEvent('MISSING_DATA', 'The detail has no "data"; add the payload (any JSON value) to deliver.');
+  }
+
+  let id: string;
+  if (detail.id !== undefined && detail.id !== null) {
+    if (typeof detail.id !== 'string' || detail.id.length === 0 || detail.id.length > MAX_NOTIFICATION_ID_LENGTH) {
+      return rejectEvent('BAD_ID', `"id" must be a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters; `
+        + 'leave it out to use the EventBridge event id.');
+    }
+    id = detail.id;
+  } else if (eventId !== undefined) {
+    id = eventId;
+  } else {
+    return rejectEvent('BAD_ID', 'The event has no "id" and the detail none either; give the detail an "id".');
+  }
+
+  const time = typeof envelope.time === 'string' && !Number.isNaN(Date.parse(envelope.time))
+    ? new Date(envelope.time).toISOString()
+    : new Date().toISOString();
+  const encoded = encodeNotification({ id, target: target.target, data: detail.data, time });
+  if (encoded.frameBytes > LIMITS.maxFrameBytes) {
+    return rejectEvent('PAYLOAD_TOO_LARGE', `The notification frame is ${encoded.frameBytes} bytes; API Gateway posts at most `
+      + `${LIMITS.maxFrameBytes}. Make "data" smaller, or send a reference (an id or URL) the client fetches.`);
+  }
+  return { ok: true, eventId: eventId ?? id, ...encoded };
+}
+
+type TargetCheck = { readonly target: NotificationTarget } | { readonly reason: RejectReason; readonly message: string };
+
+function checkTarget(field: (typeof TARGET_FIELDS)[number], value: unknown, options: PublishContractOptions): TargetCheck {
+  switch (field) {
+    case 'topic': {
+      if (typeof value !== 'string') return { reason: 'BAD_TOPIC', message: '"topic" must be a string such as "orders/42".' };
+      const check = checkTopic(value);
+      return check.ok ? { target: { topic: value } } : { reason: 'BAD_TOPIC', message: check.reason };
+    }
+    case 'userId':
+      if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH || hasControlCharacters(value)) {
+        return {
+          reason: 'BAD_USER_ID',
+          message: `"userId" must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters, without control characters.`,
+        };
+      }
+      return { target: { userId: value } };
+    case 'broadcast':
+      if (value !== true) {
+        return { reason: 'NO_TARGET', message: '"broadcast" must be the JSON value true; to target a topic or a user, leave it out.' };
+      }
+      if (!options.allowBroadcast) {
+        return { reason: 'BROADCAST_DISABLED', message: 'Broadcast is turned off for this deployment; set allowBroadcast: true on the construct, or target a topic or a user.' };
+      }
+      return { target: { broadcast: true } };
+  }
+}
+
+function reject(reason: RejectReason, message: string, eventId?: string): Rejection {
+  return eventId === undefined ? { ok: false, reason, message } : { ok: false, reason, message, eventId };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasControlCharacters(value: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f]/.test(value);
+}
+
+/** Quotes a value from the event back, short and safe for logs and DLQ attributes. */
+function quote(value: unknown): string {
+  if (typeof value !== 'string') return value === undefined ? 'missing' : `a ${typeof value}`;
+  return `"${printable(value)}"`;
+}

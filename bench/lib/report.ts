@@ -1,0 +1,126 @@
+/**
+ * The shape every benchmark section returns, and the two renderings of a run: BENCHMARKS.md for
+ * people and bench/results.json for machines.
+ */
+import { writeFileSync } from 'node:fs';
+import { MachineFacts } from './machine';
+
+export interface Table {
+  readonly caption?: string;
+  readonly headers: readonly string[];
+  readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
+}
+
+/** One target from the delivery issue, with what this run measured against it. */
+export interface TargetCheck {
+  readonly name: string;
+  readonly target: string;
+  readonly measured: string;
+  /** null when the run could not measure it. */
+  readonly met: boolean | null;
+  /** When missed: by how much and why. */
+  readonly note?: string;
+}
+
+export interface SectionResult {
+  readonly id: string;
+  readonly title: string;
+  /** How it was measured and what the baseline is, in a sentence or three. */
+  readonly method: string;
+  readonly tables: readonly Table[];
+  readonly notes: readonly string[];
+  readonly targets: readonly TargetCheck[];
+  /** Raw figures for results.json. */
+  readonly data: unknown;
+  /** Set when the section could not run, saying why. */
+  readonly skipped?: string;
+}
+
+export interface RunReport {
+  readonly date: string;
+  readonly machine: MachineFacts;
+  readonly quick: boolean;
+  readonly durationSeconds: number;
+  readonly sections: readonly SectionResult[];
+}
+
+export function skippedSection(id: string, title: string, reason: string): SectionResult {
+  return { id, title, method: '', tables: [], notes: [], targets: [], data: null, skipped: reason };
+}
+
+export function writeReports(report: RunReport, markdownPath: string, jsonPath: string): void {
+  writeFileSync(markdownPath, renderMarkdown(report));
+  writeFileSync(jsonPath, `${JSON.stringify(toJson(report), null, 2)}\n`);
+}
+
+function toJson(report: RunReport) {
+  return {
+    date: report.date,
+    machine: report.machine,
+    quick: report.quick,
+    durationSeconds: report.durationSeconds,
+    targets: report.sections.flatMap((s) => s.targets.map((t) => ({ section: s.id, ...t }))),
+    sections: Object.fromEntries(report.sections.map((s) => [s.id, {
+      title: s.title,
+      ...(s.skipped ? { skipped: s.skipped } : {}),
+      data: s.data,
+    }])),
+  };
+}
+
+export function renderMarkdown(report: RunReport): string {
+  const m = report.machine;
+  const out: string[] = [];
+  out.push('# Benchmarks', '');
+  out.push('Produced by `npm run bench` (bench/run.ts); the same figures, unrounded, are in '
+    + '[bench/results.json](bench/results.json). Every figure stands beside a baseline measured in the '
+    + 'same run on the same machine, and the ratio between them is what carries over to other machines. '
+    + 'Benchmarks are not tests: nothing here is asserted by `npm test`.', '');
+  out.push(`- Date: ${report.date}${report.quick ? ' (quick run, `BENCH_QUICK=1`: fewer repetitions and smaller audiences)' : ''}`);
+  out.push(`- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory, ${m.os}`);
+  out.push(`- Node.js ${m.nodeVersion} (Lambda runs Node.js 22; figures are for this machine, not for Lambda)`);
+  out.push(`- Whole run: ${Math.round(report.durationSeconds)} s`, '');
+
+  const targets = report.sections.flatMap((s) => s.targets);
+  if (targets.length > 0) {
+    out.push('## Targets', '');
+    out.push(renderTable({
+      headers: ['Target', 'Goal', 'Measured', 'Met'],
+      rows: targets.map((t) => [t.name, t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'missed']),
+    }));
+    const misses = targets.filter((t) => t.note);
+    for (const t of misses) out.push(`- ${t.name}: ${t.note}`);
+    out.push('');
+  }
+
+  for (const s of report.sections) {
+    out.push(`## ${s.title}`, '');
+    if (s.skipped) {
+      out.push(`Not measured in this run: ${s.skipped}`, '');
+      continue;
+    }
+    out.push(s.method, '');
+    for (const t of s.tables) {
+      if (t.caption) out.push(`${t.caption}`, '');
+      out.push(renderTable(t), '');
+    }
+    for (const n of s.notes) out.push(`- ${n}`);
+    if (s.notes.length > 0) out.push('');
+  }
+  return out.join('\n');
+}
+
+export function renderTable(t: Table): string {
+  const line = (cells: ReadonlyArray<string | number>) => `| ${cells.map(formatCell).join(' | ')} |`;
+  return [
+    line(t.headers),
+    `|${t.headers.map(() => '---').join('|')}|`,
+    ...t.rows.map(line),
+  ].join('\n');
+}
+
+function formatCell(v: string | number): string {
+  if (typeof v === 'string') return v.replace(/\|/g, '\\|');
+  if (Number.isNaN(v)) return 'n/a';
+  return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v);
+}

@@ -1,0 +1,193 @@
+import { Token } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ConnectionAuthConfig } from './private/connection-auth-config';
+import { checkHttpsUrl, checkPattern, invalidProp } from './private/validation';
+
+/**
+ * Which Cognito token the `$connect` authorizer accepts.
+ */
+export enum CognitoTokenUse {
+  /** Access tokens: meant for authorizing calls to APIs. */
+  ACCESS = 'access',
+  /** ID tokens: carry the user's profile claims. */
+  ID = 'id',
+}
+
+/**
+ * Options of `ConnectionAuth.cognito()`.
+ */
+export interface CognitoConnectionAuthOptions {
+  /**
+   * The user pool whose tokens open connections.
+   */
+  readonly userPool: cognito.IUserPool;
+
+  /**
+   * The app clients whose tokens are accepted.
+   *
+   * @default - tokens of any app client of the user pool
+   */
+  readonly userPoolClients?: cognito.IUserPoolClient[];
+
+  /**
+   * Which token the client sends in the `token` query-string parameter.
+   *
+   * @default CognitoTokenUse.ACCESS
+   */
+  readonly tokenUse?: CognitoTokenUse;
+}
+
+/**
+ * Options of `ConnectionAuth.jwt()`.
+ */
+export interface JwtConnectionAuthOptions {
+  /**
+   * The token issuer (`iss` claim), an https:// URL, for example `https://example.auth0.com/`.
+   */
+  readonly issuer: string;
+
+  /**
+   * Accepted audiences (`aud` claim); a token must name at least one of them.
+   */
+  readonly audience: string[];
+
+  /**
+   * Where the issuer publishes its signing keys (an https:// URL).
+   *
+   * @default - `${issuer}/.well-known/jwks.json`
+   */
+  readonly jwksUri?: string;
+
+  /**
+   * The claim that names the user. Its value becomes the connection's user id, which
+   * user-targeted notifications and `{userId}` topic rules use.
+   *
+   * @default "sub"
+   */
+  readonly userIdClaim?: string;
+}
+
+/**
+ * How clients authenticate when they open a WebSocket connection.
+ *
+ * Browsers cannot set headers on a WebSocket, so the client sends its token in the `token`
+ * query-string parameter: `wss://…/prod?token=<JWT>`. A Lambda REQUEST authorizer on the
+ * `$connect` route verifies it; a connection without the parameter is refused with 401 before
+ * any code runs.
+ */
+export abstract class ConnectionAuth {
+  /**
+   * Accept tokens issued by an Amazon Cognito user pool. The connection's user id is the
+   * token's `sub` claim.
+   */
+  public static cognito(options: CognitoConnectionAuthOptions): ConnectionAuth {
+    return new CognitoAuth(options);
+  }
+
+  /**
+   * Accept JWTs from any OpenID Connect issuer (Auth0, Okta, Entra ID, Keycloak…), verified
+   * against the issuer's published signing keys (JWKS).
+   */
+  public static jwt(options: JwtConnectionAuthOptions): ConnectionAuth {
+    return new JwtAuth(options);
+  }
+
+  /**
+   * Use your own Lambda REQUEST authorizer on `$connect`.
+   *
+   * The identity source is the `token` query-string parameter. The function must answer with an
+   * IAM policy that allows `execute-api:Invoke` on the `$connect` route and must put the user id
+   * in the authorizer context under the key `userId`; user-targeted notifications and
+   * `{userId}` topic rules rely on it.
+   */
+  public static lambda(handler: lambda.IFunction): ConnectionAuth {
+    return new LambdaAuth(handler);
+  }
+
+  /**
+   * No authentication: anyone who knows the URL may connect, and connections have no user id.
+   * For demos only; the construct reports a warning, and cdk-nag reports the `$connect` route
+   * as unauthorized (AwsSolutions-APIG4).
+   */
+  public static none(): ConnectionAuth {
+    return new NoAuth();
+  }
+
+  /** @internal */
+  public abstract _bind(): ConnectionAuthConfig;
+}
+
+class CognitoAuth extends ConnectionAuth {
+  constructor(private readonly options: CognitoConnectionAuthOptions) {
+    super();
+    if (options.userPoolClients !== undefined && options.userPoolClients.length === 0) {
+      throw invalidProp('auth.userPoolClients', 'the list is empty, so no token could ever be accepted',
+        'List the app clients whose tokens may connect, or leave it unset to accept any client of the pool.');
+    }
+  }
+
+  public _bind(): ConnectionAuthConfig {
+    return {
+      unauthenticated: false,
+      authorizerSettings: {
+        mode: 'cognito',
+        userPoolId: this.options.userPool.userPoolId,
+        clientIds: this.options.userPoolClients?.map((client) => client.userPoolClientId),
+        tokenUse: this.options.tokenUse ?? CognitoTokenUse.ACCESS,
+        userIdClaim: 'sub',
+      },
+    };
+  }
+}
+
+class JwtAuth extends ConnectionAuth {
+  constructor(private readonly options: JwtConnectionAuthOptions) {
+    super();
+    checkHttpsUrl('auth.issuer', options.issuer);
+    checkHttpsUrl('auth.jwksUri', options.jwksUri);
+    if (!Token.isUnresolved(options.audience) && options.audience.length === 0) {
+      throw invalidProp('auth.audience', 'the list is empty', 'List the audiences (`aud` values) your tokens are issued for.');
+    }
+    options.audience.forEach((aud, i) => {
+      if (!Token.isUnresolved(aud) && aud.trim() === '') {
+        throw invalidProp(`auth.audience[${i}]`, 'it is empty', 'Give the exact `aud` value of your tokens.');
+      }
+    });
+    checkPattern('auth.userIdClaim', options.userIdClaim, /^[\x21-\x7e]{1,256}$/, 'a claim name such as "sub" or "email"');
+  }
+
+  public _bind(): ConnectionAuthConfig {
+    return {
+      unauthenticated: false,
+      authorizerSettings: {
+        mode: 'jwt',
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        jwksUri: this.options.jwksUri ?? defaultJwksUri(this.options.issuer),
+        userIdClaim: this.options.userIdClaim ?? 'sub',
+      },
+    };
+  }
+}
+
+class LambdaAuth extends ConnectionAuth {
+  constructor(private readonly handler: lambda.IFunction) {
+    super();
+  }
+
+  public _bind(): ConnectionAuthConfig {
+    return { unauthenticated: false, userAuthorizer: this.handler };
+  }
+}
+
+class NoAuth extends ConnectionAuth {
+  public _bind(): ConnectionAuthConfig {
+    return { unauthenticated: true };
+  }
+}
+
+function defaultJwksUri(issuer: string): string {
+  const base = Token.isUnresolved(issuer) ? issuer : issuer.replace(/\/+$/, '');
+  return `${base}/.well-known/jwks.json`;
+}

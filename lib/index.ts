@@ -1,0 +1,2 @@
+export * from './connection-auth';
+export * from './realtime-notifications';

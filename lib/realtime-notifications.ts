@@ -1,0 +1,795 @@
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ConnectionAuth } from './connection-auth';
+import { createHandlerFunction } from './private/handler-function';
+import { ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
+import {
+  AuthSettings,
+  CONNECTIONS_TABLE,
+  DEFAULTS,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE_DIMENSION,
+  MetricNames,
+  RuntimeSettings,
+  SUBSCRIPTIONS_TABLE,
+  TOKEN_QUERY_PARAMETER,
+  Tables,
+  notificationEventPattern,
+} from './private/runtime-contract';
+import { allowTableActions, createTable } from './private/tables';
+import { topicPatternProblem } from './private/topic-patterns';
+import {
+  checkDuration,
+  checkInteger,
+  checkPattern,
+  checkPositive,
+  invalidProp,
+} from './private/validation';
+
+/** API Gateway closes every WebSocket connection after 2 hours. */
+const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
+/** AWS recommends a queue visibility timeout of at least six times the function timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(10);
+
+/**
+ * Properties of `RealtimeNotifications`.
+ */
+export interface RealtimeNotificationsProps {
+  /**
+   * How clients authenticate on `$connect`: `ConnectionAuth.cognito(...)`,
+   * `ConnectionAuth.jwt(...)`, `ConnectionAuth.lambda(fn)` or, for demos only, `ConnectionAuth.none()`.
+   */
+  readonly auth: ConnectionAuth;
+
+  /**
+   * Topic patterns a connection may subscribe to. Segments are separated by `/`; `*` matches
+   * exactly one segment; `**` (only as the last segment) matches one or more; `{userId}` (a
+   * whole segment) matches the connection's own user id. Example: `['orders/*', 'users/{userId}/**']`.
+   * Topics under `users/<id>/` stay private to that user whatever the rules say.
+   * An empty list allows no subscriptions (user-targeted notifications still arrive).
+   *
+   * @default ['**'] - any authenticated connection may subscribe to any topic
+   */
+  readonly topicRules?: string[];
+
+  /**
+   * The stage name, the last path segment of the WebSocket URL.
+   *
+   * @default "prod"
+   */
+  readonly stageName?: string;
+
+  /**
+   * Steady-state rate limit (requests per second) of every route of the stage.
+   *
+   * @default 1000
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Burst limit (requests) of every route of the stage.
+   *
+   * @default 500
+   */
+  readonly throttlingBurstLimit?: number;
+
+  /**
+   * How long connection and subscription rows live before DynamoDB's TTL removes them; rows of
+   * connections that ended without `$disconnect` go away this way. At least 2 hours, since API
+   * Gateway keeps a connection open for up to 2 hours.
+   *
+   * @default Duration.hours(3)
+   */
+  readonly connectionTtl?: Duration;
+
+  /**
+   * How many topics one connection may subscribe to at once (1 to 1000).
+   *
+   * @default 50
+   */
+  readonly maxSubscriptionsPerConnection?: number;
+
+  /**
+   * How many @connections posts one deliver invocation keeps in flight (1 to 1000).
+   *
+   * @default 50
+   */
+  readonly deliveryConcurrency?: number;
+
+  /**
+   * Audience size above which a notification is split into shard messages that many deliver
+   * invocations post in parallel.
+   *
+   * @default 1000
+   */
+  readonly fanoutShardThreshold?: number;
+
+  /**
+   * Connections per shard message (1 to 5000; at most `fanoutShardThreshold`). A shard carries
+   * its connection ids and the notification in one SQS message.
+   *
+   * @default 1000
+   */
+  readonly fanoutShardSize?: number;
+
+  /**
+   * Cap on @connections calls per second per deliver invocation; 0 means no cap. The
+   * @connections API shares the account's API Gateway request quota.
+   *
+   * @default 0
+   */
+  readonly maxDeliveryRatePerSecond?: number;
+
+  /**
+   * How many times deliver retries the connections a notification could not reach (429, 5xx)
+   * before it sends the notification and those connections to the dead-letter queue (1 to 10).
+   *
+   * @default 3
+   */
+  readonly maxDeliveryAttempts?: number;
+
+  /**
+   * Queue messages per deliver invocation (1 to 10000; above 10 needs `maxBatchingWindow`).
+   *
+   * @default 10
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long the event source gathers messages before it invokes deliver (up to 5 minutes).
+   *
+   * @default - no batching window (required when `batchSize` is above 10)
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Most deliver invocations the queue's event source runs at once (2 to 1000).
+   *
+   * @default - no limit other than the account's Lambda concurrency
+   */
+  readonly deliverMaxConcurrency?: number;
+
+  /**
+   * Timeout of the deliver function (1 second to 15 minutes). The delivery queue's visibility
+   * timeout is six times this.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly deliverTimeout?: Duration;
+
+  /**
+   * How many times a queue message is received (a deliver invocation crashed or timed out on it)
+   * before it moves to the dead-letter queue (1 to 1000).
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * The event bus backends publish to.
+   *
+   * @default - a new event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * The `DetailType` of notification events.
+   *
+   * @default "Notification"
+   */
+  readonly detailType?: string;
+
+  /**
+   * Whether `{"broadcast": true}` notifications reach every open connection. Broadcast scans the
+   * connections table, the one fan-out that is not a Query; when off, such notifications go to
+   * the dead-letter queue.
+   *
+   * @default false
+   */
+  readonly allowBroadcast?: boolean;
+
+  /**
+   * Memory of every function, in MB (128 to 10240).
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Instruction set of every function.
+   *
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * Retention of the function and access log groups.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the tables and log groups when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * A customer-managed KMS key for the tables and queues. EventBridge must be able to use it: a
+   * key defined in the same app gets the needed key policy; an imported key needs
+   * `kms:GenerateDataKey` and `kms:Decrypt` for `events.amazonaws.com` in its policy.
+   *
+   * @default - AWS-owned encryption: DynamoDB's AWS-managed key and SQS-managed SSE
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Whether to create the default alarms: dead-letter queue not empty, deliver errors, oldest
+   * queued message age, WebSocket API errors and sustained @connections throttling.
+   *
+   * @default true
+   */
+  readonly alarms?: boolean;
+
+  /**
+   * SNS topic notified when an alarm fires and when it recovers.
+   *
+   * @default - alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Age of the oldest queued notification at which the queue-age alarm fires.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly queueAgeAlarmThreshold?: Duration;
+
+  /**
+   * Whether to create a CloudWatch dashboard of deliveries, queues, the API and the alarms.
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
+}
+
+/**
+ * Realtime push notifications over API Gateway WebSockets.
+ *
+ * Clients connect to `webSocketUrl?token=<JWT>` and subscribe to topics; backends publish with
+ * EventBridge `PutEvents` to `eventBus` (detail type `Notification`, detail
+ * `{"topic": …, "data": …}` or `{"userId": …, "data": …}`), and the deliver function pushes
+ * each notification to every connection it targets.
+ *
+ * Access logs of WebSocket APIs need the account-level API Gateway CloudWatch role
+ * (`AWS::ApiGateway::Account`), which is set once per account and region.
+ */
+export class RealtimeNotifications extends Construct {
+  /** The WebSocket API. */
+  public readonly webSocketApi: apigwv2.WebSocketApi;
+  /** The stage clients connect to. */
+  public readonly stage: apigwv2.WebSocketStage;
+  /** The stage's access log group. */
+  public readonly accessLogGroup: logs.LogGroup;
+  /** `wss://` URL clients connect to (add `?token=<JWT>`). */
+  public readonly webSocketUrl: string;
+  /** `https://` URL of the @connections management API of the stage. */
+  public readonly callbackUrl: string;
+  /** Open connections: one row per connection, with its user id. */
+  public readonly connectionsTable: dynamodb.Table;
+  /** Subscriptions: one row per topic and connection. */
+  public readonly subscriptionsTable: dynamodb.Table;
+  /** The bus backends publish notifications to. */
+  public readonly eventBus: events.IEventBus;
+  /** The rule that sends notification events to the delivery queue. */
+  public readonly notificationRule: events.Rule;
+  /** Notifications (and fan-out shards) waiting for delivery. */
+  public readonly deliveryQueue: sqs.Queue;
+  /** Notifications that could not be delivered, each with its reason. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /**
+   * The `$connect` authorizer: the bundled one for `cognito`/`jwt`, yours for `lambda`.
+   *
+   * @default - none when the auth is `ConnectionAuth.none()`
+   */
+  public readonly authorizerFunction?: lambda.IFunction;
+  /** Handles `$connect`: records the connection. */
+  public readonly connectFunction: lambda.Function;
+  /** Handles `$disconnect`: removes the connection and its subscriptions. */
+  public readonly disconnectFunction: lambda.Function;
+  /** Handles `subscribe`, `unsubscribe`, `ping` and `$default`. */
+  public readonly messageFunction: lambda.Function;
+  /** Delivers queued notifications to their connections. */
+  public readonly deliverFunction: lambda.Function;
+  /** Names this deployment in the functions' logs and in the `service` dimension of its metrics. */
+  public readonly serviceName: string;
+  /** The default alarms (empty when `alarms` is false). */
+  public readonly alarms: cloudwatch.IAlarm[];
+  /**
+   * Fires when the dead-letter queue holds messages.
+   *
+   * @default - none when `alarms` is false
+   */
+  public readonly deadLetterQueueAlarm?: cloudwatch.Alarm;
+  /**
+   * Fires when the deliver function fails.
+   *
+   * @default - none when `alarms` is false
+   */
+  public readonly deliverErrorsAlarm?: cloudwatch.Alarm;
+  /**
+   * Fires when the oldest queued notification is older than `queueAgeAlarmThreshold`.
+   *
+   * @default - none when `alarms` is false
+   */
+  public readonly queueAgeAlarm?: cloudwatch.Alarm;
+  /**
+   * Fires when the WebSocket API fails to run its integrations.
+   *
+   * @default - none when `alarms` is false
+   */
+  public readonly apiErrorsAlarm?: cloudwatch.Alarm;
+  /**
+   * Fires when @connections throttles deliveries for 15 minutes.
+   *
+   * @default - none when `alarms` is false
+   */
+  public readonly throttlingAlarm?: cloudwatch.Alarm;
+  /**
+   * The dashboard.
+   *
+   * @default - none unless `dashboard` is true
+   */
+  public readonly dashboard?: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
+    super(scope, id);
+    if (props === undefined || props.auth === undefined) {
+      throw invalidProp('auth', 'it is missing',
+        'Choose ConnectionAuth.cognito(...), ConnectionAuth.jwt(...), ConnectionAuth.lambda(fn) or, for demos, ConnectionAuth.none().');
+    }
+    const auth = props.auth._bind();
+    validateProps(props);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const stageName = props.stageName ?? DEFAULTS.stageName;
+    const detailType = props.detailType ?? DEFAULTS.detailType;
+    const deliverTimeout = props.deliverTimeout ?? Duration.seconds(60);
+    const allowBroadcast = props.allowBroadcast ?? false;
+    this.serviceName = Names.uniqueId(this);
+
+    // Storage
+    this.connectionsTable = createTable(this, 'ConnectionsTable', {
+      definition: CONNECTIONS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
+    });
+    this.subscriptionsTable = createTable(this, 'SubscriptionsTable', {
+      definition: SUBSCRIPTIONS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
+    });
+
+    // Publishing path: bus → rule → queue (+ DLQ)
+    const queueEncryption = props.encryptionKey
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...queueEncryption,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
+      ...queueEncryption,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    });
+    this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
+    this.notificationRule = new events.Rule(this, 'NotificationRule', {
+      description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
+      eventBus: this.eventBus,
+      eventPattern: { detailType: notificationEventPattern(detailType)['detail-type'] },
+    });
+    // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
+    this.notificationRule.addTarget(new targets.SqsQueue(this.deliveryQueue, { deadLetterQueue: this.deadLetterQueue }));
+
+    // WebSocket API and stage; routes are added once the functions exist.
+    this.webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
+      description: `Realtime notifications (${this.serviceName})`,
+      routeSelectionExpression: '$request.body.action',
+    });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy });
+    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
+      webSocketApi: this.webSocketApi,
+      stageName,
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttlingRateLimit ?? 1000,
+        burstLimit: props.throttlingBurstLimit ?? 500,
+      },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    this.webSocketUrl = this.stage.url;
+    this.callbackUrl = this.stage.callbackUrl;
+
+    // Functions, all configured from one set of runtime settings.
+    const settings: RuntimeSettings = {
+      serviceName: this.serviceName,
+      connectionsTable: this.connectionsTable.tableName,
+      subscriptionsTable: this.subscriptionsTable.tableName,
+      callbackUrl: this.callbackUrl,
+      queueUrl: this.deliveryQueue.queueUrl,
+      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      detailType,
+      connectionTtlSeconds: (props.connectionTtl ?? Duration.seconds(DEFAULTS.connectionTtlSeconds)).toSeconds(),
+      maxSubscriptionsPerConnection: props.maxSubscriptionsPerConnection ?? DEFAULTS.maxSubscriptionsPerConnection,
+      topicRules: props.topicRules ?? DEFAULTS.topicRules,
+      allowBroadcast,
+      deliveryConcurrency: props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency,
+      shardThreshold: props.fanoutShardThreshold ?? DEFAULTS.shardThreshold,
+      shardSize: props.fanoutShardSize ?? DEFAULTS.shardSize,
+      maxDeliveryRatePerSecond: props.maxDeliveryRatePerSecond ?? DEFAULTS.maxDeliveryRatePerSecond,
+      maxDeliveryAttempts: props.maxDeliveryAttempts ?? DEFAULTS.maxDeliveryAttempts,
+      auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
+    };
+    const common = {
+      settings,
+      memorySize: props.memorySize ?? 512,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    };
+    this.connectFunction = createHandlerFunction(this, 'ConnectFunction', {
+      ...common, name: 'connect', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Records new WebSocket connections',
+    });
+    this.disconnectFunction = createHandlerFunction(this, 'DisconnectFunction', {
+      ...common, name: 'disconnect', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Removes closed connections and their subscriptions',
+    });
+    this.messageFunction = createHandlerFunction(this, 'MessageFunction', {
+      ...common, name: 'message', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Answers subscribe, unsubscribe, ping and unknown actions',
+    });
+    this.deliverFunction = createHandlerFunction(this, 'DeliverFunction', {
+      ...common, name: 'deliver', timeout: deliverTimeout, description: 'Delivers queued notifications to their connections',
+    });
+    if (auth.authorizerSettings) {
+      this.authorizerFunction = createHandlerFunction(this, 'AuthorizerFunction', {
+        ...common, name: 'authorizer', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Verifies the token of new WebSocket connections',
+      });
+    } else {
+      this.authorizerFunction = auth.userAuthorizer;
+    }
+    if (auth.unauthenticated) {
+      Annotations.of(this).addWarningV2('cdk-realtime-notifications:unauthenticated',
+        'ConnectionAuth.none(): anyone who knows the URL can connect and subscribe. Use it for demos only; '
+        + 'choose ConnectionAuth.cognito(), jwt() or lambda() for anything else.');
+    }
+
+    this.addRoutes();
+    this.grantHandlerPermissions(allowBroadcast);
+    this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
+      batchSize: props.batchSize ?? 10,
+      maxBatchingWindow: props.maxBatchingWindow,
+      maxConcurrency: props.deliverMaxConcurrency,
+      reportBatchItemFailures: true,
+    }));
+
+    // Observability
+    const metrics = this.observedMetrics();
+    if (props.alarms ?? true) {
+      const alarms = createDefaultAlarms(this, metrics,
+        props.queueAgeAlarmThreshold ?? Duration.minutes(5), props.alarmTopic);
+      this.deadLetterQueueAlarm = alarms.deadLetterQueue;
+      this.deliverErrorsAlarm = alarms.deliverErrors;
+      this.queueAgeAlarm = alarms.queueAge;
+      this.apiErrorsAlarm = alarms.apiErrors;
+      this.throttlingAlarm = alarms.throttling;
+      this.alarms = [alarms.deadLetterQueue, alarms.deliverErrors, alarms.queueAge, alarms.apiErrors, alarms.throttling];
+    } else {
+      this.alarms = [];
+    }
+    if (props.dashboard ?? false) {
+      this.dashboard = createDashboard(this, metrics, this.alarms);
+    }
+  }
+
+  /**
+   * Allows `grantee` to publish notifications (`events:PutEvents` on this construct's bus).
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    return this.eventBus.grantPutEventsTo(grantee);
+  }
+
+  /**
+   * Allows `grantee` to post to, look up and close this stage's connections through the
+   * @connections API (`execute-api:ManageConnections` on this API's stage only).
+   */
+  public grantManageConnections(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:ManageConnections'],
+      resourceArns: ['POST', 'GET', 'DELETE'].map((method) => this.connectionsArn(method)),
+    });
+  }
+
+  /**
+   * A metric the functions emit (CloudWatch EMF) in this deployment's `service` dimension.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { [METRICS_SERVICE_DIMENSION]: this.serviceName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /**
+   * Frames accepted by the @connections API.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.delivered, { label: 'Delivered', ...props });
+  }
+
+  /**
+   * Connections a notification could not reach within the retry budget (sent to the DLQ).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.failed, { label: 'Failed', ...props });
+  }
+
+  /**
+   * 429 (throttled) answers of the @connections API.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.throttled, { label: 'Throttled', ...props });
+  }
+
+  /**
+   * Connections found gone (410) and removed with their subscriptions.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricGone(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.gone, { label: 'Gone connections', ...props });
+  }
+
+  /**
+   * Published events that break the publish contract (sent to the DLQ with the reason).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.rejected, { label: 'Rejected', ...props });
+  }
+
+  /**
+   * Notifications refused because their frame exceeds 128 KB.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricTooLarge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.tooLarge, { label: 'Too large', ...props });
+  }
+
+  /**
+   * Notifications taken off the delivery queue.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricNotifications(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.notifications, { label: 'Notifications', ...props });
+  }
+
+  /**
+   * Time to deliver one notification or shard to its audience, in milliseconds.
+   *
+   * @default - p99 over 5 minutes
+   */
+  public metricFanoutDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.fanoutDuration, { label: 'Fan-out duration p99', statistic: 'p99', ...props });
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      label: 'Dead-letter messages', statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5), ...props,
+    });
+  }
+
+  private addRoutes(): void {
+    // One integration per route: API Gateway may invoke a function only from the route key its
+    // permission names, and an integration binds its permission once.
+    const integration = (id: string, fn: lambda.IFunction) => new WebSocketLambdaIntegration(id, fn);
+    const authorizer = this.authorizerFunction
+      ? new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.authorizerFunction, {
+        identitySource: [`route.request.querystring.${TOKEN_QUERY_PARAMETER}`],
+      })
+      : undefined;
+    this.webSocketApi.addRoute('$connect', {
+      integration: integration('ConnectIntegration', this.connectFunction),
+      authorizer,
+    });
+    this.webSocketApi.addRoute('$disconnect', {
+      integration: integration('DisconnectIntegration', this.disconnectFunction),
+    });
+    for (const [routeKey, id] of [
+      ['subscribe', 'Subscribe'], ['unsubscribe', 'Unsubscribe'], ['ping', 'Ping'], ['$default', 'Default'],
+    ]) {
+      this.webSocketApi.addRoute(routeKey, {
+        integration: integration(`${id}Integration`, this.messageFunction),
+        returnResponse: true,
+      });
+    }
+  }
+
+  /** Least privilege: each function gets exactly the table actions its handler performs. */
+  private grantHandlerPermissions(allowBroadcast: boolean): void {
+    const connections = this.connectionsTable;
+    const subscriptions = this.subscriptionsTable;
+    const byUser = Tables.connections.byUserIndex;
+    const byConnection = Tables.subscriptions.byConnectionIndex;
+
+    allowTableActions(this.connectFunction, connections, ['PutItem']);
+
+    allowTableActions(this.disconnectFunction, connections, ['GetItem', 'DeleteItem']);
+    allowTableActions(this.disconnectFunction, subscriptions, ['DeleteItem', 'BatchWriteItem'],
+      [{ indexName: byConnection, actions: ['Query'] }]);
+
+    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem']);
+    allowTableActions(this.messageFunction, subscriptions, ['GetItem', 'PutItem', 'DeleteItem', 'Query'],
+      [{ indexName: byConnection, actions: ['Query'] }]);
+
+    allowTableActions(this.deliverFunction, connections,
+      ['GetItem', 'DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
+      [{ indexName: byUser, actions: ['Query'] }]);
+    allowTableActions(this.deliverFunction, subscriptions, ['Query', 'DeleteItem', 'BatchWriteItem'],
+      [{ indexName: byConnection, actions: ['Query'] }]);
+
+    // Deliver re-queues shards and retries, and dead-letters what it gives up on, with a reason.
+    this.deliverFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['sqs:SendMessage'],
+      resources: [this.deliveryQueue.queueArn, this.deadLetterQueue.queueArn],
+    }));
+    this.deliveryQueue.encryptionMasterKey?.grant(this.deliverFunction, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    this.deliverFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['execute-api:ManageConnections'],
+      resources: [this.connectionsArn('POST')],
+    }));
+  }
+
+  /** `arn:…:execute-api:region:account:apiId/stage/METHOD/@connections/*` */
+  private connectionsArn(method: string): string {
+    return Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: this.webSocketApi.apiId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      resourceName: `${this.stage.stageName}/${method}/@connections/*`,
+    });
+  }
+
+  private observedMetrics(): ObservedMetrics {
+    const fiveMinutes = Duration.minutes(5);
+    const apiMetric = (name: string) => this.stage.metric(name, { statistic: cloudwatch.Stats.SUM, period: fiveMinutes });
+    return {
+      serviceName: this.serviceName,
+      deadLetterMessages: this.metricDeadLetterMessages(),
+      deliverErrors: this.deliverFunction.metricErrors({ statistic: cloudwatch.Stats.SUM, period: fiveMinutes }),
+      oldestMessageAge: this.deliveryQueue.metricApproximateAgeOfOldestMessage({
+        statistic: cloudwatch.Stats.MAXIMUM, period: fiveMinutes,
+      }),
+      queuedMessages: this.deliveryQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: cloudwatch.Stats.MAXIMUM, period: fiveMinutes,
+      }),
+      apiExecutionErrors: apiMetric('ExecutionError'),
+      apiIntegrationErrors: apiMetric('IntegrationError'),
+      connects: apiMetric('ConnectCount'),
+      messages: apiMetric('MessageCount'),
+      throttled: this.metricThrottled(),
+      delivered: this.metricDelivered(),
+      gone: this.metricGone(),
+      failed: this.metricFailed(),
+      rejected: this.metricRejected(),
+      tooLarge: this.metricTooLarge(),
+      fanoutDuration: this.metricFanoutDuration(),
+    };
+  }
+}
+
+/** Access log line: JSON, one per WebSocket request. */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+};
+
+function validateProps(p: RealtimeNotificationsProps): void {
+  const topicRules = p.topicRules ?? DEFAULTS.topicRules;
+  topicRules.forEach((rule, i) => {
+    if (Token.isUnresolved(rule)) {
+      throw invalidProp(`topicRules[${i}]`, 'it is a deploy-time token', 'Topic rules must be literal strings known at synth.');
+    }
+    const problem = topicPatternProblem(rule);
+    if (problem !== undefined) {
+      throw invalidProp(`topicRules[${i}]`, `${JSON.stringify(rule)} ${problem}`,
+        'Write /-separated segments; use * for one segment, ** (last segment only) for one or more, {userId} for the user\'s own id.');
+    }
+  });
+  checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
+  checkPositive('throttlingRateLimit', p.throttlingRateLimit, 1_000_000);
+  checkInteger('throttlingBurstLimit', p.throttlingBurstLimit, 1, 1_000_000);
+  checkDuration('connectionTtl', p.connectionTtl, MAX_CONNECTION_SECONDS, 365 * 24 * 60 * 60);
+  checkInteger('maxSubscriptionsPerConnection', p.maxSubscriptionsPerConnection, 1, 1000);
+  checkInteger('deliveryConcurrency', p.deliveryConcurrency, 1, 1000);
+  checkInteger('fanoutShardThreshold', p.fanoutShardThreshold, 1, 10_000_000);
+  checkInteger('fanoutShardSize', p.fanoutShardSize, 1, 5000);
+  const threshold = p.fanoutShardThreshold ?? DEFAULTS.shardThreshold;
+  const shardSize = p.fanoutShardSize ?? DEFAULTS.shardSize;
+  if (!Token.isUnresolved(threshold) && !Token.isUnresolved(shardSize) && shardSize > threshold) {
+    throw invalidProp('fanoutShardSize', `${shardSize} is larger than fanoutShardThreshold (${threshold}), so sharding would never split an audience`,
+      'Set fanoutShardSize at most fanoutShardThreshold.');
+  }
+  checkInteger('maxDeliveryRatePerSecond', p.maxDeliveryRatePerSecond, 0, 100_000);
+  checkInteger('maxDeliveryAttempts', p.maxDeliveryAttempts, 1, 10);
+  checkInteger('batchSize', p.batchSize, 1, 10_000);
+  checkDuration('maxBatchingWindow', p.maxBatchingWindow, 0, 300);
+  const batchSize = p.batchSize ?? 10;
+  if (!Token.isUnresolved(batchSize) && batchSize > 10
+    && (p.maxBatchingWindow === undefined || p.maxBatchingWindow.toSeconds() < 1)) {
+    throw invalidProp('batchSize', `${batchSize} is above 10 without a batching window`,
+      'SQS event sources take more than 10 messages only with a window: set maxBatchingWindow to at least 1 second, or batchSize to at most 10.');
+  }
+  checkInteger('deliverMaxConcurrency', p.deliverMaxConcurrency, 2, 1000);
+  checkDuration('deliverTimeout', p.deliverTimeout, 1, 900);
+  checkInteger('maxReceiveCount', p.maxReceiveCount, 1, 1000);
+  checkPattern('detailType', p.detailType, /^[^\p{Cc}]{1,128}$/u, '1 to 128 characters without control characters');
+  checkInteger('memorySize', p.memorySize, 128, 10240);
+  checkDuration('queueAgeAlarmThreshold', p.queueAgeAlarmThreshold, 60, 14 * 24 * 60 * 60);
+  if (p.alarmTopic !== undefined && p.alarms === false) {
+    throw invalidProp('alarmTopic', 'it is set while alarms is false, so nothing would ever notify it',
+      'Remove alarmTopic, or leave alarms on.');
+  }
+  if (p.queueAgeAlarmThreshold !== undefined && p.alarms === false) {
+    throw invalidProp('queueAgeAlarmThreshold', 'it is set while alarms is false',
+      'Remove queueAgeAlarmThreshold, or leave alarms on.');
+  }
+}

@@ -1,0 +1,211 @@
+import { LOCAL_AWS } from '../../../local/dynamodb';
+import { createDocumentClient, createDynamoDbClient, DYNAMODB_MAX_ATTEMPTS } from '../../../lambda/stores/clients';
+import { ConnectionStore } from '../../../lambda/stores/connection-store';
+import { subscriptionKey, topicPartitionKeys } from '../../../lambda/stores/keys';
+import { removeConnection } from '../../../lambda/stores/remove-connection';
+import { SubscriptionStore } from '../../../lambda/stores/subscription-store';
+import { createStores } from '../../../lambda/stores';
+import { FaultyDynamoHandler } from '../../support/dynamo-faults';
+import { startTestDynamo, TestDynamo } from '../../support/dynamo';
+
+let db: TestDynamo;
+let connections: ConnectionStore;
+let subscriptions: SubscriptionStore;
+
+beforeAll(async () => {
+  db = await startTestDynamo();
+});
+afterAll(async () => {
+  await db.stop();
+});
+beforeEach(async () => {
+  const tables = await db.freshTables();
+  ({ connections, subscriptions } = createStores(tables, db.doc));
+});
+
+async function collect(pages: AsyncIterable<string[]>): Promise<string[][]> {
+  const out: string[][] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
+const HOUR = 3600;
+const expiresAt = () => Math.floor(Date.now() / 1000) + HOUR;
+
+describe('keys', () => {
+  test('subscription keys put the topic in the partition key and the connection in the sort key', () => {
+    expect(subscriptionKey('orders/42', 'c1=')).toEqual({ topic: 'orders/42', connectionId: 'c1=' });
+    expect(topicPartitionKeys('orders/42')).toEqual(['orders/42']);
+  });
+});
+
+describe('ConnectionStore', () => {
+  test('puts, gets and deletes a connection with its TTL', async () => {
+    await connections.putConnection({ connectionId: 'a=', userId: 'alice', connectedAt: 1_700_000_000_000, expiresAt: 1_700_010_000 });
+    expect(await connections.getConnection('a=')).toEqual({
+      connectionId: 'a=', userId: 'alice', connectedAt: 1_700_000_000_000, expiresAt: 1_700_010_000,
+    });
+    await connections.deleteConnection('a=');
+    expect(await connections.getConnection('a=')).toBeUndefined();
+    await expect(connections.deleteConnection('a=')).resolves.toBeUndefined();
+  });
+
+  test('a connection without a user has no userId attribute and is in no user query', async () => {
+    await connections.putConnection({ connectionId: 'anon=', connectedAt: 1, expiresAt: expiresAt() });
+    const [row] = await db.items(connections.tableName);
+    expect(row).not.toHaveProperty('userId');
+  });
+
+  test('queries a user\'s connections page by page through the byUser index', async () => {
+    const alice = Array.from({ length: 7 }, (_, i) => `alice-${i}=`);
+    for (const id of alice) await connections.putConnection({ connectionId: id, userId: 'alice', connectedAt: 1, expiresAt: expiresAt() });
+    await connections.putConnection({ connectionId: 'bob-0=', userId: 'bob', connectedAt: 1, expiresAt: expiresAt() });
+
+    const pages = await collect(connections.queryConnectionIdsByUser('alice', { pageSize: 3 }));
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(pages.every((p) => p.length <= 3)).toBe(true);
+    expect(pages.flat().sort()).toEqual([...alice].sort());
+    expect(await collect(connections.queryConnectionIdsByUser('nobody'))).toEqual([]);
+  });
+
+  test('scans every connection id, page by page and in segments', async () => {
+    const ids = Array.from({ length: 9 }, (_, i) => `c${i}=`);
+    for (const id of ids) await connections.putConnection({ connectionId: id, connectedAt: 1, expiresAt: expiresAt() });
+    expect((await collect(connections.scanAllConnectionIds({ pageSize: 4 }))).flat().sort()).toEqual(ids);
+    const segmented = [
+      ...(await collect(connections.scanAllConnectionIds({ segment: 0, totalSegments: 2 }))).flat(),
+      ...(await collect(connections.scanAllConnectionIds({ segment: 1, totalSegments: 2 }))).flat(),
+    ];
+    expect(segmented.sort()).toEqual(ids);
+  });
+
+  test('reserves subscription slots up to the cap and tells a full connection from a missing one', async () => {
+    const exp = expiresAt();
+    await connections.putConnection({ connectionId: 'a=', connectedAt: 1, expiresAt: exp });
+    expect(await connections.reserveSubscription('a=', 2)).toEqual({ outcome: 'reserved', expiresAt: exp });
+    expect(await connections.reserveSubscription('a=', 2)).toEqual({ outcome: 'reserved', expiresAt: exp });
+    expect(await connections.reserveSubscription('a=', 2)).toEqual({ outcome: 'limit-reached' });
+    expect((await connections.getConnection('a='))?.subscriptionCount).toBe(2);
+
+    expect(await connections.reserveSubscription('missing=', 2)).toEqual({ outcome: 'no-connection' });
+    expect(await db.get(connections.tableName, { connectionId: 'missing=' })).toBeUndefined();
+  });
+
+  test('concurrent reservations never exceed the cap', async () => {
+    await connections.putConnection({ connectionId: 'a=', connectedAt: 1, expiresAt: expiresAt() });
+    const results = await Promise.all(Array.from({ length: 20 }, () => connections.reserveSubscription('a=', 5)));
+    expect(results.filter((r) => r.outcome === 'reserved')).toHaveLength(5);
+    expect((await connections.getConnection('a='))?.subscriptionCount).toBe(5);
+  });
+
+  test('releasing never goes below zero and ignores a gone connection', async () => {
+    await connections.putConnection({ connectionId: 'a=', connectedAt: 1, expiresAt: expiresAt() });
+    await connections.reserveSubscription('a=', 5);
+    await connections.releaseSubscription('a=');
+    await connections.releaseSubscription('a=');
+    expect((await connections.getConnection('a='))?.subscriptionCount).toBe(0);
+    await expect(connections.releaseSubscription('gone=')).resolves.toBeUndefined();
+    expect(await db.get(connections.tableName, { connectionId: 'gone=' })).toBeUndefined();
+  });
+});
+
+describe('SubscriptionStore', () => {
+  test('subscribe is idempotent and unsubscribe reports whether the subscription existed', async () => {
+    const exp = expiresAt();
+    expect(await subscriptions.subscribe('orders/42', 'a=', exp)).toBe(true);
+    expect(await subscriptions.subscribe('orders/42', 'a=', exp + 10)).toBe(false);
+    expect(await db.items(subscriptions.tableName)).toEqual([{ topic: 'orders/42', connectionId: 'a=', expiresAt: exp }]);
+    expect(await subscriptions.isSubscribed('orders/42', 'a=')).toBe(true);
+    expect(await subscriptions.unsubscribe('orders/42', 'a=')).toBe(true);
+    expect(await subscriptions.unsubscribe('orders/42', 'a=')).toBe(false);
+    expect(await subscriptions.isSubscribed('orders/42', 'a=')).toBe(false);
+  });
+
+  test('queries a topic\'s subscribers page by page, and only that topic\'s', async () => {
+    const ids = Array.from({ length: 11 }, (_, i) => `c${String(i).padStart(2, '0')}=`);
+    for (const id of ids) await subscriptions.subscribe('news', id, expiresAt());
+    await subscriptions.subscribe('news/sport', 'other=', expiresAt());
+    const pages = await collect(subscriptions.queryConnectionIdsByTopic('news', { pageSize: 4 }));
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 3]);
+    expect(pages.flat()).toEqual(ids);
+  });
+
+  test('removes every subscription of one connection, over several batches', async () => {
+    const topics = Array.from({ length: 60 }, (_, i) => `t/${i}`);
+    for (const topic of topics) await subscriptions.subscribe(topic, 'a=', expiresAt());
+    await subscriptions.subscribe('t/0', 'b=', expiresAt());
+    expect(await subscriptions.removeAllForConnection('a=')).toBe(60);
+    expect(await db.items(subscriptions.tableName)).toEqual([expect.objectContaining({ topic: 't/0', connectionId: 'b=' })]);
+    expect(await subscriptions.removeAllForConnection('a=')).toBe(0);
+  });
+
+  test('re-sends the items DynamoDB leaves unprocessed in a batch', async () => {
+    const tables = await db.freshTables();
+    let partialBatches = 0;
+    // The engine processes the whole batch; the answer then claims all but the first item
+    // unprocessed, twice, as DynamoDB does under load.
+    const handler = new FaultyDynamoHandler(() => undefined, (operation, request, response) => {
+      if (operation !== 'BatchWriteItem' || partialBatches >= 2) return response;
+      partialBatches++;
+      const requests = (request.RequestItems as Record<string, unknown[]>)[tables.subscriptionsTable];
+      return { ...response, UnprocessedItems: { [tables.subscriptionsTable]: requests.slice(1) } };
+    });
+    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+    const store = new SubscriptionStore(doc, tables.subscriptionsTable, async () => undefined);
+    for (let i = 0; i < 5; i++) await store.subscribe(`t/${i}`, 'a=', expiresAt());
+    expect(await store.removeAllForConnection('a=')).toBe(5);
+    expect(handler.calls.filter((c) => c === 'BatchWriteItem')).toHaveLength(3);
+    expect(await db.items(tables.subscriptionsTable)).toEqual([]);
+    doc.destroy();
+  });
+
+  test('gives up with a clear error when items stay unprocessed', async () => {
+    const tables = await db.freshTables();
+    const handler = new FaultyDynamoHandler(() => undefined, (operation, request, response) =>
+      operation === 'BatchWriteItem' ? { ...response, UnprocessedItems: request.RequestItems } : response);
+    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+    const store = new SubscriptionStore(doc, tables.subscriptionsTable, async () => undefined);
+    await store.subscribe('t/1', 'a=', expiresAt());
+    await expect(store.removeAllForConnection('a=')).rejects.toThrow(/unprocessed after 8 rounds/);
+    doc.destroy();
+  });
+});
+
+describe('removeConnection', () => {
+  test('removes the connection row and all of its subscriptions, and nothing else', async () => {
+    await connections.putConnection({ connectionId: 'a=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt() });
+    await connections.putConnection({ connectionId: 'b=', userId: 'bob', connectedAt: 1, expiresAt: expiresAt() });
+    for (const topic of ['x', 'y', 'users/alice/inbox']) await subscriptions.subscribe(topic, 'a=', expiresAt());
+    await subscriptions.subscribe('x', 'b=', expiresAt());
+
+    expect(await removeConnection({ connections, subscriptions }, 'a=')).toBe(3);
+    expect((await db.items(connections.tableName)).map((r) => r.connectionId)).toEqual(['b=']);
+    expect(await db.items(subscriptions.tableName)).toEqual([expect.objectContaining({ topic: 'x', connectionId: 'b=' })]);
+    // Already gone: not an error.
+    expect(await removeConnection({ connections, subscriptions }, 'a=')).toBe(0);
+  });
+});
+
+describe('throttling', () => {
+  test.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
+    'the shared client retries %s and the store call succeeds', async (type) => {
+      let faults = 0;
+      const handler = new FaultyDynamoHandler(() => (faults < 2 ? (faults++, { statusCode: 400, type, message: 'slow down' }) : undefined));
+      const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+      const store = new ConnectionStore(doc, connections.tableName);
+      await store.putConnection({ connectionId: 'a=', connectedAt: 1, expiresAt: expiresAt() });
+      expect(handler.calls).toEqual(['PutItem', 'PutItem', 'PutItem']);
+      expect(await connections.getConnection('a=')).toBeDefined();
+      doc.destroy();
+    });
+
+  test('gives up after the configured number of attempts with the last error', async () => {
+    // A 500 rather than throttling: the same attempt budget, with shorter back-off.
+    const handler = new FaultyDynamoHandler(() => ({ statusCode: 500, type: 'InternalServerError', message: 'try again' }));
+    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+    const store = new ConnectionStore(doc, connections.tableName);
+    await expect(store.getConnection('a=')).rejects.toMatchObject({ name: 'InternalServerError' });
+    expect(handler.calls).toHaveLength(DYNAMODB_MAX_ATTEMPTS);
+    doc.destroy();
+  });
+});

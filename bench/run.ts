@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: measures the delivery path and writes BENCHMARKS.md (for people) and
+ * bench/results.json (for machines). Every figure is measured beside its baseline in this run.
+ *
+ *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a minute or two instead of ~10)
+ *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency);
+ *                   the report then holds only those sections.
+ */
+import { join } from 'node:path';
+import { benchBundles } from './bundles';
+import { machineFacts } from './lib/machine';
+import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
+
+export interface BenchContext {
+  readonly quick: boolean;
+  /** Results of the sections run so far, for sections built on them (the cost model). */
+  readonly results: Map<string, SectionResult>;
+}
+
+interface SectionSpec {
+  readonly id: string;
+  readonly title: string;
+  run(ctx: BenchContext): Promise<SectionResult>;
+}
+
+const SECTIONS: SectionSpec[] = [
+  { id: 'bundles', title: '3. Lambda bundles: size and cold init', run: (ctx) => benchBundles({ runs: ctx.quick ? 3 : 7 }) },
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const ctx: BenchContext = { quick, results: new Map() };
+  const sections: SectionResult[] = [];
+  for (const spec of SECTIONS) {
+    if (only && !only.includes(spec.id)) continue;
+    const t0 = Date.now();
+    process.stdout.write(`bench: ${spec.title} …\n`);
+    let result: SectionResult;
+    try {
+      result = await spec.run(ctx);
+    } catch (error) {
+      // One broken section must not cost the others their figures; the report says what failed.
+      const reason = (error as Error).stack ?? String(error);
+      process.stderr.write(`bench: ${spec.id} failed: ${reason}\n`);
+      result = skippedSection(spec.id, spec.title, `it failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    ctx.results.set(spec.id, result);
+    sections.push(result);
+    process.stdout.write(`bench: ${spec.id} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const report: RunReport = {
+    date: new Date().toISOString(),
+    machine: machineFacts(),
+    quick,
+    durationSeconds: (Date.now() - started) / 1000,
+    sections,
+  };
+  const root = join(__dirname, '..');
+  writeReports(report, join(root, 'BENCHMARKS.md'), join(__dirname, 'results.json'));
+  process.stdout.write(`bench: wrote BENCHMARKS.md and bench/results.json in ${Math.round(report.durationSeconds)} s\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

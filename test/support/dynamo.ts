@@ -26,6 +26,8 @@ export interface TestDynamo {
 }
 
 export async function startTestDynamo(): Promise<TestDynamo> {
+  // Lambda runs Node 22; the SDK's notice about older Nodes is noise in tests on this machine.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dynamo = await startDynamo({ endpoint: process.env.DYNAMODB_ENDPOINT });
   const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint }));
   const freshTables = async (): Promise<TableNames> => {

@@ -2,17 +2,20 @@
  * Loads a handler module the way Lambda does: its environment set first, then a fresh module
  * instance (so its init-time configuration and clients are built from that environment).
  */
-export function loadHandler<T>(modulePath: string, env: Record<string, string | undefined>): T {
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
+import { join } from 'node:path';
+import type { HandlerName } from '../../lib/private/runtime-contract';
+
+export function loadHandler<T>(name: HandlerName, env: Record<string, string | undefined>): T {
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
   }
-  // Quiet, structured logs; tests assert on behaviour, not on log lines.
+  // Tests assert on behaviour, not on log lines; set POWERTOOLS_LOG_LEVEL to see them.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   let loaded: T | undefined;
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(modulePath) as T;
+    loaded = require(join(__dirname, '..', '..', 'lambda', 'handlers', name)) as T;
   });
   return loaded as T;
 }

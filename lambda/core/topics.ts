@@ -10,10 +10,18 @@
  * topic under `users/<x>/` is only ever allowed to user x.
  */
 import { LIMITS } from '../../lib/private/runtime-contract';
+// The construct validates the same patterns at synth with this same function.
+import {
+  MULTI_SEGMENT_WILDCARD,
+  SINGLE_SEGMENT_WILDCARD,
+  topicPatternProblem,
+  USER_ID_PLACEHOLDER,
+} from '../../lib/private/topic-patterns';
+
+export { topicPatternProblem, USER_ID_PLACEHOLDER };
 
 export const TOPIC_SEPARATOR = '/';
 export const USER_TOPIC_ROOT = 'users';
-export const USER_ID_PLACEHOLDER = '{userId}';
 
 const SEGMENT = /^[A-Za-z0-9_.:@=+-]+$/;
 const ALLOWED_CHARACTERS = 'letters, digits and _ . : @ = + -';
@@ -57,30 +65,13 @@ export function topicOwner(topic: string): string | undefined {
   return segments.length >= 2 && segments[0] === USER_TOPIC_ROOT ? segments[1] : undefined;
 }
 
-/** Why a rule pattern is invalid, or undefined when it is valid. Messages name the fix. */
-export function topicPatternProblem(pattern: string): string | undefined {
-  if (typeof pattern !== 'string' || pattern.length === 0) return 'A topic rule must be a non-empty string such as "orders/*".';
-  if (pattern.length > LIMITS.maxTopicLength) return `Topic rule "${pattern}" is longer than ${LIMITS.maxTopicLength} characters.`;
-  const segments = pattern.split(TOPIC_SEPARATOR);
-  for (const [i, segment] of segments.entries()) {
-    if (segment === '*' || segment === USER_ID_PLACEHOLDER) continue;
-    if (segment === '**') {
-      if (i === segments.length - 1) continue;
-      return `Topic rule "${pattern}" uses "**" before its last segment; "**" may only end a rule, as in "orders/**".`;
-    }
-    if (segment.includes('*') || segment.includes('{') || segment.includes('}')) {
-      return `Topic rule "${pattern}" has "${segment}": "*", "**" and "{userId}" must each be a whole segment, as in "users/{userId}/*".`;
-    }
-    const problem = segmentProblem(segment);
-    if (problem) return `Topic rule "${pattern}" is invalid: ${problem}`;
-  }
-  return undefined;
-}
-
 export class TopicRules {
   /** Compiles the patterns; throws with every invalid one named. */
   static compile(patterns: readonly string[]): TopicRules {
-    const problems = patterns.map(topicPatternProblem).filter((p): p is string => p !== undefined);
+    const problems = patterns.flatMap((pattern) => {
+      const problem = topicPatternProblem(pattern);
+      return problem === undefined ? [] : [`Topic rule "${pattern}" ${problem}.`];
+    });
     if (problems.length > 0) throw new Error(problems.join(' '));
     return new TopicRules(patterns.map((p) => p.split(TOPIC_SEPARATOR)));
   }
@@ -102,9 +93,9 @@ export class TopicRules {
 function matches(pattern: readonly string[], topic: readonly string[], userId: string | undefined): boolean {
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i];
-    if (p === '**') return topic.length > i;
+    if (p === MULTI_SEGMENT_WILDCARD) return topic.length > i;
     if (i >= topic.length) return false;
-    if (p === '*') continue;
+    if (p === SINGLE_SEGMENT_WILDCARD) continue;
     if (p === USER_ID_PLACEHOLDER) {
       if (userId === undefined || topic[i] !== userId) return false;
       continue;

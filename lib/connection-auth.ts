@@ -150,8 +150,13 @@ class JwtAuth extends ConnectionAuth {
       throw invalidProp('auth.audience', 'the list is empty', 'List the audiences (`aud` values) your tokens are issued for.');
     }
     options.audience.forEach((aud, i) => {
-      if (!Token.isUnresolved(aud) && aud.trim() === '') {
+      if (Token.isUnresolved(aud)) return;
+      if (aud.trim() === '') {
         throw invalidProp(`auth.audience[${i}]`, 'it is empty', 'Give the exact `aud` value of your tokens.');
+      }
+      if (aud.includes(',')) {
+        throw invalidProp(`auth.audience[${i}]`, `${JSON.stringify(aud)} contains a comma`,
+          'Give each audience as its own list entry.');
       }
     });
     checkPattern('auth.userIdClaim', options.userIdClaim, /^[\x21-\x7e]{1,256}$/, 'a claim name such as "sub" or "email"');

@@ -664,18 +664,19 @@ export class RealtimeNotifications extends Construct {
 
     allowTableActions(this.connectFunction, connections, ['PutItem']);
 
-    allowTableActions(this.disconnectFunction, connections, ['GetItem', 'DeleteItem']);
-    allowTableActions(this.disconnectFunction, subscriptions, ['DeleteItem', 'BatchWriteItem'],
+    // Removing a connection: its row, then its subscriptions found through the byConnection index.
+    allowTableActions(this.disconnectFunction, connections, ['DeleteItem']);
+    allowTableActions(this.disconnectFunction, subscriptions, ['BatchWriteItem'],
       [{ indexName: byConnection, actions: ['Query'] }]);
 
+    // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the subscription.
     allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem']);
-    allowTableActions(this.messageFunction, subscriptions, ['GetItem', 'PutItem', 'DeleteItem', 'Query'],
-      [{ indexName: byConnection, actions: ['Query'] }]);
+    allowTableActions(this.messageFunction, subscriptions, ['GetItem', 'PutItem', 'DeleteItem']);
 
-    allowTableActions(this.deliverFunction, connections,
-      ['GetItem', 'DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
+    // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the connection.
+    allowTableActions(this.deliverFunction, connections, ['DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
       [{ indexName: byUser, actions: ['Query'] }]);
-    allowTableActions(this.deliverFunction, subscriptions, ['Query', 'DeleteItem', 'BatchWriteItem'],
+    allowTableActions(this.deliverFunction, subscriptions, ['Query', 'BatchWriteItem'],
       [{ indexName: byConnection, actions: ['Query'] }]);
 
     // Deliver re-queues shards and retries, and dead-letters what it gives up on, with a reason.

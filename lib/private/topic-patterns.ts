@@ -10,6 +10,9 @@ import { LIMITS } from './runtime-contract';
 export const SINGLE_SEGMENT_WILDCARD = '*';
 export const MULTI_SEGMENT_WILDCARD = '**';
 export const USER_ID_PLACEHOLDER = '{userId}';
+/** What one segment of a topic name may contain (and so a literal segment of a pattern). */
+export const TOPIC_SEGMENT = /^[A-Za-z0-9_.:@=+-]+$/;
+export const TOPIC_SEGMENT_CHARACTERS = 'letters, digits and _ . : @ = + -';
 
 /** What is wrong with a pattern, in words; undefined when the pattern is valid. */
 export function topicPatternProblem(pattern: string): string | undefined {
@@ -31,6 +34,10 @@ export function topicPatternProblem(pattern: string): string | undefined {
         + 'wildcards and {userId} must fill a whole segment';
     }
     if (segment === '.' || segment === '..') return `segment "${segment}" is a path trick, not a topic name`;
+    if (!TOPIC_SEGMENT.test(segment)) {
+      return `segment "${segment}" has characters no topic can contain, so the rule could never match; `
+        + `use ${TOPIC_SEGMENT_CHARACTERS}`;
+    }
   }
   return undefined;
 }

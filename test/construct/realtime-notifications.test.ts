@@ -1,0 +1,393 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { RealtimeNotifications } from '../../lib';
+import {
+  CONNECTIONS_TABLE,
+  DEFAULTS,
+  HANDLER_NAMES,
+  HandlerName,
+  RuntimeSettings,
+  SUBSCRIPTIONS_TABLE,
+  TableDefinition,
+  handlerEnvironment,
+  notificationEventPattern,
+} from '../../lib/private/runtime-contract';
+import {
+  allStatements,
+  environmentOf,
+  flatten,
+  functionNamed,
+  functionStatements,
+  grantsOf,
+  resourceNamed,
+  synth,
+  TEST_AUTH,
+} from './synth';
+
+const { template, notifications, stack } = synth();
+const resources = template.toJSON().Resources as Record<string, any>;
+const apiId = resourceNamed(template, 'AWS::ApiGatewayV2::Api', 'NotificationsWebSocketApi').id;
+const ARN_PREFIX = 'arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>';
+
+test('snapshot (asset hashes normalised)', () => {
+  const json = JSON.stringify(template.toJSON(), null, 2).replace(/[0-9a-f]{64}/g, '<asset-hash>');
+  expect(JSON.parse(json)).toMatchSnapshot();
+});
+
+describe('WebSocket API', () => {
+  test('selects routes by $request.body.action', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+  });
+
+  test('has exactly the six routes, only $connect behind the authorizer', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
+    const authorizerId = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id;
+    for (const route of routes) {
+      if (route.RouteKey === '$connect') {
+        expect(route.AuthorizationType).toBe('CUSTOM');
+        expect(route.AuthorizerId).toEqual({ Ref: authorizerId });
+      } else {
+        expect(route.AuthorizationType).toBe('NONE');
+        expect(route.AuthorizerId).toBeUndefined();
+      }
+    }
+  });
+
+  test('the authorizer is a REQUEST authorizer on the token query parameter, running the bundled authorizer', () => {
+    const authorizer = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').resource;
+    expect(authorizer.Properties!.AuthorizerType).toBe('REQUEST');
+    expect(authorizer.Properties!.IdentitySource).toEqual(['route.request.querystring.token']);
+    const authorizerFn = functionNamed(template, 'Authorizer').id;
+    expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${authorizerFn}.Arn>`);
+  });
+
+  test('subscribe, unsubscribe, ping and $default answer (two-way) through the one message function', () => {
+    const messageFn = functionNamed(template, 'Message').id;
+    const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'));
+    const twoWay = ['subscribe', 'unsubscribe', 'ping', '$default'];
+    for (const routeKey of twoWay) {
+      const [routeId, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
+      expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
+      template.hasResourceProperties('AWS::ApiGatewayV2::RouteResponse', {
+        RouteId: { Ref: routeId }, RouteResponseKey: '$default',
+      });
+      const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
+      expect(flatten(resources[integrationId].Properties.IntegrationUri)).toContain(`<${messageFn}.Arn>`);
+    }
+    for (const routeKey of ['$connect', '$disconnect']) {
+      const [, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
+      expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
+    }
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(4);
+  });
+
+  test('API Gateway may invoke each function only from its own route keys', () => {
+    const sources = (fn: string) => Object.values(template.findResources('AWS::Lambda::Permission'))
+      .filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionNamed(template, fn).id)
+      .map((p) => flatten(p.Properties.SourceArn))
+      .sort();
+    expect(sources('Message')).toEqual(['*$default', '*ping', '*subscribe', '*unsubscribe']
+      .map((k) => `${ARN_PREFIX}:<${apiId}>/${k}`).sort());
+    expect(sources('Connect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$connect`]);
+    expect(sources('Disconnect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$disconnect`]);
+    expect(sources('Authorizer')).toEqual([`${ARN_PREFIX}:<${apiId}>/authorizers/<${
+      resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id}>`]);
+  });
+
+  test('the stage auto-deploys, throttles every route and writes JSON access logs', () => {
+    const stage = resourceNamed(template, 'AWS::ApiGatewayV2::Stage', 'NotificationsStage').resource.Properties!;
+    expect(stage.StageName).toBe('prod');
+    expect(stage.AutoDeploy).toBe(true);
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 500 });
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({
+      'Fn::GetAtt': [resourceNamed(template, 'AWS::Logs::LogGroup', 'NotificationsAccessLogs').id, 'Arn'],
+    });
+    const format = JSON.parse(stage.AccessLogSettings.Format);
+    expect(format).toMatchObject({
+      connectionId: '$context.connectionId',
+      eventType: '$context.eventType',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+    });
+  });
+
+  test('exposes the wss:// and callback URLs of the stage', () => {
+    expect(flatten(stack.resolve(notifications.webSocketUrl)))
+      .toBe(`wss://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/prod`);
+    expect(flatten(stack.resolve(notifications.callbackUrl)))
+      .toBe(`https://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/prod`);
+  });
+});
+
+describe('tables', () => {
+  const check = (prefix: string, def: TableDefinition) => {
+    const table = resourceNamed(template, 'AWS::DynamoDB::Table', prefix).resource;
+    const p = table.Properties!;
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(p.KeySchema).toEqual([
+      { AttributeName: def.partitionKey, KeyType: 'HASH' },
+      ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
+    ]);
+    expect(p.GlobalSecondaryIndexes).toEqual(def.indexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    })));
+    for (const attribute of p.AttributeDefinitions) expect(attribute.AttributeType).toBe('S');
+  };
+  test('connections: on-demand, TTL, PITR, encrypted, byUser index, retained', () => check('NotificationsConnectionsTable', CONNECTIONS_TABLE));
+  test('subscriptions: on-demand, TTL, PITR, encrypted, byConnection index, retained', () => check('NotificationsSubscriptionsTable', SUBSCRIPTIONS_TABLE));
+});
+
+describe('publishing path', () => {
+  const queue = resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue');
+  const dlq = resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeadLetterQueue');
+
+  test('a new bus with a rule on the Notification detail type, targeting the queue', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const rule = resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').resource.Properties!;
+    expect(rule.EventPattern).toEqual(notificationEventPattern('Notification'));
+    expect(rule.EventBusName).toEqual({ Ref: resourceNamed(template, 'AWS::Events::EventBus', 'NotificationsEventBus').id });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [queue.id, 'Arn'] });
+    expect(rule.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq.id, 'Arn'] } });
+  });
+
+  test('the queue is encrypted, redrives to the DLQ, and outlasts six deliver timeouts', () => {
+    const p = queue.resource.Properties!;
+    expect(p.SqsManagedSseEnabled).toBe(true);
+    expect(p.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.id, 'Arn'] }, maxReceiveCount: 5 });
+    const deliverTimeout = functionNamed(template, 'Deliver').resource.Properties!.Timeout;
+    expect(deliverTimeout).toBe(60);
+    expect(p.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deliverTimeout);
+  });
+
+  test('the DLQ is encrypted and keeps messages 14 days', () => {
+    expect(dlq.resource.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+  });
+
+  test('both queues refuse requests without TLS', () => {
+    for (const q of [queue.id, dlq.id]) {
+      const denies = allStatements(template).filter((s) => s.Effect === 'Deny'
+        && template.toJSON().Resources[s.policy].Properties.Queues.some((r: any) => r.Ref === q));
+      expect(denies).toEqual([expect.objectContaining({
+        Action: ['sqs:*'],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Principal: { AWS: '*' },
+      })]);
+    }
+  });
+
+  test('only EventBridge, for this rule, may send to the queue', () => {
+    const ruleArn = `<${resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').id}.Arn>`;
+    const allows = allStatements(template).filter((s) => s.Effect === 'Allow' && s.policy.startsWith('NotificationsDeliveryQueuePolicy'));
+    expect(allows).toEqual([expect.objectContaining({
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+    })]);
+    expect(flatten(allows[0].Condition!.ArnEquals['aws:SourceArn'])).toBe(ruleArn);
+  });
+
+  test('deliver takes batches from the queue with partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue.id, 'Arn'] },
+      FunctionName: { Ref: functionNamed(template, 'Deliver').id },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0].Properties;
+    expect(mapping.ScalingConfig).toBeUndefined();
+    expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+});
+
+describe('functions', () => {
+  const names: Record<HandlerName, string> = {
+    authorizer: 'Authorizer', connect: 'Connect', disconnect: 'Disconnect', message: 'Message', deliver: 'Deliver',
+  };
+  const anySettings: RuntimeSettings = {
+    serviceName: 's', connectionsTable: 'c', subscriptionsTable: 's', callbackUrl: 'u', queueUrl: 'q',
+    deadLetterQueueUrl: 'd', detailType: 'Notification', connectionTtlSeconds: 1, maxSubscriptionsPerConnection: 1,
+    topicRules: [], allowBroadcast: false, deliveryConcurrency: 1, shardThreshold: 1, shardSize: 1,
+    maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j' },
+  };
+
+  test.each(HANDLER_NAMES)('%s runs its bundle on Node.js 22, arm64, with its own log group', (name) => {
+    const fn = functionNamed(template, names[name]);
+    const p = fn.resource.Properties!;
+    expect(p).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 512 });
+    const logGroup = resourceNamed(template, 'AWS::Logs::LogGroup', `Notifications${names[name]}FunctionLogs`);
+    expect(p.LoggingConfig).toEqual({ LogGroup: { Ref: logGroup.id } });
+    expect(logGroup.resource.Properties!.RetentionInDays).toBe(30);
+    expect(logGroup.resource.DeletionPolicy).toBe('Retain');
+  });
+
+  test.each(HANDLER_NAMES)('%s gets exactly the environment the runtime contract defines for it', (name) => {
+    const env = environmentOf(template, names[name]);
+    expect(Object.keys(env).sort()).toEqual(Object.keys(handlerEnvironment(name, anySettings)).sort());
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe(notifications.serviceName);
+  });
+
+  test('settings reach the handlers with their defaults', () => {
+    expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe(String(DEFAULTS.connectionTtlSeconds));
+    expect(environmentOf(template, 'Message')).toMatchObject({
+      MAX_SUBSCRIPTIONS_PER_CONNECTION: '50',
+      TOPIC_RULES: JSON.stringify(DEFAULTS.topicRules),
+    });
+    const deliver = environmentOf(template, 'Deliver');
+    expect(deliver).toMatchObject({
+      NOTIFICATION_DETAIL_TYPE: 'Notification',
+      ALLOW_BROADCAST: 'false',
+      DELIVERY_CONCURRENCY: '50',
+      FANOUT_SHARD_THRESHOLD: '1000',
+      FANOUT_SHARD_SIZE: '1000',
+      MAX_DELIVERY_RATE_PER_SECOND: '0',
+      MAX_DELIVERY_ATTEMPTS: '3',
+    });
+    expect(flatten(deliver.CALLBACK_URL)).toBe(`https://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/prod`);
+    expect(deliver.DELIVERY_QUEUE_URL).toEqual({ Ref: resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').id });
+    expect(deliver.DEAD_LETTER_QUEUE_URL).toEqual({ Ref: resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeadLetterQueue').id });
+    expect(deliver.CONNECTIONS_TABLE).toEqual({ Ref: resourceNamed(template, 'AWS::DynamoDB::Table', 'NotificationsConnectionsTable').id });
+    expect(environmentOf(template, 'Authorizer')).toMatchObject({
+      AUTH_MODE: 'jwt',
+      AUTH_ISSUER: 'https://issuer.example.com',
+      AUTH_AUDIENCE: 'notifications',
+      AUTH_JWKS_URI: 'https://issuer.example.com/.well-known/jwks.json',
+      AUTH_USER_ID_CLAIM: 'sub',
+    });
+  });
+
+  test('the service name is unique per construct and stable across synths', () => {
+    expect(notifications.serviceName).toBe(synth().notifications.serviceName);
+    const other = new RealtimeNotifications(synth().stack, 'Other', { auth: TEST_AUTH() });
+    expect(other.serviceName).not.toBe(notifications.serviceName);
+  });
+});
+
+describe('IAM', () => {
+  const statements = allStatements(template);
+  const tableArn = (prefix: string) => `<${resourceNamed(template, 'AWS::DynamoDB::Table', prefix).id}.Arn>`;
+  const connections = tableArn('NotificationsConnectionsTable');
+  const subscriptions = tableArn('NotificationsSubscriptionsTable');
+  const logsOf = (name: string) => `<${resourceNamed(template, 'AWS::Logs::LogGroup', `Notifications${name}FunctionLogs`).id}.Arn>`;
+
+  test('no Allow statement anywhere has a wildcard action', () => {
+    expect(statements.length).toBeGreaterThan(10);
+    const wildcards = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action.filter((a) => a.includes('*')));
+    expect(wildcards).toEqual([]);
+  });
+
+  test('the only Deny statements are the TLS-only queue policies', () => {
+    for (const s of statements.filter((x) => x.Effect === 'Deny')) {
+      expect(s.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      expect(template.toJSON().Resources[s.policy].Type).toBe('AWS::SQS::QueuePolicy');
+    }
+  });
+
+  test('function roles have no managed policies and only Lambda may assume them', () => {
+    for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+      expect([id, role.Properties.ManagedPolicyArns]).toEqual([id, undefined]);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+        Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' },
+      }]);
+    }
+  });
+
+  test('connect may only put connection rows', () => {
+    expect(grantsOf(functionStatements(template, 'Connect'))).toEqual(new Map([
+      ['logs:CreateLogStream', [logsOf('Connect')]],
+      ['logs:PutLogEvents', [logsOf('Connect')]],
+      ['dynamodb:PutItem', [connections]],
+    ]));
+  });
+
+  test('disconnect may delete the connection and its subscriptions found through the byConnection index', () => {
+    expect(grantsOf(functionStatements(template, 'Disconnect'))).toEqual(new Map([
+      ['logs:CreateLogStream', [logsOf('Disconnect')]],
+      ['logs:PutLogEvents', [logsOf('Disconnect')]],
+      ['dynamodb:DeleteItem', [connections]],
+      ['dynamodb:BatchWriteItem', [subscriptions]],
+      ['dynamodb:Query', [`${subscriptions}/index/byConnection`]],
+    ]));
+  });
+
+  test('message may read and count on the connection row, and write single subscriptions', () => {
+    expect(grantsOf(functionStatements(template, 'Message'))).toEqual(new Map([
+      ['logs:CreateLogStream', [logsOf('Message')]],
+      ['logs:PutLogEvents', [logsOf('Message')]],
+      ['dynamodb:GetItem', [connections, subscriptions].sort()],
+      ['dynamodb:UpdateItem', [connections]],
+      ['dynamodb:PutItem', [subscriptions]],
+      ['dynamodb:DeleteItem', [subscriptions]],
+    ]));
+  });
+
+  test('deliver may query audiences, clean up gone connections, re-queue, dead-letter and post to this stage only', () => {
+    const queueArn = (p: string) => `<${resourceNamed(template, 'AWS::SQS::Queue', p).id}.Arn>`;
+    const grants = grantsOf(functionStatements(template, 'Deliver'));
+    expect(grants).toEqual(new Map([
+      ['logs:CreateLogStream', [logsOf('Deliver')]],
+      ['logs:PutLogEvents', [logsOf('Deliver')]],
+      ['dynamodb:DeleteItem', [connections]],
+      ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`].sort()],
+      ['dynamodb:BatchWriteItem', [subscriptions]],
+      ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
+      ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
+      // the event source mapping's own permissions
+      ['sqs:ReceiveMessage', [queueArn('NotificationsDeliveryQueue')]],
+      ['sqs:ChangeMessageVisibility', [queueArn('NotificationsDeliveryQueue')]],
+      ['sqs:GetQueueUrl', [queueArn('NotificationsDeliveryQueue')]],
+      ['sqs:DeleteMessage', [queueArn('NotificationsDeliveryQueue')]],
+      ['sqs:GetQueueAttributes', [queueArn('NotificationsDeliveryQueue')]],
+    ]));
+    expect(grants.has('dynamodb:Scan')).toBe(false);
+  });
+
+  test('no other principal may manage connections', () => {
+    const holders = statements.filter((s) => s.Action.includes('execute-api:ManageConnections'));
+    expect(holders).toHaveLength(1);
+  });
+
+  test('the authorizer needs nothing but its logs', () => {
+    expect([...grantsOf(functionStatements(template, 'Authorizer')).keys()].sort())
+      .toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
+describe('grants', () => {
+  test('grantPublish allows events:PutEvents on this bus only', () => {
+    const { template: t } = synth({}, undefined, (s, n) => {
+      n.grantPublish(new iam.Role(s, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    });
+    const bus = resourceNamed(t, 'AWS::Events::EventBus', 'NotificationsEventBus').id;
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Publisher') }],
+      PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bus, 'Arn'] } }] },
+    });
+  });
+
+  test('grantManageConnections allows POST, GET and DELETE on this stage\'s @connections only', () => {
+    const { template: t } = synth({ stageName: 'live' }, undefined, (s, n) => {
+      n.grantManageConnections(new iam.Role(s, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    });
+    const api = resourceNamed(t, 'AWS::ApiGatewayV2::Api', 'NotificationsWebSocketApi').id;
+    const backend = allStatements(t).filter((st) => t.toJSON().Resources[st.policy].Properties.Roles?.[0]?.Ref?.startsWith('Backend'));
+    expect(backend).toHaveLength(1);
+    expect(backend[0].Action).toEqual(['execute-api:ManageConnections']);
+    expect(backend[0].Resource).toEqual(['POST', 'GET', 'DELETE'].map((m) => `${ARN_PREFIX}:<${api}>/live/${m}/@connections/*`));
+  });
+});

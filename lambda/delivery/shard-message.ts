@@ -27,7 +27,7 @@ export const SHARD_VERSION = 1;
 /** SQS's limit for one message, attributes included, and for one SendMessageBatch in total. */
 export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
 /** Room left in every message for its attributes. */
-export const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 2 * 1024;
+export const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 8 * 1024;
 
 export interface ShardMessage {
   readonly kind: typeof SHARD_KIND;

@@ -1,0 +1,68 @@
+/**
+ * The deliver function's configuration, read from the environment the construct sets
+ * (lib/private/runtime-contract handlerEnvironment('deliver')) once at init. A misconfigured
+ * function fails its cold start with a message naming the variable and the fix.
+ */
+import { DEFAULTS, Env } from '../../lib/private/runtime-contract';
+import { integerEnv, optionalEnv, requiredEnv } from '../core/env';
+
+export interface DeliverConfig {
+  readonly connectionsTable: string;
+  readonly subscriptionsTable: string;
+  /** The @connections endpoint: https://{api}.execute-api.{region}.amazonaws.com/{stage}, or a local one. */
+  readonly callbackUrl: string;
+  /** The queue deliver reads from; shards and retries go back onto it. */
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly detailType: string;
+  readonly allowBroadcast: boolean;
+  /** Posts in flight at most, per Lambda instance. */
+  readonly concurrency: number;
+  /** Audiences larger than this are split into shard messages. */
+  readonly shardThreshold: number;
+  /** Connection ids per shard message at most. */
+  readonly shardSize: number;
+  /** Posts per second at most, per Lambda instance; 0 for no cap. */
+  readonly maxRatePerSecond: number;
+  /** Delivery attempts per connection (each a few in-invocation retries) before the DLQ. */
+  readonly maxAttempts: number;
+}
+
+export function loadDeliverConfig(): DeliverConfig {
+  return {
+    connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE),
+    subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE),
+    callbackUrl: urlEnv(Env.CALLBACK_URL),
+    queueUrl: urlEnv(Env.QUEUE_URL),
+    deadLetterQueueUrl: urlEnv(Env.DLQ_URL),
+    detailType: optionalEnv(Env.DETAIL_TYPE) ?? DEFAULTS.detailType,
+    allowBroadcast: booleanEnv(Env.ALLOW_BROADCAST, false),
+    concurrency: integerEnv(Env.DELIVERY_CONCURRENCY, DEFAULTS.deliveryConcurrency, { min: 1, max: 1000 }),
+    shardThreshold: integerEnv(Env.SHARD_THRESHOLD, DEFAULTS.shardThreshold, { min: 1 }),
+    shardSize: integerEnv(Env.SHARD_SIZE, DEFAULTS.shardSize, { min: 1, max: 10_000 }),
+    maxRatePerSecond: integerEnv(Env.MAX_DELIVERY_RATE, DEFAULTS.maxDeliveryRatePerSecond, { min: 0, max: 100_000 }),
+    maxAttempts: integerEnv(Env.MAX_DELIVERY_ATTEMPTS, DEFAULTS.maxDeliveryAttempts, { min: 1, max: 100 }),
+  };
+}
+
+function urlEnv(name: string): string {
+  const value = requiredEnv(name);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`Environment variable ${name} is "${value}"; it must be an http(s) URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error(`Environment variable ${name} is "${value}"; it must be an http(s) URL.`);
+  }
+  return value;
+}
+
+function booleanEnv(name: string, defaultValue: boolean): boolean {
+  const raw = optionalEnv(name);
+  if (raw === undefined) return defaultValue;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`Environment variable ${name} is "${raw}"; it must be "true" or "false".`);
+}

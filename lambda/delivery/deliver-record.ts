@@ -1,0 +1,263 @@
+/**
+ * What deliver does with one queue message. Three kinds come off the queue:
+ *
+ * - an EventBridge event: checked against the publish contract (a violation is dead-lettered
+ *   with its reason), then its audience is read; an audience up to the shard threshold is
+ *   delivered here, a larger one is split into shard messages for many instances to deliver;
+ * - a shard message (see shard-message.ts): delivered to exactly the connections it lists;
+ * - anything else: dead-lettered with a reason.
+ *
+ * Delivery posts the frame to every connection (fanout.ts), removes the connections that are
+ * gone, re-queues those still failing for a later attempt (only those), and dead-letters them
+ * with their reasons after the last attempt. This function returns once every connection is
+ * accounted for: delivered, gone, on the queue again, or in the DLQ. If it cannot say so (a
+ * queue send failed, DynamoDB failed) it throws, the record is reported failed, and SQS tries it
+ * again: a connection may then get the notification twice, always with the same id.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricNames } from '../../lib/private/runtime-contract';
+import { AdaptiveConcurrency } from '../core/fanout-concurrency';
+import { Clock } from '../core/fanout-clock';
+import { FailedDelivery, fanOut, Poster, PostRetryPolicy } from '../core/fanout';
+import { RateLimiter } from '../core/fanout-rate';
+import { describeTarget, EncodedNotification, encodeNotification } from '../core/notification';
+import { checkPublishedEvent } from '../core/publish-contract';
+import { requeueDelaySeconds } from '../core/retry';
+import { removeConnection, Stores } from '../stores';
+import { audiencePages } from './audience';
+import { DeliverConfig } from './config';
+import { DeadLetterAttribute, rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
+import { OutgoingMessage, QueueWriter } from './queue-writer';
+import { DEFAULT_SHARD_MAX_BYTES, EncodedShard, isShardMessage, packShards, parseShardMessage, ShardLimits, ShardPacker } from './shard-message';
+
+export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
+
+/** Where delivery reports its counts (Powertools metrics in the handler). */
+export interface DeliveryMetrics {
+  count(name: MetricName, value: number): void;
+  fanoutDurationMs(value: number): void;
+}
+
+export interface DeliveryDeps {
+  readonly config: DeliverConfig;
+  readonly stores: Stores;
+  readonly post: Poster;
+  readonly queue: QueueWriter;
+  /** Shared by every record in the instance. */
+  readonly concurrency: AdaptiveConcurrency;
+  readonly rateLimiter?: RateLimiter;
+  readonly clock: Clock;
+  readonly metrics: DeliveryMetrics;
+  readonly logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+  readonly postRetry?: PostRetryPolicy;
+  readonly random?: () => number;
+}
+
+export interface QueueRecord {
+  readonly messageId: string;
+  readonly body: string;
+}
+
+/** Failures logged one by one per fan-out; the rest are summarised in one line. */
+const MAX_FAILURES_LOGGED = 20;
+/** Stale connections removed at once after a fan-out. */
+const CLEANUP_CONCURRENCY = 16;
+
+/** Handles one queue message; throws only when it must be retried by SQS. */
+export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, deadline?: number): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    deps.metrics.count(MetricNames.notifications, 1);
+    await reject(record, deps, 'NOT_JSON', 'The queue message is not JSON; publish notifications with EventBridge PutEvents.');
+    return;
+  }
+
+  if (isShardMessage(body)) {
+    const parsed = parseShardMessage(body);
+    if (!parsed.ok) {
+      await reject(record, deps, 'BAD_SHARD', parsed.message);
+      return;
+    }
+    const { shard } = parsed;
+    await deliverToConnections(encodeNotification(shard.notification), shard.connectionIds, shard.attempt, deps, deadline);
+    return;
+  }
+
+  deps.metrics.count(MetricNames.notifications, 1);
+  const checked = checkPublishedEvent(body, { detailType: deps.config.detailType, allowBroadcast: deps.config.allowBroadcast });
+  if (!checked.ok) {
+    if (checked.reason === 'PAYLOAD_TOO_LARGE') deps.metrics.count(MetricNames.tooLarge, 1);
+    await reject(record, deps, checked.reason, checked.message, checked.eventId);
+    return;
+  }
+  await dispatch(checked, deps, deadline);
+}
+
+async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameters<typeof rejectedMessage>[1], message: string, eventId?: string): Promise<void> {
+  deps.logger.warn('Notification rejected; sending it to the dead-letter queue', { reason, reasonMessage: message, eventId, sqsMessageId: record.messageId });
+  await deps.queue.sendAll(deps.config.deadLetterQueueUrl, [rejectedMessage(record.body, reason, message, { eventId })]);
+  deps.metrics.count(MetricNames.rejected, 1);
+}
+
+/** Reads the audience; delivers it here if small, splits it into shard messages if not. */
+async function dispatch(encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number): Promise<void> {
+  const { notification } = encoded;
+  const pages = audiencePages(notification.target, deps.stores);
+  const firstIds: string[] = [];
+  let overThreshold = false;
+  for (;;) {
+    const page = await pages.next();
+    if (page.done) break;
+    for (const id of page.value) firstIds.push(id);
+    if (firstIds.length > deps.config.shardThreshold) {
+      overThreshold = true;
+      break;
+    }
+  }
+  if (!overThreshold) {
+    if (firstIds.length === 0) {
+      deps.logger.debug('No connection to deliver to', { notificationId: notification.id, target: describeTarget(notification.target) });
+      return;
+    }
+    await deliverToConnections(encoded, firstIds, 1, deps, deadline);
+    return;
+  }
+
+  // Shards are enqueued as the audience is read, ten at a time, so memory stays flat however large it is.
+  const packer = new ShardPacker(notification, 1, shardLimits(deps.config));
+  let batch: OutgoingMessage[] = [];
+  let shards = 0;
+  let connections = 0;
+  const enqueue = async (done: EncodedShard[], flush = false) => {
+    for (const shard of done) {
+      batch.push(shardMessage(shard, notification.id));
+      shards++;
+      connections += shard.connectionIds.length;
+    }
+    if (batch.length >= 10 || (flush && batch.length > 0)) {
+      await deps.queue.sendAll(deps.config.queueUrl, batch);
+      batch = [];
+    }
+  };
+  await enqueue(packer.add(firstIds));
+  for (;;) {
+    const page = await pages.next();
+    if (page.done) break;
+    await enqueue(packer.add(page.value));
+  }
+  await enqueue(packer.finish(), true);
+  deps.logger.info('Notification split into shards', {
+    notificationId: notification.id, target: describeTarget(notification.target), shards, connections,
+  });
+}
+
+/** Posts to the connections, then accounts for every one of them (see the module comment). */
+async function deliverToConnections(
+  encoded: EncodedNotification,
+  connectionIds: readonly string[],
+  attempt: number,
+  deps: DeliveryDeps,
+  deadline?: number,
+): Promise<void> {
+  const { notification } = encoded;
+  const { config, metrics, logger, clock } = deps;
+  const started = clock.now();
+  const result = await fanOut(connectionIds, encoded.frame, deps.post, {
+    concurrency: deps.concurrency,
+    rateLimiter: deps.rateLimiter,
+    retry: deps.postRetry,
+    deadline,
+    clock,
+    random: deps.random,
+  });
+  metrics.fanoutDurationMs(clock.now() - started);
+  metrics.count(MetricNames.delivered, result.delivered.length);
+  if (result.throttled > 0) metrics.count(MetricNames.throttled, result.throttled);
+  if (result.gone.length > 0) metrics.count(MetricNames.gone, result.gone.length);
+
+  await removeGoneConnections(result.gone, notification.id, deps, deadline);
+
+  const lastAttempt = attempt >= config.maxAttempts;
+  const retryLater = lastAttempt ? [] : result.failed.filter((f) => f.retryable);
+  const givenUp = lastAttempt ? result.failed : result.failed.filter((f) => !f.retryable);
+  logFailures(result.failed, notification.id, attempt, lastAttempt, deps);
+
+  const limits = shardLimits(config);
+  const requeue: OutgoingMessage[] = [];
+  if (result.notAttempted.length > 0) {
+    // Not tried for lack of time: the same attempt again, at once.
+    logger.warn('Lambda time running out; re-queueing the connections not yet tried', {
+      notificationId: notification.id, connections: result.notAttempted.length,
+    });
+    for (const shard of packShards(notification, result.notAttempted, attempt, limits)) {
+      requeue.push(shardMessage(shard, notification.id));
+    }
+  }
+  if (retryLater.length > 0) {
+    const reasons = Object.fromEntries(retryLater.map((f) => [f.connectionId, f.reason]));
+    for (const shard of packShards(notification, retryLater.map((f) => f.connectionId), attempt + 1, limits, reasons)) {
+      requeue.push(shardMessage(shard, notification.id, requeueDelaySeconds(attempt + 1, deps.random)));
+    }
+  }
+  if (requeue.length > 0) await deps.queue.sendAll(config.queueUrl, requeue);
+
+  if (givenUp.length > 0) {
+    await deps.queue.sendAll(config.deadLetterQueueUrl, undeliveredMessages(notification, givenUp, attempt, limits));
+    metrics.count(MetricNames.failed, givenUp.length);
+    if (givenUp.some((f) => f.reason === 'PAYLOAD_TOO_LARGE')) metrics.count(MetricNames.tooLarge, 1);
+  }
+}
+
+async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: DeliveryDeps, deadline?: number): Promise<void> {
+  let cursor = 0;
+  let skipped = 0;
+  const worker = async () => {
+    while (cursor < gone.length) {
+      const connectionId = gone[cursor++];
+      if (deadline !== undefined && deps.clock.now() >= deadline) {
+        skipped++;
+        continue;
+      }
+      try {
+        await removeConnection(deps.stores, connectionId);
+      } catch (error) {
+        // Not worth failing the delivery: the row's TTL, or the next 410, removes it.
+        deps.logger.warn('Could not remove a gone connection', { notificationId, connectionId, error: String(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CLEANUP_CONCURRENCY, gone.length) }, worker));
+  if (skipped > 0) {
+    deps.logger.warn('Lambda time running out; gone connections left to their TTL', { notificationId, connections: skipped });
+  }
+}
+
+function logFailures(failed: readonly FailedDelivery[], notificationId: string, attempt: number, lastAttempt: boolean, deps: DeliveryDeps): void {
+  if (failed.length === 0) return;
+  for (const f of failed.slice(0, MAX_FAILURES_LOGGED)) {
+    const final = lastAttempt || !f.retryable;
+    deps.logger.warn(final ? 'Delivery to a connection failed; sending it to the dead-letter queue' : 'Delivery to a connection failed; it will be retried', {
+      notificationId, connectionId: f.connectionId, reason: f.reason, attempt, error: f.detail,
+    });
+  }
+  if (failed.length > MAX_FAILURES_LOGGED) {
+    deps.logger.warn('More deliveries failed', {
+      notificationId, attempt, connections: failed.length - MAX_FAILURES_LOGGED,
+      reasons: summariseReasons(failed.slice(MAX_FAILURES_LOGGED).map((f) => f.reason)),
+    });
+  }
+}
+
+function shardLimits(config: DeliverConfig): ShardLimits {
+  return { maxIds: config.shardSize, maxBytes: DEFAULT_SHARD_MAX_BYTES };
+}
+
+function shardMessage(shard: EncodedShard, notificationId: string, delaySeconds?: number): OutgoingMessage {
+  return {
+    body: shard.body,
+    delaySeconds,
+    attributes: { [DeadLetterAttribute.notificationId]: notificationId, attempt: String(shard.attempt) },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Puts messages on SQS queues: shards and retries on the delivery queue, dead letters on the DLQ.
+ * Sends in SendMessageBatch calls within SQS's limits (10 entries, 256 KB in total), re-sends
+ * the entries SQS failed (partial batch failures), and throws if any message could not be
+ * sent, so the caller fails its record and SQS retries it: nothing is dropped.
+ */
+import { MessageAttributeValue, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { fullJitterDelayMs } from '../core/retry';
+import { SQS_MAX_MESSAGE_BYTES } from './shard-message';
+
+export interface OutgoingMessage {
+  readonly body: string;
+  readonly delaySeconds?: number;
+  /** String message attributes. */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export const SQS_BATCH_LIMITS = { maxEntries: 10, maxBytes: SQS_MAX_MESSAGE_BYTES };
+
+/** The size SQS counts for a message: body plus attribute names, types and values. */
+export function messageBytes(message: OutgoingMessage): number {
+  let size = Buffer.byteLength(message.body, 'utf8');
+  for (const [name, value] of Object.entries(message.attributes ?? {})) {
+    size += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');
+  }
+  return size;
+}
+
+/** Groups messages, in order, into batches within both SendMessageBatch limits. */
+export function packBatches(messages: readonly OutgoingMessage[], limits = SQS_BATCH_LIMITS): OutgoingMessage[][] {
+  const batches: OutgoingMessage[][] = [];
+  let batch: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = messageBytes(message);
+    if (batch.length > 0 && (batch.length >= limits.maxEntries || bytes + size > limits.maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(message);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+export class QueueSendError extends Error {
+  constructor(readonly queueUrl: string, readonly unsent: number, readonly codes: string[]) {
+    super(`${unsent} message(s) could not be sent to ${queueUrl} (${codes.join(', ')}).`);
+    this.name = 'QueueSendError';
+  }
+}
+
+export interface QueueWriterOptions {
+  /** Rounds of re-sending the entries a batch failed, the first send included. */
+  readonly rounds?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export class QueueWriter {
+  private readonly rounds: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly sqs: SQSClient, options: QueueWriterOptions = {}) {
+    this.rounds = options.rounds ?? 4;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Sends every message or throws QueueSendError. */
+  async sendAll(queueUrl: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    for (const batch of packBatches(messages)) await this.sendBatch(queueUrl, batch);
+  }
+
+  private async sendBatch(queueUrl: string, batch: readonly OutgoingMessage[]): Promise<void> {
+    let pending = batch.map((message, i) => ({ id: String(i), message }));
+    let codes: string[] = [];
+    for (let round = 1; round <= this.rounds && pending.length > 0; round++) {
+      if (round > 1) await this.sleep(fullJitterDelayMs(round - 1, { baseMs: 50, capMs: 1_000 }));
+      const { Failed = [] } = await this.sqs.send(new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: pending.map(({ id, message }) => ({
+          Id: id,
+          MessageBody: message.body,
+          DelaySeconds: message.delaySeconds,
+          MessageAttributes: toAttributes(message.attributes),
+        })),
+      }));
+      codes = Failed.map((f) => f.Code ?? 'Unknown');
+      // A sender fault (a message SQS will never take) is not worth re-sending.
+      const senderFaults = Failed.filter((f) => f.SenderFault);
+      if (senderFaults.length > 0) throw new QueueSendError(queueUrl, Failed.length, codes);
+      const failedIds = new Set(Failed.map((f) => f.Id));
+      pending = pending.filter((entry) => failedIds.has(entry.id));
+    }
+    if (pending.length > 0) throw new QueueSendError(queueUrl, pending.length, codes);
+  }
+}
+
+function toAttributes(attributes?: Readonly<Record<string, string>>): Record<string, MessageAttributeValue> | undefined {
+  if (!attributes) return undefined;
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) out[name] = { DataType: 'String', StringValue: value };
+  return out;
+}
+
+/**
+ * An SQS client for the deliver function's queues. The endpoint is the queue URL's origin, so
+ * the same code reaches SQS in AWS and a local SQS API when the queue URLs point at one.
+ */
+export function createSqsClient(queueUrl: string): SQSClient {
+  return new SQSClient({ endpoint: new URL(queueUrl).origin });
+}

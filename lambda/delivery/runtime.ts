@@ -1,0 +1,50 @@
+/**
+ * Builds what the deliver handler runs with, once per Lambda instance: the stores, the
+ * @connections poster over keep-alive sockets, the queue writer, and the concurrency and rate
+ * limits every record of the instance shares.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricNames } from '../../lib/private/runtime-contract';
+import { AdaptiveConcurrency } from '../core/fanout-concurrency';
+import { systemClock } from '../core/fanout-clock';
+import { RateLimiter } from '../core/fanout-rate';
+import { logger } from '../core/logger';
+import { createStores } from '../stores';
+import { DeliverConfig } from './config';
+import { createConnectionsClient, createConnectionsPoster } from './connections-poster';
+import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
+import { createSqsClient, QueueWriter } from './queue-writer';
+
+export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): DeliveryDeps {
+  const connections = createConnectionsClient({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
+  return {
+    config,
+    stores: createStores({ connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable }),
+    post: createConnectionsPoster(connections),
+    queue: new QueueWriter(createSqsClient(config.queueUrl)),
+    concurrency: new AdaptiveConcurrency(config.concurrency),
+    rateLimiter: config.maxRatePerSecond > 0 ? new RateLimiter(config.maxRatePerSecond, systemClock) : undefined,
+    clock: systemClock,
+    metrics: powertoolsMetrics(metrics),
+    logger,
+  };
+}
+
+/** Counts go to CloudWatch as EMF through Powertools; zero counts are left out. */
+export function powertoolsMetrics(metrics: Metrics): DeliveryMetrics {
+  return {
+    count: (name, value) => {
+      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    },
+    fanoutDurationMs: (value) => metrics.addMetric(MetricNames.fanoutDuration, MetricUnit.Milliseconds, value),
+  };
+}
+
+/**
+ * When to stop starting posts: early enough to re-queue what is left and clean up before the
+ * function times out (a fifth of the time left, between 2 and 10 seconds).
+ */
+export function deliveryDeadline(now: number, remainingMs: number): number {
+  const reserve = Math.max(2_000, Math.min(10_000, remainingMs * 0.2));
+  return now + Math.max(0, remainingMs - reserve);
+}

@@ -1,0 +1,39 @@
+/**
+ * The deliver function: takes batches from the delivery queue (EventBridge events and its own
+ * shard messages) and posts notifications to connections. A thin adapter: configuration is read
+ * once at init, each record is handled by lambda/delivery/deliver-record.ts, and Powertools
+ * reports partial batch failures (only the records that must be retried) and flushes metrics.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRICS_NAMESPACE } from '../../lib/private/runtime-contract';
+import { optionalEnv } from '../core/env';
+import { logger } from '../core/logger';
+import { loadDeliverConfig } from '../delivery/config';
+import { deliverRecord } from '../delivery/deliver-record';
+import { createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+
+const config = loadDeliverConfig();
+const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
+const deps = createDeliveryDeps(config, metrics);
+
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  const deadline = remaining !== undefined ? deliveryDeadline(Date.now(), remaining) : undefined;
+  // One processor per invocation: it holds the batch's state.
+  const processor = new BatchProcessor(EventType.SQS, { logger });
+  const recordHandler = async (record: SQSRecord) => {
+    try {
+      await deliverRecord(record, deps, deadline);
+    } catch (error) {
+      logger.error('Record failed; SQS will deliver it again', { sqsMessageId: record.messageId, error: error as Error });
+      throw error;
+    }
+  };
+  try {
+    return await processPartialResponse(event, recordHandler, processor, { context: context as Context });
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+};

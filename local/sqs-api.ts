@@ -1,0 +1,357 @@
+/**
+ * A local stand-in for the part of the Amazon SQS API that sends messages: `SendMessage` and
+ * `SendMessageBatch` over the AWS JSON 1.0 protocol (`POST /`, `X-Amz-Target: AmazonSQS.…`),
+ * answering as SQS does (message ids, body MD5s, per-entry batch failures, SQS's size and count
+ * limits), so the real `SQSClient` works against it with the queue URL as endpoint. Messages are
+ * kept in memory per queue URL, for tests to inspect and for the local runtime to feed its
+ * queue consumer from.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** SQS's limits (with queues at their default maximum message size). */
+export const SQS_LIMITS = {
+  maxMessageBytes: 256 * 1024,
+  maxBatchEntries: 10,
+  maxBatchBytes: 256 * 1024,
+  maxDelaySeconds: 900,
+  maxMessageAttributes: 10,
+};
+
+export interface MessageAttributeValue {
+  readonly DataType: string;
+  readonly StringValue?: string;
+  readonly BinaryValue?: string;
+}
+
+export interface StoredMessage {
+  readonly messageId: string;
+  readonly queueUrl: string;
+  readonly body: string;
+  /** String (and Number) attribute values by name. */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly messageAttributes: Readonly<Record<string, MessageAttributeValue>>;
+  readonly delaySeconds: number;
+  /** Epoch milliseconds. */
+  readonly sentAt: number;
+  /** When it becomes visible to consumers: sentAt + delay. */
+  readonly availableAt: number;
+}
+
+export type SqsAction = 'SendMessage' | 'SendMessageBatch';
+
+/** A fault to inject: an error code (and HTTP status for a whole request) instead of success. */
+export interface SqsFault {
+  readonly code: string;
+  readonly message?: string;
+  /** For a batch entry: whether SQS blames the sender (true) or itself (false, retryable). */
+  readonly senderFault?: boolean;
+  /** For a whole request: the HTTP status, 500 by default. */
+  readonly status?: number;
+}
+
+/**
+ * Decides per request (`entryId` undefined: fails the whole call) and per batch entry whether to
+ * fail it. Return undefined to let it through.
+ */
+export type SqsFaultInjector = (request: {
+  readonly action: SqsAction;
+  readonly queueUrl: string;
+  readonly entryId?: string;
+  readonly body?: string;
+}) => SqsFault | undefined;
+
+/** The messages sent to each queue URL, in order. */
+export class LocalQueueStore {
+  private readonly queues = new Map<string, StoredMessage[]>();
+  private readonly listeners = new Set<(message: StoredMessage) => void>();
+
+  add(message: StoredMessage): void {
+    const queue = this.queues.get(message.queueUrl) ?? [];
+    queue.push(message);
+    this.queues.set(message.queueUrl, queue);
+    for (const listener of this.listeners) listener(message);
+  }
+
+  /** Every message held for a queue, delayed ones included. */
+  messages(queueUrl: string): StoredMessage[] {
+    return [...(this.queues.get(queueUrl) ?? [])];
+  }
+
+  /** Removes and returns up to `max` messages whose delay has passed, oldest first. */
+  take(queueUrl: string, max = Infinity, now = Date.now()): StoredMessage[] {
+    const queue = this.queues.get(queueUrl) ?? [];
+    const taken: StoredMessage[] = [];
+    const kept: StoredMessage[] = [];
+    for (const message of queue) {
+      if (taken.length < max && message.availableAt <= now) taken.push(message);
+      else kept.push(message);
+    }
+    this.queues.set(queueUrl, kept);
+    return taken;
+  }
+
+  /** Removes and returns every message of a queue, delayed ones included. */
+  drain(queueUrl: string): StoredMessage[] {
+    const all = this.messages(queueUrl);
+    this.queues.delete(queueUrl);
+    return all;
+  }
+
+  /** Calls `listener` for every message sent from now on; returns the unsubscribe function. */
+  onMessage(listener: (message: StoredMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export interface SqsApiOptions {
+  readonly store: LocalQueueStore;
+  readonly faults?: SqsFaultInjector;
+  /** Only these queue URLs exist (others answer QueueDoesNotExist); any URL when unset. */
+  readonly queueUrls?: readonly string[];
+}
+
+const TARGET_PREFIX = 'AmazonSQS.';
+
+/**
+ * Handles the request if it is an SQS JSON-protocol call (`X-Amz-Target: AmazonSQS.*`) and
+ * returns true; otherwise returns false and leaves the response alone.
+ */
+export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, options: SqsApiOptions | LocalQueueStore): boolean {
+  const target = req.headers['x-amz-target'];
+  if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) return false;
+  const opts: SqsApiOptions = options instanceof LocalQueueStore ? { store: options } : options;
+  const action = target.slice(TARGET_PREFIX.length);
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      sendError(res, 400, 'SerializationException', 'The request body is not valid JSON.');
+      return;
+    }
+    try {
+      switch (action) {
+        case 'SendMessage':
+          sendMessage(input, opts, res);
+          return;
+        case 'SendMessageBatch':
+          sendMessageBatch(input, opts, res);
+          return;
+        default:
+          sendError(res, 400, 'UnsupportedOperation', `The local SQS API does not implement ${action}.`);
+      }
+    } catch (error) {
+      if (error instanceof SqsError) sendError(res, error.status, error.code, error.message);
+      else sendError(res, 500, 'InternalError', String(error));
+    }
+  });
+  return true;
+}
+
+class SqsError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+interface EntryInput {
+  readonly Id?: unknown;
+  readonly MessageBody?: unknown;
+  readonly DelaySeconds?: unknown;
+  readonly MessageAttributes?: unknown;
+}
+
+function sendMessage(input: Record<string, unknown>, opts: SqsApiOptions, res: ServerResponse): void {
+  const queueUrl = checkQueue(input.QueueUrl, opts);
+  const fault = opts.faults?.({ action: 'SendMessage', queueUrl, body: input.MessageBody as string | undefined });
+  if (fault) throw new SqsError(fault.code, fault.message ?? 'Injected fault', fault.status ?? 500);
+  const prepared = prepare(input as EntryInput, queueUrl);
+  if (prepared instanceof SqsError) throw prepared;
+  opts.store.add(prepared.message);
+  sendJson(res, 200, {
+    MessageId: prepared.message.messageId,
+    MD5OfMessageBody: md5(prepared.message.body),
+    ...(prepared.attributesMd5 ? { MD5OfMessageAttributes: prepared.attributesMd5 } : {}),
+  });
+}
+
+function sendMessageBatch(input: Record<string, unknown>, opts: SqsApiOptions, res: ServerResponse): void {
+  const queueUrl = checkQueue(input.QueueUrl, opts);
+  const entries = input.Entries;
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
+  }
+  if (entries.length > SQS_LIMITS.maxBatchEntries) {
+    throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${SQS_LIMITS.maxBatchEntries}. You have sent ${entries.length}.`);
+  }
+  const ids = entries.map((e: EntryInput) => e.Id);
+  if (new Set(ids).size !== ids.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+  const total = entries.reduce((sum: number, e: EntryInput) => sum + messageSize(e), 0);
+  if (total > SQS_LIMITS.maxBatchBytes) {
+    throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${SQS_LIMITS.maxBatchBytes} bytes. You have sent ${total} bytes.`);
+  }
+  const requestFault = opts.faults?.({ action: 'SendMessageBatch', queueUrl });
+  if (requestFault) throw new SqsError(requestFault.code, requestFault.message ?? 'Injected fault', requestFault.status ?? 500);
+
+  const successful: unknown[] = [];
+  const failed: unknown[] = [];
+  for (const entry of entries as EntryInput[]) {
+    const id = String(entry.Id);
+    const fault = opts.faults?.({ action: 'SendMessageBatch', queueUrl, entryId: id, body: entry.MessageBody as string | undefined });
+    if (fault) {
+      failed.push({ Id: id, SenderFault: fault.senderFault ?? false, Code: fault.code, Message: fault.message ?? 'Injected fault' });
+      continue;
+    }
+    const prepared = prepare(entry, queueUrl);
+    if (prepared instanceof SqsError) {
+      failed.push({ Id: id, SenderFault: true, Code: prepared.code, Message: prepared.message });
+      continue;
+    }
+    opts.store.add(prepared.message);
+    successful.push({
+      Id: id,
+      MessageId: prepared.message.messageId,
+      MD5OfMessageBody: md5(prepared.message.body),
+      ...(prepared.attributesMd5 ? { MD5OfMessageAttributes: prepared.attributesMd5 } : {}),
+    });
+  }
+  sendJson(res, 200, { Successful: successful, Failed: failed });
+}
+
+function checkQueue(queueUrl: unknown, opts: SqsApiOptions): string {
+  if (typeof queueUrl !== 'string' || queueUrl.length === 0) throw new SqsError('MissingParameter', 'The request must contain the parameter QueueUrl.');
+  if (opts.queueUrls && !opts.queueUrls.includes(queueUrl)) {
+    throw new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+  }
+  return queueUrl;
+}
+
+function prepare(entry: EntryInput, queueUrl: string): { message: StoredMessage; attributesMd5?: string } | SqsError {
+  if (typeof entry.MessageBody !== 'string' || entry.MessageBody.length === 0) {
+    return new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
+  }
+  const delaySeconds = entry.DelaySeconds === undefined ? 0 : Number(entry.DelaySeconds);
+  if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > SQS_LIMITS.maxDelaySeconds) {
+    return new SqsError('InvalidParameterValue', `Value ${String(entry.DelaySeconds)} for parameter DelaySeconds is invalid. Reason: must be between 0 and ${SQS_LIMITS.maxDelaySeconds}.`);
+  }
+  const size = messageSize(entry);
+  if (size > SQS_LIMITS.maxMessageBytes) {
+    return new SqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${SQS_LIMITS.maxMessageBytes} bytes.`);
+  }
+  const messageAttributes = (entry.MessageAttributes ?? {}) as Record<string, MessageAttributeValue>;
+  if (Object.keys(messageAttributes).length > SQS_LIMITS.maxMessageAttributes) {
+    return new SqsError('InvalidParameterValue', `Number of message attributes [${Object.keys(messageAttributes).length}] exceeds the allowed maximum [${SQS_LIMITS.maxMessageAttributes}].`);
+  }
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(messageAttributes)) {
+    if (value.StringValue !== undefined) attributes[name] = value.StringValue;
+  }
+  const sentAt = Date.now();
+  return {
+    message: {
+      messageId: randomUUID(),
+      queueUrl,
+      body: entry.MessageBody,
+      attributes,
+      messageAttributes,
+      delaySeconds,
+      sentAt,
+      availableAt: sentAt + delaySeconds * 1000,
+    },
+    attributesMd5: Object.keys(messageAttributes).length > 0 ? attributesMd5(messageAttributes) : undefined,
+  };
+}
+
+/** The size SQS counts: the body plus every attribute's name, type and value. */
+function messageSize(entry: EntryInput): number {
+  let size = typeof entry.MessageBody === 'string' ? Buffer.byteLength(entry.MessageBody, 'utf8') : 0;
+  for (const [name, value] of Object.entries((entry.MessageAttributes ?? {}) as Record<string, MessageAttributeValue>)) {
+    size += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '')
+      + Buffer.byteLength(value.StringValue ?? '') + (value.BinaryValue ? Buffer.from(value.BinaryValue, 'base64').length : 0);
+  }
+  return size;
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+/** SQS's MD5 of message attributes: name, type and value of each, sorted by name, length-prefixed. */
+function attributesMd5(attributes: Record<string, MessageAttributeValue>): string {
+  const hash = createHash('md5');
+  const lengthPrefixed = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length);
+    hash.update(bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const value = attributes[name];
+    lengthPrefixed(Buffer.from(name, 'utf8'));
+    lengthPrefixed(Buffer.from(value.DataType, 'utf8'));
+    if (value.BinaryValue !== undefined) {
+      hash.update(Buffer.from([2]));
+      lengthPrefixed(Buffer.from(value.BinaryValue, 'base64'));
+    } else {
+      hash.update(Buffer.from([1]));
+      lengthPrefixed(Buffer.from(value.StringValue ?? '', 'utf8'));
+    }
+  }
+  return hash.digest('hex');
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.setHeader('x-amzn-query-error', `AWS.SimpleQueueService.${code};${status < 500 ? 'Sender' : 'Receiver'}`);
+  sendJson(res, status, { __type: `com.amazonaws.sqs#${code}`, message });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('x-amzn-RequestId', randomUUID());
+  res.setHeader('content-type', 'application/x-amz-json-1.0');
+  res.end(JSON.stringify(body));
+}
+
+export interface SqsApiServer {
+  /** The endpoint (origin) the SQS client reaches it at, e.g. `http://127.0.0.1:PORT`. */
+  readonly endpoint: string;
+  readonly store: LocalQueueStore;
+  readonly server: Server;
+  /** A queue URL on this server, e.g. `http://127.0.0.1:PORT/000000000000/delivery`. */
+  queueUrl(name: string): string;
+  close(): Promise<void>;
+}
+
+/** Serves only the SQS API on its own port, for tests that need nothing else. */
+export async function startSqsApi(options: Partial<SqsApiOptions> & { port?: number } = {}): Promise<SqsApiServer> {
+  const store = options.store ?? new LocalQueueStore();
+  const apiOptions: SqsApiOptions = { store, faults: options.faults, queueUrls: options.queueUrls };
+  const server = createServer((req, res) => {
+    if (!handleSqsRequest(req, res, apiOptions)) {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    store,
+    server,
+    queueUrl: (name) => `${endpoint}/000000000000/${name}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * A development token issuer: an RSA key pair made at start-up, its JWKS, and signed tokens for
+ * any user id, so the real authorizer verifies real tokens locally (AUTH_MODE=jwt).
+ * Serves `GET {prefix}/.well-known/jwks.json` and `GET {prefix}/token?userId=alice`.
+ */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair, JWK, SignJWT } from 'jose';
+import { pathOf, queryOf, sendJson } from '../http';
+
+/** The user ids the issuer signs: they end up in topics (users/{userId}/…), so keep them plain. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const ALGORITHM = 'RS256';
+
+export interface DevIssuerOptions {
+  /** The `iss` claim, e.g. `http://127.0.0.1:3001/dev`. */
+  readonly issuer: string;
+  readonly audience: string;
+  /** Path prefix the endpoints are served under, e.g. `/dev`. */
+  readonly pathPrefix: string;
+  /** Token lifetime; one hour unless set. */
+  readonly tokenTtlSeconds?: number;
+}
+
+export interface TokenOptions {
+  readonly expiresInSeconds?: number;
+  /** Extra or replacement claims, for tests of refused tokens. */
+  readonly claims?: Record<string, unknown>;
+}
+
+export class DevIssuer {
+  private constructor(
+    private readonly options: DevIssuerOptions,
+    private readonly privateKey: CryptoKey,
+    private readonly publicJwk: JWK,
+  ) {}
+
+  static async create(options: DevIssuerOptions): Promise<DevIssuer> {
+    const { privateKey, publicKey } = await generateKeyPair(ALGORITHM);
+    const jwk = await exportJWK(publicKey);
+    const publicJwk: JWK = { ...jwk, kid: `local-${Date.now().toString(36)}`, alg: ALGORITHM, use: 'sig' };
+    return new DevIssuer(options, privateKey, publicJwk);
+  }
+
+  get jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  /** A signed token naming `userId` in `sub`. */
+  async token(userId: string, options: TokenOptions = {}): Promise<string> {
+    const ttl = options.expiresInSeconds ?? this.options.tokenTtlSeconds ?? 3600;
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ sub: userId, iss: this.options.issuer, aud: this.options.audience, iat: now, exp: now + ttl, ...options.claims })
+      .setProtectedHeader({ alg: ALGORITHM, kid: this.publicJwk.kid, typ: 'JWT' })
+      .sign(this.privateKey);
+  }
+
+  /** Answers the issuer's endpoints; returns false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = pathOf(req);
+    const prefix = this.options.pathPrefix;
+    if (path === `${prefix}/.well-known/jwks.json`) {
+      sendJson(res, 200, this.jwks);
+      return true;
+    }
+    if (path === `${prefix}/.well-known/openid-configuration`) {
+      sendJson(res, 200, { issuer: this.options.issuer, jwks_uri: `${this.options.issuer}/.well-known/jwks.json` });
+      return true;
+    }
+    if (path === `${prefix}/token`) {
+      const userId = queryOf(req).get('userId') ?? '';
+      if (!USER_ID_PATTERN.test(userId)) {
+        sendJson(res, 400, {
+          message: 'userId must be 1 to 64 characters: letters, digits, and . _ @ - (not first). Example: /dev/token?userId=alice',
+        });
+        return true;
+      }
+      this.token(userId).then(
+        (token) => sendJson(res, 200, { token, userId, expiresIn: this.options.tokenTtlSeconds ?? 3600 }),
+        (error: Error) => sendJson(res, 500, { message: `Could not sign a token: ${error.message}` }),
+      );
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,46 @@
+/** The start-up text of `npm start`: where everything is, and ready-to-paste publish examples. Pure. */
+import { LocalRuntime } from './runtime';
+
+export function startupBanner(runtime: Pick<LocalRuntime, 'url' | 'wsUrl' | 'callbackUrl' | 'eventBusName' | 'settings' | 'dynamo'>): string {
+  const { url, wsUrl, callbackUrl, eventBusName, settings, dynamo } = runtime;
+  const detail = JSON.stringify({ topic: 'orders/42', data: { status: 'shipped' } });
+  const putEvents = JSON.stringify({
+    Entries: [{ EventBusName: eventBusName, Source: 'my.backend', DetailType: settings.detailType, Detail: detail }],
+  });
+  const engine = dynamo.engine === 'embedded'
+    ? 'embedded (dynalite, in-process). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
+      + '                   It has no TransactWriteItems; use DYNAMODB_ENDPOINT=http://… (DynamoDB Local) for that.'
+    : `${dynamo.endpoint} (external)`;
+  return `
+Realtime notifications: the sample system, running locally
+
+  Demo page        ${url}/
+  WebSocket        ${wsUrl}?token=<JWT>
+  Dev token        ${url}/dev/token?userId=alice
+  JWKS             ${url}/dev/.well-known/jwks.json   (issuer ${settings.auth.issuer})
+  EventBridge      ${url}   (PutEvents, bus "${eventBusName}", detail type "${settings.detailType}")
+  @connections     ${callbackUrl}/@connections/{connectionId}
+  Dead letters     ${url}/${callbackUrl.slice(callbackUrl.lastIndexOf('/') + 1)}/dlq
+  DynamoDB         ${engine}
+  Broadcast        ${settings.allowBroadcast ? 'allowed' : 'off (ALLOW_BROADCAST=true npm start to allow)'}
+
+Publish with curl:
+
+  curl -s ${url}/ \\
+    -H 'Content-Type: application/x-amz-json-1.1' \\
+    -H 'X-Amz-Target: AWSEvents.PutEvents' \\
+    -d '${putEvents}'
+
+Publish with the AWS SDK (only the endpoint differs from production):
+
+  import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+  const events = new EventBridgeClient({ endpoint: '${url}', region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await events.send(new PutEventsCommand({ Entries: [{ EventBusName: '${eventBusName}',
+    Source: 'my.backend', DetailType: '${settings.detailType}', Detail: '${detail}' }] }));
+
+Connect from a terminal:  npx wscat -c "${wsUrl}?token=$(curl -s '${url}/dev/token?userId=alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')"
+
+Ctrl-C closes every connection and stops.
+`;
+}

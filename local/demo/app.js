@@ -1,0 +1,264 @@
+// The demo page: connect as a user, subscribe to topics, publish through EventBridge's PutEvents
+// endpoint, and watch the frames the server pushes. Plain browser JavaScript, no build step.
+'use strict';
+
+const $ = (selector) => document.querySelector(selector);
+const state = { socket: null, userId: null, topics: new Set(), busName: 'notifications-local', detailType: 'Notification', requests: 0 };
+
+const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/local`;
+$('#ws-url').textContent = `${wsBase}?token=…`;
+
+// ---- connection ---------------------------------------------------------------------------
+
+function setStatus(text, kind) {
+  const pill = $('#status');
+  pill.textContent = text;
+  pill.className = `pill pill-${kind}`;
+  const connected = kind === 'on';
+  document.querySelectorAll('[data-needs-connection]').forEach((el) => { el.disabled = !connected; });
+  $('#connect-button').textContent = connected || kind === 'busy' ? 'Disconnect' : 'Connect';
+  $('#user-id').disabled = connected || kind === 'busy';
+}
+
+async function connect(userId) {
+  setStatus('Connecting…', 'busy');
+  const response = await fetch(`/dev/token?userId=${encodeURIComponent(userId)}`);
+  const answer = await response.json();
+  if (!response.ok) {
+    setStatus('Disconnected', 'off');
+    addFeed('error', 'Token refused', answer.message);
+    return;
+  }
+  const socket = new WebSocket(`${wsBase}?token=${encodeURIComponent(answer.token)}`);
+  state.socket = socket;
+  let opened = false;
+  socket.addEventListener('open', () => {
+    opened = true;
+    state.userId = userId;
+    setStatus(`Connected as ${userId}`, 'on');
+    addFeed('info', 'Connected', `as ${userId}`);
+  });
+  socket.addEventListener('message', (event) => onFrame(event.data));
+  socket.addEventListener('close', (event) => {
+    if (state.socket === socket) state.socket = null;
+    state.topics.clear();
+    renderTopics();
+    setStatus('Disconnected', 'off');
+    addFeed(opened ? 'info' : 'error', opened ? 'Disconnected' : 'Connection refused',
+      opened ? `close code ${event.code}${event.reason ? ` (${event.reason})` : ''}` : 'the gateway refused the handshake (see the terminal)');
+  });
+}
+
+function send(frame) {
+  if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;
+  state.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+}
+
+function nextRequestId() {
+  state.requests += 1;
+  return `r${state.requests}`;
+}
+
+// ---- frames from the server ---------------------------------------------------------------
+
+function onFrame(text) {
+  let frame;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    addFeed('error', 'Unreadable frame', text);
+    return;
+  }
+  switch (frame.type) {
+    case 'notification': {
+      const to = frame.topic !== undefined ? `topic ${frame.topic}` : frame.userId !== undefined ? `user ${frame.userId}` : 'everyone';
+      addFeed('notification', `Notification · ${to}`, JSON.stringify(frame.data, null, 2), `id ${frame.id}`);
+      break;
+    }
+    case 'subscribed':
+      state.topics.add(frame.topic);
+      renderTopics();
+      addFeed('ack', 'Subscribed', frame.topic);
+      break;
+    case 'unsubscribed':
+      state.topics.delete(frame.topic);
+      renderTopics();
+      addFeed('ack', 'Unsubscribed', frame.topic);
+      break;
+    case 'pong':
+      addFeed('ack', 'Pong', '');
+      break;
+    case 'error':
+      addFeed('error', `Error · ${frame.code}`, frame.message);
+      break;
+    default:
+      addFeed('info', 'Frame', text);
+  }
+}
+
+function addFeed(kind, title, body, meta) {
+  const feed = $('#feed');
+  feed.querySelector('.empty')?.remove();
+  const item = document.createElement('li');
+  item.className = `entry entry-${kind}`;
+  const head = document.createElement('div');
+  head.className = 'entry-head';
+  const strong = document.createElement('strong');
+  strong.textContent = title;
+  const time = document.createElement('time');
+  time.textContent = new Date().toLocaleTimeString();
+  head.append(strong, time);
+  item.append(head);
+  if (body) {
+    const pre = document.createElement('pre');
+    pre.textContent = body;
+    item.append(pre);
+  }
+  if (meta) {
+    const small = document.createElement('small');
+    small.textContent = meta;
+    item.append(small);
+  }
+  feed.prepend(item);
+  while (feed.children.length > 200) feed.lastElementChild.remove();
+}
+
+function renderTopics() {
+  const list = $('#topics');
+  list.replaceChildren();
+  if (state.topics.size === 0) {
+    const empty = document.createElement('li');
+    empty.className = 'empty';
+    empty.textContent = 'No subscriptions yet';
+    list.append(empty);
+    return;
+  }
+  for (const topic of state.topics) {
+    const chip = document.createElement('li');
+    chip.className = 'chip';
+    chip.textContent = topic;
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'chip-remove';
+    remove.setAttribute('aria-label', `Unsubscribe from ${topic}`);
+    remove.textContent = '×';
+    remove.addEventListener('click', () => send({ action: 'unsubscribe', topic, requestId: nextRequestId() }));
+    chip.append(remove);
+    list.append(chip);
+  }
+}
+
+// ---- publishing ---------------------------------------------------------------------------
+
+function selectedTarget() {
+  return document.querySelector('input[name="target"]:checked').value;
+}
+
+function detailFor(target, to, data) {
+  if (target === 'broadcast') return { broadcast: true, data };
+  return { [target]: to, data };
+}
+
+async function publish(detail) {
+  const response = await fetch('/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' },
+    body: JSON.stringify({
+      Entries: [{ EventBusName: state.busName, Source: 'demo.page', DetailType: state.detailType, Detail: JSON.stringify(detail) }],
+    }),
+  });
+  return response.json();
+}
+
+function renderExample() {
+  const target = selectedTarget();
+  let data;
+  try {
+    data = JSON.parse($('#publish-data').value || 'null');
+  } catch {
+    data = '…';
+  }
+  const detail = JSON.stringify(detailFor(target, $('#publish-to').value, data));
+  $('#publish-example').textContent = [
+    'aws events put-events --endpoint-url ' + location.origin + ' --entries \'[{',
+    `  "EventBusName": "${state.busName}", "Source": "my.backend", "DetailType": "${state.detailType}",`,
+    `  "Detail": ${JSON.stringify(detail)}`,
+    '}]\'',
+  ].join('\n');
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+
+$('#connect-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (state.socket) {
+    state.socket.close(1000, 'bye');
+    return;
+  }
+  connect($('#user-id').value.trim()).catch((error) => {
+    setStatus('Disconnected', 'off');
+    addFeed('error', 'Could not connect', error.message);
+  });
+});
+
+$('#subscribe-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  send({ action: 'subscribe', topic: $('#topic').value.trim(), requestId: nextRequestId() });
+});
+
+$('#raw-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  send($('#raw-frame').value);
+});
+
+$('#ping-button').addEventListener('click', () => send({ action: 'ping' }));
+$('#clear-feed').addEventListener('click', () => {
+  $('#feed').replaceChildren();
+});
+
+document.querySelectorAll('input[name="target"]').forEach((radio) => radio.addEventListener('change', () => {
+  const target = selectedTarget();
+  $('#publish-to-label').textContent = target === 'topic' ? 'Topic' : 'User id';
+  $('#publish-to').disabled = target === 'broadcast';
+  $('#publish-to').value = target === 'topic' ? $('#topic').value : target === 'userId' ? (state.userId ?? $('#user-id').value) : '';
+  renderExample();
+}));
+$('#publish-to').addEventListener('input', renderExample);
+$('#publish-data').addEventListener('input', renderExample);
+
+$('#publish-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const result = $('#publish-result');
+  let data;
+  try {
+    data = JSON.parse($('#publish-data').value);
+  } catch {
+    result.className = 'result result-error';
+    result.textContent = 'Data must be JSON, e.g. {"hello": "world"} or "text".';
+    return;
+  }
+  try {
+    const answer = await publish(detailFor(selectedTarget(), $('#publish-to').value.trim(), data));
+    const entry = answer.Entries?.[0];
+    if (entry?.EventId) {
+      result.className = 'result result-ok';
+      result.textContent = `Accepted by the bus as event ${entry.EventId}`;
+    } else {
+      result.className = 'result result-error';
+      result.textContent = `Refused: ${entry?.ErrorCode ?? answer.__type}: ${entry?.ErrorMessage ?? answer.message}`;
+    }
+  } catch (error) {
+    result.className = 'result result-error';
+    result.textContent = `Could not reach the bus: ${error.message}`;
+  }
+});
+
+fetch('/local/status').then((r) => r.json()).then((status) => {
+  state.busName = status.eventBusName;
+  state.detailType = status.detailType;
+  if (!status.allowBroadcast) {
+    const label = document.querySelector('input[value="broadcast"]').parentElement;
+    label.title = 'Broadcast is off (allowBroadcast: false): such events go to the dead-letter queue, see /local/dlq';
+  }
+  renderExample();
+}).catch(() => renderExample());

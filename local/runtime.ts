@@ -1,0 +1,395 @@
+/**
+ * The whole sample system on one machine, on one port: the WebSocket gateway, the @connections
+ * API, the event bus with the construct's rule, the delivery queue and its dead-letter queue, the
+ * handler bundles wired with the construct's settings, DynamoDB, a development token issuer and
+ * the demo page. `startLocalRuntime()` is what `npm start` and the end-to-end tests run.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CONNECTIONS_TABLE,
+  HANDLER_NAMES,
+  HandlerName,
+  handlerEnvironment,
+  notificationEventPattern,
+  RuntimeSettings,
+  SUBSCRIPTIONS_TABLE,
+  TOKEN_QUERY_PARAMETER,
+} from '../lib/private/runtime-contract';
+import { DevIssuer, TokenOptions } from './auth/dev-issuer';
+import { LocalEventBus } from './bus/event-bus';
+import { ConnectionRegistry, handleConnectionsRequest } from './connections-api';
+import { serveDemo } from './demo/serve';
+import { createTables, LOCAL_AWS, LocalDynamo, startDynamo } from './dynamodb';
+import { WebSocketGateway } from './gateway/gateway';
+import { pathOf, sendJson } from './http';
+import { LambdaFunction } from './lambda/invoker';
+import { EventSourceMapping } from './queue/event-source-mapping';
+import { LocalQueue, QueuedMessage } from './queue/queue';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_API_ID,
+  LOCAL_AUDIENCE,
+  LOCAL_EVENT_BUS,
+  LOCAL_REGION,
+  LOCAL_STAGE,
+  localSettings,
+  queueArn,
+} from './settings';
+import { handleSqsRequest, LocalQueueStore } from './sqs-api';
+import { TtlSweeper } from './ttl-sweeper';
+
+/** What the construct deploys by default, mirrored here (lib/realtime-notifications.ts). */
+const CONSTRUCT_DEFAULTS = {
+  routeFunctionTimeoutMs: 10_000,
+  deliverTimeoutMs: 60_000,
+  /** Six times the deliver timeout, as the construct sets it. */
+  visibilityTimeoutSeconds: 360,
+  batchSize: 10,
+  maxReceiveCount: 5,
+  /** The message routes; all go to the message function and answer (two-way). */
+  messageRoutes: ['subscribe', 'unsubscribe', 'ping', '$default'],
+};
+
+export interface LocalRuntimeOptions {
+  /** 0 picks a free port. @default 3001 */
+  readonly port?: number;
+  /** Use this DynamoDB endpoint (DynamoDB Local, say) instead of the embedded engine. */
+  readonly dynamodbEndpoint?: string;
+  /** @default 600000 (API Gateway's 10 minutes) */
+  readonly idleTimeoutMs?: number;
+  /** @default 7200000 (API Gateway's 2 hours) */
+  readonly maxConnectionMs?: number;
+  /** Shorthand for settings.allowBroadcast. @default false */
+  readonly allowBroadcast?: boolean;
+  /** Any construct setting, e.g. `{ shardThreshold: 100, maxSubscriptionsPerConnection: 5 }`. */
+  readonly settings?: Partial<RuntimeSettings>;
+  /** The event source mapping and queue, as the construct configures them. */
+  readonly queue?: {
+    readonly batchSize?: number;
+    /** Batches delivered at once. @default 5 */
+    readonly maxConcurrency?: number;
+    /** @default 360 (six times the deliver timeout) */
+    readonly visibilityTimeoutSeconds?: number;
+    /** @default 5 */
+    readonly maxReceiveCount?: number;
+  };
+  /** How often expired rows are deleted when the engine does not (embedded). 0 turns it off. @default 60000 */
+  readonly ttlSweepIntervalMs?: number;
+  /** Where the handler bundles are. @default <package root>/assets */
+  readonly assetsDir?: string;
+  /** Powertools log level inside the handlers. @default 'WARN' */
+  readonly handlerLogLevel?: string;
+  /** Emit the handlers' CloudWatch EMF metric lines to the handler log. @default false */
+  readonly handlerMetrics?: boolean;
+  /** Runtime messages (refused connections, unmatched events, crashed batches…). */
+  readonly log?: (line: string) => void;
+  /** Every line the handlers write. */
+  readonly handlerLog?: (functionName: HandlerName, line: string) => void;
+}
+
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly sentAt: string;
+  readonly receiveCount: number;
+  /** `redrive` when the delivery queue gave up on it after maxReceiveCount receives; `sent` when deliver put it there. */
+  readonly origin: 'redrive' | 'sent';
+  readonly messageAttributes: Record<string, string>;
+  /** The message body, parsed when it is JSON. */
+  readonly body: unknown;
+}
+
+export interface LocalRuntime {
+  /** `http://127.0.0.1:PORT`: the EventBridge, SQS and demo endpoint. */
+  readonly url: string;
+  /** `ws://127.0.0.1:PORT/local`: connect with `?token=`. */
+  readonly wsUrl: string;
+  /** `http://127.0.0.1:PORT/local`: the @connections endpoint. */
+  readonly callbackUrl: string;
+  readonly port: number;
+  readonly eventBusName: string;
+  /** The settings the handlers were given. */
+  readonly settings: RuntimeSettings;
+  readonly dynamo: LocalDynamo;
+  readonly registry: ConnectionRegistry;
+  readonly gateway: WebSocketGateway;
+  readonly bus: LocalEventBus;
+  readonly deliveryQueue: LocalQueue;
+  readonly deadLetterQueue: LocalQueue;
+  readonly eventSourceMapping: EventSourceMapping;
+  readonly functions: Readonly<Record<HandlerName, LambdaFunction>>;
+  /** A token the local issuer signed for `userId`. */
+  token(userId: string, options?: TokenOptions): Promise<string>;
+  /** Resolves once every queued notification has been handled (retries and redrive included). */
+  drained(): Promise<void>;
+  deadLetters(): DeadLetter[];
+  /** Deletes expired rows now (what the TTL sweeper does on its interval). */
+  sweepExpiredRows(): Promise<number>;
+  /** Closes every connection (running $disconnect), finishes queued work in flight, and stops. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const assetsDir = options.assetsDir ?? join(__dirname, '..', 'assets');
+  const missing = HANDLER_NAMES.filter((name) => !existsSync(join(assetsDir, name, 'index.js')));
+  if (missing.length > 0) {
+    throw new Error(`Handler bundles missing in ${assetsDir}: ${missing.join(', ')}. Run \`npm run bundle\` first.`);
+  }
+
+  // Listen first: the issuer, callback and queue URLs all name the port.
+  let route: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => sendJson(res, 503, { message: 'Starting' });
+  const server = createServer((req, res) => route(req, res));
+  server.keepAliveTimeout = 60_000;
+  const port = await listen(server, options.port ?? 3001);
+  const url = `http://127.0.0.1:${port}`;
+  const stopped: Array<() => Promise<void> | void> = [() => closeServer(server)];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      for (const stop of [...stopped].reverse()) await stop();
+    })();
+    return stopping;
+  };
+
+  try {
+    const settings = localSettings(url, {
+      ...options.settings,
+      ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
+    });
+
+    const dynamo = await startDynamo({ endpoint: options.dynamodbEndpoint });
+    stopped.push(() => dynamo.stop());
+    await createTables(dynamo.client, settings);
+
+    const issuer = await DevIssuer.create({
+      issuer: settings.auth.issuer ?? `${url}/dev`,
+      audience: settings.auth.audience?.[0] ?? LOCAL_AUDIENCE,
+      pathPrefix: '/dev',
+    });
+
+    const functions = createFunctions(settings, assetsDir, url, dynamo.endpoint, options);
+    stopped.push(() => Promise.all(Object.values(functions).map((fn) => fn.stop())).then(() => undefined));
+
+    // The queue pair the construct deploys, and SQS's SendMessage API for deliver's re-queues and DLQ.
+    const q = options.queue ?? {};
+    const deadLetterQueue = new LocalQueue({ name: 'dead-letters', url: settings.deadLetterQueueUrl, arn: queueArn(settings.deadLetterQueueUrl) });
+    const deliveryQueue = new LocalQueue({
+      name: 'deliveries',
+      url: settings.queueUrl,
+      arn: queueArn(settings.queueUrl),
+      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? CONSTRUCT_DEFAULTS.visibilityTimeoutSeconds,
+      redrive: { deadLetterQueue, maxReceiveCount: q.maxReceiveCount ?? CONSTRUCT_DEFAULTS.maxReceiveCount },
+    });
+    stopped.push(() => { deliveryQueue.close(); deadLetterQueue.close(); });
+    const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);
+    const sqsStore = new LocalQueueStore();
+    sqsStore.onMessage((sent) => {
+      const queue = queues.get(sent.queueUrl);
+      if (!queue) return;
+      sqsStore.drain(sent.queueUrl);
+      queue.send(sent.body, {
+        messageId: sent.messageId,
+        sentTimestamp: sent.sentAt,
+        delaySeconds: sent.delaySeconds,
+        messageAttributes: sent.messageAttributes,
+        senderId: 'AROALOCALDELIVER:deliver',
+      });
+    });
+
+    const bus = new LocalEventBus({ name: LOCAL_EVENT_BUS, region: LOCAL_REGION, account: LOCAL_ACCOUNT }, log);
+    bus.addRule({
+      name: 'NotificationRule',
+      pattern: notificationEventPattern(settings.detailType),
+      target: (event) => deliveryQueue.send(JSON.stringify(event), { senderId: 'AIDAEVENTBRIDGELOCAL' }),
+    });
+
+    const eventSourceMapping = new EventSourceMapping({
+      queue: deliveryQueue,
+      invoke: (event) => functions.deliver.invoke(event),
+      region: LOCAL_REGION,
+      batchSize: q.batchSize ?? CONSTRUCT_DEFAULTS.batchSize,
+      maxConcurrency: q.maxConcurrency ?? 5,
+      log,
+    });
+    eventSourceMapping.start();
+    stopped.push(() => eventSourceMapping.stop());
+
+    const registry = new ConnectionRegistry();
+    const messageRoute = (event: unknown) => functions.message.invoke(event);
+    const gateway = new WebSocketGateway({
+      api: { apiId: LOCAL_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+      registry,
+      integrations: {
+        authorizer: (event) => functions.authorizer.invoke(event),
+        connect: (event) => functions.connect.invoke(event),
+        disconnect: (event) => functions.disconnect.invoke(event),
+        routes: Object.fromEntries(CONSTRUCT_DEFAULTS.messageRoutes.map((key) => [key, messageRoute])),
+      },
+      identityQueryParameters: settings.auth.mode === 'none' ? [] : [TOKEN_QUERY_PARAMETER],
+      idleTimeoutMs: options.idleTimeoutMs,
+      maxConnectionMs: options.maxConnectionMs,
+      log,
+    });
+    // Runs before the server closes, so $disconnect still reaches DynamoDB.
+    stopped.push(() => gateway.closeAll());
+
+    let sweeper: TtlSweeper | undefined;
+    const sweepInterval = options.ttlSweepIntervalMs ?? 60_000;
+    if (dynamo.engine === 'embedded') {
+      sweeper = new TtlSweeper(dynamo.client, [
+        { tableName: settings.connectionsTable, definition: CONNECTIONS_TABLE },
+        { tableName: settings.subscriptionsTable, definition: SUBSCRIPTIONS_TABLE },
+      ], log);
+      if (sweepInterval > 0) sweeper.start(sweepInterval);
+      stopped.push(() => sweeper?.stop());
+    }
+
+    const deadLetters = () => deadLetterQueue.peekAll().map(toDeadLetter);
+    const stage = LOCAL_STAGE;
+    route = (req, res) => {
+      const path = pathOf(req);
+      if (bus.handle(req, res)) return;
+      if (handleSqsRequest(req, res, { store: sqsStore, queueUrls: [...queues.keys()] })) return;
+      if (handleConnectionsRequest(req, res, { stage, registry })) return;
+      if (issuer.handle(req, res)) return;
+      if (path === `/${stage}/dlq`) {
+        if (req.method === 'DELETE') return sendJson(res, 200, { purged: deadLetterQueue.purge() });
+        return sendJson(res, 200, { queueUrl: deadLetterQueue.url, count: deadLetterQueue.size, messages: deadLetters() });
+      }
+      if (path === `/${stage}/status`) {
+        return sendJson(res, 200, {
+          connections: registry.size,
+          deliveryQueue: deliveryQueue.size,
+          deadLetterQueue: deadLetterQueue.size,
+          eventBusName: bus.name,
+          detailType: settings.detailType,
+          allowBroadcast: settings.allowBroadcast,
+          dynamodb: dynamo.engine,
+        });
+      }
+      if (serveDemo(req, res)) return;
+      sendJson(res, 404, { message: `Nothing at ${req.method} ${path}. Try / for the demo, ${wsPath(stage)} for WebSockets.` });
+    };
+    server.on('upgrade', (req, socket, head) => {
+      if (!gateway.handleUpgrade(req, socket, head)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"Forbidden"}');
+      }
+    });
+
+    return {
+      url,
+      wsUrl: `ws://127.0.0.1:${port}${wsPath(stage)}`,
+      callbackUrl: settings.callbackUrl,
+      port,
+      eventBusName: bus.name,
+      settings,
+      dynamo,
+      registry,
+      gateway,
+      bus,
+      deliveryQueue,
+      deadLetterQueue,
+      eventSourceMapping,
+      functions,
+      token: (userId, tokenOptions) => issuer.token(userId, tokenOptions),
+      drained: () => eventSourceMapping.drained(),
+      deadLetters,
+      sweepExpiredRows: () => sweeper?.sweep() ?? Promise.resolve(0),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function wsPath(stage: string): string {
+  return `/${stage}`;
+}
+
+function createFunctions(
+  settings: RuntimeSettings,
+  assetsDir: string,
+  url: string,
+  dynamodbEndpoint: string,
+  options: LocalRuntimeOptions,
+): Record<HandlerName, LambdaFunction> {
+  const entries = HANDLER_NAMES.map((name) => {
+    const functionName = `${settings.serviceName}-${name}`;
+    const fn = new LambdaFunction({
+      functionName,
+      bundlePath: join(assetsDir, name, 'index.js'),
+      environment: handlerEnvironment(name, settings),
+      // What Lambda itself adds, and the endpoints that make the AWS SDK inside talk to this machine.
+      runtimeEnvironment: {
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+        AWS_LAMBDA_FUNCTION_NAME: functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+        AWS_ENDPOINT_URL_SQS: url,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
+        ...(options.handlerMetrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),
+        ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+      },
+      region: LOCAL_REGION,
+      timeoutMs: name === 'deliver' ? CONSTRUCT_DEFAULTS.deliverTimeoutMs : CONSTRUCT_DEFAULTS.routeFunctionTimeoutMs,
+      log: (_fn, line) => options.handlerLog?.(name, line),
+    });
+    return [name, fn] as const;
+  });
+  return Object.fromEntries(entries) as Record<HandlerName, LambdaFunction>;
+}
+
+function toDeadLetter(message: QueuedMessage): DeadLetter {
+  let body: unknown = message.body;
+  try {
+    body = JSON.parse(message.body);
+  } catch {
+    // not JSON: shown as sent
+  }
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.messageAttributes)) attributes[name] = value.StringValue ?? value.BinaryValue ?? '';
+  return {
+    messageId: message.messageId,
+    sentAt: new Date(message.sentTimestamp).toISOString(),
+    receiveCount: message.receiveCount,
+    origin: message.deadLetterQueueSourceArn ? 'redrive' : 'sent',
+    messageAttributes: attributes,
+    body,
+  };
+}
+
+/** Listens on 127.0.0.1; a port in use fails with a message that says what to do. */
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new Error(`Port ${port} is already in use. Stop whatever uses it, or choose another port: PORT=3002 npm start`));
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`Not allowed to listen on port ${port}. Choose a port above 1024: PORT=3002 npm start`));
+      } else {
+        reject(error);
+      }
+    });
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

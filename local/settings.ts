@@ -1,0 +1,58 @@
+/**
+ * The settings the local runtime gives the handler bundles: the same RuntimeSettings type the
+ * construct fills with CloudFormation tokens, filled here with local endpoints and names.
+ */
+import { DEFAULTS, RuntimeSettings } from '../lib/private/runtime-contract';
+
+export const LOCAL_STAGE = 'local';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_API_ID = 'localapi01';
+export const LOCAL_EVENT_BUS = 'notifications-local';
+export const LOCAL_AUDIENCE = 'realtime-notifications-local';
+
+/** The queue URLs the deliver handler is given; the runtime's own SQS endpoint serves them. */
+export function queueUrls(baseUrl: string): { deliveries: string; deadLetters: string } {
+  return {
+    deliveries: `${baseUrl}/${LOCAL_ACCOUNT}/notifications-deliveries`,
+    deadLetters: `${baseUrl}/${LOCAL_ACCOUNT}/notifications-dead-letters`,
+  };
+}
+
+export function queueArn(queueUrl: string): string {
+  return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${queueUrl.slice(queueUrl.lastIndexOf('/') + 1)}`;
+}
+
+/**
+ * Local values for everything the construct decides. `baseUrl` is `http://127.0.0.1:PORT`;
+ * overrides win, so tests can switch broadcast on, shrink shards, and so on.
+ */
+export function localSettings(baseUrl: string, overrides: Partial<RuntimeSettings> = {}): RuntimeSettings {
+  const queues = queueUrls(baseUrl);
+  return {
+    serviceName: 'realtime-notifications-local',
+    connectionsTable: 'notifications-local-connections',
+    subscriptionsTable: 'notifications-local-subscriptions',
+    callbackUrl: `${baseUrl}/${LOCAL_STAGE}`,
+    queueUrl: queues.deliveries,
+    deadLetterQueueUrl: queues.deadLetters,
+    detailType: DEFAULTS.detailType,
+    connectionTtlSeconds: DEFAULTS.connectionTtlSeconds,
+    maxSubscriptionsPerConnection: DEFAULTS.maxSubscriptionsPerConnection,
+    topicRules: DEFAULTS.topicRules,
+    allowBroadcast: false,
+    deliveryConcurrency: DEFAULTS.deliveryConcurrency,
+    shardThreshold: DEFAULTS.shardThreshold,
+    shardSize: DEFAULTS.shardSize,
+    maxDeliveryRatePerSecond: DEFAULTS.maxDeliveryRatePerSecond,
+    maxDeliveryAttempts: DEFAULTS.maxDeliveryAttempts,
+    auth: {
+      mode: 'jwt',
+      issuer: `${baseUrl}/dev`,
+      audience: [LOCAL_AUDIENCE],
+      jwksUri: `${baseUrl}/dev/.well-known/jwks.json`,
+      userIdClaim: 'sub',
+    },
+    ...overrides,
+  };
+}

@@ -24,14 +24,14 @@ export function createTokenVerifier(config: AuthConfig, jwksCache: JwksCache = c
   let verifyJwt: (token: string) => Promise<Record<string, unknown>>;
   if (config.mode === 'cognito') {
     const verifier = CognitoJwtVerifier.create(
-      { userPoolId: config.userPoolId, clientId: config.clientIds, tokenUse: config.tokenUse },
+      { userPoolId: config.userPoolId, clientId: config.clientIds, tokenUse: config.tokenUse, customJwtCheck: requireExpiry },
       { jwksCache },
     );
     verifyJwt = (token) => verifier.verify(token) as Promise<Record<string, unknown>>;
   } else {
     if (config.jwksUri !== undefined) assertFetchableJwksUri(config.jwksUri);
     const verifier = JwtVerifier.create(
-      { issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri },
+      { issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, customJwtCheck: requireExpiry },
       { jwksCache },
     );
     verifyJwt = (token) => verifier.verify(token) as Promise<Record<string, unknown>>;
@@ -43,6 +43,11 @@ export function createTokenVerifier(config: AuthConfig, jwksCache: JwksCache = c
       return userIdFrom(claims, config.userIdClaim);
     },
   };
+}
+
+/** aws-jwt-verify checks `exp` only when present; a token that never expires is not accepted here. */
+function requireExpiry({ payload }: { payload: { exp?: unknown } }): void {
+  if (typeof payload.exp !== 'number') throw new Error('Token has no "exp" claim; only tokens that expire are accepted.');
 }
 
 function userIdFrom(claims: Record<string, unknown>, claim: string): string {

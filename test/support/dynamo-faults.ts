@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { HttpRequest } from '@smithy/types';
 
 export interface InjectedFault {
@@ -40,6 +41,11 @@ export class FaultyDynamoHandler {
     const text = await readAll(answer.response.body as Readable);
     const rewritten = this.rewrite(operation, requestBody, JSON.parse(text) as Record<string, unknown>);
     return { response: jsonResponse(200, rewritten) };
+  }
+
+  /** This handler, typed for the client's `requestHandler` option. */
+  get asRequestHandler(): NonNullable<DynamoDBClientConfig['requestHandler']> {
+    return this as unknown as NonNullable<DynamoDBClientConfig['requestHandler']>;
   }
 
   updateHttpClientConfig(): void {}

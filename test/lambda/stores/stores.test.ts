@@ -150,7 +150,7 @@ describe('SubscriptionStore', () => {
       const requests = (request.RequestItems as Record<string, unknown[]>)[tables.subscriptionsTable];
       return { ...response, UnprocessedItems: { [tables.subscriptionsTable]: requests.slice(1) } };
     });
-    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler.asRequestHandler }));
     const store = new SubscriptionStore(doc, tables.subscriptionsTable, async () => undefined);
     for (let i = 0; i < 5; i++) await store.subscribe(`t/${i}`, 'a=', expiresAt());
     expect(await store.removeAllForConnection('a=')).toBe(5);
@@ -163,7 +163,7 @@ describe('SubscriptionStore', () => {
     const tables = await db.freshTables();
     const handler = new FaultyDynamoHandler(() => undefined, (operation, request, response) =>
       operation === 'BatchWriteItem' ? { ...response, UnprocessedItems: request.RequestItems } : response);
-    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler.asRequestHandler }));
     const store = new SubscriptionStore(doc, tables.subscriptionsTable, async () => undefined);
     await store.subscribe('t/1', 'a=', expiresAt());
     await expect(store.removeAllForConnection('a=')).rejects.toThrow(/unprocessed after 8 rounds/);
@@ -191,7 +191,7 @@ describe('throttling', () => {
     'the shared client retries %s and the store call succeeds', async (type) => {
       let faults = 0;
       const handler = new FaultyDynamoHandler(() => (faults < 2 ? (faults++, { statusCode: 400, type, message: 'slow down' }) : undefined));
-      const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+      const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler.asRequestHandler }));
       const store = new ConnectionStore(doc, connections.tableName);
       await store.putConnection({ connectionId: 'a=', connectedAt: 1, expiresAt: expiresAt() });
       expect(handler.calls).toEqual(['PutItem', 'PutItem', 'PutItem']);
@@ -202,7 +202,7 @@ describe('throttling', () => {
   test('gives up after the configured number of attempts with the last error', async () => {
     // A 500 rather than throttling: the same attempt budget, with shorter back-off.
     const handler = new FaultyDynamoHandler(() => ({ statusCode: 500, type: 'InternalServerError', message: 'try again' }));
-    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler }));
+    const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler.asRequestHandler }));
     const store = new ConnectionStore(doc, connections.tableName);
     await expect(store.getConnection('a=')).rejects.toMatchObject({ name: 'InternalServerError' });
     expect(handler.calls).toHaveLength(DYNAMODB_MAX_ATTEMPTS);

@@ -1,0 +1,60 @@
+/**
+ * Cognito mode: the same verifier the authorizer builds, with the user pool's JWKS placed in its
+ * cache (the tests cannot reach Cognito), verifying real RS256 tokens shaped as Cognito issues them.
+ */
+import type { JwksCache } from 'aws-jwt-verify/jwk';
+import { authorizeConnect } from '../../../lambda/auth/authorize';
+import { AuthConfig } from '../../../lambda/auth/config';
+import { createJwksCache, createTokenVerifier } from '../../../lambda/auth/token-verifier';
+import { startTestIssuer, TestIssuer } from '../../support/jwt-issuer';
+import { authorizerEvent } from '../../support/websocket-events';
+
+const POOL = 'us-east-1_TestPool1';
+const COGNITO_ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
+const CLIENT = 'webclient123';
+
+let issuer: TestIssuer;
+let cache: JwksCache;
+
+beforeAll(async () => {
+  issuer = await startTestIssuer(CLIENT);
+  cache = createJwksCache();
+  cache.addJwks(`${COGNITO_ISSUER}/.well-known/jwks.json`, issuer.jwks as never);
+});
+afterAll(async () => {
+  await issuer.stop();
+});
+
+function verifier(config: Partial<Extract<AuthConfig, { mode: 'cognito' }>> = {}) {
+  return createTokenVerifier({ mode: 'cognito', userPoolId: POOL, clientIds: [CLIENT], tokenUse: 'id', userIdClaim: 'sub', ...config }, cache);
+}
+
+const idToken = (claims: Record<string, unknown> = {}) =>
+  issuer.token({ iss: COGNITO_ISSUER, aud: CLIENT, token_use: 'id', sub: 'user-sub-1', ...claims });
+const accessToken = (claims: Record<string, unknown> = {}) =>
+  issuer.token({ iss: COGNITO_ISSUER, aud: undefined, client_id: CLIENT, token_use: 'access', sub: 'user-sub-1', ...claims });
+
+test('an id token of the pool and client is allowed', async () => {
+  const result = await authorizeConnect(authorizerEvent({ token: idToken() }), verifier());
+  expect(result.context).toEqual({ userId: 'user-sub-1' });
+});
+
+test('access tokens are accepted when the token use allows them', async () => {
+  await expect(verifier({ tokenUse: 'access' }).verify(accessToken())).resolves.toBe('user-sub-1');
+  await expect(verifier({ tokenUse: null }).verify(accessToken())).resolves.toBe('user-sub-1');
+  await expect(verifier({ tokenUse: null }).verify(idToken())).resolves.toBe('user-sub-1');
+});
+
+test('the user id may come from another claim, such as cognito:username', async () => {
+  await expect(verifier({ userIdClaim: 'cognito:username' }).verify(idToken({ 'cognito:username': 'alice' }))).resolves.toBe('alice');
+});
+
+test.each([
+  ['an access token where id tokens are required', () => accessToken()],
+  ['another app client', () => idToken({ aud: 'otherclient' })],
+  ['another user pool', () => idToken({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' })],
+  ['an expired token', () => idToken({ exp: Math.floor(Date.now() / 1000) - 10 })],
+  ['no token_use', () => idToken({ token_use: undefined })],
+])('refused: %s', async (_name, token) => {
+  await expect(authorizeConnect(authorizerEvent({ token: token() }), verifier())).rejects.toThrow('Unauthorized');
+});

@@ -1,0 +1,74 @@
+import {
+  encodeFrame,
+  errorFrame,
+  fitsInFrame,
+  notificationFrame,
+  parseClientFrame,
+  pongFrame,
+  printable,
+  requestIdOf,
+  subscribedFrame,
+  unsubscribedFrame,
+} from '../../../lambda/core/protocol';
+
+describe('parseClientFrame', () => {
+  test('reads the three actions, ignoring unknown fields', () => {
+    expect(parseClientFrame('{"action":"subscribe","topic":"orders/42","requestId":"r1","x":1}'))
+      .toEqual({ ok: true, request: { action: 'subscribe', topic: 'orders/42', requestId: 'r1' } });
+    expect(parseClientFrame('{"action":"unsubscribe","topic":"orders/42"}'))
+      .toEqual({ ok: true, request: { action: 'unsubscribe', topic: 'orders/42' } });
+    expect(parseClientFrame('{"action":"ping"}')).toEqual({ ok: true, request: { action: 'ping' } });
+  });
+
+  test('an unknown action is quoted back safely', () => {
+    const result = parseClientFrame(JSON.stringify({ action: `evil\u202e\u0000${'x'.repeat(500)}` }));
+    expect(result).toMatchObject({ ok: false, code: 'UNKNOWN_ACTION' });
+    const message = (result as { message: string }).message;
+    expect(message).not.toMatch(/[\u0000\u202e]/);
+    expect(message.length).toBeLessThan(200);
+  });
+
+  test('a frame of exactly 128 KB is parsed; one byte more is too large', () => {
+    const base = '{"action":"ping","pad":""}';
+    const exact = base.replace('""', `"${'x'.repeat(128 * 1024 - base.length)}"`);
+    expect(Buffer.byteLength(exact)).toBe(128 * 1024);
+    expect(parseClientFrame(exact).ok).toBe(true);
+    expect(parseClientFrame(exact.replace('"x', '"xx'))).toMatchObject({ ok: false, code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  test('requestIdOf recovers the requestId of good and bad frames', () => {
+    expect(requestIdOf('{"action":"ping","requestId":"a"}')).toBe('a');
+    expect(requestIdOf('{"action":"nope","requestId":"b"}')).toBe('b');
+    expect(requestIdOf('{"action":"ping","requestId":3}')).toBeUndefined();
+    expect(requestIdOf('garbage')).toBeUndefined();
+  });
+});
+
+describe('server frames', () => {
+  test('match the wire protocol', () => {
+    expect(subscribedFrame('t', 'r')).toEqual({ type: 'subscribed', topic: 't', requestId: 'r' });
+    expect(unsubscribedFrame('t')).toEqual({ type: 'unsubscribed', topic: 't' });
+    expect(pongFrame()).toEqual({ type: 'pong' });
+    expect(errorFrame('FORBIDDEN', 'no', 'r')).toEqual({ type: 'error', code: 'FORBIDDEN', message: 'no', requestId: 'r' });
+  });
+
+  test('notification frames carry exactly one addressing field', () => {
+    const time = new Date('2026-01-02T03:04:05.000Z');
+    expect(encodeFrame(notificationFrame({ id: 'n1', target: { topic: 'orders/42' }, data: { a: 1 }, time })))
+      .toBe('{"type":"notification","id":"n1","topic":"orders/42","data":{"a":1},"time":"2026-01-02T03:04:05.000Z"}');
+    expect(notificationFrame({ id: 'n2', target: { userId: 'alice' }, data: null, time: '2026-01-02T03:04:05Z' }))
+      .toEqual({ type: 'notification', id: 'n2', userId: 'alice', data: null, time: '2026-01-02T03:04:05Z' });
+    expect(notificationFrame({ id: 'n3', target: { broadcast: true }, data: 'x', time }))
+      .toEqual({ type: 'notification', id: 'n3', broadcast: true, data: 'x', time: time.toISOString() });
+  });
+
+  test('fitsInFrame counts UTF-8 bytes', () => {
+    expect(fitsInFrame('é'.repeat(64 * 1024))).toBe(true);
+    expect(fitsInFrame('é'.repeat(64 * 1024 + 1))).toBe(false);
+  });
+
+  test('printable strips control and direction characters and shortens', () => {
+    expect(printable('a\u0000b\u202ec')).toBe('a?b?c');
+    expect(printable('x'.repeat(100))).toHaveLength(65);
+  });
+});

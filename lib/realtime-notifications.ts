@@ -552,7 +552,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.delivered, { label: 'Delivered', ...props });
+    return this.metric(MetricNames.delivered, props);
   }
 
   /**
@@ -561,7 +561,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.failed, { label: 'Failed', ...props });
+    return this.metric(MetricNames.failed, props);
   }
 
   /**
@@ -570,7 +570,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.throttled, { label: 'Throttled', ...props });
+    return this.metric(MetricNames.throttled, props);
   }
 
   /**
@@ -579,7 +579,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricGone(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.gone, { label: 'Gone connections', ...props });
+    return this.metric(MetricNames.gone, props);
   }
 
   /**
@@ -588,7 +588,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.rejected, { label: 'Rejected', ...props });
+    return this.metric(MetricNames.rejected, props);
   }
 
   /**
@@ -597,7 +597,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricTooLarge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.tooLarge, { label: 'Too large', ...props });
+    return this.metric(MetricNames.tooLarge, props);
   }
 
   /**
@@ -606,7 +606,7 @@ export class RealtimeNotifications extends Construct {
    * @default - sum over 5 minutes
    */
   public metricNotifications(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.notifications, { label: 'Notifications', ...props });
+    return this.metric(MetricNames.notifications, props);
   }
 
   /**
@@ -615,7 +615,7 @@ export class RealtimeNotifications extends Construct {
    * @default - p99 over 5 minutes
    */
   public metricFanoutDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MetricNames.fanoutDuration, { label: 'Fan-out duration p99', statistic: 'p99', ...props });
+    return this.metric(MetricNames.fanoutDuration, { statistic: 'p99', ...props });
   }
 
   /**
@@ -625,7 +625,7 @@ export class RealtimeNotifications extends Construct {
    */
   public metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-      label: 'Dead-letter messages', statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5), ...props,
+      statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5), ...props,
     });
   }
 
@@ -758,7 +758,8 @@ function validateProps(p: RealtimeNotificationsProps): void {
   checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
   checkPositive('throttlingRateLimit', p.throttlingRateLimit, 1_000_000);
   checkInteger('throttlingBurstLimit', p.throttlingBurstLimit, 1, 1_000_000);
-  checkDuration('connectionTtl', p.connectionTtl, MAX_CONNECTION_SECONDS, 365 * 24 * 60 * 60);
+  checkDuration('connectionTtl', p.connectionTtl, MAX_CONNECTION_SECONDS, 365 * 24 * 60 * 60,
+    ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours');
   checkInteger('maxSubscriptionsPerConnection', p.maxSubscriptionsPerConnection, 1, 1000);
   checkInteger('deliveryConcurrency', p.deliveryConcurrency, 1, 1000);
   checkInteger('fanoutShardThreshold', p.fanoutShardThreshold, 1, 10_000_000);

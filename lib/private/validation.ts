@@ -25,12 +25,14 @@ export function checkPositive(prop: string, value: number | undefined, max: numb
   }
 }
 
-export function checkDuration(prop: string, value: Duration | undefined, minSeconds: number, maxSeconds: number): void {
+export function checkDuration(
+  prop: string, value: Duration | undefined, minSeconds: number, maxSeconds: number, why: string = '',
+): void {
   if (value === undefined || Token.isUnresolved(value.toSeconds({ integral: false }))) return;
   const seconds = value.toSeconds({ integral: false });
   if (!Number.isInteger(seconds) || seconds < minSeconds || seconds > maxSeconds) {
     throw invalidProp(prop, `${value.toHumanString()} is not a whole number of seconds from ${minSeconds} to ${maxSeconds}`,
-      `Set it to a Duration from ${Duration.seconds(minSeconds).toHumanString()} to ${Duration.seconds(maxSeconds).toHumanString()}.`);
+      `Set it to a Duration from ${Duration.seconds(minSeconds).toHumanString()} to ${Duration.seconds(maxSeconds).toHumanString()}${why}.`);
   }
 }
 

@@ -133,7 +133,7 @@ export function functionStatements(template: Template, name: string): Statement[
 export function grantsOf(statements: Statement[]): Map<string, string[]> {
   const grants = new Map<string, string[]>();
   for (const s of statements.filter((x) => x.Effect === 'Allow')) {
-    for (const a of s.Action) grants.set(a, [...(grants.get(a) ?? []), ...s.Resource].sort());
+    for (const a of s.Action) grants.set(a, [...new Set([...(grants.get(a) ?? []), ...s.Resource])].sort());
   }
   return grants;
 }

@@ -1,0 +1,221 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { notificationEventPattern } from '../../lib/private/runtime-contract';
+import {
+  allStatements,
+  environmentOf,
+  flatten,
+  functionNamed,
+  functionStatements,
+  grantsOf,
+  resourceNamed,
+  synth,
+} from './synth';
+
+const FUNCTIONS = ['Authorizer', 'Connect', 'Disconnect', 'Message', 'Deliver'];
+
+test('topicRules reach the message handler', () => {
+  const { template } = synth({ topicRules: ['orders/*', 'users/{userId}/**'] });
+  expect(environmentOf(template, 'Message').TOPIC_RULES).toBe('["orders/*","users/{userId}/**"]');
+});
+
+test('an empty topicRules list is allowed (no subscriptions)', () => {
+  const { template } = synth({ topicRules: [] });
+  expect(environmentOf(template, 'Message').TOPIC_RULES).toBe('[]');
+});
+
+test('stageName names the stage, the URLs and the @connections grant', () => {
+  const { template, stack, notifications } = synth({ stageName: 'live' });
+  const stage = resourceNamed(template, 'AWS::ApiGatewayV2::Stage', 'NotificationsStage').resource;
+  expect(stage.Properties!.StageName).toBe('live');
+  expect(flatten(stack.resolve(notifications.webSocketUrl))).toMatch(/\/live$/);
+  expect(flatten(environmentOf(template, 'Deliver').CALLBACK_URL)).toMatch(/\/live$/);
+  expect(grantsOf(functionStatements(template, 'Deliver')).get('execute-api:ManageConnections')![0])
+    .toMatch(/\/live\/POST\/@connections\/\*$/);
+});
+
+test('throttlingRateLimit and throttlingBurstLimit set the default route throttling', () => {
+  const { template } = synth({ throttlingRateLimit: 25.5, throttlingBurstLimit: 40 });
+  template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    DefaultRouteSettings: { ThrottlingRateLimit: 25.5, ThrottlingBurstLimit: 40 },
+  });
+});
+
+test('connectionTtl reaches the connect handler in seconds', () => {
+  const { template } = synth({ connectionTtl: Duration.hours(6) });
+  expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe('21600');
+});
+
+test('maxSubscriptionsPerConnection reaches the message handler', () => {
+  const { template } = synth({ maxSubscriptionsPerConnection: 7 });
+  expect(environmentOf(template, 'Message').MAX_SUBSCRIPTIONS_PER_CONNECTION).toBe('7');
+});
+
+test('delivery tuning reaches the deliver handler', () => {
+  const { template } = synth({
+    deliveryConcurrency: 20,
+    fanoutShardThreshold: 5000,
+    fanoutShardSize: 2500,
+    maxDeliveryRatePerSecond: 300,
+    maxDeliveryAttempts: 5,
+  });
+  expect(environmentOf(template, 'Deliver')).toMatchObject({
+    DELIVERY_CONCURRENCY: '20',
+    FANOUT_SHARD_THRESHOLD: '5000',
+    FANOUT_SHARD_SIZE: '2500',
+    MAX_DELIVERY_RATE_PER_SECOND: '300',
+    MAX_DELIVERY_ATTEMPTS: '5',
+  });
+});
+
+test('batchSize, maxBatchingWindow and deliverMaxConcurrency shape the event source', () => {
+  const { template } = synth({ batchSize: 100, maxBatchingWindow: Duration.seconds(2), deliverMaxConcurrency: 20 });
+  template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    BatchSize: 100,
+    MaximumBatchingWindowInSeconds: 2,
+    ScalingConfig: { MaximumConcurrency: 20 },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+  });
+});
+
+test('deliverTimeout sets the function timeout and six times it as the queue visibility timeout', () => {
+  const { template } = synth({ deliverTimeout: Duration.minutes(2) });
+  expect(functionNamed(template, 'Deliver').resource.Properties!.Timeout).toBe(120);
+  expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.VisibilityTimeout).toBe(720);
+});
+
+test('maxReceiveCount sets the redrive policy', () => {
+  const { template } = synth({ maxReceiveCount: 9 });
+  expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.RedrivePolicy.maxReceiveCount).toBe(9);
+});
+
+test('eventBus: the rule listens on the given bus and no bus is created', () => {
+  const { template, notifications } = synth({}, (stack) => ({ eventBus: new events.EventBus(stack, 'Shared') }));
+  template.resourceCountIs('AWS::Events::EventBus', 1);
+  const shared = resourceNamed(template, 'AWS::Events::EventBus', 'Shared').id;
+  template.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: shared } });
+  expect(notifications.node.tryFindChild('EventBus')).toBeUndefined();
+});
+
+test('eventBus: an imported bus works too', () => {
+  const { template } = synth({}, (stack) => ({
+    eventBus: events.EventBus.fromEventBusName(stack, 'Imported', 'company-bus'),
+  }));
+  template.resourceCountIs('AWS::Events::EventBus', 0);
+  template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'company-bus' });
+});
+
+test('detailType sets the rule pattern and the deliver handler setting', () => {
+  const { template } = synth({ detailType: 'UserNotice' });
+  template.hasResourceProperties('AWS::Events::Rule', { EventPattern: notificationEventPattern('UserNotice') });
+  expect(environmentOf(template, 'Deliver').NOTIFICATION_DETAIL_TYPE).toBe('UserNotice');
+});
+
+test('allowBroadcast: the deliver handler may scan the connections table, and only then', () => {
+  const { template } = synth({ allowBroadcast: true });
+  expect(environmentOf(template, 'Deliver').ALLOW_BROADCAST).toBe('true');
+  const connections = `<${resourceNamed(template, 'AWS::DynamoDB::Table', 'NotificationsConnectionsTable').id}.Arn>`;
+  expect(grantsOf(functionStatements(template, 'Deliver')).get('dynamodb:Scan')).toEqual([connections]);
+  for (const name of FUNCTIONS.filter((n) => n !== 'Deliver')) {
+    expect(grantsOf(functionStatements(template, name)).has('dynamodb:Scan')).toBe(false);
+  }
+});
+
+test('memorySize and architecture apply to every function', () => {
+  const { template } = synth({ memorySize: 1024, architecture: lambda.Architecture.X86_64 });
+  for (const name of FUNCTIONS) {
+    expect(functionNamed(template, name).resource.Properties).toMatchObject({ MemorySize: 1024, Architectures: ['x86_64'] });
+  }
+});
+
+test('logRetention applies to the function and access log groups', () => {
+  const { template } = synth({ logRetention: logs.RetentionDays.ONE_WEEK });
+  const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+  expect(groups).toHaveLength(6);
+  for (const group of groups) expect(group.Properties.RetentionInDays).toBe(7);
+});
+
+test('removalPolicy applies to the tables and log groups', () => {
+  const { template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
+  for (const type of ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup']) {
+    for (const r of Object.values(template.findResources(type))) expect(r.DeletionPolicy).toBe('Delete');
+  }
+});
+
+describe('encryptionKey', () => {
+  const { template } = synth({}, (stack) => ({ encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) }));
+  const key = resourceNamed(template, 'AWS::KMS::Key', 'Key').id;
+
+  test('encrypts both tables and both queues with the key', () => {
+    for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.Properties.SSESpecification).toEqual({
+        SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] },
+      });
+    }
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+      expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();
+    }
+  });
+
+  test('each function may use the key with named actions only', () => {
+    for (const name of ['Connect', 'Disconnect', 'Message', 'Deliver']) {
+      const kmsActions = [...grantsOf(functionStatements(template, name)).keys()].filter((a) => a.startsWith('kms:'));
+      expect(kmsActions.length).toBeGreaterThan(0);
+      for (const action of kmsActions) expect(action).not.toContain('*');
+    }
+    expect(grantsOf(functionStatements(template, 'Deliver')).get('kms:GenerateDataKey')).toEqual([`<${key}.Arn>`]);
+  });
+
+  test('EventBridge may use the key to put events on the queue', () => {
+    const keyPolicy = allStatements(template).filter((s) => s.policy === key);
+    expect(keyPolicy.some((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com')
+      && s.Action.includes('kms:GenerateDataKey*'))).toBe(true);
+  });
+});
+
+describe('alarms', () => {
+  test('are created by default, without actions', () => {
+    const { template, notifications } = synth();
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    expect(notifications.alarms).toHaveLength(5);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+    }
+  });
+
+  test('alarms: false creates none', () => {
+    const { template, notifications } = synth({ alarms: false });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(notifications.alarms).toEqual([]);
+    expect(notifications.deadLetterQueueAlarm).toBeUndefined();
+  });
+
+  test('alarmTopic is notified on alarm and on recovery', () => {
+    const { template } = synth({}, (stack) => ({ alarmTopic: new sns.Topic(stack, 'Ops') }));
+    const topic = resourceNamed(template, 'AWS::SNS::Topic', 'Ops').id;
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);
+    }
+  });
+
+  test('queueAgeAlarmThreshold sets the queue-age threshold in seconds', () => {
+    const { template, stack, notifications } = synth({ queueAgeAlarmThreshold: Duration.minutes(15) });
+    const id = stack.getLogicalId(notifications.queueAgeAlarm!.node.defaultChild as any);
+    expect(template.toJSON().Resources[id].Properties).toMatchObject({
+      Threshold: 900, MetricName: 'ApproximateAgeOfOldestMessage', Namespace: 'AWS/SQS',
+    });
+  });
+});
+
+test('dashboard: true creates a dashboard, off by default', () => {
+  synth().template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  const { template, notifications } = synth({ dashboard: true });
+  template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  expect(notifications.dashboard).toBeDefined();
+});

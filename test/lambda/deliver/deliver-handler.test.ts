@@ -1,0 +1,342 @@
+import { Tables } from '../../../lib/private/runtime-contract';
+import { parseShardMessage } from '../../../lambda/delivery/shard-message';
+import { loadHandler } from '../../support/handlers';
+import { bridgeEvent, captureMetrics, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
+
+let services: Services;
+let stopRecordingMetrics: () => void;
+
+beforeAll(async () => {
+  stopRecordingMetrics = recordMetrics();
+  services = await startServices();
+});
+afterAll(async () => {
+  await services?.stop();
+  stopRecordingMetrics?.();
+});
+beforeEach(() => {
+  services.connectionFaults = () => undefined;
+  services.sqsFaults = () => undefined;
+  services.posts.clear();
+});
+
+/** Every live connection's frames: exactly one per listed id, all the same notification. */
+function expectExactlyOnce(d: Deployment, receivers: string[], notificationId?: string) {
+  for (const [connectionId, frames] of d.frames) {
+    const expected = receivers.includes(connectionId) ? 1 : 0;
+    expect({ connectionId, frames: frames.length }).toEqual({ connectionId, frames: expected });
+  }
+  const ids = new Set(receivers.flatMap((c) => parsedFrames(d, c).map((f) => f.id)));
+  expect(ids.size).toBe(receivers.length > 0 ? 1 : 0);
+  if (notificationId) expect([...ids]).toEqual([notificationId]);
+}
+
+function shardBodies(d: Deployment) {
+  return d.queued().map((m) => {
+    const parsed = parseShardMessage(JSON.parse(m.body));
+    if (!parsed.ok) throw new Error(parsed.message);
+    return { ...parsed.shard, delaySeconds: m.delaySeconds };
+  });
+}
+
+describe('deliver handler: targets', () => {
+  test('a topic notification reaches exactly the subscribers of that topic', async () => {
+    const d = await deploy(services);
+    await d.connect('t-a', { userId: 'u1', topics: ['orders/42'] });
+    await d.connect('t-b', { userId: 'u2', topics: ['orders/42', 'orders/43'] });
+    await d.connect('t-c', { userId: 'u3', topics: ['orders/43'] });
+    await d.connect('t-d', { userId: 'u1' });
+
+    const response = await d.invoke(bridgeEvent({ topic: 'orders/42', id: 'n-42', data: { status: 'shipped' } }));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expectExactlyOnce(d, ['t-a', 't-b'], 'n-42');
+    expect(parsedFrames(d, 't-a')[0]).toEqual({
+      type: 'notification', id: 'n-42', topic: 'orders/42', data: { status: 'shipped' }, time: '2026-11-22T10:00:00.000Z',
+    });
+    expect(d.deadLetters()).toEqual([]);
+    expect(d.queued()).toEqual([]);
+  });
+
+  test('a user notification reaches every connection of that user and no one else', async () => {
+    const d = await deploy(services);
+    await d.connect('u-a', { userId: 'alice' });
+    await d.connect('u-b', { userId: 'alice', topics: ['news'] });
+    await d.connect('u-c', { userId: 'bob' });
+    await d.connect('u-d');
+
+    await d.invoke(bridgeEvent({ userId: 'alice', data: 'hi' }));
+
+    expectExactlyOnce(d, ['u-a', 'u-b']);
+    expect(parsedFrames(d, 'u-a')[0]).toMatchObject({ type: 'notification', userId: 'alice', data: 'hi' });
+  });
+
+  test('broadcast reaches every open connection when allowed', async () => {
+    const d = await deploy(services, { ALLOW_BROADCAST: 'true' });
+    await d.connect('b-a', { userId: 'alice' });
+    await d.connect('b-b', { userId: 'bob', topics: ['x'] });
+    await d.connect('b-c');
+
+    const response = await d.invoke(bridgeEvent({ broadcast: true, data: 'maintenance at 22:00' }));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expectExactlyOnce(d, ['b-a', 'b-b', 'b-c']);
+  });
+
+  test('broadcast is refused when not allowed: nothing posted, dead-lettered with its reason', async () => {
+    const d = await deploy(services);
+    await d.connect('nb-a', { userId: 'alice' });
+    const body = bridgeEvent({ broadcast: true, data: 'x' });
+
+    const { result, metrics } = await captureMetrics(() => d.invoke(body));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expectExactlyOnce(d, []);
+    const [dead] = d.deadLetters();
+    expect(dead.body).toBe(body);
+    expect(dead.attributes).toMatchObject({ reason: 'BROADCAST_DISABLED', eventId: JSON.parse(body).id });
+    expect(dead.attributes.reasonMessage).toMatch(/allowBroadcast/);
+    expect(metrics).toMatchObject({ RejectedNotifications: 1, Notifications: 1 });
+  });
+});
+
+describe('deliver handler: contract violations', () => {
+  test('a batch with one bad and two good records: the good are delivered, the bad dead-lettered, no item fails', async () => {
+    const d = await deploy(services);
+    await d.connect('m-a', { topics: ['orders/1'] });
+    await d.connect('m-b', { topics: ['orders/2'] });
+    const bad = bridgeEvent({ topic: 'orders/1', userId: 'alice', data: 1 });
+
+    const { result, metrics } = await captureMetrics(() => d.invoke(
+      bridgeEvent({ topic: 'orders/1', id: 'good-1', data: 1 }),
+      bad,
+      bridgeEvent({ topic: 'orders/2', id: 'good-2', data: 2 }),
+    ));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(parsedFrames(d, 'm-a').map((f) => f.id)).toEqual(['good-1']);
+    expect(parsedFrames(d, 'm-b').map((f) => f.id)).toEqual(['good-2']);
+    expect(d.deadLetters()).toHaveLength(1);
+    expect(d.deadLetters()[0]).toMatchObject({ body: bad, attributes: { reason: 'MULTIPLE_TARGETS', eventId: JSON.parse(bad).id } });
+    expect(metrics).toMatchObject({ Notifications: 3, RejectedNotifications: 1, Delivered: 2 });
+    expect(metrics.FanoutDuration).toBeGreaterThanOrEqual(0);
+  });
+
+  test.each([
+    ['NOT_JSON', 'this is not json'],
+    ['NOT_JSON', JSON.stringify([1, 2, 3])],
+    ['WRONG_DETAIL_TYPE', bridgeEvent({ topic: 'a', data: 1 }, { 'detail-type': 'OrderShipped' })],
+    ['NO_TARGET', bridgeEvent({ data: 1 })],
+    ['BAD_TOPIC', bridgeEvent({ topic: 'orders/#', data: 1 })],
+    ['BAD_USER_ID', bridgeEvent({ userId: '', data: 1 })],
+    ['MISSING_DATA', bridgeEvent({ topic: 'a' })],
+    ['BAD_ID', bridgeEvent({ topic: 'a', data: 1, id: 'x'.repeat(200) })],
+    ['PAYLOAD_TOO_LARGE', bridgeEvent({ topic: 'a', data: 'x'.repeat(130 * 1024) })],
+    ['BAD_SHARD', JSON.stringify({ kind: 'realtime-notifications/shard', v: 1, connectionIds: 'all' })],
+  ])('%s reaches the dead-letter queue with its reason', async (reason, body) => {
+    const d = await deploy(services);
+    await d.connect('v-a', { userId: 'u', topics: ['a'] });
+    const { result, metrics } = await captureMetrics(() => d.invoke(body));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(d.deadLetters().map((m) => ({ body: m.body, reason: m.attributes.reason }))).toEqual([{ body, reason }]);
+    expect(d.deadLetters()[0].attributes.reasonMessage.length).toBeGreaterThan(10);
+    expect(d.frames.get('v-a')).toEqual([]);
+    expect(metrics.RejectedNotifications).toBe(1);
+    if (reason === 'PAYLOAD_TOO_LARGE') expect(metrics.PayloadTooLarge).toBe(1);
+  });
+
+  test('when the dead-letter queue cannot be reached, that record fails (SQS retries it) and the others still succeed', async () => {
+    const d = await deploy(services);
+    await d.connect('dq-a', { topics: ['ok'] });
+    services.sqsFaults = ({ queueUrl }) => (queueUrl === d.dlqUrl ? { code: 'InternalError', status: 500 } : undefined);
+    const event = { Records: [bridgeEvent({ topic: 'ok', data: 1 }), bridgeEvent({ data: 'no target' })] };
+    const response = await d.invoke(...event.Records);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(d.frames.get('dq-a')).toHaveLength(1);
+    expect(d.deadLetters()).toEqual([]);
+  });
+});
+
+describe('deliver handler: failures and retries', () => {
+  test('a gone connection (410) is removed with its subscriptions; the others are delivered', async () => {
+    const d = await deploy(services);
+    await d.connect('g-live', { userId: 'alice', topics: ['t/1'] });
+    await d.connect('g-stale', { userId: 'alice', topics: ['t/1', 't/2'], live: false });
+
+    const { result, metrics } = await captureMetrics(() => d.invoke(bridgeEvent({ topic: 't/1', data: 1 })));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expectExactlyOnce(d, ['g-live']);
+    const S = Tables.subscriptions;
+    expect(await services.dynamo.get(d.stores.connections.tableName, { connectionId: 'g-stale' })).toBeUndefined();
+    const subscriptions = await services.dynamo.items(d.stores.subscriptions.tableName);
+    expect(subscriptions.map((s) => `${s[S.partitionKey]} ${s[S.sortKey]}`)).toEqual(['t/1 g-live']);
+    expect(await services.dynamo.get(d.stores.connections.tableName, { connectionId: 'g-live' })).toBeDefined();
+    expect(metrics).toMatchObject({ GoneConnections: 1, Delivered: 1 });
+    expect(d.queued()).toEqual([]);
+    expect(d.deadLetters()).toEqual([]);
+  });
+
+  test('429, 500 and a reset connection, then success: delivered once, nothing re-queued', async () => {
+    const d = await deploy(services);
+    await d.connect('r-a', { topics: ['r'] });
+    await d.connect('r-b', { topics: ['r'] });
+    await d.connect('r-c', { topics: ['r'] });
+    const script: Record<string, Array<{ status?: number; reset?: boolean }>> = {
+      'r-a': [{ status: 429 }, { status: 500 }],
+      'r-b': [{ reset: true }],
+      'r-c': [{ status: 503 }],
+    };
+    services.connectionFaults = (method, id) => (method === 'POST' ? script[id]?.shift() : undefined);
+
+    const { result, metrics } = await captureMetrics(() => d.invoke(bridgeEvent({ topic: 'r', data: 'retry me' })));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expectExactlyOnce(d, ['r-a', 'r-b', 'r-c']);
+    expect(services.posts.get('r-a')).toBe(3);
+    expect(services.posts.get('r-b')).toBe(2);
+    expect(metrics).toMatchObject({ Delivered: 3, Throttled: 1 });
+    expect(d.queued()).toEqual([]);
+    expect(d.deadLetters()).toEqual([]);
+  });
+
+  test('persistent failure: only the failed connection is re-queued, then dead-lettered after the last attempt', async () => {
+    const d = await deploy(services);
+    for (const id of ['p-a', 'p-b', 'p-c']) await d.connect(id, { topics: ['p'] });
+    await d.connect('p-bad', { topics: ['p'] });
+    services.connectionFaults = (method, id) => (method === 'POST' && id === 'p-bad' ? { status: 500 } : undefined);
+
+    await d.invoke(bridgeEvent({ topic: 'p', id: 'n-p', data: 1 }));
+
+    // Attempt 1 done: the others have it; p-bad waits on the queue, alone, for attempt 2, delayed.
+    expectExactlyOnce(d, ['p-a', 'p-b', 'p-c'], 'n-p');
+    const [retry] = shardBodies(d);
+    expect(shardBodies(d)).toHaveLength(1);
+    expect(retry).toMatchObject({ connectionIds: ['p-bad'], attempt: 2, reasons: { 'p-bad': 'SERVER_ERROR' } });
+    expect(retry.notification.id).toBe('n-p');
+    expect(retry.delaySeconds).toBeGreaterThan(0);
+    expect(d.deadLetters()).toEqual([]);
+
+    const { metrics } = await captureMetrics(() => d.drainQueue());
+
+    // Attempts 2 and 3 went to p-bad only; then the DLQ names it and why.
+    expectExactlyOnce(d, ['p-a', 'p-b', 'p-c'], 'n-p');
+    expect(services.posts.get('p-a')).toBe(1);
+    expect(services.posts.get('p-bad')).toBe(3 * 3);
+    const dead = d.deadLetters();
+    expect(dead).toHaveLength(1);
+    expect(dead[0].attributes).toMatchObject({ reason: 'UNDELIVERED', notificationId: 'n-p', attempts: '3', missedConnections: '1' });
+    expect(dead[0].attributes.reasonMessage).toMatch(/SERVER_ERROR/);
+    const deadShard = parseShardMessage(JSON.parse(dead[0].body));
+    expect(deadShard).toMatchObject({ ok: true, shard: { connectionIds: ['p-bad'], reasons: { 'p-bad': 'SERVER_ERROR' }, notification: { id: 'n-p' } } });
+    expect(metrics.FailedDeliveries).toBe(1);
+  });
+
+  test('a dead letter redriven to the delivery queue tries its connections once more', async () => {
+    const d = await deploy(services, { MAX_DELIVERY_ATTEMPTS: '1' });
+    await d.connect('rd-a', { topics: ['rd'] });
+    services.connectionFaults = (method) => (method === 'POST' ? { status: 500 } : undefined);
+    await d.invoke(bridgeEvent({ topic: 'rd', data: 1 }));
+    const [dead] = d.deadLetters();
+    expect(dead.attributes.reason).toBe('UNDELIVERED');
+
+    services.connectionFaults = () => undefined;
+    const response = await d.invoke(dead.body);
+    expect(response.batchItemFailures).toEqual([]);
+    expectExactlyOnce(d, ['rd-a']);
+  });
+
+  test('413 from @connections is not retried and goes straight to the dead-letter queue', async () => {
+    const d = await deploy(services);
+    await d.connect('tl-a', { topics: ['tl'] });
+    services.connectionFaults = (method) => (method === 'POST' ? { status: 413 } : undefined);
+    const { metrics } = await captureMetrics(() => d.invoke(bridgeEvent({ topic: 'tl', data: 1 })));
+    expect(services.posts.get('tl-a')).toBe(1);
+    expect(d.queued()).toEqual([]);
+    const deadShard = parseShardMessage(JSON.parse(d.deadLetters()[0].body));
+    expect(deadShard).toMatchObject({ ok: true, shard: { connectionIds: ['tl-a'], reasons: { 'tl-a': 'PAYLOAD_TOO_LARGE' } } });
+    expect(metrics).toMatchObject({ FailedDeliveries: 1, PayloadTooLarge: 1 });
+  });
+
+  test('if re-queueing fails the record fails, so SQS retries it: nothing is lost', async () => {
+    const d = await deploy(services);
+    await d.connect('rq-a', { topics: ['rq'] });
+    await d.connect('rq-bad', { topics: ['rq'] });
+    await d.connect('rq-other', { topics: ['other'] });
+    services.connectionFaults = (method, id) => (method === 'POST' && id === 'rq-bad' ? { status: 500 } : undefined);
+    services.sqsFaults = ({ queueUrl }) => (queueUrl === d.queueUrl ? { code: 'InternalError', status: 500 } : undefined);
+    const failing = bridgeEvent({ topic: 'rq', data: 1 });
+    const event = { Records: [failing, bridgeEvent({ topic: 'other', data: 2 })].map((body) => sqsRecord(body, d.queueUrl)) };
+
+    const response = await d.handler(event);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
+    expect(d.queued()).toEqual([]);
+    expect(d.frames.get('rq-other')).toHaveLength(1);
+  });
+
+  test('a batch whose every record fails makes the invocation fail, so SQS retries all of it', async () => {
+    const d = await deploy(services);
+    services.sqsFaults = ({ queueUrl }) => (queueUrl === d.dlqUrl ? { code: 'InternalError', status: 500 } : undefined);
+    await expect(d.invoke('not json')).rejects.toThrow(/All records failed/);
+  });
+});
+
+describe('deliver handler: sharding', () => {
+  test('an audience over the threshold is split into shard messages whose union is exactly the audience', async () => {
+    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '5', FANOUT_SHARD_SIZE: '4' });
+    const audience = Array.from({ length: 13 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
+    for (const id of audience) await d.connect(id, { topics: ['big'] });
+    await d.connect('s-other', { topics: ['small'] });
+
+    const response = await d.invoke(bridgeEvent({ topic: 'big', id: 'n-big', data: 'hello' }));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(services.posts.size).toBe(0);
+    const shards = shardBodies(d);
+    expect(shards.map((s) => s.connectionIds.length).sort()).toEqual([1, 4, 4, 4]);
+    expect(shards.flatMap((s) => s.connectionIds).sort()).toEqual(audience);
+    for (const s of shards) expect(s).toMatchObject({ attempt: 1, notification: { id: 'n-big', target: { topic: 'big' } } });
+
+    await d.drainQueue();
+
+    expectExactlyOnce(d, audience, 'n-big');
+    expect(parsedFrames(d, 's-00')[0]).toEqual({
+      type: 'notification', id: 'n-big', topic: 'big', data: 'hello', time: '2026-11-22T10:00:00.000Z',
+    });
+  });
+
+  test('an audience at the threshold is delivered inline', async () => {
+    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '3' });
+    for (const id of ['i-a', 'i-b', 'i-c']) await d.connect(id, { userId: 'carol' });
+    await d.invoke(bridgeEvent({ userId: 'carol', data: 1 }));
+    expect(d.queued()).toEqual([]);
+    expectExactlyOnce(d, ['i-a', 'i-b', 'i-c']);
+  });
+
+  test('SendMessageBatch entries that SQS fails are sent again', async () => {
+    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '2', FANOUT_SHARD_SIZE: '1' });
+    const audience = ['f-a', 'f-b', 'f-c', 'f-d'];
+    for (const id of audience) await d.connect(id, { topics: ['flaky'] });
+    const failedOnce = new Set<string>();
+    services.sqsFaults = ({ action, entryId }) => {
+      if (action !== 'SendMessageBatch' || entryId === undefined || entryId === '0' || failedOnce.has(entryId)) return undefined;
+      failedOnce.add(entryId);
+      return { code: 'InternalError', senderFault: false };
+    };
+    const response = await d.invoke(bridgeEvent({ topic: 'flaky', data: 1 }));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(failedOnce.size).toBe(3);
+    expect(shardBodies(d).flatMap((s) => s.connectionIds).sort()).toEqual(audience);
+    await d.drainQueue();
+    expectExactlyOnce(d, audience);
+  });
+});
+
+describe('deliver handler: configuration', () => {
+  test('a missing or invalid variable fails init with a message naming it', () => {
+    expect(() => loadHandler('deliver', { CALLBACK_URL: undefined })).toThrow(/CALLBACK_URL/);
+    expect(() => loadHandler('deliver', { CALLBACK_URL: 'http://127.0.0.1:1/x', DELIVERY_CONCURRENCY: 'lots' })).toThrow(/DELIVERY_CONCURRENCY.*integer/);
+    expect(() => loadHandler('deliver', { DELIVERY_CONCURRENCY: '4', ALLOW_BROADCAST: 'yes' })).toThrow(/ALLOW_BROADCAST.*"true" or "false"/);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * The deliver handler against real components: DynamoDB (embedded), the local @connections API
+ * with fault injection, the local SQS API for the delivery queue and the DLQ, and the real SDK
+ * clients of the handler pointed at them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ConnectionRegistry, ConnectionsApiServer, FaultAction, startConnectionsApi } from '../../../local/connections-api';
+import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../local/sqs-api';
+import { createStores, Stores } from '../../../lambda/stores';
+import { loadHandler } from '../../support/handlers';
+import { startTestDynamo, TestDynamo } from '../../support/dynamo';
+
+export type DeliverHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+export interface Services {
+  readonly dynamo: TestDynamo;
+  readonly connectionsApi: ConnectionsApiServer;
+  readonly sqs: SqsApiServer;
+  /** Decides per @connections request whether to fail it; reset before each test. */
+  connectionFaults: (method: string, connectionId: string) => FaultAction | undefined;
+  sqsFaults: (request: { action: string; queueUrl: string; entryId?: string }) => SqsFault | undefined;
+  /** POSTs received by @connections, per connection id, whatever the answer. */
+  readonly posts: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startServices(): Promise<Services> {
+  const dynamo = await startTestDynamo();
+  const posts = new Map<string, number>();
+  const services: Services = {
+    dynamo,
+    connectionsApi: undefined as unknown as ConnectionsApiServer,
+    sqs: undefined as unknown as SqsApiServer,
+    connectionFaults: () => undefined,
+    sqsFaults: () => undefined,
+    posts,
+    async stop() {
+      await services.connectionsApi.close();
+      await services.sqs.close();
+      await dynamo.stop();
+    },
+  };
+  (services as { connectionsApi: ConnectionsApiServer }).connectionsApi = await startConnectionsApi({
+    registry: new ConnectionRegistry(),
+    faults: (method, id) => services.connectionFaults(method, id),
+    onRequest: (method, id) => {
+      if (method === 'POST') posts.set(id, (posts.get(id) ?? 0) + 1);
+    },
+  });
+  (services as { sqs: SqsApiServer }).sqs = await startSqsApi({ faults: (request) => services.sqsFaults(request) });
+  return services;
+}
+
+export interface Deployment {
+  readonly handler: DeliverHandler;
+  readonly stores: Stores;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  /** Frames each live connection received. */
+  readonly frames: Map<string, string[]>;
+  /** Opens a connection: its row in DynamoDB and, when live, a socket at the gateway. */
+  connect(connectionId: string, options?: { userId?: string; live?: boolean; topics?: string[] }): Promise<void>;
+  /** Runs the handler on a batch made of these bodies. */
+  invoke(...bodies: string[]): Promise<SQSBatchResponse>;
+  /** Feeds the delivery queue to the handler (delays ignored) until it is empty. */
+  drainQueue(): Promise<void>;
+  queued(): StoredMessage[];
+  deadLetters(): StoredMessage[];
+}
+
+/** A fresh pair of tables, fresh queues and a handler loaded with the construct's environment. */
+export async function deploy(services: Services, env: Record<string, string> = {}): Promise<Deployment> {
+  const tables = await services.dynamo.freshTables();
+  const suffix = randomUUID().slice(0, 8);
+  const queueUrl = services.sqs.queueUrl(`delivery-${suffix}`);
+  const dlqUrl = services.sqs.queueUrl(`delivery-dlq-${suffix}`);
+  const handler = loadHandler<{ handler: DeliverHandler }>('deliver', {
+    ...services.dynamo.env,
+    CONNECTIONS_TABLE: tables.connectionsTable,
+    SUBSCRIPTIONS_TABLE: tables.subscriptionsTable,
+    CALLBACK_URL: services.connectionsApi.endpoint,
+    DELIVERY_QUEUE_URL: queueUrl,
+    DEAD_LETTER_QUEUE_URL: dlqUrl,
+    NOTIFICATION_DETAIL_TYPE: 'Notification',
+    ALLOW_BROADCAST: 'false',
+    DELIVERY_CONCURRENCY: '4',
+    FANOUT_SHARD_THRESHOLD: '1000',
+    FANOUT_SHARD_SIZE: '1000',
+    MAX_DELIVERY_RATE_PER_SECOND: '0',
+    MAX_DELIVERY_ATTEMPTS: '3',
+    POWERTOOLS_SERVICE_NAME: 'notifications-test',
+    POWERTOOLS_METRICS_NAMESPACE: 'RealtimeNotifications',
+    ...env,
+  }).handler;
+  const stores = createStores(tables, services.dynamo.doc);
+  const frames = new Map<string, string[]>();
+  const registry = services.connectionsApi.registry;
+
+  const invoke = (...bodies: string[]) => handler({ Records: bodies.map((body) => sqsRecord(body, queueUrl)) }, lambdaContext());
+  return {
+    handler,
+    stores,
+    queueUrl,
+    dlqUrl,
+    frames,
+    async connect(connectionId, options = {}) {
+      const now = Date.now();
+      await stores.connections.putConnection({ connectionId, userId: options.userId, connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600 });
+      for (const topic of options.topics ?? []) {
+        await stores.subscriptions.subscribe(topic, connectionId, Math.floor(now / 1000) + 3600);
+      }
+      if (options.live === false) return;
+      frames.set(connectionId, []);
+      registry.add({
+        connectionId,
+        connectedAt: new Date(now),
+        lastActiveAt: new Date(now),
+        sourceIp: '127.0.0.1',
+        send: (data) => frames.get(connectionId)!.push(data),
+        close: () => registry.remove(connectionId),
+      });
+    },
+    invoke,
+    async drainQueue() {
+      for (let round = 0; round < 50; round++) {
+        const messages = services.sqs.store.take(queueUrl, 10, Number.POSITIVE_INFINITY);
+        if (messages.length === 0) return;
+        const response = await invoke(...messages.map((m) => m.body));
+        if (response.batchItemFailures.length > 0) throw new Error(`batch item failures: ${JSON.stringify(response)}`);
+      }
+      throw new Error('the delivery queue did not drain in 50 batches');
+    },
+    queued: () => services.sqs.store.messages(queueUrl),
+    deadLetters: () => services.sqs.store.messages(dlqUrl),
+  };
+}
+
+let sequence = 0;
+
+/** The body EventBridge puts on the queue for one PutEvents entry. */
+export function bridgeEvent(detail: unknown, overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    'version': '0',
+    'id': `evt-${++sequence}-${randomUUID().slice(0, 8)}`,
+    'detail-type': 'Notification',
+    'source': 'orders-service',
+    'account': '000000000000',
+    'time': '2026-11-22T10:00:00Z',
+    'region': 'us-east-1',
+    'resources': [],
+    detail,
+    ...overrides,
+  });
+}
+
+export function sqsRecord(body: string, queueUrl: string): SQSRecord {
+  const now = Date.now();
+  return {
+    messageId: randomUUID(),
+    receiptHandle: randomUUID(),
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(now),
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(now),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`,
+    awsRegion: 'us-east-1',
+  };
+}
+
+function lambdaContext(): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'deliver',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:deliver',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/deliver',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * Keeps the CloudWatch EMF lines the handlers print (Powertools metrics) off the test output and
+ * records them, so tests can assert on metric values. Call in beforeAll; returns the restorer.
+ */
+const emfLines: string[] = [];
+export function recordMetrics(): () => void {
+  const original = process.stdout.write.bind(process.stdout);
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (!text.includes('"_aws"')) return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+    emfLines.push(...text.split('\n').filter((line) => line.includes('"_aws"')));
+    return true;
+  }) as typeof process.stdout.write);
+  return () => spy.mockRestore();
+}
+
+/** The metric values printed while `run` ran, summed by name. */
+export async function captureMetrics<T>(run: () => Promise<T>): Promise<{ result: T; metrics: Record<string, number> }> {
+  const mark = emfLines.length;
+  const result = await run();
+  const metrics: Record<string, number> = {};
+  for (const line of emfLines.slice(mark)) {
+    const emf = JSON.parse(line);
+    for (const directive of emf._aws.CloudWatchMetrics) {
+      for (const { Name } of directive.Metrics) {
+        const values: number[] = Array.isArray(emf[Name]) ? emf[Name] : [emf[Name]];
+        metrics[Name] = (metrics[Name] ?? 0) + values.reduce((a, b) => a + b, 0);
+      }
+    }
+  }
+  return { result, metrics };
+}
+
+/** The notification frames a connection received, parsed. */
+export function parsedFrames(deployment: Deployment, connectionId: string): Array<Record<string, unknown>> {
+  return (deployment.frames.get(connectionId) ?? []).map((f) => JSON.parse(f));
+}

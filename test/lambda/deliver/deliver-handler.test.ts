@@ -1,7 +1,7 @@
 import { Tables } from '../../../lib/private/runtime-contract';
 import { parseShardMessage } from '../../../lambda/delivery/shard-message';
 import { loadHandler } from '../../support/handlers';
-import { bridgeEvent, captureMetrics, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
+import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
 
 let services: Services;
 let stopRecordingMetrics: () => void;
@@ -280,11 +280,33 @@ describe('deliver handler: failures and retries', () => {
     services.sqsFaults = ({ queueUrl }) => (queueUrl === d.dlqUrl ? { code: 'InternalError', status: 500 } : undefined);
     await expect(d.invoke('not json')).rejects.toThrow(/All records failed/);
   });
+
+  test('when the function runs out of time, the connections not yet tried are re-queued, not skipped', async () => {
+    const d = await deploy(services, { DELIVERY_CONCURRENCY: '1' });
+    const audience = ['dl-a', 'dl-b', 'dl-c', 'dl-d', 'dl-e', 'dl-f'];
+    for (const id of audience) await d.connect(id, { topics: ['slow'] });
+    services.connectionFaults = (method) => (method === 'POST' ? { delayMs: 250 } : undefined);
+    const body = bridgeEvent({ topic: 'slow', id: 'n-slow', data: 1 });
+
+    // 2.6 s left: deliver keeps 2 s in reserve, so it stops starting posts after about 0.6 s.
+    const response = await d.handler({ Records: [sqsRecord(body, d.queueUrl)] }, lambdaContext(2_600));
+
+    expect(response.batchItemFailures).toEqual([]);
+    const firstRound = audience.filter((id) => d.frames.get(id)!.length > 0);
+    const requeued = shardBodies(d);
+    expect(requeued.length).toBeGreaterThan(0);
+    for (const shard of requeued) expect(shard).toMatchObject({ attempt: 1, delaySeconds: 0, notification: { id: 'n-slow' } });
+    expect([...firstRound, ...requeued.flatMap((s) => s.connectionIds)].sort()).toEqual(audience);
+
+    services.connectionFaults = () => undefined;
+    await d.drainQueue();
+    expectExactlyOnce(d, audience, 'n-slow');
+  });
 });
 
 describe('deliver handler: sharding', () => {
   test('an audience over the threshold is split into shard messages whose union is exactly the audience', async () => {
-    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '5', FANOUT_SHARD_SIZE: '4' });
+    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '5', FANOUT_SHARD_SIZE: '4', MAX_DELIVERY_RATE_PER_SECOND: '200' });
     const audience = Array.from({ length: 13 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
     for (const id of audience) await d.connect(id, { topics: ['big'] });
     await d.connect('s-other', { topics: ['small'] });

@@ -174,8 +174,9 @@ export function sqsRecord(body: string, queueUrl: string): SQSRecord {
   };
 }
 
-function lambdaContext(): Context {
-  const deadline = Date.now() + 60_000;
+/** A Lambda context with `remainingMs` left before the function times out. */
+export function lambdaContext(remainingMs = 60_000): Context {
+  const deadline = Date.now() + remainingMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'deliver',

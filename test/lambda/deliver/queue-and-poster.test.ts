@@ -1,0 +1,95 @@
+import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { classifyPostError } from '../../../lambda/delivery/connections-poster';
+import { messageBytes, packBatches, QueueWriter } from '../../../lambda/delivery/queue-writer';
+import { LOCAL_AWS } from '../../../local/dynamodb';
+import { SqsApiServer, SqsFault, startSqsApi } from '../../../local/sqs-api';
+
+describe('packing SendMessageBatch calls', () => {
+  test('at most 10 entries per call, in order', () => {
+    const messages = Array.from({ length: 23 }, (_, i) => ({ body: `m${i}` }));
+    const batches = packBatches(messages);
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 3]);
+    expect(batches.flat()).toEqual(messages);
+  });
+
+  test('at most 256 KB per call, attributes counted', () => {
+    const big = { body: 'x'.repeat(100 * 1024), attributes: { notificationId: 'n-1' } };
+    expect(messageBytes(big)).toBe(100 * 1024 + 'notificationId'.length + 'String'.length + 3);
+    const batches = packBatches([big, big, big, { body: 'small' }]);
+    expect(batches.map((b) => b.length)).toEqual([2, 2]);
+  });
+});
+
+describe('classifying @connections errors', () => {
+  const error = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  test.each([
+    [error('GoneException', 410), { status: 'gone' }],
+    [error('LimitExceededException', 429), { status: 'failed', reason: 'THROTTLED', retryable: true }],
+    [error('PayloadTooLargeException', 413), { status: 'failed', reason: 'PAYLOAD_TOO_LARGE', retryable: false }],
+    [error('ForbiddenException', 403), { status: 'failed', reason: 'FORBIDDEN', retryable: false }],
+    [error('BadRequestException', 400), { status: 'failed', reason: 'REJECTED', retryable: false }],
+    [error('InternalServerErrorException', 500), { status: 'failed', reason: 'SERVER_ERROR', retryable: true }],
+    [error('TimeoutError'), { status: 'failed', reason: 'NETWORK_ERROR', retryable: true }],
+    [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), { status: 'failed', reason: 'NETWORK_ERROR', retryable: true }],
+  ])('%s', (e, expected) => {
+    expect(classifyPostError(e)).toMatchObject(expected);
+  });
+});
+
+describe('local SQS API with the real SQS client', () => {
+  let sqs: SqsApiServer;
+  let client: SQSClient;
+  let faults: (request: { action: string; entryId?: string }) => SqsFault | undefined = () => undefined;
+  beforeAll(async () => {
+    sqs = await startSqsApi({ faults: (r) => faults(r) });
+    client = new SQSClient({ ...LOCAL_AWS, endpoint: sqs.endpoint, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await sqs.close();
+  });
+  beforeEach(() => {
+    faults = () => undefined;
+  });
+
+  test('SendMessage stores the message with its attributes and delay; the client verifies the MD5', async () => {
+    const queueUrl = sqs.queueUrl('one');
+    const out = await client.send(new SendMessageCommand({
+      QueueUrl: queueUrl, MessageBody: 'héllo', DelaySeconds: 30,
+      MessageAttributes: { reason: { DataType: 'String', StringValue: 'NO_TARGET' } },
+    }));
+    expect(out.MessageId).toBeDefined();
+    const [stored] = sqs.store.messages(queueUrl);
+    expect(stored).toMatchObject({ body: 'héllo', delaySeconds: 30, attributes: { reason: 'NO_TARGET' }, messageId: out.MessageId });
+    expect(sqs.store.take(queueUrl)).toEqual([]);
+    expect(sqs.store.take(queueUrl, 10, stored.availableAt)).toHaveLength(1);
+  });
+
+  test('SendMessageBatch enforces SQS limits', async () => {
+    const queueUrl = sqs.queueUrl('limits');
+    const entries = (n: number, size = 1) => Array.from({ length: n }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x'.repeat(size) }));
+    await expect(client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries(11) })))
+      .rejects.toMatchObject({ name: 'TooManyEntriesInBatchRequest' });
+    await expect(client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries(3, 100 * 1024) })))
+      .rejects.toMatchObject({ name: 'BatchRequestTooLong' });
+    const tooBig = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'big', MessageBody: 'x'.repeat(256 * 1024 + 1) }] }))
+      .catch((e: Error) => e);
+    expect(tooBig).toMatchObject({ name: 'BatchRequestTooLong' });
+    expect(sqs.store.messages(queueUrl)).toEqual([]);
+  });
+
+  test('the queue writer re-sends failed entries and reports sender faults', async () => {
+    const queueUrl = sqs.queueUrl('writer');
+    const writer = new QueueWriter(client, { sleep: async () => undefined });
+    let failures = 0;
+    faults = ({ entryId }) => (entryId === '1' && failures++ < 2 ? { code: 'InternalError', senderFault: false } : undefined);
+    await writer.sendAll(queueUrl, [{ body: 'a' }, { body: 'b' }, { body: 'c' }]);
+    expect(sqs.store.messages(queueUrl).map((m) => m.body).sort()).toEqual(['a', 'b', 'c']);
+
+    faults = ({ entryId }) => (entryId === '0' ? { code: 'InvalidMessageContents', senderFault: true } : undefined);
+    await expect(writer.sendAll(queueUrl, [{ body: 'd' }])).rejects.toThrow(/could not be sent.*InvalidMessageContents/);
+
+    faults = ({ entryId }) => (entryId !== undefined ? { code: 'ServiceUnavailable', senderFault: false } : undefined);
+    await expect(writer.sendAll(queueUrl, [{ body: 'e' }])).rejects.toThrow(/1 message\(s\) could not be sent/);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The sample app's stack: what `cdk deploy` would deploy. Held to cdk-nag's AwsSolutions pack
+ * (no finding left without an acknowledgement, and no acknowledgement without a finding) and
+ * to its outputs.
+ */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { SampleStack } from '../../bin/sample-stack';
+import { ConnectionAuth, RealtimeNotifications } from '../../lib';
+import { ensureHandlerAssets } from './handler-assets';
+
+ensureHandlerAssets();
+const app = new App();
+const stack = new SampleStack(app, 'RealtimeNotificationsSample');
+const template = Template.fromStack(stack);
+
+interface Acknowledgement { readonly path: string; readonly id: string; readonly reason: string }
+
+function acknowledgements(root: IConstruct): Acknowledgement[] {
+  return root.node.findAll().flatMap((c) => c.node.metadata
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, string>)
+      .map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason }))));
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('reports no unacknowledged error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`));
+    expect(findings).toEqual([]);
+  });
+
+  test('every acknowledgement answers a real finding on its resource, with a specific reason', () => {
+    const checks = new AwsSolutionsChecks();
+    (checks as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    const findings = checks.validateScope(stack).violations
+      .flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath })));
+    const acks = acknowledgements(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      const answered = findings.filter((f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+      expect([ack.path, ack.id, answered.length > 0]).toEqual([ack.path, ack.id, true]);
+      expect(ack.reason.length).toBeGreaterThan(80);
+    }
+    // and nothing else was found
+    const unanswered = findings.filter((f) => !acks.some((a) => a.id === f.id && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
+    expect(unanswered).toEqual([]);
+  });
+
+  test('the acknowledged rules are exactly the ones this design accepts', () => {
+    const ids = [...new Set(acknowledgements(stack).map((a) => a.id.replace(/\[.*$/, '')))].sort();
+    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+  });
+
+  test('the same check fails a stack without the acknowledgements', () => {
+    const bare = new App();
+    new RealtimeNotifications(new Stack(bare, 'Bare'), 'N', { auth: ConnectionAuth.none() });
+    expect(new AwsSolutionsChecks().validateScope(bare).success).toBe(false);
+  });
+});
+
+describe('sample stack', () => {
+  test('authenticates with the Cognito pool of the stack', () => {
+    const pool = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    expect(pool).toHaveLength(1);
+    const authorizer = Object.values(template.findResources('AWS::Lambda::Function'))
+      .find((f) => f.Properties.Environment?.Variables?.AUTH_MODE === 'cognito')!;
+    expect(authorizer.Properties.Environment.Variables.AUTH_USER_POOL_ID).toEqual({ Ref: pool[0] });
+  });
+
+  test('outputs the WebSocket URL, the bus name and a ready put-events command', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['WebSocketUrl', 'EventBusName', 'PublishExample']));
+    const example = stack.resolve(outputs.PublishExample.Value);
+    const parts = example['Fn::Join'][1] as unknown[];
+    expect(parts[0]).toMatch(/^aws events put-events --entries '\[\{"EventBusName":"$/);
+    const entries = JSON.parse(`${(parts[0] as string).replace(/^aws events put-events --entries '/, '')}BUS${parts[2]}`.replace(/'$/, ''));
+    expect(entries).toEqual([{
+      EventBusName: 'BUS', Source: 'sample.backend', DetailType: 'Notification',
+      Detail: JSON.stringify({ topic: 'orders/42', data: { status: 'shipped' } }),
+    }]);
+  });
+
+  test('sets the account\'s API Gateway logging role before the stage writes access logs', () => {
+    const account = Object.keys(template.findResources('AWS::ApiGateway::Account'));
+    expect(account).toHaveLength(1);
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    expect(stage.DependsOn).toContain(account[0]);
+  });
+});

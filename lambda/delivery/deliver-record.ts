@@ -172,7 +172,12 @@ async function deliverToConnections(
     clock,
     random: deps.random,
   });
-  metrics.fanoutDurationMs(clock.now() - started);
+  const durationMs = clock.now() - started;
+  metrics.fanoutDurationMs(durationMs);
+  logger.debug('Fan-out done', {
+    notificationId: notification.id, attempt, connections: connectionIds.length, delivered: result.delivered.length,
+    gone: result.gone.length, failed: result.failed.length, notAttempted: result.notAttempted.length, throttled: result.throttled, durationMs,
+  });
   metrics.count(MetricNames.delivered, result.delivered.length);
   if (result.throttled > 0) metrics.count(MetricNames.throttled, result.throttled);
   if (result.gone.length > 0) metrics.count(MetricNames.gone, result.gone.length);

@@ -2,26 +2,39 @@
  * `npm start`: the sample system on this machine. Environment:
  *   PORT               the one port everything is served on (default 3001)
  *   DYNAMODB_ENDPOINT  an external DynamoDB (e.g. DynamoDB Local) instead of the embedded engine
+ *   DYNAMODB_LOCAL     "true" to fetch (Maven) and run DynamoDB Local (Java 17) instead of the embedded engine
  *   ALLOW_BROADCAST    "true" to let `{"broadcast": true}` notifications through
  *   LOG_LEVEL          the handlers' log level (default WARN; INFO shows every invocation)
  */
-import { startLocalRuntime, LocalRuntime } from './runtime';
 import { startupBanner } from './banner';
+import { DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { startLocalRuntime } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const port = parsePort(process.env.PORT);
+  let dynamoDbLocal: DynamoDbLocal | undefined;
+  if (process.env.DYNAMODB_LOCAL === 'true' && !process.env.DYNAMODB_ENDPOINT) {
+    console.log('Starting DynamoDB Local (the first run fetches it with Maven)…');
+    dynamoDbLocal = await startDynamoDbLocal();
+  }
   const runtime = await startLocalRuntime({
     port,
-    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || dynamoDbLocal?.endpoint,
     allowBroadcast: process.env.ALLOW_BROADCAST === 'true',
     handlerLogLevel: process.env.LOG_LEVEL ?? 'WARN',
     log: (line) => console.log(`[local] ${line}`),
     handlerLog: (name, line) => console.log(`[${name}] ${line}`),
+  }).catch(async (error: Error) => {
+    await dynamoDbLocal?.stop();
+    throw error;
   });
   console.log(startupBanner(runtime));
-  handleShutdown(runtime);
+  handleShutdown(async () => {
+    await runtime.stop();
+    await dynamoDbLocal?.stop();
+  }, () => runtime.registry.size);
 }
 
 function parsePort(value: string | undefined): number {
@@ -33,7 +46,7 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function handleShutdown(runtime: LocalRuntime): void {
+function handleShutdown(stopAll: () => Promise<void>, openConnections: () => number): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -41,8 +54,8 @@ function handleShutdown(runtime: LocalRuntime): void {
       process.exit(1);
     }
     stopping = true;
-    console.log(`\n${signal}: closing ${runtime.registry.size} connection(s) and stopping… (again to force)`);
-    runtime.stop().then(
+    console.log(`\n${signal}: closing ${openConnections()} connection(s) and stopping… (again to force)`);
+    stopAll().then(
       () => process.exit(0),
       (error: Error) => {
         console.error(`Stopped with an error: ${error.message}`);

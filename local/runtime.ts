@@ -20,7 +20,7 @@ import {
 } from '../lib/private/runtime-contract';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { LocalEventBus } from './bus/event-bus';
-import { ConnectionRegistry, handleConnectionsRequest } from './connections-api';
+import { ConnectionRegistry, FaultInjector, handleConnectionsRequest } from './connections-api';
 import { serveDemo } from './demo/serve';
 import { createTables, LOCAL_AWS, LocalDynamo, startDynamo } from './dynamodb';
 import { WebSocketGateway } from './gateway/gateway';
@@ -76,6 +76,8 @@ export interface LocalRuntimeOptions {
     /** @default 5 */
     readonly maxReceiveCount?: number;
   };
+  /** Makes chosen @connections requests fail or slow down, for tests of delivery under failure. */
+  readonly connectionsFaults?: FaultInjector;
   /** How often expired rows are deleted when the engine does not (embedded). 0 turns it off. @default 60000 */
   readonly ttlSweepIntervalMs?: number;
   /** Where the handler bundles are. @default <package root>/assets */
@@ -253,7 +255,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const path = pathOf(req);
       if (bus.handle(req, res)) return;
       if (handleSqsRequest(req, res, { store: sqsStore, queueUrls: [...queues.keys()] })) return;
-      if (handleConnectionsRequest(req, res, { stage, registry })) return;
+      if (handleConnectionsRequest(req, res, { stage, registry, faults: options.connectionsFaults })) return;
       if (issuer.handle(req, res)) return;
       if (path === `/${stage}/dlq`) {
         if (req.method === 'DELETE') return sendJson(res, 200, { purged: deadLetterQueue.purge() });

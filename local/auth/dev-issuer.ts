@@ -2,10 +2,16 @@
  * A development token issuer: an RSA key pair made at start-up, its JWKS, and signed tokens for
  * any user id, so the real authorizer verifies real tokens locally (AUTH_MODE=jwt).
  * Serves `GET {prefix}/.well-known/jwks.json` and `GET {prefix}/token?userId=alice`.
+ *
+ * Keys and signatures come from node:crypto (RS256 is one `sign('sha256')`): jose is ESM-only,
+ * and the end-to-end tests run this runtime inside Jest, which cannot load ESM-only packages.
  */
+import { generateKeyPair, JsonWebKey, KeyObject, sign } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, JWK, SignJWT } from 'jose';
+import { promisify } from 'node:util';
 import { pathOf, queryOf, sendJson } from '../http';
+
+type JWK = JsonWebKey & { kid: string; alg: string; use: string };
 
 /** The user ids the issuer signs: they end up in topics (users/{userId}/…), so keep them plain. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -30,14 +36,13 @@ export interface TokenOptions {
 export class DevIssuer {
   private constructor(
     private readonly options: DevIssuerOptions,
-    private readonly privateKey: CryptoKey,
+    private readonly privateKey: KeyObject,
     private readonly publicJwk: JWK,
   ) {}
 
   static async create(options: DevIssuerOptions): Promise<DevIssuer> {
-    const { privateKey, publicKey } = await generateKeyPair(ALGORITHM);
-    const jwk = await exportJWK(publicKey);
-    const publicJwk: JWK = { ...jwk, kid: `local-${Date.now().toString(36)}`, alg: ALGORITHM, use: 'sig' };
+    const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    const publicJwk: JWK = { ...publicKey.export({ format: 'jwk' }), kid: `local-${Date.now().toString(36)}`, alg: ALGORITHM, use: 'sig' };
     return new DevIssuer(options, privateKey, publicJwk);
   }
 
@@ -49,9 +54,10 @@ export class DevIssuer {
   async token(userId: string, options: TokenOptions = {}): Promise<string> {
     const ttl = options.expiresInSeconds ?? this.options.tokenTtlSeconds ?? 3600;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sub: userId, iss: this.options.issuer, aud: this.options.audience, iat: now, exp: now + ttl, ...options.claims })
-      .setProtectedHeader({ alg: ALGORITHM, kid: this.publicJwk.kid, typ: 'JWT' })
-      .sign(this.privateKey);
+    const header = { alg: ALGORITHM, kid: this.publicJwk.kid, typ: 'JWT' };
+    const claims = { sub: userId, iss: this.options.issuer, aud: this.options.audience, iat: now, exp: now + ttl, ...options.claims };
+    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    return `${signingInput}.${sign('sha256', Buffer.from(signingInput), this.privateKey).toString('base64url')}`;
   }
 
   /** Answers the issuer's endpoints; returns false for any other path. */
@@ -82,4 +88,8 @@ export class DevIssuer {
     }
     return false;
   }
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
 }

@@ -1,0 +1,44 @@
+/**
+ * The handler bundles the end-to-end tests run: assets/ when it is newer than every source file
+ * in lambda/ (as after `npm run build`), otherwise a fresh build by the same scripts/bundle.mjs
+ * into a private folder, so a stale assets/ never hides a change and assets/ is never touched.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { HANDLER_NAMES } from '../../../lib/private/runtime-contract';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function bundlesUpToDate(assetsDir: string): boolean {
+  const bundles = HANDLER_NAMES.map((name) => join(assetsDir, name, 'index.js'));
+  if (!bundles.every((file) => existsSync(file))) return false;
+  const oldestBundle = Math.min(...bundles.map((file) => statSync(file).mtimeMs));
+  return oldestBundle >= Math.max(newestSource(join(ROOT, 'lambda')), statSync(join(ROOT, 'lib', 'private', 'runtime-contract.ts')).mtimeMs);
+}
+
+export interface Bundles {
+  readonly assetsDir: string;
+  dispose(): void;
+}
+
+export function handlerBundles(): Bundles {
+  const assetsDir = join(ROOT, 'assets');
+  if (bundlesUpToDate(assetsDir)) return { assetsDir, dispose: () => undefined };
+  const privateDir = join(ROOT, '.cache', `e2e-assets-${process.pid}`);
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], {
+    cwd: ROOT,
+    env: { ...process.env, BUNDLE_OUTDIR: privateDir },
+    stdio: 'pipe',
+  });
+  return { assetsDir: privateDir, dispose: () => rmSync(privateDir, { recursive: true, force: true }) };
+}

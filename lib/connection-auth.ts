@@ -48,7 +48,7 @@ export interface JwtConnectionAuthOptions {
   readonly issuer: string;
 
   /**
-   * Accepted audiences (`aud` claim); a token must name at least one of them.
+   * Accepted audiences (`aud` claim). A token must name at least one of them.
    */
   readonly audience: string[];
 

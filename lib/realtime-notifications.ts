@@ -90,7 +90,7 @@ export interface RealtimeNotificationsProps {
   readonly throttlingBurstLimit?: number;
 
   /**
-   * How long connection and subscription rows live before DynamoDB's TTL removes them; rows of
+   * How long connection and subscription rows live before DynamoDB's TTL removes them. Rows of
    * connections that ended without `$disconnect` go away this way. At least 2 hours, since API
    * Gateway keeps a connection open for up to 2 hours.
    *
@@ -106,7 +106,7 @@ export interface RealtimeNotificationsProps {
   readonly maxSubscriptionsPerConnection?: number;
 
   /**
-   * How many @connections posts one deliver invocation keeps in flight (1 to 1000).
+   * How many posts to connections one deliver invocation keeps in flight (1 to 1000).
    *
    * @default 50
    */
@@ -121,7 +121,7 @@ export interface RealtimeNotificationsProps {
   readonly fanoutShardThreshold?: number;
 
   /**
-   * Connections per shard message (1 to 5000; at most `fanoutShardThreshold`). A shard carries
+   * Connections per shard message, 1 to 5000 and at most `fanoutShardThreshold`. A shard carries
    * its connection ids and the notification in one SQS message.
    *
    * @default 1000
@@ -129,8 +129,8 @@ export interface RealtimeNotificationsProps {
   readonly fanoutShardSize?: number;
 
   /**
-   * Cap on @connections calls per second per deliver invocation; 0 means no cap. The
-   * @connections API shares the account's API Gateway request quota.
+   * Cap on posts to connections per second per deliver invocation, 0 for no cap. The API
+   * Gateway management API shares the account's API Gateway request quota.
    *
    * @default 0
    */
@@ -145,7 +145,7 @@ export interface RealtimeNotificationsProps {
   readonly maxDeliveryAttempts?: number;
 
   /**
-   * Queue messages per deliver invocation (1 to 10000; above 10 needs `maxBatchingWindow`).
+   * Queue messages per deliver invocation, 1 to 10000. Above 10 needs `maxBatchingWindow`.
    *
    * @default 10
    */
@@ -243,7 +243,7 @@ export interface RealtimeNotificationsProps {
 
   /**
    * Whether to create the default alarms: dead-letter queue not empty, deliver errors, oldest
-   * queued message age, WebSocket API errors and sustained @connections throttling.
+   * queued message age, WebSocket API errors and sustained throttling of posts to connections.
    *
    * @default true
    */
@@ -291,7 +291,7 @@ export class RealtimeNotifications extends Construct {
   public readonly accessLogGroup: logs.LogGroup;
   /** `wss://` URL clients connect to (add `?token=<JWT>`). */
   public readonly webSocketUrl: string;
-  /** `https://` URL of the @connections management API of the stage. */
+  /** `https://` URL of the stage's management API, which posts to connections. */
   public readonly callbackUrl: string;
   /** Open connections: one row per connection, with its user id. */
   public readonly connectionsTable: dynamodb.Table;
@@ -348,7 +348,7 @@ export class RealtimeNotifications extends Construct {
    */
   public readonly apiErrorsAlarm?: cloudwatch.Alarm;
   /**
-   * Fires when @connections throttles deliveries for 15 minutes.
+   * Fires when the management API throttles deliveries for 15 minutes.
    *
    * @default - none when `alarms` is false
    */
@@ -519,8 +519,8 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
-   * Allows `grantee` to post to, look up and close this stage's connections through the
-   * @connections API (`execute-api:ManageConnections` on this API's stage only).
+   * Allows `grantee` to post to, look up and close this stage's connections through the API
+   * Gateway management API, `execute-api:ManageConnections` on this API's stage only.
    */
   public grantManageConnections(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -547,7 +547,7 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
-   * Frames accepted by the @connections API.
+   * Frames the management API accepted (posts to connections).
    *
    * @default - sum over 5 minutes
    */
@@ -565,7 +565,7 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
-   * 429 (throttled) answers of the @connections API.
+   * Throttled (429) answers of the management API to posts to connections.
    *
    * @default - sum over 5 minutes
    */

@@ -42,9 +42,10 @@ export function powertoolsMetrics(metrics: Metrics): DeliveryMetrics {
 
 /**
  * When to stop starting posts: early enough to re-queue what is left and clean up before the
- * function times out (a fifth of the time left, between 2 and 10 seconds).
+ * function times out. The reserve is a fifth of the time left, between 2 and 10 seconds, but
+ * never more than half of it, so even a short timeout leaves time to deliver.
  */
 export function deliveryDeadline(now: number, remainingMs: number): number {
   const reserve = Math.max(2_000, Math.min(10_000, remainingMs * 0.2));
-  return now + Math.max(0, remainingMs - reserve);
+  return now + Math.max(remainingMs - reserve, remainingMs / 2);
 }

@@ -283,12 +283,13 @@ describe('deliver handler: failures and retries', () => {
 
   test('when the function runs out of time, the connections not yet tried are re-queued, not skipped', async () => {
     const d = await deploy(services, { DELIVERY_CONCURRENCY: '1' });
-    const audience = ['dl-a', 'dl-b', 'dl-c', 'dl-d', 'dl-e', 'dl-f'];
+    const audience = Array.from({ length: 10 }, (_, i) => `dl-${i}`);
     for (const id of audience) await d.connect(id, { topics: ['slow'] });
     services.connectionFaults = (method) => (method === 'POST' ? { delayMs: 250 } : undefined);
     const body = bridgeEvent({ topic: 'slow', id: 'n-slow', data: 1 });
 
-    // 2.6 s left: deliver keeps 2 s in reserve, so it stops starting posts after about 0.6 s.
+    // 2.6 s left: deliver keeps half in reserve, so it stops starting posts after 1.3 s, when
+    // 10 posts one at a time at 250 ms each need 2.5 s.
     const response = await d.handler({ Records: [sqsRecord(body, d.queueUrl)] }, lambdaContext(2_600));
 
     expect(response.batchItemFailures).toEqual([]);

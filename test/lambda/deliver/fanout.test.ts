@@ -104,6 +104,13 @@ describe('fan-out engine', () => {
     expect(poster.calls.map((c) => c.connectionId)).toEqual(result.delivered);
   });
 
+  test('a deadline already past still lets one post through, so every fan-out makes progress', async () => {
+    const poster = new ScriptedPoster();
+    const result = await fanOut(ids(5), frame, poster.post, options({ clock: new VirtualClock(100), deadline: 50 }));
+    expect(result.delivered).toEqual(['c0']);
+    expect(result.notAttempted).toEqual(ids(5).slice(1));
+  });
+
   test('no retry is scheduled beyond the deadline', async () => {
     const clock = new VirtualClock(0);
     const poster = new ScriptedPoster({ c0: [SERVER_ERROR, DELIVERED] });

@@ -1,6 +1,7 @@
 import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { classifyPostError } from '../../../lambda/delivery/connections-poster';
 import { messageBytes, packBatches, QueueWriter } from '../../../lambda/delivery/queue-writer';
+import { deliveryDeadline } from '../../../lambda/delivery/runtime';
 import { LOCAL_AWS } from '../../../local/dynamodb';
 import { SqsApiServer, SqsFault, startSqsApi } from '../../../local/sqs-api';
 
@@ -91,5 +92,14 @@ describe('local SQS API with the real SQS client', () => {
 
     faults = ({ entryId }) => (entryId !== undefined ? { code: 'ServiceUnavailable', senderFault: false } : undefined);
     await expect(writer.sendAll(queueUrl, [{ body: 'e' }])).rejects.toThrow(/1 message\(s\) could not be sent/);
+  });
+});
+
+describe('the delivery deadline', () => {
+  test('keeps a reserve for re-queueing, never more than half of the time left', () => {
+    expect(deliveryDeadline(0, 60_000)).toBe(50_000);
+    expect(deliveryDeadline(0, 15_000)).toBe(12_000);
+    expect(deliveryDeadline(0, 3_000)).toBe(1_500);
+    expect(deliveryDeadline(0, 900_000)).toBe(890_000);
   });
 });

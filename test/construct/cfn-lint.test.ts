@@ -6,21 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { SampleStack } from '../../bin/sample-stack';
 import { pythonTool } from '../support/python-venv';
-import { ensureHandlerAssets } from './handler-assets';
+import { sampleApp } from './sample-app';
 
 const CFN_LINT = 'cfn-lint==1.58.0';
 const ROOT = join(__dirname, '..', '..');
 
 test('the sample template passes cfn-lint with no errors or warnings', () => {
   const cfnLint = pythonTool('cfn-lint-venv', CFN_LINT, 'cfn-lint');
-  ensureHandlerAssets();
   const outdir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
   try {
-    const app = new App({ outdir });
-    const stack = new SampleStack(app, 'RealtimeNotificationsSample');
+    const { app, stack } = sampleApp({ outdir });
     const assembly = app.synth();
     const templateFile = join(outdir, assembly.getStackByName(stack.stackName).templateFile);
     const result = spawnSync(cfnLint, ['--config-file', join(ROOT, '.cfnlintrc.yaml'), '--', templateFile], {

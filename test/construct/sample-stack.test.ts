@@ -7,13 +7,10 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { SampleStack } from '../../bin/sample-stack';
 import { ConnectionAuth, RealtimeNotifications } from '../../lib';
-import { ensureHandlerAssets } from './handler-assets';
+import { sampleApp } from './sample-app';
 
-ensureHandlerAssets();
-const app = new App();
-const stack = new SampleStack(app, 'RealtimeNotificationsSample');
+const { stack } = sampleApp();
 const template = Template.fromStack(stack);
 
 interface Acknowledgement { readonly path: string; readonly id: string; readonly reason: string }

@@ -739,8 +739,10 @@ const ACCESS_LOG_FIELDS = {
   status: '$context.status',
   ip: '$context.identity.sourceIp',
   requestTime: '$context.requestTime',
-  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+  integrationError: '$context.integration.error',
   authorizerError: '$context.authorizer.error',
+  integrationLatency: '$context.integrationLatency',
 };
 
 function validateProps(p: RealtimeNotificationsProps): void {

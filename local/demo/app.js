@@ -6,7 +6,7 @@ const $ = (selector) => document.querySelector(selector);
 const state = { socket: null, userId: null, topics: new Set(), busName: 'notifications-local', detailType: 'Notification', requests: 0 };
 
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/local`;
-$('#ws-url').textContent = `${wsBase}?token=…`;
+$('#ws-url').title = `${wsBase}?token=…`;
 
 // ---- connection ---------------------------------------------------------------------------
 

@@ -72,6 +72,12 @@ export function endToEndSuite(engine: DynamoEngine): void {
       ExpressionAttributeValues: { ':c': connectionId },
     })).then((r) => r.Items ?? []);
 
+    /** The row goes first, then the subscriptions (lambda/stores/remove-connection): wait for both. */
+    const eventuallyForgotten = (connectionId: string) => eventually(
+      async () => (await connectionRow(connectionId)) === undefined && (await subscriptionRows(connectionId)).length === 0,
+      `connection ${connectionId} and its subscriptions are deleted`,
+    );
+
     const deadLettersWhere = (predicate: (d: DeadLetter) => boolean) => runtime.deadLetters().filter(predicate);
 
     beforeAll(async () => {
@@ -150,8 +156,7 @@ export function endToEndSuite(engine: DynamoEngine): void {
         await client.subscribe(freshTopic());
         client.send(JSON.stringify({ action: 'ping', pad: 'x'.repeat(128 * 1024) }));
         expect(await client.waitForClose()).toBe(1009);
-        await eventually(async () => (await connectionRow(connectionId)) === undefined, 'the connection row is deleted');
-        expect(await subscriptionRows(connectionId)).toEqual([]);
+        await eventuallyForgotten(connectionId);
       });
     });
 
@@ -313,16 +318,14 @@ export function endToEndSuite(engine: DynamoEngine): void {
         await client.subscribe(freshTopic());
         expect(await subscriptionRows(connectionId)).toHaveLength(2);
         await client.close();
-        await eventually(async () => (await connectionRow(connectionId)) === undefined, 'the connection row is deleted');
-        expect(await subscriptionRows(connectionId)).toEqual([]);
+        await eventuallyForgotten(connectionId);
       });
 
       it('removes them when the client drops its socket without a close frame', async () => {
         const { client, connectionId } = await connectAs('alice');
         await client.subscribe(freshTopic());
         (client.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
-        await eventually(async () => (await connectionRow(connectionId)) === undefined, 'the connection row is deleted');
-        expect(await subscriptionRows(connectionId)).toEqual([]);
+        await eventuallyForgotten(connectionId);
       });
 
       it('cleans up a connection the gateway lost without $disconnect at the next delivery (410)', async () => {
@@ -341,8 +344,7 @@ export function endToEndSuite(engine: DynamoEngine): void {
         await publish(events, runtime, { topic, data: 'still here?' });
         await survivor.waitForNotifications(1);
         await runtime.drained();
-        await eventually(async () => (await connectionRow(connectionId)) === undefined, 'deliver removes the gone connection');
-        expect(await subscriptionRows(connectionId)).toEqual([]);
+        await eventuallyForgotten(connectionId);
       });
     });
 

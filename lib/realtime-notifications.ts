@@ -47,6 +47,18 @@ const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
 const VISIBILITY_TIMEOUT_FACTOR = 6;
 const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(10);
 
+/** Defaults of the props that are not runtime settings (those live in the runtime contract's DEFAULTS). */
+const PROP_DEFAULTS = {
+  throttlingRateLimit: 1000,
+  throttlingBurstLimit: 500,
+  batchSize: 10,
+  deliverTimeout: Duration.seconds(60),
+  maxReceiveCount: 5,
+  memorySize: 512,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  queueAgeAlarmThreshold: Duration.minutes(5),
+};
+
 /**
  * Properties of `RealtimeNotifications`.
  */
@@ -370,10 +382,10 @@ export class RealtimeNotifications extends Construct {
     validateProps(props);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const logRetention = props.logRetention ?? PROP_DEFAULTS.logRetention;
     const stageName = props.stageName ?? DEFAULTS.stageName;
     const detailType = props.detailType ?? DEFAULTS.detailType;
-    const deliverTimeout = props.deliverTimeout ?? Duration.seconds(60);
+    const deliverTimeout = props.deliverTimeout ?? PROP_DEFAULTS.deliverTimeout;
     const allowBroadcast = props.allowBroadcast ?? false;
     this.serviceName = Names.uniqueId(this);
 
@@ -398,7 +410,7 @@ export class RealtimeNotifications extends Construct {
       ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? PROP_DEFAULTS.maxReceiveCount },
     });
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.notificationRule = new events.Rule(this, 'NotificationRule', {
@@ -420,8 +432,8 @@ export class RealtimeNotifications extends Construct {
       stageName,
       autoDeploy: true,
       throttle: {
-        rateLimit: props.throttlingRateLimit ?? 1000,
-        burstLimit: props.throttlingBurstLimit ?? 500,
+        rateLimit: props.throttlingRateLimit ?? PROP_DEFAULTS.throttlingRateLimit,
+        burstLimit: props.throttlingBurstLimit ?? PROP_DEFAULTS.throttlingBurstLimit,
       },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
@@ -453,7 +465,7 @@ export class RealtimeNotifications extends Construct {
     };
     const common = {
       settings,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? PROP_DEFAULTS.memorySize,
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       logRetention,
       logRemovalPolicy: removalPolicy,
@@ -486,7 +498,7 @@ export class RealtimeNotifications extends Construct {
     this.addRoutes();
     this.grantHandlerPermissions(allowBroadcast);
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
-      batchSize: props.batchSize ?? 10,
+      batchSize: props.batchSize ?? PROP_DEFAULTS.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
       maxConcurrency: props.deliverMaxConcurrency,
       reportBatchItemFailures: true,
@@ -496,7 +508,7 @@ export class RealtimeNotifications extends Construct {
     const metrics = this.observedMetrics();
     if (props.alarms ?? true) {
       const alarms = createDefaultAlarms(this, metrics,
-        props.queueAgeAlarmThreshold ?? Duration.minutes(5), props.alarmTopic);
+        props.queueAgeAlarmThreshold ?? PROP_DEFAULTS.queueAgeAlarmThreshold, props.alarmTopic);
       this.deadLetterQueueAlarm = alarms.deadLetterQueue;
       this.deliverErrorsAlarm = alarms.deliverErrors;
       this.queueAgeAlarm = alarms.queueAge;
@@ -776,7 +788,7 @@ function validateProps(p: RealtimeNotificationsProps): void {
   checkInteger('maxDeliveryAttempts', p.maxDeliveryAttempts, 1, 10);
   checkInteger('batchSize', p.batchSize, 1, 10_000);
   checkDuration('maxBatchingWindow', p.maxBatchingWindow, 0, 300);
-  const batchSize = p.batchSize ?? 10;
+  const batchSize = p.batchSize ?? PROP_DEFAULTS.batchSize;
   if (!Token.isUnresolved(batchSize) && batchSize > 10
     && (p.maxBatchingWindow === undefined || p.maxBatchingWindow.toSeconds() < 1)) {
     throw invalidProp('batchSize', `${batchSize} is above 10 without a batching window`,

@@ -11,6 +11,8 @@ export interface HandlerRun<R = unknown> {
   /** The bundle's require time in this process. */
   readonly initMs: number;
   readonly durationsMs: number[];
+  /** CPU time (user + system) of each invocation, in this process. */
+  readonly cpuMs: number[];
   readonly results: R[];
   /** The process idle after loading the bundle: the baseline for memory. */
   readonly idle: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly maxRssKB: number };

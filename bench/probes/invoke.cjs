@@ -35,9 +35,11 @@ async function main() {
   let heapPeak = idle.heapUsedBytes;
   const sampler = setInterval(() => { heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed); }, plan.sampleHeapMs || 20);
   const durationsMs = [];
+  const cpuMs = [];
   const results = [];
   for (let i = 0; i < plan.events.length; i++) {
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     let result;
     try {
       result = await handler(plan.events[i], context(i));
@@ -45,12 +47,14 @@ async function main() {
       result = { thrown: String(error && error.stack || error) };
     }
     durationsMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     results.push(result === undefined ? null : result);
   }
   clearInterval(sampler);
   heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   const peak = { maxRssKB: process.resourceUsage().maxRSS, heapUsedPeakBytes: heapPeak };
-  process.stdout.write(`\n${JSON.stringify({ initMs, durationsMs, results: plan.omitResults ? [] : results, idle, peak })}\n`);
+  process.stdout.write(`\n${JSON.stringify({ initMs, durationsMs, cpuMs, results: plan.omitResults ? [] : results, idle, peak })}\n`);
   process.exit(0);
 }
 

@@ -1,101 +1,78 @@
 /**
- * DynamoDB throttling is an error only the real service produces. A proxy in front of the
- * embedded engine answers chosen calls with ProvisionedThroughputExceededException, so the
- * stores' real SDK clients run their real retry path, and the engine shows what was written.
+ * DynamoDB throttling is an error only the real service produces. Here the whole local runtime
+ * runs its real handler bundles against the embedded engine through a proxy that throttles
+ * every other call of each data operation (ProvisionedThroughputExceededException). Connecting,
+ * subscribing, delivering and disconnecting must all still work, exactly once, with nothing
+ * left behind: the handlers' DynamoDB calls are retried, not failed.
  */
-import { DynamoDBClient, DynamoDBClientConfig, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { createDocumentClient, createDynamoDbClient, createStores, DYNAMODB_MAX_ATTEMPTS, removeConnection, Stores } from '../../lambda/stores';
-import { createTables, LOCAL_AWS, LocalDynamo, startDynamo } from '../../local/dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { LocalDynamo, startDynamo } from '../../local/dynamodb';
+import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { connectClients, eventually, publish, TestClient } from './support/clients';
 import { DynamoFault, DynamoProxy, startDynamoProxy, THROTTLED } from './support/dynamodb-proxy';
 
-const tables = { connectionsTable: 'fault-connections', subscriptionsTable: 'fault-subscriptions' };
+const DATA_OPERATIONS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem']);
 
-/** Throttles the first `times` calls of each operation, then lets them through. */
-function throttleFirst(times: number): (operation: string) => DynamoFault | undefined {
+/** The first call of each data operation, and every other one after, is throttled once. */
+function throttleEveryOther(): (operation: string) => DynamoFault | undefined {
   const seen = new Map<string, number>();
   return (operation) => {
+    if (!DATA_OPERATIONS.has(operation)) return undefined;
     const n = (seen.get(operation) ?? 0) + 1;
     seen.set(operation, n);
-    return n <= times ? THROTTLED : undefined;
+    return n % 2 === 1 ? THROTTLED : undefined;
   };
 }
 
-describe('stores under DynamoDB throttling', () => {
-  let dynamo: LocalDynamo;
-  let proxy: DynamoProxy | undefined;
-  let client: DynamoDBClient | undefined;
+let dynamo: LocalDynamo;
+let proxy: DynamoProxy;
+let runtime: LocalRuntime;
+let clients: TestClient[];
 
-  beforeAll(async () => {
-    dynamo = await startDynamo();
-    await createTables(dynamo.client, tables);
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  proxy = await startDynamoProxy({ target: dynamo.endpoint, faults: throttleEveryOther() });
+  runtime = await startLocalRuntime({
+    port: 0,
+    dynamodbEndpoint: proxy.endpoint,
+    ttlSweepIntervalMs: 0,
+    log: () => undefined,
+    handlerLog: () => undefined,
   });
-  afterEach(async () => {
-    client?.destroy();
-    await proxy?.close();
-    proxy = undefined;
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
+});
 
-  async function storesBehind(
-    faults: (operation: string) => DynamoFault | undefined,
-    overrides: DynamoDBClientConfig = {},
-  ): Promise<Stores> {
-    proxy = await startDynamoProxy({ target: dynamo.endpoint, faults });
-    client = createDynamoDbClient({ ...LOCAL_AWS, endpoint: proxy.endpoint, ...overrides });
-    return createStores(tables, createDocumentClient(client));
+afterAll(async () => {
+  for (const c of clients ?? []) c.close();
+  await runtime?.stop();
+  await proxy?.close();
+  await dynamo?.stop();
+});
+
+async function rows(table: string): Promise<number> {
+  const { Items } = await dynamo.client.send(new ScanCommand({ TableName: table }));
+  return Items?.length ?? 0;
+}
+
+test('connect, subscribe, deliver and disconnect succeed while DynamoDB throttles, and write exactly once', async () => {
+  clients = await connectClients(runtime, 4, 'throttled-user-');
+  await Promise.all(clients.map((c) => c.subscribe('orders/throttled')));
+  expect(await rows(runtime.settings.connectionsTable)).toBe(4);
+  expect(await rows(runtime.settings.subscriptionsTable)).toBe(4);
+
+  await publish(runtime, [{ topic: 'orders/throttled', id: 'n-throttled', data: { ok: true } }]);
+  await runtime.drained();
+  await eventually(() => clients.forEach((c) => expect(c.framesById().get('n-throttled')).toHaveLength(1)));
+  expect(runtime.deadLetters()).toEqual([]);
+
+  for (const c of clients) c.close();
+  // $disconnect runs through the throttling too, and removes everything.
+  await eventually(async () => {
+    expect(await rows(runtime.settings.connectionsTable)).toBe(0);
+    expect(await rows(runtime.settings.subscriptionsTable)).toBe(0);
+  }, 30_000);
+
+  // Every operation on the path really was refused at least once before it went through.
+  for (const operation of ['PutItem', 'UpdateItem', 'Query', 'DeleteItem', 'BatchWriteItem']) {
+    expect({ operation, throttled: (proxy.faultsInjected.get(operation) ?? 0) > 0 }).toEqual({ operation, throttled: true });
   }
-
-  async function rows(table: string): Promise<Record<string, unknown>[]> {
-    const { Items } = await dynamo.client.send(new ScanCommand({ TableName: table }));
-    return (Items ?? []).map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, Object.values(v)[0]])));
-  }
-
-  test('every store operation succeeds after being throttled, and writes exactly once', async () => {
-    const stores = await storesBehind(throttleFirst(1));
-    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-
-    await stores.connections.putConnection({ connectionId: 'c1', userId: 'alice', connectedAt: Date.now(), expiresAt });
-    await stores.connections.putConnection({ connectionId: 'c2', userId: 'bob', connectedAt: Date.now(), expiresAt });
-    expect(await stores.connections.reserveSubscription('c1', 5)).toEqual({ outcome: 'reserved', expiresAt });
-    expect(await stores.subscriptions.subscribe('orders/42', 'c1', expiresAt)).toBe(true);
-    expect(await stores.subscriptions.subscribe('orders/42', 'c2', expiresAt)).toBe(true);
-
-    const audience: string[] = [];
-    for await (const page of stores.subscriptions.queryConnectionIdsByTopic('orders/42')) audience.push(...page);
-    expect(audience.sort()).toEqual(['c1', 'c2']);
-
-    const byUser: string[] = [];
-    for await (const page of stores.connections.queryConnectionIdsByUser('alice')) byUser.push(...page);
-    expect(byUser).toEqual(['c1']);
-
-    expect(await removeConnection(stores, 'c2')).toBe(1);
-
-    // Each operation really was refused before it went through.
-    for (const operation of ['PutItem', 'UpdateItem', 'Query', 'DeleteItem', 'BatchWriteItem']) {
-      expect(proxy!.faultsInjected.get(operation)).toBe(1);
-    }
-    // The retries left no duplicates and no partial state behind.
-    const connections = await rows(tables.connectionsTable);
-    expect(connections.map((r) => r.connectionId)).toEqual(['c1']);
-    expect(connections[0].subscriptionCount).toBe('1');
-    const subscriptions = await rows(tables.subscriptionsTable);
-    expect(subscriptions.map((r) => `${r.topic}|${r.connectionId}`)).toEqual(['orders/42|c1']);
-  });
-
-  test('throttling that outlasts the retry budget surfaces as an error and writes nothing', async () => {
-    // The stores' own attempt budget, with the SDK's throttling backoff (0.5 s doubling) shortened
-    // so that exhausting it takes milliseconds; what is tested is that the store lets it surface.
-    const stores = await storesBehind(
-      (operation) => (operation === 'PutItem' ? THROTTLED : undefined),
-      { retryStrategy: new ConfiguredRetryStrategy(DYNAMODB_MAX_ATTEMPTS, () => 5) },
-    );
-    await expect(stores.subscriptions.subscribe('orders/7', 'c9', 1))
-      .rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
-    expect(proxy!.faultsInjected.get('PutItem')).toBe(DYNAMODB_MAX_ATTEMPTS);
-    const subscriptions = await rows(tables.subscriptionsTable);
-    expect(subscriptions.find((r) => r.topic === 'orders/7')).toBeUndefined();
-  });
 });

@@ -1,0 +1,50 @@
+/**
+ * The baseline: the seed articles' broadcast in a fresh process, the way their Lambda runs it:
+ * Query the audience, then post to every connection (lib/seed-article.ts). Reads our
+ * subscriptions table, so that the DynamoDB part is the same as the deliver handler's.
+ *   env: BENCH_DYNAMODB, BENCH_CALLBACK, BENCH_TABLE, BENCH_TOPIC, BENCH_MODE (all|sequential),
+ *        BENCH_LIMIT (post to the first N only; the sequential form is too slow for 50,000)
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { seedBroadcast } from '../lib/seed-article';
+
+async function main(): Promise<void> {
+  const env = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`${name} is not set`);
+    return v;
+  };
+  const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const dynamo = new DynamoDBClient({ ...local, endpoint: env('BENCH_DYNAMODB') });
+  const api = new ApiGatewayManagementApiClient({ ...local, endpoint: env('BENCH_CALLBACK') });
+  const mode = env('BENCH_MODE') as 'all' | 'sequential';
+  const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
+
+  const start = process.hrtime.bigint();
+  const ids: string[] = [];
+  let startKey: Record<string, any> | undefined;
+  do {
+    const page = await dynamo.send(new QueryCommand({
+      TableName: env('BENCH_TABLE'),
+      KeyConditionExpression: '#t = :t',
+      ExpressionAttributeNames: { '#t': 'topic' },
+      ExpressionAttributeValues: { ':t': { S: env('BENCH_TOPIC') } },
+      ExclusiveStartKey: startKey,
+    }));
+    for (const item of page.Items ?? []) ids.push(item.connectionId.S!);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  const queryMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const audience = Number.isFinite(limit) ? ids.slice(0, limit) : ids;
+  const postStart = process.hrtime.bigint();
+  const result = await seedBroadcast(api, audience, { orderId: 42, status: 'shipped' }, mode);
+  const postMs = Number(process.hrtime.bigint() - postStart) / 1e6;
+  process.stdout.write(`\n${JSON.stringify({ queried: ids.length, attempted: audience.length, queryMs, postMs, ...result, maxRssKB: process.resourceUsage().maxRSS })}\n`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

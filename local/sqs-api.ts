@@ -6,9 +6,12 @@
  * kept in memory per queue URL, for tests to inspect and for the local runtime to feed its
  * queue consumer from.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { md5OfBody, md5OfMessageAttributes, MessageAttributeValue } from './queue/checksums';
+
+export type { MessageAttributeValue };
 
 /** SQS's limits (with queues at their default maximum message size). */
 export const SQS_LIMITS = {
@@ -18,12 +21,6 @@ export const SQS_LIMITS = {
   maxDelaySeconds: 900,
   maxMessageAttributes: 10,
 };
-
-export interface MessageAttributeValue {
-  readonly DataType: string;
-  readonly StringValue?: string;
-  readonly BinaryValue?: string;
-}
 
 export interface StoredMessage {
   readonly messageId: string;
@@ -175,7 +172,7 @@ function sendMessage(input: Record<string, unknown>, opts: SqsApiOptions, res: S
   opts.store.add(prepared.message);
   sendJson(res, 200, {
     MessageId: prepared.message.messageId,
-    MD5OfMessageBody: md5(prepared.message.body),
+    MD5OfMessageBody: md5OfBody(prepared.message.body),
     ...(prepared.attributesMd5 ? { MD5OfMessageAttributes: prepared.attributesMd5 } : {}),
   });
 }
@@ -216,7 +213,7 @@ function sendMessageBatch(input: Record<string, unknown>, opts: SqsApiOptions, r
     successful.push({
       Id: id,
       MessageId: prepared.message.messageId,
-      MD5OfMessageBody: md5(prepared.message.body),
+      MD5OfMessageBody: md5OfBody(prepared.message.body),
       ...(prepared.attributesMd5 ? { MD5OfMessageAttributes: prepared.attributesMd5 } : {}),
     });
   }
@@ -263,7 +260,7 @@ function prepare(entry: EntryInput, queueUrl: string): { message: StoredMessage;
       sentAt,
       availableAt: sentAt + delaySeconds * 1000,
     },
-    attributesMd5: Object.keys(messageAttributes).length > 0 ? attributesMd5(messageAttributes) : undefined,
+    attributesMd5: md5OfMessageAttributes(messageAttributes),
   };
 }
 
@@ -275,34 +272,6 @@ function messageSize(entry: EntryInput): number {
       + Buffer.byteLength(value.StringValue ?? '') + (value.BinaryValue ? Buffer.from(value.BinaryValue, 'base64').length : 0);
   }
   return size;
-}
-
-function md5(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
-}
-
-/** SQS's MD5 of message attributes: name, type and value of each, sorted by name, length-prefixed. */
-function attributesMd5(attributes: Record<string, MessageAttributeValue>): string {
-  const hash = createHash('md5');
-  const lengthPrefixed = (bytes: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length);
-    hash.update(length);
-    hash.update(bytes);
-  };
-  for (const name of Object.keys(attributes).sort()) {
-    const value = attributes[name];
-    lengthPrefixed(Buffer.from(name, 'utf8'));
-    lengthPrefixed(Buffer.from(value.DataType, 'utf8'));
-    if (value.BinaryValue !== undefined) {
-      hash.update(Buffer.from([2]));
-      lengthPrefixed(Buffer.from(value.BinaryValue, 'base64'));
-    } else {
-      hash.update(Buffer.from([1]));
-      lengthPrefixed(Buffer.from(value.StringValue ?? '', 'utf8'));
-    }
-  }
-  return hash.digest('hex');
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {

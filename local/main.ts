@@ -5,6 +5,7 @@
  *   DYNAMODB_LOCAL     "true" to fetch (Maven) and run DynamoDB Local (Java 17) instead of the embedded engine
  *   ALLOW_BROADCAST    "true" to let `{"broadcast": true}` notifications through
  *   LOG_LEVEL          the handlers' log level (default WARN; INFO shows every invocation)
+ *   LOCAL_ASSETS_DIR   where the handler bundles are (default assets/, as `npm run bundle` builds them)
  */
 import { startupBanner } from './banner';
 import { DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   }
   const runtime = await startLocalRuntime({
     port,
+    assetsDir: process.env.LOCAL_ASSETS_DIR || undefined,
     dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || dynamoDbLocal?.endpoint,
     allowBroadcast: process.env.ALLOW_BROADCAST === 'true',
     handlerLogLevel: process.env.LOG_LEVEL ?? 'WARN',

@@ -1,0 +1,44 @@
+/** The development issuer: its JWKS verifies its tokens, and it refuses user ids it should not sign. */
+import { createPublicKey, verify } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DevIssuer } from '../../local/auth/dev-issuer';
+
+describe('development token issuer', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const issuer = await DevIssuer.create({ issuer: `${base}/dev`, audience: 'local-audience', pathPrefix: '/dev' });
+    server.on('request', (req, res) => { if (!issuer.handle(req, res)) res.writeHead(404).end(); });
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('signs RS256 tokens for a user that its JWKS verifies', async () => {
+    const { token, userId } = await (await fetch(`${base}/dev/token?userId=alice`)).json() as { token: string; userId: string };
+    expect(userId).toBe('alice');
+    const jwks = await (await fetch(`${base}/dev/.well-known/jwks.json`)).json() as { keys: Array<Record<string, string>> };
+    const [headerPart, payloadPart, signature] = token.split('.');
+    const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString());
+    const jwk = jwks.keys.find((k) => k.kid === header.kid)!;
+    expect(jwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    expect(jwk).not.toHaveProperty('d');
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    expect(verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signature, 'base64url'))).toBe(true);
+    expect(header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
+    expect(claims).toMatchObject({ sub: 'alice', iss: `${base}/dev`, aud: 'local-audience' });
+    expect(claims.exp - claims.iat).toBe(3600);
+  });
+
+  it('refuses user ids that are empty, too long, or not plain', async () => {
+    for (const userId of ['', 'a'.repeat(65), 'alice/../bob', 'al ice', '-dash', 'users/*']) {
+      const response = await fetch(`${base}/dev/token?userId=${encodeURIComponent(userId)}`);
+      expect(`${userId}: ${response.status}`).toBe(`${userId}: 400`);
+      expect((await response.json() as { message: string }).message).toMatch(/userId must be/);
+    }
+  });
+});

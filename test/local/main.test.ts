@@ -1,0 +1,78 @@
+/** `npm start` as a process: start-up output, clean stop on SIGTERM, and clear failures for bad configuration. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer, Server } from 'node:net';
+import { join } from 'node:path';
+import { handlerBundles, Bundles } from '../e2e/support/bundles';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+interface Run {
+  readonly child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function startMain(env: Record<string, string>): Run {
+  const child = spawn(TSX, [join(ROOT, 'local', 'main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  child.stderr!.on('data', (chunk) => { output += chunk; });
+  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+async function waitForOutput(run: Run, text: string): Promise<void> {
+  for (let i = 0; i < 600 && !run.output().includes(text); i++) {
+    if (run.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (!run.output().includes(text)) throw new Error(`"${text}" never appeared:\n${run.output()}`);
+}
+
+describe('npm start (local/main.ts)', () => {
+  let bundles: Bundles;
+  beforeAll(() => { bundles = handlerBundles(); });
+  afterAll(() => bundles.dispose());
+
+  it('prints the URLs and publish examples, serves, and stops cleanly on SIGTERM', async () => {
+    const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: bundles.assetsDir });
+    try {
+      await waitForOutput(run, 'Ctrl-C closes every connection');
+      const out = run.output();
+      const url = /Demo page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
+      for (const text of ['WebSocket', `${url}/dev/token?userId=alice`, 'X-Amz-Target: AWSEvents.PutEvents', 'new EventBridgeClient({ endpoint:', 'never expires TTL items']) {
+        expect(out).toContain(text);
+      }
+      expect((await fetch(`${url}/`)).status).toBe(200);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('fails fast with a clear message when the port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = startMain({ PORT: String(port), LOCAL_ASSETS_DIR: bundles.assetsDir });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`Port ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('fails fast with a clear message when the DynamoDB endpoint does not answer', async () => {
+    const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: bundles.assetsDir, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/DynamoDB at http:\/\/127\.0\.0\.1:9 did not answer/);
+  });
+
+  it('says how to build the bundles when they are missing', async () => {
+    const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: join(ROOT, '.cache', 'no-bundles-here') });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('npm run bundle');
+  });
+});

@@ -6,7 +6,7 @@ module.exports = {
   // The packaging suite needs `npm run package` first; .ci/run runs it with jest.packaging.config.js.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/packaging/'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 120000,

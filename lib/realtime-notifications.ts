@@ -141,8 +141,10 @@ export interface RealtimeNotificationsProps {
   readonly fanoutShardSize?: number;
 
   /**
-   * Cap on posts to connections per second per deliver invocation, 0 for no cap. The API
-   * Gateway management API shares the account's API Gateway request quota.
+   * Cap on posts to connections per second for the whole deployment, 0 for no cap. The API
+   * Gateway management API shares the account's API Gateway request quota (10,000 requests per
+   * second by default) with every other API in the account, so a cap leaves room for them.
+   * The cap is split evenly between deliver instances, so it needs `deliverMaxConcurrency`.
    *
    * @default 0
    */
@@ -459,7 +461,7 @@ export class RealtimeNotifications extends Construct {
       deliveryConcurrency: props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency,
       shardThreshold: props.fanoutShardThreshold ?? DEFAULTS.shardThreshold,
       shardSize: props.fanoutShardSize ?? DEFAULTS.shardSize,
-      maxDeliveryRatePerSecond: props.maxDeliveryRatePerSecond ?? DEFAULTS.maxDeliveryRatePerSecond,
+      maxDeliveryRatePerSecond: ratePerInstance(props),
       maxDeliveryAttempts: props.maxDeliveryAttempts ?? DEFAULTS.maxDeliveryAttempts,
       auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
     };
@@ -785,6 +787,10 @@ function validateProps(p: RealtimeNotificationsProps): void {
       'Set fanoutShardSize at most fanoutShardThreshold.');
   }
   checkInteger('maxDeliveryRatePerSecond', p.maxDeliveryRatePerSecond, 0, 100_000);
+  if (p.maxDeliveryRatePerSecond && p.deliverMaxConcurrency === undefined) {
+    throw invalidProp('maxDeliveryRatePerSecond', 'it caps the whole deployment, but without deliverMaxConcurrency any number of deliver instances may run at once',
+      'Set deliverMaxConcurrency too, so the cap can be split between at most that many instances.');
+  }
   checkInteger('maxDeliveryAttempts', p.maxDeliveryAttempts, 1, 10);
   checkInteger('batchSize', p.batchSize, 1, 10_000);
   checkDuration('maxBatchingWindow', p.maxBatchingWindow, 0, 300);
@@ -808,4 +814,11 @@ function validateProps(p: RealtimeNotificationsProps): void {
     throw invalidProp('queueAgeAlarmThreshold', 'it is set while alarms is false',
       'Remove queueAgeAlarmThreshold, or leave alarms on.');
   }
+}
+
+/** Each deliver instance enforces its share of the deployment-wide rate cap (at least 1 post/s). */
+function ratePerInstance(p: RealtimeNotificationsProps): number {
+  const rate = p.maxDeliveryRatePerSecond ?? DEFAULTS.maxDeliveryRatePerSecond;
+  if (!rate || p.deliverMaxConcurrency === undefined) return rate;
+  return Math.max(1, Math.floor(rate / p.deliverMaxConcurrency));
 }

@@ -61,13 +61,15 @@ test('delivery tuning reaches the deliver handler', () => {
     fanoutShardThreshold: 5000,
     fanoutShardSize: 2500,
     maxDeliveryRatePerSecond: 300,
+    deliverMaxConcurrency: 4,
     maxDeliveryAttempts: 5,
   });
   expect(environmentOf(template, 'Deliver')).toMatchObject({
     DELIVERY_CONCURRENCY: '20',
     FANOUT_SHARD_THRESHOLD: '5000',
     FANOUT_SHARD_SIZE: '2500',
-    MAX_DELIVERY_RATE_PER_SECOND: '300',
+    // The deployment-wide cap is split between the at most 4 deliver instances.
+    MAX_DELIVERY_RATE_PER_SECOND: '75',
     MAX_DELIVERY_ATTEMPTS: '5',
   });
 });

@@ -170,6 +170,24 @@ async function publish(detail) {
   return response.json();
 }
 
+/**
+ * A notification that breaks the publish contract is accepted by the bus and then dead-lettered
+ * by deliver; look for it shortly after, so the page can say why nothing arrived.
+ */
+async function reportDeadLetter(eventId, result) {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const dlq = await fetch('/local/dlq').then((r) => r.json()).catch(() => ({ messages: [] }));
+    const letter = dlq.messages.find((m) => m.messageAttributes.eventId === eventId);
+    if (state.lastEventId !== eventId) return; // a later publish owns the result line now
+    if (letter) {
+      result.className = 'result result-error';
+      result.textContent = `Accepted by the bus, then sent to the dead-letter queue: ${letter.messageAttributes.reason}: ${letter.messageAttributes.reasonMessage}`;
+      return;
+    }
+  }
+}
+
 function renderExample() {
   const target = selectedTarget();
   let data;
@@ -243,6 +261,8 @@ $('#publish-form').addEventListener('submit', async (event) => {
     if (entry?.EventId) {
       result.className = 'result result-ok';
       result.textContent = `Accepted by the bus as event ${entry.EventId}`;
+      state.lastEventId = entry.EventId;
+      reportDeadLetter(entry.EventId, result);
     } else {
       result.className = 'result result-error';
       result.textContent = `Refused: ${entry?.ErrorCode ?? answer.__type}: ${entry?.ErrorMessage ?? answer.message}`;

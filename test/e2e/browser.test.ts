@@ -71,6 +71,17 @@ describe('demo page in Chromium', () => {
     await page.locator('#publish-result.result-ok').waitFor();
     await page.locator('.entry-notification', { hasText: 'Your report is ready' }).waitFor();
 
+    // Broadcast is off here: the page shows that deliver dead-lettered it, and why.
+    await page.check('input[name="target"][value="broadcast"]');
+    await page.click('#publish-form button[type="submit"]');
+    await page.locator('#publish-result.result-error', { hasText: 'BROADCAST_DISABLED' }).waitFor();
+
+    // Back to a successful publish for the screenshot.
+    await page.check('input[name="target"][value="userId"]');
+    await page.click('#publish-form button[type="submit"]');
+    await page.locator('#publish-result.result-ok').waitFor();
+    await page.locator('.entry-notification', { hasText: 'Your report is ready' }).nth(1).waitFor();
+
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
     expect(pageErrors).toEqual([]);

@@ -15,6 +15,9 @@ import { DeadLetter, LocalRuntime, LocalRuntimeOptions, startLocalRuntime } from
 import { handlerBundles, Bundles } from './bundles';
 import { connect, eventBridgeClient, Frame, publish, refusedStatus, TestClient } from './clients';
 
+/** Generous: the first DynamoDB Local run fetches it from Maven Central. */
+const START_TIMEOUT_MS = 10 * 60_000;
+
 export interface DynamoEngine {
   readonly name: string;
   /** Starts the engine; `endpoint` undefined means the runtime's embedded one. */
@@ -86,7 +89,7 @@ export function endToEndSuite(engine: DynamoEngine): void {
       runtime = await start({ queue: { visibilityTimeoutSeconds: 2, maxReceiveCount: 3 } });
       events = eventBridgeClient(runtime);
       doc = DynamoDBDocumentClient.from(runtime.dynamo.client);
-    });
+    }, START_TIMEOUT_MS);
 
     afterEach(async () => {
       await Promise.all(open.splice(0).map((c) => (c.closeCode === undefined ? c.close().catch(() => undefined) : undefined)));

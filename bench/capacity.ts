@@ -5,10 +5,15 @@
  * writes the engine leaves out are added by DynamoDB's documented rule (lib/capacity-model).
  * Baselines: the seed articles' table design, measured the same way in the same run.
  */
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { websocketEvent } from './lib/events';
+import { DevIssuer } from '../local/auth/dev-issuer';
+import { ConnectionRegistry, startConnectionsApi } from '../local/connections-api';
+import { startSqsApi } from '../local/sqs-api';
+import { events, notificationEventBody, sqsEvent } from './lib/events';
 import { summariseCapacity, CapacitySummary } from './lib/capacity-model';
-import { batchPut, DynamoFixture, startDynamoFixture } from './lib/dynamo-fixture';
+import { batchPut, DynamoFixture, seedSubscribers, startDynamoFixture } from './lib/dynamo-fixture';
 import { runHandler } from './lib/handler-run';
 import { SectionResult, TargetCheck } from './lib/report';
 import { createSeedTable, queryRoom, SEED_TABLE, SEED_TABLE_DEFINITION, seedConnectionItem } from './lib/seed-article';
@@ -38,12 +43,13 @@ export interface DeliveryCapacity {
   readonly byOperation: CapacitySummary['byOperation'];
 }
 
-export async function benchRouteCapacity(options: { connections: number; roomSize: number; deliveries: DeliveryCapacity[] }): Promise<SectionResult> {
+export async function benchCapacity(options: { connections: number; roomSize: number; smallBatches: number; latencyMs: number; deliveries: DeliveryCapacity[] }): Promise<SectionResult> {
   const fixture = await startDynamoFixture();
   try {
     const routes = await measureRoutes(fixture, options.connections);
+    const small = await measureSmallNotifications(fixture, options.smallBatches, options.latencyMs);
     const seed = await measureSeed(fixture, options.connections, options.roomSize);
-    return section(routes, seed, options.deliveries, fixture.dynamo.engine);
+    return section(routes, small, seed, options.deliveries, fixture.dynamo.engine);
   } finally {
     await fixture.stop();
   }
@@ -74,17 +80,83 @@ async function measureRoutes(fixture: DynamoFixture, n: number): Promise<ActionC
   };
   const frame = (r: { body?: string }) => JSON.parse(r.body ?? '{}');
 
-  await measure('connect', 'connect', ids.map((id, i) => websocketEvent('$connect', id, user(i))), (r) => r.statusCode === 200);
-  await measure('subscribe', 'message', ids.map((id, i) => websocketEvent('subscribe', id, user(i),
-    JSON.stringify({ action: 'subscribe', topic: 'orders/42', requestId: `r${i}` }))), (r) => frame(r).type === 'subscribed');
-  await measure('ping', 'message', ids.map((id, i) => websocketEvent('ping', id, user(i), '{"action":"ping"}')), (r) => frame(r).type === 'pong');
-  await measure('unsubscribe', 'message', ids.map((id, i) => websocketEvent('unsubscribe', id, user(i),
-    JSON.stringify({ action: 'unsubscribe', topic: 'orders/42' }))), (r) => frame(r).type === 'unsubscribed');
+  await measure('connect', 'connect', ids.map((id, i) => events.connect(id, user(i))), (r) => r.statusCode === 200);
+  await measure('subscribe', 'message', ids.map((id, i) => events.message(id, user(i),
+    { action: 'subscribe', topic: 'orders/42', requestId: `r${i}` })), (r) => frame(r).type === 'subscribed');
+  await measure('ping', 'message', ids.map((id, i) => events.message(id, user(i), { action: 'ping' })), (r) => frame(r).type === 'pong');
+  await measure('unsubscribe', 'message', ids.map((id, i) => events.message(id, user(i),
+    { action: 'unsubscribe', topic: 'orders/42' })), (r) => frame(r).type === 'unsubscribed');
   // Subscribed again, so that disconnect has a subscription to clean up, as it usually has.
-  const resubscribe = ids.map((id, i) => websocketEvent('subscribe', id, user(i), JSON.stringify({ action: 'subscribe', topic: 'orders/42' })));
+  const resubscribe = ids.map((id, i) => events.message(id, user(i), { action: 'subscribe', topic: 'orders/42' }));
   await runHandler('message', resubscribe, env('message'));
-  await measure('disconnect (1 subscription)', 'disconnect', ids.map((id, i) => websocketEvent('$disconnect', id, user(i))), (r) => r.statusCode === 200);
+  await measure('disconnect (1 subscription)', 'disconnect', ids.map((id, i) => events.disconnect(id, user(i))), (r) => r.statusCode === 200);
+  out.push(await measureAuthorizer(n));
   return out;
+}
+
+/** The $connect authorizer verifying real RS256 tokens against a local JWKS (fetched once, then cached). */
+async function measureAuthorizer(n: number): Promise<ActionCapacity> {
+  let issuer: DevIssuer | undefined;
+  const server = createServer((req, res) => {
+    if (!issuer?.handle(req, res)) {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dev`;
+  try {
+    issuer = await DevIssuer.create({ issuer: base, audience: 'bench', pathPrefix: '/dev' });
+    const tokens = await Promise.all(Array.from({ length: n }, (_, i) => issuer!.token(`user-${i}`)));
+    const settings = benchSettings({ auth: { mode: 'jwt', issuer: base, audience: ['bench'], jwksUri: `${base}/.well-known/jwks.json`, userIdClaim: 'sub' } });
+    const run = await runHandler<{ policyDocument?: { Statement?: Array<{ Effect?: string }> } }>('authorizer',
+      tokens.map((token, i) => events.authorize(`a${String(i).padStart(14, '0')}=`, token)), lambdaProcessEnv('authorizer', settings));
+    const refused = run.results.findIndex((r) => r?.policyDocument?.Statement?.[0]?.Effect !== 'Allow');
+    if (refused >= 0) throw new Error(`authorizer refused a valid token: ${JSON.stringify(run.results[refused])}`);
+    const empty = summariseCapacity([], {});
+    return { action: 'authorize ($connect)', count: n, readUnitsPer: 0, writeUnitsPer: 0, summary: empty, medianDurationMs: round(median(run.durationsMs.slice(1)), 2) };
+  } finally {
+    server.close();
+  }
+}
+
+/** What a small notification costs: batches of 10, each notification to a topic with one subscriber. */
+export interface SmallNotificationFigures {
+  readonly notifications: number;
+  readonly readUnitsPerNotification: number;
+  readonly medianBatchMs: number;
+  readonly msPerNotification: number;
+}
+
+async function measureSmallNotifications(fixture: DynamoFixture, batches: number, latencyMs: number): Promise<SmallNotificationFigures> {
+  const registry = new ConnectionRegistry();
+  const api = await startConnectionsApi({ registry, faults: (method) => (method === 'POST' ? { delayMs: latencyMs } : undefined) });
+  const sqs = await startSqsApi();
+  try {
+    const topics = Array.from({ length: 10 }, (_, i) => `small/${i}`);
+    for (const topic of topics) {
+      const [id] = await seedSubscribers(fixture.dynamo.client, topic, 1, Math.floor(Date.now() / 1000) + 3600);
+      const now = new Date();
+      registry.add({ connectionId: id, connectedAt: now, lastActiveAt: now, sourceIp: '127.0.0.1', send() {}, close() {} });
+    }
+    const settings = benchSettings({ callbackUrl: api.endpoint, queueUrl: sqs.queueUrl('bench-deliver'), deadLetterQueueUrl: sqs.queueUrl('bench-dlq') });
+    const plan = Array.from({ length: batches }, (_, b) => sqsEvent(topics.map((topic) => notificationEventBody({ topic, id: `small-${b}-${topic}`, data: { b } }))));
+    const mark = fixture.proxy.capacity.length;
+    const run = await runHandler<{ batchItemFailures?: unknown[] }>('deliver', plan, lambdaProcessEnv('deliver', settings, { dynamodb: fixture.proxy.endpoint }));
+    if (run.results.some((r) => (r?.batchItemFailures?.length ?? 0) > 0)) throw new Error('deliver reported failed records for small notifications');
+    const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables);
+    const notifications = batches * topics.length;
+    const medianBatchMs = median(run.durationsMs.slice(1));
+    return {
+      notifications,
+      readUnitsPerNotification: summary.readUnits / notifications,
+      medianBatchMs: round(medianBatchMs, 2),
+      msPerNotification: round(medianBatchMs / topics.length, 2),
+    };
+  } finally {
+    await sqs.close();
+    await api.close();
+  }
 }
 
 interface SeedFigures {
@@ -124,7 +196,7 @@ async function measureSeed(fixture: DynamoFixture, n: number, roomSize: number):
   }
 }
 
-function section(routes: ActionCapacity[], seed: SeedFigures, deliveries: DeliveryCapacity[], engine: string): SectionResult {
+function section(routes: ActionCapacity[], small: SmallNotificationFigures, seed: SeedFigures, deliveries: DeliveryCapacity[], engine: string): SectionResult {
   const fmt = (x: number) => round(x, 4);
   const connect = routes.find((r) => r.action === 'connect')!;
   const perDelivery = deliveries.map((d) => ({ ...d, rcuPer: d.readUnits / Math.max(1, d.delivered), wcuPer: d.writeUnits / Math.max(1, d.delivered) }));
@@ -150,7 +222,10 @@ function section(routes: ActionCapacity[], seed: SeedFigures, deliveries: Delive
       {
         caption: 'Per delivered notification (from the fan-out runs; reads are the audience Query pages, writes would be 410 clean-ups):',
         headers: ['Audience', 'Delivered', 'RCU total', 'RCU per delivery', 'WCU per delivery', 'Seed room Query, RCU per connection', 'Ratio'],
-        rows: perDelivery.map((d) => [d.audience, d.delivered, fmt(d.readUnits), fmt(d.rcuPer), fmt(d.wcuPer), fmt(seed.roomQuery.perConnection), ratio(d.rcuPer, seed.roomQuery.perConnection)]),
+        rows: [
+          [1, small.notifications, fmt(small.readUnitsPerNotification * small.notifications), fmt(small.readUnitsPerNotification), 0, 'n/a', 'n/a'],
+          ...perDelivery.map((d) => [d.audience, d.delivered, fmt(d.readUnits), fmt(d.rcuPer), fmt(d.wcuPer), fmt(seed.roomQuery.perConnection), ratio(d.rcuPer, seed.roomQuery.perConnection)]),
+        ],
       },
       {
         caption: 'Per route action (each run over ' + connect.count + ' connections):',
@@ -163,11 +238,12 @@ function section(routes: ActionCapacity[], seed: SeedFigures, deliveries: Delive
     ],
     notes: [
       `Connect costs ${ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer)}× the seed's connect in WCU: both write one item and one index entry.`,
-      'A notification to a single subscriber or user still costs one Query: 0.5 RCU (the minimum a Query is billed), so the per-delivery figure falls as the audience grows; the target is about fan-out.',
+      `A notification to a single subscriber or user still costs one Query: ${fmt(small.readUnitsPerNotification)} RCU (a Query is billed at least 0.5 RCU), so the per-delivery figure falls as the audience grows; the target is about fan-out. `
+        + `Audience 1 row: ${small.notifications} notifications in SQS batches of 10, ${small.msPerNotification} ms of deliver time each (median batch ${small.medianBatchMs} ms).`,
       `Seed room Query: ${seed.roomQuery.roomSize.toLocaleString('en-US')} members cost ${fmt(seed.roomQuery.readUnits)} RCU; the seed reads whole connection items (projection ALL), ours reads subscription keys only.`,
     ],
     targets,
-    data: { engine, routes, seed, deliveries: perDelivery },
+    data: { engine, routes, small, seed, deliveries: perDelivery },
   };
 }
 

@@ -8,6 +8,9 @@
  */
 import { join } from 'node:path';
 import { benchBundles } from './bundles';
+import { benchCapacity } from './capacity';
+import { costSection } from './cost';
+import { benchFanout, FanoutData, memorySection } from './fanout';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
@@ -23,8 +26,48 @@ interface SectionSpec {
   run(ctx: BenchContext): Promise<SectionResult>;
 }
 
+/** The @connections latency every delivery benchmark injects. */
+const LATENCY_MS = 10;
+
+const fanoutData = (ctx: BenchContext) => ctx.results.get('fanout')?.data as FanoutData | undefined;
+
 const SECTIONS: SectionSpec[] = [
+  {
+    id: 'fanout',
+    title: '1. Fan-out throughput',
+    run: async (ctx) => (await benchFanout({
+      audiences: ctx.quick ? [1_000, 10_000] : [1_000, 10_000, 50_000],
+      latencyMs: LATENCY_MS,
+      sequentialSample: ctx.quick ? 200 : 500,
+      parallelInstances: 2,
+    })).section,
+  },
+  {
+    id: 'capacity',
+    title: '2. DynamoDB capacity',
+    run: (ctx) => benchCapacity({
+      connections: ctx.quick ? 50 : 200,
+      roomSize: ctx.quick ? 2_000 : 10_000,
+      smallBatches: ctx.quick ? 5 : 20,
+      latencyMs: LATENCY_MS,
+      deliveries: fanoutData(ctx)?.single.map((s) => s.capacity) ?? [],
+    }),
+  },
   { id: 'bundles', title: '3. Lambda bundles: size and cold init', run: (ctx) => benchBundles({ runs: ctx.quick ? 3 : 7 }) },
+  {
+    id: 'memory',
+    title: '4. Peak memory of deliver',
+    run: async (ctx) => {
+      const data = fanoutData(ctx);
+      if (!data) throw new Error('the fan-out benchmark did not run (add fanout to BENCH_ONLY)');
+      return memorySection(data);
+    },
+  },
+  {
+    id: 'cost',
+    title: '5. Cost model',
+    run: async (ctx) => costSection(ctx.results.get('capacity')?.data as Parameters<typeof costSection>[0], fanoutData(ctx)),
+  },
 ];
 
 async function main(): Promise<void> {

@@ -1,59 +1,47 @@
 /**
- * Minimal Lambda events for driving handler bundles from the benchmarks: what API Gateway hands
- * the WebSocket routes and what the SQS event source mapping hands deliver. Only the fields the
- * handlers read are filled with care; the gateway emulator in local/ builds the complete ones.
+ * Lambda events for driving handler bundles from the benchmarks, built by the local runtime's
+ * own builders (local/gateway/events.ts, local/queue/records.ts), so the handlers see here what
+ * they see under `npm start`.
  */
 import { randomUUID } from 'node:crypto';
-import { AUTHORIZER_USER_ID_KEY } from '../../lib/private/runtime-contract';
+import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
+import { ApiDescription, authorizerEvent, ConnectionFacts, connectEvent, disconnectEvent, messageEvent } from '../../local/gateway/events';
+import { LocalQueue } from '../../local/queue/queue';
+import { toLambdaRecord } from '../../local/queue/records';
 
-export function websocketEvent(routeKey: string, connectionId: string, userId: string | undefined, body?: string) {
-  const now = Date.now();
+const API: ApiDescription = { apiId: 'benchapi01', stage: 'bench', region: 'us-east-1', accountId: '000000000000' };
+const QUEUE = { name: 'bench-deliver', url: 'http://127.0.0.1:9/000000000000/bench-deliver', arn: 'arn:aws:sqs:us-east-1:000000000000:bench-deliver' };
+
+function facts(connectionId: string): ConnectionFacts {
+  return { connectionId, connectedAt: Date.now(), domainName: '127.0.0.1:3001', sourceIp: '127.0.0.1' };
+}
+
+function handshake(token?: string) {
   return {
-    requestContext: {
-      routeKey,
-      eventType: routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE',
-      extendedRequestId: randomUUID(),
-      requestTime: new Date(now).toUTCString(),
-      messageDirection: 'IN',
-      stage: 'bench',
-      connectedAt: now,
-      requestTimeEpoch: now,
-      identity: { sourceIp: '127.0.0.1' },
-      requestId: randomUUID(),
-      domainName: '127.0.0.1',
-      connectionId,
-      apiId: 'benchapi01',
-      ...(routeKey !== '$connect' && routeKey !== '$disconnect' ? { messageId: randomUUID() } : {}),
-      ...(userId !== undefined ? { authorizer: { [AUTHORIZER_USER_ID_KEY]: userId, principalId: userId } } : {}),
-    },
-    isBase64Encoded: false,
-    ...(body !== undefined ? { body } : {}),
+    rawHeaders: ['Host', '127.0.0.1:3001', 'Sec-WebSocket-Version', '13', 'Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='],
+    query: new URLSearchParams(token !== undefined ? { [TOKEN_QUERY_PARAMETER]: token } : {}),
   };
 }
 
-/** One SQS record the way the event source mapping delivers it. */
-export function sqsRecord(body: string, queueArn = 'arn:aws:sqs:us-east-1:000000000000:bench-deliver', receiveCount = 1) {
-  const now = Date.now();
-  return {
-    messageId: randomUUID(),
-    receiptHandle: randomUUID(),
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(now),
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: String(now),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  };
-}
+const context = (userId: string) => ({ [AUTHORIZER_USER_ID_KEY]: userId, principalId: userId });
 
+export const events = {
+  authorize: (connectionId: string, token: string) => authorizerEvent(API, facts(connectionId), handshake(token)),
+  connect: (connectionId: string, userId: string) => connectEvent(API, facts(connectionId), handshake(), context(userId)),
+  message: (connectionId: string, userId: string, frame: object) =>
+    messageEvent(API, facts(connectionId), String((frame as { action?: unknown }).action ?? '$default'), JSON.stringify(frame), false, context(userId)),
+  disconnect: (connectionId: string, userId: string) => disconnectEvent(API, facts(connectionId), 1000, 'Client closed', context(userId)),
+};
+
+/** An SQS batch as the event source mapping hands it to deliver. */
 export function sqsEvent(bodies: readonly string[]) {
-  return { Records: bodies.map((body) => sqsRecord(body)) };
+  const queue = new LocalQueue(QUEUE);
+  try {
+    for (const body of bodies) queue.send(body);
+    return { Records: queue.receive(bodies.length).map((m) => toLambdaRecord(m, QUEUE.arn, API.region)) };
+  } finally {
+    queue.close();
+  }
 }
 
 /** The EventBridge event the rule puts on the queue for one PutEvents entry. */

@@ -162,6 +162,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
     });
 
+    if (settings.auth.mode === 'cognito' || settings.auth.mode === 'lambda') {
+      throw new Error(`settings.auth.mode "${settings.auth.mode}" cannot run locally. Leave settings.auth unset to use the `
+        + 'local issuer (jwt), or set { mode: \'none\' } for connections without a token.');
+    }
+
     const dynamo = await startDynamo({ endpoint: options.dynamodbEndpoint });
     stopped.push(() => dynamo.stop());
     await createTables(dynamo.client, settings);
@@ -225,12 +230,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       api: { apiId: LOCAL_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
       registry,
       integrations: {
-        authorizer: (event) => functions.authorizer.invoke(event),
+        // ConnectionAuth.none() deploys no authorizer; every other mode runs the authorizer bundle.
+        authorizer: settings.auth.mode === 'none' ? undefined : (event) => functions.authorizer.invoke(event),
         connect: (event) => functions.connect.invoke(event),
         disconnect: (event) => functions.disconnect.invoke(event),
         routes: Object.fromEntries(CONSTRUCT_DEFAULTS.messageRoutes.map((key) => [key, messageRoute])),
       },
-      identityQueryParameters: settings.auth.mode === 'none' ? [] : [TOKEN_QUERY_PARAMETER],
+      identityQueryParameters: [TOKEN_QUERY_PARAMETER],
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
       log,

@@ -44,6 +44,11 @@ export interface HandshakeFacts {
 /** The authorizer's output as API Gateway passes it on: context values plus principalId. */
 export type AuthorizerContext = Record<string, string | number | boolean>;
 
+/** requestContext.authorizer, which API Gateway leaves out when $connect has no authorizer. */
+function withAuthorizer(authorizer: AuthorizerContext | undefined) {
+  return authorizer ? { authorizer } : {};
+}
+
 export interface HeaderMaps {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
@@ -126,33 +131,33 @@ export function authorizerEvent(api: ApiDescription, c: ConnectionFacts, handsha
 }
 
 /** The $connect integration's event: the handshake's headers and query, and the authorizer's context. */
-export function connectEvent(api: ApiDescription, c: ConnectionFacts, handshake: HandshakeFacts, authorizer: AuthorizerContext, now = Date.now()) {
+export function connectEvent(api: ApiDescription, c: ConnectionFacts, handshake: HandshakeFacts, authorizer: AuthorizerContext | undefined, now = Date.now()) {
   return {
     ...headerMaps(handshake.rawHeaders, forwardedHeaders(c, portOf(c.domainName))),
     ...queryMaps(handshake.query),
-    requestContext: { ...baseRequestContext(api, c, '$connect', 'CONNECT', now), authorizer },
+    requestContext: { ...baseRequestContext(api, c, '$connect', 'CONNECT', now), ...withAuthorizer(authorizer) },
     isBase64Encoded: false,
   };
 }
 
 /** A message route's event: the frame in `body` (base64 for binary frames), no headers. */
-export function messageEvent(api: ApiDescription, c: ConnectionFacts, routeKey: string, body: string, isBase64Encoded: boolean, authorizer: AuthorizerContext, now = Date.now()) {
+export function messageEvent(api: ApiDescription, c: ConnectionFacts, routeKey: string, body: string, isBase64Encoded: boolean, authorizer: AuthorizerContext | undefined, now = Date.now()) {
   return {
-    requestContext: { ...baseRequestContext(api, c, routeKey, 'MESSAGE', now), messageId: apiGatewayId(), authorizer },
+    requestContext: { ...baseRequestContext(api, c, routeKey, 'MESSAGE', now), messageId: apiGatewayId(), ...withAuthorizer(authorizer) },
     body,
     isBase64Encoded,
   };
 }
 
 /** The $disconnect event: API Gateway's few headers, the close code and reason. */
-export function disconnectEvent(api: ApiDescription, c: ConnectionFacts, statusCode: number, reason: string, authorizer: AuthorizerContext, now = Date.now()) {
+export function disconnectEvent(api: ApiDescription, c: ConnectionFacts, statusCode: number, reason: string, authorizer: AuthorizerContext | undefined, now = Date.now()) {
   return {
     ...headerMaps([], { Host: c.domainName, 'X-Forwarded-For': c.sourceIp, 'x-api-key': '', 'x-restapi': api.apiId }),
     requestContext: {
       ...baseRequestContext(api, c, '$disconnect', 'DISCONNECT', now),
       disconnectStatusCode: statusCode,
       disconnectReason: reason,
-      authorizer,
+      ...withAuthorizer(authorizer),
     },
     isBase64Encoded: false,
   };

@@ -29,7 +29,8 @@ import { selectRoute } from './routes';
 export type Invoke = (event: unknown) => Promise<unknown>;
 
 export interface GatewayIntegrations {
-  readonly authorizer: Invoke;
+  /** The $connect REQUEST authorizer; without one, every handshake reaches $connect (ConnectionAuth.none()). */
+  readonly authorizer?: Invoke;
   readonly connect: Invoke;
   readonly disconnect: Invoke;
   /** Message routes by route key; `$default` included. */
@@ -66,7 +67,7 @@ const CLOSE = {
 
 interface GatewayConnection extends LocalConnection {
   readonly facts: ConnectionFacts;
-  readonly authorizer: AuthorizerContext;
+  readonly authorizer?: AuthorizerContext;
   readonly socket: WebSocket;
   /** Set when the gateway closes the connection itself. */
   serverClose?: (typeof CLOSE)[keyof typeof CLOSE];
@@ -142,28 +143,9 @@ export class WebSocketGateway {
     };
     const handshake: HandshakeFacts = { rawHeaders: req.rawHeaders, query };
 
-    const missing = (this.options.identityQueryParameters ?? []).filter((name) => !query.get(name));
-    if (missing.length > 0) {
-      this.log(`$connect refused (401): no ${missing.join(', ')} in the query string`);
-      return refuse(socket, 401);
-    }
-
-    let authorizer: AuthorizerContext;
-    try {
-      const started = Date.now();
-      const result = await integrations.authorizer(authorizerEvent(api, facts, handshake));
-      const verdict = evaluateAuthorizerResult(result, methodArn(api, '$connect'));
-      if (!verdict.allowed) {
-        this.log(`$connect refused (${verdict.status}): ${verdict.reason}`);
-        return refuse(socket, verdict.status);
-      }
-      authorizer = { ...verdict.context, integrationLatency: Date.now() - started };
-    } catch (error) {
-      // Lambda authorizers refuse by throwing exactly "Unauthorized"; anything else is a failure.
-      if (error instanceof HandlerError && error.errorMessage === 'Unauthorized') return refuse(socket, 401);
-      this.log(`$connect authorizer failed: ${(error as Error).message}`);
-      return refuse(socket, 500);
-    }
+    const authorized = await this.authorize(socket, facts, handshake);
+    if (!authorized.ok) return;
+    const authorizer = authorized.context;
 
     try {
       const result = await integrations.connect(connectEvent(api, facts, handshake, authorizer));
@@ -185,7 +167,37 @@ export class WebSocketGateway {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, facts, authorizer));
   }
 
-  private accept(ws: WebSocket, facts: ConnectionFacts, authorizer: AuthorizerContext): void {
+  /** Runs the REQUEST authorizer as API Gateway does; on refusal the handshake is answered here. */
+  private async authorize(socket: Duplex, facts: ConnectionFacts, handshake: HandshakeFacts):
+  Promise<{ ok: true; context?: AuthorizerContext } | { ok: false }> {
+    const { api, integrations } = this.options;
+    if (!integrations.authorizer) return { ok: true };
+    const missing = (this.options.identityQueryParameters ?? []).filter((name) => !handshake.query.get(name));
+    if (missing.length > 0) {
+      this.log(`$connect refused (401): no ${missing.join(', ')} in the query string`);
+      refuse(socket, 401);
+      return { ok: false };
+    }
+    try {
+      const started = Date.now();
+      const result = await integrations.authorizer(authorizerEvent(api, facts, handshake));
+      const verdict = evaluateAuthorizerResult(result, methodArn(api, '$connect'));
+      if (!verdict.allowed) {
+        this.log(`$connect refused (${verdict.status}): ${verdict.reason}`);
+        refuse(socket, verdict.status);
+        return { ok: false };
+      }
+      return { ok: true, context: { ...verdict.context, integrationLatency: Date.now() - started } };
+    } catch (error) {
+      // Lambda authorizers refuse by throwing exactly "Unauthorized"; anything else is a failure.
+      const unauthorized = error instanceof HandlerError && error.errorMessage === 'Unauthorized';
+      if (!unauthorized) this.log(`$connect authorizer failed: ${(error as Error).message}`);
+      refuse(socket, unauthorized ? 401 : 500);
+      return { ok: false };
+    }
+  }
+
+  private accept(ws: WebSocket, facts: ConnectionFacts, authorizer: AuthorizerContext | undefined): void {
     const connection: GatewayConnection = {
       connectionId: facts.connectionId,
       connectedAt: new Date(facts.connectedAt),
@@ -248,7 +260,7 @@ export class WebSocketGateway {
     }
   }
 
-  private async disconnect(facts: ConnectionFacts, authorizer: AuthorizerContext, code: number, reason: string): Promise<void> {
+  private async disconnect(facts: ConnectionFacts, authorizer: AuthorizerContext | undefined, code: number, reason: string): Promise<void> {
     try {
       await this.options.integrations.disconnect(disconnectEvent(this.options.api, facts, code, reason, authorizer));
     } catch (error) {

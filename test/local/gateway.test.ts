@@ -92,6 +92,17 @@ describe('WebSocket gateway', () => {
       expect(await handshakeStatus(`${nested.wsUrl}?token=a`)).toBe(500);
     });
 
+    it('lets every handshake reach $connect when there is no authorizer, with no authorizer context', async () => {
+      const h = await start({ authorizer: null });
+      const ws = await open(h.wsUrl);
+      ws.send('{"action":"ping"}');
+      await nextFrame(ws);
+      ws.close();
+      await until(() => h.events.some((e) => e.integration === 'disconnect'), '$disconnect');
+      expect(h.events.map((e) => e.integration)).toEqual(['connect', 'ping', 'disconnect']);
+      for (const { event } of h.events) expect(event.requestContext).not.toHaveProperty('authorizer');
+    });
+
     it('refuses the connection with the status $connect answers when it is not 2xx', async () => {
       const h = await start({ connect: async () => ({ statusCode: 429 }) });
       expect(await handshakeStatus(`${h.wsUrl}?token=a`)).toBe(429);

@@ -2,6 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { handlerBundles, Bundles } from '../e2e/support/bundles';
 
 const ROOT = join(__dirname, '..', '..');
@@ -34,7 +35,7 @@ describe('npm start (local/main.ts)', () => {
   beforeAll(() => { bundles = handlerBundles(); });
   afterAll(() => bundles.dispose());
 
-  it('prints the URLs and publish examples, serves, and stops cleanly on SIGTERM', async () => {
+  it('prints the URLs and publish examples, serves, and on SIGTERM closes connections and exits 0', async () => {
     const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: bundles.assetsDir });
     try {
       await waitForOutput(run, 'Ctrl-C closes every connection');
@@ -44,8 +45,16 @@ describe('npm start (local/main.ts)', () => {
         expect(out).toContain(text);
       }
       expect((await fetch(`${url}/`)).status).toBe(200);
+
+      const { token } = await (await fetch(`${url}/dev/token?userId=alice`)).json() as { token: string };
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/local?token=${token}`);
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+
       run.child.kill('SIGTERM');
+      expect(await closed).toBe(1001);
       expect(await run.exited).toBe(0);
+      expect(run.output()).toContain('SIGTERM: closing 1 connection(s)');
     } finally {
       run.child.kill('SIGKILL');
     }

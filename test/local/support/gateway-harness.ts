@@ -35,7 +35,7 @@ export interface GatewayHarness {
 }
 
 export async function startGateway(
-  integrations: Partial<Omit<GatewayIntegrations, 'routes'>> & { routes?: Record<string, Invoke> } = {},
+  integrations: Partial<Omit<GatewayIntegrations, 'routes' | 'authorizer'>> & { routes?: Record<string, Invoke>; authorizer?: Invoke | null } = {},
   options: Partial<GatewayOptions> = {},
 ): Promise<GatewayHarness> {
   const events: RecordedEvent[] = [];
@@ -51,7 +51,8 @@ export async function startGateway(
     api: TEST_API,
     registry,
     integrations: {
-      authorizer: record('authorizer', integrations.authorizer ?? allowAuthorizer),
+      // null: no authorizer on $connect, as ConnectionAuth.none() deploys it.
+      authorizer: integrations.authorizer === null ? undefined : record('authorizer', integrations.authorizer ?? allowAuthorizer),
       connect: record('connect', integrations.connect ?? ok),
       disconnect: record('disconnect', integrations.disconnect ?? ok),
       routes: Object.fromEntries(Object.entries(integrations.routes ?? { ping: echo, $default: echo })

@@ -20,7 +20,7 @@ Realtime notifications: the sample system, running locally
   JWKS             ${url}/dev/.well-known/jwks.json   (issuer ${settings.auth.issuer})
   EventBridge      ${url}   (PutEvents, bus "${eventBusName}", detail type "${settings.detailType}")
   @connections     ${callbackUrl}/@connections/{connectionId}
-  Dead letters     ${url}/${callbackUrl.slice(callbackUrl.lastIndexOf('/') + 1)}/dlq
+  Dead letters     ${callbackUrl}/dlq   (GET lists them as JSON, DELETE purges)
   DynamoDB         ${engine}
   Broadcast        ${settings.allowBroadcast ? 'allowed' : 'off (ALLOW_BROADCAST=true npm start to allow)'}
 

@@ -16,6 +16,8 @@ type JWK = JsonWebKey & { kid: string; alg: string; use: string };
 /** The user ids the issuer signs: they end up in topics (users/{userId}/…), so keep them plain. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const ALGORITHM = 'RS256';
+/** A frontend served from its own dev server (another origin) may fetch tokens too. */
+const CORS = { 'access-control-allow-origin': '*' };
 
 export interface DevIssuerOptions {
   /** The `iss` claim, e.g. `http://127.0.0.1:3001/dev`. */
@@ -65,11 +67,11 @@ export class DevIssuer {
     const path = pathOf(req);
     const prefix = this.options.pathPrefix;
     if (path === `${prefix}/.well-known/jwks.json`) {
-      sendJson(res, 200, this.jwks);
+      sendJson(res, 200, this.jwks, undefined, CORS);
       return true;
     }
     if (path === `${prefix}/.well-known/openid-configuration`) {
-      sendJson(res, 200, { issuer: this.options.issuer, jwks_uri: `${this.options.issuer}/.well-known/jwks.json` });
+      sendJson(res, 200, { issuer: this.options.issuer, jwks_uri: `${this.options.issuer}/.well-known/jwks.json` }, undefined, CORS);
       return true;
     }
     if (path === `${prefix}/token`) {
@@ -77,11 +79,11 @@ export class DevIssuer {
       if (!USER_ID_PATTERN.test(userId)) {
         sendJson(res, 400, {
           message: 'userId must be 1 to 64 characters: letters, digits, and . _ @ - (not first). Example: /dev/token?userId=alice',
-        });
+        }, undefined, CORS);
         return true;
       }
       this.token(userId).then(
-        (token) => sendJson(res, 200, { token, userId, expiresIn: this.options.tokenTtlSeconds ?? 3600 }),
+        (token) => sendJson(res, 200, { token, userId, expiresIn: this.options.tokenTtlSeconds ?? 3600 }, undefined, CORS),
         (error: Error) => sendJson(res, 500, { message: `Could not sign a token: ${error.message}` }),
       );
       return true;

@@ -18,7 +18,10 @@ describe('development token issuer', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('signs RS256 tokens for a user that its JWKS verifies', async () => {
-    const { token, userId } = await (await fetch(`${base}/dev/token?userId=alice`)).json() as { token: string; userId: string };
+    const response = await fetch(`${base}/dev/token?userId=alice`);
+    // A frontend on its own dev server (another origin) fetches tokens too.
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const { token, userId } = await response.json() as { token: string; userId: string };
     expect(userId).toBe('alice');
     const jwks = await (await fetch(`${base}/dev/.well-known/jwks.json`)).json() as { keys: Array<Record<string, string>> };
     const [headerPart, payloadPart, signature] = token.split('.');

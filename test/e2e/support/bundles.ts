@@ -10,11 +10,13 @@ import { HANDLER_NAMES } from '../../../lib/private/runtime-contract';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
+/** The newest TypeScript source under `dir` (compiled .js and .d.ts files beside them do not count). */
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -23,7 +25,8 @@ function bundlesUpToDate(assetsDir: string): boolean {
   const bundles = HANDLER_NAMES.map((name) => join(assetsDir, name, 'index.js'));
   if (!bundles.every((file) => existsSync(file))) return false;
   const oldestBundle = Math.min(...bundles.map((file) => statSync(file).mtimeMs));
-  return oldestBundle >= Math.max(newestSource(join(ROOT, 'lambda')), statSync(join(ROOT, 'lib', 'private', 'runtime-contract.ts')).mtimeMs);
+  // The handlers import lib/private (the runtime contract, topic patterns) as well as lambda/.
+  return oldestBundle >= Math.max(newestSource(join(ROOT, 'lambda')), newestSource(join(ROOT, 'lib', 'private')));
 }
 
 export interface Bundles {

@@ -11,6 +11,7 @@ import { benchBundles } from './bundles';
 import { benchCapacity } from './capacity';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
+import { benchLatency } from './latency';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
@@ -67,6 +68,11 @@ const SECTIONS: SectionSpec[] = [
     id: 'cost',
     title: '5. Cost model',
     run: async (ctx) => costSection(ctx.results.get('capacity')?.data as Parameters<typeof costSection>[0], fanoutData(ctx)),
+  },
+  {
+    id: 'latency',
+    title: '6. Local runtime: publish-to-receive latency and connection rate',
+    run: (ctx) => benchLatency({ clients: 1_000, rate: 200, seconds: ctx.quick ? 3 : 10, connectConcurrency: 50 }),
   },
 ];
 

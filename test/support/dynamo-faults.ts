@@ -69,7 +69,9 @@ function jsonResponse(statusCode: number, body: unknown) {
 
 function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '{}';
-  return typeof body === 'string' ? body : Buffer.from(body as Uint8Array).toString('utf8');
+  if (typeof body === 'string') return body;
+  const bytes = body as Uint8Array;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 async function readAll(stream: Readable): Promise<string> {

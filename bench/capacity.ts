@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DevIssuer } from '../local/auth/dev-issuer';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { ConnectionRegistry, startConnectionsApi } from '../local/connections-api';
 import { startSqsApi } from '../local/sqs-api';
 import { events, notificationEventBody, sqsEvent } from './lib/events';
@@ -45,13 +46,40 @@ export interface DeliveryCapacity {
 
 export async function benchCapacity(options: { connections: number; roomSize: number; smallBatches: number; latencyMs: number; deliveries: DeliveryCapacity[] }): Promise<SectionResult> {
   const fixture = await startDynamoFixture();
+  let routes: ActionCapacity[];
+  let small: SmallNotificationFigures;
+  let seed: SeedFigures;
   try {
-    const routes = await measureRoutes(fixture, options.connections);
-    const small = await measureSmallNotifications(fixture, options.smallBatches, options.latencyMs);
-    const seed = await measureSeed(fixture, options.connections, options.roomSize);
-    return section(routes, small, seed, options.deliveries, fixture.dynamo.engine);
+    routes = await measureRoutes(fixture, options.connections);
+    small = await measureSmallNotifications(fixture, options.smallBatches, options.latencyMs);
+    seed = await measureSeed(fixture, options.connections, options.roomSize);
   } finally {
     await fixture.stop();
+  }
+  const crossCheck = fixture.dynamo.engine === 'embedded' ? await measureOnDynamoDbLocal(Math.min(options.connections, 50)) : undefined;
+  return section(routes, small, seed, options.deliveries, fixture.dynamo.engine, crossCheck);
+}
+
+/**
+ * The same route actions on DynamoDB Local, which reports index writes itself: a check of the
+ * index-write rule applied to dynalite's figures. Fetched from Maven Central on first use.
+ */
+async function measureOnDynamoDbLocal(n: number): Promise<ActionCapacity[] | string> {
+  let local;
+  try {
+    local = await startDynamoDbLocal();
+  } catch (error) {
+    return `DynamoDB Local could not start: ${(error as Error).message.split('\n')[0]}`;
+  }
+  try {
+    const fixture = await startDynamoFixture(local.endpoint);
+    try {
+      return await measureRoutes(fixture, n);
+    } finally {
+      await fixture.stop();
+    }
+  } finally {
+    await local.stop();
   }
 }
 
@@ -67,7 +95,7 @@ async function measureRoutes(fixture: DynamoFixture, n: number): Promise<ActionC
     const run = await runHandler(handler, events, env(handler));
     const bad = run.results.findIndex((r) => !check(r));
     if (bad >= 0) throw new Error(`${action}: invocation ${bad} answered ${JSON.stringify(run.results[bad])}`);
-    const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables);
+    const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables, fixture.addIndexWrites);
     out.push({
       action,
       count: events.length,
@@ -144,7 +172,7 @@ async function measureSmallNotifications(fixture: DynamoFixture, batches: number
     const mark = fixture.proxy.capacity.length;
     const run = await runHandler<{ batchItemFailures?: unknown[] }>('deliver', plan, lambdaProcessEnv('deliver', settings, { dynamodb: fixture.proxy.endpoint }));
     if (run.results.some((r) => (r?.batchItemFailures?.length ?? 0) > 0)) throw new Error('deliver reported failed records for small notifications');
-    const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables);
+    const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables, fixture.addIndexWrites);
     const notifications = batches * topics.length;
     const medianBatchMs = median(run.durationsMs.slice(1));
     return {
@@ -180,13 +208,13 @@ async function measureSeed(fixture: DynamoFixture, n: number, roomSize: number):
         Item: Object.fromEntries(Object.entries(item).map(([k, v]) => [k, typeof v === 'number' ? { N: String(v) } : { S: String(v) }])),
       }));
     }
-    const connectSummary = summariseCapacity(fixture.proxy.capacity.slice(mark), tables);
+    const connectSummary = summariseCapacity(fixture.proxy.capacity.slice(mark), tables, fixture.addIndexWrites);
 
     await batchPut(client, SEED_TABLE, Array.from({ length: roomSize }, (_, i) => seedConnectionItem(`t${String(i).padStart(14, '0')}=`, i, 'room_big')));
     mark = fixture.proxy.capacity.length;
     const members = await queryRoom(viaProxy, 'room_big');
     if (members.length !== roomSize) throw new Error(`seed room query returned ${members.length} of ${roomSize}`);
-    const query = summariseCapacity(fixture.proxy.capacity.slice(mark), tables);
+    const query = summariseCapacity(fixture.proxy.capacity.slice(mark), tables, fixture.addIndexWrites);
     return {
       connect: { action: 'connect', count: n, readUnitsPer: connectSummary.readUnits / n, writeUnitsPer: connectSummary.writeUnits / n, summary: connectSummary },
       roomQuery: { roomSize, readUnits: query.readUnits, perConnection: query.readUnits / roomSize },
@@ -196,7 +224,19 @@ async function measureSeed(fixture: DynamoFixture, n: number, roomSize: number):
   }
 }
 
-function section(routes: ActionCapacity[], small: SmallNotificationFigures, seed: SeedFigures, deliveries: DeliveryCapacity[], engine: string): SectionResult {
+function section(
+  routes: ActionCapacity[],
+  small: SmallNotificationFigures,
+  seed: SeedFigures,
+  deliveries: DeliveryCapacity[],
+  engine: string,
+  crossCheck: ActionCapacity[] | string | undefined,
+): SectionResult {
+  const onLocal = (action: string) => {
+    if (!Array.isArray(crossCheck)) return 'n/a';
+    const r = crossCheck.find((c) => c.action === action);
+    return r ? `${round(r.readUnitsPer, 4)} RCU, ${round(r.writeUnitsPer, 4)} WCU` : 'n/a';
+  };
   const fmt = (x: number) => round(x, 4);
   const connect = routes.find((r) => r.action === 'connect')!;
   const perDelivery = deliveries.map((d) => ({ ...d, rcuPer: d.readUnits / Math.max(1, d.delivered), wcuPer: d.writeUnits / Math.max(1, d.delivered) }));
@@ -229,22 +269,37 @@ function section(routes: ActionCapacity[], small: SmallNotificationFigures, seed
       },
       {
         caption: 'Per route action (each run over ' + connect.count + ' connections):',
-        headers: ['Action', 'RCU per action', 'WCU per action', 'Calls', 'Warm handler time (ms, median)'],
+        headers: ['Action', 'RCU per action', 'WCU per action', 'Calls', 'Warm handler time (ms, median)', 'Check: DynamoDB Local reports'],
         rows: [
-          ...routes.map((r) => [r.action, fmt(r.readUnitsPer), fmt(r.writeUnitsPer), describeCalls(r.summary, r.count), r.medianDurationMs ?? 'n/a']),
-          ['seed baseline: connect', fmt(seed.connect.readUnitsPer), fmt(seed.connect.writeUnitsPer), describeCalls(seed.connect.summary, seed.connect.count), 'n/a'],
+          ...routes.map((r) => [r.action, fmt(r.readUnitsPer), fmt(r.writeUnitsPer), describeCalls(r.summary, r.count), r.medianDurationMs ?? 'n/a', onLocal(r.action)]),
+          ['seed baseline: connect', fmt(seed.connect.readUnitsPer), fmt(seed.connect.writeUnitsPer), describeCalls(seed.connect.summary, seed.connect.count), 'n/a', 'n/a'],
         ],
       },
     ],
     notes: [
+      typeof crossCheck === 'string'
+        ? `Not cross-checked on DynamoDB Local: ${crossCheck}`
+        : crossCheck
+          ? `The last column runs the same actions on DynamoDB Local (Maven Central), which reports index writes in ConsumedCapacity itself: ${agreement(routes, crossCheck)}`
+          : 'Measured on the external engine given by DYNAMODB_ENDPOINT, as it reports (index writes included).',
       `Connect costs ${ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer)}× the seed's connect in WCU: both write one item and one index entry.`,
       `A notification to a single subscriber or user still costs one Query: ${fmt(small.readUnitsPerNotification)} RCU (a Query is billed at least 0.5 RCU), so the per-delivery figure falls as the audience grows; the target is about fan-out. `
         + `Audience 1 row: ${small.notifications} notifications in SQS batches of 10, ${small.msPerNotification} ms of deliver time each (median batch ${small.medianBatchMs} ms).`,
       `Seed room Query: ${seed.roomQuery.roomSize.toLocaleString('en-US')} members cost ${fmt(seed.roomQuery.readUnits)} RCU; the seed reads whole connection items (projection ALL), ours reads subscription keys only.`,
     ],
     targets,
-    data: { engine, routes, small, seed, deliveries: perDelivery },
+    data: { engine, routes, small, seed, deliveries: perDelivery, dynamoDbLocal: crossCheck },
   };
+}
+
+function agreement(routes: ActionCapacity[], local: ActionCapacity[]): string {
+  const differ = routes.filter((r) => {
+    const l = local.find((x) => x.action === r.action);
+    return !l || Math.abs(l.readUnitsPer - r.readUnitsPer) > 1e-9 || Math.abs(l.writeUnitsPer - r.writeUnitsPer) > 1e-9;
+  });
+  return differ.length === 0
+    ? 'it agrees with the rule applied to dynalite\'s figures for every action.'
+    : `it differs for ${differ.map((r) => r.action).join(', ')}; the DynamoDB Local figure is the one to trust.`;
 }
 
 function describeCalls(s: CapacitySummary, count: number): string {

@@ -166,7 +166,7 @@ async function singleInstance(ctx: RunContext): Promise<SingleInstanceRun> {
   const run = await runHandler<{ batchItemFailures?: unknown[] }>('deliver', [sqsEvent([notification(ctx.topic)])], env);
   const stats = await ctx.server.stats();
   checkComplete('single instance', stats, ctx.audience);
-  const capacity = summariseCapacity(ctx.fixture.proxy.capacity.slice(mark), ctx.fixture.tables);
+  const capacity = summariseCapacity(ctx.fixture.proxy.capacity.slice(mark), ctx.fixture.tables, ctx.fixture.addIndexWrites);
   const durationMs = run.durationsMs[0];
   return {
     audience: ctx.audience,

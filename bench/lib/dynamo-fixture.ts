@@ -14,11 +14,14 @@ export interface DynamoFixture {
   /** Where handlers are pointed: the recording proxy in front of the engine. */
   readonly proxy: DynamoProxy;
   readonly tables: Readonly<Record<string, TableDefinition>>;
+  /** Whether index writes must be added to what the engine reports (dynalite leaves them out). */
+  readonly addIndexWrites: boolean;
   stop(): Promise<void>;
 }
 
-export async function startDynamoFixture(): Promise<DynamoFixture> {
-  const dynamo = await startDynamo({ endpoint: process.env.DYNAMODB_ENDPOINT });
+/** `endpoint`: an engine already running (DynamoDB Local); the embedded one otherwise. */
+export async function startDynamoFixture(endpoint = process.env.DYNAMODB_ENDPOINT): Promise<DynamoFixture> {
+  const dynamo = await startDynamo({ endpoint });
   await createTables(dynamo.client, BENCH_TABLES);
   const proxy = await startDynamoProxy({ target: dynamo.endpoint, recordCapacity: true });
   return {
@@ -28,6 +31,7 @@ export async function startDynamoFixture(): Promise<DynamoFixture> {
       [BENCH_TABLES.connectionsTable]: CONNECTIONS_TABLE,
       [BENCH_TABLES.subscriptionsTable]: SUBSCRIPTIONS_TABLE,
     },
+    addIndexWrites: dynamo.engine === 'embedded',
     stop: async () => {
       await proxy.close();
       await dynamo.stop();

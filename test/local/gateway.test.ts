@@ -174,10 +174,11 @@ describe('WebSocket gateway', () => {
     });
 
     it('closes idle connections with 1001 Going away, and a ping frame keeps them open', async () => {
-      const h = await start({}, { idleTimeoutMs: 300 });
+      // Wide margins: the keep-alive pings come ten times per idle period, so a busy CI machine cannot starve them.
+      const h = await start({}, { idleTimeoutMs: 1500 });
       const idle = await open(`${h.wsUrl}?token=idle`);
       const busy = await open(`${h.wsUrl}?token=busy`);
-      const keepAlive = setInterval(() => busy.send('{"action":"ping"}'), 50);
+      const keepAlive = setInterval(() => busy.send('{"action":"ping"}'), 150);
       try {
         expect(await closed(idle)).toEqual({ code: 1001, reason: 'Going away' });
         expect(busy.readyState).toBe(WebSocket.OPEN);

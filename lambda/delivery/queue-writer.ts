@@ -2,9 +2,9 @@
  * Puts messages on SQS queues: shards and retries on the delivery queue, dead letters on the DLQ.
  * Sends in SendMessageBatch calls within SQS's limits (10 entries, 256 KB in total), re-sends
  * the entries SQS failed (partial batch failures), and throws if any message could not be
- * sent, so the caller fails its record and SQS retries it: nothing is dropped.
+ * sent, so the caller fails its record and SQS retries it: nothing is dropped. The call itself
+ * is injected (lambda/delivery/sqs-batch-send.ts), so the SQS client loads only when needed.
  */
-import { MessageAttributeValue, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { fullJitterDelayMs } from '../core/retry';
 import { SQS_MAX_MESSAGE_BYTES } from './shard-message';
 
@@ -45,6 +45,23 @@ export function packBatches(messages: readonly OutgoingMessage[], limits = SQS_B
   return batches;
 }
 
+/** One entry of a SendMessageBatch call; `id` is unique within the call. */
+export interface BatchEntry {
+  readonly id: string;
+  readonly message: OutgoingMessage;
+}
+
+/** An entry SQS did not take. */
+export interface BatchEntryFailure {
+  readonly id: string;
+  readonly code: string;
+  /** The message itself is at fault: sending it again cannot succeed. */
+  readonly senderFault: boolean;
+}
+
+/** One SendMessageBatch call: resolves with the entries SQS failed, rejects if the call failed. */
+export type SendBatch = (queueUrl: string, entries: readonly BatchEntry[]) => Promise<BatchEntryFailure[]>;
+
 export class QueueSendError extends Error {
   constructor(readonly queueUrl: string, readonly unsent: number, readonly codes: string[]) {
     super(`${unsent} message(s) could not be sent to ${queueUrl} (${codes.join(', ')}).`);
@@ -62,7 +79,7 @@ export class QueueWriter {
   private readonly rounds: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(private readonly sqs: SQSClient, options: QueueWriterOptions = {}) {
+  constructor(private readonly send: SendBatch, options: QueueWriterOptions = {}) {
     this.rounds = options.rounds ?? 4;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -77,37 +94,13 @@ export class QueueWriter {
     let codes: string[] = [];
     for (let round = 1; round <= this.rounds && pending.length > 0; round++) {
       if (round > 1) await this.sleep(fullJitterDelayMs(round - 1, { baseMs: 50, capMs: 1_000 }));
-      const { Failed = [] } = await this.sqs.send(new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: pending.map(({ id, message }) => ({
-          Id: id,
-          MessageBody: message.body,
-          DelaySeconds: message.delaySeconds,
-          MessageAttributes: toAttributes(message.attributes),
-        })),
-      }));
-      codes = Failed.map((f) => f.Code ?? 'Unknown');
+      const failed = await this.send(queueUrl, pending);
+      codes = failed.map((f) => f.code);
       // A sender fault (a message SQS will never take) is not worth re-sending.
-      const senderFaults = Failed.filter((f) => f.SenderFault);
-      if (senderFaults.length > 0) throw new QueueSendError(queueUrl, Failed.length, codes);
-      const failedIds = new Set(Failed.map((f) => f.Id));
+      if (failed.some((f) => f.senderFault)) throw new QueueSendError(queueUrl, failed.length, codes);
+      const failedIds = new Set(failed.map((f) => f.id));
       pending = pending.filter((entry) => failedIds.has(entry.id));
     }
     if (pending.length > 0) throw new QueueSendError(queueUrl, pending.length, codes);
   }
-}
-
-function toAttributes(attributes?: Readonly<Record<string, string>>): Record<string, MessageAttributeValue> | undefined {
-  if (!attributes) return undefined;
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(attributes)) out[name] = { DataType: 'String', StringValue: value };
-  return out;
-}
-
-/**
- * An SQS client for the deliver function's queues. The endpoint is the queue URL's origin, so
- * the same code reaches SQS in AWS and a local SQS API when the queue URLs point at one.
- */
-export function createSqsClient(queueUrl: string): SQSClient {
-  return new SQSClient({ endpoint: new URL(queueUrl).origin });
 }

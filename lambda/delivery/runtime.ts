@@ -11,22 +11,39 @@ import { RateLimiter } from '../core/fanout-rate';
 import { logger } from '../core/logger';
 import { createStores } from '../stores';
 import { DeliverConfig } from './config';
-import { createConnectionsClient, createConnectionsPoster } from './connections-poster';
+import { createConnectionsPoster } from './connections-poster';
 import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
-import { createSqsClient, QueueWriter } from './queue-writer';
+import { QueueWriter, SendBatch } from './queue-writer';
 
 export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): DeliveryDeps {
-  const connections = createConnectionsClient({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
+  const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   return {
     config,
     stores: createStores({ connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable }),
-    post: createConnectionsPoster(connections),
-    queue: new QueueWriter(createSqsClient(config.queueUrl)),
+    post: connections.post,
+    queue: new QueueWriter(sqsOnFirstUse(config.queueUrl)),
     concurrency: new AdaptiveConcurrency(config.concurrency),
     rateLimiter: config.maxRatePerSecond > 0 ? new RateLimiter(config.maxRatePerSecond, systemClock) : undefined,
     clock: systemClock,
     metrics: powertoolsMetrics(metrics),
     logger,
+  };
+}
+
+/**
+ * SendMessageBatch with the SQS client loaded on first use, not at init: only shards, retries and
+ * dead letters need it. A `require` here is evaluated when called, in the bundle too (esbuild
+ * wraps a required module in a lazy initializer).
+ */
+function sqsOnFirstUse(queueUrl: string): SendBatch {
+  let send: SendBatch | undefined;
+  return (url, entries) => {
+    if (!send) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const sqs = require('./sqs-batch-send') as typeof import('./sqs-batch-send');
+      send = sqs.sqsBatchSend(sqs.createSqsClient(queueUrl));
+    }
+    return send(url, entries);
   };
 }
 

@@ -1,7 +1,7 @@
 import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { classifyPostError } from '../../../lambda/delivery/connections-poster';
 import { messageBytes, packBatches, QueueWriter } from '../../../lambda/delivery/queue-writer';
 import { deliveryDeadline } from '../../../lambda/delivery/runtime';
+import { sqsBatchSend } from '../../../lambda/delivery/sqs-batch-send';
 import { LOCAL_AWS } from '../../../local/dynamodb';
 import { SqsApiServer, SqsFault, startSqsApi } from '../../../local/sqs-api';
 
@@ -18,22 +18,6 @@ describe('packing SendMessageBatch calls', () => {
     expect(messageBytes(big)).toBe(100 * 1024 + 'notificationId'.length + 'String'.length + 3);
     const batches = packBatches([big, big, big, { body: 'small' }]);
     expect(batches.map((b) => b.length)).toEqual([2, 2]);
-  });
-});
-
-describe('classifying @connections errors', () => {
-  const error = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-  test.each([
-    [error('GoneException', 410), { status: 'gone' }],
-    [error('LimitExceededException', 429), { status: 'failed', reason: 'THROTTLED', retryable: true }],
-    [error('PayloadTooLargeException', 413), { status: 'failed', reason: 'PAYLOAD_TOO_LARGE', retryable: false }],
-    [error('ForbiddenException', 403), { status: 'failed', reason: 'FORBIDDEN', retryable: false }],
-    [error('BadRequestException', 400), { status: 'failed', reason: 'REJECTED', retryable: false }],
-    [error('InternalServerErrorException', 500), { status: 'failed', reason: 'SERVER_ERROR', retryable: true }],
-    [error('TimeoutError'), { status: 'failed', reason: 'NETWORK_ERROR', retryable: true }],
-    [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), { status: 'failed', reason: 'NETWORK_ERROR', retryable: true }],
-  ])('%s', (e, expected) => {
-    expect(classifyPostError(e)).toMatchObject(expected);
   });
 });
 
@@ -81,7 +65,7 @@ describe('local SQS API with the real SQS client', () => {
 
   test('the queue writer re-sends failed entries and reports sender faults', async () => {
     const queueUrl = sqs.queueUrl('writer');
-    const writer = new QueueWriter(client, { sleep: async () => undefined });
+    const writer = new QueueWriter(sqsBatchSend(client), { sleep: async () => undefined });
     let failures = 0;
     faults = ({ entryId }) => (entryId === '1' && failures++ < 2 ? { code: 'InternalError', senderFault: false } : undefined);
     await writer.sendAll(queueUrl, [{ body: 'a' }, { body: 'b' }, { body: 'c' }]);

@@ -22,6 +22,8 @@ import {
   AuthSettings,
   CONNECTIONS_TABLE,
   DEFAULTS,
+  DEPLOYMENT_DEFAULTS,
+  MESSAGE_ROUTES,
   METRICS_NAMESPACE,
   METRICS_SERVICE_DIMENSION,
   MetricNames,
@@ -43,17 +45,13 @@ import {
 
 /** API Gateway closes every WebSocket connection after 2 hours. */
 const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
-/** AWS recommends a queue visibility timeout of at least six times the function timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
-const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(10);
+const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(DEPLOYMENT_DEFAULTS.routeFunctionTimeoutSeconds);
 
 /** Defaults of the props that are not runtime settings (those live in the runtime contract's DEFAULTS). */
 const PROP_DEFAULTS = {
   throttlingRateLimit: 1000,
   throttlingBurstLimit: 500,
-  batchSize: 10,
-  deliverTimeout: Duration.seconds(60),
-  maxReceiveCount: 5,
+  deliverTimeout: Duration.seconds(DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds),
   memorySize: 512,
   logRetention: logs.RetentionDays.ONE_MONTH,
   queueAgeAlarmThreshold: Duration.minutes(5),
@@ -411,8 +409,8 @@ export class RealtimeNotifications extends Construct {
     this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
       ...queueEncryption,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? PROP_DEFAULTS.maxReceiveCount },
+      visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? DEPLOYMENT_DEFAULTS.maxReceiveCount },
     });
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.notificationRule = new events.Rule(this, 'NotificationRule', {
@@ -500,7 +498,7 @@ export class RealtimeNotifications extends Construct {
     this.addRoutes();
     this.grantHandlerPermissions(allowBroadcast);
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
-      batchSize: props.batchSize ?? PROP_DEFAULTS.batchSize,
+      batchSize: props.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
       maxConcurrency: props.deliverMaxConcurrency,
       reportBatchItemFailures: true,
@@ -659,9 +657,8 @@ export class RealtimeNotifications extends Construct {
     this.webSocketApi.addRoute('$disconnect', {
       integration: integration('DisconnectIntegration', this.disconnectFunction),
     });
-    for (const [routeKey, id] of [
-      ['subscribe', 'Subscribe'], ['unsubscribe', 'Unsubscribe'], ['ping', 'Ping'], ['$default', 'Default'],
-    ]) {
+    for (const routeKey of MESSAGE_ROUTES) {
+      const id = routeKey === '$default' ? 'Default' : routeKey[0].toUpperCase() + routeKey.slice(1);
       this.webSocketApi.addRoute(routeKey, {
         integration: integration(`${id}Integration`, this.messageFunction),
         returnResponse: true,
@@ -794,7 +791,7 @@ function validateProps(p: RealtimeNotificationsProps): void {
   checkInteger('maxDeliveryAttempts', p.maxDeliveryAttempts, 1, 10);
   checkInteger('batchSize', p.batchSize, 1, 10_000);
   checkDuration('maxBatchingWindow', p.maxBatchingWindow, 0, 300);
-  const batchSize = p.batchSize ?? PROP_DEFAULTS.batchSize;
+  const batchSize = p.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize;
   if (!Token.isUnresolved(batchSize) && batchSize > 10
     && (p.maxBatchingWindow === undefined || p.maxBatchingWindow.toSeconds() < 1)) {
     throw invalidProp('batchSize', `${batchSize} is above 10 without a batching window`,

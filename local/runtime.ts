@@ -10,9 +10,11 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CONNECTIONS_TABLE,
+  DEPLOYMENT_DEFAULTS,
   HANDLER_NAMES,
   HandlerName,
   handlerEnvironment,
+  MESSAGE_ROUTES,
   notificationEventPattern,
   RuntimeSettings,
   SUBSCRIPTIONS_TABLE,
@@ -40,18 +42,6 @@ import {
 } from './settings';
 import { handleSqsRequest, LocalQueueStore } from './sqs-api';
 import { TtlSweeper } from './ttl-sweeper';
-
-/** What the construct deploys by default, mirrored here (lib/realtime-notifications.ts). */
-const CONSTRUCT_DEFAULTS = {
-  routeFunctionTimeoutMs: 10_000,
-  deliverTimeoutMs: 60_000,
-  /** Six times the deliver timeout, as the construct sets it. */
-  visibilityTimeoutSeconds: 360,
-  batchSize: 10,
-  maxReceiveCount: 5,
-  /** The message routes; all go to the message function and answer (two-way). */
-  messageRoutes: ['subscribe', 'unsubscribe', 'ping', '$default'],
-};
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. @default 3001 */
@@ -187,8 +177,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       name: 'deliveries',
       url: settings.queueUrl,
       arn: queueArn(settings.queueUrl),
-      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? CONSTRUCT_DEFAULTS.visibilityTimeoutSeconds,
-      redrive: { deadLetterQueue, maxReceiveCount: q.maxReceiveCount ?? CONSTRUCT_DEFAULTS.maxReceiveCount },
+      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor,
+      redrive: { deadLetterQueue, maxReceiveCount: q.maxReceiveCount ?? DEPLOYMENT_DEFAULTS.maxReceiveCount },
     });
     stopped.push(() => { deliveryQueue.close(); deadLetterQueue.close(); });
     const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);
@@ -217,7 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queue: deliveryQueue,
       invoke: (event) => functions.deliver.invoke(event),
       region: LOCAL_REGION,
-      batchSize: q.batchSize ?? CONSTRUCT_DEFAULTS.batchSize,
+      batchSize: q.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
       maxConcurrency: q.maxConcurrency ?? 5,
       log,
     });
@@ -234,7 +224,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         authorizer: settings.auth.mode === 'none' ? undefined : (event) => functions.authorizer.invoke(event),
         connect: (event) => functions.connect.invoke(event),
         disconnect: (event) => functions.disconnect.invoke(event),
-        routes: Object.fromEntries(CONSTRUCT_DEFAULTS.messageRoutes.map((key) => [key, messageRoute])),
+        routes: Object.fromEntries(MESSAGE_ROUTES.map((key) => [key, messageRoute])),
       },
       identityQueryParameters: [TOKEN_QUERY_PARAMETER],
       idleTimeoutMs: options.idleTimeoutMs,
@@ -350,7 +340,7 @@ function createFunctions(
         ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
       },
       region: LOCAL_REGION,
-      timeoutMs: name === 'deliver' ? CONSTRUCT_DEFAULTS.deliverTimeoutMs : CONSTRUCT_DEFAULTS.routeFunctionTimeoutMs,
+      timeoutMs: name === 'deliver' ? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * 1000 : DEPLOYMENT_DEFAULTS.routeFunctionTimeoutSeconds * 1000,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

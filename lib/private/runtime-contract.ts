@@ -91,6 +91,22 @@ export const DEFAULTS = {
   topicRules: ['**'] as string[],
 };
 
+/** The routes the message function answers (two-way: its return value is the route response). */
+export const MESSAGE_ROUTES = ['subscribe', 'unsubscribe', 'ping', '$default'] as const;
+
+/**
+ * How the construct deploys the functions and the queue by default; the local runtime runs them
+ * the same way.
+ */
+export const DEPLOYMENT_DEFAULTS = {
+  routeFunctionTimeoutSeconds: 10,
+  deliverTimeoutSeconds: 60,
+  /** AWS recommends a queue visibility timeout of at least six times the function timeout. */
+  visibilityTimeoutFactor: 6,
+  batchSize: 10,
+  maxReceiveCount: 5,
+};
+
 /** API Gateway WebSocket limits the handlers design against. */
 export const LIMITS = {
   /** Largest frame API Gateway accepts or posts. */

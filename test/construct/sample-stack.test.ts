@@ -37,12 +37,12 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgements(stack);
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
-      const answered = findings.filter((f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+      const answered = findings.filter((f) => f.id === ack.id && (f.path === ack.path || (f.path ?? '').startsWith(`${ack.path}/`)));
       expect([ack.path, ack.id, answered.length > 0]).toEqual([ack.path, ack.id, true]);
       expect(ack.reason.length).toBeGreaterThan(80);
     }
     // and nothing else was found
-    const unanswered = findings.filter((f) => !acks.some((a) => a.id === f.id && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
+    const unanswered = findings.filter((f) => !acks.some((a) => a.id === f.id && (f.path === a.path || (f.path ?? '').startsWith(`${a.path}/`))));
     expect(unanswered).toEqual([]);
   });
 

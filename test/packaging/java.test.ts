@@ -13,7 +13,7 @@ describe('Java package', () => {
   let template: any;
 
   beforeAll(() => {
-    builtArtifact(join('java', 'io', 'github', 'cdkrealtime', 'cdk-realtime-notifications', version()), '.jar');
+    builtArtifact(join('java', 'io', 'github', 'cdkrealtime', 'cdk-realtime-notifications', version()), `-${version()}.jar`);
     cpSync(join(__dirname, 'java-app'), work, { recursive: true });
     run('mvn', ['--batch-mode', '--quiet', `-Dlocal.repo=${join(DIST, 'java')}`, `-Dnotifications.version=${version()}`,
       'compile', 'exec:java', `-Dexec.args=${outdir}`], { cwd: work });

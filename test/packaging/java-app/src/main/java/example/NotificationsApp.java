@@ -1,7 +1,7 @@
 package example;
 
 import io.github.cdkrealtime.notifications.ConnectionAuth;
-import io.github.cdkrealtime.notifications.JwtAuthOptions;
+import io.github.cdkrealtime.notifications.JwtConnectionAuthOptions;
 import io.github.cdkrealtime.notifications.RealtimeNotifications;
 import java.util.List;
 import software.amazon.awscdk.App;
@@ -13,7 +13,7 @@ public final class NotificationsApp {
         App app = new App(AppProps.builder().outdir(args[0]).build());
         Stack stack = new Stack(app, "JavaNotifications");
         RealtimeNotifications.Builder.create(stack, "Notify")
-            .auth(ConnectionAuth.jwt(JwtAuthOptions.builder()
+            .auth(ConnectionAuth.jwt(JwtConnectionAuthOptions.builder()
                 .issuer("https://issuer.example.com")
                 .audience(List.of("web-app"))
                 .build()))

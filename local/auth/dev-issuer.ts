@@ -3,8 +3,8 @@
  * any user id, so the real authorizer verifies real tokens locally (AUTH_MODE=jwt).
  * Serves `GET {prefix}/.well-known/jwks.json` and `GET {prefix}/token?userId=alice`.
  *
- * Keys and signatures come from node:crypto (RS256 is one `sign('sha256')`): jose is ESM-only,
- * and the end-to-end tests run this runtime inside Jest, which cannot load ESM-only packages.
+ * Keys and signatures come from node:crypto (RS256 is one `sign('sha256')`), so the runtime
+ * also loads inside Jest, which cannot load ESM-only JOSE libraries.
  */
 import { generateKeyPair, JsonWebKey, KeyObject, sign } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';

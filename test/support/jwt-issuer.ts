@@ -2,7 +2,6 @@
  * A token issuer for authorizer tests: an RSA key pair, its JWKS served over loopback http, and
  * JWTs signed with node:crypto. It signs anything asked of it, including tokens a real issuer
  * never would (alg none, wrong keys, bad claims), because refusing those is what is tested.
- * (jose, which the local runtime uses, is ESM-only and Jest on Node 20 cannot load it.)
  */
 import { generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { createServer, Server } from 'node:http';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { HANDLER_NAMES, HandlerName } from '../lib/private/runtime-contract';
 import { runProbe } from './lib/child';
+import { assetsDir } from './lib/handler-run';
 import { SectionResult, TargetCheck } from './lib/report';
 import { benchSettings, lambdaProcessEnv } from './lib/settings';
 import { median, ratio, round } from './lib/stats';
@@ -45,7 +46,7 @@ export const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 `;
 
 export async function benchBundles(options: { runs: number }): Promise<SectionResult> {
-  const assets = join(ROOT, 'assets');
+  const assets = assetsDir();
   const handlers = HANDLER_NAMES.filter((h) => existsSync(join(assets, h, 'index.js')));
   const baselineDir = mkdtempSync(join(tmpdir(), 'bench-unminified-'));
   try {

@@ -10,6 +10,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { assetsDir } from './lib/handler-run';
 import { SectionResult } from './lib/report';
 import { percentile, ratio, round } from './lib/stats';
 
@@ -105,11 +106,11 @@ class ClientsProcess {
   }
 }
 
-const quiet = { log: () => undefined, handlerLog: () => undefined, ttlSweepIntervalMs: 0 };
+const quiet = () => ({ log: () => undefined, handlerLog: () => undefined, ttlSweepIntervalMs: 0, assetsDir: assetsDir() });
 
 export async function benchLatency(o: LatencyOptions): Promise<SectionResult> {
   // With the real authorizer: connect, then the gateway floor, then the whole path.
-  const runtime = await startLocalRuntime({ port: 0, ...quiet });
+  const runtime = await startLocalRuntime({ port: 0, ...quiet() });
   let connect: ConnectResult;
   let floor: Summary;
   let endToEnd: Summary;
@@ -133,7 +134,7 @@ export async function benchLatency(o: LatencyOptions): Promise<SectionResult> {
   }
 
   // The same connections without an authorizer (ConnectionAuth.none()).
-  const open = await startLocalRuntime({ port: 0, ...quiet, settings: { auth: { mode: 'none' } } });
+  const open = await startLocalRuntime({ port: 0, ...quiet(), settings: { auth: { mode: 'none' } } });
   let connectNoAuth: ConnectResult;
   try {
     const clients = await ClientsProcess.start(open);

@@ -6,6 +6,8 @@
  *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency);
  *                   the report then holds only those sections.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBundles } from './bundles';
 import { benchCapacity } from './capacity';
@@ -39,8 +41,9 @@ const SECTIONS: SectionSpec[] = [
     run: async (ctx) => (await benchFanout({
       audiences: ctx.quick ? [1_000, 10_000] : [1_000, 10_000, 50_000],
       latencyMs: LATENCY_MS,
-      sequentialSample: ctx.quick ? 200 : 500,
+      sequentialSample: ctx.quick ? 100 : 300,
       parallelInstances: 2,
+      ceilingAudience: 10_000,
     })).section,
   },
   {
@@ -81,6 +84,10 @@ async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const ctx: BenchContext = { quick, results: new Map() };
+  // Measure a snapshot of the bundles: a rebuild of assets/ during the run cannot touch it.
+  const snapshot = mkdtempSync(join(tmpdir(), 'bench-assets-'));
+  cpSync(join(__dirname, '..', 'assets'), snapshot, { recursive: true });
+  process.env.BENCH_ASSETS_DIR = snapshot;
   const sections: SectionResult[] = [];
   for (const spec of SECTIONS) {
     if (only && !only.includes(spec.id)) continue;
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
     sections.push(result);
     process.stdout.write(`bench: ${spec.id} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
+  rmSync(snapshot, { recursive: true, force: true });
   const report: RunReport = {
     date: new Date().toISOString(),
     machine: machineFacts(),

@@ -66,9 +66,9 @@ function marshallFlat(item: Record<string, unknown>) {
 /** 16 characters, like API Gateway's connection ids (item sizes decide read units). */
 export const connectionIdOf = (i: number) => `c${String(i).padStart(14, '0')}=`;
 
-/** Subscribes connections 0..n-1 to `topic`, as the subscribe route would have written them. */
-export async function seedSubscribers(client: DynamoDBClient, topic: string, n: number, expiresAt: number): Promise<string[]> {
-  const ids = Array.from({ length: n }, (_, i) => connectionIdOf(i));
+/** Subscribes connections 0..n-1 (or `idOf(i)`) to `topic`, as the subscribe route would have written them. */
+export async function seedSubscribers(client: DynamoDBClient, topic: string, n: number, expiresAt: number, idOf = connectionIdOf): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => idOf(i));
   await batchPut(client, BENCH_TABLES.subscriptionsTable, ids.map((connectionId) => ({
     [Tables.subscriptions.partitionKey]: topic,
     [Tables.subscriptions.sortKey]: connectionId,

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { HandlerName } from '../../lib/private/runtime-contract';
 import { runProbe } from './child';
 
-export const ASSETS_DIR = join(__dirname, '..', '..', 'assets');
+/**
+ * The bundles under measurement: a snapshot of assets/ that bench/run.ts takes at start
+ * (BENCH_ASSETS_DIR), so a rebuild of assets/ during the run cannot change or remove them.
+ */
+export function assetsDir(): string {
+  return process.env.BENCH_ASSETS_DIR ?? join(__dirname, '..', '..', 'assets');
+}
 
 export interface HandlerRun<R = unknown> {
   /** The bundle's require time in this process. */
@@ -20,7 +26,7 @@ export interface HandlerRun<R = unknown> {
 }
 
 export function bundlePath(handler: HandlerName): string {
-  return join(ASSETS_DIR, handler, 'index.js');
+  return join(assetsDir(), handler, 'index.js');
 }
 
 export function hasBundle(handler: HandlerName): boolean {

@@ -84,6 +84,8 @@ async function main(): Promise<void> {
         break;
     }
   });
+  // Never outlive the benchmark that started this process.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ type: 'ready', endpoint: api.endpoint });
 }
 

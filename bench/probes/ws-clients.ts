@@ -161,4 +161,6 @@ process.on('message', (m: { type: string; count?: number; concurrency?: number; 
       break;
   }
 });
+// Never outlive the benchmark that started this process.
+process.on('disconnect', () => process.exit(0));
 process.send!({ type: 'ready' });

@@ -8,6 +8,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_POST_TIMEOUT_MS } from '../../lambda/delivery/connections-poster';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { connectClients, eventually, publish, TestClient } from './support/clients';
 import { ConnectionFaultPlan } from './support/connection-faults';
@@ -23,8 +24,9 @@ beforeAll(async () => {
     port: 0,
     connectionsFaults: plan.injector,
     // A crashed batch comes back after seconds instead of six minutes; still longer than any
-    // invocation here takes, as the construct's six times the function timeout is in AWS.
-    queue: { visibilityTimeoutSeconds: 7 },
+    // invocation here takes (the slowest waits out one post timeout), as in AWS, where the
+    // construct sets six times the function timeout.
+    queue: { visibilityTimeoutSeconds: Math.ceil(DEFAULT_POST_TIMEOUT_MS / 1000) + 2 },
     // One re-queue before the DLQ keeps the test short; the path is the same for any number.
     settings: { maxDeliveryAttempts: 2 },
     ttlSweepIntervalMs: 0,
@@ -99,11 +101,11 @@ test('a post answered after the client gave up is delivered twice, as the same f
   const topic = await subscribedTopic(clients);
   // Longer than the poster's request timeout: the client retries while the first post still lands.
   const slow = clients.slice(0, 2);
-  for (const c of slow) plan.script(c.connectionId, [{ delayMs: 5_500 }]);
+  for (const c of slow) plan.script(c.connectionId, [{ delayMs: DEFAULT_POST_TIMEOUT_MS + 500 }]);
 
   await publish(runtime, [{ topic, id: 'n-slow', data: { step: 2 } }]);
   await runtime.drained();
-  await eventually(() => slow.forEach((c) => expect(copies(c, 'n-slow')).toBe(2)), 8_000);
+  await eventually(() => slow.forEach((c) => expect(copies(c, 'n-slow')).toBe(2)), DEFAULT_POST_TIMEOUT_MS + 3_000);
 
   expectAtLeastOnce(clients, ['n-slow']);
   for (const c of clients.slice(2)) expect(copies(c, 'n-slow')).toBe(1);

@@ -158,6 +158,12 @@ function section(figures: BundleFigures[], floor: SdkFloor, missing: readonly st
       ...(missing.length > 0 ? [`No bundle yet for: ${missing.join(', ')}.`] : []),
     ],
     targets,
+    headlines: figures.map((f) => ({
+      figure: `Cold init, ${f.handler} (${kb(f.bytes)} KB)`,
+      measured: `${f.initMs} ms`,
+      baseline: `unminified: ${f.baselineInitMs} ms`,
+      ratio: ratio(f.initMs, f.baselineInitMs),
+    })),
     data: { handlers: figures, sdkFloor: floor },
   };
 }

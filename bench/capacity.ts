@@ -291,6 +291,20 @@ function section(
           : ''),
     ],
     targets,
+    headlines: [
+      ...large.slice(-1).map((d) => ({
+        figure: `Read units per delivery, fan-out to ${d.audience.toLocaleString('en-US')}`,
+        measured: `${fmt(d.rcuPer)} RCU`,
+        baseline: `seed room Query: ${fmt(seed.roomQuery.perConnection)} RCU per connection`,
+        ratio: ratio(d.rcuPer, seed.roomQuery.perConnection),
+      })),
+      {
+        figure: 'Write units per connect',
+        measured: `${fmt(connect.writeUnitsPer)} WCU`,
+        baseline: `seed connect: ${fmt(seed.connect.writeUnitsPer)} WCU`,
+        ratio: ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer),
+      },
+    ],
     data: { engine, routes, small, seed, deliveries: perDelivery, dynamoDbLocal: crossCheck },
   };
 }

@@ -97,6 +97,17 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       'Not counted: CloudWatch Logs and metrics (the handlers log at INFO and emit EMF metrics: about $0.50 per GB ingested), data transfer out, DynamoDB storage (a few MB), the Lambda INIT phase of cold starts, and SQS\'s empty long polls when the queue is idle.',
     ],
     targets: [],
+    headlines: [{
+      figure: 'US$ per day: 10,000 users, 1 million notifications (the seed\'s scope)',
+      measured: usd(seedScope),
+      baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
+      ratio: ratio(seedScope, SEED_DAILY_USD),
+    }, {
+      figure: 'US$ per day, everything counted (EventBridge, SQS, keep-alive pings…)',
+      measured: usd(all),
+      baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
+      ratio: ratio(all, SEED_DAILY_USD),
+    }],
     data: { scenario: SCENARIO, units, lines, totals: { all, seedScope, perMillionDeliveryOnly: perMillion, seedDailyUsd: SEED_DAILY_USD }, fanout: fanoutRow },
   };
 }

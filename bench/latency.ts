@@ -184,6 +184,17 @@ function section(o: LatencyOptions, connect: ConnectResult, noAuth: ConnectResul
       'API Gateway itself accepts 500 new connections per second per account: the local rate is about the handlers, not about that quota.',
     ],
     targets: [],
+    headlines: [{
+      figure: `Publish-to-receive latency, ${o.clients.toLocaleString('en-US')} clients, ${o.rate}/s (local runtime)`,
+      measured: `p50 ${e2e.p50} ms, p99 ${e2e.p99} ms`,
+      baseline: `gateway floor: p50 ${floor.p50} ms, p99 ${floor.p99} ms`,
+      ratio: `${ratio(e2e.p50, floor.p50)} (p50), ${ratio(e2e.p99, floor.p99)} (p99)`,
+    }, {
+      figure: 'Connections established per second, real authorizer (local runtime)',
+      measured: `${round(connect.perSecond, 0)}/s`,
+      baseline: `no authorizer: ${round(noAuth.perSecond, 0)}/s`,
+      ratio: ratio(connect.perSecond, noAuth.perSecond),
+    }],
     data: { options: o, endToEnd: e2e, floor, connect: { ...connect, connectMs: undefined, p50: connectP(connect, 50), p99: connectP(connect, 99) }, connectNoAuth: { ...noAuth, connectMs: undefined, p50: connectP(noAuth, 50), p99: connectP(noAuth, 99) } },
   };
 }

@@ -22,6 +22,15 @@ export interface TargetCheck {
   readonly note?: string;
 }
 
+/** One line of the summary: a figure beside its baseline from the same run. */
+export interface Headline {
+  readonly figure: string;
+  readonly measured: string;
+  readonly baseline: string;
+  /** measured ÷ baseline, or a sentence when a ratio says nothing. */
+  readonly ratio: number | string;
+}
+
 export interface SectionResult {
   readonly id: string;
   readonly title: string;
@@ -30,6 +39,8 @@ export interface SectionResult {
   readonly tables: readonly Table[];
   readonly notes: readonly string[];
   readonly targets: readonly TargetCheck[];
+  /** The section's key figures for the summary table. */
+  readonly headlines?: readonly Headline[];
   /** Raw figures for results.json. */
   readonly data: unknown;
   /** Set when the section could not run, saying why. */
@@ -60,6 +71,7 @@ function toJson(report: RunReport) {
     quick: report.quick,
     durationSeconds: report.durationSeconds,
     targets: report.sections.flatMap((s) => s.targets.map((t) => ({ section: s.id, ...t }))),
+    summary: report.sections.flatMap((s) => (s.headlines ?? []).map((h) => ({ section: s.id, ...h }))),
     sections: Object.fromEntries(report.sections.map((s) => [s.id, {
       title: s.title,
       ...(s.skipped ? { skipped: s.skipped } : {}),
@@ -80,6 +92,9 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory, ${m.os}`);
   out.push(`- Node.js ${m.nodeVersion} (Lambda runs Node.js 22; figures are for this machine, not for Lambda)`);
   out.push(`- Whole run: ${Math.round(report.durationSeconds)} s`, '');
+  out.push('Run it with `npm run bench` (about 5 minutes here; it bundles the handlers first). `BENCH_QUICK=1` makes a shorter run with '
+    + 'smaller audiences and fewer repetitions; `BENCH_ONLY=fanout,capacity` runs only the sections named (ids: fanout, capacity, '
+    + 'bundles, memory, cost, latency); `DYNAMODB_ENDPOINT=http://…` measures capacity on an engine you started instead of the embedded one.', '');
 
   const targets = report.sections.flatMap((s) => s.targets);
   if (targets.length > 0) {
@@ -91,6 +106,15 @@ export function renderMarkdown(report: RunReport): string {
     const misses = targets.filter((t) => t.note);
     for (const t of misses) out.push(`- ${t.name}: ${t.note}`);
     out.push('');
+  }
+
+  const headlines = report.sections.flatMap((s) => s.headlines ?? []);
+  if (headlines.length > 0) {
+    out.push('## Summary', '');
+    out.push(renderTable({
+      headers: ['Figure', 'This library', 'Baseline (same run)', 'Ratio'],
+      rows: headlines.map((h) => [h.figure, h.measured, h.baseline, h.ratio]),
+    }), '');
   }
 
   for (const s of report.sections) {

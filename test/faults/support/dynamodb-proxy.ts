@@ -31,6 +31,8 @@ export interface CapacityRecord {
   readonly items: number;
   /** The request as sent, for callers that need more than the above. */
   readonly request: Record<string, unknown>;
+  /** Time from forwarding the request to the engine's answer. */
+  readonly ms: number;
 }
 
 export interface DynamoProxyOptions {
@@ -95,12 +97,13 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
       ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' }))
       : raw;
     bump(forwarded, operation);
+    const started = performance.now();
     const headers = { ...req.headers, host: target.host, 'content-length': String(outgoing.length) };
     const upstream = request({
       host: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent,
     }, (answer) => {
       readAll(answer).then((payload) => {
-        if (record && answer.statusCode === 200) capacity.push(capacityRecord(operation, body, payload));
+        if (record && answer.statusCode === 200) capacity.push({ ...capacityRecord(operation, body, payload), ms: performance.now() - started });
         res.writeHead(answer.statusCode ?? 500, answer.headers);
         res.end(payload);
       }, (error) => res.destroy(error));
@@ -131,7 +134,7 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
   };
 }
 
-function capacityRecord(operation: string, request: Record<string, unknown>, payload: Buffer): CapacityRecord {
+function capacityRecord(operation: string, request: Record<string, unknown>, payload: Buffer): Omit<CapacityRecord, 'ms'> {
   const answer = JSON.parse(payload.toString('utf8')) as {
     ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }>;
     Items?: unknown[];

@@ -4,8 +4,8 @@
  * real `ApiGatewayManagementApiClient` works against it. The handler tests, the fault tests, the
  * benchmarks and the local runtime all serve this one module.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { serveOnLoopback } from './loopback-server';
 
 /** API Gateway refuses posts larger than this. */
 const MAX_POST_BYTES = 128 * 1024;
@@ -181,25 +181,6 @@ export async function startConnectionsApi(
   const stage = options.stage ?? 'local';
   const registry = options.registry ?? new ConnectionRegistry();
   const apiOptions: ConnectionsApiOptions = { stage, registry, faults: options.faults, onRequest: options.onRequest };
-  const server = createServer((req, res) => {
-    if (!handleConnectionsRequest(req, res, apiOptions)) {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}/${stage}`,
-    registry,
-    server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  const { server, origin, close } = await serveOnLoopback((req, res) => handleConnectionsRequest(req, res, apiOptions), options.port);
+  return { endpoint: `${origin}/${stage}`, registry, server, close };
 }

@@ -7,8 +7,8 @@
  * queue consumer from.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { serveOnLoopback } from './loopback-server';
 import { md5OfBody, md5OfMessageAttributes, MessageAttributeValue } from './queue/checksums';
 
 export type { MessageAttributeValue };
@@ -300,27 +300,6 @@ export interface SqsApiServer {
 export async function startSqsApi(options: Partial<SqsApiOptions> & { port?: number } = {}): Promise<SqsApiServer> {
   const store = options.store ?? new LocalQueueStore();
   const apiOptions: SqsApiOptions = { store, faults: options.faults, queueUrls: options.queueUrls };
-  const server = createServer((req, res) => {
-    if (!handleSqsRequest(req, res, apiOptions)) {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  return {
-    endpoint,
-    store,
-    server,
-    queueUrl: (name) => `${endpoint}/000000000000/${name}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  const { server, origin: endpoint, close } = await serveOnLoopback((req, res) => handleSqsRequest(req, res, apiOptions), options.port);
+  return { endpoint, store, server, queueUrl: (name) => `${endpoint}/000000000000/${name}`, close };
 }

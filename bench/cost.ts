@@ -64,7 +64,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       + `${SCENARIO.notificationsPerDay.toLocaleString('en-US')} notifications, each to one connection, with the construct's defaults `
       + `(arm64, ${SCENARIO.memoryMb} MB, SQS batches of ${SCENARIO.batchSize}). Lambda time, read and write units are the ones measured in `
       + 'this run (sections 2 and 1), Lambda duration rounded up to the millisecond per invocation as billed; prices are AWS list prices '
-      + `for ${PRICES_REGION}, on demand, without free tier, checked ${PRICES_CHECKED}. Assumptions: clients reconnect every `
+      + `for ${PRICES_REGION}, on demand, without free tier, as compiled on ${PRICES_CHECKED} (bench/lib/prices.ts). Assumptions: clients reconnect every `
       + `${SCENARIO.reconnectEveryHours} hours (API Gateway's maximum connection time), hold ${SCENARIO.subscriptionsPerConnection} subscriptions, `
       + `and ping every 9 minutes to stay under the 10-minute idle timeout.`,
     tables: [
@@ -85,7 +85,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
         ],
       },
       {
-        caption: `Prices (${PRICES_REGION}, checked ${PRICES_CHECKED}):`,
+        caption: `Prices (${PRICES_REGION}, compiled ${PRICES_CHECKED}):`,
         headers: ['Item', 'US$', 'Per', 'Source'],
         rows: Object.values(PRICES).map((p) => [p.item, p.usd, p.per, p.source]),
       },

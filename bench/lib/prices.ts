@@ -1,7 +1,9 @@
 /**
- * Public AWS list prices the cost model uses: us-east-1, on-demand, no free tier, no discounts.
- * Checked on the date below against the AWS pricing pages named beside each; prices change, so
- * the report prints this table with its date.
+ * Public AWS list prices the cost model uses: us-east-1, on-demand, no free tier, no discounts,
+ * as published on the AWS pricing pages named beside each (DynamoDB's after its November 2024
+ * on-demand reduction). Compiled on the date below from those pages' published figures, without
+ * live access to AWS from the benchmark machine; prices change, so the report prints this table
+ * with its date: update both together.
  */
 export const PRICES_CHECKED = '2026-11-22';
 export const PRICES_REGION = 'us-east-1';

@@ -3,38 +3,17 @@
  * endpoints, turned into each handler's environment by the same handlerEnvironment() the
  * construct and the local runtime use.
  */
-import {
-  DEFAULTS,
-  HandlerName,
-  RuntimeSettings,
-  handlerEnvironment,
-} from '../../lib/private/runtime-contract';
+import { HandlerName, RuntimeSettings, handlerEnvironment } from '../../lib/private/runtime-contract';
+import { localSettings } from '../../local/settings';
 
 export const BENCH_TABLES = {
   connectionsTable: 'bench-connections',
   subscriptionsTable: 'bench-subscriptions',
 };
 
+/** The local runtime's settings (the construct's defaults), with the benchmark's own tables. */
 export function benchSettings(overrides: Partial<RuntimeSettings> = {}): RuntimeSettings {
-  return {
-    serviceName: 'bench',
-    ...BENCH_TABLES,
-    callbackUrl: 'http://127.0.0.1:9/local',
-    queueUrl: 'http://127.0.0.1:9/000000000000/bench-deliver',
-    deadLetterQueueUrl: 'http://127.0.0.1:9/000000000000/bench-deliver-dlq',
-    detailType: DEFAULTS.detailType,
-    connectionTtlSeconds: DEFAULTS.connectionTtlSeconds,
-    maxSubscriptionsPerConnection: DEFAULTS.maxSubscriptionsPerConnection,
-    topicRules: DEFAULTS.topicRules,
-    allowBroadcast: false,
-    deliveryConcurrency: DEFAULTS.deliveryConcurrency,
-    shardThreshold: DEFAULTS.shardThreshold,
-    shardSize: DEFAULTS.shardSize,
-    maxDeliveryRatePerSecond: DEFAULTS.maxDeliveryRatePerSecond,
-    maxDeliveryAttempts: DEFAULTS.maxDeliveryAttempts,
-    auth: { mode: 'jwt', issuer: 'http://127.0.0.1:9/dev', audience: ['bench'], jwksUri: 'http://127.0.0.1:9/dev/jwks.json' },
-    ...overrides,
-  };
+  return localSettings('http://127.0.0.1:9', { serviceName: 'bench', ...BENCH_TABLES, ...overrides });
 }
 
 export interface LocalEndpoints {

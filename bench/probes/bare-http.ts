@@ -6,24 +6,10 @@
  *   env: BENCH_CALLBACK, BENCH_COUNT, BENCH_CONCURRENCY, BENCH_SIGN (1: sign every request)
  *   (connection ids as connectionIdOf makes them)
  */
-import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { connectionIdOf } from '../lib/dynamo-fixture';
-
-/** The Checksum SignatureV4 wants, over node:crypto. */
-class Sha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-}
 
 async function main(): Promise<void> {
   const endpoint = new URL(process.env.BENCH_CALLBACK!);

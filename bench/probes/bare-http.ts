@@ -7,8 +7,7 @@
  *   (connection ids as connectionIdOf makes them)
  */
 import { Agent, request } from 'node:http';
-import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createRequestSigner } from '../../lambda/delivery/request-signer';
 import { connectionIdOf } from '../lib/dynamo-fixture';
 
 async function main(): Promise<void> {
@@ -18,7 +17,7 @@ async function main(): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const frame = Buffer.from(JSON.stringify({ type: 'notification', id: 'bare', topic: 'bench/bare', data: { orderId: 42, status: 'shipped' }, time: new Date().toISOString() }));
   const signer = process.env.BENCH_SIGN === '1'
-    ? new SignatureV4({ service: 'execute-api', region: 'us-east-1', sha256: Sha256, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+    ? createRequestSigner({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
     : undefined;
   const post = async (id: string) => {
     const path = `${endpoint.pathname}/@connections/${encodeURIComponent(id)}`;

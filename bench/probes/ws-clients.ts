@@ -11,7 +11,7 @@
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { WebSocket } from 'ws';
+import { RawData, WebSocket } from 'ws';
 
 const env = (name: string) => {
   const v = process.env[name];
@@ -26,7 +26,7 @@ const sockets: WebSocket[] = [];
 let samples: number[] = [];
 let received = 0;
 
-function onFrame(raw: WebSocket.RawData): void {
+function onFrame(raw: RawData): void {
   const at = now();
   const frame = JSON.parse(raw.toString()) as { type?: string; data?: { sentAt?: number }; sentAt?: number };
   const sentAt = frame.type === 'notification' ? frame.data?.sentAt : frame.sentAt;

@@ -73,6 +73,14 @@ export class LambdaFunction {
     });
   }
 
+  /**
+   * Kills the current execution environment mid-invocation, as an out-of-memory kill or a crash
+   * would: what is in flight fails, and the next invocation starts a fresh environment.
+   */
+  async crash(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.failPending(new Error(`${this.name} was stopped during the invocation.`));

@@ -6,7 +6,6 @@
  * every live subscriber gets every notification, a duplicate is the same frame with the same id,
  * and the DLQ holds exactly the connections that could not be reached, with their reasons.
  */
-import type { Worker } from 'node:worker_threads';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_POST_TIMEOUT_MS } from '../../lambda/delivery/connections-poster';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
@@ -172,8 +171,7 @@ test('a deliver instance that dies mid-batch loses nothing: the batch comes back
   plan.onPost((_id, total) => {
     if (crashed || total < Math.floor(audience / 3)) return;
     crashed = true;
-    const deliver = runtime.functions.deliver as unknown as { worker?: Worker };
-    void deliver.worker?.terminate();
+    void runtime.functions.deliver.crash();
   });
 
   // One PutEvents call: the five notifications reach deliver as one batch.

@@ -11,6 +11,9 @@
  * - 410 (gone) is returned as such, for the caller to clean up; it is never retried.
  * - Past the deadline no new post starts: the rest is returned untouched, for the caller to
  *   re-queue before the Lambda times out, so no connection is silently skipped.
+ * - The audience may be a list or pages that arrive over time (a paginated Query): posting
+ *   starts with the first page while the next one is read, and every id read is accounted for,
+ *   those that arrive past the deadline included (as not attempted).
  */
 import { AdaptiveConcurrency } from './fanout-concurrency';
 import { Clock } from './fanout-clock';
@@ -93,8 +96,15 @@ export interface FanoutOptions {
   readonly random?: () => number;
 }
 
+/** The connections to post to: a list, or pages of ids read as the posts go. */
+export type FanoutAudience = readonly string[] | AsyncIterable<readonly string[]>;
+
+/**
+ * Posts to every connection of the audience. When the pages throw, no new post starts, the
+ * posts in flight finish, and the error is thrown.
+ */
 export async function fanOut(
-  connectionIds: readonly string[],
+  audience: FanoutAudience,
   frame: Uint8Array,
   post: Poster,
   options: FanoutOptions,
@@ -138,13 +148,20 @@ export async function fanOut(
     }
   };
 
-  // A fixed pool of workers pulling from one cursor: connections start in order, and the
-  // pool never holds more promises than the maximum concurrency, however large the audience.
-  let cursor = 0;
+  // A pool of workers pulling from one queue of ids read and not yet taken: connections start
+  // in audience order, and the pool never holds more promises than the maximum concurrency,
+  // however large the audience. Workers are started as ids arrive, up to that maximum.
+  const pending = new PendingIds();
   let started = 0;
+  let aborted = false;
   const worker = async () => {
-    while (cursor < connectionIds.length) {
-      const connectionId = connectionIds[cursor++];
+    for (;;) {
+      const connectionId = pending.take();
+      if (connectionId === undefined) {
+        if (pending.closed || aborted) return;
+        await pending.arrival();
+        continue;
+      }
       // At least one connection per fan-out, so a too-short deadline still makes progress.
       if (started > 0 && pastDeadline(clock.now())) {
         result.notAttempted.push(connectionId);
@@ -154,7 +171,81 @@ export async function fanOut(
       await deliverOne(connectionId);
     }
   };
-  const workers = Math.min(concurrency.max, connectionIds.length);
-  await Promise.all(Array.from({ length: workers }, worker));
+  const workers: Promise<void>[] = [];
+  const feed = (ids: readonly string[]) => {
+    pending.add(ids);
+    const wanted = Math.min(concurrency.max, workers.length + pending.size);
+    while (workers.length < wanted) workers.push(worker());
+  };
+
+  if (isList(audience)) {
+    feed(audience);
+    pending.close();
+    await Promise.all(workers);
+    return result;
+  }
+  let sourceError: { error: unknown } | undefined;
+  try {
+    for await (const page of audience) feed(page);
+  } catch (error) {
+    sourceError = { error };
+    aborted = true;
+  } finally {
+    pending.close();
+  }
+  await Promise.all(workers);
+  if (sourceError) throw sourceError.error;
   return result;
+}
+
+function isList(audience: FanoutAudience): audience is readonly string[] {
+  return Array.isArray(audience);
+}
+
+/** Ids read and not yet taken by a worker, with a signal for workers waiting on the next page. */
+class PendingIds {
+  private ids: string[] = [];
+  private head = 0;
+  private waiting: { promise: Promise<void>; wake: () => void } | undefined;
+  closed = false;
+
+  get size(): number {
+    return this.ids.length - this.head;
+  }
+
+  add(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    // Drop the ids already taken, so a long audience does not pile up behind the cursor.
+    if (this.head > 0) {
+      this.ids = this.ids.slice(this.head);
+      this.head = 0;
+    }
+    for (const id of ids) this.ids.push(id);
+    this.wake();
+  }
+
+  take(): string | undefined {
+    return this.head < this.ids.length ? this.ids[this.head++] : undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  /** Resolves when ids are added or the audience ends. */
+  arrival(): Promise<void> {
+    if (!this.waiting) {
+      let wake!: () => void;
+      const promise = new Promise<void>((resolve) => { wake = resolve; });
+      this.waiting = { promise, wake };
+    }
+    return this.waiting.promise;
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.wake();
+  }
 }

@@ -2,12 +2,22 @@
  * Who a notification goes to, read a page at a time: a Query of the topic's subscriptions, a
  * Query of the user's connections on the byUser index, or, for broadcast only, the one Scan of
  * the connections table. Never a Scan for a topic or a user.
+ *
+ * The first page is small so posting can start within milliseconds; the later pages are as large
+ * as DynamoDB returns (1 MB), and are read while the first ones are posted to.
  */
 import { NotificationTarget } from '../core/protocol';
-import { Stores } from '../stores';
+import { PageOptions, Stores } from '../stores';
 
-export function audiencePages(target: NotificationTarget, stores: Stores): AsyncGenerator<string[]> {
-  if ('topic' in target) return stores.subscriptions.queryConnectionIdsByTopic(target.topic);
-  if ('userId' in target) return stores.connections.queryConnectionIdsByUser(target.userId);
-  return stores.connections.scanAllConnectionIds();
+/** Ids in the first page of an audience. */
+export const AUDIENCE_FIRST_PAGE_SIZE = 100;
+
+export function audiencePages(
+  target: NotificationTarget,
+  stores: Stores,
+  options: PageOptions = { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE },
+): AsyncGenerator<string[]> {
+  if ('topic' in target) return stores.subscriptions.queryConnectionIdsByTopic(target.topic, options);
+  if ('userId' in target) return stores.connections.queryConnectionIdsByUser(target.userId, options);
+  return stores.connections.scanAllConnectionIds(options);
 }

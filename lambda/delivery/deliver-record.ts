@@ -2,8 +2,8 @@
  * What deliver does with one queue message. Three kinds come off the queue:
  *
  * - an EventBridge event: checked against the publish contract (a violation is dead-lettered
- *   with its reason), then its audience is read; an audience up to the shard threshold is
- *   delivered here, a larger one is split into shard messages for many instances to deliver;
+ *   with its reason), then its audience is read and posted to as it is read; the ids read
+ *   beyond the shard threshold are split into shard messages for many instances to deliver;
  * - a shard message (see shard-message.ts): delivered to exactly the connections it lists;
  * - anything else: dead-lettered with a reason.
  *
@@ -18,7 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricNames } from '../../lib/private/runtime-contract';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { Clock } from '../core/fanout-clock';
-import { FailedDelivery, fanOut, Poster, PostRetryPolicy } from '../core/fanout';
+import { FailedDelivery, fanOut, FanoutAudience, Poster, PostRetryPolicy } from '../core/fanout';
 import { RateLimiter } from '../core/fanout-rate';
 import { describeTarget, EncodedNotification, encodeNotification } from '../core/notification';
 import { checkPublishedEvent } from '../core/publish-contract';
@@ -101,66 +101,83 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
   deps.metrics.count(MetricNames.rejected, 1);
 }
 
-/** Reads the audience; delivers it here if small, splits it into shard messages if not. */
+/**
+ * Reads the audience and posts to it as it is read, from the first page on. Once more ids than
+ * the shard threshold have been read, the page that crossed it and every later one are split into
+ * shard messages for other instances; the ids already handed to the posts here stay here, so no
+ * connection is sent the notification by both. An audience of exactly the threshold is delivered
+ * here. Shards are enqueued as pages fill them, so memory stays flat however large the audience.
+ */
 async function dispatch(encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number): Promise<void> {
   const { notification } = encoded;
-  const pages = audiencePages(notification.target, deps.stores);
-  const firstIds: string[] = [];
-  let overThreshold = false;
-  for (;;) {
-    const page = await pages.next();
-    if (page.done) break;
-    for (const id of page.value) firstIds.push(id);
-    if (firstIds.length > deps.config.shardThreshold) {
-      overThreshold = true;
-      break;
-    }
+  const shards = new ShardSender(notification, deps);
+  const inline = pagesUpToThreshold(audiencePages(notification.target, deps.stores), deps.config.shardThreshold, shards);
+  const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
+  if (shards.count > 0) {
+    deps.logger.info('Notification split into shards', {
+      notificationId: notification.id, target: describeTarget(notification.target), shards: shards.count,
+      connections: shards.connections, connectionsDeliveredHere: deliveredHere,
+    });
+  } else if (deliveredHere === 0) {
+    deps.logger.debug('No connection to deliver to', { notificationId: notification.id, target: describeTarget(notification.target) });
   }
-  if (!overThreshold) {
-    if (firstIds.length === 0) {
-      deps.logger.debug('No connection to deliver to', { notificationId: notification.id, target: describeTarget(notification.target) });
-      return;
-    }
-    await deliverToConnections(encoded, firstIds, 1, deps, deadline);
-    return;
-  }
-
-  // Shards are enqueued as the audience is read, ten at a time, so memory stays flat however large it is.
-  const packer = new ShardPacker(notification, 1, shardLimits(deps.config));
-  let batch: OutgoingMessage[] = [];
-  let shards = 0;
-  let connections = 0;
-  const enqueue = async (done: EncodedShard[], flush = false) => {
-    for (const shard of done) {
-      batch.push(shardMessage(shard, notification.id));
-      shards++;
-      connections += shard.connectionIds.length;
-    }
-    if (batch.length >= 10 || (flush && batch.length > 0)) {
-      await deps.queue.sendAll(deps.config.queueUrl, batch);
-      batch = [];
-    }
-  };
-  await enqueue(packer.add(firstIds));
-  for (;;) {
-    const page = await pages.next();
-    if (page.done) break;
-    await enqueue(packer.add(page.value));
-  }
-  await enqueue(packer.finish(), true);
-  deps.logger.info('Notification split into shards', {
-    notificationId: notification.id, target: describeTarget(notification.target), shards, connections,
-  });
 }
 
-/** Posts to the connections, then accounts for every one of them (see the module comment). */
+/** Yields the audience's pages while the ids read stay within the threshold; shards the rest. */
+async function* pagesUpToThreshold(pages: AsyncIterable<string[]>, threshold: number, shards: ShardSender): AsyncGenerator<string[]> {
+  let read = 0;
+  for await (const page of pages) {
+    read += page.length;
+    if (read > threshold) await shards.add(page);
+    else yield page;
+  }
+  await shards.finish();
+}
+
+/** Packs ids into shard messages of the first attempt and sends them ten at a time. */
+class ShardSender {
+  count = 0;
+  connections = 0;
+  private readonly packer: ShardPacker;
+  private batch: OutgoingMessage[] = [];
+
+  constructor(private readonly notification: EncodedNotification['notification'], private readonly deps: DeliveryDeps) {
+    this.packer = new ShardPacker(notification, 1, shardLimits(deps.config));
+  }
+
+  async add(connectionIds: readonly string[]): Promise<void> {
+    await this.send(this.packer.add(connectionIds), false);
+  }
+
+  async finish(): Promise<void> {
+    await this.send(this.packer.finish(), true);
+  }
+
+  private async send(done: EncodedShard[], flush: boolean): Promise<void> {
+    for (const shard of done) {
+      this.batch.push(shardMessage(shard, this.notification.id));
+      this.count++;
+      this.connections += shard.connectionIds.length;
+    }
+    if (this.batch.length >= 10 || (flush && this.batch.length > 0)) {
+      const batch = this.batch;
+      this.batch = [];
+      await this.deps.queue.sendAll(this.deps.config.queueUrl, batch);
+    }
+  }
+}
+
+/**
+ * Posts to the connections, then accounts for every one of them (see the module comment).
+ * Returns how many connections it posted to or accounted for; with none, it reports nothing.
+ */
 async function deliverToConnections(
   encoded: EncodedNotification,
-  connectionIds: readonly string[],
+  connectionIds: FanoutAudience,
   attempt: number,
   deps: DeliveryDeps,
   deadline?: number,
-): Promise<void> {
+): Promise<number> {
   const { notification } = encoded;
   const { config, metrics, logger, clock } = deps;
   const started = clock.now();
@@ -172,10 +189,13 @@ async function deliverToConnections(
     clock,
     random: deps.random,
   });
+  const connections = result.delivered.length + result.gone.length + result.failed.length + result.notAttempted.length;
+  if (connections === 0) return 0;
+  // From the first read to the last post: an audience read as it is posted to counts its reads.
   const durationMs = clock.now() - started;
   metrics.fanoutDurationMs(durationMs);
   logger.debug('Fan-out done', {
-    notificationId: notification.id, attempt, connections: connectionIds.length, delivered: result.delivered.length,
+    notificationId: notification.id, attempt, connections, delivered: result.delivered.length,
     gone: result.gone.length, failed: result.failed.length, notAttempted: result.notAttempted.length, throttled: result.throttled, durationMs,
   });
   metrics.count(MetricNames.delivered, result.delivered.length);
@@ -213,6 +233,7 @@ async function deliverToConnections(
     metrics.count(MetricNames.failed, givenUp.length);
     if (givenUp.some((f) => f.reason === 'PAYLOAD_TOO_LARGE')) metrics.count(MetricNames.tooLarge, 1);
   }
+  return connections;
 }
 
 async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: DeliveryDeps, deadline?: number): Promise<void> {

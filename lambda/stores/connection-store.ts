@@ -13,6 +13,9 @@ import {
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from './errors';
 import { connectionKey } from './keys';
+import { PageOptions, pagesOf } from './pages';
+
+export type { PageOptions } from './pages';
 
 const C = Tables.connections;
 
@@ -34,11 +37,6 @@ export type ReserveResult =
   | { readonly outcome: 'limit-reached' }
   /** No such connection (it closed, or never reached $connect). */
   | { readonly outcome: 'no-connection' };
-
-export interface PageOptions {
-  /** Items read per page (DynamoDB `Limit`); DynamoDB's own 1 MB page cap applies regardless. */
-  readonly pageSize?: number;
-}
 
 export interface ScanOptions extends PageOptions {
   /** For a parallel scan: this worker's segment and the total number of segments. */
@@ -78,13 +76,13 @@ export class ConnectionStore {
 
   /** The ids of every open connection of one user, a page at a time (a Query on the byUser index). */
   async *queryConnectionIdsByUser(userId: string, options: PageOptions = {}): AsyncGenerator<string[]> {
-    const pages = paginateQuery({ client: this.doc, pageSize: options.pageSize }, {
+    const pages = pagesOf(paginateQuery, { client: this.doc }, {
       TableName: this.tableName,
       IndexName: C.byUserIndex,
       KeyConditionExpression: '#user = :user',
       ExpressionAttributeNames: { '#user': C.byUserPartitionKey },
       ExpressionAttributeValues: { ':user': userId },
-    });
+    }, options);
     for await (const page of pages) {
       const ids = (page.Items ?? []).map((item) => item[C.partitionKey] as string);
       if (ids.length > 0) yield ids;
@@ -97,13 +95,13 @@ export class ConnectionStore {
    * whole table, not with an audience. Pass `segment`/`totalSegments` to split it between workers.
    */
   async *scanAllConnectionIds(options: ScanOptions = {}): AsyncGenerator<string[]> {
-    const pages = paginateScan({ client: this.doc, pageSize: options.pageSize }, {
+    const pages = pagesOf(paginateScan, { client: this.doc }, {
       TableName: this.tableName,
       ProjectionExpression: '#id',
       ExpressionAttributeNames: { '#id': C.partitionKey },
       Segment: options.segment,
       TotalSegments: options.totalSegments,
-    });
+    }, options);
     for await (const page of pages) {
       const ids = (page.Items ?? []).map((item) => item[C.partitionKey] as string);
       if (ids.length > 0) yield ids;

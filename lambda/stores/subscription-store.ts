@@ -13,7 +13,7 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
-import { PageOptions } from './connection-store';
+import { PageOptions, pagesOf } from './pages';
 import { isConditionalCheckFailed } from './errors';
 import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
 
@@ -73,14 +73,17 @@ export class SubscriptionStore {
 
   /** The ids of every connection subscribed to `topic`, a page at a time (Queries, never a Scan). */
   async *queryConnectionIdsByTopic(topic: string, options: PageOptions = {}): AsyncGenerator<string[]> {
+    let firstPageSize = options.firstPageSize;
     for (const partitionKey of topicPartitionKeys(topic)) {
-      const pages = paginateQuery({ client: this.doc, pageSize: options.pageSize }, {
+      const pages = pagesOf(paginateQuery, { client: this.doc }, {
         TableName: this.tableName,
         KeyConditionExpression: '#topic = :topic',
         ProjectionExpression: '#conn',
         ExpressionAttributeNames: { '#topic': S.partitionKey, '#conn': S.sortKey },
         ExpressionAttributeValues: { ':topic': partitionKey },
-      });
+      }, { pageSize: options.pageSize, firstPageSize });
+      // Only the audience's first page is small, not each partition's.
+      firstPageSize = undefined;
       for await (const page of pages) {
         const ids = (page.Items ?? []).map((item) => item[S.sortKey] as string);
         if (ids.length > 0) yield ids;

@@ -1,4 +1,5 @@
 import { Tables } from '../../../lib/private/runtime-contract';
+import { AUDIENCE_FIRST_PAGE_SIZE } from '../../../lambda/delivery/audience';
 import { parseShardMessage } from '../../../lambda/delivery/shard-message';
 import { loadHandler } from '../../support/handlers';
 import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
@@ -335,6 +336,36 @@ describe('deliver handler: sharding', () => {
     await d.invoke(bridgeEvent({ userId: 'carol', data: 1 }));
     expect(d.queued()).toEqual([]);
     expectExactlyOnce(d, ['i-a', 'i-b', 'i-c']);
+  });
+
+  test('crossing the threshold mid-audience: the pages already posted to stay here, the rest is sharded, none in both', async () => {
+    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '150', FANOUT_SHARD_SIZE: '40' });
+    const audience = Array.from({ length: 230 }, (_, i) => `m-${String(i).padStart(3, '0')}`);
+    for (const id of audience) await d.connect(id, { topics: ['mid'] });
+
+    const response = await d.invoke(bridgeEvent({ topic: 'mid', id: 'n-mid', data: 1 }));
+
+    expect(response.batchItemFailures).toEqual([]);
+    // The first page (AUDIENCE_FIRST_PAGE_SIZE ids) is within the threshold and posted here; the
+    // second one takes the count past it and goes to shards whole.
+    const postedHere = [...services.posts.keys()];
+    expect(postedHere).toHaveLength(AUDIENCE_FIRST_PAGE_SIZE);
+    const sharded = shardBodies(d).flatMap((s) => s.connectionIds);
+    expect(sharded.filter((id) => postedHere.includes(id))).toEqual([]);
+    expect([...postedHere, ...sharded].sort()).toEqual(audience);
+    for (const s of shardBodies(d)) expect(s).toMatchObject({ attempt: 1, notification: { id: 'n-mid' } });
+
+    await d.drainQueue();
+    expectExactlyOnce(d, audience, 'n-mid');
+  });
+
+  test('an audience of exactly the threshold read over several pages is delivered inline', async () => {
+    const audience = Array.from({ length: AUDIENCE_FIRST_PAGE_SIZE + 20 }, (_, i) => `x-${i}`);
+    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: String(audience.length) });
+    for (const id of audience) await d.connect(id, { topics: ['exact'] });
+    await d.invoke(bridgeEvent({ topic: 'exact', id: 'n-exact', data: 1 }));
+    expect(d.queued()).toEqual([]);
+    expectExactlyOnce(d, audience, 'n-exact');
   });
 
   test('SendMessageBatch entries that SQS fails are sent again', async () => {

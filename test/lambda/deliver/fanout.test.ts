@@ -147,6 +147,76 @@ describe('fan-out engine', () => {
   });
 });
 
+describe('fan-out engine: an audience read as it is posted to', () => {
+  /** Pages of ids that yield one at a time; `gate(i)` is awaited before page i is yielded. */
+  async function* pagesOf(pages: string[][], gate: (index: number) => Promise<void> = async () => {}): AsyncGenerator<string[]> {
+    for (const [index, page] of pages.entries()) {
+      await gate(index);
+      yield page;
+    }
+  }
+
+  test('posting starts with the first page, before the next one is read', async () => {
+    const poster = new ScriptedPoster();
+    let firstPost!: () => void;
+    const posted = new Promise<void>((resolve) => { firstPost = resolve; });
+    const post: typeof poster.post = async (id, f) => {
+      firstPost();
+      return poster.post(id, f);
+    };
+    let postsBeforePage2 = -1;
+    const gate = async (index: number) => {
+      if (index !== 1) return;
+      await posted; // a fan-out that waits for the whole audience never gets past this
+      postsBeforePage2 = poster.calls.length;
+    };
+    const audience = [ids(3, 'a'), ids(5, 'b')];
+    const result = await fanOut(pagesOf(audience, gate), frame, post, options());
+    expect(postsBeforePage2).toBeGreaterThan(0);
+    expect(poster.calls.map((c) => c.connectionId)).toEqual(audience.flat());
+    expect(result.delivered.sort()).toEqual(audience.flat().sort());
+    expect(result).toMatchObject({ gone: [], failed: [], notAttempted: [], posts: 8 });
+  });
+
+  test('uses the whole concurrency bound once enough ids have arrived', async () => {
+    const poster = new ScriptedPoster();
+    await fanOut(pagesOf([['x'], ids(30)]), frame, poster.post, options({ concurrency: new AdaptiveConcurrency(6) }));
+    expect(poster.calls).toHaveLength(31);
+    expect(poster.maxInFlight).toBe(6);
+  });
+
+  test('ids read past the deadline, from pages not yet read when it passed, are returned untouched', async () => {
+    const clock = new VirtualClock(0);
+    const poster = new ScriptedPoster();
+    const post: typeof poster.post = async (id, f) => {
+      const r = await poster.post(id, f);
+      clock.time += 10;
+      return r;
+    };
+    // Page 2 is read only once the deadline has passed.
+    const gate = async (index: number) => {
+      while (index > 0 && clock.now() < 30) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const audience = [ids(5, 'a'), ids(4, 'b'), ids(3, 'c')];
+    const result = await fanOut(pagesOf(audience, gate), frame, post, options({ clock, deadline: 30, concurrency: new AdaptiveConcurrency(1) }));
+    expect(result.delivered).toEqual(['a0', 'a1', 'a2']);
+    expect(result.notAttempted).toEqual(['a3', 'a4', ...audience[1], ...audience[2]]);
+    expect(poster.calls.map((c) => c.connectionId)).toEqual(result.delivered);
+  });
+
+  test('when reading a page fails, no new post starts, the posts in flight finish, and the error is thrown', async () => {
+    const poster = new ScriptedPoster();
+    async function* failing(): AsyncGenerator<string[]> {
+      yield ids(3);
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error('ProvisionedThroughputExceededException');
+    }
+    await expect(fanOut(failing(), frame, poster.post, options())).rejects.toThrow(/ProvisionedThroughput/);
+    expect(poster.inFlight).toBe(0);
+    expect(poster.calls.length).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('adaptive concurrency', () => {
   test('halves once per burst of throttling, never below the minimum', () => {
     const c = new AdaptiveConcurrency(32);

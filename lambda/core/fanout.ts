@@ -156,9 +156,10 @@ export async function fanOut(
   let aborted = false;
   const worker = async () => {
     for (;;) {
+      if (aborted) return;
       const connectionId = pending.take();
       if (connectionId === undefined) {
-        if (pending.closed || aborted) return;
+        if (pending.closed) return;
         await pending.arrival();
         continue;
       }

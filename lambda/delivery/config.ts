@@ -18,7 +18,7 @@ export interface DeliverConfig {
   readonly allowBroadcast: boolean;
   /** Posts in flight at most, per Lambda instance. */
   readonly concurrency: number;
-  /** Audiences larger than this are split into shard messages. */
+  /** Audiences larger than this are split: the pages read within it are posted here, the rest go to shard messages. */
   readonly shardThreshold: number;
   /** Connection ids per shard message at most. */
   readonly shardSize: number;

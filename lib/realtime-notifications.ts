@@ -124,7 +124,8 @@ export interface RealtimeNotificationsProps {
 
   /**
    * Audience size above which a notification is split into shard messages that many deliver
-   * invocations post in parallel.
+   * invocations post in parallel. The invocation that reads the audience posts to the connections
+   * it read within the threshold itself; the rest go to shard messages.
    *
    * @default 1000
    */

@@ -1,18 +1,15 @@
 /**
- * Synthesis needs assets/<name>/index.js for every handler. `npm run bundle` builds them; when a
- * bundle is missing, a one-line placeholder stands in so the construct can be synthesized
- * (asset hashes are normalised in snapshots, so the content does not matter here).
+ * Synthesis needs assets/<name>/index.js for every handler, which `npm run bundle` builds
+ * (`npm test` runs it first). Without them, say so instead of failing deep inside the asset code.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASSETS_DIR } from '../../lib/private/handler-function';
 import { HANDLER_NAMES } from '../../lib/private/runtime-contract';
 
 export function ensureHandlerAssets(): void {
-  for (const name of HANDLER_NAMES) {
-    const file = join(ASSETS_DIR, name, 'index.js');
-    if (existsSync(file)) continue;
-    mkdirSync(join(ASSETS_DIR, name), { recursive: true });
-    writeFileSync(file, "exports.handler = async () => { throw new Error('placeholder bundle: run npm run bundle'); };\n");
+  const missing = HANDLER_NAMES.filter((name) => !existsSync(join(ASSETS_DIR, name, 'index.js')));
+  if (missing.length > 0) {
+    throw new Error(`handler bundles missing in ${ASSETS_DIR}: ${missing.join(', ')}. Run \`npm run bundle\` first.`);
   }
 }

@@ -71,7 +71,9 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   }
   const detail = envelope.detail;
 
-  const present = TARGET_FIELDS.filter((field) => detail[field] !== undefined && detail[field] !== null);
+  // `broadcast: false` is no target at all, so it may stand beside a topic or a user.
+  const present = TARGET_FIELDS.filter((field) => detail[field] !== undefined && detail[field] !== null
+    && !(field === 'broadcast' && detail[field] === false));
   if (present.length > 1) {
     return rejectEvent('MULTIPLE_TARGETS', `The detail has ${present.map((f) => `"${f}"`).join(' and ')}; `
       + 'give exactly one of "topic", "userId" or "broadcast".');

@@ -81,6 +81,12 @@ describe('publish contract', () => {
     ['an empty id', event({ topic: 'a', data: 1, id: '' }), 'BAD_ID'],
     ['no id anywhere', event({ topic: 'a', data: 1 }, { id: undefined }), 'BAD_ID'],
   ];
+  test('`broadcast: false` is no target: it may stand beside a topic, and alone it is no target', () => {
+    const beside = checkPublishedEvent(event({ topic: 'a', broadcast: false, data: 1 }), options);
+    expect(beside.ok && beside.notification.target).toEqual({ topic: 'a' });
+    expect(rejected(checkPublishedEvent(event({ broadcast: false, data: 1 }), options)).reason).toBe('NO_TARGET');
+  });
+
   test.each(violations)('%s is rejected with its reason', (_name, body, reason) => {
     const result = rejected(checkPublishedEvent(body, options));
     expect(result.reason).toBe(reason);

@@ -86,7 +86,10 @@ export class SampleStack extends Stack {
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
       ],
     });
+    // The role is the whole account's and region's: keep it when this stack goes, as CDK's RestApi does.
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
     const account = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.notifications.stage.node.addDependency(account);
   }
 

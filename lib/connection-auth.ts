@@ -146,7 +146,11 @@ class JwtAuth extends ConnectionAuth {
     super();
     checkHttpsUrl('auth.issuer', options.issuer);
     checkHttpsUrl('auth.jwksUri', options.jwksUri);
-    if (!Token.isUnresolved(options.audience) && options.audience.length === 0) {
+    if (Token.isUnresolved(options.audience)) {
+      throw invalidProp('auth.audience', 'it is a list token (such as a CommaDelimitedList parameter), which cannot be joined at synth time',
+        'Give the audiences as a list of strings; each entry may itself be a token.');
+    }
+    if (options.audience.length === 0) {
       throw invalidProp('auth.audience', 'the list is empty', 'List the audiences (`aud` values) your tokens are issued for.');
     }
     options.audience.forEach((aud, i) => {

@@ -150,8 +150,9 @@ export interface RealtimeNotificationsProps {
   readonly maxDeliveryRatePerSecond?: number;
 
   /**
-   * How many times deliver retries the connections a notification could not reach (429, 5xx)
-   * before it sends the notification and those connections to the dead-letter queue (1 to 10).
+   * Delivery attempts, the first included, for the connections a notification could not reach
+   * (429, 5xx) before it sends the notification and those connections to the dead-letter queue
+   * (1 to 10; 1 means no retry). Each attempt retries a failed post a few times itself.
    *
    * @default 3
    */
@@ -421,6 +422,18 @@ export class RealtimeNotifications extends Construct {
     });
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
     this.notificationRule.addTarget(new targets.SqsQueue(this.deliveryQueue, { deadLetterQueue: this.deadLetterQueue }));
+    // With a customer key, CDK's SqsQueue target allows EventBridge by account rather than by rule;
+    // either way, no other rule may write to these queues and bypass the bus and its pattern.
+    for (const queue of [this.deliveryQueue, this.deadLetterQueue]) {
+      queue.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'OnlyTheNotificationRule',
+        effect: iam.Effect.DENY,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:SourceArn': this.notificationRule.ruleArn } },
+      }));
+    }
 
     // WebSocket API and stage; routes are added once the functions exist.
     this.webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
@@ -785,21 +798,36 @@ function validateProps(p: RealtimeNotificationsProps): void {
       'Set fanoutShardSize at most fanoutShardThreshold.');
   }
   checkInteger('maxDeliveryRatePerSecond', p.maxDeliveryRatePerSecond, 0, 100_000);
-  if (p.maxDeliveryRatePerSecond && p.deliverMaxConcurrency === undefined) {
-    throw invalidProp('maxDeliveryRatePerSecond', 'it caps the whole deployment, but without deliverMaxConcurrency any number of deliver instances may run at once',
-      'Set deliverMaxConcurrency too, so the cap can be split between at most that many instances.');
+  if (p.maxDeliveryRatePerSecond !== undefined && Token.isUnresolved(p.maxDeliveryRatePerSecond)) {
+    throw invalidProp('maxDeliveryRatePerSecond', 'it is a token, but it is split between deliver instances at synth time',
+      'Give maxDeliveryRatePerSecond a number.');
+  }
+  if (p.maxDeliveryRatePerSecond) {
+    if (p.deliverMaxConcurrency === undefined || Token.isUnresolved(p.deliverMaxConcurrency)) {
+      throw invalidProp('maxDeliveryRatePerSecond', 'it caps the whole deployment, but without a known deliverMaxConcurrency any number of deliver instances may run at once',
+        'Set deliverMaxConcurrency to a number too, so the cap can be split between at most that many instances.');
+    }
+    if (!Token.isUnresolved(p.maxDeliveryRatePerSecond) && p.maxDeliveryRatePerSecond < p.deliverMaxConcurrency) {
+      throw invalidProp('maxDeliveryRatePerSecond', `${p.maxDeliveryRatePerSecond} is below deliverMaxConcurrency (${p.deliverMaxConcurrency}), so each instance's share would be under 1 post per second`,
+        'Raise maxDeliveryRatePerSecond to at least deliverMaxConcurrency, or lower deliverMaxConcurrency.');
+    }
   }
   checkInteger('maxDeliveryAttempts', p.maxDeliveryAttempts, 1, 10);
   checkInteger('batchSize', p.batchSize, 1, 10_000);
   checkDuration('maxBatchingWindow', p.maxBatchingWindow, 0, 300);
   const batchSize = p.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize;
   if (!Token.isUnresolved(batchSize) && batchSize > 10
-    && (p.maxBatchingWindow === undefined || p.maxBatchingWindow.toSeconds() < 1)) {
+    && (p.maxBatchingWindow === undefined
+      || (!Token.isUnresolved(p.maxBatchingWindow.toSeconds()) && p.maxBatchingWindow.toSeconds() < 1))) {
     throw invalidProp('batchSize', `${batchSize} is above 10 without a batching window`,
       'SQS event sources take more than 10 messages only with a window: set maxBatchingWindow to at least 1 second, or batchSize to at most 10.');
   }
   checkInteger('deliverMaxConcurrency', p.deliverMaxConcurrency, 2, 1000);
   checkDuration('deliverTimeout', p.deliverTimeout, 1, 900);
+  if (p.deliverTimeout !== undefined && Token.isUnresolved(p.deliverTimeout.toSeconds())) {
+    throw invalidProp('deliverTimeout', 'it is a token, but the queue\'s visibility timeout is derived from it at synth time',
+      'Give deliverTimeout a concrete Duration such as Duration.seconds(60).');
+  }
   checkInteger('maxReceiveCount', p.maxReceiveCount, 1, 1000);
   checkPattern('detailType', p.detailType, /^[^\p{Cc}]{1,128}$/u, '1 to 128 characters without control characters');
   checkInteger('memorySize', p.memorySize, 128, 10240);
@@ -814,9 +842,9 @@ function validateProps(p: RealtimeNotificationsProps): void {
   }
 }
 
-/** Each deliver instance enforces its share of the deployment-wide rate cap (at least 1 post/s). */
+/** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */
 function ratePerInstance(p: RealtimeNotificationsProps): number {
   const rate = p.maxDeliveryRatePerSecond ?? DEFAULTS.maxDeliveryRatePerSecond;
   if (!rate || p.deliverMaxConcurrency === undefined) return rate;
-  return Math.max(1, Math.floor(rate / p.deliverMaxConcurrency));
+  return Math.floor(rate / p.deliverMaxConcurrency);
 }

@@ -29,7 +29,7 @@ export const Env = {
   SHARD_SIZE: 'FANOUT_SHARD_SIZE',
   /** Per deliver-instance cap on @connections calls per second; 0 means no cap. */
   MAX_DELIVERY_RATE: 'MAX_DELIVERY_RATE_PER_SECOND',
-  /** How many times deliver re-queues failed connections before giving up to the DLQ. */
+  /** Delivery attempts per connection, the first included, before giving up to the DLQ. */
   MAX_DELIVERY_ATTEMPTS: 'MAX_DELIVERY_ATTEMPTS',
   QUEUE_URL: 'DELIVERY_QUEUE_URL',
   DLQ_URL: 'DEAD_LETTER_QUEUE_URL',

@@ -60,7 +60,7 @@ test('delivery tuning reaches the deliver handler', () => {
     deliveryConcurrency: 20,
     fanoutShardThreshold: 5000,
     fanoutShardSize: 2500,
-    maxDeliveryRatePerSecond: 300,
+    maxDeliveryRatePerSecond: 301,
     deliverMaxConcurrency: 4,
     maxDeliveryAttempts: 5,
   });
@@ -68,7 +68,7 @@ test('delivery tuning reaches the deliver handler', () => {
     DELIVERY_CONCURRENCY: '20',
     FANOUT_SHARD_THRESHOLD: '5000',
     FANOUT_SHARD_SIZE: '2500',
-    // The deployment-wide cap is split between the at most 4 deliver instances.
+    // The deployment-wide cap is split between the at most 4 deliver instances, rounding down.
     MAX_DELIVERY_RATE_PER_SECOND: '75',
     MAX_DELIVERY_ATTEMPTS: '5',
   });
@@ -171,6 +171,17 @@ describe('encryptionKey', () => {
       for (const action of kmsActions) expect(action).not.toContain('*');
     }
     expect(grantsOf(functionStatements(template, 'Deliver')).get('kms:GenerateDataKey')).toEqual([`<${key}.Arn>`]);
+  });
+
+  test('no rule but the notification rule may send to either queue, though the key widens the allow to the account', () => {
+    const ruleArn = `<${resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').id}.Arn>`;
+    for (const queuePolicy of ['NotificationsDeliveryQueuePolicy', 'NotificationsDeadLetterQueuePolicy']) {
+      const denies = allStatements(template).filter((s) => s.Effect === 'Deny' && s.policy.startsWith(queuePolicy)
+        && JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+      expect(denies).toHaveLength(1);
+      expect(denies[0].Action).toEqual(['sqs:SendMessage']);
+      expect(flatten(denies[0].Condition!.ArnNotEquals['aws:SourceArn'])).toBe(ruleArn);
+    }
   });
 
   test('EventBridge may use the key to put events on the queue', () => {

@@ -180,15 +180,24 @@ describe('publishing path', () => {
     expect(dlq.resource.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
   });
 
-  test('both queues refuse requests without TLS', () => {
+  test('both queues refuse requests without TLS, and sends by EventBridge for any other rule', () => {
+    const ruleArn = `<${resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').id}.Arn>`;
     for (const q of [queue.id, dlq.id]) {
       const denies = allStatements(template).filter((s) => s.Effect === 'Deny'
         && template.toJSON().Resources[s.policy].Properties.Queues.some((r: any) => r.Ref === q));
-      expect(denies).toEqual([expect.objectContaining({
-        Action: ['sqs:*'],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        Principal: { AWS: '*' },
-      })]);
+      expect(denies).toEqual([
+        expect.objectContaining({
+          Action: ['sqs:*'],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Principal: { AWS: '*' },
+        }),
+        expect.objectContaining({
+          Action: ['sqs:SendMessage'],
+          Condition: { ArnNotEquals: { 'aws:SourceArn': expect.anything() } },
+          Principal: { Service: 'events.amazonaws.com' },
+        }),
+      ]);
+      expect(flatten(denies[1].Condition!.ArnNotEquals['aws:SourceArn'])).toBe(ruleArn);
     }
   });
 
@@ -291,9 +300,10 @@ describe('IAM', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test('the only Deny statements are the TLS-only queue policies', () => {
+  test('the only Deny statements are in the queue policies: TLS only, and only the notification rule', () => {
     for (const s of statements.filter((x) => x.Effect === 'Deny')) {
-      expect(s.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      expect([{ Bool: { 'aws:SecureTransport': 'false' } }, { ArnNotEquals: { 'aws:SourceArn': expect.anything() } }])
+        .toContainEqual(s.Condition);
       expect(template.toJSON().Resources[s.policy].Type).toBe('AWS::SQS::QueuePolicy');
     }
   });

@@ -1,6 +1,6 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { RealtimeNotifications, RealtimeNotificationsProps } from '../../lib';
+import { ConnectionAuth, RealtimeNotifications, RealtimeNotificationsProps } from '../../lib';
 import { synth } from './synth';
 
 const rejects = (props: Partial<RealtimeNotificationsProps>, message: RegExp | string) =>
@@ -63,7 +63,9 @@ test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['fanoutShardSize above the threshold', { fanoutShardSize: 800, fanoutShardThreshold: 500 },
     /invalid `fanoutShardSize`: 800 is larger than fanoutShardThreshold \(500\).*Set fanoutShardSize at most fanoutShardThreshold/],
   ['negative maxDeliveryRatePerSecond', { maxDeliveryRatePerSecond: -1, deliverMaxConcurrency: 2 }, /invalid `maxDeliveryRatePerSecond`/],
-  ['maxDeliveryRatePerSecond without deliverMaxConcurrency', { maxDeliveryRatePerSecond: 500 }, /invalid `maxDeliveryRatePerSecond`: it caps the whole deployment.*Set deliverMaxConcurrency too/],
+  ['maxDeliveryRatePerSecond below deliverMaxConcurrency', { maxDeliveryRatePerSecond: 100, deliverMaxConcurrency: 1000 },
+    /invalid `maxDeliveryRatePerSecond`: 100 is below deliverMaxConcurrency \(1000\).*Raise maxDeliveryRatePerSecond/],
+  ['maxDeliveryRatePerSecond without deliverMaxConcurrency', { maxDeliveryRatePerSecond: 500 }, /invalid `maxDeliveryRatePerSecond`: it caps the whole deployment.*Set deliverMaxConcurrency to a number too/],
   ['zero maxDeliveryAttempts', { maxDeliveryAttempts: 0 }, /invalid `maxDeliveryAttempts`: 0 is not a whole number from 1 to 10/],
   ['zero batchSize', { batchSize: 0 }, /invalid `batchSize`: 0 is not a whole number from 1 to 10000/],
   ['batchSize over 10000', { batchSize: 10001, maxBatchingWindow: Duration.seconds(1) }, /invalid `batchSize`/],
@@ -101,4 +103,36 @@ test('the boundaries themselves are accepted', () => {
     maxDeliveryRatePerSecond: 0,
     memorySize: 128,
   })).not.toThrow();
+});
+
+describe('tokens (such as CloudFormation parameters)', () => {
+  const parameter = (stack: Stack, id: string) => new CfnParameter(stack, id, { type: 'Number' }).valueAsNumber;
+
+  test('numbers checked at deploy time are accepted, and a token batching window satisfies batchSize', () => {
+    expect(() => synth({ batchSize: 100 }, (stack) => ({
+      maxBatchingWindow: Duration.seconds(parameter(stack, 'Window')),
+      deliveryConcurrency: parameter(stack, 'Concurrency'),
+      maxSubscriptionsPerConnection: parameter(stack, 'Cap'),
+    }))).not.toThrow();
+  });
+
+  test.each([
+    ['deliverTimeout', (stack: Stack) => ({ deliverTimeout: Duration.seconds(parameter(stack, 'Timeout')) }),
+      /invalid `deliverTimeout`: it is a token.*Give deliverTimeout a concrete Duration/],
+    ['maxDeliveryRatePerSecond', (stack: Stack) => ({ maxDeliveryRatePerSecond: parameter(stack, 'Rate'), deliverMaxConcurrency: 2 }),
+      /invalid `maxDeliveryRatePerSecond`: it is a token/],
+    ['deliverMaxConcurrency under a rate cap', (stack: Stack) => ({ maxDeliveryRatePerSecond: 500, deliverMaxConcurrency: parameter(stack, 'Max') }),
+      /invalid `maxDeliveryRatePerSecond`: it caps the whole deployment, but without a known deliverMaxConcurrency/],
+  ])('a token %s that synth must compute with is refused clearly', (_name, props, message) => {
+    expect(() => synth({}, props)).toThrow(message);
+  });
+
+  test('a list-token JWT audience is refused clearly', () => {
+    expect(() => synth({}, (stack) => ({
+      auth: ConnectionAuth.jwt({
+        issuer: 'https://issuer.example.com',
+        audience: new CfnParameter(stack, 'Audiences', { type: 'CommaDelimitedList' }).valueAsList,
+      }),
+    }))).toThrow(/invalid `auth.audience`: it is a list token/);
+  });
 });

@@ -24,7 +24,7 @@ export function createTokenVerifier(config: AuthConfig, jwksCache: JwksCache = c
   let verifyJwt: (token: string) => Promise<Record<string, unknown>>;
   if (config.mode === 'cognito') {
     const verifier = CognitoJwtVerifier.create(
-      { userPoolId: config.userPoolId, clientId: config.clientIds, tokenUse: config.tokenUse, customJwtCheck: requireExpiry },
+      { userPoolId: config.userPoolId, clientId: config.clientIds, tokenUse: config.tokenUse, customJwtCheck: requireUserToken },
       { jwksCache },
     );
     verifyJwt = (token) => verifier.verify(token) as Promise<Record<string, unknown>>;
@@ -48,6 +48,17 @@ export function createTokenVerifier(config: AuthConfig, jwksCache: JwksCache = c
 /** aws-jwt-verify checks `exp` only when present; a token that never expires is not accepted here. */
 function requireExpiry({ payload }: { payload: { exp?: unknown } }): void {
   if (typeof payload.exp !== 'number') throw new Error('Token has no "exp" claim; only tokens that expire are accepted.');
+}
+
+/**
+ * Cognito access tokens from the client-credentials grant name an app client, not a user (no
+ * `username` claim, `sub` is the client id): a connection must belong to a user.
+ */
+function requireUserToken(check: { payload: { exp?: unknown; token_use?: unknown; username?: unknown } }): void {
+  requireExpiry(check);
+  if (check.payload.token_use === 'access' && typeof check.payload.username !== 'string') {
+    throw new Error('Token is a machine (client credentials) access token with no "username"; connections need a user\'s token.');
+  }
 }
 
 function userIdFrom(claims: Record<string, unknown>, claim: string): string {

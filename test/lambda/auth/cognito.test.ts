@@ -32,7 +32,7 @@ function verifier(config: Partial<Extract<AuthConfig, { mode: 'cognito' }>> = {}
 const idToken = (claims: Record<string, unknown> = {}) =>
   issuer.token({ iss: COGNITO_ISSUER, aud: CLIENT, token_use: 'id', sub: 'user-sub-1', ...claims });
 const accessToken = (claims: Record<string, unknown> = {}) =>
-  issuer.token({ iss: COGNITO_ISSUER, aud: undefined, client_id: CLIENT, token_use: 'access', sub: 'user-sub-1', ...claims });
+  issuer.token({ iss: COGNITO_ISSUER, aud: undefined, client_id: CLIENT, token_use: 'access', sub: 'user-sub-1', username: 'alice', ...claims });
 
 test('an id token of the pool and client is allowed', async () => {
   const result = await authorizeConnect(authorizerEvent({ token: idToken() }), verifier());
@@ -43,6 +43,12 @@ test('access tokens are accepted when the token use allows them', async () => {
   await expect(verifier({ tokenUse: 'access' }).verify(accessToken())).resolves.toBe('user-sub-1');
   await expect(verifier({ tokenUse: null }).verify(accessToken())).resolves.toBe('user-sub-1');
   await expect(verifier({ tokenUse: null }).verify(idToken())).resolves.toBe('user-sub-1');
+});
+
+test('a client-credentials access token (an app client, no user) is refused', async () => {
+  const machineToken = accessToken({ sub: CLIENT, username: undefined, scope: 'notifications/publish' });
+  await expect(verifier({ tokenUse: 'access' }).verify(machineToken)).rejects.toThrow(/machine \(client credentials\) access token/);
+  await expect(authorizeConnect(authorizerEvent({ token: machineToken }), verifier({ tokenUse: null }))).rejects.toThrow('Unauthorized');
 });
 
 test('the user id may come from another claim, such as cognito:username', async () => {

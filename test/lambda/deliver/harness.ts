@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ConnectionRegistry, ConnectionsApiServer, FaultAction, startConnectionsApi } from '../../../local/connections-api';
 import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../local/sqs-api';
 import { createStores, Stores } from '../../../lambda/stores';
+import { METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
 import { loadHandler } from '../../support/handlers';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
 
@@ -89,8 +90,8 @@ export async function deploy(services: Services, env: Record<string, string> = {
     FANOUT_SHARD_SIZE: '1000',
     MAX_DELIVERY_RATE_PER_SECOND: '0',
     MAX_DELIVERY_ATTEMPTS: '3',
-    POWERTOOLS_SERVICE_NAME: 'notifications-test',
-    POWERTOOLS_METRICS_NAMESPACE: 'RealtimeNotifications',
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     ...env,
   }).handler;
   const stores = createStores(tables, services.dynamo.doc);
@@ -209,14 +210,22 @@ export function recordMetrics(): () => void {
   return () => spy.mockRestore();
 }
 
-/** The metric values printed while `run` ran, summed by name. */
+const SERVICE_NAME = 'notifications-test';
+
+/**
+ * The metric values printed while `run` ran, summed by name. Every metric must be in the namespace
+ * and carry only the `service` dimension the construct's metric*() methods and alarms read.
+ */
 export async function captureMetrics<T>(run: () => Promise<T>): Promise<{ result: T; metrics: Record<string, number> }> {
   const mark = emfLines.length;
   const result = await run();
   const metrics: Record<string, number> = {};
   for (const line of emfLines.slice(mark)) {
     const emf = JSON.parse(line);
+    expect(emf[METRICS_SERVICE_DIMENSION]).toBe(SERVICE_NAME);
     for (const directive of emf._aws.CloudWatchMetrics) {
+      expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+      expect(directive.Dimensions).toEqual([[METRICS_SERVICE_DIMENSION]]);
       for (const { Name } of directive.Metrics) {
         const values: number[] = Array.isArray(emf[Name]) ? emf[Name] : [emf[Name]];
         metrics[Name] = (metrics[Name] ?? 0) + values.reduce((a, b) => a + b, 0);

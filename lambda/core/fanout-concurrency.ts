@@ -47,11 +47,6 @@ export class AdaptiveConcurrency {
     });
   }
 
-  /** Takes a slot if one is free now, without queueing. */
-  tryAcquire(): Slot | undefined {
-    return this.waiters.length === 0 && this.inFlightCount < this.limit ? this.take() : undefined;
-  }
-
   release(slot: Slot, outcome: SlotOutcome): void {
     this.inFlightCount--;
     if (outcome === 'throttled') {

@@ -10,7 +10,9 @@
  *   fails is returned with its reason, for the caller to re-queue or dead-letter.
  * - 410 (gone) is returned as such, for the caller to clean up; it is never retried.
  * - Past the deadline no new post starts: the rest is returned untouched, for the caller to
- *   re-queue before the Lambda times out, so no connection is silently skipped.
+ *   re-queue before the Lambda times out, so no connection is silently skipped. The deadline is
+ *   checked again once a post has its place in flight and its rate token (both may be waited on
+ *   long, behind other fan-outs, under throttling), and each post's timeout ends near it.
  * - The audience may be a list or pages that arrive over time (a paginated Query): posting
  *   starts with the first page while the next one is read, and every id read is accounted for,
  *   those that arrive past the deadline included (as not attempted).
@@ -47,8 +49,13 @@ export type PostResult =
     readonly detail?: string;
   };
 
-/** Posts `frame` to one connection. Should classify its errors rather than throw. */
-export type Poster = (connectionId: string, frame: Uint8Array) => Promise<PostResult>;
+type FailedPost = Extract<PostResult, { status: 'failed' }>;
+
+/**
+ * Posts `frame` to one connection. Should classify its errors rather than throw. Gives up after
+ * `timeoutMs` when given (a network error), if that is shorter than its own timeout.
+ */
+export type Poster = (connectionId: string, frame: Uint8Array, timeoutMs?: number) => Promise<PostResult>;
 
 export interface FailedDelivery {
   readonly connectionId: string;
@@ -79,6 +86,13 @@ export interface PostRetryPolicy {
   /** Backoff after a 5xx or a network error. */
   readonly error: BackoffPolicy;
 }
+
+/**
+ * The shortest timeout given to a post that starts just before the deadline: a shorter one would
+ * mostly turn posts API Gateway is about to accept into retries (and duplicates). The caller's
+ * reserve after the deadline must cover it.
+ */
+export const MIN_POST_TIMEOUT_MS = 1_000;
 
 export const DEFAULT_POST_RETRY: PostRetryPolicy = {
   maxAttempts: 3,
@@ -115,14 +129,30 @@ export async function fanOut(
   const result = { delivered: [] as string[], gone: [] as string[], failed: [] as FailedDelivery[], notAttempted: [] as string[], throttled: 0, posts: 0 };
   const pastDeadline = (at: number) => deadline !== undefined && at >= deadline;
 
-  const deliverOne = async (connectionId: string): Promise<void> => {
+  const fail = (connectionId: string, outcome: FailedPost) => {
+    result.failed.push({ connectionId, reason: outcome.reason, retryable: outcome.retryable, detail: outcome.detail });
+  };
+  const postTimeoutMs = (now: number) => (deadline === undefined ? undefined : Math.max(MIN_POST_TIMEOUT_MS, deadline - now));
+
+  /** `takenLate`: the fan-out's first post, taken when the deadline had already passed; it goes anyway. */
+  const deliverOne = async (connectionId: string, takenLate: boolean): Promise<void> => {
+    let mayOverrunDeadline = takenLate;
+    let previous: FailedPost | undefined;
     for (let attempt = 1; ; attempt++) {
       const slot = await concurrency.acquire();
       let outcome: PostResult;
       try {
         if (rateLimiter) await rateLimiter.take();
+        // The wait for a place in flight and a token may have outlasted the deadline.
+        if (!mayOverrunDeadline && pastDeadline(clock.now())) {
+          concurrency.release(slot, 'other');
+          // Not tried again: reported as the earlier attempt left it, or not tried at all.
+          if (previous) fail(connectionId, previous);
+          else result.notAttempted.push(connectionId);
+          return;
+        }
         result.posts++;
-        outcome = await post(connectionId, frame);
+        outcome = await post(connectionId, frame, postTimeoutMs(clock.now()));
       } catch (error) {
         // A poster should classify its errors; an unexpected throw is treated as transient.
         outcome = { status: 'failed', reason: 'NETWORK_ERROR', retryable: true, detail: String(error) };
@@ -141,9 +171,11 @@ export async function fanOut(
       }
       const delayMs = fullJitterDelayMs(attempt, throttled ? retry.throttled : retry.error, random);
       if (!outcome.retryable || attempt >= retry.maxAttempts || pastDeadline(clock.now() + delayMs)) {
-        result.failed.push({ connectionId, reason: outcome.reason, retryable: outcome.retryable, detail: outcome.detail });
+        fail(connectionId, outcome);
         return;
       }
+      previous = outcome;
+      mayOverrunDeadline = false;
       await clock.sleep(delayMs);
     }
   };
@@ -164,12 +196,13 @@ export async function fanOut(
         continue;
       }
       // At least one connection per fan-out, so a too-short deadline still makes progress.
-      if (started > 0 && pastDeadline(clock.now())) {
+      const late = pastDeadline(clock.now());
+      if (started > 0 && late) {
         result.notAttempted.push(connectionId);
         continue;
       }
       started++;
-      await deliverOne(connectionId);
+      await deliverOne(connectionId, late);
     }
   };
   const workers: Promise<void>[] = [];

@@ -23,7 +23,10 @@ export interface ConnectionsPosterOptions {
   readonly endpoint: string;
   /** Posts in flight at most; the socket pool is sized to it. */
   readonly maxSockets: number;
-  /** Gives up on a post not answered within this long (it counts as a network error, retried). @default 5000 */
+  /**
+   * Gives up on a post not answered within this long (it counts as a network error, retried); a
+   * post may ask for less. @default 5000
+   */
   readonly requestTimeoutMs?: number;
   /** @default a signer for execute-api with AWS_REGION and the environment's credentials */
   readonly signer?: SignatureV4;
@@ -59,7 +62,7 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
   // The same bytes go to every connection of a fan-out: hash them once, not once per post.
   const payloadHashes = new WeakMap<Uint8Array, string>();
 
-  const post: Poster = async (connectionId, frame) => {
+  const post: Poster = async (connectionId, frame, postTimeoutMs) => {
     let payloadHash = payloadHashes.get(frame);
     if (payloadHash === undefined) {
       payloadHash = createHash('sha256').update(frame).digest('hex');
@@ -91,7 +94,8 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
         detail: `Could not sign the @connections request (${describe(error)}). The function needs AWS credentials in its environment.`,
       };
     }
-    return exchange(send, { agent, method: 'POST', hostname: url.hostname, port: url.port || undefined, path, headers }, frame, timeoutMs);
+    const timeout = postTimeoutMs !== undefined && postTimeoutMs > 0 ? Math.min(timeoutMs, postTimeoutMs) : timeoutMs;
+    return exchange(send, { agent, method: 'POST', hostname: url.hostname, port: url.port || undefined, path, headers }, frame, timeout);
   };
 
   return { post, close: () => agent.destroy() };

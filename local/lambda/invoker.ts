@@ -2,7 +2,10 @@
  * Runs a Lambda bundle (assets/<name>/index.js) the way Lambda does, as far as the handlers can
  * tell: in an environment of its own (a worker thread whose process.env is exactly the function's
  * environment plus what the Lambda runtime adds), with a Lambda context, and with results passed
- * back as JSON. One worker per function; invocations may overlap inside it.
+ * back as JSON. One worker per function; invocations may overlap inside it. An invocation that
+ * times out stops its environment, as Lambda does: nothing it left running goes on (posting,
+ * enqueueing, holding state), and the next invocation starts a fresh one. Invocations overlapping
+ * it in that environment fail with it (in Lambda each would have had an environment of its own).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -41,6 +44,8 @@ interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
+  /** The execution environment running the invocation. */
+  worker: Worker;
 }
 
 const WORKER_SCRIPT = join(__dirname, 'worker.cjs');
@@ -67,8 +72,9 @@ export class LambdaFunction {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new HandlerError(this.name, 'Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
+        this.discard(worker, 'Another invocation in it timed out, which stops the execution environment.');
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer, worker });
       worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + timeoutMs });
     });
   }
@@ -87,6 +93,13 @@ export class LambdaFunction {
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
+  }
+
+  /** Stops `worker` at once; what else runs in it fails with `reason`. */
+  private discard(worker: Worker, reason: string): void {
+    if (this.worker === worker) this.worker = undefined;
+    this.failPending(new HandlerError(this.name, 'Runtime.ExitError', reason), worker);
+    void worker.terminate();
   }
 
   private startWorker(): Worker {
@@ -114,15 +127,17 @@ export class LambdaFunction {
     });
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = undefined;
-      this.failPending(new HandlerError(o.functionName, 'Runtime.ExitError', 'The execution environment exited during the invocation.'));
+      this.failPending(new HandlerError(o.functionName, 'Runtime.ExitError', 'The execution environment exited during the invocation.'), worker);
     });
     worker.unref();
     this.worker = worker;
     return worker;
   }
 
-  private failPending(error: Error): void {
+  /** Fails the invocations in flight (in `worker` only, when given). */
+  private failPending(error: Error, worker?: Worker): void {
     for (const [id, entry] of this.pending) {
+      if (worker && entry.worker !== worker) continue;
       clearTimeout(entry.timer);
       entry.reject(error);
       this.pending.delete(id);

@@ -1,4 +1,6 @@
 /** Running a bundle as Lambda would: its own environment, a context, JSON results, errors, crashes and timeouts. */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HandlerError, LambdaFunction } from '../../local/lambda/invoker';
 
@@ -61,6 +63,36 @@ describe('LambdaFunction', () => {
 
   it('times out an invocation that runs past the function timeout', async () => {
     await expect(create({ timeoutMs: 100 }).invoke({ sleepMs: 1000 })).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
+  });
+
+  it('stops the environment of a timed-out invocation: what it left running never happens, the next one starts fresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoker-'));
+    try {
+      // A handler with a side effect after a delay, as a delivery posting past its timeout would have.
+      const bundlePath = join(dir, 'late-writer.js');
+      writeFileSync(bundlePath, `'use strict';
+const { writeFileSync } = require('node:fs');
+const loadedAt = Date.now() + Math.random();
+exports.handler = async (event) => {
+  if (event.marker) {
+    await new Promise((resolve) => setTimeout(resolve, event.delayMs));
+    writeFileSync(event.marker, 'written after the timeout');
+  }
+  return { loadedAt };
+};
+`);
+      const fn = create({ bundlePath, timeoutMs: 200 });
+      const before = await fn.invoke<any>({});
+      const marker = join(dir, 'late-side-effect');
+      await expect(fn.invoke({ marker, delayMs: 400 })).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
+      // Long past the moment the timed-out handler would have written its file.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(existsSync(marker)).toBe(false);
+      const after = await fn.invoke<any>({});
+      expect(after.loadedAt).not.toBe(before.loadedAt);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails every invocation with the load error of a bundle that cannot load', async () => {

@@ -223,6 +223,15 @@ describe('classifying answers', () => {
     await expect(post('slow', bytes('2'))).resolves.toEqual({ status: 'delivered' });
   });
 
+  test('a post may ask for a shorter timeout than the poster\'s own', async () => {
+    const { post } = poster({ requestTimeoutMs: 5_000 });
+    connect('slow-short');
+    faults = (_m, id) => (id === 'slow-short' ? { delayMs: 1_000 } : undefined);
+    await expect(post('slow-short', bytes('1'), 200)).resolves.toMatchObject({
+      status: 'failed', reason: 'NETWORK_ERROR', retryable: true, detail: expect.stringMatching(/TimeoutError: no answer within 200 ms/),
+    });
+  });
+
   test('nobody listening: a retryable network error', async () => {
     const closed = await startConnectionsApi();
     const endpoint = closed.endpoint;

@@ -1,5 +1,5 @@
 import { AdaptiveConcurrency } from '../../../lambda/core/fanout-concurrency';
-import { DEFAULT_POST_RETRY, fanOut, FanoutOptions } from '../../../lambda/core/fanout';
+import { DEFAULT_POST_RETRY, fanOut, FanoutOptions, MIN_POST_TIMEOUT_MS } from '../../../lambda/core/fanout';
 import { RateLimiter } from '../../../lambda/core/fanout-rate';
 import { DELIVERED, GONE, ids, ScriptedPoster, SERVER_ERROR, THROTTLED, TOO_LARGE, VirtualClock } from './fakes';
 
@@ -111,6 +111,68 @@ describe('fan-out engine', () => {
     expect(result.notAttempted).toEqual(ids(5).slice(1));
   });
 
+  test('fan-outs sharing a throttled bound: no post starts past the deadline, and every id not posted is returned', async () => {
+    const clock = new VirtualClock(0);
+    const starts: Array<{ connectionId: string; at: number }> = [];
+    // One post at a time (the bound is 1), each taking 300 ms of virtual time.
+    const slowPost: typeof ScriptedPoster.prototype.post = async (connectionId) => {
+      starts.push({ connectionId, at: clock.now() });
+      await new Promise((resolve) => setImmediate(resolve));
+      clock.time += 300;
+      return DELIVERED;
+    };
+    const shared = new AdaptiveConcurrency(1);
+    const deadline = 1_000;
+    const audiences = [ids(5, 'a'), ids(5, 'b')];
+    const results = await Promise.all(audiences.map((audience) =>
+      fanOut(audience, frame, slowPost, options({ clock, deadline, concurrency: shared }))));
+
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.filter((s) => s.at >= deadline)).toEqual([]);
+    for (const [i, result] of results.entries()) {
+      expect(result.failed).toEqual([]);
+      expect(result.notAttempted.length).toBeGreaterThan(0);
+      expect([...result.delivered, ...result.notAttempted].sort()).toEqual([...audiences[i]].sort());
+    }
+    expect(starts.map((s) => s.connectionId).sort()).toEqual(results.flatMap((r) => r.delivered).sort());
+    expect(shared.inFlight).toBe(0);
+  });
+
+  test('a retry that gets its place in flight only past the deadline is returned failed, with its last reason', async () => {
+    const clock = new VirtualClock(0);
+    const shared = new AdaptiveConcurrency(1);
+    const poster = new ScriptedPoster({ x0: [SERVER_ERROR, DELIVERED] });
+    // x0 fails at once; y0 then holds the only place for 500 ms while x0 waits to retry.
+    const busyPost: typeof poster.post = async (id, f) => {
+      const r = await poster.post(id, f);
+      if (id === 'y0') clock.time += 500;
+      return r;
+    };
+    const [retried, other] = await Promise.all([
+      fanOut(['x0'], frame, busyPost, options({ clock, deadline: 400, concurrency: shared })),
+      fanOut(['y0'], frame, busyPost, options({ clock, deadline: 400, concurrency: shared })),
+    ]);
+    expect(other.delivered).toEqual(['y0']);
+    expect(poster.postsTo('x0')).toBe(1);
+    expect(retried.failed).toMatchObject([{ connectionId: 'x0', reason: 'SERVER_ERROR', retryable: true }]);
+    expect(retried.notAttempted).toEqual([]);
+  });
+
+  test('each post is given the time left before the deadline as its timeout, never less than the minimum', async () => {
+    const clock = new VirtualClock(0);
+    const timeouts: Array<number | undefined> = [];
+    const post: typeof ScriptedPoster.prototype.post = async (_id, _f, timeoutMs) => {
+      timeouts.push(timeoutMs);
+      clock.time += 2_000;
+      return DELIVERED;
+    };
+    await fanOut(ids(3), frame, post, options({ clock, deadline: 4_500, concurrency: new AdaptiveConcurrency(1) }));
+    expect(timeouts).toEqual([4_500, 2_500, MIN_POST_TIMEOUT_MS]);
+    timeouts.length = 0;
+    await fanOut(ids(1), frame, post, options({ clock }));
+    expect(timeouts).toEqual([undefined]);
+  });
+
   test('no retry is scheduled beyond the deadline', async () => {
     const clock = new VirtualClock(0);
     const poster = new ScriptedPoster({ c0: [SERVER_ERROR, DELIVERED] });
@@ -219,29 +281,29 @@ describe('fan-out engine: an audience read as it is posted to', () => {
 });
 
 describe('adaptive concurrency', () => {
-  test('halves once per burst of throttling, never below the minimum', () => {
+  test('halves once per burst of throttling, never below the minimum', async () => {
     const c = new AdaptiveConcurrency(32);
-    const burst = Array.from({ length: 8 }, () => c.tryAcquire()!);
+    const burst = await Promise.all(Array.from({ length: 8 }, () => c.acquire()));
     for (const slot of burst) c.release(slot, 'throttled');
     expect(c.limit).toBe(16);
-    for (let i = 0; i < 10; i++) c.release(c.tryAcquire()!, 'throttled');
+    for (let i = 0; i < 10; i++) c.release(await c.acquire(), 'throttled');
     expect(c.limit).toBe(1);
   });
 
-  test('adds about one per round of successes', () => {
+  test('adds about one per round of successes', async () => {
     const c = new AdaptiveConcurrency(10);
-    c.release(c.tryAcquire()!, 'throttled');
-    c.release(c.tryAcquire()!, 'throttled');
-    c.release(c.tryAcquire()!, 'throttled');
+    c.release(await c.acquire(), 'throttled');
+    c.release(await c.acquire(), 'throttled');
+    c.release(await c.acquire(), 'throttled');
     expect(c.limit).toBe(1);
-    c.release(c.tryAcquire()!, 'success');
+    c.release(await c.acquire(), 'success');
     expect(c.limit).toBe(2);
-    c.release(c.tryAcquire()!, 'success');
-    c.release(c.tryAcquire()!, 'success');
+    c.release(await c.acquire(), 'success');
+    c.release(await c.acquire(), 'success');
     expect(c.limit).toBe(2);
-    c.release(c.tryAcquire()!, 'success');
+    c.release(await c.acquire(), 'success');
     expect(c.limit).toBe(3);
-    for (let i = 0; i < 1000; i++) c.release(c.tryAcquire()!, 'success');
+    for (let i = 0; i < 1000; i++) c.release(await c.acquire(), 'success');
     expect(c.limit).toBe(10);
   });
 

@@ -188,8 +188,10 @@ export interface RealtimeNotificationsProps {
   readonly deliverTimeout?: Duration;
 
   /**
-   * How many times a queue message is received (a deliver invocation crashed or timed out on it)
-   * before it moves to the dead-letter queue (1 to 1000).
+   * How many times a queue message is received (a deliver invocation failed, crashed or timed out
+   * on it) before it goes to the dead-letter queue (1 to 1000). A message that still fails on its
+   * last receive is dead-lettered by deliver with reason `RETRIES_EXHAUSTED`; one whose invocation
+   * crashed or timed out is moved there by SQS's redrive.
    *
    * @default 5
    */
@@ -408,11 +410,12 @@ export class RealtimeNotifications extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    const maxReceiveCount = props.maxReceiveCount ?? DEPLOYMENT_DEFAULTS.maxReceiveCount;
     this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
       ...queueEncryption,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? DEPLOYMENT_DEFAULTS.maxReceiveCount },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.notificationRule = new events.Rule(this, 'NotificationRule', {
@@ -475,6 +478,7 @@ export class RealtimeNotifications extends Construct {
       shardSize: props.fanoutShardSize ?? DEFAULTS.shardSize,
       maxDeliveryRatePerSecond: ratePerInstance(props),
       maxDeliveryAttempts: props.maxDeliveryAttempts ?? DEFAULTS.maxDeliveryAttempts,
+      maxReceiveCount,
       auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
     };
     const common = {

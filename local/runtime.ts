@@ -63,7 +63,7 @@ export interface LocalRuntimeOptions {
     readonly maxConcurrency?: number;
     /** @default 360 (six times the deliver timeout) */
     readonly visibilityTimeoutSeconds?: number;
-    /** @default 5 */
+    /** Shorthand for settings.maxReceiveCount: the queue's redrive and deliver read the one value. @default 5 */
     readonly maxReceiveCount?: number;
   };
   /** Makes chosen @connections requests fail or slow down, for tests of delivery under failure. */
@@ -150,6 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const settings = localSettings(url, {
       ...options.settings,
       ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
+      ...(options.queue?.maxReceiveCount !== undefined ? { maxReceiveCount: options.queue.maxReceiveCount } : {}),
     });
 
     if (settings.auth.mode === 'cognito' || settings.auth.mode === 'lambda') {
@@ -178,7 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       url: settings.queueUrl,
       arn: queueArn(settings.queueUrl),
       visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor,
-      redrive: { deadLetterQueue, maxReceiveCount: q.maxReceiveCount ?? DEPLOYMENT_DEFAULTS.maxReceiveCount },
+      redrive: { deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
     stopped.push(() => { deliveryQueue.close(); deadLetterQueue.close(); });
     const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);

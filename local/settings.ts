@@ -2,7 +2,7 @@
  * The settings the local runtime gives the handler bundles: the same RuntimeSettings type the
  * construct fills with CloudFormation tokens, filled here with local endpoints and names.
  */
-import { DEFAULTS, RuntimeSettings } from '../lib/private/runtime-contract';
+import { DEFAULTS, DEPLOYMENT_DEFAULTS, RuntimeSettings } from '../lib/private/runtime-contract';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -46,6 +46,7 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
     shardSize: DEFAULTS.shardSize,
     maxDeliveryRatePerSecond: DEFAULTS.maxDeliveryRatePerSecond,
     maxDeliveryAttempts: DEFAULTS.maxDeliveryAttempts,
+    maxReceiveCount: DEPLOYMENT_DEFAULTS.maxReceiveCount,
     auth: {
       mode: 'jwt',
       issuer: `${baseUrl}/dev`,

@@ -3,7 +3,7 @@
  * (lib/private/runtime-contract handlerEnvironment('deliver')) once at init. A misconfigured
  * function fails its cold start with a message naming the variable and the fix.
  */
-import { DEFAULTS, Env } from '../../lib/private/runtime-contract';
+import { DEFAULTS, DEPLOYMENT_DEFAULTS, Env } from '../../lib/private/runtime-contract';
 import { integerEnv, optionalEnv, requiredEnv } from '../core/env';
 
 export interface DeliverConfig {
@@ -26,6 +26,8 @@ export interface DeliverConfig {
   readonly maxRatePerSecond: number;
   /** Delivery attempts per connection (each a few in-invocation retries) before the DLQ. */
   readonly maxAttempts: number;
+  /** The delivery queue's maxReceiveCount: a record still failing on this receive is dead-lettered here, with a reason. */
+  readonly maxReceiveCount: number;
 }
 
 export function loadDeliverConfig(): DeliverConfig {
@@ -42,6 +44,7 @@ export function loadDeliverConfig(): DeliverConfig {
     shardSize: integerEnv(Env.SHARD_SIZE, DEFAULTS.shardSize, { min: 1, max: 10_000 }),
     maxRatePerSecond: integerEnv(Env.MAX_DELIVERY_RATE, DEFAULTS.maxDeliveryRatePerSecond, { min: 0, max: 100_000 }),
     maxAttempts: integerEnv(Env.MAX_DELIVERY_ATTEMPTS, DEFAULTS.maxDeliveryAttempts, { min: 1, max: 100 }),
+    maxReceiveCount: integerEnv(Env.MAX_RECEIVE_COUNT, DEPLOYMENT_DEFAULTS.maxReceiveCount, { min: 1, max: 1000 }),
   };
 }
 

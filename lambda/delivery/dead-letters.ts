@@ -15,7 +15,7 @@ import { OutgoingMessage } from './queue-writer';
 import { packShards, ShardLimits } from './shard-message';
 
 export const DeadLetterAttribute = {
-  /** A reason code: a publish-contract code, BAD_SHARD or UNDELIVERED. */
+  /** A reason code: a publish-contract code, BAD_SHARD, UNDELIVERED or RETRIES_EXHAUSTED. */
   reason: 'reason',
   /** What was wrong, in words, and what to change. */
   reasonMessage: 'reasonMessage',
@@ -34,7 +34,9 @@ export type DeadLetterReason =
   /** A message that claims to be one of deliver's own shard messages but is not valid. */
   | 'BAD_SHARD'
   /** Connections still unreachable after the last delivery attempt, or failing for good. */
-  | 'UNDELIVERED';
+  | 'UNDELIVERED'
+  /** A queue message whose processing failed on every receive the queue allows (maxReceiveCount). */
+  | 'RETRIES_EXHAUSTED';
 
 const MAX_ATTRIBUTE_CHARS = 1024;
 

@@ -1,7 +1,8 @@
 /**
  * The deliver function: takes batches from the delivery queue (EventBridge events and its own
  * shard messages) and posts notifications to connections. A thin adapter: configuration is read
- * once at init, each record is handled by lambda/delivery/deliver-record.ts, and Powertools
+ * once at init, each record is handled by lambda/delivery/deliver-record.ts (dead-lettered with a
+ * reason if it still fails on its last receive: retries-exhausted.ts), and Powertools
  * reports partial batch failures (only the records that must be retried) and flushes metrics.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -11,7 +12,7 @@ import { METRICS_NAMESPACE } from '../../lib/private/runtime-contract';
 import { optionalEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { loadDeliverConfig } from '../delivery/config';
-import { deliverRecord } from '../delivery/deliver-record';
+import { processRecord } from '../delivery/retries-exhausted';
 import { createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
 
 const config = loadDeliverConfig();
@@ -23,14 +24,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   const deadline = remaining !== undefined ? deliveryDeadline(Date.now(), remaining) : undefined;
   // One processor per invocation: it holds the batch's state.
   const processor = new BatchProcessor(EventType.SQS, { logger });
-  const recordHandler = async (record: SQSRecord) => {
-    try {
-      await deliverRecord(record, deps, deadline);
-    } catch (error) {
-      logger.error('Record failed; SQS will deliver it again', { sqsMessageId: record.messageId, error: error as Error });
-      throw error;
-    }
-  };
+  const recordHandler = (record: SQSRecord) => processRecord(record, deps, deadline);
   try {
     return await processPartialResponse(event, recordHandler, processor, { context: context as Context });
   } finally {

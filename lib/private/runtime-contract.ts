@@ -31,6 +31,8 @@ export const Env = {
   MAX_DELIVERY_RATE: 'MAX_DELIVERY_RATE_PER_SECOND',
   /** Delivery attempts per connection, the first included, before giving up to the DLQ. */
   MAX_DELIVERY_ATTEMPTS: 'MAX_DELIVERY_ATTEMPTS',
+  /** The delivery queue's redrive maxReceiveCount: on a record's last receive, deliver dead-letters it itself, with a reason. */
+  MAX_RECEIVE_COUNT: 'MAX_RECEIVE_COUNT',
   QUEUE_URL: 'DELIVERY_QUEUE_URL',
   DLQ_URL: 'DEAD_LETTER_QUEUE_URL',
   AUTH_MODE: 'AUTH_MODE',
@@ -189,6 +191,8 @@ export interface RuntimeSettings {
   readonly shardSize: number;
   readonly maxDeliveryRatePerSecond: number;
   readonly maxDeliveryAttempts: number;
+  /** Receives of a delivery-queue message before SQS moves it to the DLQ (the queue's redrive policy). */
+  readonly maxReceiveCount: number;
   readonly auth: AuthSettings;
 }
 
@@ -248,6 +252,7 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
         [Env.SHARD_SIZE]: String(s.shardSize),
         [Env.MAX_DELIVERY_RATE]: String(s.maxDeliveryRatePerSecond),
         [Env.MAX_DELIVERY_ATTEMPTS]: String(s.maxDeliveryAttempts),
+        [Env.MAX_RECEIVE_COUNT]: String(s.maxReceiveCount),
       };
   }
 }

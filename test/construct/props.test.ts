@@ -90,9 +90,10 @@ test('deliverTimeout sets the function timeout and six times it as the queue vis
   expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.VisibilityTimeout).toBe(720);
 });
 
-test('maxReceiveCount sets the redrive policy', () => {
+test('maxReceiveCount sets the redrive policy, and deliver is told it to dead-letter on the last receive', () => {
   const { template } = synth({ maxReceiveCount: 9 });
   expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.RedrivePolicy.maxReceiveCount).toBe(9);
+  expect(environmentOf(template, 'Deliver').MAX_RECEIVE_COUNT).toBe('9');
 });
 
 test('eventBus: the rule listens on the given bus and no bus is created', () => {

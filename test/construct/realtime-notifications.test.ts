@@ -232,7 +232,7 @@ describe('functions', () => {
     serviceName: 's', connectionsTable: 'c', subscriptionsTable: 's', callbackUrl: 'u', queueUrl: 'q',
     deadLetterQueueUrl: 'd', detailType: 'Notification', connectionTtlSeconds: 1, maxSubscriptionsPerConnection: 1,
     topicRules: [], allowBroadcast: false, deliveryConcurrency: 1, shardThreshold: 1, shardSize: 1,
-    maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j' },
+    maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, maxReceiveCount: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j' },
   };
 
   test.each(HANDLER_NAMES)('%s runs its bundle on Node.js 22, arm64, with its own log group', (name) => {
@@ -266,6 +266,7 @@ describe('functions', () => {
       FANOUT_SHARD_SIZE: '1000',
       MAX_DELIVERY_RATE_PER_SECOND: '0',
       MAX_DELIVERY_ATTEMPTS: '3',
+      MAX_RECEIVE_COUNT: '5',
     });
     expect(flatten(deliver.CALLBACK_URL)).toBe(`https://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/prod`);
     expect(deliver.DELIVERY_QUEUE_URL).toEqual({ Ref: resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').id });

@@ -1,6 +1,6 @@
 import { Tables } from '../../../lib/private/runtime-contract';
 import { AUDIENCE_FIRST_PAGE_SIZE } from '../../../lambda/delivery/audience';
-import { parseShardMessage } from '../../../lambda/delivery/shard-message';
+import { DEFAULT_SHARD_MAX_BYTES, packShards, parseShardMessage } from '../../../lambda/delivery/shard-message';
 import { loadHandler } from '../../support/handlers';
 import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
 
@@ -30,6 +30,12 @@ function expectExactlyOnce(d: Deployment, receivers: string[], notificationId?: 
   const ids = new Set(receivers.flatMap((c) => parsedFrames(d, c).map((f) => f.id)));
   expect(ids.size).toBe(receivers.length > 0 ? 1 : 0);
   if (notificationId) expect([...ids]).toEqual([notificationId]);
+}
+
+/** A shard message of the first attempt, as deliver writes it. */
+function shardBody(notificationId: string, connectionIds: string[]): string {
+  const notification = { id: notificationId, target: { topic: 'shards' }, data: 1, time: '2026-11-22T10:00:00.000Z' };
+  return packShards(notification, connectionIds, 1, { maxIds: 1000, maxBytes: DEFAULT_SHARD_MAX_BYTES })[0].body;
 }
 
 function shardBodies(d: Deployment) {
@@ -282,6 +288,61 @@ describe('deliver handler: failures and retries', () => {
     await expect(d.invoke('not json')).rejects.toThrow(/All records failed/);
   });
 
+  test('a record that fails before its last receive is left to SQS; on its last receive it is dead-lettered with its reason', async () => {
+    // A subscriptions table that does not exist: every audience read fails, as when DynamoDB is unavailable.
+    const d = await deploy(services, { SUBSCRIPTIONS_TABLE: 'no-such-table', MAX_RECEIVE_COUNT: '3' });
+    const body = bridgeEvent({ topic: 'down', id: 'n-down', data: 1 });
+
+    for (const receives of [1, 2]) {
+      const early = sqsRecord(body, d.queueUrl, receives);
+      const response = await d.handler({ Records: [early, sqsRecord(bridgeEvent({ data: 'no target' }), d.queueUrl)] }, lambdaContext());
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: early.messageId }]);
+      expect(d.deadLetters().map((m) => m.attributes.reason)).toEqual(['NO_TARGET']);
+      services.sqs.store.take(d.dlqUrl, 10, Number.POSITIVE_INFINITY);
+    }
+
+    const last = sqsRecord(body, d.queueUrl, 3);
+    const response = await d.handler({ Records: [last] }, lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    const letters = d.deadLetters();
+    expect(letters.map((m) => m.body)).toEqual([body]);
+    expect(letters[0].attributes).toMatchObject({ reason: 'RETRIES_EXHAUSTED', eventId: JSON.parse(body).id, notificationId: 'n-down' });
+    expect(letters[0].attributes.reasonMessage).toMatch(/ResourceNotFoundException on each of 3 receive/);
+    expect(letters[0].attributes.reasonMessage).not.toMatch(/no-such-table/);
+    expect(d.queued()).toEqual([]);
+  });
+
+  test('a shard that fails on its last receive is dead-lettered with its notification id', async () => {
+    const d = await deploy(services, { MAX_RECEIVE_COUNT: '2' });
+    // The post fails, and so does re-queueing the connection for a later attempt.
+    services.connectionFaults = (method) => (method === 'POST' ? { status: 500 } : undefined);
+    services.sqsFaults = ({ queueUrl }) => (queueUrl === d.queueUrl ? { code: 'InternalError', status: 500 } : undefined);
+    const shard = shardBody('n-shard-down', ['ex-bad']);
+
+    const response = await d.handler({ Records: [sqsRecord(shard, d.queueUrl, 2)] }, lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(d.deadLetters().map((m) => ({ body: m.body, reason: m.attributes.reason, notificationId: m.attributes.notificationId })))
+      .toEqual([{ body: shard, reason: 'RETRIES_EXHAUSTED', notificationId: 'n-shard-down' }]);
+    expect(d.deadLetters()[0].attributes.reasonMessage).toMatch(/InternalError on each of 2 receive/);
+  });
+
+  test('a record failing on its last receive while the dead-letter queue is unreachable is reported failed, for SQS to redrive', async () => {
+    const d = await deploy(services, { SUBSCRIPTIONS_TABLE: 'no-such-table', MAX_RECEIVE_COUNT: '2' });
+    services.sqsFaults = ({ queueUrl }) => (queueUrl === d.dlqUrl ? { code: 'InternalError', status: 500 } : undefined);
+    await d.connect('ex-live');
+    const failing = sqsRecord(bridgeEvent({ topic: 'down', data: 1 }), d.queueUrl, 2);
+    // A shard names its connections: it is delivered without reading the broken table.
+    const fine = sqsRecord(shardBody('n-fine', ['ex-live']), d.queueUrl, 2);
+
+    const response = await d.handler({ Records: [failing, fine] }, lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: failing.messageId }]);
+    expect(d.deadLetters()).toEqual([]);
+    expect(d.frames.get('ex-live')).toHaveLength(1);
+  });
+
   test('when the function runs out of time, the connections not yet tried are re-queued, not skipped', async () => {
     const d = await deploy(services, { DELIVERY_CONCURRENCY: '1' });
     const audience = Array.from({ length: 10 }, (_, i) => `dl-${i}`);
@@ -392,5 +453,6 @@ describe('deliver handler: configuration', () => {
     expect(() => loadHandler('deliver', { CALLBACK_URL: undefined })).toThrow(/CALLBACK_URL/);
     expect(() => loadHandler('deliver', { CALLBACK_URL: 'http://127.0.0.1:1/x', DELIVERY_CONCURRENCY: 'lots' })).toThrow(/DELIVERY_CONCURRENCY.*integer/);
     expect(() => loadHandler('deliver', { DELIVERY_CONCURRENCY: '4', ALLOW_BROADCAST: 'yes' })).toThrow(/ALLOW_BROADCAST.*"true" or "false"/);
+    expect(() => loadHandler('deliver', { ALLOW_BROADCAST: 'false', MAX_RECEIVE_COUNT: '0' })).toThrow(/MAX_RECEIVE_COUNT.*integer from 1 to 1000/);
   });
 });

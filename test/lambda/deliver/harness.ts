@@ -90,6 +90,7 @@ export async function deploy(services: Services, env: Record<string, string> = {
     FANOUT_SHARD_SIZE: '1000',
     MAX_DELIVERY_RATE_PER_SECOND: '0',
     MAX_DELIVERY_ATTEMPTS: '3',
+    MAX_RECEIVE_COUNT: '5',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     ...env,
@@ -155,14 +156,15 @@ export function bridgeEvent(detail: unknown, overrides: Record<string, unknown> 
   });
 }
 
-export function sqsRecord(body: string, queueUrl: string): SQSRecord {
+/** A record as the event source mapping passes it; `receiveCount` counts this receive. */
+export function sqsRecord(body: string, queueUrl: string, receiveCount = 1): SQSRecord {
   const now = Date.now();
   return {
     messageId: randomUUID(),
     receiptHandle: randomUUID(),
     body,
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: String(now),
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: String(now),

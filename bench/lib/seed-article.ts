@@ -3,7 +3,7 @@
  * carry a room, a `roomId-index` GSI (projection ALL, the console default), and a broadcast that
  * Queries the room and posts to every connection.
  */
-import { CreateTableCommand, DynamoDBClient, QueryCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, QueryCommand, QueryCommandInput, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TableDefinition } from '../../lib/private/runtime-contract';
 
@@ -47,22 +47,26 @@ export function seedConnectionItem(connectionId: string, i: number, roomId: stri
   };
 }
 
-/** The seed's room query, paginated (the article's single Query would stop at the first 1 MB page). */
-export async function queryRoom(client: DynamoDBClient, roomId: string): Promise<string[]> {
+/** Every connection id a Query returns, page after page. */
+export async function queryAllConnectionIds(client: DynamoDBClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<string[]> {
   const ids: string[] = [];
   let startKey: Record<string, any> | undefined;
   do {
-    const page = await client.send(new QueryCommand({
-      TableName: SEED_TABLE,
-      IndexName: SEED_INDEX,
-      KeyConditionExpression: 'roomId = :roomId',
-      ExpressionAttributeValues: { ':roomId': { S: roomId } },
-      ExclusiveStartKey: startKey,
-    }));
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) ids.push(item.connectionId.S!);
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return ids;
+}
+
+/** The seed's room query, paginated (the article's single Query would stop at the first 1 MB page). */
+export function queryRoom(client: DynamoDBClient, roomId: string): Promise<string[]> {
+  return queryAllConnectionIds(client, {
+    TableName: SEED_TABLE,
+    IndexName: SEED_INDEX,
+    KeyConditionExpression: 'roomId = :roomId',
+    ExpressionAttributeValues: { ':roomId': { S: roomId } },
+  });
 }
 
 export interface SeedBroadcastResult {

@@ -7,8 +7,8 @@
  *        BENCH_REPEAT (run it this many times in a row; the last is reported)
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { seedBroadcast } from '../lib/seed-article';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { queryAllConnectionIds, seedBroadcast } from '../lib/seed-article';
 
 async function main(): Promise<void> {
   const env = (name: string) => {
@@ -22,22 +22,12 @@ async function main(): Promise<void> {
   const mode = env('BENCH_MODE') as 'all' | 'sequential';
   const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 
-  const queryAudience = async (topic: string) => {
-    const ids: string[] = [];
-    let startKey: Record<string, any> | undefined;
-    do {
-      const page = await dynamo.send(new QueryCommand({
-        TableName: env('BENCH_TABLE'),
-        KeyConditionExpression: '#t = :t',
-        ExpressionAttributeNames: { '#t': 'topic' },
-        ExpressionAttributeValues: { ':t': { S: topic } },
-        ExclusiveStartKey: startKey,
-      }));
-      for (const item of page.Items ?? []) ids.push(item.connectionId.S!);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return ids;
-  };
+  const queryAudience = (topic: string) => queryAllConnectionIds(dynamo, {
+    TableName: env('BENCH_TABLE'),
+    KeyConditionExpression: '#t = :t',
+    ExpressionAttributeNames: { '#t': 'topic' },
+    ExpressionAttributeValues: { ':t': { S: topic } },
+  });
   // Repeated in the same process, like the deliver instance it is compared with: the last run is warm.
   const repeat = Number(process.env.BENCH_REPEAT ?? '1');
   let last;

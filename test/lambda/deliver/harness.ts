@@ -8,9 +8,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ConnectionRegistry, ConnectionsApiServer, FaultAction, startConnectionsApi } from '../../../local/connections-api';
 import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../local/sqs-api';
 import { createStores, Stores } from '../../../lambda/stores';
-import { METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
+import { handlerEnvironment, METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
+import { localSettings } from '../../../local/settings';
 import { loadHandler } from '../../support/handlers';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
+
+const SERVICE_NAME = 'notifications-test';
 
 export type DeliverHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
@@ -76,23 +79,18 @@ export async function deploy(services: Services, env: Record<string, string> = {
   const suffix = randomUUID().slice(0, 8);
   const queueUrl = services.sqs.queueUrl(`delivery-${suffix}`);
   const dlqUrl = services.sqs.queueUrl(`delivery-dlq-${suffix}`);
+  // The environment the construct gives deliver, from the same contract, with small local numbers.
+  const settings = localSettings('http://127.0.0.1:9', {
+    serviceName: SERVICE_NAME,
+    ...tables,
+    callbackUrl: services.connectionsApi.endpoint,
+    queueUrl,
+    deadLetterQueueUrl: dlqUrl,
+    deliveryConcurrency: 4,
+  });
   const handler = loadHandler<{ handler: DeliverHandler }>('deliver', {
     ...services.dynamo.env,
-    CONNECTIONS_TABLE: tables.connectionsTable,
-    SUBSCRIPTIONS_TABLE: tables.subscriptionsTable,
-    CALLBACK_URL: services.connectionsApi.endpoint,
-    DELIVERY_QUEUE_URL: queueUrl,
-    DEAD_LETTER_QUEUE_URL: dlqUrl,
-    NOTIFICATION_DETAIL_TYPE: 'Notification',
-    ALLOW_BROADCAST: 'false',
-    DELIVERY_CONCURRENCY: '4',
-    FANOUT_SHARD_THRESHOLD: '1000',
-    FANOUT_SHARD_SIZE: '1000',
-    MAX_DELIVERY_RATE_PER_SECOND: '0',
-    MAX_DELIVERY_ATTEMPTS: '3',
-    MAX_RECEIVE_COUNT: '5',
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    ...handlerEnvironment('deliver', settings),
     ...env,
   }).handler;
   const stores = createStores(tables, services.dynamo.doc);
@@ -211,8 +209,6 @@ export function recordMetrics(): () => void {
   }) as typeof process.stdout.write);
   return () => spy.mockRestore();
 }
-
-const SERVICE_NAME = 'notifications-test';
 
 /**
  * The metric values printed while `run` ran, summed by name. Every metric must be in the namespace

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -20,7 +20,9 @@ import { createHandlerFunction } from './private/handler-function';
 import { ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
 import {
   AuthSettings,
+  CLIENT_MESSAGING_RANGES,
   CONNECTIONS_TABLE,
+  COUNTERS_TABLE,
   DEFAULTS,
   DEPLOYMENT_DEFAULTS,
   MESSAGE_ROUTES,
@@ -77,6 +79,65 @@ export interface RealtimeNotificationsProps {
    * @default ['**'] - any authenticated connection may subscribe to any topic
    */
   readonly topicRules?: string[];
+
+  /**
+   * Topic patterns clients may publish to (`{"action":"publish"}`), written like `topicRules`;
+   * `{userId}` matches the sender's own id. Subscribers receive each message as a notification
+   * with `from` set to the sender's user id by the server. Topics under `users/` are never open
+   * to client publishing. Example: `['rooms/*']` for chat rooms.
+   *
+   * @default [] - clients cannot publish
+   */
+  readonly publishRules?: string[];
+
+  /**
+   * Topic patterns that track presence: subscribers can ask who is there (`{"action":"presence"}`)
+   * and receive `join`/`leave` events when a user's first connection subscribes and their last one
+   * leaves. Written like `topicRules`.
+   *
+   * @default [] - no topic tracks presence
+   */
+  readonly presenceRules?: string[];
+
+  /**
+   * Client messages one user may publish per second, across all of the user's connections
+   * (1 to 10000). The excess is refused with `RATE_LIMITED` and a `retryAfterMs`.
+   *
+   * @default 10
+   */
+  readonly maxClientMessagesPerSecond?: number;
+
+  /**
+   * Largest `data` of a client message, as UTF-8 JSON (1 byte to 100 KiB): the rest of API
+   * Gateway's 128 KB frame is left for the envelope. Larger messages are refused with `PAYLOAD_TOO_LARGE`.
+   *
+   * @default Size.kibibytes(32)
+   */
+  readonly maxClientMessageSize?: Size;
+
+  /**
+   * Open connections one user may have (1 to 100000); the next `$connect` is refused with HTTP
+   * 429. Connections that closed without `$disconnect` are found out and do not count.
+   *
+   * @default 20
+   */
+  readonly maxConnectionsPerUser?: number;
+
+  /**
+   * Members a presence answer lists at most (1 to 1000); `count` still says how many there are.
+   *
+   * @default 100
+   */
+  readonly maxPresenceMembers?: number;
+
+  /**
+   * The `DetailType` of the event each accepted client message puts on the event bus, for
+   * backends to store, moderate or react to with their own rules. The construct does not deliver
+   * these events again.
+   *
+   * @default "ClientMessage"
+   */
+  readonly clientMessageDetailType?: string;
 
   /**
    * The stage name, the last path segment of the WebSocket URL.
@@ -313,6 +374,8 @@ export class RealtimeNotifications extends Construct {
   public readonly connectionsTable: dynamodb.Table;
   /** Subscriptions: one row per topic and connection. */
   public readonly subscriptionsTable: dynamodb.Table;
+  /** Counters kept exact under concurrency: client messages per user per second, presence per topic and user. */
+  public readonly countersTable: dynamodb.Table;
   /** The bus backends publish notifications to. */
   public readonly eventBus: events.IEventBus;
   /** The rule that sends notification events to the delivery queue. */
@@ -331,7 +394,7 @@ export class RealtimeNotifications extends Construct {
   public readonly connectFunction: lambda.Function;
   /** Handles `$disconnect`: removes the connection and its subscriptions. */
   public readonly disconnectFunction: lambda.Function;
-  /** Handles `subscribe`, `unsubscribe`, `ping` and `$default`. */
+  /** Handles `subscribe`, `unsubscribe`, `publish`, `presence`, `ping` and `$default`, and delivers client messages. */
   public readonly messageFunction: lambda.Function;
   /** Delivers queued notifications to their connections. */
   public readonly deliverFunction: lambda.Function;
@@ -400,6 +463,9 @@ export class RealtimeNotifications extends Construct {
     this.subscriptionsTable = createTable(this, 'SubscriptionsTable', {
       definition: SUBSCRIPTIONS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
     });
+    this.countersTable = createTable(this, 'CountersTable', {
+      definition: COUNTERS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
+    });
 
     // Publishing path: bus → rule → queue (+ DLQ)
     const queueEncryption = props.encryptionKey
@@ -465,6 +531,7 @@ export class RealtimeNotifications extends Construct {
       serviceName: this.serviceName,
       connectionsTable: this.connectionsTable.tableName,
       subscriptionsTable: this.subscriptionsTable.tableName,
+      countersTable: this.countersTable.tableName,
       callbackUrl: this.callbackUrl,
       queueUrl: this.deliveryQueue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
@@ -472,6 +539,14 @@ export class RealtimeNotifications extends Construct {
       connectionTtlSeconds: (props.connectionTtl ?? Duration.seconds(DEFAULTS.connectionTtlSeconds)).toSeconds(),
       maxSubscriptionsPerConnection: props.maxSubscriptionsPerConnection ?? DEFAULTS.maxSubscriptionsPerConnection,
       topicRules: props.topicRules ?? DEFAULTS.topicRules,
+      publishRules: props.publishRules ?? DEFAULTS.publishRules,
+      presenceRules: props.presenceRules ?? DEFAULTS.presenceRules,
+      maxClientMessagesPerSecond: props.maxClientMessagesPerSecond ?? DEFAULTS.maxClientMessagesPerSecond,
+      maxClientMessageDataBytes: props.maxClientMessageSize?.toBytes() ?? DEFAULTS.maxClientMessageDataBytes,
+      maxConnectionsPerUser: props.maxConnectionsPerUser ?? DEFAULTS.maxConnectionsPerUser,
+      maxPresenceMembers: props.maxPresenceMembers ?? DEFAULTS.maxPresenceMembers,
+      eventBusName: this.eventBus.eventBusName,
+      clientMessageDetailType: props.clientMessageDetailType ?? DEFAULTS.clientMessageDetailType,
       allowBroadcast,
       deliveryConcurrency: props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency,
       shardThreshold: props.fanoutShardThreshold ?? DEFAULTS.shardThreshold,
@@ -495,7 +570,7 @@ export class RealtimeNotifications extends Construct {
       ...common, name: 'disconnect', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Removes closed connections and their subscriptions',
     });
     this.messageFunction = createHandlerFunction(this, 'MessageFunction', {
-      ...common, name: 'message', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Answers subscribe, unsubscribe, ping and unknown actions',
+      ...common, name: 'message', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Answers client frames and delivers client messages',
     });
     this.deliverFunction = createHandlerFunction(this, 'DeliverFunction', {
       ...common, name: 'deliver', timeout: deliverTimeout, description: 'Delivers queued notifications to their connections',
@@ -514,7 +589,7 @@ export class RealtimeNotifications extends Construct {
     }
 
     this.addRoutes();
-    this.grantHandlerPermissions(allowBroadcast);
+    this.grantHandlerPermissions(allowBroadcast, settings.presenceRules.length > 0, settings.publishRules.length > 0);
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
       batchSize: props.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
@@ -684,40 +759,77 @@ export class RealtimeNotifications extends Construct {
     }
   }
 
-  /** Least privilege: each function gets exactly the table actions its handler performs. */
-  private grantHandlerPermissions(allowBroadcast: boolean): void {
+  /**
+   * Least privilege: each function gets exactly the actions its handler performs, and the
+   * presence and client-publishing actions only when those are turned on.
+   */
+  private grantHandlerPermissions(allowBroadcast: boolean, presence: boolean, clientPublish: boolean): void {
     const connections = this.connectionsTable;
     const subscriptions = this.subscriptionsTable;
+    const counters = this.countersTable;
     const byUser = Tables.connections.byUserIndex;
-    const byConnection = Tables.subscriptions.byConnectionIndex;
+    const byConnection = { indexName: Tables.subscriptions.byConnectionIndex, actions: ['Query'] };
+    const when = (on: boolean, actions: string[]) => (on ? actions : []);
+    // Forgetting a connection removes its row, then its subscriptions found through the byConnection
+    // index; with presence, those on presence topics one by one, counting the user down there and
+    // announcing a leave to the topic (a Query of its subscribers and posts to them).
+    const forgetting = {
+      connections: ['DeleteItem'],
+      subscriptions: ['BatchWriteItem', ...when(presence, ['DeleteItem', 'Query'])],
+      counters: when(presence, ['UpdateItem', 'DeleteItem']),
+    };
 
-    allowTableActions(this.connectFunction, connections, ['PutItem']);
+    // $connect records the connection; at the per-user limit it lists the user's connections,
+    // asks API Gateway which are still open, and forgets the others.
+    allowTableActions(this.connectFunction, connections, ['PutItem', ...forgetting.connections], [{ indexName: byUser, actions: ['Query'] }]);
+    allowTableActions(this.connectFunction, subscriptions, forgetting.subscriptions, [byConnection]);
+    allowTableActions(this.connectFunction, counters, forgetting.counters);
+    this.allowConnectionsApi(this.connectFunction, ['GET', ...when(presence, ['POST'])]);
 
-    // Removing a connection: its row, then its subscriptions found through the byConnection index.
-    allowTableActions(this.disconnectFunction, connections, ['DeleteItem']);
-    allowTableActions(this.disconnectFunction, subscriptions, ['BatchWriteItem'],
-      [{ indexName: byConnection, actions: ['Query'] }]);
+    allowTableActions(this.disconnectFunction, connections, forgetting.connections);
+    allowTableActions(this.disconnectFunction, subscriptions, forgetting.subscriptions, [byConnection]);
+    allowTableActions(this.disconnectFunction, counters, forgetting.counters);
+    if (presence) this.allowConnectionsApi(this.disconnectFunction, ['POST']);
 
-    // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the subscription.
-    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem']);
-    allowTableActions(this.messageFunction, subscriptions, ['GetItem', 'PutItem', 'DeleteItem']);
+    // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the
+    // subscription. Client messages and presence announcements are posted from here, like deliver
+    // posts notifications: audience Queries, posts, re-queued retries, and gone connections forgotten.
+    const posts = clientPublish || presence;
+    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(posts, forgetting.connections)]);
+    allowTableActions(this.messageFunction, subscriptions,
+      ['GetItem', 'PutItem', 'DeleteItem', ...when(posts, ['Query', 'BatchWriteItem'])], posts ? [byConnection] : []);
+    allowTableActions(this.messageFunction, counters, [
+      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'Query']),
+    ]);
+    if (posts) this.allowConnectionsApi(this.messageFunction, ['POST']);
+    if (clientPublish) {
+      this.allowQueueSends(this.messageFunction);
+      this.eventBus.grantPutEventsTo(this.messageFunction);
+    }
 
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the connection.
     allowTableActions(this.deliverFunction, connections, ['DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
       [{ indexName: byUser, actions: ['Query'] }]);
-    allowTableActions(this.deliverFunction, subscriptions, ['Query', 'BatchWriteItem'],
-      [{ indexName: byConnection, actions: ['Query'] }]);
-
+    allowTableActions(this.deliverFunction, subscriptions, ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], [byConnection]);
+    allowTableActions(this.deliverFunction, counters, forgetting.counters);
     // Deliver re-queues shards and retries, and dead-letters what it gives up on, with a reason.
-    this.deliverFunction.addToRolePolicy(new iam.PolicyStatement({
+    this.allowQueueSends(this.deliverFunction);
+    this.allowConnectionsApi(this.deliverFunction, ['POST']);
+  }
+
+  private allowQueueSends(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['sqs:SendMessage'],
       resources: [this.deliveryQueue.queueArn, this.deadLetterQueue.queueArn],
     }));
-    this.deliveryQueue.encryptionMasterKey?.grant(this.deliverFunction, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.deliveryQueue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+  }
 
-    this.deliverFunction.addToRolePolicy(new iam.PolicyStatement({
+  /** `execute-api:ManageConnections` on this stage's @connections, for these methods only. */
+  private allowConnectionsApi(fn: lambda.IFunction, methods: string[]): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['execute-api:ManageConnections'],
-      resources: [this.connectionsArn('POST')],
+      resources: methods.map((method) => this.connectionsArn(method)),
     }));
   }
 
@@ -775,17 +887,27 @@ const ACCESS_LOG_FIELDS = {
 };
 
 function validateProps(p: RealtimeNotificationsProps): void {
-  const topicRules = p.topicRules ?? DEFAULTS.topicRules;
-  topicRules.forEach((rule, i) => {
-    if (Token.isUnresolved(rule)) {
-      throw invalidProp(`topicRules[${i}]`, 'it is a deploy-time token', 'Topic rules must be literal strings known at synth.');
+  checkTopicPatterns('topicRules', p.topicRules ?? DEFAULTS.topicRules);
+  checkTopicPatterns('publishRules', p.publishRules ?? []);
+  checkTopicPatterns('presenceRules', p.presenceRules ?? []);
+  const R = CLIENT_MESSAGING_RANGES;
+  checkInteger('maxClientMessagesPerSecond', p.maxClientMessagesPerSecond, R.maxClientMessagesPerSecond.min, R.maxClientMessagesPerSecond.max);
+  if (p.maxClientMessageSize !== undefined && !Token.isUnresolved(p.maxClientMessageSize.toBytes())) {
+    const bytes = p.maxClientMessageSize.toBytes();
+    if (bytes < R.maxClientMessageDataBytes.min || bytes > R.maxClientMessageDataBytes.max) {
+      throw invalidProp('maxClientMessageSize', `${bytes} bytes is outside 1 byte to 100 KiB`,
+        'API Gateway frames carry at most 128 KB, envelope included: set it to at most Size.kibibytes(100).');
     }
-    const problem = topicPatternProblem(rule);
-    if (problem !== undefined) {
-      throw invalidProp(`topicRules[${i}]`, `${JSON.stringify(rule)} ${problem}`,
-        'Write /-separated segments; use * for one segment, ** (last segment only) for one or more, {userId} for the user\'s own id.');
-    }
-  });
+  }
+  checkInteger('maxConnectionsPerUser', p.maxConnectionsPerUser, R.maxConnectionsPerUser.min, R.maxConnectionsPerUser.max);
+  checkInteger('maxPresenceMembers', p.maxPresenceMembers, R.maxPresenceMembers.min, R.maxPresenceMembers.max);
+  checkPattern('clientMessageDetailType', p.clientMessageDetailType, /^[^\p{Cc}]{1,128}$/u, '1 to 128 characters without control characters');
+  const detailType = p.detailType ?? DEFAULTS.detailType;
+  const clientDetailType = p.clientMessageDetailType ?? DEFAULTS.clientMessageDetailType;
+  if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {
+    throw invalidProp('clientMessageDetailType', `it equals detailType (${JSON.stringify(detailType)}), so every client message would be delivered a second time by the notification rule`,
+      'Give client messages and notifications different detail types.');
+  }
   checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
   checkPositive('throttlingRateLimit', p.throttlingRateLimit, 1_000_000);
   checkInteger('throttlingBurstLimit', p.throttlingBurstLimit, 1, 1_000_000);
@@ -844,6 +966,19 @@ function validateProps(p: RealtimeNotificationsProps): void {
     throw invalidProp('queueAgeAlarmThreshold', 'it is set while alarms is false',
       'Remove queueAgeAlarmThreshold, or leave alarms on.');
   }
+}
+
+function checkTopicPatterns(prop: string, patterns: string[]): void {
+  patterns.forEach((pattern, i) => {
+    if (Token.isUnresolved(pattern)) {
+      throw invalidProp(`${prop}[${i}]`, 'it is a deploy-time token', 'Topic patterns must be literal strings known at synth.');
+    }
+    const problem = topicPatternProblem(pattern);
+    if (problem !== undefined) {
+      throw invalidProp(`${prop}[${i}]`, `${JSON.stringify(pattern)} ${problem}`,
+        'Write /-separated segments; use * for one segment, ** (last segment only) for one or more, {userId} for the user\'s own id.');
+    }
+  });
 }
 
 /** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */

@@ -11,7 +11,7 @@ import {
   ListTablesCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { CONNECTIONS_TABLE, SUBSCRIPTIONS_TABLE, TableDefinition } from '../lib/private/runtime-contract';
+import { CONNECTIONS_TABLE, COUNTERS_TABLE, SUBSCRIPTIONS_TABLE, TableDefinition } from '../lib/private/runtime-contract';
 
 /** Credentials and region that local engines accept; nothing here reaches AWS. */
 export const LOCAL_AWS = {
@@ -68,12 +68,21 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Loc
 export interface TableNames {
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
+  readonly countersTable: string;
 }
 
-/** Creates both tables (if missing) from the construct's definitions. */
+/** The construct's tables: each name beside the definition it is created from. */
+export function tableDefinitions(names: TableNames): Array<{ tableName: string; definition: TableDefinition }> {
+  return [
+    { tableName: names.connectionsTable, definition: CONNECTIONS_TABLE },
+    { tableName: names.subscriptionsTable, definition: SUBSCRIPTIONS_TABLE },
+    { tableName: names.countersTable, definition: COUNTERS_TABLE },
+  ];
+}
+
+/** Creates every table (if missing) from the construct's definitions. */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  await createTable(client, names.connectionsTable, CONNECTIONS_TABLE);
-  await createTable(client, names.subscriptionsTable, SUBSCRIPTIONS_TABLE);
+  for (const { tableName, definition } of tableDefinitions(names)) await createTable(client, tableName, definition);
 }
 
 export function createTableInput(tableName: string, def: TableDefinition): CreateTableCommandInput {
@@ -88,7 +97,7 @@ export function createTableInput(tableName: string, def: TableDefinition): Creat
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: keySchema(def.partitionKey, def.sortKey),
-    GlobalSecondaryIndexes: def.indexes.map((index) => ({
+    GlobalSecondaryIndexes: def.indexes.length === 0 ? undefined : def.indexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: keySchema(index.partitionKey, index.sortKey),
       Projection: { ProjectionType: index.projection },

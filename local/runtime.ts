@@ -9,7 +9,6 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
-  CONNECTIONS_TABLE,
   DEPLOYMENT_DEFAULTS,
   HANDLER_NAMES,
   HandlerName,
@@ -17,14 +16,13 @@ import {
   MESSAGE_ROUTES,
   notificationEventPattern,
   RuntimeSettings,
-  SUBSCRIPTIONS_TABLE,
   TOKEN_QUERY_PARAMETER,
 } from '../lib/private/runtime-contract';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { LocalEventBus } from './bus/event-bus';
 import { ConnectionRegistry, FaultInjector, handleConnectionsRequest } from './connections-api';
 import { serveDemo } from './demo/serve';
-import { createTables, LOCAL_AWS, LocalDynamo, startDynamo } from './dynamodb';
+import { createTables, LOCAL_AWS, LocalDynamo, startDynamo, tableDefinitions } from './dynamodb';
 import { WebSocketGateway } from './gateway/gateway';
 import { pathOf, sendJson } from './http';
 import { LambdaFunction } from './lambda/invoker';
@@ -238,10 +236,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let sweeper: TtlSweeper | undefined;
     const sweepInterval = options.ttlSweepIntervalMs ?? 60_000;
     if (dynamo.engine === 'embedded') {
-      sweeper = new TtlSweeper(dynamo.client, [
-        { tableName: settings.connectionsTable, definition: CONNECTIONS_TABLE },
-        { tableName: settings.subscriptionsTable, definition: SUBSCRIPTIONS_TABLE },
-      ], log);
+      sweeper = new TtlSweeper(dynamo.client, tableDefinitions(settings), log);
       if (sweepInterval > 0) sweeper.start(sweepInterval);
       stopped.push(() => sweeper?.stop());
     }
@@ -335,6 +330,7 @@ function createFunctions(
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
         AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
         AWS_ENDPOINT_URL_SQS: url,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
         ...(options.handlerMetrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),

@@ -4,8 +4,8 @@
  * BatchWriteItem (seeding is never measured).
  */
 import { BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { CONNECTIONS_TABLE, SUBSCRIPTIONS_TABLE, TableDefinition, Tables } from '../../lib/private/runtime-contract';
-import { createTables, LocalDynamo, startDynamo } from '../../local/dynamodb';
+import { TableDefinition, Tables } from '../../lib/private/runtime-contract';
+import { createTables, LocalDynamo, startDynamo, tableDefinitions } from '../../local/dynamodb';
 import { DynamoProxy, startDynamoProxy } from '../../test/faults/support/dynamodb-proxy';
 import { BENCH_TABLES } from './settings';
 
@@ -27,10 +27,7 @@ export async function startDynamoFixture(endpoint = process.env.DYNAMODB_ENDPOIN
   return {
     dynamo,
     proxy,
-    tables: {
-      [BENCH_TABLES.connectionsTable]: CONNECTIONS_TABLE,
-      [BENCH_TABLES.subscriptionsTable]: SUBSCRIPTIONS_TABLE,
-    },
+    tables: Object.fromEntries(tableDefinitions(BENCH_TABLES).map((t) => [t.tableName, t.definition])),
     addIndexWrites: dynamo.engine === 'embedded',
     stop: async () => {
       await proxy.close();

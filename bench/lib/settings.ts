@@ -9,6 +9,7 @@ import { localSettings } from '../../local/settings';
 export const BENCH_TABLES = {
   connectionsTable: 'bench-connections',
   subscriptionsTable: 'bench-subscriptions',
+  countersTable: 'bench-counters',
 };
 
 /** The local runtime's settings (the construct's defaults), with the benchmark's own tables. */

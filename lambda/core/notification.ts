@@ -10,6 +10,8 @@ export interface Notification {
   readonly id: string;
   readonly target: NotificationTarget;
   readonly data: unknown;
+  /** The user who sent it, for client messages; absent on backend notifications. */
+  readonly from?: string;
   /** ISO-8601: when it was published. */
   readonly time: string;
 }

@@ -1,5 +1,5 @@
 /**
- * The wire protocol between clients and the server (DESIGN §2.2): parsing client frames and
+ * The wire protocol between clients and the server (docs/protocol.md): parsing client frames and
  * building server frames. Pure: no I/O, no AWS.
  */
 import { LIMITS } from '../../lib/private/runtime-contract';
@@ -10,17 +10,32 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'LIMIT_EXCEEDED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export const MAX_REQUEST_ID_LENGTH = 128;
-export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'ping'] as const;
+export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'publish', 'presence', 'ping'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 // ---- client → server -------------------------------------------------------------------------
 
 export type ClientRequest =
-  | { readonly action: 'subscribe' | 'unsubscribe'; readonly topic: string; readonly requestId?: string }
+  | { readonly action: 'subscribe' | 'unsubscribe' | 'presence'; readonly topic: string; readonly requestId?: string }
+  | PublishRequest
   | { readonly action: 'ping'; readonly requestId?: string };
+
+/**
+ * A client message for a topic's subscribers. Only these fields are read: a `from`, `userId` or
+ * `id` in the frame is ignored, since the server stamps the sender and the id itself.
+ */
+export interface PublishRequest {
+  readonly action: 'publish';
+  readonly topic: string;
+  readonly data: unknown;
+  /** Whether the publishing connection gets its own message too. */
+  readonly echo: boolean;
+  readonly requestId?: string;
+}
 
 /** Why a frame could not be parsed, with the error frame to answer it with. */
 export interface ParseFailure {
@@ -74,14 +89,28 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
     case 'ping':
       return { ok: true, request: withRequestId({ action: 'ping' }, requestId) };
     case 'subscribe':
-    case 'unsubscribe': {
+    case 'unsubscribe':
+    case 'presence':
+    case 'publish': {
       if (frame.topic === undefined) {
-        return fail('BAD_REQUEST', `"${frame.action}" needs a "topic", for example "orders/42".`, requestId);
+        return fail('BAD_REQUEST', `"${frame.action}" needs a "topic", for example "${frame.action === 'subscribe' || frame.action === 'unsubscribe' ? 'orders/42' : 'rooms/lobby'}".`, requestId);
       }
       if (typeof frame.topic !== 'string') {
         return fail('BAD_REQUEST', '"topic" must be a string, for example "orders/42".', requestId);
       }
-      return { ok: true, request: withRequestId({ action: frame.action, topic: frame.topic }, requestId) };
+      if (frame.action !== 'publish') {
+        return { ok: true, request: withRequestId({ action: frame.action, topic: frame.topic }, requestId) };
+      }
+      if (!('data' in frame) || frame.data === undefined) {
+        return fail('BAD_REQUEST', '"publish" needs "data": the message, any JSON value such as {"text":"hi"}.', requestId);
+      }
+      if (frame.echo !== undefined && typeof frame.echo !== 'boolean') {
+        return fail('BAD_REQUEST', '"echo" must be true or false.', requestId);
+      }
+      return {
+        ok: true,
+        request: withRequestId({ action: 'publish' as const, topic: frame.topic, data: frame.data, echo: frame.echo === true }, requestId),
+      };
     }
     default:
       return fail('UNKNOWN_ACTION',
@@ -109,10 +138,42 @@ export function printable(value: string, max = 64): string {
 export interface SubscribedFrame { readonly type: 'subscribed'; readonly topic: string; readonly requestId?: string }
 export interface UnsubscribedFrame { readonly type: 'unsubscribed'; readonly topic: string; readonly requestId?: string }
 export interface PongFrame { readonly type: 'pong'; readonly requestId?: string }
+export interface PublishedFrame {
+  readonly type: 'published';
+  readonly topic: string;
+  /** The id the subscribers' notification frames carry. */
+  readonly id: string;
+  readonly requestId?: string;
+}
+export interface PresenceMember {
+  readonly userId: string;
+  /** The user's connections subscribed to the topic. */
+  readonly connections: number;
+}
+/** The answer to a `presence` request: who is on the topic now. */
+export interface PresenceFrame {
+  readonly type: 'presence';
+  readonly topic: string;
+  readonly members: readonly PresenceMember[];
+  /** Members in all, listed or not. */
+  readonly count: number;
+  /** Whether `members` lists fewer than `count`. */
+  readonly truncated: boolean;
+  readonly requestId?: string;
+}
+/** Pushed to a topic's subscribers when a user's first connection joins it or the last one leaves. */
+export interface PresenceEventFrame {
+  readonly type: 'presence';
+  readonly topic: string;
+  readonly event: 'join' | 'leave';
+  readonly userId: string;
+}
 export interface ErrorFrame {
   readonly type: 'error';
   readonly code: ErrorCode;
   readonly message: string;
+  /** With RATE_LIMITED: when the next message will be accepted. */
+  readonly retryAfterMs?: number;
   readonly requestId?: string;
 }
 
@@ -125,11 +186,21 @@ export interface NotificationFrame {
   readonly userId?: string;
   readonly broadcast?: true;
   readonly data: unknown;
+  /** The sending user of a client message, stamped by the server; absent on backend notifications. */
+  readonly from?: string;
   /** ISO-8601. */
   readonly time: string;
 }
 
-export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PongFrame | ErrorFrame | NotificationFrame;
+export type ServerFrame =
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | PongFrame
+  | PublishedFrame
+  | PresenceFrame
+  | PresenceEventFrame
+  | ErrorFrame
+  | NotificationFrame;
 
 export function subscribedFrame(topic: string, requestId?: string): SubscribedFrame {
   return withRequestId({ type: 'subscribed' as const, topic }, requestId);
@@ -143,11 +214,27 @@ export function pongFrame(requestId?: string): PongFrame {
   return withRequestId({ type: 'pong' as const }, requestId);
 }
 
+export function publishedFrame(topic: string, id: string, requestId?: string): PublishedFrame {
+  return withRequestId({ type: 'published' as const, topic, id }, requestId);
+}
+
+export function presenceFrame(topic: string, members: readonly PresenceMember[], count: number, requestId?: string): PresenceFrame {
+  return withRequestId({ type: 'presence' as const, topic, members, count, truncated: members.length < count }, requestId);
+}
+
+export function presenceEventFrame(topic: string, event: 'join' | 'leave', userId: string): PresenceEventFrame {
+  return { type: 'presence', topic, event, userId };
+}
+
 export function errorFrame(code: ErrorCode, message: string, requestId?: string): ErrorFrame {
   return withRequestId({ type: 'error' as const, code, message }, requestId);
 }
 
-/** How a notification was addressed (DESIGN §2.1): exactly one target. */
+export function rateLimitedFrame(message: string, retryAfterMs: number, requestId?: string): ErrorFrame {
+  return withRequestId({ type: 'error' as const, code: 'RATE_LIMITED' as const, message, retryAfterMs }, requestId);
+}
+
+/** How a notification was addressed: exactly one target. */
 export type NotificationTarget =
   | { readonly topic: string }
   | { readonly userId: string }
@@ -157,10 +244,11 @@ export interface NotificationInput {
   readonly id: string;
   readonly target: NotificationTarget;
   readonly data: unknown;
+  readonly from?: string;
   readonly time: Date | string;
 }
 
-/** Builds the frame pushed to clients: `{"type":"notification","id","topic"|"userId","data","time"}`. */
+/** Builds the frame pushed to clients: `{"type":"notification","id","topic"|"userId","data"[,"from"],"time"}`. */
 export function notificationFrame(input: NotificationInput): NotificationFrame {
   const target = input.target;
   const addressing = 'topic' in target ? { topic: target.topic }
@@ -171,6 +259,7 @@ export function notificationFrame(input: NotificationInput): NotificationFrame {
     id: input.id,
     ...addressing,
     data: input.data,
+    ...(input.from !== undefined ? { from: input.from } : {}),
     time: typeof input.time === 'string' ? input.time : input.time.toISOString(),
   };
 }

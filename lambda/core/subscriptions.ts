@@ -13,7 +13,12 @@
  */
 import { Stores } from '../stores/remove-connection';
 
-export type SubscribeOutcome = 'subscribed' | 'already-subscribed' | 'limit-reached' | 'no-connection';
+export type SubscribeOutcome =
+  /** A new subscription, which expires with its connection at `expiresAt` (epoch seconds). */
+  | { readonly outcome: 'subscribed'; readonly expiresAt: number }
+  | { readonly outcome: 'already-subscribed' | 'limit-reached' | 'no-connection' };
+
+const ALREADY: SubscribeOutcome = { outcome: 'already-subscribed' };
 
 export async function subscribeWithinCap(
   stores: Stores,
@@ -22,10 +27,10 @@ export async function subscribeWithinCap(
   maxSubscriptions: number,
 ): Promise<SubscribeOutcome> {
   const reservation = await stores.connections.reserveSubscription(connectionId, maxSubscriptions);
-  if (reservation.outcome === 'no-connection') return 'no-connection';
+  if (reservation.outcome === 'no-connection') return { outcome: 'no-connection' };
   if (reservation.outcome === 'limit-reached') {
     // At the cap, re-subscribing to a topic already held is still fine.
-    return await stores.subscriptions.isSubscribed(topic, connectionId) ? 'already-subscribed' : 'limit-reached';
+    return await stores.subscriptions.isSubscribed(topic, connectionId) ? ALREADY : { outcome: 'limit-reached' };
   }
   let created: boolean;
   try {
@@ -36,13 +41,17 @@ export async function subscribeWithinCap(
   }
   if (!created) {
     await stores.connections.releaseSubscription(connectionId);
-    return 'already-subscribed';
+    return ALREADY;
   }
-  return 'subscribed';
+  return { outcome: 'subscribed', expiresAt: reservation.expiresAt };
 }
 
-/** Removes a subscription and frees its slot. Unsubscribing from a topic not held is fine. */
-export async function unsubscribeAndRelease(stores: Stores, connectionId: string, topic: string): Promise<void> {
+/**
+ * Removes a subscription and frees its slot. Unsubscribing from a topic not held is fine.
+ * Returns whether the subscription existed.
+ */
+export async function unsubscribeAndRelease(stores: Stores, connectionId: string, topic: string): Promise<boolean> {
   const existed = await stores.subscriptions.unsubscribe(topic, connectionId);
   if (existed) await stores.connections.releaseSubscription(connectionId);
+  return existed;
 }

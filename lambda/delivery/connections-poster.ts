@@ -34,6 +34,11 @@ export interface ConnectionsPosterOptions {
 
 export interface ConnectionsPoster {
   readonly post: Poster;
+  /**
+   * Asks whether a connection is still open (`GET @connections/{id}`): `delivered` means open,
+   * `gone` closed; a failure says nothing either way.
+   */
+  readonly probe: (connectionId: string) => Promise<PostResult>;
   /** Closes the pooled sockets. */
   close(): void;
 }
@@ -44,6 +49,7 @@ export const DEFAULT_POST_TIMEOUT_MS = 5_000;
 const MAX_ERROR_BODY_BYTES = 4_096;
 
 const DELIVERED: PostResult = { status: 'delivered' };
+const NO_BODY = new Uint8Array(0);
 const GONE: PostResult = { status: 'gone' };
 
 export function createConnectionsPoster(options: ConnectionsPosterOptions): ConnectionsPoster {
@@ -62,17 +68,17 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
   // The same bytes go to every connection of a fan-out: hash them once, not once per post.
   const payloadHashes = new WeakMap<Uint8Array, string>();
 
-  const post: Poster = async (connectionId, frame, postTimeoutMs) => {
-    let payloadHash = payloadHashes.get(frame);
+  const request = async (method: 'POST' | 'GET', connectionId: string, body: Uint8Array, requestTimeoutMs?: number): Promise<PostResult> => {
+    let payloadHash = payloadHashes.get(body);
     if (payloadHash === undefined) {
-      payloadHash = createHash('sha256').update(frame).digest('hex');
-      payloadHashes.set(frame, payloadHash);
+      payloadHash = createHash('sha256').update(body).digest('hex');
+      payloadHashes.set(body, payloadHash);
     }
     const path = `${basePath}/@connections/${encodePathSegment(connectionId)}`;
     let headers: Record<string, string>;
     try {
       const signed = await signer.sign({
-        method: 'POST',
+        method,
         protocol: url.protocol,
         hostname: url.hostname,
         port: url.port ? Number(url.port) : undefined,
@@ -80,11 +86,11 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
         query: {},
         headers: {
           'host': url.host,
-          'content-type': 'application/octet-stream',
-          'content-length': String(frame.byteLength),
+          ...(method === 'POST' ? { 'content-type': 'application/octet-stream' } : {}),
+          'content-length': String(body.byteLength),
           'x-amz-content-sha256': payloadHash,
         },
-        body: frame,
+        body,
       });
       headers = signed.headers;
     } catch (error) {
@@ -94,11 +100,14 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
         detail: `Could not sign the @connections request (${describe(error)}). The function needs AWS credentials in its environment.`,
       };
     }
-    const timeout = postTimeoutMs !== undefined && postTimeoutMs > 0 ? Math.min(timeoutMs, postTimeoutMs) : timeoutMs;
-    return exchange(send, { agent, method: 'POST', hostname: url.hostname, port: url.port || undefined, path, headers }, frame, timeout);
+    const timeout = requestTimeoutMs !== undefined && requestTimeoutMs > 0 ? Math.min(timeoutMs, requestTimeoutMs) : timeoutMs;
+    return exchange(send, { agent, method, hostname: url.hostname, port: url.port || undefined, path, headers }, body, timeout);
   };
 
-  return { post, close: () => agent.destroy() };
+  const post: Poster = (connectionId, frame, postTimeoutMs) => request('POST', connectionId, frame, postTimeoutMs);
+  const probe = (connectionId: string) => request('GET', connectionId, NO_BODY);
+
+  return { post, probe, close: () => agent.destroy() };
 }
 
 type Send = (options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest;

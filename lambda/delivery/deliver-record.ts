@@ -23,7 +23,7 @@ import { RateLimiter } from '../core/fanout-rate';
 import { describeTarget, EncodedNotification, encodeNotification } from '../core/notification';
 import { checkPublishedEvent } from '../core/publish-contract';
 import { requeueDelaySeconds } from '../core/retry';
-import { removeConnection, Stores } from '../stores';
+import { removeConnection, Stores, SubscriptionEndings } from '../stores';
 import { audiencePages } from './audience';
 import { DeliverConfig } from './config';
 import { DeadLetterAttribute, rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
@@ -51,7 +51,12 @@ export interface DeliveryDeps {
   readonly logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   readonly postRetry?: PostRetryPolicy;
   readonly random?: () => number;
+  /** Told when removing a gone connection ends a subscription it concerns (presence leaves). */
+  readonly endings?: SubscriptionEndings;
 }
+
+/** What posting a frame once to a topic needs: no queue, no retries later. */
+export type AnnouncementDeps = Pick<DeliveryDeps, 'stores' | 'post' | 'concurrency' | 'rateLimiter' | 'postRetry' | 'clock' | 'random' | 'logger' | 'endings'>;
 
 export interface QueueRecord {
   readonly messageId: string;
@@ -92,7 +97,7 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
     await reject(record, deps, checked.reason, checked.message, checked.eventId);
     return;
   }
-  await dispatch(checked, deps, deadline);
+  await deliverNotification(checked, deps, deadline);
 }
 
 async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameters<typeof rejectedMessage>[1], message: string, eventId?: string): Promise<void> {
@@ -107,11 +112,15 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
  * shard messages for other instances; the ids already handed to the posts here stay here, so no
  * connection is sent the notification by both. An audience of exactly the threshold is delivered
  * here. Shards are enqueued as pages fill them, so memory stays flat however large the audience.
+ *
+ * Returns once every connection is accounted for (see the module comment); throws when it cannot
+ * say so. `exceptConnectionId` is left out of the audience (a client message's sender).
  */
-async function dispatch(encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number): Promise<void> {
+export async function deliverNotification(encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string): Promise<void> {
   const { notification } = encoded;
   const shards = new ShardSender(notification, deps);
-  const inline = pagesUpToThreshold(audiencePages(notification.target, deps.stores), deps.config.shardThreshold, shards);
+  const audience = withoutConnection(audiencePages(notification.target, deps.stores), exceptConnectionId);
+  const inline = pagesUpToThreshold(audience, deps.config.shardThreshold, shards);
   const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
   if (shards.count > 0) {
     deps.logger.info('Notification split into shards', {
@@ -121,6 +130,32 @@ async function dispatch(encoded: EncodedNotification, deps: DeliveryDeps, deadli
   } else if (deliveredHere === 0) {
     deps.logger.debug('No connection to deliver to', { notificationId: notification.id, target: describeTarget(notification.target) });
   }
+}
+
+/**
+ * Posts a frame that is not a notification (a presence announcement) to a topic's subscribers,
+ * once, with the fan-out's in-invocation retries and nothing re-queued; gone connections are
+ * removed as usual. Returns how many connections it reached.
+ */
+export async function announceToTopic(topic: string, frame: Uint8Array, deps: AnnouncementDeps, deadline?: number, exceptConnectionId?: string): Promise<number> {
+  const audience = withoutConnection(audiencePages({ topic }, deps.stores), exceptConnectionId);
+  const result = await fanOut(audience, frame, deps.post, {
+    concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random,
+  });
+  if (result.failed.length + result.notAttempted.length > 0) {
+    deps.logger.info('Announcement not posted to every subscriber', {
+      topic, failed: result.failed.length, notAttempted: result.notAttempted.length,
+    });
+  }
+  await removeGoneConnections(result.gone, `announcement on ${topic}`, deps, deadline);
+  return result.delivered.length;
+}
+
+function withoutConnection(pages: AsyncIterable<string[]>, connectionId: string | undefined): AsyncIterable<string[]> {
+  if (connectionId === undefined) return pages;
+  return (async function* () {
+    for await (const page of pages) yield page.filter((id) => id !== connectionId);
+  })();
 }
 
 /** Yields the audience's pages while the ids read stay within the threshold; shards the rest. */
@@ -236,7 +271,7 @@ async function deliverToConnections(
   return connections;
 }
 
-async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: DeliveryDeps, deadline?: number): Promise<void> {
+async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: AnnouncementDeps, deadline?: number): Promise<void> {
   let cursor = 0;
   let skipped = 0;
   const worker = async () => {
@@ -247,7 +282,7 @@ async function removeGoneConnections(gone: readonly string[], notificationId: st
         continue;
       }
       try {
-        await removeConnection(deps.stores, connectionId);
+        await removeConnection(deps.stores, connectionId, deps.endings);
       } catch (error) {
         // Not worth failing the delivery: the row's TTL, or the next 410, removes it.
         deps.logger.warn('Could not remove a gone connection', { notificationId, connectionId, error: String(error) });

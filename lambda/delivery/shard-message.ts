@@ -161,6 +161,7 @@ export function parseShardMessage(body: unknown): ShardParseResult {
   if (typeof n.id !== 'string' || n.id.length === 0) return fail('"notification.id" must be a non-empty string');
   if (typeof n.time !== 'string') return fail('"notification.time" must be a string');
   if (!('data' in n)) return fail('"notification.data" is missing');
+  if (n.from !== undefined && (typeof n.from !== 'string' || n.from.length === 0)) return fail('"notification.from" must be a non-empty string');
   const target = parseTarget(n.target);
   if (!target) return fail('"notification.target" must be {"topic": …}, {"userId": …} or {"broadcast": true}');
   return {
@@ -168,7 +169,7 @@ export function parseShardMessage(body: unknown): ShardParseResult {
     shard: {
       kind: SHARD_KIND,
       v: SHARD_VERSION,
-      notification: { id: n.id, target, data: n.data, time: n.time },
+      notification: { id: n.id, target, data: n.data, ...(n.from !== undefined ? { from: n.from as string } : {}), time: n.time },
       connectionIds: m.connectionIds as string[],
       attempt: m.attempt as number,
       ...(m.reasons !== undefined ? { reasons: m.reasons as Record<string, DeliveryFailureReason> } : {}),

@@ -13,11 +13,14 @@ import { optionalEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { loadDeliverConfig } from '../delivery/config';
 import { processRecord } from '../delivery/retries-exhausted';
+import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
 
 const config = loadDeliverConfig();
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
-const deps = createDeliveryDeps(config, metrics);
+const base = createDeliveryDeps(config, metrics);
+// A gone connection may have been a user's last one on a presence topic: its leave is announced.
+const deps = { ...base, endings: createPresenceRuntime(base).presence };
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;

@@ -1,41 +1,74 @@
 /**
- * The two-way routes subscribe, unsubscribe, ping and $default. The frame to send back is the
- * route response body. Bad input is answered with an error frame and never throws.
+ * The two-way routes subscribe, unsubscribe, publish, presence, ping and $default. The frame to
+ * send back is the route response body. Bad input is answered with an error frame and never
+ * throws. Client messages are delivered from here, with the deliver function's engine, so they
+ * reach the topic without waiting on the bus and the queue.
  */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { DEFAULTS, Env } from '../../lib/private/runtime-contract';
-import { integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
+import { CLIENT_MESSAGING_RANGES, DEFAULTS, Env, METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
+import { integerEnv, jsonStringArrayEnv, optionalEnv, requiredEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { answerClientFrame, MessageContext } from '../core/messages';
 import { encodeFrame, errorFrame, requestIdOf, ServerFrame } from '../core/protocol';
 import { TopicRules } from '../core/topics';
 import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
-import { createStores } from '../stores';
+import { createClientMessagePublisher } from '../delivery/client-message-event';
+import { loadDeliverConfig } from '../delivery/config';
+import { deliverNotification } from '../delivery/deliver-record';
+import { createPresenceRuntime } from '../delivery/presence-runtime';
+import { createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+
+const R = CLIENT_MESSAGING_RANGES;
+const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
+const delivery = createDeliveryDeps(loadDeliverConfig(), metrics);
+const { presence, counters } = createPresenceRuntime(delivery);
+const deliveryDeps = { ...delivery, endings: presence };
+const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME),
+  optionalEnv(Env.CLIENT_MESSAGE_DETAIL_TYPE) ?? DEFAULTS.clientMessageDetailType);
+/** When the running invocation must have its fan-out accounted for. */
+let deadline: number | undefined;
 
 const messageContext: MessageContext = {
-  stores: createStores({
-    connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE),
-    subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE),
-  }),
+  stores: delivery.stores,
   rules: TopicRules.compile(jsonStringArrayEnv(Env.TOPIC_RULES, DEFAULTS.topicRules)),
   maxSubscriptions: integerEnv(Env.MAX_SUBSCRIPTIONS, DEFAULTS.maxSubscriptionsPerConnection, { min: 1, max: 10_000 }),
+  presence,
+  maxPresenceMembers: integerEnv(Env.MAX_PRESENCE_MEMBERS, DEFAULTS.maxPresenceMembers, R.maxPresenceMembers),
+  clientMessages: {
+    rules: TopicRules.compile(jsonStringArrayEnv(Env.PUBLISH_RULES, DEFAULTS.publishRules)),
+    counters,
+    maxPerSecond: integerEnv(Env.MAX_MESSAGES_PER_SECOND, DEFAULTS.maxClientMessagesPerSecond, R.maxClientMessagesPerSecond),
+    maxDataBytes: integerEnv(Env.MAX_MESSAGE_DATA_BYTES, DEFAULTS.maxClientMessageDataBytes, R.maxClientMessageDataBytes),
+    announce: publishToBus,
+    deliver: async (encoded, exceptConnectionId) => {
+      await deliverNotification(encoded, deliveryDeps, deadline, exceptConnectionId);
+      metrics.addMetric(MetricNames.clientMessages, MetricUnit.Count, 1);
+    },
+  },
 };
 
 export async function handler(event: WebSocketEvent, context?: Context): Promise<RouteResponse> {
   const caller = callerOf(event);
   if (context) logger.addContext(context);
   logger.appendKeys({ connectionId: caller.connectionId, routeKey: event.requestContext.routeKey });
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  deadline = remaining !== undefined ? deliveryDeadline(Date.now(), remaining) : undefined;
   let frame: ServerFrame;
   try {
     frame = event.isBase64Encoded
       ? errorFrame('BAD_REQUEST', 'Binary frames are not supported. Send JSON text frames such as {"action":"ping"}.')
       : await answerClientFrame(event.body, caller, messageContext);
-    if (frame.type === 'error') logger.info('request refused', { code: frame.code });
+    if (frame.type === 'error') {
+      logger.info('request refused', { code: frame.code });
+      if (frame.code === 'RATE_LIMITED') metrics.addMetric(MetricNames.rateLimited, MetricUnit.Count, 1);
+    }
   } catch (error) {
     logger.error('message failed', error as Error);
     frame = errorFrame('INTERNAL', 'The server could not handle this message. Try again shortly.', requestIdOf(event.body));
   } finally {
     logger.resetKeys();
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
   return { statusCode: 200, body: encodeFrame(frame) };
 }

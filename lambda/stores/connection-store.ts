@@ -1,5 +1,6 @@
 /**
- * The connections table: one row per open WebSocket connection (DESIGN §2.4).
+ * The connections table: one row per open WebSocket connection, with its user (the byUser index
+ * finds a user's connections).
  */
 import {
   DeleteCommand,
@@ -69,9 +70,14 @@ export class ConnectionStore {
     return Item as ConnectionRecord | undefined;
   }
 
-  /** Deletes the row; a row that is already gone is not an error. */
-  async deleteConnection(connectionId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKey(connectionId) }));
+  /** Deletes the row and returns what it held; a row that is already gone is not an error. */
+  async deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Attributes } = await this.doc.send(new DeleteCommand({
+      TableName: this.tableName,
+      Key: connectionKey(connectionId),
+      ReturnValues: 'ALL_OLD',
+    }));
+    return Attributes as ConnectionRecord | undefined;
   }
 
   /** The ids of every open connection of one user, a page at a time (a Query on the byUser index). */

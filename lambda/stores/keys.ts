@@ -7,6 +7,7 @@ import { Tables } from '../../lib/private/runtime-contract';
 
 const C = Tables.connections;
 const S = Tables.subscriptions;
+const K = Tables.counters;
 
 export interface ConnectionKey {
   readonly [C.partitionKey]: string;
@@ -37,4 +38,27 @@ export function topicPartitionKeys(topic: string): string[] {
 
 export function subscriptionKey(topic: string, connectionId: string): SubscriptionKey {
   return { [S.partitionKey]: topicPartitionKey(topic, connectionId), [S.sortKey]: connectionId };
+}
+
+export interface CounterKey {
+  readonly [K.partitionKey]: string;
+  readonly [K.sortKey]: string;
+}
+
+/**
+ * One second's count of client messages from one sender (a user, or a connection without one).
+ * One key per sender and second: a sender's limit is far below a key's write rate.
+ */
+export function rateWindowKey(sender: string, epochSecond: number): CounterKey {
+  return { [K.partitionKey]: `rate#${sender}`, [K.sortKey]: String(epochSecond) };
+}
+
+/** The partition holding one topic's presence: one item per present user. */
+export function presencePartitionKey(topic: string): string {
+  return `presence#${topic}`;
+}
+
+/** How many of a user's connections are subscribed to a presence topic. */
+export function presenceKey(topic: string, userId: string): CounterKey {
+  return { [K.partitionKey]: presencePartitionKey(topic), [K.sortKey]: userId };
 }

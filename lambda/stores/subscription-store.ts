@@ -1,5 +1,5 @@
 /**
- * The subscriptions table: one row per (topic, connection) (DESIGN §2.4). Fan-out reads it with
+ * The subscriptions table: one row per (topic, connection). Fan-out reads it with
  * paginated Queries on the topic; disconnect cleans up through the byConnection index.
  */
 import {
@@ -18,6 +18,12 @@ import { isConditionalCheckFailed } from './errors';
 import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
 
 const S = Tables.subscriptions;
+
+/** Topics whose subscriptions are removed one by one, with word of each removal. */
+export interface TrackedTopics {
+  isTracked(topic: string): boolean;
+  removed(topic: string): Promise<void>;
+}
 
 /** DynamoDB's BatchWriteItem limit. */
 const BATCH_WRITE_MAX_ITEMS = 25;
@@ -113,12 +119,27 @@ export class SubscriptionStore {
    * Deletes every subscription of a connection and returns how many there were. The index is
    * eventually consistent, so a subscription written a moment before may survive; its TTL and
    * the 410 cleanup in delivery remove it later.
+   *
+   * Subscriptions to `tracked` topics are deleted one by one, and `tracked.removed` is told of
+   * each one that still existed: so a removal that runs twice (say $disconnect and a 410) reports
+   * each subscription once.
    */
-  async removeAllForConnection(connectionId: string): Promise<number> {
+  async removeAllForConnection(connectionId: string, tracked?: TrackedTopics): Promise<number> {
     let removed = 0;
     for await (const keys of this.queryKeysByConnection(connectionId)) {
-      for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX_ITEMS) {
-        const chunk = keys.slice(i, i + BATCH_WRITE_MAX_ITEMS);
+      const batched: SubscriptionKey[] = [];
+      for (const key of keys) {
+        if (!tracked?.isTracked(key[S.partitionKey])) {
+          batched.push(key);
+          continue;
+        }
+        if (await this.unsubscribe(key[S.partitionKey], connectionId)) {
+          removed++;
+          await tracked.removed(key[S.partitionKey]);
+        }
+      }
+      for (let i = 0; i < batched.length; i += BATCH_WRITE_MAX_ITEMS) {
+        const chunk = batched.slice(i, i + BATCH_WRITE_MAX_ITEMS);
         await this.batchDelete(chunk);
         removed += chunk.length;
       }

@@ -15,12 +15,23 @@ export type HandlerName = (typeof HANDLER_NAMES)[number];
 export const Env = {
   CONNECTIONS_TABLE: 'CONNECTIONS_TABLE',
   SUBSCRIPTIONS_TABLE: 'SUBSCRIPTIONS_TABLE',
+  COUNTERS_TABLE: 'COUNTERS_TABLE',
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint. */
   CALLBACK_URL: 'CALLBACK_URL',
   CONNECTION_TTL_SECONDS: 'CONNECTION_TTL_SECONDS',
   MAX_SUBSCRIPTIONS: 'MAX_SUBSCRIPTIONS_PER_CONNECTION',
-  /** JSON array of topic patterns; see lib/topic-rules. */
+  /** JSON array of topic patterns (lib/private/topic-patterns.ts): who may subscribe to what. */
   TOPIC_RULES: 'TOPIC_RULES',
+  /** JSON array of topic patterns clients may publish to. */
+  PUBLISH_RULES: 'PUBLISH_RULES',
+  /** JSON array of topic patterns that track presence. */
+  PRESENCE_RULES: 'PRESENCE_RULES',
+  MAX_MESSAGES_PER_SECOND: 'MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER',
+  MAX_MESSAGE_DATA_BYTES: 'MAX_CLIENT_MESSAGE_DATA_BYTES',
+  MAX_CONNECTIONS_PER_USER: 'MAX_CONNECTIONS_PER_USER',
+  MAX_PRESENCE_MEMBERS: 'MAX_PRESENCE_MEMBERS',
+  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
+  CLIENT_MESSAGE_DETAIL_TYPE: 'CLIENT_MESSAGE_DETAIL_TYPE',
   ALLOW_BROADCAST: 'ALLOW_BROADCAST',
   DETAIL_TYPE: 'NOTIFICATION_DETAIL_TYPE',
   DELIVERY_CONCURRENCY: 'DELIVERY_CONCURRENCY',
@@ -67,6 +78,10 @@ export const MetricNames = {
   fanoutDuration: 'FanoutDuration',
   /** Notifications taken off the queue (count). */
   notifications: 'Notifications',
+  /** Client messages accepted and delivered by the message function (count). */
+  clientMessages: 'ClientMessages',
+  /** Client messages refused for exceeding the per-user rate (count). */
+  rateLimited: 'RateLimited',
 } as const;
 export const METRICS_SERVICE_DIMENSION = 'service';
 
@@ -91,10 +106,35 @@ export const DEFAULTS = {
   maxDeliveryAttempts: 3,
   /** Any authenticated connection may subscribe to any topic; users/{userId}/… stays private. */
   topicRules: ['**'] as string[],
+  /** Client publishing is off until a team names the topics. */
+  publishRules: [] as string[],
+  /** Presence is off until a team names the topics. */
+  presenceRules: [] as string[],
+  /** Client messages per second per user, across all of the user's connections. */
+  maxClientMessagesPerSecond: 10,
+  /** Largest `data` of a client message (UTF-8 bytes of its JSON): room is left in the 128 KB frame for the envelope. */
+  maxClientMessageDataBytes: 32 * 1024,
+  /** Open connections per user; the next $connect is refused. */
+  maxConnectionsPerUser: 20,
+  /** Members a presence answer lists at most. */
+  maxPresenceMembers: 100,
+  /** Detail type of the event every accepted client message puts on the bus. */
+  clientMessageDetailType: 'ClientMessage',
 };
 
+/** Ranges of the client-messaging limits; the construct validates props and the handlers their environment against these. */
+export const CLIENT_MESSAGING_RANGES = {
+  maxClientMessagesPerSecond: { min: 1, max: 10_000 },
+  maxClientMessageDataBytes: { min: 1, max: 100 * 1024 },
+  maxConnectionsPerUser: { min: 1, max: 100_000 },
+  maxPresenceMembers: { min: 1, max: 1000 },
+} as const;
+
+/** The `Source` of client-message events on the bus. */
+export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
+
 /** The routes the message function answers (two-way: its return value is the route response). */
-export const MESSAGE_ROUTES = ['subscribe', 'unsubscribe', 'ping', '$default'] as const;
+export const MESSAGE_ROUTES = ['subscribe', 'unsubscribe', 'ping', 'publish', 'presence', '$default'] as const;
 
 /**
  * How the construct deploys the functions and the queue by default; the local runtime runs them
@@ -116,7 +156,7 @@ export const LIMITS = {
   maxTopicLength: 256,
 };
 
-/** Attribute and index names of the two tables (DESIGN §2.4). */
+/** Attribute and index names of the tables. */
 export const Tables = {
   connections: {
     partitionKey: 'connectionId',
@@ -132,6 +172,11 @@ export const Tables = {
     byConnectionIndex: 'byConnection',
     byConnectionPartitionKey: 'connectionId',
     byConnectionSortKey: 'topic',
+  },
+  counters: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
   },
 } as const;
 
@@ -172,12 +217,24 @@ export const SUBSCRIPTIONS_TABLE: TableDefinition = {
   }],
 };
 
+/**
+ * Counters kept exact under concurrency by atomic updates: client messages per user per second,
+ * and connections per user on each presence topic. Keys are built in lambda/stores/keys.ts.
+ */
+export const COUNTERS_TABLE: TableDefinition = {
+  partitionKey: Tables.counters.partitionKey,
+  sortKey: Tables.counters.sortKey,
+  ttlAttribute: Tables.counters.ttlAttribute,
+  indexes: [],
+};
+
 /** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
 export interface RuntimeSettings {
   /** Names this deployment in logs and in the `service` dimension of every metric. */
   readonly serviceName: string;
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
+  readonly countersTable: string;
   readonly callbackUrl: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -185,6 +242,15 @@ export interface RuntimeSettings {
   readonly connectionTtlSeconds: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly topicRules: string[];
+  readonly publishRules: string[];
+  readonly presenceRules: string[];
+  readonly maxClientMessagesPerSecond: number;
+  readonly maxClientMessageDataBytes: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxPresenceMembers: number;
+  /** The bus accepted client messages are put on. */
+  readonly eventBusName: string;
+  readonly clientMessageDetailType: string;
   readonly allowBroadcast: boolean;
   readonly deliveryConcurrency: number;
   readonly shardThreshold: number;
@@ -214,44 +280,60 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     POWERTOOLS_SERVICE_NAME: s.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };
+  const tables = {
+    [Env.CONNECTIONS_TABLE]: s.connectionsTable,
+    [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
+    [Env.COUNTERS_TABLE]: s.countersTable,
+  };
+  // Forgetting a connection ($disconnect, a 410, a stale connection found on $connect) may end a
+  // user's presence on a topic, which is announced to the topic's other subscribers.
+  const presence = {
+    ...tables,
+    [Env.CALLBACK_URL]: s.callbackUrl,
+    [Env.PRESENCE_RULES]: JSON.stringify(s.presenceRules),
+  };
+  // What posting a notification to an audience needs: the message function fans out client messages itself.
+  const delivery = {
+    ...presence,
+    [Env.QUEUE_URL]: s.queueUrl,
+    [Env.DLQ_URL]: s.deadLetterQueueUrl,
+    [Env.DELIVERY_CONCURRENCY]: String(s.deliveryConcurrency),
+    [Env.SHARD_THRESHOLD]: String(s.shardThreshold),
+    [Env.SHARD_SIZE]: String(s.shardSize),
+    [Env.MAX_DELIVERY_RATE]: String(s.maxDeliveryRatePerSecond),
+    [Env.MAX_DELIVERY_ATTEMPTS]: String(s.maxDeliveryAttempts),
+  };
   switch (handler) {
     case 'authorizer':
       return { ...powertools, ...authEnvironment(s.auth) };
     case 'connect':
       return {
         ...powertools,
-        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
+        ...presence,
         [Env.CONNECTION_TTL_SECONDS]: String(s.connectionTtlSeconds),
+        [Env.MAX_CONNECTIONS_PER_USER]: String(s.maxConnectionsPerUser),
       };
     case 'disconnect':
-      return {
-        ...powertools,
-        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
-        [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
-      };
+      return { ...powertools, ...presence };
     case 'message':
       return {
         ...powertools,
-        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
-        [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
+        ...delivery,
         [Env.MAX_SUBSCRIPTIONS]: String(s.maxSubscriptionsPerConnection),
         [Env.TOPIC_RULES]: JSON.stringify(s.topicRules),
+        [Env.PUBLISH_RULES]: JSON.stringify(s.publishRules),
+        [Env.MAX_MESSAGES_PER_SECOND]: String(s.maxClientMessagesPerSecond),
+        [Env.MAX_MESSAGE_DATA_BYTES]: String(s.maxClientMessageDataBytes),
+        [Env.MAX_PRESENCE_MEMBERS]: String(s.maxPresenceMembers),
+        [Env.EVENT_BUS_NAME]: s.eventBusName,
+        [Env.CLIENT_MESSAGE_DETAIL_TYPE]: s.clientMessageDetailType,
       };
     case 'deliver':
       return {
         ...powertools,
-        [Env.CONNECTIONS_TABLE]: s.connectionsTable,
-        [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
-        [Env.CALLBACK_URL]: s.callbackUrl,
-        [Env.QUEUE_URL]: s.queueUrl,
-        [Env.DLQ_URL]: s.deadLetterQueueUrl,
+        ...delivery,
         [Env.DETAIL_TYPE]: s.detailType,
         [Env.ALLOW_BROADCAST]: String(s.allowBroadcast),
-        [Env.DELIVERY_CONCURRENCY]: String(s.deliveryConcurrency),
-        [Env.SHARD_THRESHOLD]: String(s.shardThreshold),
-        [Env.SHARD_SIZE]: String(s.shardSize),
-        [Env.MAX_DELIVERY_RATE]: String(s.maxDeliveryRatePerSecond),
-        [Env.MAX_DELIVERY_ATTEMPTS]: String(s.maxDeliveryAttempts),
         [Env.MAX_RECEIVE_COUNT]: String(s.maxReceiveCount),
       };
   }

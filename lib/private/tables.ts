@@ -49,6 +49,7 @@ export function allowTableActions(
   tableActions: string[],
   indexActions: { readonly indexName: string; readonly actions: string[] }[] = [],
 ): void {
+  if (tableActions.length === 0 && indexActions.length === 0) return;
   if (tableActions.length > 0) {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: tableActions.map((a) => `dynamodb:${a}`),

@@ -55,7 +55,7 @@ export interface GatewayOptions {
   readonly log?: (line: string) => void;
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' };
 
 /** API Gateway's close codes and reasons for the closes it initiates. */
 const CLOSE = {

@@ -32,7 +32,7 @@ export async function startTestDynamo(): Promise<TestDynamo> {
   const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint }));
   const freshTables = async (): Promise<TableNames> => {
     const suffix = randomUUID().slice(0, 8);
-    const names = { connectionsTable: `connections-${suffix}`, subscriptionsTable: `subscriptions-${suffix}` };
+    const names = { connectionsTable: `connections-${suffix}`, subscriptionsTable: `subscriptions-${suffix}`, countersTable: `counters-${suffix}` };
     await createTables(dynamo.client, names);
     return names;
   };
@@ -48,6 +48,7 @@ export async function startTestDynamo(): Promise<TestDynamo> {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       CONNECTIONS_TABLE: tables.connectionsTable,
       SUBSCRIPTIONS_TABLE: tables.subscriptionsTable,
+      COUNTERS_TABLE: tables.countersTable,
     },
     async items(table) {
       const out: Record<string, unknown>[] = [];

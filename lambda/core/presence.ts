@@ -1,0 +1,55 @@
+/**
+ * Presence: who is subscribed to a topic that tracks it. Each present user has one counter of
+ * their connections on the topic (lambda/stores/counter-store.ts): the subscribe that takes it
+ * from 0 to 1 announces `join`, the removal that takes it back to 0 announces `leave`, so a user
+ * with several connections joins once and leaves once, however the connections race.
+ *
+ * Announcements are posted once to the topic's subscribers (with the fan-out's own retries) and
+ * are not re-queued: they are hints for a live member list; the `presence` request is the truth
+ * a client reloads after a reconnect.
+ */
+import { CounterStore, PresenceCount, SubscriptionEndings } from '../stores';
+import { encodeFrame, presenceEventFrame } from './protocol';
+import { TopicRules } from './topics';
+
+/** Posts a frame to a topic's subscribers, but not to `exceptConnectionId`. */
+export type TopicAnnouncer = (topic: string, frame: Uint8Array, exceptConnectionId?: string) => Promise<void>;
+
+export class Presence implements SubscriptionEndings {
+  constructor(
+    /** The presence rules: topics (and, with {userId}, users) whose presence is tracked. */
+    private readonly rules: TopicRules,
+    private readonly counters: CounterStore,
+    private readonly announce: TopicAnnouncer,
+  ) {}
+
+  /** Whether `userId`'s subscriptions to `topic` are counted. Connections without a user are never present. */
+  concerns(topic: string, userId: string | undefined): userId is string {
+    return userId !== undefined && this.rules.allows(topic, userId);
+  }
+
+  /** Whether the topic has presence at all, for the caller asking. */
+  enabledFor(topic: string, userId: string | undefined): boolean {
+    return this.rules.allows(topic, userId);
+  }
+
+  /** After a new subscription: counts it, and announces the user's first one to the others. */
+  async subscribed(topic: string, userId: string, connectionId: string, expiresAt: number): Promise<void> {
+    const connections = await this.counters.addPresence(topic, userId, expiresAt);
+    if (connections === 1) await this.announce(topic, joinOrLeave(topic, 'join', userId), connectionId);
+  }
+
+  /** After a subscription ended (unsubscribe, disconnect, gone): announces the user's last one. */
+  async ended(topic: string, userId: string): Promise<void> {
+    const left = await this.counters.removePresence(topic, userId);
+    if (left === 0) await this.announce(topic, joinOrLeave(topic, 'leave', userId));
+  }
+
+  members(topic: string, limit: number): Promise<{ members: PresenceCount[]; count: number }> {
+    return this.counters.presence(topic, limit);
+  }
+}
+
+function joinOrLeave(topic: string, event: 'join' | 'leave', userId: string): Uint8Array {
+  return Buffer.from(encodeFrame(presenceEventFrame(topic, event, userId)), 'utf8');
+}

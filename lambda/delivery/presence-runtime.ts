@@ -1,0 +1,59 @@
+/**
+ * What every function that can start or end a user's presence on a topic builds once per
+ * instance ($connect, $disconnect, the message function and deliver): the stores, the counters,
+ * a poster for announcements, and Presence wired to post its join and leave frames through the
+ * fan-out engine. Gone connections met while announcing are removed with their presence too.
+ */
+import { Env } from '../../lib/private/runtime-contract';
+import { jsonStringArrayEnv, requiredEnv } from '../core/env';
+import { AdaptiveConcurrency } from '../core/fanout-concurrency';
+import { systemClock } from '../core/fanout-clock';
+import { logger } from '../core/logger';
+import { Presence } from '../core/presence';
+import { TopicRules } from '../core/topics';
+import { CounterStore, createDocumentClient, createStores, Stores } from '../stores';
+import { createConnectionsPoster } from './connections-poster';
+import { AnnouncementDeps, announceToTopic } from './deliver-record';
+
+/** Posts in flight for one announcement from a route function. */
+const ANNOUNCE_CONCURRENCY = 16;
+/** How long one announcement may take: it must never hold a route function near its timeout. */
+const ANNOUNCE_BUDGET_MS = 3_000;
+
+
+export interface PresenceRuntime {
+  readonly stores: Stores;
+  readonly counters: CounterStore;
+  readonly presence: Presence;
+  /** GET @connections/{id}: whether a connection is still open. */
+  readonly probe: ReturnType<typeof createConnectionsPoster>['probe'];
+  /** The announcement dependencies, with `endings` set to `presence`. */
+  readonly announceDeps: AnnouncementDeps;
+}
+
+/**
+ * Builds it from the environment the construct sets. `base` lets the message and deliver
+ * functions share their own stores, poster and limits.
+ */
+export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>): PresenceRuntime {
+  const doc = createDocumentClient();
+  const poster = createConnectionsPoster({ endpoint: requiredEnv(Env.CALLBACK_URL), maxSockets: ANNOUNCE_CONCURRENCY });
+  const deps: Omit<AnnouncementDeps, 'endings'> = base ?? {
+    stores: createStores({ connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE), subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE) }, doc),
+    post: poster.post,
+    concurrency: new AdaptiveConcurrency(ANNOUNCE_CONCURRENCY),
+    clock: systemClock,
+    logger,
+  };
+  const counters = new CounterStore(doc, requiredEnv(Env.COUNTERS_TABLE));
+  let announceDeps!: AnnouncementDeps;
+  const presence = new Presence(
+    TopicRules.compile(jsonStringArrayEnv(Env.PRESENCE_RULES, [])),
+    counters,
+    async (topic, frame, exceptConnectionId) => {
+      await announceToTopic(topic, frame, announceDeps, deps.clock.now() + ANNOUNCE_BUDGET_MS, exceptConnectionId);
+    },
+  );
+  announceDeps = { ...deps, endings: presence };
+  return { stores: deps.stores, counters, presence, probe: poster.probe, announceDeps };
+}

@@ -45,7 +45,10 @@ export class SampleStack extends Stack {
 
     this.notifications = new RealtimeNotifications(this, 'Notifications', {
       auth: ConnectionAuth.cognito({ userPool: this.userPool, userPoolClients: [this.userPoolClient] }),
-      topicRules: ['news/**', 'orders/*', 'users/{userId}/**'],
+      topicRules: ['news/**', 'orders/*', 'rooms/*', 'users/{userId}/**'],
+      // Chat rooms: signed-in users publish to rooms/<name> and see who is there.
+      publishRules: ['rooms/*'],
+      presenceRules: ['rooms/*'],
       alarmTopic,
       dashboard: true,
       removalPolicy: RemovalPolicy.DESTROY,

@@ -23,6 +23,7 @@ Realtime notifications: the sample system, running locally
   Dead letters     ${callbackUrl}/dlq   (GET lists them as JSON, DELETE purges)
   DynamoDB         ${engine}
   Broadcast        ${settings.allowBroadcast ? 'allowed' : 'off (ALLOW_BROADCAST=true npm start to allow)'}
+  Client messages  ${settings.publishRules.length > 0 ? `publish to ${settings.publishRules.join(', ')}` : 'off'}; presence on ${settings.presenceRules.length > 0 ? settings.presenceRules.join(', ') : 'no topic'}
 
 Publish with curl:
 
@@ -38,6 +39,9 @@ Publish with the AWS SDK (only the endpoint differs from production):
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await events.send(new PutEventsCommand({ Entries: [{ EventBusName: '${eventBusName}',
     Source: 'my.backend', DetailType: '${settings.detailType}', Detail: '${detail}' }] }));
+
+Chat from a terminal (after connecting as below):  {"action":"subscribe","topic":"rooms/lobby"}
+  then  {"action":"publish","topic":"rooms/lobby","data":{"text":"hello"}}  and  {"action":"presence","topic":"rooms/lobby"}
 
 Connect from a terminal:  npx wscat -c "${wsUrl}?token=$(curl -s '${url}/dev/token?userId=alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')"
 

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     assetsDir: process.env.LOCAL_ASSETS_DIR || undefined,
     dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || dynamoDbLocal?.endpoint,
     allowBroadcast: process.env.ALLOW_BROADCAST === 'true',
+    // As the sample stack: chat rooms where signed-in users publish and see who is there.
+    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'] },
     handlerLogLevel: process.env.LOG_LEVEL ?? 'WARN',
     log: (line) => console.log(`[local] ${line}`),
     handlerLog: (name, line) => console.log(`[${name}] ${line}`),

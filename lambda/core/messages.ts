@@ -86,7 +86,7 @@ async function subscribe(topic: string, caller: Caller, ctx: MessageContext, req
   if (!ctx.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
   }
-  const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions);
+  const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   switch (subscription.outcome) {
     case 'subscribed':
       if (ctx.presence.concerns(topic, caller.userId)) {

@@ -25,6 +25,7 @@ export async function subscribeWithinCap(
   connectionId: string,
   topic: string,
   maxSubscriptions: number,
+  userId?: string,
 ): Promise<SubscribeOutcome> {
   const reservation = await stores.connections.reserveSubscription(connectionId, maxSubscriptions);
   if (reservation.outcome === 'no-connection') return { outcome: 'no-connection' };
@@ -34,7 +35,7 @@ export async function subscribeWithinCap(
   }
   let created: boolean;
   try {
-    created = await stores.subscriptions.subscribe(topic, connectionId, reservation.expiresAt);
+    created = await stores.subscriptions.subscribe(topic, connectionId, reservation.expiresAt, userId);
   } catch (error) {
     await stores.connections.releaseSubscription(connectionId).catch(() => undefined);
     throw error;

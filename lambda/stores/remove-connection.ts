@@ -22,10 +22,15 @@ export interface SubscriptionEndings {
  */
 export async function removeConnection(stores: Stores, connectionId: string, endings?: SubscriptionEndings): Promise<number> {
   const row = await stores.connections.deleteConnection(connectionId);
-  const userId = row?.userId;
-  if (endings === undefined || userId === undefined) return stores.subscriptions.removeAllForConnection(connectionId);
+  if (endings === undefined) return stores.subscriptions.removeAllForConnection(connectionId);
+  const known = row?.userId;
+  // Without the row (another removal took it first, or it expired) the user is unknown until each
+  // subscription row is deleted and says whose it was: then every one is deleted on its own.
   return stores.subscriptions.removeAllForConnection(connectionId, {
-    isTracked: (topic) => endings.concerns(topic, userId),
-    removed: (topic) => endings.ended(topic, userId),
+    isTracked: (topic) => (row === undefined ? true : known !== undefined && endings.concerns(topic, known)),
+    removed: async (topic, userId) => {
+      const user = userId ?? known;
+      if (user !== undefined && endings.concerns(topic, user)) await endings.ended(topic, user);
+    },
   });
 }

@@ -22,7 +22,8 @@ const S = Tables.subscriptions;
 /** Topics whose subscriptions are removed one by one, with word of each removal. */
 export interface TrackedTopics {
   isTracked(topic: string): boolean;
-  removed(topic: string): Promise<void>;
+  /** `userId` is the user the subscription was written for, when it was signed in. */
+  removed(topic: string, userId: string | undefined): Promise<void>;
 }
 
 /** DynamoDB's BatchWriteItem limit. */
@@ -41,13 +42,14 @@ export class SubscriptionStore {
 
   /**
    * Writes the subscription unless it already exists. Returns true when it was created, false
-   * when the connection was already subscribed (re-subscribing is idempotent).
+   * when the connection was already subscribed (re-subscribing is idempotent). The user is kept
+   * on the row, so whoever removes it knows whose presence it counted.
    */
-  async subscribe(topic: string, connectionId: string, expiresAt: number): Promise<boolean> {
+  async subscribe(topic: string, connectionId: string, expiresAt: number, userId?: string): Promise<boolean> {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: { ...subscriptionKey(topic, connectionId), [S.ttlAttribute]: expiresAt },
+        Item: { ...subscriptionKey(topic, connectionId), [S.ttlAttribute]: expiresAt, ...(userId !== undefined ? { userId } : {}) },
         ConditionExpression: 'attribute_not_exists(#conn)',
         ExpressionAttributeNames: { '#conn': S.sortKey },
       }));
@@ -60,12 +62,17 @@ export class SubscriptionStore {
 
   /** Removes the subscription; returns whether it existed. */
   async unsubscribe(topic: string, connectionId: string): Promise<boolean> {
+    return (await this.remove(topic, connectionId)) !== undefined;
+  }
+
+  /** Removes the subscription; returns the row it was (with its user), or undefined if there was none. */
+  private async remove(topic: string, connectionId: string): Promise<{ userId?: string } | undefined> {
     const { Attributes } = await this.doc.send(new DeleteCommand({
       TableName: this.tableName,
       Key: subscriptionKey(topic, connectionId),
       ReturnValues: 'ALL_OLD',
     }));
-    return Attributes !== undefined;
+    return Attributes as { userId?: string } | undefined;
   }
 
   async isSubscribed(topic: string, connectionId: string): Promise<boolean> {
@@ -121,8 +128,8 @@ export class SubscriptionStore {
    * the 410 cleanup in delivery remove it later.
    *
    * Subscriptions to `tracked` topics are deleted one by one, and `tracked.removed` is told of
-   * each one that still existed: so a removal that runs twice (say $disconnect and a 410) reports
-   * each subscription once.
+   * each one that still existed: so removals that race (say $disconnect and a 410) report each
+   * subscription once, whichever deletes it.
    */
   async removeAllForConnection(connectionId: string, tracked?: TrackedTopics): Promise<number> {
     let removed = 0;
@@ -133,9 +140,10 @@ export class SubscriptionStore {
           batched.push(key);
           continue;
         }
-        if (await this.unsubscribe(key[S.partitionKey], connectionId)) {
+        const row = await this.remove(key[S.partitionKey], connectionId);
+        if (row !== undefined) {
           removed++;
-          await tracked.removed(key[S.partitionKey]);
+          await tracked.removed(key[S.partitionKey], row.userId);
         }
       }
       for (let i = 0; i < batched.length; i += BATCH_WRITE_MAX_ITEMS) {

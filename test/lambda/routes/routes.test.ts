@@ -106,7 +106,7 @@ describe('subscribe and unsubscribe', () => {
       .toEqual({ type: 'subscribed', topic: 'orders/42', requestId: 'r1' });
     const connection = await db.get(C(), { connectionId: id });
     expect(await db.get(S(), { topic: 'orders/42', connectionId: id })).toEqual({
-      topic: 'orders/42', connectionId: id, expiresAt: connection?.expiresAt,
+      topic: 'orders/42', connectionId: id, expiresAt: connection?.expiresAt, userId: 'alice',
     });
     expect(connection?.subscriptionCount).toBe(1);
   });

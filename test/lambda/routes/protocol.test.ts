@@ -5,11 +5,53 @@ import {
   notificationFrame,
   parseClientFrame,
   pongFrame,
+  presenceEventFrame,
+  presenceFrame,
   printable,
+  publishedFrame,
+  rateLimitedFrame,
   requestIdOf,
   subscribedFrame,
   unsubscribedFrame,
 } from '../../../lambda/core/protocol';
+
+describe('parseClientFrame: publish and presence', () => {
+  test('publish keeps topic, data and echo, and drops every identity field the client sends', () => {
+    const frame = { action: 'publish', topic: 'rooms/lobby', data: { text: 'hi' }, echo: true, requestId: 'p1', from: 'mallory', userId: 'mallory', id: 'forged' };
+    expect(parseClientFrame(JSON.stringify(frame))).toEqual({
+      ok: true, request: { action: 'publish', topic: 'rooms/lobby', data: { text: 'hi' }, echo: true, requestId: 'p1' },
+    });
+    expect(parseClientFrame('{"action":"publish","topic":"rooms/lobby","data":null}'))
+      .toEqual({ ok: true, request: { action: 'publish', topic: 'rooms/lobby', data: null, echo: false } });
+  });
+
+  test.each([
+    ['no data', '{"action":"publish","topic":"rooms/lobby"}', /"data"/],
+    ['no topic', '{"action":"publish","data":1}', /"topic"/],
+    ['a numeric topic', '{"action":"publish","topic":7,"data":1}', /"topic" must be a string/],
+    ['echo as a string', '{"action":"publish","topic":"rooms/lobby","data":1,"echo":"true"}', /"echo"/],
+    ['presence without a topic', '{"action":"presence"}', /"topic"/],
+  ])('%s is BAD_REQUEST, with words that say what to send', (_name, body, words) => {
+    const result = parseClientFrame(body);
+    expect(result).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect((result as { message: string }).message).toMatch(words);
+  });
+
+  test('presence reads its topic', () => {
+    expect(parseClientFrame('{"action":"presence","topic":"rooms/lobby","requestId":"q"}'))
+      .toEqual({ ok: true, request: { action: 'presence', topic: 'rooms/lobby', requestId: 'q' } });
+  });
+
+  test('the frames the server sends for them', () => {
+    expect(publishedFrame('rooms/lobby', 'n-1', 'p1')).toEqual({ type: 'published', topic: 'rooms/lobby', id: 'n-1', requestId: 'p1' });
+    expect(presenceFrame('rooms/lobby', [{ userId: 'a', connections: 2 }], 3))
+      .toEqual({ type: 'presence', topic: 'rooms/lobby', members: [{ userId: 'a', connections: 2 }], count: 3, truncated: true });
+    expect(presenceEventFrame('rooms/lobby', 'join', 'bob')).toEqual({ type: 'presence', topic: 'rooms/lobby', event: 'join', userId: 'bob' });
+    expect(rateLimitedFrame('slow down', 250, 'p2')).toEqual({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 250, requestId: 'p2' });
+    expect(encodeFrame(notificationFrame({ id: 'n', target: { topic: 'rooms/x' }, data: 1, from: 'alice', time: '2026-01-01T00:00:00.000Z' })))
+      .toBe('{"type":"notification","id":"n","topic":"rooms/x","data":1,"from":"alice","time":"2026-01-01T00:00:00.000Z"}');
+  });
+});
 
 describe('parseClientFrame', () => {
   test('reads the three actions, ignoring unknown fields', () => {

@@ -51,14 +51,24 @@ describe('cdk-nag AwsSolutions', () => {
     expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
   });
 
-  test('the same check finds what is acknowledged in a stack without the acknowledgements', () => {
+  test('the same check finds what is acknowledged when acknowledgements are ignored', () => {
     const bare = new App();
     new RealtimeNotifications(new Stack(bare, 'Bare'), 'N', { auth: ConnectionAuth.none() });
-    const report = new AwsSolutionsChecks().validateScope(bare);
+    const checks = new AwsSolutionsChecks();
+    (checks as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    const report = checks.validateScope(bare);
     expect(report.success).toBe(false);
     // The construct alone has exactly the findings its design accepts, and nothing else.
     const found = [...new Set(report.violations.map((v) => v.ruleName.replace(/\[.*$/, '')))].sort();
     expect(found).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+  });
+
+  test('ConnectionAuth.none() leaves its unauthorized $connect route visible', () => {
+    const bare = new App();
+    new RealtimeNotifications(new Stack(bare, 'Bare'), 'N', { auth: ConnectionAuth.none() });
+    const findings = new AwsSolutionsChecks().validateScope(bare).violations
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings).toEqual(['AwsSolutions-APIG4 at Bare/N/WebSocketApi/$connect-Route/Resource']);
   });
 });
 

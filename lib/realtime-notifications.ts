@@ -309,9 +309,9 @@ export interface RealtimeNotificationsProps {
 /**
  * A custom domain for the WebSocket API. The domain's root maps to the stage, so clients connect
  * to `wss://<domainName>` with no stage path, and the domain serves this API only. The
- * execute-api URL keeps working: the deliver function posts to connections through it
- * (`callbackUrl`), since the @connections API is authorized on the execute-api resource path
- * that its IAM grant names.
+ * execute-api URL stays enabled: the deliver function posts to connections through it
+ * (`callbackUrl`), the endpoint AWS documents for the @connections API and the one its IAM grant
+ * is written for.
  */
 export interface CustomDomainOptions {
   /**

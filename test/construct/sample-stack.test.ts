@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ConnectionAuth, RealtimeNotifications } from '../../lib';
-import { sampleApp } from './sample-app';
+import { SAMPLE_DOMAIN_CONTEXT, sampleApp } from './sample-app';
 
 const { stack } = sampleApp();
 const template = Template.fromStack(stack);
@@ -132,12 +132,7 @@ describe('sample stack', () => {
 });
 
 describe('sample stack with a custom domain from context', () => {
-  const context = {
-    domainName: 'notifications.example.com',
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
-    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
-    hostedZoneName: 'example.com',
-  };
+  const context = SAMPLE_DOMAIN_CONTEXT;
 
   test('outputs the domain\'s URL and its target, with the alias record in the zone, and stays nag-clean', () => {
     const { stack: withDomain } = sampleApp({ context });

@@ -99,7 +99,7 @@ export class SampleStack extends Stack {
       value: `aws events put-events --entries '${before}${this.notifications.eventBus.eventBusName}${after}'`,
     });
 
-    this.acknowledgeDesignFindings();
+    this.acknowledgeSampleFindings();
   }
 
   /**
@@ -124,7 +124,7 @@ export class SampleStack extends Stack {
    * The sample's own cdk-nag AwsSolutions findings, each acknowledged on the resource it concerns
    * (the construct acknowledges the findings of its own design itself).
    */
-  private acknowledgeDesignFindings(): void {
+  private acknowledgeSampleFindings(): void {
     acknowledge(this.node.findChild('ApiGatewayCloudWatchRole'),
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-wide API Gateway logging role; '

@@ -24,7 +24,7 @@ function findings(scope: IConstruct, ignoreAcknowledgements = false): Finding[] 
   const checks = new AwsSolutionsChecks();
   if (ignoreAcknowledgements) (checks as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
   return checks.validateScope(scope).violations
-    .flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath })));
+    .flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
 }
 
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {

@@ -1,21 +1,29 @@
 /**
  * The sample system: the construct behind a Cognito user pool, deployable as-is with
  * `cdk deploy`. Tests synthesize this same stack and hold it to cdk-nag and cfn-lint.
+ *
+ * Optional custom domain, from context:
+ * `cdk deploy -c domainName=notifications.example.com -c certificateArn=arn:aws:acm:… \
+ *   [-c hostedZoneId=Z… -c hostedZoneName=example.com]`.
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ConnectionAuth, RealtimeNotifications } from '../lib';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
-import { acknowledge } from './nag-acknowledgements';
+import { ConnectionAuth, CustomDomainOptions, RealtimeNotifications } from '../lib';
+import { acknowledge } from '../lib/private/nag-acknowledgements';
 
 export class SampleStack extends Stack {
   public readonly notifications: RealtimeNotifications;
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
+  /** Encrypts the tables, queues, log groups and the alarm topic. */
+  public readonly encryptionKey: kms.Key;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -41,7 +49,18 @@ export class SampleStack extends Stack {
       preventUserExistenceErrors: true,
     });
 
-    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true });
+    this.encryptionKey = new kms.Key(this, 'EncryptionKey', {
+      description: 'Encrypts the realtime notifications sample: tables, queues, logs and the alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch alarms publish to the encrypted topic as the CloudWatch service.
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+    }));
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true, masterKey: this.encryptionKey });
 
     this.notifications = new RealtimeNotifications(this, 'Notifications', {
       auth: ConnectionAuth.cognito({ userPool: this.userPool, userPoolClients: [this.userPoolClient] }),
@@ -52,6 +71,8 @@ export class SampleStack extends Stack {
       alarmTopic,
       dashboard: true,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.encryptionKey,
+      customDomain: this.customDomainFromContext(),
     });
 
     this.enableApiGatewayLogging();
@@ -60,6 +81,12 @@ export class SampleStack extends Stack {
       description: 'Connect with ?token=<Cognito access token>',
       value: this.notifications.webSocketUrl,
     });
+    if (this.notifications.domainName) {
+      new CfnOutput(this, 'DomainTarget', {
+        description: 'Where the custom domain points (its DNS record\'s target)',
+        value: this.notifications.domainName.regionalDomainName,
+      });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.notifications.eventBus.eventBusName });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
@@ -75,7 +102,7 @@ export class SampleStack extends Stack {
       value: `aws events put-events --entries '${before}${this.notifications.eventBus.eventBusName}${after}'`,
     });
 
-    this.acknowledgeDesignFindings();
+    this.acknowledgeSampleFindings();
   }
 
   /**
@@ -96,26 +123,11 @@ export class SampleStack extends Stack {
     this.notifications.stage.node.addDependency(account);
   }
 
-  /** cdk-nag AwsSolutions findings that this design accepts, each on the resource it concerns. */
-  private acknowledgeDesignFindings(): void {
-    const n = this.notifications;
-    for (const routeKey of ['$disconnect', 'subscribe', 'unsubscribe', 'ping', '$default']) {
-      acknowledge(n.webSocketApi.node.findChild(`${routeKey}-Route`), 'AwsSolutions-APIG4',
-        'WebSocket APIs authorize once, on $connect (the Cognito token authorizer); API Gateway accepts no authorizer '
-        + 'on the other routes, which only run on connections that $connect already authorized.');
-    }
-    const connectionsArn = this.resolveForNag(this.formatArn({
-      service: 'execute-api', resource: n.webSocketApi.apiId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      resourceName: `${n.stage.stageName}/POST/@connections/*`,
-    }));
-    acknowledge(n.deliverFunction.role!, `AwsSolutions-IAM5[Resource::${connectionsArn}]`,
-      'The deliver function posts to connections whose ids exist only at run time; the grant is '
-      + 'execute-api:ManageConnections on POST @connections/* of this API\'s own stage, nothing wider.');
-    for (const fn of [n.connectFunction, n.disconnectFunction, n.messageFunction, n.deliverFunction, n.authorizerFunction!]) {
-      acknowledge(fn, 'AwsSolutions-L1',
-        'The handler bundles are built and tested for the Node.js 22 target (esbuild target node22); the '
-        + 'runtime is pinned to match them rather than follow the newest Node.js release.');
-    }
+  /**
+   * The sample's own cdk-nag AwsSolutions findings, each acknowledged on the resource it concerns
+   * (the construct acknowledges the findings of its own design itself).
+   */
+  private acknowledgeSampleFindings(): void {
     acknowledge(this.node.findChild('ApiGatewayCloudWatchRole'),
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-wide API Gateway logging role; '
@@ -125,8 +137,25 @@ export class SampleStack extends Stack {
       + 'is a per-user paid tier that an adopting team chooses for its own pool.');
   }
 
-  /** A token as cdk-nag prints it: `<LogicalId>` for a Ref, `<AWS::Region>` for a pseudo parameter. */
-  private resolveForNag(value: string): string {
-    return flattenCfnReference(this.resolve(value));
+  /** `-c domainName=… -c certificateArn=…`, and for the DNS record `-c hostedZoneId=… -c hostedZoneName=…`. */
+  private customDomainFromContext(): CustomDomainOptions | undefined {
+    const context = (key: string): string | undefined => this.node.tryGetContext(key);
+    const [domainName, certificateArn, hostedZoneId, zoneName] =
+      ['domainName', 'certificateArn', 'hostedZoneId', 'hostedZoneName'].map(context);
+    if (domainName === undefined && certificateArn === undefined && hostedZoneId === undefined && zoneName === undefined) {
+      return undefined;
+    }
+    if (domainName === undefined || certificateArn === undefined) {
+      throw new Error('Sample custom domain: give both -c domainName=<host name> and -c certificateArn=<ACM certificate ARN in the stack\'s region>.');
+    }
+    if ((hostedZoneId === undefined) !== (zoneName === undefined)) {
+      throw new Error('Sample custom domain: give both -c hostedZoneId=<zone id> and -c hostedZoneName=<zone name> for the DNS record, or neither.');
+    }
+    return {
+      domainName,
+      certificate: acm.Certificate.fromCertificateArn(this, 'DomainCertificate', certificateArn),
+      hostedZone: hostedZoneId === undefined ? undefined
+        : route53.HostedZone.fromHostedZoneAttributes(this, 'DomainZone', { hostedZoneId, zoneName: zoneName! }),
+    };
   }
 }

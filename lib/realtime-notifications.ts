@@ -3,6 +3,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,11 +13,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConnectionAuth } from './connection-auth';
+import { addCustomDomain, validateCustomDomain } from './private/custom-domain';
 import { createHandlerFunction } from './private/handler-function';
+import { allowCloudWatchLogs } from './private/log-encryption';
+import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
 import {
   AuthSettings,
@@ -310,11 +315,15 @@ export interface RealtimeNotificationsProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * A customer-managed KMS key for the tables and queues. EventBridge must be able to use it: a
-   * key defined in the same app gets the needed key policy; an imported key needs
-   * `kms:GenerateDataKey` and `kms:Decrypt` for `events.amazonaws.com` in its policy.
+   * A customer-managed KMS key for the tables, queues and log groups. EventBridge and CloudWatch
+   * Logs must be able to use it: a key defined in the same app gets the needed key policy; an
+   * imported key needs `kms:GenerateDataKey` and `kms:Decrypt` for `events.amazonaws.com`, and
+   * `kms:Encrypt`, `kms:Decrypt`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`, `kms:GenerateDataKey`,
+   * `kms:GenerateDataKeyWithoutPlaintext` and `kms:DescribeKey` for `logs.<region>.amazonaws.com`
+   * under the condition `ArnLike` `kms:EncryptionContext:aws:logs:arn` =
+   * `arn:<partition>:logs:<region>:<account>:log-group:*`.
    *
-   * @default - AWS-owned encryption: DynamoDB's AWS-managed key and SQS-managed SSE
+   * @default - AWS-owned encryption: DynamoDB's AWS-managed key, SQS-managed SSE and CloudWatch Logs' own encryption
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -346,6 +355,47 @@ export interface RealtimeNotificationsProps {
    * @default false
    */
   readonly dashboard?: boolean;
+
+  // Custom domain
+
+  /**
+   * A custom domain clients connect to, such as `notifications.example.com`, with its ACM
+   * certificate and optionally the Route 53 zone for its alias record. `webSocketUrl` becomes
+   * `wss://<domainName>`.
+   *
+   * @default - clients connect to the stage's execute-api URL
+   */
+  readonly customDomain?: CustomDomainOptions;
+}
+
+/**
+ * A custom domain for the WebSocket API. The domain's root maps to the stage, so clients connect
+ * to `wss://<domainName>` with no stage path, and the domain serves this API only. The
+ * execute-api URL stays enabled: the deliver function posts to connections through it
+ * (`callbackUrl`), the endpoint AWS documents for the @connections API and the one its IAM grant
+ * is written for.
+ */
+export interface CustomDomainOptions {
+  /**
+   * The host name clients connect to, such as `notifications.example.com`: lowercase, without
+   * scheme, path, port or wildcard.
+   */
+  readonly domainName: string;
+
+  /**
+   * An ACM certificate for `domainName`, or a wildcard certificate that covers it, in the
+   * stack's region (the domain is a regional endpoint with the TLS 1.2 security policy).
+   */
+  readonly certificate: acm.ICertificate;
+
+  /**
+   * The Route 53 hosted zone of `domainName` (or of a parent domain), in which an alias A record
+   * points the domain at the API. A zone imported by id alone has no zone name: import it with
+   * `HostedZone.fromHostedZoneAttributes()`.
+   *
+   * @default - no DNS record: point the domain at `domainName.regionalDomainName` yourself
+   */
+  readonly hostedZone?: route53.IHostedZone;
 }
 
 /**
@@ -366,9 +416,9 @@ export class RealtimeNotifications extends Construct {
   public readonly stage: apigwv2.WebSocketStage;
   /** The stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
-  /** `wss://` URL clients connect to (add `?token=<JWT>`). */
+  /** `wss://` URL clients connect to (add `?token=<JWT>`): the custom domain's when there is one, else the stage's. */
   public readonly webSocketUrl: string;
-  /** `https://` URL of the stage's management API, which posts to connections. */
+  /** `https://` execute-api URL of the stage's management API, which posts to connections (also with a custom domain). */
   public readonly callbackUrl: string;
   /** Open connections: one row per connection, with its user id. */
   public readonly connectionsTable: dynamodb.Table;
@@ -438,6 +488,12 @@ export class RealtimeNotifications extends Construct {
    * @default - none unless `dashboard` is true
    */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * The custom domain; its `regionalDomainName` is the target of the domain's DNS record.
+   *
+   * @default - none unless `customDomain` is set
+   */
+  public readonly domainName?: apigwv2.DomainName;
 
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
@@ -447,6 +503,7 @@ export class RealtimeNotifications extends Construct {
     }
     const auth = props.auth._bind();
     validateProps(props);
+    validateCustomDomain(this, props.customDomain);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? PROP_DEFAULTS.logRetention;
@@ -509,7 +566,10 @@ export class RealtimeNotifications extends Construct {
       description: `Realtime notifications (${this.serviceName})`,
       routeSelectionExpression: '$request.body.action',
     });
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy });
+    if (props.encryptionKey) allowCloudWatchLogs(this, props.encryptionKey);
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention, removalPolicy, encryptionKey: props.encryptionKey,
+    });
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi: this.webSocketApi,
       stageName,
@@ -523,7 +583,9 @@ export class RealtimeNotifications extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-    this.webSocketUrl = this.stage.url;
+    const customDomain = props.customDomain ? addCustomDomain(this, this.stage, props.customDomain) : undefined;
+    this.domainName = customDomain?.domainName;
+    this.webSocketUrl = customDomain?.url ?? this.stage.url;
     this.callbackUrl = this.stage.callbackUrl;
 
     // Functions, all configured from one set of runtime settings.
@@ -562,6 +624,7 @@ export class RealtimeNotifications extends Construct {
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       logRetention,
       logRemovalPolicy: removalPolicy,
+      logEncryptionKey: props.encryptionKey,
     };
     this.connectFunction = createHandlerFunction(this, 'ConnectFunction', {
       ...common, name: 'connect', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Records new WebSocket connections',
@@ -614,6 +677,15 @@ export class RealtimeNotifications extends Construct {
     if (props.dashboard ?? false) {
       this.dashboard = createDashboard(this, metrics, this.alarms);
     }
+
+    acknowledgeDesignFindings({
+      webSocketApi: this.webSocketApi,
+      authorizedRouteKeys: ['$disconnect', ...MESSAGE_ROUTES],
+      deliverFunction: this.deliverFunction,
+      connectionsArn: this.connectionsArn('POST'),
+      bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
+        ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
+    });
   }
 
   /**

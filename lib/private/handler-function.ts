@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -22,6 +23,8 @@ export interface HandlerFunctionOptions {
   readonly architecture: lambda.Architecture;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Encrypts the log group (the key must allow CloudWatch Logs). */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 export function createHandlerFunction(scope: Construct, id: string, o: HandlerFunctionOptions): lambda.Function {
@@ -32,6 +35,7 @@ export function createHandlerFunction(scope: Construct, id: string, o: HandlerFu
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: o.logRetention,
     removalPolicy: o.logRemovalPolicy,
+    encryptionKey: o.logEncryptionKey,
   });
   logGroup.grantWrite(role);
   return new lambda.Function(scope, id, {

@@ -7,16 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonTool } from '../support/python-venv';
-import { sampleApp } from './sample-app';
+import { SAMPLE_DOMAIN_CONTEXT, sampleApp } from './sample-app';
 
 const CFN_LINT = 'cfn-lint==1.58.0';
 const ROOT = join(__dirname, '..', '..');
 
-test('the sample template passes cfn-lint with no errors or warnings', () => {
+test.each([
+  ['', {}],
+  [', on a custom domain', SAMPLE_DOMAIN_CONTEXT],
+])('the sample template%s passes cfn-lint with no errors or warnings', (_, context) => {
   const cfnLint = pythonTool('cfn-lint-venv', CFN_LINT, 'cfn-lint');
   const outdir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
   try {
-    const { app, stack } = sampleApp({ outdir });
+    const { app, stack } = sampleApp({ outdir, context });
     const assembly = app.synth();
     const templateFile = join(outdir, assembly.getStackByName(stack.stackName).templateFile);
     const result = spawnSync(cfnLint, ['--config-file', join(ROOT, '.cfnlintrc.yaml'), '--', templateFile], {

@@ -190,6 +190,42 @@ describe('encryptionKey', () => {
     expect(keyPolicy.some((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com')
       && s.Action.includes('kms:GenerateDataKey*'))).toBe(true);
   });
+
+  test('encrypts every log group, the functions\' and the access log group, with the key', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(6);
+    for (const group of groups) expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+  });
+
+  test('CloudWatch Logs of this region may use the key, with named actions, for log groups of this account and region only', () => {
+    const logsStatements = allStatements(template).filter((s) => s.policy === key && JSON.stringify(s.Principal).includes('logs.'));
+    expect(logsStatements).toHaveLength(1);
+    const [statement] = logsStatements;
+    expect(statement.Effect).toBe('Allow');
+    expect(flatten((statement.Principal as { Service: unknown }).Service)).toBe('logs.<AWS::Region>.amazonaws.com');
+    expect(statement.Action.sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+      'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+    expect(Object.keys(statement.Condition!)).toEqual(['ArnLike']);
+    expect(Object.keys(statement.Condition!.ArnLike)).toEqual(['kms:EncryptionContext:aws:logs:arn']);
+    expect(flatten(statement.Condition!.ArnLike['kms:EncryptionContext:aws:logs:arn']))
+      .toBe('arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*');
+  });
+});
+
+test('an imported key encrypts the log groups too, and its policy is left to its owner', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  const { template } = synth({}, (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Imported', keyArn) }));
+  template.resourceCountIs('AWS::KMS::Key', 0);
+  for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+    expect(group.Properties.KmsKeyId).toBe(keyArn);
+  }
+});
+
+test('without encryptionKey the log groups use CloudWatch Logs\' own encryption', () => {
+  const { template } = synth();
+  for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+    expect(group.Properties.KmsKeyId).toBeUndefined();
+  }
 });
 
 describe('alarms', () => {

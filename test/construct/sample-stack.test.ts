@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ConnectionAuth, RealtimeNotifications } from '../../lib';
-import { sampleApp } from './sample-app';
+import { SAMPLE_DOMAIN_CONTEXT, sampleApp } from './sample-app';
 
 const { stack } = sampleApp();
 const template = Template.fromStack(stack);
@@ -51,14 +51,24 @@ describe('cdk-nag AwsSolutions', () => {
     expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
   });
 
-  test('the same check finds what is acknowledged in a stack without the acknowledgements', () => {
+  test('the same check finds what is acknowledged when acknowledgements are ignored', () => {
     const bare = new App();
     new RealtimeNotifications(new Stack(bare, 'Bare'), 'N', { auth: ConnectionAuth.none() });
-    const report = new AwsSolutionsChecks().validateScope(bare);
+    const checks = new AwsSolutionsChecks();
+    (checks as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    const report = checks.validateScope(bare);
     expect(report.success).toBe(false);
     // The construct alone has exactly the findings its design accepts, and nothing else.
     const found = [...new Set(report.violations.map((v) => v.ruleName.replace(/\[.*$/, '')))].sort();
     expect(found).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+  });
+
+  test('ConnectionAuth.none() leaves its unauthorized $connect route visible', () => {
+    const bare = new App();
+    new RealtimeNotifications(new Stack(bare, 'Bare'), 'N', { auth: ConnectionAuth.none() });
+    const findings = new AwsSolutionsChecks().validateScope(bare).violations
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings).toEqual(['AwsSolutions-APIG4 at Bare/N/WebSocketApi/$connect-Route/Resource']);
   });
 });
 
@@ -84,10 +94,72 @@ describe('sample stack', () => {
     }]);
   });
 
+  test('encrypts the alarm topic, tables, queues and log groups with its own rotating key', () => {
+    const keys = Object.entries(template.findResources('AWS::KMS::Key'));
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const keyArn = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.KmsKeyId).toEqual(keyArn);
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
+    for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.Properties.SSESpecification.KMSMasterKeyId).toEqual(keyArn);
+    }
+  });
+
+  test('CloudWatch alarms may use the key to publish to the encrypted topic', () => {
+    const [keyId, key] = Object.entries(template.findResources('AWS::KMS::Key'))[0];
+    const forCloudWatch = (key.Properties.KeyPolicy.Statement as any[])
+      .filter((st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+    expect(forCloudWatch).toEqual([{
+      Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*',
+    }]);
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+    }
+    expect(keyId).toMatch(/^EncryptionKey/);
+  });
+
   test('sets the account\'s API Gateway logging role before the stage writes access logs', () => {
     const account = Object.keys(template.findResources('AWS::ApiGateway::Account'));
     expect(account).toHaveLength(1);
     const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
     expect(stage.DependsOn).toContain(account[0]);
+  });
+});
+
+describe('sample stack with a custom domain from context', () => {
+  const context = SAMPLE_DOMAIN_CONTEXT;
+
+  test('outputs the domain\'s URL and its target, with the alias record in the zone, and stays nag-clean', () => {
+    const { stack: withDomain } = sampleApp({ context });
+    const t = Template.fromStack(withDomain);
+    expect(withDomain.resolve(t.toJSON().Outputs.WebSocketUrl.Value)).toBe('wss://notifications.example.com');
+    expect(t.toJSON().Outputs.DomainTarget.Value).toEqual({
+      'Fn::GetAtt': [Object.keys(t.findResources('AWS::ApiGatewayV2::DomainName'))[0], 'RegionalDomainName'],
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'notifications.example.com',
+      DomainNameConfigurations: [{ CertificateArn: context.certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+    });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'notifications.example.com.', Type: 'A', HostedZoneId: context.hostedZoneId });
+    expect(new AwsSolutionsChecks().validateScope(withDomain).violations).toEqual([]);
+  });
+
+  test('without a zone, creates no record', () => {
+    const { stack: withDomain } = sampleApp({ context: { domainName: context.domainName, certificateArn: context.certificateArn } });
+    Template.fromStack(withDomain).resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  test.each([
+    [{ domainName: context.domainName }, 'give both -c domainName=<host name> and -c certificateArn='],
+    [{ certificateArn: context.certificateArn }, 'give both -c domainName=<host name> and -c certificateArn='],
+    [{ domainName: context.domainName, certificateArn: context.certificateArn, hostedZoneId: context.hostedZoneId },
+      'give both -c hostedZoneId=<zone id> and -c hostedZoneName=<zone name>'],
+  ])('refuses an incomplete context %j', (partial, message) => {
+    expect(() => sampleApp({ context: partial })).toThrow(message);
   });
 });

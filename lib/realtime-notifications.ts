@@ -495,6 +495,9 @@ export class RealtimeNotifications extends Construct {
    */
   public readonly domainName?: apigwv2.DomainName;
 
+  /** The @connections grants made to the functions, for the cdk-nag acknowledgements. */
+  private readonly connectionsGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
+
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
     if (props === undefined || props.auth === undefined) {
@@ -681,8 +684,7 @@ export class RealtimeNotifications extends Construct {
     acknowledgeDesignFindings({
       webSocketApi: this.webSocketApi,
       authorizedRouteKeys: ['$disconnect', ...MESSAGE_ROUTES],
-      deliverFunction: this.deliverFunction,
-      connectionsArn: this.connectionsArn('POST'),
+      connectionsGrants: this.connectionsGrants,
       bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
         ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
     });
@@ -899,10 +901,9 @@ export class RealtimeNotifications extends Construct {
 
   /** `execute-api:ManageConnections` on this stage's @connections, for these methods only. */
   private allowConnectionsApi(fn: lambda.IFunction, methods: string[]): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['execute-api:ManageConnections'],
-      resources: methods.map((method) => this.connectionsArn(method)),
-    }));
+    const arns = methods.map((method) => this.connectionsArn(method));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: arns }));
+    this.connectionsGrants.push({ fn, arns });
   }
 
   /** `arn:…:execute-api:region:account:apiId/stage/METHOD/@connections/*` */

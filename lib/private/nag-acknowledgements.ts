@@ -29,10 +29,11 @@ export interface DesignFindingTargets {
   readonly webSocketApi: apigwv2.WebSocketApi;
   /** Routes that run on connections `$connect` authorized. */
   readonly authorizedRouteKeys: string[];
-  /** The function granted `execute-api:ManageConnections` on `connectionsArn`. */
-  readonly deliverFunction: lambda.Function;
-  /** `arn:…:execute-api:…:apiId/stage/POST/@connections/*`, as granted to the deliver function. */
-  readonly connectionsArn: string;
+  /**
+   * Each function granted `execute-api:ManageConnections`, with the
+   * `arn:…:execute-api:…:apiId/stage/METHOD/@connections/*` ARNs it was granted.
+   */
+  readonly connectionsGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
   /** The functions running the bundled handlers (not a user's own authorizer). */
   readonly bundledFunctions: lambda.Function[];
 }
@@ -40,8 +41,9 @@ export interface DesignFindingTargets {
 const DESIGN_FINDING_REASONS = {
   'AwsSolutions-APIG4': 'WebSocket APIs authorize once, on $connect (the construct\'s connection authorizer); API Gateway accepts '
     + 'no authorizer on the other routes, which only run on connections that $connect already authorized.',
-  'AwsSolutions-IAM5': 'The deliver function posts to connections whose ids exist only at run time; the grant is '
-    + 'execute-api:ManageConnections on POST @connections/* of this API\'s own stage, nothing wider.',
+  'AwsSolutions-IAM5': 'Connection ids exist only at run time: the functions post to connections (notifications, client messages, '
+    + 'presence announcements) and $connect looks them up, each with execute-api:ManageConnections on one method of '
+    + '@connections/* of this API\'s own stage, nothing wider.',
   'AwsSolutions-L1': 'The handler bundles are built and tested for the Node.js 22 target (esbuild target node22); the '
     + 'runtime is pinned to match them rather than follow the newest Node.js release.',
 };
@@ -50,8 +52,12 @@ export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
   for (const routeKey of t.authorizedRouteKeys) {
     acknowledge(t.webSocketApi.node.findChild(`${routeKey}-Route`), 'AwsSolutions-APIG4', DESIGN_FINDING_REASONS['AwsSolutions-APIG4']);
   }
-  const connections = flattenForNag(Stack.of(t.deliverFunction).resolve(t.connectionsArn));
-  acknowledge(t.deliverFunction.role!, `AwsSolutions-IAM5[Resource::${connections}]`, DESIGN_FINDING_REASONS['AwsSolutions-IAM5']);
+  for (const { fn, arns } of t.connectionsGrants) {
+    for (const arn of arns) {
+      const connections = flattenForNag(Stack.of(fn).resolve(arn));
+      acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::${connections}]`, DESIGN_FINDING_REASONS['AwsSolutions-IAM5']);
+    }
+  }
   for (const fn of t.bundledFunctions) {
     acknowledge(fn, 'AwsSolutions-L1', DESIGN_FINDING_REASONS['AwsSolutions-L1']);
   }

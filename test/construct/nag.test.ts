@@ -76,10 +76,13 @@ describe('a stack that uses the construct', () => {
 
   test('acknowledges single findings: the @connections grant, not wildcard resources in general', () => {
     const iam5 = acknowledgements(stack).filter((a) => a.id.startsWith('AwsSolutions-IAM5'));
-    expect(iam5.map((a) => [a.path, a.id])).toEqual([[
-      notifications.deliverFunction.role!.node.path,
-      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<NotificationsWebSocketApi[0-9A-F]{8}>\/prod\/POST\/@connections\/\*\]$/),
-    ]]);
+    const grant = (method: string) => expect.stringMatching(new RegExp(
+      `^AwsSolutions-IAM5\\[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<NotificationsWebSocketApi[0-9A-F]{8}>\\/prod\\/${method}\\/@connections\\/\\*\\]$`));
+    // $connect looks connections up (the per-user limit); deliver posts to them.
+    expect(iam5.map((a) => [a.path, a.id])).toEqual([
+      [notifications.connectFunction.role!.node.path, grant('GET')],
+      [notifications.deliverFunction.role!.node.path, grant('POST')],
+    ]);
   });
 
   test('a wildcard grant the team adds to a construct function stays visible', () => {
@@ -94,7 +97,7 @@ describe('a stack that uses the construct', () => {
 });
 
 describe('every configuration of the construct is clean', () => {
-  test('customer key, alarm topic, dashboard, broadcast, custom domain, an environment-bound stack', () => {
+  test('customer key, alarm topic, dashboard, broadcast, client messages, presence, custom domain, an environment-bound stack', () => {
     const { stack, notifications } = adopterStack({}, { env: { account: '123456789012', region: 'eu-west-1' } });
     const team = new RealtimeNotifications(stack, 'Configured', {
       auth: ConnectionAuth.cognito({ userPool: new cognito.UserPool(stack, 'Pool') }),
@@ -102,6 +105,8 @@ describe('every configuration of the construct is clean', () => {
       alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) }),
       dashboard: true,
       allowBroadcast: true,
+      publishRules: ['rooms/*'],
+      presenceRules: ['rooms/*'],
       customDomain: {
         domainName: 'notifications.example.com',
         certificate: acm.Certificate.fromCertificateArn(stack, 'Cert',

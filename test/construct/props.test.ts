@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -147,6 +147,22 @@ test('removalPolicy applies to the tables and log groups', () => {
   for (const type of ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup']) {
     for (const r of Object.values(template.findResources(type))) expect(r.DeletionPolicy).toBe('Delete');
   }
+});
+
+test('client messaging props reach the handlers that enforce them', () => {
+  const { template } = synth({
+    publishRules: ['rooms/*'], presenceRules: ['rooms/{userId}'], maxClientMessagesPerSecond: 3, maxClientMessageSize: Size.kibibytes(4),
+    maxConnectionsPerUser: 7, maxPresenceMembers: 25, clientMessageDetailType: 'ChatMessage',
+  });
+  expect(environmentOf(template, 'Message')).toMatchObject({
+    PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/{userId}"]', MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER: '3',
+    MAX_CLIENT_MESSAGE_DATA_BYTES: '4096', MAX_PRESENCE_MEMBERS: '25', CLIENT_MESSAGE_DETAIL_TYPE: 'ChatMessage',
+  });
+  expect(environmentOf(template, 'Connect')).toMatchObject({ MAX_CONNECTIONS_PER_USER: '7', PRESENCE_RULES: '["rooms/{userId}"]' });
+  for (const fn of ['Disconnect', 'Deliver']) expect(environmentOf(template, fn)).toMatchObject({ PRESENCE_RULES: '["rooms/{userId}"]' });
+  // The notification rule still matches notifications only: client-message events are not delivered twice.
+  const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
+  expect(rule.Properties.EventPattern).toEqual({ 'detail-type': ['Notification'] });
 });
 
 describe('encryptionKey', () => {

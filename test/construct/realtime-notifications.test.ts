@@ -42,9 +42,10 @@ describe('WebSocket API', () => {
     });
   });
 
-  test('has exactly the six routes, only $connect behind the authorizer', () => {
+  test('has exactly the eight routes, only $connect behind the authorizer', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
+    expect(routes.map((r) => r.RouteKey).sort())
+      .toEqual(['$connect', '$default', '$disconnect', 'ping', 'presence', 'publish', 'subscribe', 'unsubscribe']);
     const authorizerId = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id;
     for (const route of routes) {
       if (route.RouteKey === '$connect') {
@@ -65,10 +66,10 @@ describe('WebSocket API', () => {
     expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${authorizerFn}.Arn>`);
   });
 
-  test('subscribe, unsubscribe, ping and $default answer (two-way) through the one message function', () => {
+  test('subscribe, unsubscribe, publish, presence, ping and $default answer (two-way) through the one message function', () => {
     const messageFn = functionNamed(template, 'Message').id;
     const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'));
-    const twoWay = ['subscribe', 'unsubscribe', 'ping', '$default'];
+    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'ping', '$default'];
     for (const routeKey of twoWay) {
       const [routeId, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
@@ -82,7 +83,7 @@ describe('WebSocket API', () => {
       const [, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
     }
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(4);
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(6);
   });
 
   test('API Gateway may invoke each function only from its own route keys', () => {
@@ -90,7 +91,7 @@ describe('WebSocket API', () => {
       .filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionNamed(template, fn).id)
       .map((p) => flatten(p.Properties.SourceArn))
       .sort();
-    expect(sources('Message')).toEqual(['*$default', '*ping', '*subscribe', '*unsubscribe']
+    expect(sources('Message')).toEqual(['*$default', '*ping', '*presence', '*publish', '*subscribe', '*unsubscribe']
       .map((k) => `${ARN_PREFIX}:<${apiId}>/${k}`).sort());
     expect(sources('Connect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$connect`]);
     expect(sources('Disconnect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$disconnect`]);
@@ -320,11 +321,15 @@ describe('IAM', () => {
     }
   });
 
-  test('connect may only put connection rows', () => {
+  test('connect may put connection rows and, at the per-user limit, look up the user\'s connections and forget closed ones', () => {
     expect(grantsOf(functionStatements(template, 'Connect'))).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Connect')]],
       ['logs:PutLogEvents', [logsOf('Connect')]],
       ['dynamodb:PutItem', [connections]],
+      ['dynamodb:DeleteItem', [connections]],
+      ['dynamodb:Query', [`${connections}/index/byUser`, `${subscriptions}/index/byConnection`].sort()],
+      ['dynamodb:BatchWriteItem', [subscriptions]],
+      ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/GET/@connections/*`]],
     ]));
   });
 
@@ -370,9 +375,65 @@ describe('IAM', () => {
     expect(grants.has('dynamodb:Scan')).toBe(false);
   });
 
-  test('no other principal may manage connections', () => {
+  test('no other principal may manage connections; with client messages and presence off, only deliver posts', () => {
     const holders = statements.filter((s) => s.Action.includes('execute-api:ManageConnections'));
-    expect(holders).toHaveLength(1);
+    expect(holders.map((h) => [h.policy.replace(/RoleDefaultPolicy.*/, ''), h.Resource.map((r: unknown) => flatten(r).split('/')[2])]).sort())
+      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']]]);
+  });
+
+  test('the counters table is used by nobody while client messages and presence are off', () => {
+    const counters = `<${resourceNamed(template, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id}.Arn>`;
+    expect(statements.filter((st) => JSON.stringify(st.Resource).includes(counters.slice(1, -5)))).toEqual([]);
+  });
+});
+
+describe('IAM with client messages and presence on', () => {
+  const { template: t } = synth({ publishRules: ['rooms/*'], presenceRules: ['rooms/*'] });
+  const id = (name: string) => resourceNamed(t, 'AWS::DynamoDB::Table', name).id;
+  const [conns, subs, counters] = ['NotificationsConnectionsTable', 'NotificationsSubscriptionsTable', 'NotificationsCountersTable'].map((n) => `<${id(n)}.Arn>`);
+  const api = resourceNamed(t, 'AWS::ApiGatewayV2::Api', 'NotificationsWebSocketApi').id;
+  const post = `${ARN_PREFIX}:<${api}>/prod/POST/@connections/*`;
+  const queueArn = (p: string) => `<${resourceNamed(t, 'AWS::SQS::Queue', p).id}.Arn>`;
+  const logs = (fn: string) => `<${resourceNamed(t, 'AWS::Logs::LogGroup', `Notifications${fn}FunctionLogs`).id}.Arn>`;
+
+  test('message delivers client messages itself: audience reads, posts, re-queues, the bus, counters', () => {
+    expect(grantsOf(functionStatements(t, 'Message'))).toEqual(new Map([
+      ['logs:CreateLogStream', [logs('Message')]],
+      ['logs:PutLogEvents', [logs('Message')]],
+      ['dynamodb:GetItem', [conns, subs].sort()],
+      ['dynamodb:UpdateItem', [conns, counters].sort()],
+      ['dynamodb:DeleteItem', [conns, subs, counters].sort()],
+      ['dynamodb:PutItem', [subs]],
+      ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters].sort()],
+      ['dynamodb:BatchWriteItem', [subs]],
+      ['execute-api:ManageConnections', [post]],
+      ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
+      ['events:PutEvents', [`<${resourceNamed(t, 'AWS::Events::EventBus', 'NotificationsEventBus').id}.Arn>`]],
+    ]));
+  });
+
+  test('disconnect counts presence down and announces leaves', () => {
+    expect(grantsOf(functionStatements(t, 'Disconnect'))).toEqual(new Map([
+      ['logs:CreateLogStream', [logs('Disconnect')]],
+      ['logs:PutLogEvents', [logs('Disconnect')]],
+      ['dynamodb:DeleteItem', [conns, subs, counters].sort()],
+      ['dynamodb:BatchWriteItem', [subs]],
+      ['dynamodb:Query', [subs, `${subs}/index/byConnection`].sort()],
+      ['dynamodb:UpdateItem', [counters]],
+      ['execute-api:ManageConnections', [post]],
+    ]));
+  });
+
+  test('the message function receives the rules and limits', () => {
+    expect(environmentOf(t, 'Message')).toMatchObject({
+      PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/*"]', MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER: '10',
+      MAX_CLIENT_MESSAGE_DATA_BYTES: String(32 * 1024), MAX_PRESENCE_MEMBERS: '100', CLIENT_MESSAGE_DETAIL_TYPE: 'ClientMessage',
+    });
+    expect(environmentOf(t, 'Connect')).toMatchObject({ MAX_CONNECTIONS_PER_USER: '20', PRESENCE_RULES: '["rooms/*"]' });
+  });
+
+  test('no Allow statement has a wildcard action', () => {
+    expect(allStatements(t).filter((st) => st.Effect === 'Allow').flatMap((st) => st.Action.filter((a: string) => a.includes('*')))).toEqual([]);
   });
 
   test('the authorizer needs nothing but its logs', () => {

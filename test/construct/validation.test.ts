@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConnectionAuth, RealtimeNotifications, RealtimeNotificationsProps } from '../../lib';
 import { synth } from './synth';
@@ -45,6 +45,26 @@ describe('topicRules', () => {
     rejects({ topicRules: ['a//b'] }, /Write \/-separated segments; use \* for one segment, \*\* \(last segment only\)/);
   });
 });
+
+describe('publishRules and presenceRules', () => {
+  test.each(['publishRules', 'presenceRules'] as const)('%s are checked like topicRules, by their own name', (prop) => {
+    expect(() => synth({ [prop]: ['rooms/*', 'rooms//x'] })).toThrow(`invalid \`${prop}[1]\`: "rooms//x" has an empty segment`);
+    expect(() => synth({ [prop]: ['rooms/*', 'rooms/{userId}/**'] })).not.toThrow();
+  });
+});
+
+test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
+  ['zero maxClientMessagesPerSecond', { maxClientMessagesPerSecond: 0 }, /invalid `maxClientMessagesPerSecond`: 0 is not a whole number from 1 to 10000/],
+  ['fractional maxClientMessagesPerSecond', { maxClientMessagesPerSecond: 2.5 }, /invalid `maxClientMessagesPerSecond`/],
+  ['maxClientMessageSize over 100 KiB', { maxClientMessageSize: Size.kibibytes(101) }, /invalid `maxClientMessageSize`: 103424 bytes is outside 1 byte to 100 KiB\. API Gateway frames carry at most 128 KB/],
+  ['zero maxClientMessageSize', { maxClientMessageSize: Size.bytes(0) }, /invalid `maxClientMessageSize`/],
+  ['zero maxConnectionsPerUser', { maxConnectionsPerUser: 0 }, /invalid `maxConnectionsPerUser`: 0 is not a whole number from 1 to 100000/],
+  ['zero maxPresenceMembers', { maxPresenceMembers: 0 }, /invalid `maxPresenceMembers`: 0 is not a whole number from 1 to 1000/],
+  ['huge maxPresenceMembers', { maxPresenceMembers: 5000 }, /invalid `maxPresenceMembers`/],
+  ['empty clientMessageDetailType', { clientMessageDetailType: '' }, /invalid `clientMessageDetailType`/],
+  ['clientMessageDetailType equal to detailType', { detailType: 'Chat', clientMessageDetailType: 'Chat' },
+    /invalid `clientMessageDetailType`: it equals detailType \("Chat"\), so every client message would be delivered a second time/],
+])('client messaging: %s is refused', (_name, props, message) => rejects(props, message));
 
 test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['stageName with a slash', { stageName: 'prod/v1' }, /invalid `stageName`: "prod\/v1" is not 1 to 128 letters, digits, "-" or "_"/],

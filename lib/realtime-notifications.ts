@@ -798,6 +798,24 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
+   * Client messages accepted and delivered by the message function.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricClientMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.clientMessages, props);
+  }
+
+  /**
+   * Client messages refused because their sender was over `maxClientMessagesPerSecond`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRateLimited(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.rateLimited, props);
+  }
+
+  /**
    * Messages waiting in the dead-letter queue.
    *
    * @default - maximum over 5 minutes

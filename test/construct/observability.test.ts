@@ -16,6 +16,8 @@ describe('metric methods', () => {
     ['metricRejected', (o) => notifications.metricRejected(o), MetricNames.rejected],
     ['metricTooLarge', (o) => notifications.metricTooLarge(o), MetricNames.tooLarge],
     ['metricNotifications', (o) => notifications.metricNotifications(o), MetricNames.notifications],
+    ['metricClientMessages', (o) => notifications.metricClientMessages(o), MetricNames.clientMessages],
+    ['metricRateLimited', (o) => notifications.metricRateLimited(o), MetricNames.rateLimited],
   ])('%s reads the handlers\' EMF metric in this deployment\'s service dimension', (_name, metric, metricName) => {
     const m = metric();
     expect(m).toMatchObject({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum' });

@@ -57,7 +57,7 @@ export function messageEvent(body: string | undefined, options: RouteEventOption
   return { requestContext: requestContext(routeKeyFor(body), 'MESSAGE', options), body, isBase64Encoded: false };
 }
 
-const ROUTES = new Set(['subscribe', 'unsubscribe', 'ping']);
+const ROUTES = new Set(['subscribe', 'unsubscribe', 'publish', 'presence', 'ping']);
 
 export function routeKeyFor(body: string | undefined): string {
   try {

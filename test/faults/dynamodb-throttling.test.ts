@@ -37,7 +37,8 @@ beforeAll(async () => {
     dynamodbEndpoint: proxy.endpoint,
     ttlSweepIntervalMs: 0,
     log: () => undefined,
-    handlerLog: () => undefined,
+    handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : () => undefined,
+    handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
   });
 });
 

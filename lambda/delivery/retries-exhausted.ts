@@ -58,18 +58,20 @@ function errorName(error: unknown): string {
   return name !== undefined && /^[A-Za-z][\w.$]{0,99}$/.test(name) ? name : 'an unknown error';
 }
 
-/** The event and notification ids the body names, for finding the message in logs. */
+/**
+ * The event and notification ids the body names, for finding the message in logs. None when the
+ * body cannot be read: whatever made processing fail must not keep its dead letter from being sent.
+ */
 function recordIds(body: string, config: Pick<DeliverConfig, 'detailType' | 'allowBroadcast'>): { eventId?: string; notificationId?: string } {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    const parsed: unknown = JSON.parse(body);
+    if (isShardMessage(parsed)) {
+      const shard = parseShardMessage(parsed);
+      return shard.ok ? { notificationId: shard.shard.notification.id } : {};
+    }
+    const checked = checkPublishedEvent(parsed, config);
+    return checked.ok ? { eventId: checked.eventId, notificationId: checked.notification.id } : { eventId: checked.eventId };
   } catch {
     return {};
   }
-  if (isShardMessage(parsed)) {
-    const shard = parseShardMessage(parsed);
-    return shard.ok ? { notificationId: shard.shard.notification.id } : {};
-  }
-  const checked = checkPublishedEvent(parsed, config);
-  return checked.ok ? { eventId: checked.eventId, notificationId: checked.notification.id } : { eventId: checked.eventId };
 }

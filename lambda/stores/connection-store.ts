@@ -1,5 +1,5 @@
 /**
- * The connections table: one row per open WebSocket connection (DESIGN §2.4).
+ * The connections table: one row per open WebSocket connection.
  */
 import {
   DeleteCommand,

@@ -1,5 +1,5 @@
 /**
- * The subscriptions table: one row per (topic, connection) (DESIGN §2.4). Fan-out reads it with
+ * The subscriptions table: one row per (topic, connection). Fan-out reads it with
  * paginated Queries on the topic; disconnect cleans up through the byConnection index.
  */
 import {

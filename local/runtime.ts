@@ -202,6 +202,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       name: 'NotificationRule',
       pattern: notificationEventPattern(settings.detailType),
       target: (event) => deliveryQueue.send(JSON.stringify(event), { senderId: 'AIDAEVENTBRIDGELOCAL' }),
+      // Named as the attributes EventBridge gives the events in a target's dead-letter queue.
+      deadLetter: (event, error) => deadLetterQueue.send(JSON.stringify(event), {
+        senderId: 'AIDAEVENTBRIDGELOCAL',
+        messageAttributes: {
+          ERROR_CODE: { DataType: 'String', StringValue: error.name },
+          ERROR_MESSAGE: { DataType: 'String', StringValue: error.message.slice(0, 1024) || error.name },
+          RULE_ARN: { DataType: 'String', StringValue: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${LOCAL_EVENT_BUS}/NotificationRule` },
+          TARGET_ARN: { DataType: 'String', StringValue: deliveryQueue.arn },
+        },
+      }),
     });
 
     const eventSourceMapping = new EventSourceMapping({

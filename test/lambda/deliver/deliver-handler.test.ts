@@ -6,7 +6,7 @@ import { MAX_DATA_DEPTH } from '../../../lambda/core/publish-contract';
 import { messageBytes } from '../../../lambda/delivery/queue-writer';
 import { retriesExhaustedMessage } from '../../../lambda/delivery/retries-exhausted';
 import { loadHandler } from '../../support/handlers';
-import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
+import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, shardBody, startServices } from './harness';
 
 let services: Services;
 let stopRecordingMetrics: () => void;
@@ -39,12 +39,6 @@ function expectExactlyOnce(d: Deployment, receivers: string[], notificationId?: 
 /** JSON objects nested `depth` levels deep, as text. */
 function nestedJson(depth: number): string {
   return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-}
-
-/** A shard message of the first attempt, as deliver writes it. */
-function shardBody(notificationId: string, connectionIds: string[]): string {
-  const notification = { id: notificationId, target: { topic: 'shards' }, data: 1, time: '2026-11-22T10:00:00.000Z' };
-  return packShards(notification, connectionIds, 1, { maxIds: 1000, maxBytes: DEFAULT_SHARD_MAX_BYTES })[0].body;
 }
 
 function shardBodies(d: Deployment) {

@@ -163,6 +163,10 @@ describe('local event bus', () => {
     expect(matchesPattern({ detail: { tags: ['b'] } }, event)).toBe(true);
     expect(matchesPattern({ detail: { missing: [{ exists: false }] } }, event)).toBe(true);
     expect(matchesPattern({ detail: { topic: [{ exists: false }] } }, event)).toBe(false);
-    expect(() => assertSupportedPattern({ source: [{ 'anything-but': 'x' }] })).toThrow(/anything-but/);
+    expect(matchesPattern({ 'detail-type': [{ 'anything-but': ['Notification'] }] }, event)).toBe(false);
+    expect(matchesPattern({ 'detail-type': [{ 'anything-but': ['Other', 'More'] }] }, event)).toBe(true);
+    expect(matchesPattern({ detail: { missing: [{ 'anything-but': 'x' }] } }, event)).toBe(false);
+    expect(() => assertSupportedPattern({ source: [{ numeric: ['>', 0] }] })).toThrow(/numeric/);
+    expect(() => assertSupportedPattern({ source: [{ 'anything-but': { prefix: 'x' } }] })).toThrow(/anything-but with an operator/);
   });
 });

@@ -264,6 +264,25 @@ export function endToEndSuite(engine: DynamoEngine): void {
         expect(client.notifications).toHaveLength(1);
       });
 
+      it('dead-letters an event of another detail type on its own bus with WRONG_DETAIL_TYPE, and delivers it to no one', async () => {
+        const topic = freshTopic();
+        const { client } = await connectAs('alice');
+        await client.subscribe(topic);
+        const output = await events.send(new PutEventsCommand({
+          Entries: [{ EventBusName: runtime.eventBusName, Source: 'e2e.tests', DetailType: 'Notifcation', Detail: JSON.stringify({ topic, data: 1 }) }],
+        }));
+        expect(output.FailedEntryCount).toBe(0);
+        const eventId = output.Entries![0].EventId!;
+
+        await runtime.drained();
+        await client.sync();
+        expect(client.notifications).toHaveLength(0);
+        const letters = deadLettersWhere((d) => d.messageAttributes.eventId === eventId);
+        expect(letters.map((d) => d.messageAttributes.reason)).toEqual(['WRONG_DETAIL_TYPE']);
+        expect(letters[0].messageAttributes.reasonMessage).toContain(`"${runtime.settings.detailType}"`);
+        expect(letters[0].body).toMatchObject({ id: eventId, 'detail-type': 'Notifcation' });
+      });
+
       it('lists the dead letters over HTTP', async () => {
         const response = await fetch(`${runtime.url}/local/dlq`);
         expect(response.status).toBe(200);

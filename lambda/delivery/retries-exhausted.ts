@@ -41,7 +41,9 @@ export async function processRecord(record: ReceivedRecord, deps: DeliveryDeps, 
 
 /** The dead letter of a message that failed on every receive: its body as received, and why. */
 export function retriesExhaustedMessage(body: string, error: unknown, receives: number, config: Pick<DeliverConfig, 'detailType' | 'allowBroadcast'>): OutgoingMessage {
-  const message = `Processing failed with ${errorName(error)} on each of ${receives} receive(s); `
+  // An AbortError is deliver's own: a call cut short because the invocation's time ran out.
+  const cause = errorName(error) === 'AbortError' ? 'AbortError (a DynamoDB or SQS call too slow for the time left)' : errorName(error);
+  const message = `Processing failed with ${cause} on each of ${receives} receive(s); `
     + 'see the deliver function\'s logs, and redrive this message to the delivery queue once the cause is fixed.';
   return rejectedMessage(body, 'RETRIES_EXHAUSTED', message, recordIds(body, config));
 }

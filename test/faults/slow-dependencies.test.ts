@@ -99,7 +99,7 @@ test('a DynamoDB too slow on the last receive: the record is dead-lettered with 
   const letters = d.deadLetters();
   expect(letters.map((m) => ({ body: m.body, reason: m.attributes.reason, notificationId: m.attributes.notificationId })))
     .toEqual([{ body, reason: 'RETRIES_EXHAUSTED', notificationId: 'n-slow-last' }]);
-  expect(letters[0].attributes.reasonMessage).toMatch(/AbortError on each of 2 receive/);
+  expect(letters[0].attributes.reasonMessage).toMatch(/AbortError \(a DynamoDB or SQS call too slow for the time left\) on each of 2 receive/);
 });
 
 test('an SQS too slow to answer: the record is given back before the timeout, and nothing is lost', async () => {

@@ -266,7 +266,12 @@ export interface RealtimeNotificationsProps {
   /**
    * The event bus backends publish to.
    *
-   * @default - a new event bus
+   * On a bus given here, which other applications may share, only events of `detailType` are
+   * notifications: events of other detail types are left to the other rules on the bus. The new
+   * bus made by default is for notifications only: an event of any other detail type published
+   * to it is sent to the dead-letter queue with reason `WRONG_DETAIL_TYPE`.
+   *
+   * @default - a new event bus, for notifications only
    */
   readonly eventBus?: events.IEventBus;
 
@@ -428,7 +433,10 @@ export class RealtimeNotifications extends Construct {
   public readonly countersTable: dynamodb.Table;
   /** The bus backends publish notifications to. */
   public readonly eventBus: events.IEventBus;
-  /** The rule that sends notification events to the delivery queue. */
+  /**
+   * The rule that sends notification events to the delivery queue. On the construct's own bus a
+   * second rule sends the events of other detail types there too, to be dead-lettered with a reason.
+   */
   public readonly notificationRule: events.Rule;
   /** Notifications (and fan-out shards) waiting for delivery. */
   public readonly deliveryQueue: sqs.Queue;
@@ -514,6 +522,7 @@ export class RealtimeNotifications extends Construct {
     const detailType = props.detailType ?? DEFAULTS.detailType;
     const deliverTimeout = props.deliverTimeout ?? PROP_DEFAULTS.deliverTimeout;
     const allowBroadcast = props.allowBroadcast ?? false;
+    const clientMessageDetailType = props.clientMessageDetailType ?? DEFAULTS.clientMessageDetailType;
     this.serviceName = Names.uniqueId(this);
 
     // Storage
@@ -549,10 +558,20 @@ export class RealtimeNotifications extends Construct {
       eventBus: this.eventBus,
       eventPattern: { detailType: notificationEventPattern(detailType)['detail-type'] },
     });
+    const rules = [this.notificationRule];
+    if (props.eventBus === undefined) {
+      // The bus is this construct's alone: an event of another detail type is a publisher's
+      // mistake, which deliver dead-letters with its reason rather than it being dropped unseen.
+      rules.push(new events.Rule(this, 'MisaddressedEventRule', {
+        description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
+        eventBus: this.eventBus,
+        eventPattern: { detailType: events.Match.anythingBut(detailType, clientMessageDetailType) },
+      }));
+    }
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
-    this.notificationRule.addTarget(new targets.SqsQueue(this.deliveryQueue, { deadLetterQueue: this.deadLetterQueue }));
+    for (const rule of rules) rule.addTarget(new targets.SqsQueue(this.deliveryQueue, { deadLetterQueue: this.deadLetterQueue }));
     // With a customer key, CDK's SqsQueue target allows EventBridge by account rather than by rule;
-    // either way, no other rule may write to these queues and bypass the bus and its pattern.
+    // either way, no other rule may write to these queues and bypass the bus and its patterns.
     for (const queue of [this.deliveryQueue, this.deadLetterQueue]) {
       queue.addToResourcePolicy(new iam.PolicyStatement({
         sid: 'OnlyTheNotificationRule',
@@ -560,7 +579,7 @@ export class RealtimeNotifications extends Construct {
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['sqs:SendMessage'],
         resources: [queue.queueArn],
-        conditions: { ArnNotEquals: { 'aws:SourceArn': this.notificationRule.ruleArn } },
+        conditions: { ArnNotEquals: { 'aws:SourceArn': rules.length === 1 ? rules[0].ruleArn : rules.map((rule) => rule.ruleArn) } },
       }));
     }
 
@@ -611,7 +630,7 @@ export class RealtimeNotifications extends Construct {
       maxConnectionsPerUser: props.maxConnectionsPerUser ?? DEFAULTS.maxConnectionsPerUser,
       maxPresenceMembers: props.maxPresenceMembers ?? DEFAULTS.maxPresenceMembers,
       eventBusName: this.eventBus.eventBusName,
-      clientMessageDetailType: props.clientMessageDetailType ?? DEFAULTS.clientMessageDetailType,
+      clientMessageDetailType,
       allowBroadcast,
       deliveryConcurrency: props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency,
       shardThreshold: props.fanoutShardThreshold ?? DEFAULTS.shardThreshold,

@@ -14,12 +14,13 @@ import {
   HandlerName,
   handlerEnvironment,
   MESSAGE_ROUTES,
+  misaddressedEventPattern,
   notificationEventPattern,
   RuntimeSettings,
   TOKEN_QUERY_PARAMETER,
 } from '../lib/private/runtime-contract';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
-import { LocalEventBus } from './bus/event-bus';
+import { BusRule, LocalEventBus } from './bus/event-bus';
 import { ConnectionRegistry, FaultInjector, handleConnectionsRequest } from './connections-api';
 import { serveDemo } from './demo/serve';
 import { createTables, LOCAL_AWS, LocalDynamo, startDynamo, tableDefinitions } from './dynamodb';
@@ -196,11 +197,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     const bus = new LocalEventBus({ name: LOCAL_EVENT_BUS, region: LOCAL_REGION, account: LOCAL_ACCOUNT }, log);
-    bus.addRule({
-      name: 'NotificationRule',
-      pattern: notificationEventPattern(settings.detailType),
+    // The construct's two rules on its own bus (the local bus is this runtime's alone): the
+    // notifications, and the events of other detail types, for deliver to dead-letter with a reason.
+    const toDeliveryQueue = (name: string): Omit<BusRule, 'pattern'> => ({
+      name,
       target: (event) => deliveryQueue.send(JSON.stringify(event), { senderId: 'AIDAEVENTBRIDGELOCAL' }),
+      // Named as the attributes EventBridge gives the events in a target's dead-letter queue.
+      deadLetter: (event, error) => deadLetterQueue.send(JSON.stringify(event), {
+        senderId: 'AIDAEVENTBRIDGELOCAL',
+        messageAttributes: {
+          ERROR_CODE: { DataType: 'String', StringValue: error.name },
+          ERROR_MESSAGE: { DataType: 'String', StringValue: error.message.slice(0, 1024) || error.name },
+          RULE_ARN: { DataType: 'String', StringValue: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${LOCAL_EVENT_BUS}/${name}` },
+          TARGET_ARN: { DataType: 'String', StringValue: deliveryQueue.arn },
+        },
+      }),
     });
+    bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType) });
+    bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings.clientMessageDetailType) });
 
     const eventSourceMapping = new EventSourceMapping({
       queue: deliveryQueue,

@@ -108,6 +108,11 @@ export interface SqsApiOptions {
   readonly faults?: SqsFaultInjector;
   /** Only these queue URLs exist (others answer QueueDoesNotExist); any URL when unset. */
   readonly queueUrls?: readonly string[];
+  /**
+   * Milliseconds to hold back the answer to a request, which takes effect at once: a slow SQS,
+   * whose caller cannot tell whether its messages were taken. Undefined or 0 answers at once.
+   */
+  readonly latency?: (request: { readonly action: SqsAction; readonly queueUrl: string }) => number | undefined;
 }
 
 const TARGET_PREFIX = 'AmazonSQS.';
@@ -131,6 +136,8 @@ export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, opti
       sendError(res, 400, 'SerializationException', 'The request body is not valid JSON.');
       return;
     }
+    const lateMs = opts.latency?.({ action: action as SqsAction, queueUrl: String(input.QueueUrl) });
+    if (lateMs) answerLate(res, lateMs);
     try {
       switch (action) {
         case 'SendMessage':
@@ -148,6 +155,16 @@ export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, opti
     }
   });
   return true;
+}
+
+/** Holds back the response's end by `ms`; nothing is sent if the caller gives up first. */
+function answerLate(res: ServerResponse, ms: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const timer = setTimeout(() => end(...args), ms);
+    res.once('close', () => clearTimeout(timer));
+    return res;
+  }) as ServerResponse['end'];
 }
 
 class SqsError extends Error {
@@ -299,7 +316,7 @@ export interface SqsApiServer {
 /** Serves only the SQS API on its own port, for tests that need nothing else. */
 export async function startSqsApi(options: Partial<SqsApiOptions> & { port?: number } = {}): Promise<SqsApiServer> {
   const store = options.store ?? new LocalQueueStore();
-  const apiOptions: SqsApiOptions = { store, faults: options.faults, queueUrls: options.queueUrls };
+  const apiOptions: SqsApiOptions = { store, faults: options.faults, queueUrls: options.queueUrls, latency: options.latency };
   const { server, origin: endpoint, close } = await serveOnLoopback((req, res) => handleSqsRequest(req, res, apiOptions), options.port);
   return { endpoint, store, server, queueUrl: (name) => `${endpoint}/000000000000/${name}`, close };
 }

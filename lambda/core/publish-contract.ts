@@ -1,5 +1,5 @@
 /**
- * The publish contract (DESIGN §2.1): what a backend may put on the bus, checked on the way out
+ * The publish contract: what a backend may put on the bus, checked on the way out
  * of the queue. Pure. A violation comes back with a reason code (documented in
  * docs/protocol.md) and a message that says what to change; the caller dead-letters it.
  */
@@ -17,11 +17,17 @@ export type RejectReason =
   | 'BAD_USER_ID'
   | 'BROADCAST_DISABLED'
   | 'MISSING_DATA'
+  | 'DATA_TOO_DEEP'
   | 'BAD_ID'
   | 'PAYLOAD_TOO_LARGE';
 
 export const MAX_NOTIFICATION_ID_LENGTH = 128;
 export const MAX_USER_ID_LENGTH = 256;
+/**
+ * Levels of objects and arrays `data` may nest. Serialising is recursive: far deeper data (a few
+ * thousand levels) would exhaust the stack on every receive, here and in clients' parsers.
+ */
+export const MAX_DATA_DEPTH = 100;
 
 export interface PublishContractOptions {
   /** The configured detail type (`Notification` unless changed). */
@@ -87,6 +93,10 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   if (!('data' in detail) || detail.data === undefined) {
     return rejectEvent('MISSING_DATA', 'The detail has no "data"; add the payload (any JSON value) to deliver.');
   }
+  if (nestsDeeperThan(detail.data, MAX_DATA_DEPTH)) {
+    return rejectEvent('DATA_TOO_DEEP', `"data" nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep; `
+      + `flatten it to at most ${MAX_DATA_DEPTH} levels.`);
+  }
 
   let id: string;
   if (detail.id !== undefined && detail.id !== null) {
@@ -146,6 +156,18 @@ function reject(reason: RejectReason, message: string, eventId?: string): Reject
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Walks the value without recursion, so any depth is measured without exhausting the stack. */
+function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    const depth = next.depth + 1;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  }
+  return false;
 }
 
 function hasControlCharacters(value: string): boolean {

@@ -3,16 +3,19 @@
  * (documented in docs/protocol.md: `reason` and `reasonMessage`, plus ids to find the event).
  *
  * - A queue message that breaks the publish contract goes there as it came, so it can be fixed
- *   and re-published or inspected as the publisher sent it.
+ *   and re-published or inspected as the publisher sent it. One too large for SQS once the
+ *   attributes are added keeps as much of its start as fits, with the size and SHA-256 digest of
+ *   the whole, so the dead letter is never refused (and left to SQS's redrive, without a reason).
  * - Connections that missed a notification after the last attempt go there as shard messages
  *   (see shard-message.ts) listing those connections and why each failed; redriving them to
  *   the delivery queue tries exactly those connections once more.
  */
+import { createHash } from 'node:crypto';
 import { FailedDelivery } from '../core/fanout';
 import { Notification } from '../core/notification';
 import { RejectReason } from '../core/publish-contract';
-import { OutgoingMessage } from './queue-writer';
-import { packShards, ShardLimits } from './shard-message';
+import { messageBytes, OutgoingMessage } from './queue-writer';
+import { packShards, ShardLimits, SQS_MAX_MESSAGE_BYTES } from './shard-message';
 
 export const DeadLetterAttribute = {
   /** A reason code: a publish-contract code, BAD_SHARD, UNDELIVERED or RETRIES_EXHAUSTED. */
@@ -26,6 +29,12 @@ export const DeadLetterAttribute = {
   attempts: 'attempts',
   /** How many connections the message lists, for UNDELIVERED. */
   missedConnections: 'missedConnections',
+  /** "true" when the body is only the start of the original message, which did not fit in SQS. */
+  truncated: 'truncated',
+  /** The original message body's size in bytes (UTF-8), when truncated. */
+  originalBytes: 'originalBytes',
+  /** The SHA-256 of the original message body (UTF-8, hex), when truncated. */
+  originalSha256: 'originalSha256',
 } as const;
 
 /** Why a message is in the dead-letter queue. */
@@ -46,7 +55,7 @@ export function rejectedMessage(
   message: string,
   ids: { eventId?: string; notificationId?: string } = {},
 ): OutgoingMessage {
-  return {
+  return fitInSqs({
     body: originalBody,
     attributes: attributes({
       [DeadLetterAttribute.reason]: reason,
@@ -54,7 +63,35 @@ export function rejectedMessage(
       [DeadLetterAttribute.eventId]: ids.eventId,
       [DeadLetterAttribute.notificationId]: ids.notificationId,
     }),
+  });
+}
+
+/**
+ * The message as it is if SQS takes it; otherwise the start of its body that fits beside its
+ * attributes, marked `truncated` with the original's size and digest.
+ */
+export function fitInSqs(message: OutgoingMessage, maxBytes = SQS_MAX_MESSAGE_BYTES): OutgoingMessage {
+  if (messageBytes(message) <= maxBytes) return message;
+  const original = Buffer.from(message.body, 'utf8');
+  const marked: OutgoingMessage = {
+    ...message,
+    body: '',
+    attributes: {
+      ...message.attributes,
+      [DeadLetterAttribute.truncated]: 'true',
+      [DeadLetterAttribute.originalBytes]: String(original.length),
+      [DeadLetterAttribute.originalSha256]: createHash('sha256').update(original).digest('hex'),
+    },
   };
+  return { ...marked, body: utf8Prefix(original, maxBytes - messageBytes(marked)) };
+}
+
+/** The longest prefix of `bytes` within `maxBytes` that ends on a character boundary. */
+function utf8Prefix(bytes: Buffer, maxBytes: number): string {
+  let end = Math.max(0, Math.min(maxBytes, bytes.length));
+  // A continuation byte (10xxxxxx) at `end` means the cut would split a character.
+  while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** Dead letters for the connections that missed `notification`, split to fit SQS's size limit. */

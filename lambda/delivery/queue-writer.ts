@@ -59,8 +59,11 @@ export interface BatchEntryFailure {
   readonly senderFault: boolean;
 }
 
-/** One SendMessageBatch call: resolves with the entries SQS failed, rejects if the call failed. */
-export type SendBatch = (queueUrl: string, entries: readonly BatchEntry[]) => Promise<BatchEntryFailure[]>;
+/**
+ * One SendMessageBatch call: resolves with the entries SQS failed, rejects if the call failed or
+ * `signal` aborted it.
+ */
+export type SendBatch = (queueUrl: string, entries: readonly BatchEntry[], signal?: AbortSignal) => Promise<BatchEntryFailure[]>;
 
 export class QueueSendError extends Error {
   constructor(readonly queueUrl: string, readonly unsent: number, readonly codes: string[]) {
@@ -73,15 +76,19 @@ export interface QueueWriterOptions {
   /** Rounds of re-sending the entries a batch failed, the first send included. */
   readonly rounds?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Abandons the calls once it aborts (the invocation's time is up): sendAll then rejects. */
+  readonly signal?: AbortSignal;
 }
 
 export class QueueWriter {
   private readonly rounds: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly signal?: AbortSignal;
 
   constructor(private readonly send: SendBatch, options: QueueWriterOptions = {}) {
     this.rounds = options.rounds ?? 4;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.signal = options.signal;
   }
 
   /** Sends every message or throws QueueSendError. */
@@ -94,7 +101,8 @@ export class QueueWriter {
     let codes: string[] = [];
     for (let round = 1; round <= this.rounds && pending.length > 0; round++) {
       if (round > 1) await this.sleep(fullJitterDelayMs(round - 1, { baseMs: 50, capMs: 1_000 }));
-      const failed = await this.send(queueUrl, pending);
+      this.signal?.throwIfAborted();
+      const failed = await this.send(queueUrl, pending, this.signal);
       codes = failed.map((f) => f.code);
       // A sender fault (a message SQS will never take) is not worth re-sending.
       if (failed.some((f) => f.senderFault)) throw new QueueSendError(queueUrl, failed.length, codes);

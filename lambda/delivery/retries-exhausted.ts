@@ -41,7 +41,9 @@ export async function processRecord(record: ReceivedRecord, deps: DeliveryDeps, 
 
 /** The dead letter of a message that failed on every receive: its body as received, and why. */
 export function retriesExhaustedMessage(body: string, error: unknown, receives: number, config: Pick<DeliverConfig, 'detailType' | 'allowBroadcast'>): OutgoingMessage {
-  const message = `Processing failed with ${errorName(error)} on each of ${receives} receive(s); `
+  // An AbortError is deliver's own: a call cut short because the invocation's time ran out.
+  const cause = errorName(error) === 'AbortError' ? 'AbortError (a DynamoDB or SQS call too slow for the time left)' : errorName(error);
+  const message = `Processing failed with ${cause} on each of ${receives} receive(s); `
     + 'see the deliver function\'s logs, and redrive this message to the delivery queue once the cause is fixed.';
   return rejectedMessage(body, 'RETRIES_EXHAUSTED', message, recordIds(body, config));
 }
@@ -58,18 +60,20 @@ function errorName(error: unknown): string {
   return name !== undefined && /^[A-Za-z][\w.$]{0,99}$/.test(name) ? name : 'an unknown error';
 }
 
-/** The event and notification ids the body names, for finding the message in logs. */
+/**
+ * The event and notification ids the body names, for finding the message in logs. None when the
+ * body cannot be read: whatever made processing fail must not keep its dead letter from being sent.
+ */
 function recordIds(body: string, config: Pick<DeliverConfig, 'detailType' | 'allowBroadcast'>): { eventId?: string; notificationId?: string } {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    const parsed: unknown = JSON.parse(body);
+    if (isShardMessage(parsed)) {
+      const shard = parseShardMessage(parsed);
+      return shard.ok ? { notificationId: shard.shard.notification.id } : {};
+    }
+    const checked = checkPublishedEvent(parsed, config);
+    return checked.ok ? { eventId: checked.eventId, notificationId: checked.notification.id } : { eventId: checked.eventId };
   } catch {
     return {};
   }
-  if (isShardMessage(parsed)) {
-    const shard = parseShardMessage(parsed);
-    return shard.ok ? { notificationId: shard.shard.notification.id } : {};
-  }
-  const checked = checkPublishedEvent(parsed, config);
-  return checked.ok ? { eventId: checked.eventId, notificationId: checked.notification.id } : { eventId: checked.eventId };
 }

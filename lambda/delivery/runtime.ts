@@ -1,7 +1,8 @@
 /**
- * Builds what the deliver handler runs with, once per Lambda instance: the stores, the
- * @connections poster over keep-alive sockets, the queue writer, and the concurrency and rate
- * limits every record of the instance shares.
+ * Builds what the deliver handler runs with: once per Lambda instance the SDK clients, the
+ * @connections poster over keep-alive sockets, and the concurrency and rate limits every record
+ * of the instance shares; per invocation the stores and the queue writer, whose calls are bounded
+ * by the time the invocation has left.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MetricNames } from '../../lib/private/runtime-contract';
@@ -9,25 +10,40 @@ import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
 import { RateLimiter } from '../core/fanout-rate';
 import { logger } from '../core/logger';
-import { createStores } from '../stores';
+import { abortableDocumentClient, createDocumentClient, createStores } from '../stores';
 import { DeliverConfig } from './config';
 import { createConnectionsPoster } from './connections-poster';
 import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
 import { QueueWriter, SendBatch } from './queue-writer';
 
-export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): DeliveryDeps {
+/** When an invocation's DynamoDB and SQS calls are abandoned, if still running. */
+export interface CallSignals {
+  readonly stores: AbortSignal;
+  readonly queues: AbortSignal;
+}
+
+/** Makes the deps of one invocation; without signals (no Lambda context) calls are not bounded. */
+export type DeliveryDepsFactory = (signals?: CallSignals) => DeliveryDeps;
+
+export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): DeliveryDepsFactory {
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
-  return {
+  const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable };
+  const doc = createDocumentClient();
+  const sendBatch = sqsOnFirstUse(config.queueUrl);
+  const shared = {
     config,
-    stores: createStores({ connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable }),
     post: connections.post,
-    queue: new QueueWriter(sqsOnFirstUse(config.queueUrl)),
     concurrency: new AdaptiveConcurrency(config.concurrency),
     rateLimiter: config.maxRatePerSecond > 0 ? new RateLimiter(config.maxRatePerSecond, systemClock) : undefined,
     clock: systemClock,
     metrics: powertoolsMetrics(metrics),
     logger,
   };
+  return (signals) => ({
+    ...shared,
+    stores: createStores(tables, signals ? abortableDocumentClient(doc, signals.stores) : doc),
+    queue: new QueueWriter(sendBatch, { signal: signals?.queues }),
+  });
 }
 
 /**
@@ -37,13 +53,13 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): Del
  */
 function sqsOnFirstUse(queueUrl: string): SendBatch {
   let send: SendBatch | undefined;
-  return (url, entries) => {
+  return (url, entries, signal) => {
     if (!send) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const sqs = require('./sqs-batch-send') as typeof import('./sqs-batch-send');
       send = sqs.sqsBatchSend(sqs.createSqsClient(queueUrl));
     }
-    return send(url, entries);
+    return send(url, entries, signal);
   };
 }
 
@@ -65,4 +81,25 @@ export function powertoolsMetrics(metrics: Metrics): DeliveryMetrics {
 export function deliveryDeadline(now: number, remainingMs: number): number {
   const reserve = Math.max(2_000, Math.min(10_000, remainingMs * 0.2));
   return now + Math.max(remainingMs - reserve, remainingMs / 2);
+}
+
+/**
+ * When an invocation's calls are abandoned, so that a slow DynamoDB or SQS gives the record back
+ * to SQS (reported failed, received again later) instead of the function being timed out with
+ * the whole batch. DynamoDB calls stop halfway through the reserve after the delivery deadline,
+ * leaving time to re-queue or dead-letter through SQS; SQS calls stop just before the end, leaving
+ * time to answer with the batch's failures.
+ */
+export function callCutoffs(now: number, remainingMs: number): { stores: number; queues: number } {
+  const end = now + remainingMs;
+  const margin = Math.min(1_000, remainingMs / 20);
+  return { stores: (deliveryDeadline(now, remainingMs) + end) / 2, queues: end - margin };
+}
+
+export function callSignals(now: number, remainingMs: number): CallSignals {
+  const cutoffs = callCutoffs(now, remainingMs);
+  return {
+    stores: AbortSignal.timeout(Math.max(0, Math.floor(cutoffs.stores - now))),
+    queues: AbortSignal.timeout(Math.max(0, Math.floor(cutoffs.queues - now))),
+  };
 }

@@ -11,11 +11,15 @@ import type { SendBatch } from './queue-writer';
  * the same code reaches SQS in AWS and a local SQS API when the queue URLs point at one.
  */
 export function createSqsClient(queueUrl: string): SQSClient {
-  return new SQSClient({ endpoint: new URL(queueUrl).origin });
+  return new SQSClient({
+    endpoint: new URL(queueUrl).origin,
+    // An attempt that hangs is given up and retried; each call is bounded as a whole by its signal.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+  });
 }
 
 export function sqsBatchSend(sqs: SQSClient): SendBatch {
-  return async (queueUrl, entries) => {
+  return async (queueUrl, entries, signal) => {
     const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({
       QueueUrl: queueUrl,
       Entries: entries.map(({ id, message }) => ({
@@ -24,7 +28,7 @@ export function sqsBatchSend(sqs: SQSClient): SendBatch {
         DelaySeconds: message.delaySeconds,
         MessageAttributes: toAttributes(message.attributes),
       })),
-    }));
+    }), { abortSignal: signal });
     return Failed.map((f) => ({ id: f.Id ?? '', code: f.Code ?? 'Unknown', senderFault: f.SenderFault === true }));
   };
 }

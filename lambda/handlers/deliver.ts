@@ -2,7 +2,8 @@
  * The deliver function: takes batches from the delivery queue (EventBridge events and its own
  * shard messages) and posts notifications to connections. A thin adapter: configuration is read
  * once at init, each record is handled by lambda/delivery/deliver-record.ts (dead-lettered with a
- * reason if it still fails on its last receive: retries-exhausted.ts), and Powertools
+ * reason if it still fails on its last receive: retries-exhausted.ts) with its DynamoDB and SQS
+ * calls bounded by the invocation's remaining time, and Powertools
  * reports partial batch failures (only the records that must be retried) and flushes metrics.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -14,17 +15,20 @@ import { logger } from '../core/logger';
 import { loadDeliverConfig } from '../delivery/config';
 import { processRecord } from '../delivery/retries-exhausted';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
 
 const config = loadDeliverConfig();
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
-const base = createDeliveryDeps(config, metrics);
+const depsFor = createDeliveryDeps(config, metrics);
 // A gone connection may have been a user's last one on a presence topic: its leave is announced.
-const deps = { ...base, endings: createPresenceRuntime(base).presence };
+const { presence } = createPresenceRuntime(depsFor());
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  const deadline = remaining !== undefined ? deliveryDeadline(Date.now(), remaining) : undefined;
+  const now = Date.now();
+  const deadline = remaining !== undefined ? deliveryDeadline(now, remaining) : undefined;
+  // Every DynamoDB and SQS call is bounded by the time left (see callCutoffs).
+  const deps = { ...depsFor(remaining !== undefined ? callSignals(now, remaining) : undefined), endings: presence };
   // One processor per invocation: it holds the batch's state.
   const processor = new BatchProcessor(EventType.SQS, { logger });
   const recordHandler = (record: SQSRecord) => processRecord(record, deps, deadline);

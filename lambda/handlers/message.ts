@@ -17,13 +17,15 @@ import { createClientMessagePublisher } from '../delivery/client-message-event';
 import { loadDeliverConfig } from '../delivery/config';
 import { deliverNotification } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
 
 const R = CLIENT_MESSAGING_RANGES;
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
-const delivery = createDeliveryDeps(loadDeliverConfig(), metrics);
+const depsFor = createDeliveryDeps(loadDeliverConfig(), metrics);
+const delivery = depsFor();
 const { presence, counters } = createPresenceRuntime(delivery);
-const deliveryDeps = { ...delivery, endings: presence };
+/** The running invocation's delivery dependencies: its DynamoDB and SQS calls end with its time. */
+let deliveryDeps = { ...delivery, endings: presence };
 const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME),
   optionalEnv(Env.CLIENT_MESSAGE_DETAIL_TYPE) ?? DEFAULTS.clientMessageDetailType);
 /** When the running invocation must have its fan-out accounted for. */
@@ -53,7 +55,9 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
   if (context) logger.addContext(context);
   logger.appendKeys({ connectionId: caller.connectionId, routeKey: event.requestContext.routeKey });
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  deadline = remaining !== undefined ? deliveryDeadline(Date.now(), remaining) : undefined;
+  const now = Date.now();
+  deadline = remaining !== undefined ? deliveryDeadline(now, remaining) : undefined;
+  deliveryDeps = { ...depsFor(remaining !== undefined ? callSignals(now, remaining) : undefined), endings: presence };
   let frame: ServerFrame;
   try {
     frame = event.isBase64Encoded

@@ -25,10 +25,23 @@ export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): Dyna
       httpAgent: { keepAlive: true },
       httpsAgent: { keepAlive: true },
       connectionTimeout: 3_000,
+      // An attempt that hangs fails with TimeoutError, which the retry mode retries.
       requestTimeout: 10_000,
+      throwOnRequestTimeout: true,
     },
     ...overrides,
   });
+}
+
+/**
+ * The client with `signal` given to every call sent through it (paginators included): once the
+ * signal aborts, calls in flight, their retries and new calls fail at once with AbortError.
+ */
+export function abortableDocumentClient(doc: DynamoDBDocumentClient, signal: AbortSignal): DynamoDBDocumentClient {
+  const bounded = Object.create(doc) as DynamoDBDocumentClient;
+  const send = (command: Parameters<DynamoDBDocumentClient['send']>[0], options?: object) => doc.send(command, { ...options, abortSignal: signal });
+  bounded.send = send as DynamoDBDocumentClient['send'];
+  return bounded;
 }
 
 /** A DocumentClient that drops `undefined` attributes (optional fields such as `userId`). */

@@ -358,3 +358,14 @@ function authEnvironment(a: AuthSettings): Record<string, string> {
 export function notificationEventPattern(detailType: string): { 'detail-type': string[] } {
   return { 'detail-type': [detailType] };
 }
+
+/**
+ * The EventBridge pattern of the rule that, on the construct's own bus (for notifications and the
+ * construct's own client-message events only), sends the events of any other detail type to the
+ * delivery queue too, where deliver dead-letters them with reason WRONG_DETAIL_TYPE instead of
+ * their being dropped unseen. Never on a bus passed in: there, other detail types belong to other
+ * applications. The local runtime uses it as well.
+ */
+export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string): { 'detail-type': Array<{ 'anything-but': string[] }> } {
+  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType] }] };
+}

@@ -13,6 +13,8 @@ export interface BusRule {
   readonly pattern: EventPattern;
   /** Receives each matching event, as a rule target does (the full event JSON). */
   readonly target: (event: BusEvent) => void;
+  /** Receives the events the target could not take, as a rule target's dead-letter queue does. */
+  readonly deadLetter?: (event: BusEvent, error: Error) => void;
 }
 
 export interface PutEventsResult {
@@ -61,9 +63,24 @@ export class LocalEventBus {
       }
       const matching = this.rules.filter((rule) => matchesPattern(rule.pattern, outcome.event));
       if (matching.length === 0) this.log?.(`event ${outcome.event.id} (detail-type ${outcome.event['detail-type']}) matched no rule`);
-      for (const rule of matching) rule.target(outcome.event);
+      for (const rule of matching) this.deliver(rule, outcome.event);
     }
     return result;
+  }
+
+  /**
+   * Hands the event to the rule's target. The entry was accepted whatever happens here: as in
+   * EventBridge, a target that fails does not fail the PutEvents call (which the client would
+   * retry, sending the other entries again under new ids); the event goes to its dead-letter queue.
+   */
+  private deliver(rule: BusRule, event: BusEvent): void {
+    try {
+      rule.target(event);
+    } catch (error) {
+      this.log?.(`rule ${rule.name} could not deliver event ${event.id} to its target: ${(error as Error).message}`
+        + (rule.deadLetter ? '; it goes to the dead-letter queue' : '; it is dropped (the rule has no dead-letter queue)'));
+      rule.deadLetter?.(event, error as Error);
+    }
   }
 
   /** Answers `POST /` with an `AWSEvents.*` target; returns false for any other request. */

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 /** EventBridge refuses a request whose entries add up to more than 256 KB. */
 export const MAX_REQUEST_BYTES = 256 * 1024;
 export const MAX_ENTRIES = 10;
+/** EventBridge processes Detail JSON nested at most this many levels deep. */
+export const MAX_DETAIL_DEPTH = 1000;
 
 export interface PutEventsEntry {
   readonly Source?: unknown;
@@ -32,7 +34,7 @@ export interface BusEvent {
   readonly detail: unknown;
 }
 
-/** A whole-request error: HTTP 400 with this `__type`. */
+/** A whole-request error (a malformed request): HTTP 400 with this `__type`. Entries' problems are answered per entry. */
 export class PutEventsRequestError extends Error {
   constructor(readonly type: string, message: string) {
     super(message);
@@ -62,6 +64,10 @@ export function validateRequest(request: unknown): PutEventsEntry[] {
   if (entries.length < 1 || entries.length > MAX_ENTRIES) {
     throw new PutEventsRequestError('ValidationException',
       `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES} (got ${entries.length})`);
+  }
+  const notObject = entries.findIndex((entry) => entry === null || typeof entry !== 'object' || Array.isArray(entry));
+  if (notObject >= 0) {
+    throw new PutEventsRequestError('SerializationException', `Entries[${notObject}] is not an object; each entry is {"Source", "DetailType", "Detail", ...}.`);
   }
   const size = entries.reduce((sum: number, entry: PutEventsEntry) => sum + entrySize(entry), 0);
   if (size > MAX_REQUEST_BYTES) {
@@ -100,6 +106,9 @@ export function toEvent(entry: PutEventsEntry, bus: BusDescription, now = new Da
     return invalid('MalformedDetail', 'Detail is malformed.');
   }
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return invalid('MalformedDetail', 'Detail is malformed.');
+  if (nestingDepth(entry.Detail as string) > MAX_DETAIL_DEPTH) {
+    return invalid('MalformedDetail', `Detail is malformed: EventBridge processes JSON nested at most ${MAX_DETAIL_DEPTH} levels deep.`);
+  }
 
   const busName = resolveBusName(entry.EventBusName, bus);
   if (busName === undefined) {
@@ -143,6 +152,27 @@ function eventTime(time: unknown, now: Date): string | undefined {
   else if (time !== undefined && time !== null) return undefined;
   if (Number.isNaN(date.getTime())) return undefined;
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** How deep a valid JSON text nests objects and arrays, read from its brackets outside strings. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '{' || c === '[') {
+      deepest = Math.max(deepest, ++depth);
+    } else if (c === '}' || c === ']') {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 function invalid(errorCode: string, errorMessage: string): EntryOutcome {

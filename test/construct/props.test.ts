@@ -112,6 +112,20 @@ test('eventBus: an imported bus works too', () => {
   template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'company-bus' });
 });
 
+test('eventBus: on a bus given, shared with other applications, only the notification rule: events of other detail types are left to them', () => {
+  const { template } = synth({ detailType: 'UserNotice' }, (stack) => ({
+    eventBus: events.EventBus.fromEventBusName(stack, 'Shared', 'company-bus'),
+  }));
+  template.resourceCountIs('AWS::Events::Rule', 1);
+  const rule = resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule');
+  expect(rule.resource.Properties!.EventPattern).toEqual(notificationEventPattern('UserNotice'));
+  for (const queuePolicy of ['NotificationsDeliveryQueuePolicy', 'NotificationsDeadLetterQueuePolicy']) {
+    const [deny] = allStatements(template).filter((s) => s.Effect === 'Deny' && s.policy.startsWith(queuePolicy)
+      && JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+    expect(flatten(deny.Condition!.ArnNotEquals['aws:SourceArn'])).toBe(`<${rule.id}.Arn>`);
+  }
+});
+
 test('detailType sets the rule pattern and the deliver handler setting', () => {
   const { template } = synth({ detailType: 'UserNotice' });
   template.hasResourceProperties('AWS::Events::Rule', { EventPattern: notificationEventPattern('UserNotice') });
@@ -190,14 +204,15 @@ describe('encryptionKey', () => {
     expect(grantsOf(functionStatements(template, 'Deliver')).get('kms:GenerateDataKey')).toEqual([`<${key}.Arn>`]);
   });
 
-  test('no rule but the notification rule may send to either queue, though the key widens the allow to the account', () => {
-    const ruleArn = `<${resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').id}.Arn>`;
+  test('no rules but the construct\'s own may send to either queue, though the key widens the allow to the account', () => {
+    const ruleArns = ['NotificationsNotificationRule', 'NotificationsMisaddressedEventRule']
+      .map((name) => `<${resourceNamed(template, 'AWS::Events::Rule', name).id}.Arn>`);
     for (const queuePolicy of ['NotificationsDeliveryQueuePolicy', 'NotificationsDeadLetterQueuePolicy']) {
       const denies = allStatements(template).filter((s) => s.Effect === 'Deny' && s.policy.startsWith(queuePolicy)
         && JSON.stringify(s.Principal).includes('events.amazonaws.com'));
       expect(denies).toHaveLength(1);
       expect(denies[0].Action).toEqual(['sqs:SendMessage']);
-      expect(flatten(denies[0].Condition!.ArnNotEquals['aws:SourceArn'])).toBe(ruleArn);
+      expect(denies[0].Condition!.ArnNotEquals['aws:SourceArn'].map(flatten)).toEqual(ruleArns);
     }
   });
 

@@ -10,6 +10,7 @@ import {
   SUBSCRIPTIONS_TABLE,
   TableDefinition,
   handlerEnvironment,
+  misaddressedEventPattern,
   notificationEventPattern,
 } from '../../lib/private/runtime-contract';
 import {
@@ -158,14 +159,19 @@ describe('publishing path', () => {
   const queue = resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue');
   const dlq = resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeadLetterQueue');
 
-  test('a new bus with a rule on the Notification detail type, targeting the queue', () => {
-    template.resourceCountIs('AWS::Events::EventBus', 1);
-    const rule = resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').resource.Properties!;
-    expect(rule.EventPattern).toEqual(notificationEventPattern('Notification'));
+  /** The rule's pattern, after checking it is on the construct's bus and targets the queue, with the DLQ for failed sends. */
+  const patternOfRuleToQueue = (name: string) => {
+    const rule = resourceNamed(template, 'AWS::Events::Rule', name).resource.Properties!;
     expect(rule.EventBusName).toEqual({ Ref: resourceNamed(template, 'AWS::Events::EventBus', 'NotificationsEventBus').id });
     expect(rule.Targets).toHaveLength(1);
     expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [queue.id, 'Arn'] });
     expect(rule.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq.id, 'Arn'] } });
+    return rule.EventPattern;
+  };
+
+  test('a new bus with a rule on the Notification detail type, targeting the queue', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    expect(patternOfRuleToQueue('NotificationsNotificationRule')).toEqual(notificationEventPattern('Notification'));
   });
 
   test('the queue is encrypted, redrives to the DLQ, and outlasts six deliver timeouts', () => {
@@ -181,8 +187,14 @@ describe('publishing path', () => {
     expect(dlq.resource.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
   });
 
+  test('on its own bus, a second rule sends the events of any other detail type to the queue, to be dead-lettered with a reason', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage'));
+  });
+
   test('both queues refuse requests without TLS, and sends by EventBridge for any other rule', () => {
-    const ruleArn = `<${resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').id}.Arn>`;
+    const ruleArns = ['NotificationsNotificationRule', 'NotificationsMisaddressedEventRule']
+      .map((name) => `<${resourceNamed(template, 'AWS::Events::Rule', name).id}.Arn>`);
     for (const q of [queue.id, dlq.id]) {
       const denies = allStatements(template).filter((s) => s.Effect === 'Deny'
         && template.toJSON().Resources[s.policy].Properties.Queues.some((r: any) => r.Ref === q));
@@ -198,18 +210,19 @@ describe('publishing path', () => {
           Principal: { Service: 'events.amazonaws.com' },
         }),
       ]);
-      expect(flatten(denies[1].Condition!.ArnNotEquals['aws:SourceArn'])).toBe(ruleArn);
+      expect(denies[1].Condition!.ArnNotEquals['aws:SourceArn'].map(flatten)).toEqual(ruleArns);
     }
   });
 
-  test('only EventBridge, for this rule, may send to the queue', () => {
-    const ruleArn = `<${resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule').id}.Arn>`;
+  test('only EventBridge, for these rules, may send to the queue', () => {
+    const ruleArns = ['NotificationsNotificationRule', 'NotificationsMisaddressedEventRule']
+      .map((name) => `<${resourceNamed(template, 'AWS::Events::Rule', name).id}.Arn>`);
     const allows = allStatements(template).filter((s) => s.Effect === 'Allow' && s.policy.startsWith('NotificationsDeliveryQueuePolicy'));
-    expect(allows).toEqual([expect.objectContaining({
+    expect(allows).toEqual(ruleArns.map(() => expect.objectContaining({
       Principal: { Service: 'events.amazonaws.com' },
       Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
-    })]);
-    expect(flatten(allows[0].Condition!.ArnEquals['aws:SourceArn'])).toBe(ruleArn);
+    })));
+    expect(allows.map((s) => flatten(s.Condition!.ArnEquals['aws:SourceArn']))).toEqual(ruleArns);
   });
 
   test('deliver takes batches from the queue with partial batch responses', () => {

@@ -12,6 +12,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 describe('local event bus', () => {
   let server: Server;
   let client: EventBridgeClient;
+  /** With the SDK's default retries: a request answered 5xx would be sent again. */
+  let retryingClient: EventBridgeClient;
+  let requests = 0;
   let bus: LocalEventBus;
   const matched: BusEvent[] = [];
   const logs: string[] = [];
@@ -21,8 +24,12 @@ describe('local event bus', () => {
 
   beforeAll(async () => {
     bus = new LocalEventBus({ name: 'notifications', region: 'us-east-1', account: '000000000000' }, (line) => logs.push(line));
-    bus.addRule({ name: 'rule', pattern: notificationEventPattern('Notification'), target: (event) => matched.push(event) });
-    server = createServer((req, res) => { if (!bus.handle(req, res)) res.writeHead(404).end(); });
+    // Serialised as the local runtime's queue target does.
+    bus.addRule({ name: 'rule', pattern: notificationEventPattern('Notification'), target: (event) => matched.push(JSON.parse(JSON.stringify(event))) });
+    server = createServer((req, res) => {
+      requests++;
+      if (!bus.handle(req, res)) res.writeHead(404).end();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     client = new EventBridgeClient({
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -30,10 +37,17 @@ describe('local event bus', () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: 1,
     });
+    retryingClient = new EventBridgeClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    });
   });
-  beforeEach(() => { matched.length = 0; logs.length = 0; });
+  beforeEach(() => { matched.length = 0; logs.length = 0; requests = 0; });
   afterAll(async () => {
     client.destroy();
+    retryingClient.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
@@ -73,6 +87,57 @@ describe('local event bus', () => {
     expect(matched).toHaveLength(1);
   });
 
+  it.each([
+    ['a Detail nested 10,000 levels deep', 'MalformedDetail', { Detail: `{"topic":"a","data":${'['.repeat(10_000)}${']'.repeat(10_000)}}` }],
+    ['a Detail that is not JSON', 'MalformedDetail', { Detail: '{"topic":' }],
+    ['no Detail', 'InvalidArgument', { Detail: undefined }],
+  ])('a batch whose 2nd of 3 entries has %s: 1 and 3 accepted exactly once, 2 reported with %s, nothing retried', async (_, code, bad) => {
+    const out = await retryingClient.send(new PutEventsCommand({
+      Entries: [entry({ Detail: '{"topic":"a","data":1}' }), entry(bad), entry({ Detail: '{"topic":"a","data":3}' })],
+    }));
+
+    expect(requests).toBe(1);
+    expect(out.$metadata.attempts).toBe(1);
+    expect(out.FailedEntryCount).toBe(1);
+    expect(out.Entries).toEqual([
+      { EventId: expect.any(String) },
+      { ErrorCode: code, ErrorMessage: expect.stringMatching(/\w/) },
+      { EventId: expect.any(String) },
+    ]);
+    expect(matched.map((e) => ({ id: e.id, detail: e.detail }))).toEqual([
+      { id: out.Entries![0].EventId, detail: { topic: 'a', data: 1 } },
+      { id: out.Entries![2].EventId, detail: { topic: 'a', data: 3 } },
+    ]);
+  });
+
+  it('an entry whose rule target fails is still accepted, as in EventBridge: it goes to the dead-letter target, the call succeeds', () => {
+    const failing = new LocalEventBus({ name: 'notifications', region: 'us-east-1', account: '000000000000' }, (line) => logs.push(line));
+    const delivered: string[] = [];
+    const deadLetters: Array<{ id: string; error: string }> = [];
+    failing.addRule({
+      name: 'rule',
+      pattern: notificationEventPattern('Notification'),
+      target: (event) => {
+        if ((event.detail as { data: number }).data === 2) throw new Error('queue unavailable');
+        delivered.push(event.id);
+      },
+      deadLetter: (event, error) => deadLetters.push({ id: event.id, error: error.message }),
+    });
+
+    const out = failing.putEvents({ Entries: [1, 2, 3].map((data) => entry({ Detail: JSON.stringify({ topic: 'a', data }) })) });
+
+    expect(out.FailedEntryCount).toBe(0);
+    const ids = out.Entries.map((e) => (e as { EventId: string }).EventId);
+    expect(delivered).toEqual([ids[0], ids[2]]);
+    expect(deadLetters).toEqual([{ id: ids[1], error: 'queue unavailable' }]);
+    expect(logs.join('\n')).toContain(`could not deliver event ${ids[1]}`);
+  });
+
+  it('refuses a request whose entries are not objects as malformed, without accepting any', async () => {
+    expect(() => bus.putEvents({ Entries: [entry(), null] })).toThrow(/Entries\[1\] is not an object/);
+    expect(matched).toEqual([]);
+  });
+
   it('accepts events for the default bus but tells the developer nothing listens there', async () => {
     const out = await client.send(new PutEventsCommand({ Entries: [entry({ EventBusName: undefined })] }));
     expect(out.FailedEntryCount).toBe(0);
@@ -98,6 +163,10 @@ describe('local event bus', () => {
     expect(matchesPattern({ detail: { tags: ['b'] } }, event)).toBe(true);
     expect(matchesPattern({ detail: { missing: [{ exists: false }] } }, event)).toBe(true);
     expect(matchesPattern({ detail: { topic: [{ exists: false }] } }, event)).toBe(false);
-    expect(() => assertSupportedPattern({ source: [{ 'anything-but': 'x' }] })).toThrow(/anything-but/);
+    expect(matchesPattern({ 'detail-type': [{ 'anything-but': ['Notification'] }] }, event)).toBe(false);
+    expect(matchesPattern({ 'detail-type': [{ 'anything-but': ['Other', 'More'] }] }, event)).toBe(true);
+    expect(matchesPattern({ detail: { missing: [{ 'anything-but': 'x' }] } }, event)).toBe(false);
+    expect(() => assertSupportedPattern({ source: [{ numeric: ['>', 0] }] })).toThrow(/numeric/);
+    expect(() => assertSupportedPattern({ source: [{ 'anything-but': { prefix: 'x' } }] })).toThrow(/anything-but with an operator/);
   });
 });

@@ -240,6 +240,7 @@ export function endToEndSuite(engine: DynamoEngine): void {
           MULTIPLE_TARGETS: { topic, userId: 'alice', data: 1 },
           BAD_TOPIC: { topic: 'orders/../../etc', data: 1 },
           PAYLOAD_TOO_LARGE: { topic, data: 'x'.repeat(130 * 1024) },
+          DATA_TOO_DEEP: { topic, data: JSON.parse('['.repeat(150) + ']'.repeat(150)) },
           valid: { topic, data: 'ok' },
         };
         const output = await events.send(new PutEventsCommand({
@@ -253,7 +254,7 @@ export function endToEndSuite(engine: DynamoEngine): void {
         const [notification] = await client.waitForNotifications(1);
         expect(notification).toMatchObject({ id: ids.valid, data: 'ok' });
         await runtime.drained();
-        for (const reason of ['NO_TARGET', 'MULTIPLE_TARGETS', 'BAD_TOPIC', 'PAYLOAD_TOO_LARGE']) {
+        for (const reason of ['NO_TARGET', 'MULTIPLE_TARGETS', 'BAD_TOPIC', 'PAYLOAD_TOO_LARGE', 'DATA_TOO_DEEP']) {
           const letters = deadLettersWhere((d) => d.messageAttributes.eventId === ids[reason]);
           expect(letters.map((d) => d.messageAttributes.reason)).toEqual([reason]);
           expect(letters[0].messageAttributes.reasonMessage.length).toBeGreaterThan(10);
@@ -262,6 +263,25 @@ export function endToEndSuite(engine: DynamoEngine): void {
         }
         await client.sync();
         expect(client.notifications).toHaveLength(1);
+      });
+
+      it('dead-letters an event of another detail type on its own bus with WRONG_DETAIL_TYPE, and delivers it to no one', async () => {
+        const topic = freshTopic();
+        const { client } = await connectAs('alice');
+        await client.subscribe(topic);
+        const output = await events.send(new PutEventsCommand({
+          Entries: [{ EventBusName: runtime.eventBusName, Source: 'e2e.tests', DetailType: 'Notifcation', Detail: JSON.stringify({ topic, data: 1 }) }],
+        }));
+        expect(output.FailedEntryCount).toBe(0);
+        const eventId = output.Entries![0].EventId!;
+
+        await runtime.drained();
+        await client.sync();
+        expect(client.notifications).toHaveLength(0);
+        const letters = deadLettersWhere((d) => d.messageAttributes.eventId === eventId);
+        expect(letters.map((d) => d.messageAttributes.reason)).toEqual(['WRONG_DETAIL_TYPE']);
+        expect(letters[0].messageAttributes.reasonMessage).toContain(`"${runtime.settings.detailType}"`);
+        expect(letters[0].body).toMatchObject({ id: eventId, 'detail-type': 'Notifcation' });
       });
 
       it('lists the dead letters over HTTP', async () => {

@@ -2,7 +2,7 @@
  * A DynamoDB proxy for tests and benchmarks: it sits between real SDK clients (or whole Lambda
  * bundles, through AWS_ENDPOINT_URL_DYNAMODB) and a real engine (dynalite, DynamoDB Local), and
  * - answers chosen requests with the errors only the real service produces (throttling, 500s),
- *   so the SDK's own retry path runs for real;
+ *   so the SDK's own retry path runs for real, or holds them back, as a slow DynamoDB does;
  * - asks every read and write for its consumed capacity (ReturnConsumedCapacity) and records it,
  *   so the capacity a handler uses can be measured without touching the handler.
  * Local engines do not verify request signatures, so rewriting the body is invisible to them.
@@ -42,6 +42,11 @@ export interface DynamoProxyOptions {
   readonly faults?: (operation: string, request: Record<string, unknown>) => DynamoFault | undefined;
   /** Add ReturnConsumedCapacity: 'TOTAL' to requests that accept it, and record the answer. */
   readonly recordCapacity?: boolean;
+  /**
+   * Milliseconds to hold a request before forwarding it: a slow DynamoDB. A request whose caller
+   * gives up meanwhile is dropped.
+   */
+  readonly latency?: (operation: string, request: Record<string, unknown>) => number | undefined;
 }
 
 export interface DynamoProxy {
@@ -91,6 +96,9 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
       res.end(text);
       return;
     }
+
+    const latencyMs = options.latency?.(operation, body);
+    if (latencyMs && !(await heldUntilAnswered(res, latencyMs))) return;
 
     const record = options.recordCapacity === true && CAPACITY_OPERATIONS.has(operation);
     const outgoing = record && body.ReturnConsumedCapacity === undefined
@@ -169,6 +177,21 @@ function itemCount(operation: string, request: Record<string, unknown>, answer: 
     default:
       return 1;
   }
+}
+
+/** Waits `ms`; false if the caller closed the connection first. */
+function heldUntilAnswered(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    res.once('close', onClose);
+  });
 }
 
 function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

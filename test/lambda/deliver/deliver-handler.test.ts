@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Tables } from '../../../lib/private/runtime-contract';
 import { AUDIENCE_FIRST_PAGE_SIZE } from '../../../lambda/delivery/audience';
-import { DEFAULT_SHARD_MAX_BYTES, packShards, parseShardMessage } from '../../../lambda/delivery/shard-message';
+import { DEFAULT_SHARD_MAX_BYTES, packShards, parseShardMessage, SQS_MAX_MESSAGE_BYTES } from '../../../lambda/delivery/shard-message';
+import { MAX_DATA_DEPTH } from '../../../lambda/core/publish-contract';
+import { messageBytes } from '../../../lambda/delivery/queue-writer';
+import { retriesExhaustedMessage } from '../../../lambda/delivery/retries-exhausted';
 import { loadHandler } from '../../support/handlers';
-import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, startServices } from './harness';
+import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, shardBody, startServices } from './harness';
 
 let services: Services;
 let stopRecordingMetrics: () => void;
@@ -32,10 +36,9 @@ function expectExactlyOnce(d: Deployment, receivers: string[], notificationId?: 
   if (notificationId) expect([...ids]).toEqual([notificationId]);
 }
 
-/** A shard message of the first attempt, as deliver writes it. */
-function shardBody(notificationId: string, connectionIds: string[]): string {
-  const notification = { id: notificationId, target: { topic: 'shards' }, data: 1, time: '2026-11-22T10:00:00.000Z' };
-  return packShards(notification, connectionIds, 1, { maxIds: 1000, maxBytes: DEFAULT_SHARD_MAX_BYTES })[0].body;
+/** JSON objects nested `depth` levels deep, as text. */
+function nestedJson(depth: number): string {
+  return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 }
 
 function shardBodies(d: Deployment) {
@@ -137,6 +140,7 @@ describe('deliver handler: contract violations', () => {
     ['BAD_TOPIC', bridgeEvent({ topic: 'orders/#', data: 1 })],
     ['BAD_USER_ID', bridgeEvent({ userId: '', data: 1 })],
     ['MISSING_DATA', bridgeEvent({ topic: 'a' })],
+    ['DATA_TOO_DEEP', bridgeEvent({ topic: 'a', data: JSON.parse(nestedJson(MAX_DATA_DEPTH + 1)) })],
     ['BAD_ID', bridgeEvent({ topic: 'a', data: 1, id: 'x'.repeat(200) })],
     ['PAYLOAD_TOO_LARGE', bridgeEvent({ topic: 'a', data: 'x'.repeat(130 * 1024) })],
     ['BAD_SHARD', JSON.stringify({ kind: 'realtime-notifications/shard', v: 1, connectionIds: 'all' })],
@@ -161,6 +165,57 @@ describe('deliver handler: contract violations', () => {
     expect(response.batchItemFailures).toHaveLength(1);
     expect(d.frames.get('dq-a')).toHaveLength(1);
     expect(d.deadLetters()).toEqual([]);
+  });
+});
+
+describe('deliver handler: dead letters at the edges', () => {
+  test('a detail nested 10,000 levels deep is dead-lettered on its first receive, with its reason', async () => {
+    const d = await deploy(services);
+    await d.connect('deep-a', { topics: ['deep'] });
+    // Built as text: serialising so deep an object is exactly what fails.
+    const body = bridgeEvent({ topic: 'deep', data: '@deep' }).replace('"@deep"', nestedJson(10_000));
+
+    const { result, metrics } = await captureMetrics(() => d.invoke(body));
+
+    expect(result.batchItemFailures).toEqual([]);
+    const letters = d.deadLetters();
+    expect(letters.map((m) => ({ body: m.body, reason: m.attributes.reason }))).toEqual([{ body, reason: 'DATA_TOO_DEEP' }]);
+    expect(letters[0].attributes).toMatchObject({ eventId: JSON.parse(body).id, reasonMessage: expect.stringMatching(/at most 100 levels/) });
+    expect(d.frames.get('deep-a')).toEqual([]);
+    expect(metrics.RejectedNotifications).toBe(1);
+  });
+
+  test('a rejected detail near 256 KB is dead-lettered on its first receive: the start of it, its size and digest, within SQS\'s limit', async () => {
+    const d = await deploy(services);
+    // Multi-byte characters, so the cut must fall between characters, not inside one.
+    const envelope = bridgeEvent({ topic: 'big', data: '' });
+    const body = bridgeEvent({ topic: 'big', data: 'é€x'.repeat((SQS_MAX_MESSAGE_BYTES - 100 - Buffer.byteLength(envelope)) / 6) });
+    const bodyBytes = Buffer.byteLength(body);
+    expect(bodyBytes).toBeLessThan(SQS_MAX_MESSAGE_BYTES);
+    expect(bodyBytes + 200).toBeGreaterThan(SQS_MAX_MESSAGE_BYTES);
+
+    const result = await d.invoke(body);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const [letter, ...others] = d.deadLetters();
+    expect(others).toEqual([]);
+    expect(letter.attributes).toMatchObject({
+      reason: 'PAYLOAD_TOO_LARGE',
+      eventId: JSON.parse(body).id,
+      truncated: 'true',
+      originalBytes: String(bodyBytes),
+      originalSha256: createHash('sha256').update(body).digest('hex'),
+    });
+    expect(body.startsWith(letter.body)).toBe(true);
+    expect(letter.body.length).toBeGreaterThan(body.length - 2_000);
+    expect(messageBytes({ body: letter.body, attributes: letter.attributes })).toBeLessThanOrEqual(SQS_MAX_MESSAGE_BYTES);
+  });
+
+  test('the dead letter of a record failing on its last receive is built whatever its body holds', () => {
+    const body = bridgeEvent({ topic: 'deep', data: '@deep' }).replace('"@deep"', nestedJson(10_000));
+    const letter = retriesExhaustedMessage(body, new Error('boom'), 3, { detailType: 'Notification', allowBroadcast: false });
+    expect(letter.attributes).toMatchObject({ reason: 'RETRIES_EXHAUSTED', eventId: JSON.parse(body).id });
+    expect(letter.body).toBe(body);
   });
 });
 

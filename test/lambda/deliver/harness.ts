@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ConnectionRegistry, ConnectionsApiServer, FaultAction, startConnectionsApi } from '../../../local/connections-api';
 import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../local/sqs-api';
 import { createStores, Stores } from '../../../lambda/stores';
+import { DEFAULT_SHARD_MAX_BYTES, packShards } from '../../../lambda/delivery/shard-message';
 import { handlerEnvironment, METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
 import { localSettings } from '../../../local/settings';
 import { loadHandler } from '../../support/handlers';
@@ -24,6 +25,8 @@ export interface Services {
   /** Decides per @connections request whether to fail it; reset before each test. */
   connectionFaults: (method: string, connectionId: string) => FaultAction | undefined;
   sqsFaults: (request: { action: string; queueUrl: string; entryId?: string }) => SqsFault | undefined;
+  /** Milliseconds SQS holds back its answer to a request (which takes effect at once). */
+  sqsLatency: (request: { action: string; queueUrl: string }) => number | undefined;
   /** POSTs received by @connections, per connection id, whatever the answer. */
   readonly posts: Map<string, number>;
   stop(): Promise<void>;
@@ -38,6 +41,7 @@ export async function startServices(): Promise<Services> {
     sqs: undefined as unknown as SqsApiServer,
     connectionFaults: () => undefined,
     sqsFaults: () => undefined,
+    sqsLatency: () => undefined,
     posts,
     async stop() {
       await services.connectionsApi.close();
@@ -52,7 +56,10 @@ export async function startServices(): Promise<Services> {
       if (method === 'POST') posts.set(id, (posts.get(id) ?? 0) + 1);
     },
   });
-  (services as { sqs: SqsApiServer }).sqs = await startSqsApi({ faults: (request) => services.sqsFaults(request) });
+  (services as { sqs: SqsApiServer }).sqs = await startSqsApi({
+    faults: (request) => services.sqsFaults(request),
+    latency: (request) => services.sqsLatency(request),
+  });
   return services;
 }
 
@@ -152,6 +159,12 @@ export function bridgeEvent(detail: unknown, overrides: Record<string, unknown> 
     detail,
     ...overrides,
   });
+}
+
+/** A shard message of the first attempt, as deliver writes it. */
+export function shardBody(notificationId: string, connectionIds: string[]): string {
+  const notification = { id: notificationId, target: { topic: 'shards' }, data: 1, time: '2026-11-22T10:00:00.000Z' };
+  return packShards(notification, connectionIds, 1, { maxIds: 1000, maxBytes: DEFAULT_SHARD_MAX_BYTES })[0].body;
 }
 
 /** A record as the event source mapping passes it; `receiveCount` counts this receive. */

@@ -1,4 +1,4 @@
-import { checkPublishedEvent, ContractResult, RejectReason } from '../../../lambda/core/publish-contract';
+import { checkPublishedEvent, ContractResult, MAX_DATA_DEPTH, RejectReason } from '../../../lambda/core/publish-contract';
 
 const options = { detailType: 'Notification', allowBroadcast: false };
 
@@ -102,6 +102,20 @@ describe('publish contract', () => {
     const tooBig = rejected(checkPublishedEvent(event({ topic: 'big', data: 'x'.repeat(room + 1) }), options));
     expect(tooBig.reason).toBe('PAYLOAD_TOO_LARGE');
     expect(tooBig.message).toMatch(/131073 bytes/);
+  });
+
+  test('data nested up to the depth limit passes, in objects and arrays alike; one level more is DATA_TOO_DEEP', () => {
+    const nested = (depth: number, leaf: unknown = 1): unknown => {
+      let value = leaf;
+      for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { a: value };
+      return value;
+    };
+    expect(checkPublishedEvent(event({ topic: 'a', data: nested(MAX_DATA_DEPTH) }), options).ok).toBe(true);
+    expect(checkPublishedEvent(event({ topic: 'a', data: { wide: Array.from({ length: 1000 }, () => ({ x: 1 })) } }), options).ok).toBe(true);
+    const tooDeep = rejected(checkPublishedEvent(event({ topic: 'a', data: nested(MAX_DATA_DEPTH + 1) }), options));
+    expect(tooDeep).toMatchObject({ reason: 'DATA_TOO_DEEP', message: expect.stringContaining(`at most ${MAX_DATA_DEPTH} levels`) });
+    // Far deeper than serialising could handle: refused, without exhausting the stack.
+    expect(rejected(checkPublishedEvent(event({ topic: 'a', data: nested(100_000) }), options)).reason).toBe('DATA_TOO_DEEP');
   });
 
   test('size counts UTF-8 bytes, not characters', () => {

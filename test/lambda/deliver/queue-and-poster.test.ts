@@ -1,6 +1,6 @@
 import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { messageBytes, packBatches, QueueWriter } from '../../../lambda/delivery/queue-writer';
-import { deliveryDeadline } from '../../../lambda/delivery/runtime';
+import { callCutoffs, deliveryDeadline } from '../../../lambda/delivery/runtime';
 import { sqsBatchSend } from '../../../lambda/delivery/sqs-batch-send';
 import { LOCAL_AWS } from '../../../local/dynamodb';
 import { SqsApiServer, SqsFault, startSqsApi } from '../../../local/sqs-api';
@@ -85,5 +85,16 @@ describe('the delivery deadline', () => {
     expect(deliveryDeadline(0, 15_000)).toBe(12_000);
     expect(deliveryDeadline(0, 3_000)).toBe(1_500);
     expect(deliveryDeadline(0, 900_000)).toBe(890_000);
+  });
+
+  test('DynamoDB calls stop within the reserve, before SQS calls, which stop before the function times out', () => {
+    expect(callCutoffs(0, 60_000)).toEqual({ stores: 55_000, queues: 59_000 });
+    expect(callCutoffs(0, 3_000)).toEqual({ stores: 2_250, queues: 2_850 });
+    for (const remaining of [1_000, 3_000, 15_000, 60_000, 900_000]) {
+      const { stores, queues } = callCutoffs(0, remaining);
+      expect(deliveryDeadline(0, remaining)).toBeLessThan(stores);
+      expect(stores).toBeLessThan(queues);
+      expect(queues).toBeLessThan(remaining);
+    }
   });
 });

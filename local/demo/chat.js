@@ -14,7 +14,7 @@
     members: new Set(), // the user ids listed
     count: 0, // members in all, listed or not
     membersNote: '', // why there is no list, when there is none
-    requests: new Map(), // requestId → { action, topic, item? } for the answers that concern the chat
+    requests: new Map(), // requestId → { action, item? }: the answers that concern the chat
     shown: new Set(), // message ids on screen: a delivery may repeat
   };
 
@@ -121,7 +121,7 @@
 
   function request(frame, extra = {}) {
     const requestId = nextRequestId();
-    chat.requests.set(requestId, { action: frame.action, topic: frame.topic, ...extra });
+    chat.requests.set(requestId, { action: frame.action, ...extra });
     send({ ...frame, requestId });
   }
 

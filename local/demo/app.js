@@ -37,6 +37,7 @@ async function connect(userId) {
     state.userId = userId;
     setStatus(`Connected as ${userId}`, 'on');
     addFeed('info', 'Connected', `as ${userId}`);
+    announce('demo:connection', { userId });
   });
   socket.addEventListener('message', (event) => onFrame(event.data));
   socket.addEventListener('close', (event) => {
@@ -44,6 +45,7 @@ async function connect(userId) {
     state.topics.clear();
     renderTopics();
     setStatus('Disconnected', 'off');
+    announce('demo:connection', { userId: null });
     addFeed(opened ? 'info' : 'error', opened ? 'Disconnected' : 'Connection refused',
       opened ? `close code ${event.code}${event.reason ? ` (${event.reason})` : ''}` : 'the gateway refused the handshake (see the terminal)');
   });
@@ -52,6 +54,11 @@ async function connect(userId) {
 function send(frame) {
   if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;
   state.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+}
+
+/** Tells other modules of the page (chat.js) about the connection and its frames. */
+function announce(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
 }
 
 function nextRequestId() {
@@ -69,10 +76,11 @@ function onFrame(text) {
     addFeed('error', 'Unreadable frame', text);
     return;
   }
+  announce('demo:frame', frame);
   switch (frame.type) {
     case 'notification': {
       const to = frame.topic !== undefined ? `topic ${frame.topic}` : frame.userId !== undefined ? `user ${frame.userId}` : 'everyone';
-      addFeed('notification', `Notification · ${to}`, JSON.stringify(frame.data, null, 2), `id ${frame.id}`);
+      addFeed('notification', `Notification · ${to}`, JSON.stringify(frame.data, null, 2), `id ${frame.id}${frame.from !== undefined ? ` · from ${frame.from}` : ''}`);
       break;
     }
     case 'subscribed':

@@ -99,6 +99,8 @@ describe('publish', () => {
     expect(messagesOn(bob, topic)).toHaveLength(1);
     expect(messagesOn(aliceOtherTab, topic)).toHaveLength(1);
 
+    // Nor is the event taken for a misaddressed notification on the construct's own bus.
+    expect(runtime.deadLetters()).toEqual([]);
     expect(busEvents).toHaveLength(1);
     expect(busEvents[0]).toMatchObject({
       'detail-type': 'ClientMessage',

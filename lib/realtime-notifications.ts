@@ -19,6 +19,7 @@ import { ConnectionAuth } from './connection-auth';
 import { createHandlerFunction } from './private/handler-function';
 import { ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
 import {
+  AUTHORIZER_IDENTITY_SOURCES,
   AuthSettings,
   CONNECTIONS_TABLE,
   DEFAULTS,
@@ -29,7 +30,6 @@ import {
   MetricNames,
   RuntimeSettings,
   SUBSCRIPTIONS_TABLE,
-  TOKEN_QUERY_PARAMETER,
   Tables,
   notificationEventPattern,
 } from './private/runtime-contract';
@@ -665,7 +665,7 @@ export class RealtimeNotifications extends Construct {
     const integration = (id: string, fn: lambda.IFunction) => new WebSocketLambdaIntegration(id, fn);
     const authorizer = this.authorizerFunction
       ? new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.authorizerFunction, {
-        identitySource: [`route.request.querystring.${TOKEN_QUERY_PARAMETER}`],
+        identitySource: [...AUTHORIZER_IDENTITY_SOURCES],
       })
       : undefined;
     this.webSocketApi.addRoute('$connect', {

@@ -9,6 +9,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
+  AUTHORIZER_IDENTITY_SOURCES,
   CONNECTIONS_TABLE,
   DEPLOYMENT_DEFAULTS,
   HANDLER_NAMES,
@@ -18,7 +19,6 @@ import {
   notificationEventPattern,
   RuntimeSettings,
   SUBSCRIPTIONS_TABLE,
-  TOKEN_QUERY_PARAMETER,
 } from '../lib/private/runtime-contract';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { LocalEventBus } from './bus/event-bus';
@@ -96,7 +96,7 @@ export interface DeadLetter {
 export interface LocalRuntime {
   /** `http://127.0.0.1:PORT`: the EventBridge, SQS and demo endpoint. */
   readonly url: string;
-  /** `ws://127.0.0.1:PORT/local`: connect with `?token=`. */
+  /** `ws://127.0.0.1:PORT/local`: connect with `?token=`, or offer subprotocols `realtime.v1` and `token.<JWT>`. */
   readonly wsUrl: string;
   /** `http://127.0.0.1:PORT/local`: the @connections endpoint. */
   readonly callbackUrl: string;
@@ -227,7 +227,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         disconnect: (event) => functions.disconnect.invoke(event),
         routes: Object.fromEntries(MESSAGE_ROUTES.map((key) => [key, messageRoute])),
       },
-      identityQueryParameters: [TOKEN_QUERY_PARAMETER],
+      identitySources: AUTHORIZER_IDENTITY_SOURCES,
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
       log,

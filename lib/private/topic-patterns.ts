@@ -35,7 +35,7 @@ export function topicPatternProblem(pattern: string): string | undefined {
       case 'reserved':
         return `segment "${segment}" is a path trick or wildcard, not a topic name`;
       case 'character':
-        return `segment "${segment}" has characters no topic holds as they are, so the rule could never match; `
+        return `segment "${segment}" has characters no topic can contain as they are, so the rule could never match; `
           + `use ${PLAIN_CHARACTERS}, and write any other character as percent-escapes of its UTF-8 bytes (%2F for "/")`;
       case 'escape':
         return `segment "${segment}" has a percent-escape that no topic contains, so the rule could never match; `

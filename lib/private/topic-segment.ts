@@ -12,7 +12,7 @@ import { LIMITS } from './runtime-contract';
 
 /** The characters a segment holds as they are: RFC 3986 path characters except `*`, and `|`. */
 const PLAIN_CHARACTER = /[A-Za-z0-9._~!$&'()+,;=:@|-]/;
-export const PLAIN_CHARACTERS = 'letters, digits and . _ ~ ! $ & \' ( ) + , ; = : @ | -';
+export const PLAIN_CHARACTERS = 'ASCII letters, digits and . _ ~ ! $ & \' ( ) + , ; = : @ | -';
 /** Whole segments that would read as path tricks or wildcards. */
 const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['.', '..', '+']);
 const SEGMENT_SYNTAX = /^(?:[A-Za-z0-9._~!$&'()+,;=:@|-]|%[0-9A-F]{2})+$/;

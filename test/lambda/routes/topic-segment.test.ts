@@ -1,7 +1,12 @@
 /** How user ids are spelled as topic segments: one spelling per id, and no two ids share one. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LIMITS } from '../../../lib/private/runtime-contract';
 import { checkTopic } from '../../../lambda/core/topics';
 import { encodeTopicSegment, MAX_USER_ID_SEGMENT_LENGTH, segmentProblem, userIdProblem } from '../../../lib/private/topic-segment';
+
+const USER_IDS = ['alice', 'auth0|abc123', 'José', '用户', 'https://login.example.com/users/7', 'a b*c{d}', '😀', 'a%2Fb'];
 
 describe('encodeTopicSegment', () => {
   test.each([
@@ -75,5 +80,28 @@ describe('userIdProblem', () => {
     const prefix = `users/${'u'.repeat(MAX_USER_ID_SEGMENT_LENGTH)}/`;
     expect(checkTopic(prefix + 'x'.repeat(LIMITS.maxTopicLength - prefix.length))).toEqual({ ok: true });
     expect(LIMITS.maxTopicLength - prefix.length).toBeGreaterThanOrEqual(500);
+  });
+});
+
+describe('the helpers docs/protocol.md shows', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'protocol.md'), 'utf8');
+  const block = (language: string, marker: string): string => {
+    const found = [...doc.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]).find((code) => code.includes(marker));
+    if (!found) throw new Error(`docs/protocol.md has no ${language} block with ${marker}`);
+    return found;
+  };
+  // Every ASCII character, and letters, marks, emoji and invisible characters beyond it.
+  const ids = [...USER_IDS, ...Array.from({ length: 128 }, (_, i) => `a${String.fromCharCode(i)}b`), 'é', 'e\u0301', '\u200b', '🔥', '.', '..', '+', '...', '%', '%2F'];
+
+  test('the JavaScript helper writes every id as the server does', () => {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const helper = new Function(`${block('js', 'function userTopicSegment')}\nreturn userTopicSegment;`)() as (id: string) => string;
+    for (const id of ids) expect(`${JSON.stringify(id)} ${helper(id)}`).toBe(`${JSON.stringify(id)} ${encodeTopicSegment(id)}`);
+  });
+
+  test('the Python helper writes every id as the server does', () => {
+    const script = `${block('python', 'def user_topic_segment')}\nimport json, sys\nprint(json.dumps([user_topic_segment(i) for i in json.load(sys.stdin)]))`;
+    const output = execFileSync('python3', ['-c', script], { input: JSON.stringify(ids) }).toString();
+    expect(JSON.parse(output)).toEqual(ids.map(encodeTopicSegment));
   });
 });

@@ -5,7 +5,7 @@
  */
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
-import { connect, eventBridgeClient, Frame, publish, TestClient } from './support/clients';
+import { connect, connectionIdOf, eventBridgeClient, Frame, publish, TestClient } from './support/clients';
 
 const MAX_REPLAY = 30;
 
@@ -47,7 +47,7 @@ async function publishAll(details: unknown[]): Promise<void> {
 
 /** Drops the connection the way a network does: no close frame, no $disconnect. */
 async function cutOff(client: TestClient): Promise<void> {
-  const id = await connectionIdOf(client);
+  const id = await connectionIdOf(runtime, client);
   runtime.gateway.loseConnection(id);
   await client.waitForClose();
 }
@@ -225,27 +225,3 @@ describe('bad input', () => {
     expect(answer).toMatchObject({ type: 'error', code: 'BAD_REQUEST', message: expect.stringContaining('ahead of the stream') });
   });
 });
-
-/** The connection id the gateway gave a client: the one its answer to a unique ping went through. */
-async function connectionIdOf(client: TestClient): Promise<string> {
-  const marker = `whoami-${Math.random().toString(36).slice(2)}`;
-  const restore: Array<() => void> = [];
-  let found: string | undefined;
-  for (const id of runtime.registry.ids()) {
-    const connection = runtime.registry.get(id)!;
-    const original = connection.send;
-    connection.send = (data: string) => {
-      if (data.includes(marker)) found = id;
-      original.call(connection, data);
-    };
-    restore.push(() => { connection.send = original; });
-  }
-  try {
-    client.send({ action: 'ping', requestId: marker });
-    await client.waitFor((f) => f.requestId === marker, 'the pong');
-  } finally {
-    restore.forEach((r) => r());
-  }
-  if (!found) throw new Error('could not find the connection id');
-  return found;
-}

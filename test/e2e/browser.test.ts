@@ -1,16 +1,16 @@
 /**
- * The demo page in a real browser (Chromium from Debian's packages, driven by playwright-core):
+ * The demo page in a real browser (Chromium, found by test/support/browser.ts, driven by playwright-core):
  * connect, subscribe, and see a notification the test publishes through PutEvents. Saves a
  * screenshot to test-artifacts/demo.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { launchChromium } from '../support/browser';
 import { handlerBundles, Bundles } from './support/bundles';
 import { eventBridgeClient, publish } from './support/clients';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 describe('demo page in Chromium', () => {
@@ -19,16 +19,9 @@ describe('demo page in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-    }
+    browser = await launchChromium();
     bundles = handlerBundles();
     runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
   });
 
   afterAll(async () => {

@@ -91,13 +91,14 @@ async function unpackShippedChromium(bin: string): Promise<ChromiumInstall> {
       for (const archive of ['al2023.tar.br', 'fonts.tar.br']) {
         execFileSync('tar', ['-x', '-C', staging], { input: brotliDecompressSync(readFileSync(join(bin, archive))) });
       }
-      // Fontconfig reads this file: the shipped fonts first, then the system's when it has any.
+      // Fontconfig reads this file: the system's configuration when there is one (its fonts and
+      // the aliases such as monospace), and the shipped fonts, which are all a bare machine has.
       writeFileSync(join(staging, 'fonts.conf'), [
         '<?xml version="1.0"?>',
         '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
         '<fontconfig>',
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
         `  <dir>${join(dir, 'fonts')}</dir>`,
-        '  <dir>/usr/share/fonts</dir>',
         `  <cachedir>${join(dir, 'fonts-cache')}</cachedir>`,
         '</fontconfig>',
         '',

@@ -15,6 +15,7 @@ import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
 import { latencyModelSection } from './latency-model';
+import { benchResume } from './resume';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
@@ -90,6 +91,11 @@ const SECTIONS: SectionSpec[] = [
     id: 'latency-model',
     title: '7. Client messages: latency model on AWS',
     run: async (ctx) => latencyModelSection(ctx.results.get('latency')?.data as Parameters<typeof latencyModelSection>[0]),
+  },
+  {
+    id: 'resume',
+    title: '8. Stream history: catching up after a reconnect',
+    run: (ctx) => benchResume({ missed: 100, rounds: ctx.quick ? 10 : 30, connections: ctx.quick ? 5 : 20, postLatencyMs: LATENCY_MS }),
   },
 ];
 

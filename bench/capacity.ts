@@ -423,6 +423,7 @@ function agreement(routes: ActionCapacity[], local: ActionCapacity[]): string {
     : `it differs for ${differ.map((r) => r.action).join(', ')}; the DynamoDB Local figure is the one to trust.`;
 }
 
-function describeCalls(s: CapacitySummary, count: number): string {
+/** The calls behind an action, per action: "1× Query bench-history, …". */
+export function describeCalls(s: CapacitySummary, count: number): string {
   return Object.entries(s.byOperation).map(([op, v]) => `${round(v.calls / count, 2)}× ${op}`).join(', ');
 }

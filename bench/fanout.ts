@@ -189,7 +189,8 @@ export interface RunContext extends FanoutRig {
   readonly audience: number;
 }
 
-function deliverEnv(ctx: RunContext, overrides: Partial<RuntimeSettings> = {}): Record<string, string> {
+/** The deliver function's environment in the rig: the construct's defaults with `overrides`. */
+export function deliverEnv(ctx: FanoutRig, overrides: Partial<RuntimeSettings> = {}): Record<string, string> {
   const settings = benchSettings({
     callbackUrl: ctx.server.endpoint,
     queueUrl: ctx.sqs.queueUrl('bench-deliver'),

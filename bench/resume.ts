@@ -20,7 +20,7 @@ import { streamHeadKey, topicStream, userStream } from '../lambda/stores/keys';
 import { Tables, TOKEN_QUERY_PARAMETER } from '../lib/private/runtime-contract';
 import { ConnectionRegistry, startConnectionsApi } from '../local/connections-api';
 import { startLocalRuntime } from '../local/runtime';
-import { ActionCapacity, frame, measureAction } from './capacity';
+import { ActionCapacity, describeCalls, frame, measureAction } from './capacity';
 import { summariseCapacity, CapacitySummary } from './lib/capacity-model';
 import { DynamoFixture, startDynamoFixture } from './lib/dynamo-fixture';
 import { events, KILOBYTE_FRAME, notificationEventBody, sizedNotification, sqsEvent } from './lib/events';
@@ -327,7 +327,6 @@ function section(o: ResumeOptions, runs: LatencyRun[], capacity: CapacityFigures
   const base = timing(plainRun, 'subscribe');
   const slowSince = timing(slowRun, 'subscribeSince');
   const slowBase = timing(slowRun, 'subscribe');
-  const describeCalls = (s: CapacitySummary, count: number) => Object.entries(s.byOperation).map(([op, v]) => `${round(v.calls / count, 2)}× ${op}`).join(', ');
   return {
     id: 'resume',
     title: '8. Stream history: catching up after a reconnect',

@@ -15,6 +15,7 @@ import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
 import { latencyModelSection } from './latency-model';
+import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
@@ -96,6 +97,11 @@ const SECTIONS: SectionSpec[] = [
     id: 'resume',
     title: '8. Stream history: catching up after a reconnect',
     run: (ctx) => benchResume({ missed: 100, rounds: ctx.quick ? 10 : 30, connections: ctx.quick ? 5 : 20, postLatencyMs: LATENCY_MS }),
+  },
+  {
+    id: 'history-cost',
+    title: '9. Stream history: what keeping notifications costs deliver',
+    run: (ctx) => benchHistoryCost({ latencyMs: LATENCY_MS, notifications: ctx.quick ? 10 : 30, audiences: [1_000, 10_000], rounds: ctx.quick ? 2 : 5 }),
   },
 ];
 

@@ -3,13 +3,15 @@
  * bench/results.json (for machines). Every figure is measured beside its baseline in this run.
  *
  *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a minute or two instead of ~10)
- *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model);
+ *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model,
+ *                   resume, history-cost, client);
  *                   the report then holds only those sections.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBundles } from './bundles';
+import { benchClientSize } from './client-size';
 import { benchCapacity } from './capacity';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
@@ -103,6 +105,7 @@ const SECTIONS: SectionSpec[] = [
     title: '9. Stream history: what keeping notifications costs deliver',
     run: (ctx) => benchHistoryCost({ latencyMs: LATENCY_MS, notifications: ctx.quick ? 10 : 30, audiences: [1_000, 10_000], rounds: ctx.quick ? 2 : 5 }),
   },
+  { id: 'client', title: '10. Browser client: size', run: () => benchClientSize() },
 ];
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@
  * `npm run bench`: measures the delivery path and writes BENCHMARKS.md (for people) and
  * bench/results.json (for machines). Every figure is measured beside its baseline in this run.
  *
- *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a minute or two instead of ~10)
+ *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a few minutes instead of ~8)
  *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model,
  *                   resume, history-cost, client);
  *                   the report then holds only those sections.

@@ -174,7 +174,7 @@ function section(o: HistoryCostOptions, costs: CostPair[], fanout: FanoutPair[])
       'Keeping a notification is one read and three writes before anything is posted, whatever the audience: the claim read (eventually consistent GetItem, 0.5 RCU), '
         + 'the stream head (UpdateItem, 1 WCU), the position claim (PutItem, 1 WCU) and the kept frame (PutItem, 1 WCU per KB of frame and keys: a 1 KB frame with its keys is 2). '
         + 'So the units added per notification are fixed, and per delivery they shrink as the audience grows.',
-      `The time added is those four calls one after another before the first post (here ${round(kb.with.medianMs - kb.without.medianMs, 2)} ms for a 1 KB notification to one subscriber, on the embedded engine; `
+      `The time added is those four calls one after another before the first post (here ${round(kb.with.medianMs - kb.without.medianMs, 2)} ms for a 1 KB notification to one subscriber, on the embedded engine behind the proxy; `
         + 'DynamoDB answers in a few milliseconds each). A fan-out pays it once, not per subscriber.',
       'Shards (audiences above the shard threshold) carry the notification with its position: they keep nothing again.',
     ],

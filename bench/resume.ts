@@ -210,7 +210,8 @@ async function measureCapacity(o: ResumeOptions): Promise<CapacityFigures> {
   const registry = new ConnectionRegistry();
   const api = await startConnectionsApi({ registry });
   try {
-    const settings = benchSettings({ ...SETTINGS, callbackUrl: api.endpoint });
+    // Every connection is the one user's: the per-user limit is raised to hold them all.
+    const settings = benchSettings({ ...SETTINGS, callbackUrl: api.endpoint, maxConnectionsPerUser: 4 * o.connections });
     const env = (h: 'deliver' | 'connect' | 'message') => lambdaProcessEnv(h, settings, { dynamodb: fixture.proxy.endpoint });
     // The missed notifications, kept by deliver as the queue hands them over (10 per batch); nobody is connected.
     const bodies = Array.from({ length: o.missed }, (_, i) => [sizedNotification({ topic: TOPIC }, `t-${i}`), sizedNotification({ userId: USER }, `u-${i}`)])
@@ -222,12 +223,12 @@ async function measureCapacity(o: ResumeOptions): Promise<CapacityFigures> {
     const groups = ['subscribe', 'subscribeSince', 'resume', 'resumeSince'] as const;
     const idsOf = Object.fromEntries(groups.map((g, k) => [g, Array.from({ length: o.connections }, (_, i) => `${'pqrs'[k]}${String(i).padStart(14, '0')}=`)])) as Record<typeof groups[number], string[]>;
     const all = Object.values(idsOf).flat();
-    const connected = await runHandler<{ statusCode?: number }>('connect', all.map((id) => events.connect(id, USER)), env('connect'));
-    if (connected.results.some((r) => r?.statusCode !== 200)) throw new Error('a connection of the resume benchmark could not connect');
     const now = new Date();
     for (const connectionId of all) {
       registry.add({ connectionId, connectedAt: now, lastActiveAt: now, sourceIp: '127.0.0.1', send: () => received.set(connectionId, (received.get(connectionId) ?? 0) + 1), close() {} });
     }
+    const connected = await runHandler<{ statusCode?: number }>('connect', all.map((id) => events.connect(id, USER)), env('connect'));
+    if (connected.results.some((r) => r?.statusCode !== 200)) throw new Error('a connection of the resume benchmark could not connect');
 
     const topicHead = await headOf(fixture, topicStream(TOPIC));
     const userHead = await headOf(fixture, userStream(USER));

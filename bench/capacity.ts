@@ -98,10 +98,10 @@ async function measureOnDynamoDbLocal(n: number, members: number): Promise<Actio
   }
 }
 
-type Check = (result: any) => boolean;
+export type Check = (result: any) => boolean;
 
 /** Runs `events` through a fresh instance of `handler` and records what they cost, per event. */
-async function measureAction(fixture: DynamoFixture, action: string, handler: HandlerName, events: unknown[], env: Record<string, string>, check: Check): Promise<ActionCapacity> {
+export async function measureAction(fixture: DynamoFixture, action: string, handler: HandlerName, events: unknown[], env: Record<string, string>, check: Check): Promise<ActionCapacity> {
   const mark = fixture.proxy.capacity.length;
   const run = await runHandler(handler, events, env);
   const bad = run.results.findIndex((r) => !check(r));
@@ -119,7 +119,7 @@ async function measureAction(fixture: DynamoFixture, action: string, handler: Ha
 }
 
 /** The body of a route response: the frame sent back. */
-const frame = (r: { body?: string }) => JSON.parse(r.body ?? '{}');
+export const frame = (r: { body?: string }) => JSON.parse(r.body ?? '{}');
 
 async function measureRoutes(fixture: DynamoFixture, n: number): Promise<ActionCapacity[]> {
   const settings = benchSettings();
@@ -423,6 +423,7 @@ function agreement(routes: ActionCapacity[], local: ActionCapacity[]): string {
     : `it differs for ${differ.map((r) => r.action).join(', ')}; the DynamoDB Local figure is the one to trust.`;
 }
 
-function describeCalls(s: CapacitySummary, count: number): string {
+/** The calls behind an action, per action: "1× Query bench-history, …". */
+export function describeCalls(s: CapacitySummary, count: number): string {
   return Object.entries(s.byOperation).map(([op, v]) => `${round(v.calls / count, 2)}× ${op}`).join(', ');
 }

@@ -40,7 +40,7 @@ export interface FanoutOptions {
   readonly ceilingAudience: number;
 }
 
-interface SingleInstanceRun {
+export interface SingleInstanceRun {
   readonly audience: number;
   readonly durationMs: number;
   /** The same notification as a fresh instance's first. */
@@ -118,10 +118,7 @@ const WARMUP_TOPIC = 'bench/warm-up';
 const WARMUP_AUDIENCE = 200;
 
 export async function benchFanout(options: FanoutOptions): Promise<{ section: SectionResult; data: FanoutData }> {
-  const fixture = await startDynamoFixture();
-  const sqs = await startSqsApi();
-  const server = await startConnectionsProcess(options.latencyMs);
-  try {
+  return withFanoutRig(options.latencyMs, async (rig) => {
     const concurrency = DEFAULTS.deliveryConcurrency;
     const data: FanoutData = {
       latencyMs: options.latencyMs,
@@ -132,29 +129,40 @@ export async function benchFanout(options: FanoutOptions): Promise<{ section: Se
       baselines: [],
       ceilings: [],
     };
-    const expiresAt = Math.floor(Date.now() / 1000) + 24 * 3600;
-    // A small topic every instance delivers once, unmeasured, before the measured notification:
-    // a deliver instance handling a stream of notifications is warm (sockets open, code compiled).
-    const warmupIds = await seedSubscribers(fixture.dynamo.client, WARMUP_TOPIC, WARMUP_AUDIENCE, expiresAt, (i) => `w${String(i).padStart(14, '0')}=`);
-    await server.register(warmupIds);
     for (const audience of options.audiences) {
-      const topic = `bench/fanout-${audience}`;
-      const ids = await seedSubscribers(fixture.dynamo.client, topic, audience, expiresAt);
-      await server.register(ids);
-      const ctx = { fixture, sqs, server, topic, audience };
-
-      data.single.push(await singleInstance(ctx));
-      if (audience > DEFAULTS.shardThreshold) data.sharded.push(await shardedPath(ctx, options.parallelInstances));
-      data.baselines.push(await seedBaseline(ctx, 'all', Infinity));
-      data.baselines.push(await seedBaseline(ctx, 'sequential', options.sequentialSample));
-      if (audience === options.ceilingAudience) {
-        data.ceilings.push(await ceiling(ctx, concurrency, false));
-        data.ceilings.push(await ceiling(ctx, concurrency, true));
-      }
-
-      await server.unregister(ids);
+      await withAudience(rig, audience, async (ctx) => {
+        data.single.push(await singleInstance(ctx));
+        if (audience > DEFAULTS.shardThreshold) data.sharded.push(await shardedPath(ctx, options.parallelInstances));
+        data.baselines.push(await seedBaseline(ctx, 'all', Infinity));
+        data.baselines.push(await seedBaseline(ctx, 'sequential', options.sequentialSample));
+        if (audience === options.ceilingAudience) {
+          data.ceilings.push(await ceiling(ctx, concurrency, false));
+          data.ceilings.push(await ceiling(ctx, concurrency, true));
+        }
+      });
     }
     return { section: section(data), data };
+  });
+}
+
+/** What every fan-out run needs: the embedded DynamoDB behind the recording proxy, an SQS API and the @connections process. */
+export interface FanoutRig {
+  readonly fixture: DynamoFixture;
+  readonly sqs: SqsApiServer;
+  readonly server: ConnectionsProcess;
+}
+
+/** Starts the rig (with the warm-up topic seeded), runs `work` with it, and stops it. */
+export async function withFanoutRig<T>(latencyMs: number, work: (rig: FanoutRig) => Promise<T>): Promise<T> {
+  const fixture = await startDynamoFixture();
+  const sqs = await startSqsApi();
+  const server = await startConnectionsProcess(latencyMs);
+  try {
+    // A small topic every instance delivers once, unmeasured, before the measured notification:
+    // a deliver instance handling a stream of notifications is warm (sockets open, code compiled).
+    const warmupIds = await seedSubscribers(fixture.dynamo.client, WARMUP_TOPIC, WARMUP_AUDIENCE, expiresAt(), (i) => `w${String(i).padStart(14, '0')}=`);
+    await server.register(warmupIds);
+    return await work({ fixture, sqs, server });
   } finally {
     await server.stop();
     await sqs.close();
@@ -162,15 +170,27 @@ export async function benchFanout(options: FanoutOptions): Promise<{ section: Se
   }
 }
 
-interface RunContext {
-  readonly fixture: DynamoFixture;
-  readonly sqs: SqsApiServer;
-  readonly server: ConnectionsProcess;
+/** A topic of `audience` subscribers, each a connection of the @connections process, for the time of `work`. */
+export async function withAudience<T>(rig: FanoutRig, audience: number, work: (ctx: RunContext) => Promise<T>): Promise<T> {
+  const topic = `bench/fanout-${audience}`;
+  const ids = await seedSubscribers(rig.fixture.dynamo.client, topic, audience, expiresAt());
+  await rig.server.register(ids);
+  try {
+    return await work({ ...rig, topic, audience });
+  } finally {
+    await rig.server.unregister(ids);
+  }
+}
+
+const expiresAt = () => Math.floor(Date.now() / 1000) + 24 * 3600;
+
+export interface RunContext extends FanoutRig {
   readonly topic: string;
   readonly audience: number;
 }
 
-function deliverEnv(ctx: RunContext, overrides: Partial<RuntimeSettings> = {}): Record<string, string> {
+/** The deliver function's environment in the rig: the construct's defaults with `overrides`. */
+export function deliverEnv(ctx: FanoutRig, overrides: Partial<RuntimeSettings> = {}): Record<string, string> {
   const settings = benchSettings({
     callbackUrl: ctx.server.endpoint,
     queueUrl: ctx.sqs.queueUrl('bench-deliver'),
@@ -180,8 +200,11 @@ function deliverEnv(ctx: RunContext, overrides: Partial<RuntimeSettings> = {}): 
   return lambdaProcessEnv('deliver' satisfies HandlerName, settings, { dynamodb: ctx.fixture.proxy.endpoint });
 }
 
+let notificationsMade = 0;
+
+/** A notification to `topic`, with an id of its own (as every published notification has: streams with history give each id a position). */
 function notification(topic: string): string {
-  return notificationEventBody({ topic, id: `bench-${topic}`, data: { orderId: 42, status: 'shipped' } });
+  return notificationEventBody({ topic, id: `bench-${++notificationsMade}`, data: { orderId: 42, status: 'shipped' } });
 }
 
 function failuresOf(run: HandlerRun<{ batchItemFailures?: unknown[] } | null>): number {
@@ -193,11 +216,12 @@ function repetitions(audience: number): number {
   return audience <= 1_000 ? 5 : audience <= 10_000 ? 3 : 2;
 }
 
-async function singleInstance(ctx: RunContext): Promise<SingleInstanceRun> {
+/** One instance delivering the whole audience, with the construct's defaults and `settings`. */
+export async function singleInstance(ctx: RunContext, settings: Partial<RuntimeSettings> = {}): Promise<SingleInstanceRun> {
   await ctx.server.reset();
   const mark = ctx.fixture.proxy.capacity.length;
   // The threshold above the audience: one instance delivers all of it.
-  const env = deliverEnv(ctx, { shardThreshold: Math.max(ctx.audience, DEFAULTS.shardThreshold) });
+  const env = deliverEnv(ctx, { shardThreshold: Math.max(ctx.audience, DEFAULTS.shardThreshold), ...settings });
   const reps = repetitions(ctx.audience);
   const run = await runHandler<{ batchItemFailures?: unknown[] }>('deliver', Array.from({ length: reps }, () => sqsEvent([notification(ctx.topic)])), env);
   const stats = await ctx.server.stats();

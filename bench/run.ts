@@ -2,19 +2,23 @@
  * `npm run bench`: measures the delivery path and writes BENCHMARKS.md (for people) and
  * bench/results.json (for machines). Every figure is measured beside its baseline in this run.
  *
- *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a minute or two instead of ~10)
- *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model);
+ *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a few minutes instead of ~8)
+ *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model,
+ *                   resume, history-cost, client);
  *                   the report then holds only those sections.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBundles } from './bundles';
+import { benchClientSize } from './client-size';
 import { benchCapacity } from './capacity';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
 import { latencyModelSection } from './latency-model';
+import { benchHistoryCost } from './history-cost';
+import { benchResume } from './resume';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
@@ -91,6 +95,17 @@ const SECTIONS: SectionSpec[] = [
     title: '7. Client messages: latency model on AWS',
     run: async (ctx) => latencyModelSection(ctx.results.get('latency')?.data as Parameters<typeof latencyModelSection>[0]),
   },
+  {
+    id: 'resume',
+    title: '8. Stream history: catching up after a reconnect',
+    run: (ctx) => benchResume({ missed: 100, rounds: ctx.quick ? 10 : 30, connections: ctx.quick ? 5 : 20, postLatencyMs: LATENCY_MS }),
+  },
+  {
+    id: 'history-cost',
+    title: '9. Stream history: what keeping notifications costs deliver',
+    run: (ctx) => benchHistoryCost({ latencyMs: LATENCY_MS, notifications: ctx.quick ? 10 : 30, audiences: [1_000, 10_000], rounds: ctx.quick ? 2 : 5 }),
+  },
+  { id: 'client', title: '10. Browser client: size', run: () => benchClientSize() },
 ];
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
+import { encodeFrame, NotificationTarget, notificationFrame } from '../../lambda/core/protocol';
 import { ApiDescription, authorizerEvent, ConnectionFacts, connectEvent, disconnectEvent, messageEvent } from '../../local/gateway/events';
 import { LocalQueue } from '../../local/queue/queue';
 import { toLambdaRecord } from '../../local/queue/records';
@@ -57,4 +58,14 @@ export function notificationEventBody(detail: unknown, detailType = 'Notificatio
     resources: [],
     detail,
   });
+}
+
+/** The benchmarks' "1 KB notification": its frame, as posted with a position (seq of three digits), is 1,024 bytes. */
+export const KILOBYTE_FRAME = 1024;
+
+/** The detail of a notification whose frame, as posted with a position, is `bytes` long (a byte or two less for seq under 100). */
+export function sizedNotification(target: { topic: string } | { userId: string }, id: string, bytes = KILOBYTE_FRAME): Record<string, unknown> {
+  const frameOf = (text: string) => encodeFrame(notificationFrame({ target: target as NotificationTarget, id, seq: 100, epoch: 'e'.repeat(8), data: { text }, time: new Date() }));
+  const padding = bytes - Buffer.byteLength(frameOf(''));
+  return { ...target, id, data: { text: 'x'.repeat(Math.max(0, padding)) } };
 }

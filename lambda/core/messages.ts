@@ -7,6 +7,7 @@ import { LIMITS } from '../../lib/private/runtime-contract';
 import { CounterStore, KeptNotification, Stores } from '../stores';
 import { EncodedNotification, encodeNotification, Notification } from './notification';
 import { Presence } from './presence';
+import { MAX_DATA_DEPTH, nestsDeeperThan } from './publish-contract';
 import {
   errorFrame,
   HistoryRequest,
@@ -62,7 +63,7 @@ export interface ClientMessaging {
 /** Reading streams with history: replays on subscribe and resume, pages for `history`. */
 export interface StreamHistory {
   readonly policy: HistoryPolicy;
-  readonly source: ReplaySource & { before(stream: string, beforeSeq: number, limit: number): Promise<KeptNotification[]> };
+  readonly source: ReplaySource & { before(stream: string, beforeSeq: number, limit: number, maxBytes?: number): Promise<KeptNotification[]> };
   /** Notifications one request replays or lists at most. */
   readonly maxReplay: number;
   /** Posts replayed frames to the connection, in order; false when one did not arrive. */
@@ -117,6 +118,14 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
   if (!ctx.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
   }
+  const stream = streamOf({ topic }, ctx.history.policy);
+  if (since !== undefined && stream !== undefined) {
+    // A position that cannot be this stream's is refused before anything is written.
+    const head = await ctx.history.source.head(stream, (ctx.history.now ?? Date.now)());
+    if (since.epoch === head.epoch && since.seq > head.seq) {
+      return errorFrame('BAD_REQUEST', `"since.seq" ${since.seq} is ahead of the stream, which is at ${head.seq}. Send the seq of a notification you received.`, requestId);
+    }
+  }
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   if (subscription.outcome === 'limit-reached') {
     return errorFrame('LIMIT_EXCEEDED',
@@ -129,7 +138,7 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
   if (subscription.outcome === 'subscribed' && ctx.presence.concerns(topic, caller.userId)) {
     await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
   }
-  return catchUp(streamOf({ topic }, ctx.history.policy), since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
+  return catchUp(stream, since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
 }
 
 /** The user's own stream: what was sent to them while they were away (the offline inbox). */
@@ -181,7 +190,7 @@ async function history(request: HistoryRequest, caller: Caller, ctx: MessageCont
   const { epoch, seq } = await h.source.head(stream, (h.now ?? Date.now)());
   const before = Math.min(request.before ?? seq + 1, seq + 1);
   // One more than asked for says whether older ones are kept.
-  const newestFirst = await h.source.before(stream, before, limit + 1);
+  const newestFirst = await h.source.before(stream, before, limit + 1, LIMITS.maxFrameBytes);
   const listed: NotificationFrame[] = [];
   let bytes = HISTORY_ENVELOPE_BYTES + Buffer.byteLength(topic) + Buffer.byteLength(epoch);
   let hasMore = newestFirst.length > limit;
@@ -225,9 +234,9 @@ async function publish(request: PublishRequest, caller: Caller, m: ClientMessagi
   if (!m.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', 'Clients may not publish to this topic. The server team decides where clients may publish (publishRules).', requestId);
   }
-  const dataBytes = jsonBytes(request.data);
+  const dataBytes = nestsDeeperThan(request.data, MAX_DATA_DEPTH) ? undefined : jsonBytes(request.data);
   if (dataBytes === undefined) {
-    return errorFrame('BAD_REQUEST', '"data" is nested too deeply to be sent on. Send a flatter JSON value.', requestId);
+    return errorFrame('BAD_REQUEST', `"data" nests objects or arrays more than ${MAX_DATA_DEPTH} levels deep. Send a flatter JSON value.`, requestId);
   }
   if (dataBytes > m.maxDataBytes) {
     return errorFrame('PAYLOAD_TOO_LARGE',

@@ -28,6 +28,11 @@ export class Presence implements SubscriptionEndings {
     return userId !== undefined && this.rules.allows(topic, userId);
   }
 
+  /** Whether some user's subscriptions to `topic` may be counted. */
+  mayConcern(topic: string): boolean {
+    return this.rules.mayAllowSomeone(topic);
+  }
+
   /** Whether the topic has presence at all, for the caller asking. */
   enabledFor(topic: string, userId: string | undefined): boolean {
     return this.rules.allows(topic, userId);
@@ -43,6 +48,18 @@ export class Presence implements SubscriptionEndings {
   async ended(topic: string, userId: string): Promise<void> {
     const left = await this.counters.removePresence(topic, userId);
     if (left === 0) await this.announce(topic, joinOrLeave(topic, 'leave', userId));
+  }
+
+  /**
+   * The same endings, counted but not announced: for connections found gone while an
+   * announcement is posted, so one announcement never sets off a chain of others.
+   */
+  get quiet(): SubscriptionEndings {
+    return {
+      concerns: (topic, userId) => this.concerns(topic, userId),
+      mayConcern: (topic) => this.mayConcern(topic),
+      ended: async (topic, userId) => { await this.counters.removePresence(topic, userId); },
+    };
   }
 
   members(topic: string, limit: number): Promise<{ members: PresenceCount[]; count: number }> {

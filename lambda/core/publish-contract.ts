@@ -160,7 +160,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Walks the value without recursion, so any depth is measured without exhausting the stack. */
-function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (typeof next.value !== 'object' || next.value === null) continue;

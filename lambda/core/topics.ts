@@ -103,15 +103,25 @@ export class TopicRules {
     const segments = topic.split(TOPIC_SEPARATOR);
     return this.patterns.some((pattern) => matches(pattern, segments, undefined));
   }
+
+  /** Whether some user may be allowed the topic: `{userId}` matches any segment here. */
+  mayAllowSomeone(topic: string): boolean {
+    const segments = topic.split(TOPIC_SEPARATOR);
+    return this.patterns.some((pattern) => matches(pattern, segments, ANY_USER));
+  }
 }
 
-function matches(pattern: readonly string[], topic: readonly string[], ownSegment: string | undefined): boolean {
+/** Stands for every user at once: `{userId}` matches whatever segment is there. */
+const ANY_USER = Symbol('any user');
+
+function matches(pattern: readonly string[], topic: readonly string[], ownSegment: string | undefined | typeof ANY_USER): boolean {
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i];
     if (p === MULTI_SEGMENT_WILDCARD) return topic.length > i;
     if (i >= topic.length) return false;
     if (p === SINGLE_SEGMENT_WILDCARD) continue;
     if (p === USER_ID_PLACEHOLDER) {
+      if (ownSegment === ANY_USER) continue;
       if (ownSegment === undefined || topic[i] !== ownSegment) return false;
       continue;
     }

@@ -5,6 +5,10 @@
  *
  * The first page is small so posting can start within milliseconds; the later pages are as large
  * as DynamoDB returns (1 MB), and are read while the first ones are posted to.
+ *
+ * A topic's subscribers are read strongly consistently when the notification has a position: a
+ * client that subscribed with `since` just before it was given is then sure to be in the
+ * audience, as it may have missed it in its replay.
  */
 import { NotificationTarget } from '../core/protocol';
 import { PageOptions, Stores } from '../stores';
@@ -18,6 +22,8 @@ export function audiencePages(
   options: PageOptions = { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE },
 ): AsyncGenerator<string[]> {
   if ('topic' in target) return stores.subscriptions.queryConnectionIdsByTopic(target.topic, options);
+  // The byUser index cannot be read consistently: a resume right after $connect may miss a
+  // notification positioned in that moment, which the client sees as a gap in seq and resumes again.
   if ('userId' in target) return stores.connections.queryConnectionIdsByUser(target.userId, options);
   return stores.connections.scanAllConnectionIds(options);
 }

@@ -24,7 +24,7 @@ import { describeTarget, EncodedNotification, encodeNotification } from '../core
 import { checkPublishedEvent } from '../core/publish-contract';
 import { requeueDelaySeconds } from '../core/retry';
 import { removeConnection, Stores, SubscriptionEndings } from '../stores';
-import { audiencePages } from './audience';
+import { AUDIENCE_FIRST_PAGE_SIZE, audiencePages } from './audience';
 import { NotificationHistory } from './history';
 import { DeliverConfig } from './config';
 import { DeadLetterAttribute, rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
@@ -125,7 +125,9 @@ export async function deliverNotification(unpositioned: EncodedNotification, dep
   const encoded = deps.history ? await deps.history.keep(unpositioned) : unpositioned;
   const { notification } = encoded;
   const shards = new ShardSender(notification, deps);
-  const audience = withoutConnection(audiencePages(notification.target, deps.stores), exceptConnectionId);
+  const positioned = notification.seq !== undefined;
+  const audience = withoutConnection(
+    audiencePages(notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId);
   const inline = pagesUpToThreshold(audience, deps.config.shardThreshold, shards);
   const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
   if (shards.count > 0) {

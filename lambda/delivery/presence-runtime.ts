@@ -27,7 +27,7 @@ export interface PresenceRuntime {
   readonly presence: Presence;
   /** GET @connections/{id}: whether a connection is still open. */
   readonly probe: ReturnType<typeof createConnectionsPoster>['probe'];
-  /** The announcement dependencies, with `endings` set to `presence`. */
+  /** The announcement dependencies: connections found gone while announcing are counted out quietly. */
   readonly announceDeps: AnnouncementDeps;
 }
 
@@ -54,6 +54,7 @@ export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>):
       await announceToTopic(topic, frame, announceDeps, deps.clock.now() + ANNOUNCE_BUDGET_MS, exceptConnectionId);
     },
   );
-  announceDeps = { ...deps, endings: presence };
+  // Gone connections met while announcing leave silently (counted out, not announced): no chains.
+  announceDeps = { ...deps, endings: presence.quiet };
   return { stores: deps.stores, counters, presence, probe: poster.probe, announceDeps };
 }

@@ -104,12 +104,14 @@ export class CounterStore {
    * Up to `limit` present users (in user id order) and how many there are in all. One Query
    * when everyone fits; a second, counting Query only when the list is cut.
    */
-  async presence(topic: string, limit: number): Promise<{ members: PresenceCount[]; count: number }> {
+  async presence(topic: string, limit: number, nowMs = Date.now()): Promise<{ members: PresenceCount[]; count: number }> {
+    // DynamoDB deletes expired items late: an expired count is a user whose connections are gone.
     const query = {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': K.partitionKey },
-      ExpressionAttributeValues: { ':pk': presencePartitionKey(topic) },
+      FilterExpression: '#n > :zero AND #ttl > :now',
+      ExpressionAttributeNames: { '#pk': K.partitionKey, '#n': 'connections', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':pk': presencePartitionKey(topic), ':zero': 0, ':now': Math.floor(nowMs / 1000) },
     };
     const members: PresenceCount[] = [];
     let start: Record<string, unknown> | undefined;
@@ -129,9 +131,6 @@ export class CounterStore {
         ...query,
         ExclusiveStartKey: start,
         Select: 'COUNT',
-        FilterExpression: '#n > :zero',
-        ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#n': 'connections' },
-        ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ':zero': 0 },
       }));
       count += page.Count ?? 0;
       start = page.LastEvaluatedKey;

@@ -11,8 +11,9 @@
  *    the history, so the stream has no unexplained gap;
  * 4. the frame is kept at its position, before anything is posted.
  *
- * Only a crash between 2 and 3 leaves a position with nothing behind it: a client resuming across
- * it is told `recovered: false`, never given a wrong history.
+ * A write cut off between 2 and 3 marks the position void on its way out. Only a crash there
+ * leaves a position with nothing behind it: a client resuming across it is told
+ * `recovered: false`, never given a wrong history.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -21,6 +22,8 @@ import { isConditionalCheckFailed } from './errors';
 import { historyKey, positionClaimKey, streamHeadKey } from './keys';
 
 const H = Tables.history;
+/** Items per page of a read that a byte budget may stop. */
+const BUDGETED_PAGE_ITEMS = 16;
 const K = Tables.counters;
 
 export interface Position {
@@ -63,20 +66,29 @@ export class HistoryStore {
     if (known) return known;
     const taken = await this.advance(stream, nowMs);
     try {
-      await this.doc.send(new PutCommand({
-        TableName: this.countersTable,
-        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(nowMs) },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': K.partitionKey },
-      }));
+      await this.claim(stream, notificationId, taken, nowMs);
       return taken;
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isConditionalCheckFailed(error)) {
+        // Cut off (an abort as time runs out, a failing table): the position taken is marked void
+        // if it still can be, so replays across it are not refused for a gap.
+        await this.keep(stream, taken.seq, undefined, nowMs).catch(() => undefined);
+        throw error;
+      }
       await this.keep(stream, taken.seq, undefined, nowMs);
       const winner = await this.claimed(stream, notificationId, true);
       if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
       return winner;
     }
+  }
+
+  private async claim(stream: string, notificationId: string, taken: Position, nowMs: number): Promise<void> {
+    await this.doc.send(new PutCommand({
+        TableName: this.countersTable,
+        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(nowMs) },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+    }));
   }
 
   /** Keeps a frame at its position (or, without a frame, marks the position void). */
@@ -110,12 +122,18 @@ export class HistoryStore {
     return this.read(stream, '#seq > :from', afterSeq, limit, true, consistent);
   }
 
-  /** Kept notifications before `beforeSeq`, newest first, up to `limit` positions. */
-  async before(stream: string, beforeSeq: number, limit: number): Promise<KeptNotification[]> {
-    return this.read(stream, '#seq < :from', beforeSeq, limit, false, false);
+  /**
+   * Kept notifications before `beforeSeq`, newest first, up to `limit` positions, reading no
+   * further once the frames read pass `maxBytes`.
+   */
+  async before(stream: string, beforeSeq: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<KeptNotification[]> {
+    return this.read(stream, '#seq < :from', beforeSeq, limit, false, false, maxBytes);
   }
 
-  private async read(stream: string, condition: string, from: number, limit: number, forward: boolean, consistent: boolean): Promise<KeptNotification[]> {
+  private async read(
+    stream: string, condition: string, from: number, limit: number, forward: boolean, consistent: boolean, maxBytes = Number.POSITIVE_INFINITY,
+  ): Promise<KeptNotification[]> {
+    let bytes = 0;
     const kept: KeptNotification[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -126,14 +144,16 @@ export class HistoryStore {
         ExpressionAttributeValues: { ':stream': stream, ':from': from },
         ScanIndexForward: forward,
         ConsistentRead: consistent,
-        Limit: limit - kept.length,
+        // Small pages when a byte budget may stop the read early.
+        Limit: Math.min(limit - kept.length, maxBytes === Number.POSITIVE_INFINITY ? limit : BUDGETED_PAGE_ITEMS),
         ExclusiveStartKey: start,
       }));
       for (const item of page.Items ?? []) {
         kept.push(item.frame === undefined ? { seq: Number(item[H.sortKey]) } : { seq: Number(item[H.sortKey]), frame: String(item.frame) });
+        bytes += item.frame === undefined ? 0 : Buffer.byteLength(String(item.frame));
       }
       start = page.LastEvaluatedKey;
-    } while (start !== undefined && kept.length < limit);
+    } while (start !== undefined && kept.length < limit && bytes <= maxBytes);
     return kept;
   }
 

@@ -9,6 +9,8 @@ export interface PageOptions {
   readonly pageSize?: number;
   /** Items read by the first page only; later pages use `pageSize`. */
   readonly firstPageSize?: number;
+  /** A strongly consistent read (tables only; an index is always read eventually consistent). */
+  readonly consistent?: boolean;
 }
 
 type Key = Record<string, unknown>;

@@ -10,6 +10,8 @@ export interface Stores {
 export interface SubscriptionEndings {
   /** Whether ending this user's subscription to `topic` needs `ended`. */
   concerns(topic: string, userId: string): boolean;
+  /** Whether ending some user's subscription to `topic` may need `ended` (the user not yet known). */
+  mayConcern(topic: string): boolean;
   ended(topic: string, userId: string): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function removeConnection(stores: Stores, connectionId: string, end
   // Without the row (another removal took it first, or it expired) the user is unknown until each
   // subscription row is deleted and says whose it was: then every one is deleted on its own.
   return stores.subscriptions.removeAllForConnection(connectionId, {
-    isTracked: (topic) => (row === undefined ? true : known !== undefined && endings.concerns(topic, known)),
+    isTracked: (topic) => (row === undefined ? endings.mayConcern(topic) : known !== undefined && endings.concerns(topic, known)),
     removed: async (topic, userId) => {
       const user = userId ?? known;
       if (user !== undefined && endings.concerns(topic, user)) await endings.ended(topic, user);

@@ -31,6 +31,8 @@ const BATCH_WRITE_MAX_ITEMS = 25;
 /** Rounds of retrying UnprocessedItems before giving up; the SDK already retries throttling per call. */
 const UNPROCESSED_MAX_ROUNDS = 8;
 const UNPROCESSED_BASE_DELAY_MS = 50;
+/** Tracked subscriptions removed at once. */
+const TRACKED_CONCURRENCY = 8;
 
 export class SubscriptionStore {
   constructor(
@@ -94,6 +96,7 @@ export class SubscriptionStore {
         ProjectionExpression: '#conn',
         ExpressionAttributeNames: { '#topic': S.partitionKey, '#conn': S.sortKey },
         ExpressionAttributeValues: { ':topic': partitionKey },
+        ConsistentRead: options.consistent,
       }, { pageSize: options.pageSize, firstPageSize });
       // Only the audience's first page is small, not each partition's.
       firstPageSize = undefined;
@@ -135,17 +138,21 @@ export class SubscriptionStore {
     let removed = 0;
     for await (const keys of this.queryKeysByConnection(connectionId)) {
       const batched: SubscriptionKey[] = [];
-      for (const key of keys) {
-        if (!tracked?.isTracked(key[S.partitionKey])) {
-          batched.push(key);
-          continue;
+      const oneByOne: SubscriptionKey[] = [];
+      for (const key of keys) (tracked?.isTracked(key[S.partitionKey]) ? oneByOne : batched).push(key);
+      // Tracked ones a few at a time: each may be announced, and a connection may hold many.
+      let next = 0;
+      const worker = async () => {
+        while (next < oneByOne.length) {
+          const topic = oneByOne[next++][S.partitionKey];
+          const row = await this.remove(topic, connectionId);
+          if (row !== undefined) {
+            removed++;
+            await tracked!.removed(topic, row.userId);
+          }
         }
-        const row = await this.remove(key[S.partitionKey], connectionId);
-        if (row !== undefined) {
-          removed++;
-          await tracked.removed(key[S.partitionKey], row.userId);
-        }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(TRACKED_CONCURRENCY, oneByOne.length) }, worker));
       for (let i = 0; i < batched.length; i += BATCH_WRITE_MAX_ITEMS) {
         const chunk = batched.slice(i, i + BATCH_WRITE_MAX_ITEMS);
         await this.batchDelete(chunk);

@@ -80,6 +80,7 @@ describe('removing a connection ends each presence subscription exactly once', (
     const ended: string[] = [];
     const endings: SubscriptionEndings = {
       concerns: (topic) => topic.startsWith('rooms/'),
+      mayConcern: (topic) => topic.startsWith('rooms/'),
       ended: async (topic, userId) => { ended.push(`${userId}@${topic}`); },
     };
     for (let run = 0; run < 5; run++) {
@@ -94,12 +95,26 @@ describe('removing a connection ends each presence subscription exactly once', (
     expect(await db.items(tables.subscriptionsTable)).toEqual([]);
   });
 
+  test('without the row, only topics some user\'s presence may be counted on are deleted one by one', async () => {
+    const stores = createStores(tables, db.doc);
+    for (const topic of ['rooms/a', 'orders/1', 'orders/2']) await stores.subscriptions.subscribe(topic, 'norow=', expiresAt(), 'bob');
+    const concerned: string[] = [];
+    await removeConnection(stores, 'norow=', {
+      concerns: (topic) => topic.startsWith('rooms/'),
+      mayConcern: (topic) => { concerned.push(topic); return topic.startsWith('rooms/'); },
+      ended: async () => undefined,
+    });
+    expect(concerned.sort()).toEqual(['orders/1', 'orders/2', 'rooms/a']);
+    expect(await db.items(tables.subscriptionsTable)).toEqual([]);
+  });
+
   test('a removal after the row expired still ends the presence it held', async () => {
     const stores = createStores(tables, db.doc);
     await stores.subscriptions.subscribe('rooms/a', 'gone=', expiresAt(), 'bob');
     const ended: string[] = [];
     await removeConnection(stores, 'gone=', {
       concerns: () => true,
+      mayConcern: () => true,
       ended: async (topic, userId) => { ended.push(`${userId}@${topic}`); },
     });
     expect(ended).toEqual(['bob@rooms/a']);

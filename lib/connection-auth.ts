@@ -31,7 +31,7 @@ export interface CognitoConnectionAuthOptions {
   readonly userPoolClients?: cognito.IUserPoolClient[];
 
   /**
-   * Which token the client sends in the `token` query-string parameter.
+   * Which token the client sends (in the `token` query-string parameter or a `token.<JWT>` subprotocol).
    *
    * @default CognitoTokenUse.ACCESS
    */
@@ -61,7 +61,9 @@ export interface JwtConnectionAuthOptions {
 
   /**
    * The claim that names the user. Its value becomes the connection's user id, which
-   * user-targeted notifications and `{userId}` topic rules use.
+   * user-targeted notifications and `{userId}` topic rules use. Any string works (`auth0|abc123`,
+   * non-ASCII names, URLs); topics spell characters they cannot hold as percent-escapes, and a
+   * token whose id would be longer than 512 characters so written is refused.
    *
    * @default "sub"
    */
@@ -71,10 +73,11 @@ export interface JwtConnectionAuthOptions {
 /**
  * How clients authenticate when they open a WebSocket connection.
  *
- * Browsers cannot set headers on a WebSocket, so the client sends its token in the `token`
- * query-string parameter: `wss://…/prod?token=<JWT>`. A Lambda REQUEST authorizer on the
- * `$connect` route verifies it; a connection without the parameter is refused with 401 before
- * any code runs.
+ * Browsers cannot set headers on a WebSocket, so the client sends its token either as a
+ * subprotocol, `new WebSocket(url, ['realtime.v1', 'token.<JWT>'])`, which keeps it out of URLs
+ * and logs, or in the `token` query-string parameter, `wss://…/prod?token=<JWT>`. A Lambda
+ * REQUEST authorizer on the `$connect` route verifies it and refuses a connection without a
+ * valid token with 401; `$connect` answers with the `realtime.v1` subprotocol (never the token).
  */
 export abstract class ConnectionAuth {
   /**
@@ -96,10 +99,14 @@ export abstract class ConnectionAuth {
   /**
    * Use your own Lambda REQUEST authorizer on `$connect`.
    *
-   * The identity source is the `token` query-string parameter. The function must answer with an
-   * IAM policy that allows `execute-api:Invoke` on the `$connect` route and must put the user id
-   * in the authorizer context under the key `userId`; user-targeted notifications and
-   * `{userId}` topic rules rely on it.
+   * The authorizer has no identity source, so the function is called for every handshake and
+   * finds the token itself: in the `token` query-string parameter, or in the
+   * `Sec-WebSocket-Protocol` header as the entry that starts with `token.`. It must refuse
+   * (throw `Unauthorized`) when there is none. It must answer with an IAM policy that allows
+   * `execute-api:Invoke` on the `$connect` route and must put the user id in the authorizer
+   * context under the key `userId`; user-targeted notifications and `{userId}` topic rules rely
+   * on it. A connection whose user id is longer than 512 characters written as a topic segment,
+   * or has control characters, is refused by `$connect`.
    */
   public static lambda(handler: lambda.IFunction): ConnectionAuth {
     return new LambdaAuth(handler);

@@ -24,6 +24,7 @@ import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
 import {
+  AUTHORIZER_IDENTITY_SOURCES,
   AuthSettings,
   CLIENT_MESSAGING_RANGES,
   CONNECTIONS_TABLE,
@@ -36,7 +37,6 @@ import {
   MetricNames,
   RuntimeSettings,
   SUBSCRIPTIONS_TABLE,
-  TOKEN_QUERY_PARAMETER,
   Tables,
   notificationEventPattern,
 } from './private/runtime-contract';
@@ -851,7 +851,7 @@ export class RealtimeNotifications extends Construct {
     const integration = (id: string, fn: lambda.IFunction) => new WebSocketLambdaIntegration(id, fn);
     const authorizer = this.authorizerFunction
       ? new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.authorizerFunction, {
-        identitySource: [`route.request.querystring.${TOKEN_QUERY_PARAMETER}`],
+        identitySource: [...AUTHORIZER_IDENTITY_SOURCES],
       })
       : undefined;
     this.webSocketApi.addRoute('$connect', {

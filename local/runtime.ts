@@ -9,6 +9,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
+  AUTHORIZER_IDENTITY_SOURCES,
   DEPLOYMENT_DEFAULTS,
   HANDLER_NAMES,
   HandlerName,
@@ -17,7 +18,6 @@ import {
   misaddressedEventPattern,
   notificationEventPattern,
   RuntimeSettings,
-  TOKEN_QUERY_PARAMETER,
 } from '../lib/private/runtime-contract';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { BusRule, LocalEventBus } from './bus/event-bus';
@@ -95,7 +95,7 @@ export interface DeadLetter {
 export interface LocalRuntime {
   /** `http://127.0.0.1:PORT`: the EventBridge, SQS and demo endpoint. */
   readonly url: string;
-  /** `ws://127.0.0.1:PORT/local`: connect with `?token=`. */
+  /** `ws://127.0.0.1:PORT/local`: connect with `?token=`, or offer subprotocols `realtime.v1` and `token.<JWT>`. */
   readonly wsUrl: string;
   /** `http://127.0.0.1:PORT/local`: the @connections endpoint. */
   readonly callbackUrl: string;
@@ -239,7 +239,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         disconnect: (event) => functions.disconnect.invoke(event),
         routes: Object.fromEntries(MESSAGE_ROUTES.map((key) => [key, messageRoute])),
       },
-      identityQueryParameters: [TOKEN_QUERY_PARAMETER],
+      identitySources: AUTHORIZER_IDENTITY_SOURCES,
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
       log,

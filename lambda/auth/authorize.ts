@@ -1,6 +1,7 @@
 /** The $connect REQUEST authorizer's decision, over a token verifier. */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
+import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
+import { offeredSubprotocols, subprotocolTokens } from '../core/subprotocols';
 import { TokenVerifier } from './token-verifier';
 
 /** API Gateway turns exactly this error message into a 401 response. */
@@ -20,8 +21,7 @@ export async function authorizeConnect(
   event: APIGatewayRequestAuthorizerEvent,
   verifier: TokenVerifier,
 ): Promise<APIGatewayAuthorizerResult> {
-  const token = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
-  if (!token) throw new Refusal(`no "${TOKEN_QUERY_PARAMETER}" query-string parameter`);
+  const token = tokenOf(event);
   let userId: string;
   try {
     userId = await verifier.verify(token);
@@ -36,4 +36,21 @@ export async function authorizeConnect(
     },
     context: { [AUTHORIZER_USER_ID_KEY]: userId },
   };
+}
+
+/**
+ * The token, from the `token` query-string parameter or a `token.<JWT>` subprotocol entry. The
+ * construct lists no identity source, so a request with neither reaches this function.
+ */
+function tokenOf(event: APIGatewayRequestAuthorizerEvent): string {
+  const fromQuery = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
+  const tokens = new Set([...(fromQuery ? [fromQuery] : []), ...subprotocolTokens(offeredSubprotocols(event))]);
+  if (tokens.size === 0) {
+    throw new Refusal(`no token: neither a "${TOKEN_QUERY_PARAMETER}" query-string parameter nor a "${TOKEN_SUBPROTOCOL_PREFIX}<JWT>" subprotocol`);
+  }
+  // Two different tokens could name two users; which one was meant is not guessed.
+  if (tokens.size > 1) throw new Refusal(`${tokens.size} different tokens (query string and subprotocols); send one`);
+  const [token] = tokens;
+  if (token === '') throw new Refusal(`an empty "${TOKEN_SUBPROTOCOL_PREFIX}" subprotocol`);
+  return token;
 }

@@ -5,6 +5,7 @@
  */
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { JwksCache, SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { userIdProblem } from '../../lib/private/topic-segment';
 import { AuthConfig } from './config';
 import { assertFetchableJwksUri, LoopbackHttpFetcher } from './jwks-fetcher';
 
@@ -61,9 +62,12 @@ function requireUserToken(check: { payload: { exp?: unknown; token_use?: unknown
   }
 }
 
+/** Any id the issuer gives works; one that could not be targeted or own topics is refused here, before it connects. */
 function userIdFrom(claims: Record<string, unknown>, claim: string): string {
   const value = claims[claim];
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new Error(`Token has no usable "${claim}" claim to identify the user.`);
+  const userId = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  if (userId === undefined || userId === '') throw new Error(`Token has no usable "${claim}" claim to identify the user.`);
+  const problem = userIdProblem(userId);
+  if (problem !== undefined) throw new Error(`Token's "${claim}" claim cannot be a user id: ${problem}.`);
+  return userId;
 }

@@ -20,7 +20,7 @@ import {
   unsubscribedFrame,
 } from './protocol';
 import { subscribeWithinCap, unsubscribeAndRelease } from './subscriptions';
-import { checkTopic, topicOwner, TopicRules } from './topics';
+import { checkTopic, topicOwner, TopicRules, userTopicSegment } from './topics';
 
 export interface MessageContext {
   readonly stores: Stores;
@@ -176,7 +176,7 @@ function forbiddenMessage(topic: string, userId: string | undefined, verb: strin
   if (topicOwner(topic) !== undefined) {
     return userId === undefined
       ? 'Topics under "users/" are private to their user, and this connection is not signed in.'
-      : `Topics under "users/" are private to their user; this connection may only use "users/${userId}/…".`;
+      : `Topics under "users/" are private to their user; this connection may only use "users/${userTopicSegment(userId)}/…".`;
   }
   return `This connection is not allowed to ${verb} that topic.`;
 }

@@ -4,6 +4,7 @@
  * docs/protocol.md) and a message that says what to change; the caller dead-letters it.
  */
 import { LIMITS } from '../../lib/private/runtime-contract';
+import { userIdProblem } from '../../lib/private/topic-segment';
 import { encodeNotification, EncodedNotification } from './notification';
 import { NotificationTarget, printable } from './protocol';
 import { checkTopic } from './topics';
@@ -22,7 +23,6 @@ export type RejectReason =
   | 'PAYLOAD_TOO_LARGE';
 
 export const MAX_NOTIFICATION_ID_LENGTH = 128;
-export const MAX_USER_ID_LENGTH = 256;
 /**
  * Levels of objects and arrays `data` may nest. Serialising is recursive: far deeper data (a few
  * thousand levels) would exhaust the stack on every receive, here and in clients' parsers.
@@ -131,14 +131,15 @@ function checkTarget(field: (typeof TARGET_FIELDS)[number], value: unknown, opti
       const check = checkTopic(value);
       return check.ok ? { target: { topic: value } } : { reason: 'BAD_TOPIC', message: check.reason };
     }
-    case 'userId':
-      if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH || hasControlCharacters(value)) {
-        return {
-          reason: 'BAD_USER_ID',
-          message: `"userId" must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters, without control characters.`,
-        };
+    case 'userId': {
+      if (typeof value !== 'string') {
+        return { reason: 'BAD_USER_ID', message: '"userId" must be a string: the user id exactly as the authorizer gave it, such as "auth0|abc123".' };
       }
-      return { target: { userId: value } };
+      // The same rule the authorizer applies, so every user who can connect can be targeted.
+      const problem = userIdProblem(value);
+      return problem === undefined ? { target: { userId: value } }
+        : { reason: 'BAD_USER_ID', message: `"userId" cannot name a user: ${problem}.` };
+    }
     case 'broadcast':
       if (value !== true) {
         return { reason: 'NO_TARGET', message: '"broadcast" must be the JSON value true; to target a topic or a user, leave it out.' };
@@ -168,11 +169,6 @@ function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
     for (const child of Object.values(next.value)) pending.push({ value: child, depth });
   }
   return false;
-}
-
-function hasControlCharacters(value: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f]/.test(value);
 }
 
 /** Quotes a value from the event back, short and safe for logs and DLQ attributes. */

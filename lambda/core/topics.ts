@@ -1,13 +1,14 @@
 /**
- * Topic names and the rules that decide who may subscribe to what (DESIGN §2.3). Pure.
+ * Topic names and the rules that decide who may subscribe to what. Pure.
  *
- * A topic is 1–256 characters of segments separated by '/': each segment is made of
- * `A–Z a–z 0–9 _ . : @ = + -`, is not '.' or '..', and none is empty. Topics are names, never
- * patterns: there are no wildcards on the wire.
+ * A topic is 1–1024 characters of segments separated by '/': each segment is made of
+ * `A–Z a–z 0–9 . _ ~ ! $ & ' ( ) + , ; = : @ | -` and percent-escapes (`%2F`) of any other
+ * character, in its one spelling (see lib/private/topic-segment); none is empty, '.', '..' or a
+ * wildcard. Topics are names, never patterns: there are no wildcards on the wire.
  *
  * Rules are an allow-list of patterns: `*` matches exactly one segment, `**` (last segment only)
  * one or more, `{userId}` (a whole segment) the caller's own user id. Whatever the rules say, a
- * topic under `users/<x>/` is only ever allowed to user x.
+ * topic under `users/<x>/` is only ever allowed to the user whose id is spelled x as a segment.
  */
 import { LIMITS } from '../../lib/private/runtime-contract';
 // The construct validates the same patterns at synth with this same function.
@@ -17,14 +18,15 @@ import {
   topicPatternProblem,
   USER_ID_PLACEHOLDER,
 } from '../../lib/private/topic-patterns';
+import { encodeTopicSegment, PLAIN_CHARACTERS, segmentProblem as spellingProblem } from '../../lib/private/topic-segment';
 
 export { topicPatternProblem, USER_ID_PLACEHOLDER };
 
 export const TOPIC_SEPARATOR = '/';
 export const USER_TOPIC_ROOT = 'users';
 
-const SEGMENT = /^[A-Za-z0-9_.:@=+-]+$/;
-const ALLOWED_CHARACTERS = 'letters, digits and _ . : @ = + -';
+/** The segment that stands for a user in topics: `users/${userTopicSegment(id)}/inbox`. */
+export const userTopicSegment = encodeTopicSegment;
 
 export type TopicCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
@@ -53,13 +55,19 @@ function segmentProblem(segment: string): string | undefined {
     return 'Topics are exact names; wildcards such as "*", "#" or "+" are not allowed. Subscribe to each topic by name.';
   }
   if (segment === '.' || segment === '..') return 'Topic segments "." and ".." are not allowed.';
-  if (!SEGMENT.test(segment)) {
-    return `Topic contains a character that is not allowed. Use ${ALLOWED_CHARACTERS}, with "/" between segments.`;
+  // Empty and reserved segments are answered above.
+  switch (spellingProblem(segment)) {
+    case 'character':
+      return `Topic contains a character that is not allowed as it is. Use ${PLAIN_CHARACTERS}, with "/" between segments, `
+        + 'and write any other character as percent-escapes of its UTF-8 bytes, such as "%2F" for "/".';
+    case 'escape':
+      return 'Topic contains a percent-escape that is malformed, lowercase or not needed. Escape only characters a topic '
+        + 'cannot hold, each UTF-8 byte as "%" and two uppercase hex digits; write every other character as it is.';
   }
   return undefined;
 }
 
-/** The user a topic belongs to, if it is under `users/<x>/`. */
+/** The segment naming the user a topic belongs to, if it is under `users/<x>/`. */
 export function topicOwner(topic: string): string | undefined {
   const segments = topic.split(TOPIC_SEPARATOR);
   return segments.length >= 2 && segments[0] === USER_TOPIC_ROOT ? segments[1] : undefined;
@@ -85,19 +93,20 @@ export class TopicRules {
   allows(topic: string, userId: string | undefined): boolean {
     const segments = topic.split(TOPIC_SEPARATOR);
     const owner = topicOwner(topic);
-    if (owner !== undefined && owner !== userId) return false;
-    return this.patterns.some((pattern) => matches(pattern, segments, userId));
+    const ownSegment = userId === undefined ? undefined : userTopicSegment(userId);
+    if (owner !== undefined && owner !== ownSegment) return false;
+    return this.patterns.some((pattern) => matches(pattern, segments, ownSegment));
   }
 }
 
-function matches(pattern: readonly string[], topic: readonly string[], userId: string | undefined): boolean {
+function matches(pattern: readonly string[], topic: readonly string[], ownSegment: string | undefined): boolean {
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i];
     if (p === MULTI_SEGMENT_WILDCARD) return topic.length > i;
     if (i >= topic.length) return false;
     if (p === SINGLE_SEGMENT_WILDCARD) continue;
     if (p === USER_ID_PLACEHOLDER) {
-      if (userId === undefined || topic[i] !== userId) return false;
+      if (ownSegment === undefined || topic[i] !== ownSegment) return false;
       continue;
     }
     if (p !== topic[i]) return false;

@@ -5,18 +5,24 @@ import type {
 } from 'aws-lambda';
 import { AUTHORIZER_USER_ID_KEY } from '../../lib/private/runtime-contract';
 import type { Caller } from './messages';
+import type { HandshakeHeaders } from './subprotocols';
 
 /** API Gateway hands the $connect authorizer's context to every route of the connection. */
 export type WebSocketRequestContext = APIGatewayEventWebsocketRequestContextV2 & {
   readonly authorizer?: Record<string, unknown> | null;
 };
 
-export type WebSocketEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<WebSocketRequestContext>;
+/** $connect events also carry the handshake's headers. */
+export type WebSocketEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<WebSocketRequestContext> & HandshakeHeaders;
 
-/** What a route integration returns; for two-way routes `body` is the frame sent back. */
+/**
+ * What a route integration returns; for two-way routes `body` is the frame sent back. On
+ * $connect, `headers` may name the chosen subprotocol (`Sec-WebSocket-Protocol`).
+ */
 export interface RouteResponse {
   readonly statusCode: number;
   readonly body?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function callerOf(event: WebSocketEvent): Caller {

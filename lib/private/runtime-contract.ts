@@ -90,8 +90,21 @@ export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
 
 /** The authorizer context key that carries the verified user id to every route. */
 export const AUTHORIZER_USER_ID_KEY = 'userId';
-/** The query-string parameter that carries the token on $connect. */
+/** The query-string parameter that may carry the token on $connect. */
 export const TOKEN_QUERY_PARAMETER = 'token';
+/** The WebSocket subprotocol of this API; $connect answers with it when the client offers it. */
+export const API_SUBPROTOCOL = 'realtime.v1';
+/**
+ * A subprotocol entry starting with this carries the token instead of the query string
+ * (`token.<JWT>`, offered beside API_SUBPROTOCOL); $connect never answers with it.
+ */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'token.';
+/**
+ * The $connect authorizer's identity sources: none. API Gateway answers 401 without calling the
+ * authorizer unless every listed source is present, and the token may come in either of two
+ * places, so the authorizer looks for it itself (WebSocket APIs never cache authorizer results).
+ */
+export const AUTHORIZER_IDENTITY_SOURCES: readonly string[] = [];
 
 export const DEFAULTS = {
   stageName: 'prod',
@@ -153,7 +166,8 @@ export const DEPLOYMENT_DEFAULTS = {
 export const LIMITS = {
   /** Largest frame API Gateway accepts or posts. */
   maxFrameBytes: 128 * 1024,
-  maxTopicLength: 256,
+  /** Topics are ASCII; the byConnection index's sort key (the topic) holds at most 1,024 bytes. */
+  maxTopicLength: 1024,
 };
 
 /** Attribute and index names of the tables. */

@@ -6,13 +6,11 @@
  * user id, as a whole segment).
  */
 import { LIMITS } from './runtime-contract';
+import { PLAIN_CHARACTERS, segmentProblem } from './topic-segment';
 
 export const SINGLE_SEGMENT_WILDCARD = '*';
 export const MULTI_SEGMENT_WILDCARD = '**';
 export const USER_ID_PLACEHOLDER = '{userId}';
-/** What one segment of a topic name may contain (and so a literal segment of a pattern). */
-export const TOPIC_SEGMENT = /^[A-Za-z0-9_.:@=+-]+$/;
-export const TOPIC_SEGMENT_CHARACTERS = 'letters, digits and _ . : @ = + -';
 
 /** What is wrong with a pattern, in words; undefined when the pattern is valid. */
 export function topicPatternProblem(pattern: string): string | undefined {
@@ -33,10 +31,15 @@ export function topicPatternProblem(pattern: string): string | undefined {
       return `segment "${segment}" mixes "*", "{" or "}" with other characters; `
         + 'wildcards and {userId} must fill a whole segment';
     }
-    if (segment === '.' || segment === '..') return `segment "${segment}" is a path trick, not a topic name`;
-    if (!TOPIC_SEGMENT.test(segment)) {
-      return `segment "${segment}" has characters no topic can contain, so the rule could never match; `
-        + `use ${TOPIC_SEGMENT_CHARACTERS}`;
+    switch (segmentProblem(segment)) {
+      case 'reserved':
+        return `segment "${segment}" is a path trick or wildcard, not a topic name`;
+      case 'character':
+        return `segment "${segment}" has characters no topic can contain as they are, so the rule could never match; `
+          + `use ${PLAIN_CHARACTERS}, and write any other character as percent-escapes of its UTF-8 bytes (%2F for "/")`;
+      case 'escape':
+        return `segment "${segment}" has a percent-escape that no topic contains, so the rule could never match; `
+          + 'escape only characters a topic cannot hold, as % and two uppercase hex digits per UTF-8 byte';
     }
   }
   return undefined;

@@ -1,7 +1,8 @@
 /**
  * A development token issuer: an RSA key pair made at start-up, its JWKS, and signed tokens for
  * any user id, so the real authorizer verifies real tokens locally (AUTH_MODE=jwt).
- * Serves `GET {prefix}/.well-known/jwks.json` and `GET {prefix}/token?userId=alice`.
+ * Serves `GET {prefix}/.well-known/jwks.json` and `GET {prefix}/token?userId=alice` (any user
+ * id the authorizer accepts, URL-encoded).
  *
  * Keys and signatures come from node:crypto (RS256 is one `sign('sha256')`), so the runtime
  * also loads inside Jest, which cannot load ESM-only JOSE libraries.
@@ -9,12 +10,11 @@
 import { generateKeyPair, JsonWebKey, KeyObject, sign } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
+import { userIdProblem } from '../../lib/private/topic-segment';
 import { pathOf, queryOf, sendJson } from '../http';
 
 type JWK = JsonWebKey & { kid: string; alg: string; use: string };
 
-/** The user ids the issuer signs: they end up in topics (users/{userId}/…), so keep them plain. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const ALGORITHM = 'RS256';
 /** A frontend served from its own dev server (another origin) may fetch tokens too. */
 const CORS = { 'access-control-allow-origin': '*' };
@@ -75,10 +75,12 @@ export class DevIssuer {
       return true;
     }
     if (path === `${prefix}/token`) {
+      // Any id a real issuer could put in `sub` (auth0|abc123, José, a URL…), as the authorizer accepts it.
       const userId = queryOf(req).get('userId') ?? '';
-      if (!USER_ID_PATTERN.test(userId)) {
+      const problem = userIdProblem(userId);
+      if (problem !== undefined) {
         sendJson(res, 400, {
-          message: 'userId must be 1 to 64 characters: letters, digits, and . _ @ - (not first). Example: /dev/token?userId=alice',
+          message: `userId cannot be a user id: ${problem}. Give it URL-encoded, for example /dev/token?userId=${encodeURIComponent('auth0|abc123')}`,
         }, undefined, CORS);
         return true;
       }

@@ -6,7 +6,7 @@ const $ = (selector) => document.querySelector(selector);
 const state = { socket: null, userId: null, topics: new Set(), busName: 'notifications-local', detailType: 'Notification', requests: 0 };
 
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/local`;
-$('#ws-url').title = `${wsBase}?token=…`;
+$('#ws-url').title = `new WebSocket('${wsBase}', ['realtime.v1', 'token.<JWT>'])`;
 
 // ---- connection ---------------------------------------------------------------------------
 
@@ -29,7 +29,8 @@ async function connect(userId) {
     addFeed('error', 'Token refused', answer.message);
     return;
   }
-  const socket = new WebSocket(`${wsBase}?token=${encodeURIComponent(answer.token)}`);
+  // The token travels as a subprotocol, so it stays out of the URL; the server answers with realtime.v1.
+  const socket = new WebSocket(wsBase, ['realtime.v1', `token.${answer.token}`]);
   state.socket = socket;
   let opened = false;
   socket.addEventListener('open', () => {

@@ -1,6 +1,7 @@
 /**
  * A WebSocket gateway that behaves like API Gateway for this API's routes: $connect through a
- * REQUEST authorizer and the connect integration (refused before the upgrade), route selection on
+ * REQUEST authorizer and the connect integration (refused before the upgrade; the subprotocol in
+ * the handshake answer is the one the integration returns, if any), route selection on
  * `$request.body.action`, route responses, $disconnect on every close, API Gateway's limits
  * (128 KB messages, idle timeout, maximum connection duration). Connections it accepts are put in
  * the ConnectionRegistry that the @connections API serves.
@@ -42,10 +43,10 @@ export interface GatewayOptions {
   readonly registry: ConnectionRegistry;
   readonly integrations: GatewayIntegrations;
   /**
-   * The authorizer's identity sources (`route.request.querystring.X`): API Gateway answers 401
-   * without calling the authorizer when one is missing or empty.
+   * The authorizer's identity sources (`route.request.querystring.X`, `route.request.header.X`):
+   * API Gateway answers 401 without calling the authorizer when any one is missing or empty.
    */
-  readonly identityQueryParameters?: readonly string[];
+  readonly identitySources?: readonly string[];
   /** API Gateway's limit: 128 KB. Larger messages close the connection with 1009. */
   readonly maxMessageBytes?: number;
   /** Closes connections with no message from the client for this long (API Gateway: 10 minutes). */
@@ -85,8 +86,21 @@ export class WebSocketGateway {
   private readonly idleTimeoutMs: number;
   private readonly maxConnectionMs: number;
 
+  /** The subprotocol each accepted handshake answers with: what $connect returned, as API Gateway does. */
+  private readonly answeredProtocols = new WeakMap<IncomingMessage, string>();
+
   constructor(private readonly options: GatewayOptions) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 128 * 1024 });
+    (options.identitySources ?? []).forEach(identityValue); // refuses expressions it cannot evaluate
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes ?? 128 * 1024,
+      // ws would answer with the first offered subprotocol by itself; API Gateway never does.
+      handleProtocols: () => false,
+    });
+    this.wss.on('headers', (headers, req) => {
+      const protocol = this.answeredProtocols.get(req);
+      if (protocol !== undefined) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    });
     this.routeKeys = new Set(Object.keys(options.integrations.routes));
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.maxConnectionMs = options.maxConnectionMs ?? 2 * 60 * 60_000;
@@ -154,6 +168,11 @@ export class WebSocketGateway {
         this.log(`$connect integration answered ${status}; connection refused`);
         return refuse(socket, status >= 400 && status <= 599 ? status : 500);
       }
+      const protocol = subprotocolOf(result);
+      if (protocol !== undefined) this.answeredProtocols.set(req, protocol);
+      else if (req.headers['sec-websocket-protocol'] !== undefined) {
+        this.log('$connect returned no Sec-WebSocket-Protocol header although the client offered subprotocols; browsers drop such a connection');
+      }
     } catch (error) {
       this.log(`$connect integration failed: ${(error as Error).message}`);
       return refuse(socket, 500);
@@ -172,9 +191,9 @@ export class WebSocketGateway {
   Promise<{ ok: true; context?: AuthorizerContext } | { ok: false }> {
     const { api, integrations } = this.options;
     if (!integrations.authorizer) return { ok: true };
-    const missing = (this.options.identityQueryParameters ?? []).filter((name) => !handshake.query.get(name));
+    const missing = (this.options.identitySources ?? []).filter((source) => !identityValue(source)(handshake));
     if (missing.length > 0) {
-      this.log(`$connect refused (401): no ${missing.join(', ')} in the query string`);
+      this.log(`$connect refused (401): identity source ${missing.join(', ')} is missing or empty`);
       refuse(socket, 401);
       return { ok: false };
     }
@@ -296,6 +315,32 @@ function refuse(socket: Duplex, status: number): void {
   const text = STATUS_TEXT[status] ?? 'Error';
   const body = JSON.stringify({ message: text });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Reads one identity source expression from a handshake; throws for expressions API Gateway has no equivalent of here. */
+function identityValue(source: string): (handshake: HandshakeFacts) => string | undefined {
+  const match = /^route\.request\.(querystring|header)\.(.+)$/.exec(source);
+  if (!match) {
+    throw new Error(`Identity source "${source}" is not supported; use route.request.querystring.NAME or route.request.header.NAME.`);
+  }
+  const [, kind, name] = match;
+  if (kind === 'querystring') return (handshake) => handshake.query.get(name) ?? undefined;
+  return (handshake) => {
+    const values = [];
+    for (let i = 0; i + 1 < handshake.rawHeaders.length; i += 2) {
+      if (handshake.rawHeaders[i].toLowerCase() === name.toLowerCase()) values.push(handshake.rawHeaders[i + 1]);
+    }
+    return values.join(',') || undefined;
+  };
+}
+
+/** The `Sec-WebSocket-Protocol` header of a $connect integration's answer (any letter case). */
+function subprotocolOf(result: unknown): string | undefined {
+  if (!result || typeof result !== 'object') return undefined;
+  const headers = (result as { headers?: unknown }).headers;
+  if (!headers || typeof headers !== 'object') return undefined;
+  const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol');
+  return typeof entry?.[1] === 'string' && entry[1] !== '' ? entry[1] : undefined;
 }
 
 function statusCodeOf(result: unknown): number {

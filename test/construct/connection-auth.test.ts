@@ -80,7 +80,7 @@ describe('jwt', () => {
 });
 
 describe('lambda', () => {
-  test('your function authorizes $connect on the token parameter; no bundled authorizer is deployed', () => {
+  test('your function authorizes $connect, with no identity source (it reads the token itself); no bundled authorizer is deployed', () => {
     const { template, notifications } = synth({}, (stack) => {
       const mine = new lambda.Function(stack, 'MyAuthorizer', {
         runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>({})'),
@@ -90,7 +90,7 @@ describe('lambda', () => {
     const mine = resourceNamed(template, 'AWS::Lambda::Function', 'MyAuthorizer').id;
     expect(() => functionNamed(template, 'Authorizer')).toThrow();
     const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0].Properties;
-    expect(authorizer.IdentitySource).toEqual(['route.request.querystring.token']);
+    expect(authorizer.IdentitySource).toEqual([]);
     expect(flatten(authorizer.AuthorizerUri)).toContain(`<${mine}.Arn>`);
     expect(connectRoute(template).AuthorizationType).toBe('CUSTOM');
     expect(notifications.authorizerFunction).toBeDefined();

@@ -30,13 +30,14 @@ describe('topicRules', () => {
     ['orders/../admin', 'is a path trick'],
     ['orders/#', 'has characters no topic can contain'],
     ['orders/é', 'has characters no topic can contain'],
-    ['x'.repeat(257), 'is longer than 256 characters'],
+    ['x'.repeat(1025), 'is longer than 1024 characters'],
+    ['users/%2f', 'has a percent-escape that no topic contains'],
   ])('%j is refused: %s', (rule, problem) => {
     expect(() => synth({ topicRules: ['ok/*', rule] })).toThrow(`invalid \`topicRules[1]\`: ${JSON.stringify(rule)} `);
     expect(() => synth({ topicRules: ['ok/*', rule] })).toThrow(problem);
   });
 
-  test.each([['**'], ['orders/*'], ['users/{userId}/**'], ['a/*/b/**'], ['rooms/{userId}'], ['tenant:1/orders@eu/+x=y']])(
+  test.each([['**'], ['orders/*'], ['users/{userId}/**'], ['a/*/b/**'], ['rooms/{userId}'], ['tenant:1/orders@eu/+x=y'], ['tenants/auth0|abc/**'], ['cafes/caf%C3%A9']])(
     '%j is accepted', (rule) => {
       expect(() => synth({ topicRules: [rule] })).not.toThrow();
     });

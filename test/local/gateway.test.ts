@@ -4,7 +4,10 @@
  */
 import WebSocket from 'ws';
 import { HandlerError } from '../../local/lambda/invoker';
-import { GatewayHarness, startGateway } from './support/gateway-harness';
+import { ConnectionRegistry } from '../../local/connections-api';
+import { WebSocketGateway } from '../../local/gateway/gateway';
+import { handshake } from '../support/handshake';
+import { GatewayHarness, startGateway, TEST_API } from './support/gateway-harness';
 
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -109,6 +112,57 @@ describe('WebSocket gateway', () => {
       const crash = await start({ connect: async () => { throw new HandlerError('connect', 'Error', 'down'); } });
       expect(await handshakeStatus(`${crash.wsUrl}?token=a`)).toBe(500);
       expect(crash.registry.size).toBe(0);
+    });
+  });
+
+  describe('subprotocols', () => {
+    const answering = (headers: Record<string, string>) => async () => ({ statusCode: 200, headers });
+
+    it('answers with the subprotocol $connect returns (any header case) and never chooses one itself', async () => {
+      const h = await start({ connect: answering({ 'sec-websocket-protocol': 'realtime.v1' }) });
+      const { ws, answered } = await handshake(`${h.wsUrl}?token=alice`, ['token.abc', 'realtime.v1']);
+      expect(answered).toBe('realtime.v1');
+      expect(ws!.protocol).toBe('realtime.v1');
+      // $connect saw the header as the client sent it.
+      expect(h.events[1].event.headers['Sec-WebSocket-Protocol']).toBe('token.abc,realtime.v1');
+      ws!.close();
+    });
+
+    it('fails the handshake in the client, as a browser does, when $connect returns no subprotocol for a client that offered some', async () => {
+      const h = await start();
+      const { answered, error } = await handshake(`${h.wsUrl}?token=alice`, ['realtime.v1']);
+      expect(answered).toBeUndefined();
+      expect(error).toBe('Server sent no subprotocol');
+      expect(h.logs.join('\n')).toMatch(/returned no Sec-WebSocket-Protocol header/);
+      // API Gateway completed its side of the handshake, so the drop is a connection that ends.
+      await until(() => h.events.some((e) => e.integration === 'disconnect'), '$disconnect');
+    });
+
+    it('passes on a subprotocol the client did not offer, which the client refuses', async () => {
+      const h = await start({ connect: answering({ 'Sec-WebSocket-Protocol': 'chat' }) });
+      expect((await handshake(`${h.wsUrl}?token=alice`, ['realtime.v1'])).error).toBe('Server sent an invalid subprotocol');
+      expect((await handshake(`${h.wsUrl}?token=alice`)).error).toBe('Server sent a subprotocol but none was requested');
+    });
+
+    it('answers with no subprotocol when none was offered and $connect returns none', async () => {
+      const h = await start();
+      const { ws, answered } = await handshake(`${h.wsUrl}?token=alice`);
+      expect(answered).toBeUndefined();
+      expect(ws!.protocol).toBe('');
+      ws!.close();
+    });
+
+    it('requires every identity source, headers included, before calling the authorizer', async () => {
+      const h = await start({}, { identitySources: ['route.request.header.Sec-WebSocket-Protocol', 'route.request.querystring.token'] });
+      expect(await handshakeStatus(`${h.wsUrl}?token=alice`)).toBe(401);
+      expect(h.events).toEqual([]);
+      const none = await start({}, { identitySources: [] });
+      expect(await handshakeStatus(`${none.wsUrl}?token=deny`)).toBe(401);
+      expect(none.events.map((e) => e.integration)).toEqual(['authorizer']);
+      const ok = async () => ({ statusCode: 200 });
+      const integrations = { connect: ok, disconnect: ok, routes: {} };
+      expect(() => new WebSocketGateway({ api: TEST_API, registry: new ConnectionRegistry(), integrations, identitySources: ['method.request.header.X'] }))
+        .toThrow(/Identity source "method.request.header.X" is not supported/);
     });
   });
 

@@ -13,6 +13,15 @@ export interface RouteEventOptions {
   /** The authorizer context's userId; omit for an API without authentication. */
   readonly userId?: string;
   readonly connectedAt?: number;
+  /** The handshake's Sec-WebSocket-Protocol header, as the client sent it ($connect only). */
+  readonly subprotocols?: string;
+}
+
+/** Handshake headers as API Gateway passes them to $connect and its authorizer. */
+function handshakeHeaders(subprotocols: string | undefined): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
+  const headers: Record<string, string> = { Host: TEST_API.domainName };
+  if (subprotocols !== undefined) headers['Sec-WebSocket-Protocol'] = subprotocols;
+  return { headers, multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])) };
 }
 
 function requestContext(
@@ -45,7 +54,7 @@ export function newConnectionId(): string {
 }
 
 export function connectEvent(options: RouteEventOptions = {}): WebSocketEvent {
-  return { requestContext: requestContext('$connect', 'CONNECT', options), isBase64Encoded: false };
+  return { ...handshakeHeaders(options.subprotocols), requestContext: requestContext('$connect', 'CONNECT', options), isBase64Encoded: false };
 }
 
 export function disconnectEvent(options: RouteEventOptions = {}): WebSocketEvent {
@@ -68,15 +77,18 @@ export function routeKeyFor(body: string | undefined): string {
   }
 }
 
-export function authorizerEvent(query: Record<string, string> | null, connectionId = newConnectionId()): APIGatewayRequestAuthorizerEvent {
+export function authorizerEvent(
+  query: Record<string, string> | null,
+  connectionId = newConnectionId(),
+  subprotocols?: string,
+): APIGatewayRequestAuthorizerEvent {
   return {
     type: 'REQUEST',
     methodArn: `arn:aws:execute-api:us-east-1:123456789012:${TEST_API.apiId}/${TEST_API.stage}/$connect`,
     resource: '',
     path: '',
     httpMethod: 'GET',
-    headers: { Host: TEST_API.domainName },
-    multiValueHeaders: { Host: [TEST_API.domainName] },
+    ...handshakeHeaders(subprotocols),
     pathParameters: null,
     queryStringParameters: query,
     multiValueQueryStringParameters: query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),

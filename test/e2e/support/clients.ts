@@ -113,10 +113,19 @@ export class TestClient {
   }
 }
 
+export interface ConnectOptions {
+  /** Where the token travels: `?token=` (the default), or a `token.<JWT>` subprotocol beside `realtime.v1`. */
+  readonly tokenIn?: 'query' | 'subprotocol';
+  /** A token to use instead of one the runtime signs for `userId`. */
+  readonly token?: string;
+}
+
 /** Opens a connection as `userId` with a token from the local issuer. */
-export async function connect(runtime: LocalRuntime, userId: string): Promise<TestClient> {
-  const token = await runtime.token(userId);
-  const ws = new WebSocket(`${runtime.wsUrl}?token=${encodeURIComponent(token)}`);
+export async function connect(runtime: LocalRuntime, userId: string, options: ConnectOptions = {}): Promise<TestClient> {
+  const token = options.token ?? await runtime.token(userId);
+  const ws = options.tokenIn === 'subprotocol'
+    ? new WebSocket(runtime.wsUrl, ['realtime.v1', `token.${token}`])
+    : new WebSocket(`${runtime.wsUrl}?token=${encodeURIComponent(token)}`);
   const client = new TestClient(ws, userId);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());

@@ -60,6 +60,51 @@ test('the JWKS is fetched once and reused across invocations', async () => {
   expect(before).toBeLessThanOrEqual(1);
 });
 
+describe('the token in a subprotocol', () => {
+  const inSubprotocol = (subprotocols: string, query: Record<string, string> | null = null) => authorizerEvent(query, undefined, subprotocols);
+
+  test.each([
+    ['beside realtime.v1', (t: string) => `realtime.v1, token.${t}`],
+    ['first', (t: string) => `token.${t},realtime.v1`],
+    ['alone', (t: string) => `token.${t}`],
+  ])('is read when %s, with no query string', async (_name, header) => {
+    const result = await authorize(inSubprotocol(header(issuer.token({ sub: 'auth0|abc123' }))));
+    expect(result.context).toEqual({ userId: 'auth0|abc123' });
+  });
+
+  test('the same token in both places is fine', async () => {
+    const token = issuer.token({ sub: 'alice' });
+    expect((await authorize(inSubprotocol(`realtime.v1, token.${token}`, { token }))).context).toEqual({ userId: 'alice' });
+  });
+
+  test.each([
+    ['two different tokens, query string and subprotocol', () => inSubprotocol(`realtime.v1, token.${issuer.token({ sub: 'bob' })}`, { token: issuer.token({ sub: 'alice' }) })],
+    ['two different tokens in subprotocols', () => inSubprotocol(`token.${issuer.token({ sub: 'bob' })}, token.${issuer.token({ sub: 'alice' })}`)],
+    ['subprotocols but no token', () => inSubprotocol('realtime.v1, websocket')],
+    ['an empty token entry', () => inSubprotocol('realtime.v1, token.')],
+    ['a bad token in a subprotocol', () => inSubprotocol('realtime.v1, token.a.b.c')],
+  ])('refuses %s', async (_name, event) => {
+    await expect(authorize(event())).rejects.toThrow(new Error('Unauthorized'));
+  });
+});
+
+describe('any user id an issuer may give', () => {
+  test.each(['auth0|abc123', 'google-oauth2|1234', 'José', '用户', 'https://login.example.com/users/7', 'a/b', 'u'.repeat(300), 'u'.repeat(512)])(
+    '%s is allowed, exactly as given', async (sub) => {
+      const result = await authorize(withToken(issuer.token({ sub })));
+      expect(result.principalId).toBe(sub);
+      expect(result.context).toEqual({ userId: sub });
+    });
+
+  test.each([
+    ['too long for a topic', 'u'.repeat(513)],
+    ['171 "/" (513 characters as a topic segment)', '/'.repeat(171)],
+    ['with a control character', 'u\n1'],
+  ])('an id %s is refused', async (_name, sub) => {
+    await expect(authorize(withToken(issuer.token({ sub })))).rejects.toThrow(new Error('Unauthorized'));
+  });
+});
+
 describe('refusals are all "Unauthorized" (HTTP 401)', () => {
   const tamper = (token: string, claims: Record<string, unknown>) => {
     const [header, payload, signature] = token.split('.');

@@ -41,6 +41,12 @@ describe('publish contract', () => {
     expect(result.notification.data).toBeNull();
   });
 
+  test.each(['auth0|abc123', 'google-oauth2|1234', 'José', '用户', 'https://login.example.com/users/7', 'u'.repeat(512)])(
+    'any user id the authorizer accepts can be targeted: %s', (userId) => {
+      const result = checkPublishedEvent(event({ userId, data: 1 }), options);
+      expect(result.ok && result.notification.target).toEqual({ userId });
+    });
+
   test('broadcast is accepted only when allowed', () => {
     const detail = { broadcast: true, data: 'maintenance at 22:00' };
     const refused = rejected(checkPublishedEvent(event(detail), options));
@@ -70,10 +76,12 @@ describe('publish contract', () => {
     ['a topic with a control character', event({ topic: 'orders/\u0000', data: 1 }), 'BAD_TOPIC'],
     ['an empty topic', event({ topic: '', data: 1 }), 'BAD_TOPIC'],
     ['a numeric topic', event({ topic: 42, data: 1 }), 'BAD_TOPIC'],
-    ['a topic over 256 characters', event({ topic: 'a'.repeat(257), data: 1 }), 'BAD_TOPIC'],
+    ['a topic over 1024 characters', event({ topic: 'a'.repeat(1025), data: 1 }), 'BAD_TOPIC'],
     ['an empty user id', event({ userId: '', data: 1 }), 'BAD_USER_ID'],
     ['a numeric user id', event({ userId: 7, data: 1 }), 'BAD_USER_ID'],
-    ['a user id over 256 characters', event({ userId: 'u'.repeat(257), data: 1 }), 'BAD_USER_ID'],
+    ['a user id over 512 characters as a topic segment', event({ userId: 'u'.repeat(513), data: 1 }), 'BAD_USER_ID'],
+    ['a user id of 171 "/" (513 characters as a topic segment)', event({ userId: '/'.repeat(171), data: 1 }), 'BAD_USER_ID'],
+    ['a user id that is not well-formed Unicode', event({ userId: 'u\ud800', data: 1 }), 'BAD_USER_ID'],
     ['a user id with a newline', event({ userId: 'u\n1', data: 1 }), 'BAD_USER_ID'],
     ['no data', event({ topic: 'a' }), 'MISSING_DATA'],
     ['an id over 128 characters', event({ topic: 'a', data: 1, id: 'x'.repeat(129) }), 'BAD_ID'],

@@ -84,6 +84,42 @@ describe('$connect', () => {
     expect(await db.get(C(), { connectionId })).not.toHaveProperty('userId');
   });
 
+  describe('subprotocols', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln';
+    test.each([
+      ['this API\'s own', 'realtime.v1', 'realtime.v1'],
+      ['this API\'s own beside the token', `realtime.v1, token.${token}`, 'realtime.v1'],
+      ['the token first', `token.${token},realtime.v1`, 'realtime.v1'],
+      ['one asked for by habit (Postman, tutorials)', 'websocket', 'websocket'],
+      ['the first of several others', 'chat, superchat', 'chat'],
+      ['another beside the token', `token.${token}, websocket`, 'websocket'],
+    ])('answers with %s', async (_name, offered, answered) => {
+      const connectionId = newConnectionId();
+      const response = await connect(connectEvent({ connectionId, userId: 'alice', subprotocols: offered }));
+      expect(response).toEqual({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': answered } });
+      expect(JSON.stringify(response)).not.toContain(token);
+      expect(await db.get(C(), { connectionId })).toMatchObject({ userId: 'alice' });
+    });
+
+    test('answers without one when none was offered', async () => {
+      expect(await connect(connectEvent({ userId: 'alice' }))).toEqual({ statusCode: 200 });
+    });
+
+    test('refuses (400), and registers nothing, when only a token was offered: no entry can be answered', async () => {
+      const connectionId = newConnectionId();
+      expect(await connect(connectEvent({ connectionId, userId: 'alice', subprotocols: `token.${token}` }))).toEqual({ statusCode: 400 });
+      expect(await db.get(C(), { connectionId })).toBeUndefined();
+    });
+  });
+
+  test('refuses (403), and registers nothing, a user id from a custom authorizer that no topic could hold', async () => {
+    for (const userId of ['u'.repeat(513), 'u\n1']) {
+      const connectionId = newConnectionId();
+      expect(await connect(connectEvent({ connectionId, userId }))).toEqual({ statusCode: 403 });
+      expect(await db.get(C(), { connectionId })).toBeUndefined();
+    }
+  });
+
   test('refuses the connection (500) when it cannot be registered', async () => {
     const broken = loadHandler<{ handler: Handler }>('connect', { ...db.env, CONNECTIONS_TABLE: 'no-such-table' }).handler;
     expect(await broken(connectEvent({ userId: 'alice' }))).toEqual({ statusCode: 500 });
@@ -204,7 +240,7 @@ describe('bad input writes nothing and gets the documented error frame', () => {
     ['emoji', 'orders/🔥'],
     ['percent-encoded dots', 'orders/%2e%2e'],
     ['query-like', 'orders/1?x=1'],
-    ['too long', `orders/${'a'.repeat(257)}`],
+    ['too long', `orders/${'a'.repeat(1018)}`],
     ['very long', 'a/'.repeat(5000) + 'a'],
   ];
 

@@ -58,7 +58,7 @@ export async function startGateway(
       routes: Object.fromEntries(Object.entries(integrations.routes ?? { ping: echo, $default: echo })
         .map(([key, invoke]) => [key, record(key, invoke)])),
     },
-    identityQueryParameters: ['token'],
+    identitySources: ['route.request.querystring.token'],
     log: (line) => logs.push(line),
     ...options,
   });

@@ -347,14 +347,15 @@ export class RealtimeClient {
         return this.subscribeOn(c, topic, entry, done);
       }
       if (error && !this.fatal(error)) return this.retryLater(c, error, done);
-      if (error) {
+      const refused = error && new RealtimeError(error.code, error.message, error.retryAfterMs, topic);
+      if (refused) {
         this.topics.delete(topic);
-        this.emit('error', new RealtimeError(error.code, error.message, error.retryAfterMs, topic));
+        this.emit('error', refused);
       }
       const lost = since !== undefined && ack?.recovered === false;
       if (lost) this.emit('gap', { topic });
       this.hand(entry.stream, entry.handlers, `topic:${topic}`, entry.stream.release(ack, lost));
-      entry.settle(error);
+      entry.settle(refused);
       done?.();
     });
   }

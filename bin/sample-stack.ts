@@ -68,6 +68,8 @@ export class SampleStack extends Stack {
       // Chat rooms: signed-in users publish to rooms/<name> and see who is there.
       publishRules: ['rooms/*'],
       presenceRules: ['rooms/*'],
+      // Rooms keep a day of messages, to catch up after a reconnect and to page back through.
+      historyRules: ['rooms/*'],
       alarmTopic,
       dashboard: true,
       removalPolicy: RemovalPolicy.DESTROY,

@@ -29,6 +29,8 @@ import {
   CLIENT_MESSAGING_RANGES,
   CONNECTIONS_TABLE,
   COUNTERS_TABLE,
+  HISTORY_RANGES,
+  HISTORY_TABLE,
   DEFAULTS,
   DEPLOYMENT_DEFAULTS,
   MESSAGE_ROUTES,
@@ -143,6 +145,39 @@ export interface RealtimeNotificationsProps {
    * @default "ClientMessage"
    */
   readonly clientMessageDetailType?: string;
+
+  /**
+   * Topic patterns whose notifications are kept, with positions (`seq`, `epoch`), so a client
+   * that reconnects catches up (`subscribe` with `since`) and pages back (`history`). Written
+   * like `topicRules`, without `{userId}`. Each kept notification costs about three more
+   * DynamoDB writes (its position, its claim, the kept frame), so topics opt in.
+   *
+   * @default [] - no topic keeps history
+   */
+  readonly historyRules?: string[];
+
+  /**
+   * Whether each user's own stream (user-targeted notifications) is kept, so a user who comes
+   * back (`resume`) gets what was sent while they were away: the offline inbox.
+   *
+   * @default true
+   */
+  readonly userHistory?: boolean;
+
+  /**
+   * How long kept notifications can be replayed (1 minute to 14 days).
+   *
+   * @default Duration.hours(24)
+   */
+  readonly historyRetention?: Duration;
+
+  /**
+   * Notifications one `subscribe` with `since`, `resume` or `history` request replays at most
+   * (1 to 1000). A client that missed more is told `recovered: false`.
+   *
+   * @default 100
+   */
+  readonly maxReplay?: number;
 
   /**
    * The stage name, the last path segment of the WebSocket URL.
@@ -429,8 +464,13 @@ export class RealtimeNotifications extends Construct {
   public readonly connectionsTable: dynamodb.Table;
   /** Subscriptions: one row per topic and connection. */
   public readonly subscriptionsTable: dynamodb.Table;
-  /** Counters kept exact under concurrency: client messages per user per second, presence per topic and user. */
+  /**
+   * Counters kept exact under concurrency: client messages per user per second, presence per
+   * topic and user, and the positions of streams with history.
+   */
   public readonly countersTable: dynamodb.Table;
+  /** Kept notifications of streams with history, by stream and position, until the retention ends. */
+  public readonly historyTable: dynamodb.Table;
   /** The bus backends publish notifications to. */
   public readonly eventBus: events.IEventBus;
   /**
@@ -535,6 +575,9 @@ export class RealtimeNotifications extends Construct {
     this.countersTable = createTable(this, 'CountersTable', {
       definition: COUNTERS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
     });
+    this.historyTable = createTable(this, 'HistoryTable', {
+      definition: HISTORY_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
+    });
 
     // Publishing path: bus → rule → queue (+ DLQ)
     const queueEncryption = props.encryptionKey
@@ -616,6 +659,7 @@ export class RealtimeNotifications extends Construct {
       connectionsTable: this.connectionsTable.tableName,
       subscriptionsTable: this.subscriptionsTable.tableName,
       countersTable: this.countersTable.tableName,
+      historyTable: this.historyTable.tableName,
       callbackUrl: this.callbackUrl,
       queueUrl: this.deliveryQueue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
@@ -631,6 +675,10 @@ export class RealtimeNotifications extends Construct {
       maxPresenceMembers: props.maxPresenceMembers ?? DEFAULTS.maxPresenceMembers,
       eventBusName: this.eventBus.eventBusName,
       clientMessageDetailType,
+      historyRules: props.historyRules ?? DEFAULTS.historyRules,
+      userHistory: props.userHistory ?? DEFAULTS.userHistory,
+      historyRetentionSeconds: props.historyRetention?.toSeconds() ?? DEFAULTS.historyRetentionSeconds,
+      maxReplay: props.maxReplay ?? DEFAULTS.maxReplay,
       allowBroadcast,
       deliveryConcurrency: props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency,
       shardThreshold: props.fanoutShardThreshold ?? DEFAULTS.shardThreshold,
@@ -674,7 +722,12 @@ export class RealtimeNotifications extends Construct {
     }
 
     this.addRoutes();
-    this.grantHandlerPermissions(allowBroadcast, settings.presenceRules.length > 0, settings.publishRules.length > 0);
+    this.grantHandlerPermissions({
+      allowBroadcast,
+      presence: settings.presenceRules.length > 0,
+      clientPublish: settings.publishRules.length > 0,
+      history: settings.historyRules.length > 0 || settings.userHistory,
+    });
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
       batchSize: props.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
@@ -874,7 +927,8 @@ export class RealtimeNotifications extends Construct {
    * Least privilege: each function gets exactly the actions its handler performs, and the
    * presence and client-publishing actions only when those are turned on.
    */
-  private grantHandlerPermissions(allowBroadcast: boolean, presence: boolean, clientPublish: boolean): void {
+  private grantHandlerPermissions(features: { allowBroadcast: boolean; presence: boolean; clientPublish: boolean; history: boolean }): void {
+    const { allowBroadcast, presence, clientPublish, history } = features;
     const connections = this.connectionsTable;
     const subscriptions = this.subscriptionsTable;
     const counters = this.countersTable;
@@ -905,13 +959,18 @@ export class RealtimeNotifications extends Construct {
     // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the
     // subscription. Client messages and presence announcements are posted from here, like deliver
     // posts notifications: audience Queries, posts, re-queued retries, and gone connections forgotten.
-    const posts = clientPublish || presence;
-    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(posts, forgetting.connections)]);
+    // With history, it replays what a client missed (reading the stream's head and kept notifications)
+    // and keeps client messages of topics with history: a position (the head, a claim) and the frame.
+    const posts = clientPublish || presence || history;
+    const fansOut = clientPublish || presence;
+    const keepingPositions = ['GetItem', 'PutItem', 'UpdateItem'];
+    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(fansOut, forgetting.connections)]);
     allowTableActions(this.messageFunction, subscriptions,
-      ['GetItem', 'PutItem', 'DeleteItem', ...when(posts, ['Query', 'BatchWriteItem'])], posts ? [byConnection] : []);
-    allowTableActions(this.messageFunction, counters, [
-      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'Query']),
-    ]);
+      ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])], fansOut ? [byConnection] : []);
+    allowTableActions(this.messageFunction, counters, [...new Set([
+      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'Query']), ...when(history, keepingPositions),
+    ])]);
+    allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(clientPublish, ['PutItem'])]));
     if (posts) this.allowConnectionsApi(this.messageFunction, ['POST']);
     if (clientPublish) {
       this.allowQueueSends(this.messageFunction);
@@ -922,7 +981,8 @@ export class RealtimeNotifications extends Construct {
     allowTableActions(this.deliverFunction, connections, ['DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
       [{ indexName: byUser, actions: ['Query'] }]);
     allowTableActions(this.deliverFunction, subscriptions, ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], [byConnection]);
-    allowTableActions(this.deliverFunction, counters, forgetting.counters);
+    allowTableActions(this.deliverFunction, counters, [...new Set([...forgetting.counters, ...when(history, keepingPositions)])]);
+    allowTableActions(this.deliverFunction, this.historyTable, when(history, ['PutItem']));
     // Deliver re-queues shards and retries, and dead-letters what it gives up on, with a reason.
     this.allowQueueSends(this.deliverFunction);
     this.allowConnectionsApi(this.deliverFunction, ['POST']);
@@ -1000,6 +1060,15 @@ function validateProps(p: RealtimeNotificationsProps): void {
   checkTopicPatterns('topicRules', p.topicRules ?? DEFAULTS.topicRules);
   checkTopicPatterns('publishRules', p.publishRules ?? []);
   checkTopicPatterns('presenceRules', p.presenceRules ?? []);
+  checkTopicPatterns('historyRules', p.historyRules ?? []);
+  (p.historyRules ?? []).forEach((pattern, i) => {
+    if (pattern.split('/').includes('{userId}')) {
+      throw invalidProp(`historyRules[${i}]`, `${JSON.stringify(pattern)} uses {userId}, but a topic's history is the same for everyone`,
+        'Name the topics with * and **; user-targeted notifications are kept in each user\'s own stream (userHistory).');
+    }
+  });
+  checkDuration('historyRetention', p.historyRetention, HISTORY_RANGES.historyRetentionSeconds.min, HISTORY_RANGES.historyRetentionSeconds.max);
+  checkInteger('maxReplay', p.maxReplay, HISTORY_RANGES.maxReplay.min, HISTORY_RANGES.maxReplay.max);
   const R = CLIENT_MESSAGING_RANGES;
   checkInteger('maxClientMessagesPerSecond', p.maxClientMessagesPerSecond, R.maxClientMessagesPerSecond.min, R.maxClientMessagesPerSecond.max);
   if (p.maxClientMessageSize !== undefined && !Token.isUnresolved(p.maxClientMessageSize.toBytes())) {

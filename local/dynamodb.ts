@@ -11,7 +11,7 @@ import {
   ListTablesCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { CONNECTIONS_TABLE, COUNTERS_TABLE, SUBSCRIPTIONS_TABLE, TableDefinition } from '../lib/private/runtime-contract';
+import { CONNECTIONS_TABLE, COUNTERS_TABLE, HISTORY_TABLE, SUBSCRIPTIONS_TABLE, TableDefinition } from '../lib/private/runtime-contract';
 
 /** Credentials and region that local engines accept; nothing here reaches AWS. */
 export const LOCAL_AWS = {
@@ -69,6 +69,7 @@ export interface TableNames {
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
   readonly countersTable: string;
+  readonly historyTable: string;
 }
 
 /** The construct's tables: each name beside the definition it is created from. */
@@ -77,6 +78,7 @@ export function tableDefinitions(names: TableNames): Array<{ tableName: string; 
     { tableName: names.connectionsTable, definition: CONNECTIONS_TABLE },
     { tableName: names.subscriptionsTable, definition: SUBSCRIPTIONS_TABLE },
     { tableName: names.countersTable, definition: COUNTERS_TABLE },
+    { tableName: names.historyTable, definition: HISTORY_TABLE },
   ];
 }
 
@@ -86,16 +88,16 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
 }
 
 export function createTableInput(tableName: string, def: TableDefinition): CreateTableCommandInput {
-  const attributes = new Set<string>([def.partitionKey]);
-  if (def.sortKey) attributes.add(def.sortKey);
+  const attributes = new Map<string, 'S' | 'N'>([[def.partitionKey, 'S']]);
+  if (def.sortKey) attributes.set(def.sortKey, def.sortKeyType ?? 'S');
   for (const index of def.indexes) {
-    attributes.add(index.partitionKey);
-    if (index.sortKey) attributes.add(index.sortKey);
+    attributes.set(index.partitionKey, 'S');
+    if (index.sortKey) attributes.set(index.sortKey, 'S');
   }
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    AttributeDefinitions: [...attributes].map(([name, type]) => ({ AttributeName: name, AttributeType: type })),
     KeySchema: keySchema(def.partitionKey, def.sortKey),
     GlobalSecondaryIndexes: def.indexes.length === 0 ? undefined : def.indexes.map((index) => ({
       IndexName: index.indexName,

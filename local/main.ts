@@ -5,6 +5,8 @@
  *   DYNAMODB_LOCAL     "true" to fetch (Maven) and run DynamoDB Local (Java 17) instead of the embedded engine
  *   ALLOW_BROADCAST    "true" to let `{"broadcast": true}` notifications through
  *   LOG_LEVEL          the handlers' log level (default WARN; INFO shows every invocation)
+ *   MAX_CONNECTION_SECONDS  close every connection after this long (default 7200, API Gateway's 2 hours)
+ *   IDLE_TIMEOUT_SECONDS    close connections idle this long (default 600, API Gateway's 10 minutes)
  *   LOCAL_ASSETS_DIR   where the handler bundles are (default assets/, as `npm run bundle` builds them)
  */
 import { startupBanner } from './banner';
@@ -25,8 +27,11 @@ async function main(): Promise<void> {
     assetsDir: process.env.LOCAL_ASSETS_DIR || undefined,
     dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || dynamoDbLocal?.endpoint,
     allowBroadcast: process.env.ALLOW_BROADCAST === 'true',
+    // Rehearse API Gateway's closes in seconds rather than hours.
+    maxConnectionMs: secondsEnv('MAX_CONNECTION_SECONDS'),
+    idleTimeoutMs: secondsEnv('IDLE_TIMEOUT_SECONDS'),
     // As the sample stack: chat rooms where signed-in users publish and see who is there.
-    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'] },
+    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], historyRules: ['rooms/*'] },
     handlerLogLevel: process.env.LOG_LEVEL ?? 'WARN',
     log: (line) => console.log(`[local] ${line}`),
     handlerLog: (name, line) => console.log(`[${name}] ${line}`),
@@ -39,6 +44,17 @@ async function main(): Promise<void> {
     await runtime.stop();
     await dynamoDbLocal?.stop();
   }, () => runtime.registry.size);
+}
+
+/** A whole number of seconds from the environment, in milliseconds; undefined when unset. */
+function secondsEnv(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new Error(`${name} is "${value}"; it must be a whole number of seconds, 1 or more.`);
+  }
+  return seconds * 1000;
 }
 
 function parsePort(value: string | undefined): number {

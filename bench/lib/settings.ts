@@ -10,6 +10,7 @@ export const BENCH_TABLES = {
   connectionsTable: 'bench-connections',
   subscriptionsTable: 'bench-subscriptions',
   countersTable: 'bench-counters',
+  historyTable: 'bench-history',
 };
 
 /** The local runtime's settings (the construct's defaults), with the benchmark's own tables. */

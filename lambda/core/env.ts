@@ -49,3 +49,11 @@ export function jsonStringArrayEnv(name: string, defaultValue: string[]): string
   }
   return value;
 }
+
+export function booleanEnv(name: string, defaultValue: boolean): boolean {
+  const raw = optionalEnv(name);
+  if (raw === undefined) return defaultValue;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`Environment variable ${name} is "${raw}"; it must be "true" or "false".`);
+}

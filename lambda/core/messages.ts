@@ -4,11 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../../lib/private/runtime-contract';
-import { CounterStore, Stores } from '../stores';
+import { CounterStore, KeptNotification, Stores } from '../stores';
 import { EncodedNotification, encodeNotification, Notification } from './notification';
 import { Presence } from './presence';
 import {
   errorFrame,
+  HistoryRequest,
+  historyFrame,
+  NotificationFrame,
+  ReplayAnswer,
+  resumedFrame,
+  StreamPosition,
   parseClientFrame,
   pongFrame,
   presenceFrame,
@@ -19,11 +25,14 @@ import {
   subscribedFrame,
   unsubscribedFrame,
 } from './protocol';
+import { replaySince, ReplaySource } from './replay';
+import { HistoryPolicy, streamOf } from './streams';
 import { subscribeWithinCap, unsubscribeAndRelease } from './subscriptions';
 import { checkTopic, topicOwner, TopicRules, userTopicSegment } from './topics';
 
 export interface MessageContext {
   readonly stores: Stores;
+  readonly history: StreamHistory;
   /** Who may subscribe to what (and ask who is present). */
   readonly rules: TopicRules;
   readonly maxSubscriptions: number;
@@ -41,11 +50,30 @@ export interface ClientMessaging {
   readonly maxDataBytes: number;
   /** Puts the accepted message on the event bus, for backends. */
   readonly announce: (notification: Notification, senderConnectionId: string) => Promise<void>;
-  /** Delivers it to the topic's subscribers but `exceptConnectionId`; resolves once each is accounted for. */
-  readonly deliver: (encoded: EncodedNotification, exceptConnectionId: string | undefined) => Promise<void>;
+  /**
+   * Delivers it to the topic's subscribers but `exceptConnectionId`; resolves, with the
+   * notification as delivered (positioned when the topic keeps history), once each is accounted for.
+   */
+  readonly deliver: (encoded: EncodedNotification, exceptConnectionId: string | undefined) => Promise<EncodedNotification>;
   readonly now?: () => number;
   readonly newId?: () => string;
 }
+
+/** Reading streams with history: replays on subscribe and resume, pages for `history`. */
+export interface StreamHistory {
+  readonly policy: HistoryPolicy;
+  readonly source: ReplaySource & { before(stream: string, beforeSeq: number, limit: number): Promise<KeptNotification[]> };
+  /** Notifications one request replays or lists at most. */
+  readonly maxReplay: number;
+  /** Posts replayed frames to the connection, in order; false when one did not arrive. */
+  readonly replayTo: (connectionId: string, frames: readonly string[]) => Promise<boolean>;
+  readonly now?: () => number;
+}
+
+/** Notifications a `history` answer lists when the request does not say. */
+const DEFAULT_HISTORY_LIMIT = 50;
+/** Room kept in a `history` answer for its envelope: the notifications listed must fit in one frame. */
+const HISTORY_ENVELOPE_BYTES = 1024;
 
 export interface Caller {
   readonly connectionId: string;
@@ -61,6 +89,7 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   const requestId = request.requestId;
 
   if (request.action === 'ping') return pongFrame(requestId);
+  if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
 
   const topic = request.topic;
   const syntax = checkTopic(topic);
@@ -74,7 +103,9 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
       return unsubscribedFrame(topic, requestId);
     }
     case 'subscribe':
-      return subscribe(topic, caller, ctx, requestId);
+      return subscribe(topic, request.since, caller, ctx, requestId);
+    case 'history':
+      return history(request, caller, ctx);
     case 'presence':
       return presence(topic, caller, ctx, requestId);
     case 'publish':
@@ -82,7 +113,7 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   }
 }
 
-async function subscribe(topic: string, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
+async function subscribe(topic: string, since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
   if (!ctx.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
   }
@@ -92,9 +123,9 @@ async function subscribe(topic: string, caller: Caller, ctx: MessageContext, req
       if (ctx.presence.concerns(topic, caller.userId)) {
         await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
       }
-      return subscribedFrame(topic, requestId);
+      return catchUp(streamOf({ topic }, ctx.history.policy), since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
     case 'already-subscribed':
-      return subscribedFrame(topic, requestId);
+      return catchUp(streamOf({ topic }, ctx.history.policy), since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
     case 'limit-reached':
       return errorFrame('LIMIT_EXCEEDED',
         `This connection already has the maximum of ${ctx.maxSubscriptions} subscriptions. Unsubscribe from a topic first.`,
@@ -102,6 +133,72 @@ async function subscribe(topic: string, caller: Caller, ctx: MessageContext, req
     case 'no-connection':
       return errorFrame('INTERNAL', 'This connection is no longer registered. Reconnect, then subscribe again.', requestId);
   }
+}
+
+/** The user's own stream: what was sent to them while they were away (the offline inbox). */
+async function resume(since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
+  if (caller.userId === undefined) {
+    return errorFrame('FORBIDDEN', 'Resuming needs a signed-in connection: only a user has a stream of their own.', requestId);
+  }
+  const stream = streamOf({ userId: caller.userId }, ctx.history.policy);
+  return catchUp(stream, since, caller, ctx, (replay) => resumedFrame(replay, requestId), requestId);
+}
+
+/**
+ * After subscribing (or for resume): replays what the client missed since its position, then
+ * answers with where the stream is. The subscription is written first, so a notification is
+ * either in the replay or posted live (or both, with the same id and seq): never in neither.
+ */
+async function catchUp(
+  stream: string | undefined,
+  since: StreamPosition | undefined,
+  caller: Caller,
+  ctx: MessageContext,
+  answer: (replay: ReplayAnswer) => ServerFrame,
+  requestId: string | undefined,
+): Promise<ServerFrame> {
+  if (stream === undefined) return answer(since === undefined ? {} : { recovered: false });
+  const h = ctx.history;
+  const replay = await replaySince(h.source, stream, since, h.maxReplay, (h.now ?? Date.now)());
+  if (!replay.ok) return errorFrame('BAD_REQUEST', replay.message, requestId);
+  const delivered = replay.frames.length === 0 || await h.replayTo(caller.connectionId, replay.frames);
+  const { epoch, seq } = replay.position;
+  return answer({ ...(since !== undefined ? { recovered: replay.recovered && delivered } : {}), epoch, seq });
+}
+
+/** A page of a topic's kept notifications, newest last, as many as fit in one frame. */
+async function history(request: HistoryRequest, caller: Caller, ctx: MessageContext): Promise<ServerFrame> {
+  const { topic, requestId } = request;
+  if (!ctx.rules.allows(topic, caller.userId)) {
+    return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'read the history of'), requestId);
+  }
+  const stream = streamOf({ topic }, ctx.history.policy);
+  if (stream === undefined) {
+    return errorFrame('FORBIDDEN', 'This topic keeps no history. Ask the server team to add it to historyRules.', requestId);
+  }
+  const h = ctx.history;
+  const limit = request.limit ?? Math.min(DEFAULT_HISTORY_LIMIT, h.maxReplay);
+  if (limit > h.maxReplay) {
+    return errorFrame('BAD_REQUEST', `"limit" may be at most ${h.maxReplay}. Ask for fewer, and page back with "before".`, requestId);
+  }
+  const { epoch, seq } = await h.source.head(stream, (h.now ?? Date.now)());
+  const before = Math.min(request.before ?? seq + 1, seq + 1);
+  // One more than asked for says whether older ones are kept.
+  const newestFirst = await h.source.before(stream, before, limit + 1);
+  const listed: NotificationFrame[] = [];
+  let bytes = HISTORY_ENVELOPE_BYTES + Buffer.byteLength(topic) + Buffer.byteLength(epoch);
+  let hasMore = newestFirst.length > limit;
+  for (const kept of newestFirst.slice(0, limit)) {
+    if (kept.frame === undefined) continue;
+    const size = Buffer.byteLength(kept.frame) + 1;
+    if (bytes + size > LIMITS.maxFrameBytes) {
+      hasMore = true;
+      break;
+    }
+    bytes += size;
+    listed.push(JSON.parse(kept.frame) as NotificationFrame);
+  }
+  return historyFrame(topic, epoch, listed.reverse(), hasMore, requestId);
 }
 
 async function presence(topic: string, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
@@ -159,8 +256,9 @@ async function publish(request: PublishRequest, caller: Caller, m: ClientMessagi
     return errorFrame('PAYLOAD_TOO_LARGE', `The message frame would be ${encoded.frameBytes} bytes, over the ${LIMITS.maxFrameBytes}-byte limit. Send less data.`, requestId);
   }
   await m.announce(notification, caller.connectionId);
-  await m.deliver(encoded, request.echo ? undefined : caller.connectionId);
-  return publishedFrame(topic, notification.id, requestId);
+  const delivered = await m.deliver(encoded, request.echo ? undefined : caller.connectionId);
+  const { seq, epoch } = delivered.notification;
+  return publishedFrame(topic, notification.id, requestId, seq !== undefined && epoch !== undefined ? { seq, epoch } : undefined);
 }
 
 /** UTF-8 bytes of a value's JSON; undefined when it is too deep to serialise. */

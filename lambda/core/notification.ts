@@ -8,6 +8,9 @@ import { encodeFrame, frameBytes, NotificationTarget, notificationFrame } from '
 export interface Notification {
   /** Stable across retries and shards: the client's key for dropping duplicates. */
   readonly id: string;
+  /** Its position, when its stream keeps history: given once, before the first post, and kept by shards and retries. */
+  readonly seq?: number;
+  readonly epoch?: string;
   readonly target: NotificationTarget;
   readonly data: unknown;
   /** The user who sent it, for client messages; absent on backend notifications. */

@@ -14,15 +14,36 @@ export type ErrorCode =
   | 'INTERNAL';
 
 export const MAX_REQUEST_ID_LENGTH = 128;
-export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'publish', 'presence', 'ping'] as const;
+export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'ping'] as const;
+/** An epoch is a short token the server made; anything longer is not one. */
+export const MAX_EPOCH_LENGTH = 64;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 // ---- client → server -------------------------------------------------------------------------
 
 export type ClientRequest =
-  | { readonly action: 'subscribe' | 'unsubscribe' | 'presence'; readonly topic: string; readonly requestId?: string }
+  | { readonly action: 'subscribe'; readonly topic: string; readonly since?: StreamPosition; readonly requestId?: string }
+  | { readonly action: 'unsubscribe' | 'presence'; readonly topic: string; readonly requestId?: string }
   | PublishRequest
+  | { readonly action: 'resume'; readonly since?: StreamPosition; readonly requestId?: string }
+  | HistoryRequest
   | { readonly action: 'ping'; readonly requestId?: string };
+
+/** Where a client is in a stream with history: the last notification it has. */
+export interface StreamPosition {
+  readonly epoch: string;
+  readonly seq: number;
+}
+
+/** Pages back through a topic's kept notifications. */
+export interface HistoryRequest {
+  readonly action: 'history';
+  readonly topic: string;
+  /** Only notifications before this position; all the latest when absent. */
+  readonly before?: number;
+  readonly limit?: number;
+  readonly requestId?: string;
+}
 
 /**
  * A client message for a topic's subscribers. Only these fields are read: a `from`, `userId` or
@@ -88,15 +109,43 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
   switch (frame.action) {
     case 'ping':
       return { ok: true, request: withRequestId({ action: 'ping' }, requestId) };
+    case 'resume': {
+      const since = parseSince(frame.since);
+      if (typeof since === 'string') return fail('BAD_REQUEST', since, requestId);
+      return { ok: true, request: withRequestId({ action: 'resume' as const, ...(since ? { since } : {}) }, requestId) };
+    }
     case 'subscribe':
     case 'unsubscribe':
     case 'presence':
+    case 'history':
     case 'publish': {
       if (frame.topic === undefined) {
         return fail('BAD_REQUEST', `"${frame.action}" needs a "topic", for example "${frame.action === 'subscribe' || frame.action === 'unsubscribe' ? 'orders/42' : 'rooms/lobby'}".`, requestId);
       }
       if (typeof frame.topic !== 'string') {
         return fail('BAD_REQUEST', '"topic" must be a string, for example "orders/42".', requestId);
+      }
+      if (frame.action === 'subscribe') {
+        const since = parseSince(frame.since);
+        if (typeof since === 'string') return fail('BAD_REQUEST', since, requestId);
+        return { ok: true, request: withRequestId({ action: 'subscribe' as const, topic: frame.topic, ...(since ? { since } : {}) }, requestId) };
+      }
+      if (frame.action === 'history') {
+        for (const field of ['before', 'limit'] as const) {
+          const value = frame[field];
+          if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 1)) {
+            return fail('BAD_REQUEST', `"${field}" must be a whole number of at least 1.`, requestId);
+          }
+        }
+        return {
+          ok: true,
+          request: withRequestId({
+            action: 'history' as const,
+            topic: frame.topic,
+            ...(frame.before !== undefined ? { before: frame.before as number } : {}),
+            ...(frame.limit !== undefined ? { limit: frame.limit as number } : {}),
+          }, requestId),
+        };
       }
       if (frame.action !== 'publish') {
         return { ok: true, request: withRequestId({ action: frame.action, topic: frame.topic }, requestId) };
@@ -118,6 +167,22 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
   }
 }
 
+/** A `since` position, absent, or what is wrong with it. */
+function parseSince(value: unknown): StreamPosition | undefined | string {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return '"since" must be an object such as {"epoch":"k3j9","seq":41}: the epoch and seq of the last notification received.';
+  }
+  const { epoch, seq } = value as Record<string, unknown>;
+  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH) {
+    return '"since.epoch" must be the epoch string of the last notification received.';
+  }
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) {
+    return '"since.seq" must be the seq of the last notification received: a whole number, 0 or more.';
+  }
+  return { epoch, seq: seq as number };
+}
+
 function fail(code: ErrorCode, message: string, requestId?: string): ParseFailure {
   return requestId === undefined ? { ok: false, code, message } : { ok: false, code, message, requestId };
 }
@@ -135,7 +200,34 @@ export function printable(value: string, max = 64): string {
 
 // ---- server → client -------------------------------------------------------------------------
 
-export interface SubscribedFrame { readonly type: 'subscribed'; readonly topic: string; readonly requestId?: string }
+export interface SubscribedFrame {
+  readonly type: 'subscribed';
+  readonly topic: string;
+  readonly requestId?: string;
+  /** With `since`: whether every notification after it was replayed before this answer. */
+  readonly recovered?: boolean;
+  /** When the topic keeps history: its position as of this answer. */
+  readonly epoch?: string;
+  readonly seq?: number;
+}
+/** The answer to `resume`: the user's own stream was replayed up to this position. */
+export interface ResumedFrame {
+  readonly type: 'resumed';
+  readonly recovered: boolean;
+  readonly epoch?: string;
+  readonly seq?: number;
+  readonly requestId?: string;
+}
+/** The answer to `history`: kept notifications of the topic, oldest first. */
+export interface HistoryFrame {
+  readonly type: 'history';
+  readonly topic: string;
+  readonly epoch: string;
+  readonly notifications: readonly NotificationFrame[];
+  /** Whether older notifications are kept than the first one listed. */
+  readonly hasMore: boolean;
+  readonly requestId?: string;
+}
 export interface UnsubscribedFrame { readonly type: 'unsubscribed'; readonly topic: string; readonly requestId?: string }
 export interface PongFrame { readonly type: 'pong'; readonly requestId?: string }
 export interface PublishedFrame {
@@ -143,6 +235,9 @@ export interface PublishedFrame {
   readonly topic: string;
   /** The id the subscribers' notification frames carry. */
   readonly id: string;
+  /** Its position, when the topic keeps history. */
+  readonly seq?: number;
+  readonly epoch?: string;
   readonly requestId?: string;
 }
 export interface PresenceMember {
@@ -181,6 +276,10 @@ export interface NotificationFrame {
   readonly type: 'notification';
   /** Stable across retries, so clients can drop duplicates. */
   readonly id: string;
+  /** Its position in a stream with history: +1 per notification of the stream. */
+  readonly seq?: number;
+  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch?: string;
   /** Exactly one of topic, userId or broadcast says how it was addressed. */
   readonly topic?: string;
   readonly userId?: string;
@@ -197,13 +296,31 @@ export type ServerFrame =
   | UnsubscribedFrame
   | PongFrame
   | PublishedFrame
+  | ResumedFrame
+  | HistoryFrame
   | PresenceFrame
   | PresenceEventFrame
   | ErrorFrame
   | NotificationFrame;
 
-export function subscribedFrame(topic: string, requestId?: string): SubscribedFrame {
-  return withRequestId({ type: 'subscribed' as const, topic }, requestId);
+/** What a subscribe or resume found in a stream with history. */
+export interface ReplayAnswer {
+  /** Present when the client gave `since`. */
+  readonly recovered?: boolean;
+  readonly epoch?: string;
+  readonly seq?: number;
+}
+
+export function subscribedFrame(topic: string, requestId?: string, replay: ReplayAnswer = {}): SubscribedFrame {
+  return withRequestId({ type: 'subscribed' as const, topic, ...replay }, requestId);
+}
+
+export function resumedFrame(replay: ReplayAnswer, requestId?: string): ResumedFrame {
+  return withRequestId({ type: 'resumed' as const, recovered: replay.recovered ?? false, ...replay }, requestId);
+}
+
+export function historyFrame(topic: string, epoch: string, notifications: readonly NotificationFrame[], hasMore: boolean, requestId?: string): HistoryFrame {
+  return withRequestId({ type: 'history' as const, topic, epoch, notifications, hasMore }, requestId);
 }
 
 export function unsubscribedFrame(topic: string, requestId?: string): UnsubscribedFrame {
@@ -214,8 +331,8 @@ export function pongFrame(requestId?: string): PongFrame {
   return withRequestId({ type: 'pong' as const }, requestId);
 }
 
-export function publishedFrame(topic: string, id: string, requestId?: string): PublishedFrame {
-  return withRequestId({ type: 'published' as const, topic, id }, requestId);
+export function publishedFrame(topic: string, id: string, requestId?: string, position?: { seq: number; epoch: string }): PublishedFrame {
+  return withRequestId({ type: 'published' as const, topic, id, ...position }, requestId);
 }
 
 export function presenceFrame(topic: string, members: readonly PresenceMember[], count: number, requestId?: string): PresenceFrame {
@@ -242,13 +359,15 @@ export type NotificationTarget =
 
 export interface NotificationInput {
   readonly id: string;
+  readonly seq?: number;
+  readonly epoch?: string;
   readonly target: NotificationTarget;
   readonly data: unknown;
   readonly from?: string;
   readonly time: Date | string;
 }
 
-/** Builds the frame pushed to clients: `{"type":"notification","id","topic"|"userId","data"[,"from"],"time"}`. */
+/** Builds the frame pushed to clients: `{"type":"notification","id"[,"seq","epoch"],"topic"|"userId","data"[,"from"],"time"}`. */
 export function notificationFrame(input: NotificationInput): NotificationFrame {
   const target = input.target;
   const addressing = 'topic' in target ? { topic: target.topic }
@@ -257,6 +376,7 @@ export function notificationFrame(input: NotificationInput): NotificationFrame {
   return {
     type: 'notification',
     id: input.id,
+    ...(input.seq !== undefined && input.epoch !== undefined ? { seq: input.seq, epoch: input.epoch } : {}),
     ...addressing,
     data: input.data,
     ...(input.from !== undefined ? { from: input.from } : {}),

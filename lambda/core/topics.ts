@@ -97,6 +97,12 @@ export class TopicRules {
     if (owner !== undefined && owner !== ownSegment) return false;
     return this.patterns.some((pattern) => matches(pattern, segments, ownSegment));
   }
+
+  /** Whether a topic matches any pattern, whoever asks (patterns with `{userId}` never match here). */
+  matches(topic: string): boolean {
+    const segments = topic.split(TOPIC_SEPARATOR);
+    return this.patterns.some((pattern) => matches(pattern, segments, undefined));
+  }
 }
 
 function matches(pattern: readonly string[], topic: readonly string[], ownSegment: string | undefined): boolean {

@@ -4,7 +4,7 @@
  * function fails its cold start with a message naming the variable and the fix.
  */
 import { DEFAULTS, DEPLOYMENT_DEFAULTS, Env } from '../../lib/private/runtime-contract';
-import { integerEnv, optionalEnv, requiredEnv } from '../core/env';
+import { booleanEnv, integerEnv, optionalEnv, requiredEnv } from '../core/env';
 
 export interface DeliverConfig {
   readonly connectionsTable: string;
@@ -60,12 +60,4 @@ function urlEnv(name: string): string {
     throw new Error(`Environment variable ${name} is "${value}"; it must be an http(s) URL.`);
   }
   return value;
-}
-
-function booleanEnv(name: string, defaultValue: boolean): boolean {
-  const raw = optionalEnv(name);
-  if (raw === undefined) return defaultValue;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new Error(`Environment variable ${name} is "${raw}"; it must be "true" or "false".`);
 }

@@ -25,6 +25,7 @@ import { checkPublishedEvent } from '../core/publish-contract';
 import { requeueDelaySeconds } from '../core/retry';
 import { removeConnection, Stores, SubscriptionEndings } from '../stores';
 import { audiencePages } from './audience';
+import { NotificationHistory } from './history';
 import { DeliverConfig } from './config';
 import { DeadLetterAttribute, rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
@@ -53,6 +54,8 @@ export interface DeliveryDeps {
   readonly random?: () => number;
   /** Told when removing a gone connection ends a subscription it concerns (presence leaves). */
   readonly endings?: SubscriptionEndings;
+  /** Gives notifications of streams with history their positions, and keeps them. */
+  readonly history?: NotificationHistory;
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
@@ -113,10 +116,13 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
  * connection is sent the notification by both. An audience of exactly the threshold is delivered
  * here. Shards are enqueued as pages fill them, so memory stays flat however large the audience.
  *
- * Returns once every connection is accounted for (see the module comment); throws when it cannot
- * say so. `exceptConnectionId` is left out of the audience (a client message's sender).
+ * A notification of a stream with history is first given its position and kept (history.ts).
+ * Returns it, positioned, once every connection is accounted for (see the module comment);
+ * throws when it cannot say so. `exceptConnectionId` is left out of the audience (a client
+ * message's sender).
  */
-export async function deliverNotification(encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string): Promise<void> {
+export async function deliverNotification(unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string): Promise<EncodedNotification> {
+  const encoded = deps.history ? await deps.history.keep(unpositioned) : unpositioned;
   const { notification } = encoded;
   const shards = new ShardSender(notification, deps);
   const audience = withoutConnection(audiencePages(notification.target, deps.stores), exceptConnectionId);
@@ -130,6 +136,7 @@ export async function deliverNotification(encoded: EncodedNotification, deps: De
   } else if (deliveredHere === 0) {
     deps.logger.debug('No connection to deliver to', { notificationId: notification.id, target: describeTarget(notification.target) });
   }
+  return encoded;
 }
 
 /**
@@ -149,6 +156,25 @@ export async function announceToTopic(topic: string, frame: Uint8Array, deps: An
   }
   await removeGoneConnections(result.gone, `announcement on ${topic}`, deps, deadline);
   return result.delivered.length;
+}
+
+/**
+ * Posts frames to one connection, one after the other, each with the fan-out's retries (a
+ * replay). Stops at the first that does not arrive; returns whether all did.
+ */
+export async function postInOrder(connectionId: string, frames: readonly string[], deps: AnnouncementDeps, deadline?: number): Promise<boolean> {
+  for (const frame of frames) {
+    const result = await fanOut([connectionId], Buffer.from(frame, 'utf8'), deps.post, {
+      concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random,
+    });
+    if (result.delivered.length !== 1) {
+      deps.logger.info('Replay stopped: a frame did not reach the connection', {
+        connectionId, gone: result.gone.length > 0, reason: result.failed[0]?.reason,
+      });
+      return false;
+    }
+  }
+  return true;
 }
 
 function withoutConnection(pages: AsyncIterable<string[]>, connectionId: string | undefined): AsyncIterable<string[]> {

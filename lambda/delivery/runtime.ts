@@ -5,15 +5,19 @@
  * by the time the invocation has left.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { MetricNames } from '../../lib/private/runtime-contract';
+import { DEFAULTS, Env, HISTORY_RANGES, MetricNames } from '../../lib/private/runtime-contract';
+import { booleanEnv, integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
+import { TopicRules } from '../core/topics';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
 import { RateLimiter } from '../core/fanout-rate';
 import { logger } from '../core/logger';
-import { abortableDocumentClient, createDocumentClient, createStores } from '../stores';
+import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore } from '../stores';
 import { DeliverConfig } from './config';
 import { createConnectionsPoster } from './connections-poster';
 import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
+import { HistoryPolicy } from '../core/streams';
+import { NotificationHistory } from './history';
 import { QueueWriter, SendBatch } from './queue-writer';
 
 /** When an invocation's DynamoDB and SQS calls are abandoned, if still running. */
@@ -29,6 +33,7 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): Del
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable };
   const doc = createDocumentClient();
+  const keeping = historySettings();
   const sendBatch = sqsOnFirstUse(config.queueUrl);
   const shared = {
     config,
@@ -39,11 +44,29 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): Del
     metrics: powertoolsMetrics(metrics),
     logger,
   };
-  return (signals) => ({
-    ...shared,
-    stores: createStores(tables, signals ? abortableDocumentClient(doc, signals.stores) : doc),
-    queue: new QueueWriter(sendBatch, { signal: signals?.queues }),
-  });
+  return (signals) => {
+    const bounded = signals ? abortableDocumentClient(doc, signals.stores) : doc;
+    return {
+      ...shared,
+      stores: createStores(tables, bounded),
+      queue: new QueueWriter(sendBatch, { signal: signals?.queues }),
+      history: new NotificationHistory(
+        new HistoryStore(bounded, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds), keeping.policy, systemClock),
+    };
+  };
+}
+
+/** Which streams keep history, where, and for how long, as the construct configured it. */
+export function historySettings(): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
+  return {
+    historyTable: requiredEnv(Env.HISTORY_TABLE),
+    countersTable: requiredEnv(Env.COUNTERS_TABLE),
+    retentionSeconds: integerEnv(Env.HISTORY_RETENTION_SECONDS, DEFAULTS.historyRetentionSeconds, HISTORY_RANGES.historyRetentionSeconds),
+    policy: {
+      topics: TopicRules.compile(jsonStringArrayEnv(Env.HISTORY_RULES, DEFAULTS.historyRules)),
+      users: booleanEnv(Env.USER_HISTORY, DEFAULTS.userHistory),
+    },
+  };
 }
 
 /**

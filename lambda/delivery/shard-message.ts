@@ -162,6 +162,10 @@ export function parseShardMessage(body: unknown): ShardParseResult {
   if (typeof n.time !== 'string') return fail('"notification.time" must be a string');
   if (!('data' in n)) return fail('"notification.data" is missing');
   if (n.from !== undefined && (typeof n.from !== 'string' || n.from.length === 0)) return fail('"notification.from" must be a non-empty string');
+  if ((n.seq === undefined) !== (n.epoch === undefined)
+    || (n.seq !== undefined && (!Number.isInteger(n.seq) || (n.seq as number) < 1 || typeof n.epoch !== 'string'))) {
+    return fail('"notification.seq" and "notification.epoch" go together: a positive integer and a string');
+  }
   const target = parseTarget(n.target);
   if (!target) return fail('"notification.target" must be {"topic": …}, {"userId": …} or {"broadcast": true}');
   return {
@@ -169,7 +173,14 @@ export function parseShardMessage(body: unknown): ShardParseResult {
     shard: {
       kind: SHARD_KIND,
       v: SHARD_VERSION,
-      notification: { id: n.id, target, data: n.data, ...(n.from !== undefined ? { from: n.from as string } : {}), time: n.time },
+      notification: {
+        id: n.id,
+        ...(n.seq !== undefined ? { seq: n.seq as number, epoch: n.epoch as string } : {}),
+        target,
+        data: n.data,
+        ...(n.from !== undefined ? { from: n.from as string } : {}),
+        time: n.time,
+      },
       connectionIds: m.connectionIds as string[],
       attempt: m.attempt as number,
       ...(m.reasons !== undefined ? { reasons: m.reasons as Record<string, DeliveryFailureReason> } : {}),

@@ -6,7 +6,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { CLIENT_MESSAGING_RANGES, DEFAULTS, Env, METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
+import { CLIENT_MESSAGING_RANGES, DEFAULTS, Env, HISTORY_RANGES, METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
 import { integerEnv, jsonStringArrayEnv, optionalEnv, requiredEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { answerClientFrame, MessageContext } from '../core/messages';
@@ -15,9 +15,10 @@ import { TopicRules } from '../core/topics';
 import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createClientMessagePublisher } from '../delivery/client-message-event';
 import { loadDeliverConfig } from '../delivery/config';
-import { deliverNotification } from '../delivery/deliver-record';
+import { deliverNotification, postInOrder } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+import { callSignals, createDeliveryDeps, deliveryDeadline, historySettings } from '../delivery/runtime';
+import { createDocumentClient, HistoryStore } from '../stores';
 
 const R = CLIENT_MESSAGING_RANGES;
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
@@ -31,8 +32,16 @@ const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME
 /** When the running invocation must have its fan-out accounted for. */
 let deadline: number | undefined;
 
+const keeping = historySettings();
+
 const messageContext: MessageContext = {
   stores: delivery.stores,
+  history: {
+    policy: keeping.policy,
+    source: new HistoryStore(createDocumentClient(), keeping.historyTable, keeping.countersTable, keeping.retentionSeconds),
+    maxReplay: integerEnv(Env.MAX_REPLAY, DEFAULTS.maxReplay, HISTORY_RANGES.maxReplay),
+    replayTo: (connectionId, frames) => postInOrder(connectionId, frames, deliveryDeps, deadline),
+  },
   rules: TopicRules.compile(jsonStringArrayEnv(Env.TOPIC_RULES, DEFAULTS.topicRules)),
   maxSubscriptions: integerEnv(Env.MAX_SUBSCRIPTIONS, DEFAULTS.maxSubscriptionsPerConnection, { min: 1, max: 10_000 }),
   presence,
@@ -44,8 +53,9 @@ const messageContext: MessageContext = {
     maxDataBytes: integerEnv(Env.MAX_MESSAGE_DATA_BYTES, DEFAULTS.maxClientMessageDataBytes, R.maxClientMessageDataBytes),
     announce: publishToBus,
     deliver: async (encoded, exceptConnectionId) => {
-      await deliverNotification(encoded, deliveryDeps, deadline, exceptConnectionId);
+      const delivered = await deliverNotification(encoded, deliveryDeps, deadline, exceptConnectionId);
       metrics.addMetric(MetricNames.clientMessages, MetricUnit.Count, 1);
+      return delivered;
     },
   },
 };

@@ -8,6 +8,7 @@ import { SubscriptionStore } from './subscription-store';
 export * from './clients';
 export * from './connection-store';
 export * from './counter-store';
+export * from './history-store';
 export * from './keys';
 export * from './remove-connection';
 export * from './subscription-store';

@@ -62,3 +62,37 @@ export function presencePartitionKey(topic: string): string {
 export function presenceKey(topic: string, userId: string): CounterKey {
   return { [K.partitionKey]: presencePartitionKey(topic), [K.sortKey]: userId };
 }
+
+const H = Tables.history;
+
+/** The stream a topic's kept notifications are in. */
+export function topicStream(topic: string): string {
+  return `t#${topic}`;
+}
+
+/** The stream of one user's own (user-targeted) notifications. */
+export function userStream(userId: string): string {
+  return `u#${userId}`;
+}
+
+export interface HistoryKey {
+  readonly [H.partitionKey]: string;
+  readonly [H.sortKey]: number;
+}
+
+export function historyKey(stream: string, seq: number): HistoryKey {
+  return { [H.partitionKey]: stream, [H.sortKey]: seq };
+}
+
+/**
+ * A stream's head: its epoch and last position. One item, one write per kept notification: a
+ * stream takes about 1,000 notifications per second, DynamoDB's rate for one key.
+ */
+export function streamHeadKey(stream: string): CounterKey {
+  return { [K.partitionKey]: `head#${stream}`, [K.sortKey]: 'head' };
+}
+
+/** Which position a notification was given in a stream, so a redelivery keeps it. */
+export function positionClaimKey(stream: string, notificationId: string): CounterKey {
+  return { [K.partitionKey]: `claim#${stream}`, [K.sortKey]: notificationId };
+}

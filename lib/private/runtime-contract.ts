@@ -16,6 +16,13 @@ export const Env = {
   CONNECTIONS_TABLE: 'CONNECTIONS_TABLE',
   SUBSCRIPTIONS_TABLE: 'SUBSCRIPTIONS_TABLE',
   COUNTERS_TABLE: 'COUNTERS_TABLE',
+  HISTORY_TABLE: 'HISTORY_TABLE',
+  /** JSON array of topic patterns whose notifications are kept, with positions. */
+  HISTORY_RULES: 'HISTORY_RULES',
+  /** "true" when each user's own stream (user-targeted notifications) is kept: the offline inbox. */
+  USER_HISTORY: 'USER_HISTORY',
+  HISTORY_RETENTION_SECONDS: 'HISTORY_RETENTION_SECONDS',
+  MAX_REPLAY: 'MAX_REPLAY',
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint. */
   CALLBACK_URL: 'CALLBACK_URL',
   CONNECTION_TTL_SECONDS: 'CONNECTION_TTL_SECONDS',
@@ -133,7 +140,20 @@ export const DEFAULTS = {
   maxPresenceMembers: 100,
   /** Detail type of the event every accepted client message puts on the bus. */
   clientMessageDetailType: 'ClientMessage',
+  /** Topics keep no history unless named: each kept notification costs about three more writes. */
+  historyRules: [] as string[],
+  /** Each user's own stream is kept: the offline inbox. */
+  userHistory: true,
+  historyRetentionSeconds: 24 * 60 * 60,
+  /** Notifications one subscribe, resume or history request replays at most. */
+  maxReplay: 100,
 };
+
+/** Ranges of the history settings, for the construct's validation and the handlers' environment. */
+export const HISTORY_RANGES = {
+  historyRetentionSeconds: { min: 60, max: 14 * 24 * 60 * 60 },
+  maxReplay: { min: 1, max: 1000 },
+} as const;
 
 /** Ranges of the client-messaging limits; the construct validates props and the handlers their environment against these. */
 export const CLIENT_MESSAGING_RANGES = {
@@ -147,7 +167,7 @@ export const CLIENT_MESSAGING_RANGES = {
 export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
 
 /** The routes the message function answers (two-way: its return value is the route response). */
-export const MESSAGE_ROUTES = ['subscribe', 'unsubscribe', 'ping', 'publish', 'presence', '$default'] as const;
+export const MESSAGE_ROUTES = ['subscribe', 'unsubscribe', 'ping', 'publish', 'presence', 'resume', 'history', '$default'] as const;
 
 /**
  * How the construct deploys the functions and the queue by default; the local runtime runs them
@@ -192,12 +212,20 @@ export const Tables = {
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
   },
+  history: {
+    partitionKey: 'stream',
+    /** A number: the notification's position in its stream. */
+    sortKey: 'seq',
+    ttlAttribute: 'expiresAt',
+  },
 } as const;
 
 /** A table described the way both CloudFormation and CreateTable can be derived from it. */
 export interface TableDefinition {
   readonly partitionKey: string;
   readonly sortKey?: string;
+  /** @default 'S' */
+  readonly sortKeyType?: 'S' | 'N';
   readonly ttlAttribute: string;
   readonly indexes: ReadonlyArray<{
     readonly indexName: string;
@@ -242,6 +270,18 @@ export const COUNTERS_TABLE: TableDefinition = {
   indexes: [],
 };
 
+/**
+ * Kept notifications: one row per stream (a topic with history, or a user's own stream) and
+ * position, holding the frame exactly as it was posted, until the retention ends.
+ */
+export const HISTORY_TABLE: TableDefinition = {
+  partitionKey: Tables.history.partitionKey,
+  sortKey: Tables.history.sortKey,
+  sortKeyType: 'N',
+  ttlAttribute: Tables.history.ttlAttribute,
+  indexes: [],
+};
+
 /** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
 export interface RuntimeSettings {
   /** Names this deployment in logs and in the `service` dimension of every metric. */
@@ -249,6 +289,7 @@ export interface RuntimeSettings {
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
   readonly countersTable: string;
+  readonly historyTable: string;
   readonly callbackUrl: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -265,6 +306,10 @@ export interface RuntimeSettings {
   /** The bus accepted client messages are put on. */
   readonly eventBusName: string;
   readonly clientMessageDetailType: string;
+  readonly historyRules: string[];
+  readonly userHistory: boolean;
+  readonly historyRetentionSeconds: number;
+  readonly maxReplay: number;
   readonly allowBroadcast: boolean;
   readonly deliveryConcurrency: number;
   readonly shardThreshold: number;
@@ -306,9 +351,17 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     [Env.CALLBACK_URL]: s.callbackUrl,
     [Env.PRESENCE_RULES]: JSON.stringify(s.presenceRules),
   };
+  // Where positions are given and kept; read to replay.
+  const history = {
+    [Env.HISTORY_TABLE]: s.historyTable,
+    [Env.HISTORY_RULES]: JSON.stringify(s.historyRules),
+    [Env.USER_HISTORY]: String(s.userHistory),
+    [Env.HISTORY_RETENTION_SECONDS]: String(s.historyRetentionSeconds),
+  };
   // What posting a notification to an audience needs: the message function fans out client messages itself.
   const delivery = {
     ...presence,
+    ...history,
     [Env.QUEUE_URL]: s.queueUrl,
     [Env.DLQ_URL]: s.deadLetterQueueUrl,
     [Env.DELIVERY_CONCURRENCY]: String(s.deliveryConcurrency),
@@ -339,6 +392,7 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
         [Env.MAX_MESSAGES_PER_SECOND]: String(s.maxClientMessagesPerSecond),
         [Env.MAX_MESSAGE_DATA_BYTES]: String(s.maxClientMessageDataBytes),
         [Env.MAX_PRESENCE_MEMBERS]: String(s.maxPresenceMembers),
+        [Env.MAX_REPLAY]: String(s.maxReplay),
         [Env.EVENT_BUS_NAME]: s.eventBusName,
         [Env.CLIENT_MESSAGE_DETAIL_TYPE]: s.clientMessageDetailType,
       };

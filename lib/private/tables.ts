@@ -19,7 +19,8 @@ export function createTable(scope: Construct, id: string, o: NotificationTableOp
   const def = o.definition;
   const table = new dynamodb.Table(scope, id, {
     partitionKey: stringKey(def.partitionKey),
-    sortKey: def.sortKey === undefined ? undefined : stringKey(def.sortKey),
+    sortKey: def.sortKey === undefined ? undefined
+      : { name: def.sortKey, type: def.sortKeyType === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     timeToLiveAttribute: def.ttlAttribute,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

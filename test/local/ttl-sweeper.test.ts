@@ -8,7 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 describe('TTL sweeper', () => {
   let dynamo: LocalDynamo;
-  const names = { connectionsTable: 'ttl-connections', subscriptionsTable: 'ttl-subscriptions', countersTable: 'ttl-counters' };
+  const names = { connectionsTable: 'ttl-connections', subscriptionsTable: 'ttl-subscriptions', countersTable: 'ttl-counters', historyTable: 'ttl-history' };
 
   beforeAll(async () => {
     dynamo = await startDynamo();

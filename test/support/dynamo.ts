@@ -32,7 +32,7 @@ export async function startTestDynamo(): Promise<TestDynamo> {
   const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint }));
   const freshTables = async (): Promise<TableNames> => {
     const suffix = randomUUID().slice(0, 8);
-    const names = { connectionsTable: `connections-${suffix}`, subscriptionsTable: `subscriptions-${suffix}`, countersTable: `counters-${suffix}` };
+    const names = { connectionsTable: `connections-${suffix}`, subscriptionsTable: `subscriptions-${suffix}`, countersTable: `counters-${suffix}`, historyTable: `history-${suffix}` };
     await createTables(dynamo.client, names);
     return names;
   };
@@ -49,6 +49,7 @@ export async function startTestDynamo(): Promise<TestDynamo> {
       CONNECTIONS_TABLE: tables.connectionsTable,
       SUBSCRIPTIONS_TABLE: tables.subscriptionsTable,
       COUNTERS_TABLE: tables.countersTable,
+      HISTORY_TABLE: tables.historyTable,
     },
     async items(table) {
       const out: Record<string, unknown>[] = [];

@@ -1,0 +1,60 @@
+/**
+ * Catching a client up in a stream with history: what it missed since its position, or the
+ * honest answer that it cannot be caught up (`recovered: false`: another epoch, positions that
+ * expired, more than the replay cap, or a position with nothing kept behind it).
+ */
+import type { KeptNotification, Position } from '../stores';
+import type { StreamPosition } from './protocol';
+
+export interface ReplaySource {
+  head(stream: string, nowMs: number): Promise<Position>;
+  after(stream: string, afterSeq: number, limit: number): Promise<KeptNotification[]>;
+}
+
+export type Replay =
+  | { readonly ok: true; readonly recovered: boolean; readonly position: Position; readonly frames: readonly string[] }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Positions are given before their notification is kept (history-store.ts), so the newest ones
+ * may be a moment behind the head: they are read again a few times, briefly, before the answer
+ * is `recovered: false`.
+ */
+const CATCH_UP_WAITS_MS = [25, 50, 100, 200, 400];
+
+export async function replaySince(
+  source: ReplaySource,
+  stream: string,
+  since: StreamPosition | undefined,
+  maxReplay: number,
+  nowMs: number,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<Replay> {
+  const position = await source.head(stream, nowMs);
+  const none = (recovered: boolean): Replay => ({ ok: true, recovered, position, frames: [] });
+  if (since === undefined || since.epoch !== position.epoch) return none(false);
+  if (since.seq > position.seq) {
+    return { ok: false, message: `"since.seq" ${since.seq} is ahead of the stream, which is at ${position.seq}. Send the seq of a notification you received.` };
+  }
+  const missed = position.seq - since.seq;
+  if (missed === 0) return none(true);
+  if (missed > maxReplay) return none(false);
+  let kept = await source.after(stream, since.seq, missed);
+  for (const wait of CATCH_UP_WAITS_MS) {
+    if (isComplete(kept, since.seq, position.seq) || !isCompleteUpTo(kept, since.seq)) break;
+    await sleep(wait);
+    kept = await source.after(stream, since.seq, missed);
+  }
+  if (!isComplete(kept, since.seq, position.seq)) return none(false);
+  return { ok: true, recovered: true, position, frames: kept.flatMap((k) => (k.frame === undefined ? [] : [k.frame])) };
+}
+
+/** Every position from after `from` to `to`, in order, and nothing else. */
+function isComplete(kept: readonly KeptNotification[], from: number, to: number): boolean {
+  return kept.length === to - from && isCompleteUpTo(kept, from);
+}
+
+/** The positions read are consecutive from after `from`: anything missing is at the newest end, still being kept. */
+function isCompleteUpTo(kept: readonly KeptNotification[], from: number): boolean {
+  return kept.every((k, i) => k.seq === from + 1 + i);
+}

@@ -1,0 +1,30 @@
+/**
+ * Which notifications are kept, and keeping them: a notification of a stream with history is
+ * given its position and its frame is kept before it is posted anywhere, so nothing a client
+ * received is missing from the history it may later replay.
+ */
+import { Clock } from '../core/fanout-clock';
+import { EncodedNotification, encodeNotification } from '../core/notification';
+import { HistoryPolicy, streamOf } from '../core/streams';
+import { HistoryStore } from '../stores';
+
+export class NotificationHistory {
+  constructor(readonly store: HistoryStore, readonly policy: HistoryPolicy, private readonly clock: Clock) {}
+
+  /**
+   * Gives the notification its position and keeps its frame, when its stream keeps history, and
+   * returns it encoded with the position. A notification that has one (a shard, a retry) is
+   * returned as it is.
+   */
+  async keep(encoded: EncodedNotification): Promise<EncodedNotification> {
+    const { notification } = encoded;
+    if (notification.seq !== undefined) return encoded;
+    const stream = streamOf(notification.target, this.policy);
+    if (stream === undefined) return encoded;
+    const now = this.clock.now();
+    const { seq, epoch } = await this.store.position(stream, notification.id, now);
+    const positioned = encodeNotification({ ...notification, seq, epoch });
+    await this.store.keep(stream, seq, Buffer.from(positioned.frame).toString('utf8'), now);
+    return positioned;
+  }
+}

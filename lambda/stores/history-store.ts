@@ -1,0 +1,154 @@
+/**
+ * Streams with history: their positions (a head per stream, in the counters table) and their
+ * kept notifications (the history table, one row per position, expiring with the retention).
+ *
+ * A notification's position is given once, and a redelivery finds it again:
+ *
+ * 1. its claim (stream, notification id) is read; a claimed notification keeps its position;
+ * 2. otherwise the head's `last` is incremented (one atomic update), which gives the next seq;
+ * 3. the claim is written, on condition that none exists; when a concurrent delivery of the same
+ *    notification claimed first, that position is used and the one taken here is marked void in
+ *    the history, so the stream has no unexplained gap;
+ * 4. the frame is kept at its position, before anything is posted.
+ *
+ * Only a crash between 2 and 3 leaves a position with nothing behind it: a client resuming across
+ * it is told `recovered: false`, never given a wrong history.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Tables } from '../../lib/private/runtime-contract';
+import { isConditionalCheckFailed } from './errors';
+import { historyKey, positionClaimKey, streamHeadKey } from './keys';
+
+const H = Tables.history;
+const K = Tables.counters;
+
+export interface Position {
+  readonly seq: number;
+  /** Changes when the stream's history is lost or starts over. */
+  readonly epoch: string;
+}
+
+/** A kept notification: the frame as posted, or a void position. */
+export interface KeptNotification {
+  readonly seq: number;
+  /** Absent for a void position (a position taken and then not used). */
+  readonly frame?: string;
+}
+
+export class HistoryStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly historyTable: string,
+    private readonly countersTable: string,
+    private readonly retentionSeconds: number,
+    private readonly newEpoch: () => string = () => randomBytes(6).toString('base64url'),
+  ) {}
+
+  /** The position a notification was given in the stream, if it was. */
+  async claimed(stream: string, notificationId: string): Promise<Position | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({
+      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId), ConsistentRead: true,
+    }));
+    return Item === undefined ? undefined : { seq: Number(Item.seq), epoch: String(Item.epoch) };
+  }
+
+  /** Gives a notification its position (steps 1–3 above); idempotent per notification id. */
+  async position(stream: string, notificationId: string, nowMs: number): Promise<Position> {
+    const known = await this.claimed(stream, notificationId);
+    if (known) return known;
+    const taken = await this.advance(stream, nowMs);
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.countersTable,
+        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(nowMs) },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+      }));
+      return taken;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      await this.keep(stream, taken.seq, undefined, nowMs);
+      const winner = await this.claimed(stream, notificationId);
+      if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
+      return winner;
+    }
+  }
+
+  /** Keeps a frame at its position (or, without a frame, marks the position void). */
+  async keep(stream: string, seq: number, frame: string | undefined, nowMs: number): Promise<void> {
+    await this.doc.send(new PutCommand({
+      TableName: this.historyTable,
+      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(nowMs) },
+    }));
+  }
+
+  /** The stream's current position; a stream never written gets its epoch now, at seq 0. */
+  async head(stream: string, nowMs: number): Promise<Position> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.countersTable, Key: streamHeadKey(stream), ConsistentRead: true }));
+    if (Item?.epoch !== undefined) return { seq: Number(Item.last ?? 0), epoch: String(Item.epoch) };
+    const { Attributes } = await this.doc.send(new UpdateCommand({
+      TableName: this.countersTable,
+      Key: streamHeadKey(stream),
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #last = if_not_exists(#last, :zero), #ttl = :ttl',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':zero': 0, ':ttl': this.expiry(nowMs) },
+      ReturnValues: 'ALL_NEW',
+    }));
+    return { seq: Number(Attributes?.last ?? 0), epoch: String(Attributes?.epoch) };
+  }
+
+  /**
+   * Kept notifications after `afterSeq`, oldest first, up to `limit` positions. Strongly
+   * consistent: a notification whose frame was kept before this read is in it.
+   */
+  async after(stream: string, afterSeq: number, limit: number): Promise<KeptNotification[]> {
+    return this.read(stream, '#seq > :from', afterSeq, limit, true);
+  }
+
+  /** Kept notifications before `beforeSeq`, newest first, up to `limit` positions. */
+  async before(stream: string, beforeSeq: number, limit: number): Promise<KeptNotification[]> {
+    return this.read(stream, '#seq < :from', beforeSeq, limit, false);
+  }
+
+  private async read(stream: string, condition: string, from: number, limit: number, forward: boolean): Promise<KeptNotification[]> {
+    const kept: KeptNotification[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+        TableName: this.historyTable,
+        KeyConditionExpression: `#stream = :stream AND ${condition}`,
+        ExpressionAttributeNames: { '#stream': H.partitionKey, '#seq': H.sortKey },
+        ExpressionAttributeValues: { ':stream': stream, ':from': from },
+        ScanIndexForward: forward,
+        ConsistentRead: true,
+        Limit: limit - kept.length,
+        ExclusiveStartKey: start,
+      }));
+      for (const item of page.Items ?? []) {
+        kept.push(item.frame === undefined ? { seq: Number(item[H.sortKey]) } : { seq: Number(item[H.sortKey]), frame: String(item.frame) });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined && kept.length < limit);
+    return kept;
+  }
+
+  /** Takes the next position: one atomic update of the head, which also starts a new stream's epoch. */
+  private async advance(stream: string, nowMs: number): Promise<Position> {
+    const { Attributes } = await this.doc.send(new UpdateCommand({
+      TableName: this.countersTable,
+      Key: streamHeadKey(stream),
+      // The head lives as long as the stream's newest kept notification: once it expires, so has
+      // every notification, and the stream starts over in a new epoch.
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #ttl = :ttl ADD #last :one',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(nowMs) },
+      ReturnValues: 'ALL_NEW',
+    }));
+    return { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) };
+  }
+
+  private expiry(nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.retentionSeconds;
+  }
+}

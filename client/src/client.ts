@@ -64,6 +64,16 @@ export interface PresenceEvent {
   readonly userId: string;
 }
 
+/** The server accepted a published message. */
+export interface Published {
+  readonly topic: string;
+  /** The id its notification frames carry. */
+  readonly id: string;
+  /** Its position, when the topic keeps history. */
+  readonly seq?: number;
+  readonly epoch?: string;
+}
+
 export interface PresenceAnswer {
   readonly topic: string;
   readonly members: ReadonlyArray<{ readonly userId: string; readonly connections: number }>;
@@ -198,8 +208,16 @@ export class RealtimeClient {
   }
 
   /** Publishes a client message; resolves with its id once the server accepted it. */
-  publish(topic: string, data: unknown, options: { echo?: boolean } = {}): Promise<{ id: string; topic: string }> {
-    return this.request({ action: 'publish', topic, data, ...(options.echo ? { echo: true } : {}) }) as Promise<any>;
+  publish(topic: string, data: unknown, options: { echo?: boolean } = {}): Promise<Published> {
+    return this.request({ action: 'publish', topic, data, ...(options.echo ? { echo: true } : {}) }).then((answer) => {
+      const entry = this.topics.get(topic);
+      // Without echo the message never comes back live: a replay must not hand it over later either.
+      if (!options.echo && entry && answer.epoch !== undefined) {
+        this.recent.add(answer.id);
+        entry.stream.skip(answer as Position);
+      }
+      return answer as Published;
+    });
   }
 
   /** Who is subscribed to `topic` (on topics that track presence). */

@@ -1,6 +1,6 @@
 export { connect, RealtimeClient } from './client';
 export type {
-  ClientEvents, ConnectionState, ConnectOptions, HistoryPage, PresenceAnswer, PresenceEvent, Subscription,
+  ClientEvents, ConnectionState, ConnectOptions, HistoryPage, PresenceAnswer, Published, PresenceEvent, Subscription,
   WebSocketConstructor, WebSocketLike,
 } from './client';
 export type { BackoffOptions } from './backoff';

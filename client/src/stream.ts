@@ -75,6 +75,11 @@ export class Stream {
     return out;
   }
 
+  /** Counts a notification as handed over without handing it (the app's own published message). */
+  skip(at: Position): void {
+    this.pass({ ...at, id: '', data: null, time: '' });
+  }
+
   forget(): void {
     this.position = undefined;
     this.ahead.clear();

@@ -11,7 +11,7 @@ export interface WebSocketLike {
   onopen: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
+  onmessage: ((event: any) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }

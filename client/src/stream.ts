@@ -42,6 +42,11 @@ export class Stream {
   /** Seqs above `position` already handed over (a live frame overtook a retried one). */
   private readonly ahead = new Set<number>();
   private held?: Notification[];
+  /**
+   * After an answer that replayed nothing (a fresh subscribe, or a gap), notifications up to its
+   * position may still be on their way live: for seqs in (above, upTo], ids alone decide.
+   */
+  private unsure?: { epoch: string; above: number; upTo: number };
 
   get holding(): boolean {
     return this.held !== undefined;
@@ -69,9 +74,14 @@ export class Stream {
     const held = (this.held ?? []).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     this.held = undefined;
     if (lost || (ack.epoch !== undefined && ack.epoch !== this.position?.epoch)) this.forget();
+    const above = this.position && this.position.epoch === ack.epoch ? this.position.seq : -1;
     const out = held.filter((frame) => this.pass(frame));
-    // Everything up to the answer's seq was replayed before it, or came before this subscription.
-    if (ack.epoch !== undefined && ack.seq !== undefined) this.advance({ epoch: ack.epoch, seq: ack.seq });
+    this.unsure = undefined;
+    if (ack.epoch !== undefined && ack.seq !== undefined) {
+      if (!ack.recovered && ack.seq > above) this.unsure = { epoch: ack.epoch, above, upTo: ack.seq };
+      // A resume or resubscribe starts after the answer's position.
+      this.advance({ epoch: ack.epoch, seq: ack.seq });
+    }
     return out;
   }
 
@@ -94,7 +104,11 @@ export class Stream {
       this.position = { epoch, seq };
       return true;
     }
-    if (seq <= at.seq || this.ahead.has(seq)) return false;
+    if (this.ahead.has(seq)) return false;
+    if (seq <= at.seq) {
+      const u = this.unsure;
+      return u !== undefined && u.epoch === epoch && seq > u.above && seq <= u.upTo;
+    }
     this.ahead.add(seq);
     if (seq === at.seq + 1 || this.ahead.size > MAX_AHEAD) this.advance({ epoch, seq: Math.min(...this.ahead) });
     return true;

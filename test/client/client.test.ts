@@ -8,47 +8,11 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connect, RealtimeError } from '../../client/src';
-import { LocalRuntime, LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
-import { Bundles, handlerBundles } from '../e2e/support/bundles';
-import { App, eventBridgeClient, expectEachOnce, publish, settled, waitUntil } from './support';
+import { LocalRuntime } from '../../local/runtime';
+import { clientTests, expectEachOnce, publish, settled, waitUntil } from './support';
 
 const MAX_PER_SECOND = 5;
-let bundles: Bundles;
-const runtimes: LocalRuntime[] = [];
-const apps: App[] = [];
-let counter = 0;
-const fresh = (prefix: string) => `${prefix}/c${++counter}`;
-
-beforeAll(() => {
-  bundles = handlerBundles();
-});
-
-afterEach(() => {
-  apps.splice(0).forEach((app) => app.close());
-});
-
-afterAll(async () => {
-  await Promise.all(runtimes.map((r) => r.stop()));
-  bundles?.dispose();
-});
-
-async function start(options: LocalRuntimeOptions = {}): Promise<{ runtime: LocalRuntime; events: EventBridgeClient }> {
-  const runtime = await startLocalRuntime({
-    port: 0,
-    assetsDir: bundles.assetsDir,
-    ttlSweepIntervalMs: 0,
-    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND },
-    ...options,
-  });
-  runtimes.push(runtime);
-  return { runtime, events: eventBridgeClient(runtime) };
-}
-
-function app(runtime: LocalRuntime, userId: string, options: ConstructorParameters<typeof App>[2] = {}): App {
-  const created = new App(runtime, userId, options);
-  apps.push(created);
-  return created;
-}
+const { start, app, fresh } = clientTests({ publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND });
 
 describe('with API Gateway’s usual limits', () => {
   let runtime: LocalRuntime;
@@ -57,8 +21,6 @@ describe('with API Gateway’s usual limits', () => {
   beforeAll(async () => {
     ({ runtime, events } = await start());
   }, 120_000);
-
-  afterAll(() => events?.destroy());
 
   it('hands over topic and user notifications from the backend, each once', async () => {
     const alice = app(runtime, 'alice');
@@ -212,8 +174,6 @@ describe('with short idle and maximum connection times on the server', () => {
   beforeAll(async () => {
     ({ runtime, events } = await start({ idleTimeoutMs: IDLE_MS, maxConnectionMs: MAX_MS }));
   }, 120_000);
-
-  afterAll(() => events?.destroy());
 
   it('keeps an idle connection open with pings', async () => {
     const alice = app(runtime, 'alice', { pingIntervalMs: IDLE_MS / 4 });

@@ -24,6 +24,30 @@ describe('Stream (ordering and positions)', () => {
     stream.take(n(8));
     expect(seqs(stream.release({ epoch: 'e1', seq: 10 }))).toEqual([8, 9]);
     expect(stream.position).toEqual({ epoch: 'e1', seq: 10 });
+    // Published before the answer, posted after it: still handed over (ids weed out repeats).
+    expect(seqs(stream.take(n(7)))).toEqual([7]);
+    expect(seqs(stream.take(n(11)))).toEqual([11]);
+    expect(stream.position).toEqual({ epoch: 'e1', seq: 11 });
+  });
+
+  it('after a recovered resubscribe, drops anything up to the answer’s position that comes late', () => {
+    const stream = new Stream();
+    stream.position = { epoch: 'e1', seq: 4 };
+    stream.hold();
+    stream.take(n(5));
+    expect(seqs(stream.release({ epoch: 'e1', seq: 5, recovered: true }))).toEqual([5]);
+    expect(stream.take(n(5))).toEqual([]);
+    expect(stream.take(n(3))).toEqual([]);
+  });
+
+  it('after a gap, lets late notifications up to the answer’s position through', () => {
+    const stream = new Stream();
+    stream.position = { epoch: 'e1', seq: 6 };
+    stream.hold();
+    expect(stream.release({ epoch: 'e1', seq: 14, recovered: false }, true)).toEqual([]);
+    expect(stream.position).toEqual({ epoch: 'e1', seq: 14 });
+    expect(seqs([7, 8, 15, 9].flatMap((seq) => stream.take(n(seq))))).toEqual([7, 8, 15, 9]);
+    expect(stream.position).toEqual({ epoch: 'e1', seq: 15 });
   });
 
   it('lets a live frame that overtook a retried one through, and keeps the position below the hole', () => {

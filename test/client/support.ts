@@ -2,12 +2,52 @@
  * The client library against the local runtime: real `ws` sockets, tokens from the local issuer,
  * backend notifications through the real EventBridge client.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import WebSocket from 'ws';
 import { connect, ConnectOptions, ConnectionState, Notification, RealtimeClient, RealtimeError } from '../../client/src';
-import { LocalRuntime } from '../../local/runtime';
+import { LocalRuntime, LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
+import { Bundles, handlerBundles } from '../e2e/support/bundles';
+import { eventBridgeClient } from '../e2e/support/clients';
 
-export { eventBridgeClient, publish } from '../e2e/support/clients';
-export { eventually } from '../e2e/support/suite';
+export { publish } from '../e2e/support/clients';
+
+/**
+ * The hooks of a file of client tests: runtimes started on demand with `settings` (stopped after
+ * the file), apps closed after each test, fresh topic names.
+ */
+export function clientTests(settings: LocalRuntimeOptions['settings']) {
+  let bundles: Bundles;
+  const runtimes: Array<{ runtime: LocalRuntime; events: EventBridgeClient }> = [];
+  const apps: App[] = [];
+  let topics = 0;
+
+  beforeAll(() => {
+    bundles = handlerBundles();
+  });
+  afterEach(() => apps.splice(0).forEach((a) => a.close()));
+  afterAll(async () => {
+    await Promise.all(runtimes.map(({ runtime, events }) => {
+      events.destroy();
+      return runtime.stop();
+    }));
+    bundles?.dispose();
+  });
+
+  return {
+    async start(options: LocalRuntimeOptions = {}): Promise<{ runtime: LocalRuntime; events: EventBridgeClient }> {
+      const runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0, settings, ...options });
+      const started = { runtime, events: eventBridgeClient(runtime) };
+      runtimes.push(started);
+      return started;
+    },
+    app(runtime: LocalRuntime, userId: string, options: Partial<ConnectOptions> = {}): App {
+      const created = new App(runtime, userId, options);
+      apps.push(created);
+      return created;
+    },
+    fresh: (prefix: string) => `${prefix}/t${++topics}`,
+  };
+}
 
 let apps = 0;
 
@@ -68,7 +108,11 @@ export class App {
   }
 
   async waitForCount(topic: string, count: number): Promise<Notification[]> {
-    await waitUntil(() => this.list(topic).length >= count, `${count} notifications on "${topic}"; got ${this.list(topic).length}`);
+    await waitUntil(() => this.list(topic).length >= count, `${count} notifications on "${topic}"`)
+      .catch((error: Error) => {
+        const seqs = this.list(topic).map((n) => n.seq ?? n.data).join(' ');
+        throw new Error(`${error.message}; got [${seqs}]; states ${this.states.join(' ')}; gaps ${JSON.stringify(this.gaps)}; errors ${this.errors.map((e) => e.message).join('; ')}`);
+      });
     return this.list(topic);
   }
 

@@ -321,7 +321,8 @@ export class RealtimeClient {
   /** Make-before-break: a new connection takes over before API Gateway closes this one. */
   private renew(c: Connection): void {
     if (c !== this.conn || this.next || this.state === 'closed') return;
-    this.open().then((n) => this.adopt(n), () => undefined); // the old one carries on until its close
+    // Meanwhile the old one carries on; if the new one fails to open, try again shortly.
+    this.open().then((n) => this.adopt(n), () => c.timers.push(setTimeout(() => this.renew(c), backoffDelay(1, this.options.reconnect))));
   }
 
   private retire(c: Connection): void {
@@ -357,7 +358,10 @@ export class RealtimeClient {
     entry.stream.hold();
     const since = entry.stream.position;
     this.send(c, { action: 'subscribe', topic, ...(since ? { since } : {}) }, (error, ack) => {
-      if (this.topics.get(topic) !== entry) return done?.();
+      if (this.topics.get(topic) !== entry) {
+        entry.settle(error); // unsubscribed meanwhile
+        return done?.();
+      }
       if (error?.code === 'BAD_REQUEST' && since) {
         // A stored position the server does not know (another user's, say): start afresh.
         entry.stream.forget();

@@ -10,15 +10,18 @@ import { AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DevIssuer } from '../local/auth/dev-issuer';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
-import { ConnectionRegistry, startConnectionsApi } from '../local/connections-api';
+import { LocalEventBus } from '../local/bus/event-bus';
+import { ConnectionRegistry, handleConnectionsRequest, startConnectionsApi } from '../local/connections-api';
+import { serveOnLoopback } from '../local/loopback-server';
 import { startSqsApi } from '../local/sqs-api';
 import { events, notificationEventBody, sqsEvent } from './lib/events';
 import { summariseCapacity, CapacitySummary } from './lib/capacity-model';
 import { batchPut, DynamoFixture, seedSubscribers, startDynamoFixture } from './lib/dynamo-fixture';
 import { runHandler } from './lib/handler-run';
+import { PRICES } from './lib/prices';
 import { SectionResult, TargetCheck } from './lib/report';
 import { createSeedTable, queryRoom, SEED_TABLE, SEED_TABLE_DEFINITION, seedConnectionItem } from './lib/seed-article';
-import { benchSettings, lambdaProcessEnv } from './lib/settings';
+import { benchSettings, CHAT_SETTINGS, CHAT_TOPIC, lambdaProcessEnv } from './lib/settings';
 import { median, ratio, round } from './lib/stats';
 import { HandlerName } from '../lib/private/runtime-contract';
 
@@ -44,27 +47,39 @@ export interface DeliveryCapacity {
   readonly byOperation: CapacitySummary['byOperation'];
 }
 
-export async function benchCapacity(options: { connections: number; roomSize: number; smallBatches: number; latencyMs: number; deliveries: DeliveryCapacity[] }): Promise<SectionResult> {
+export interface CapacityOptions {
+  readonly connections: number;
+  readonly roomSize: number;
+  readonly smallBatches: number;
+  readonly latencyMs: number;
+  readonly deliveries: DeliveryCapacity[];
+  /** The chat room: members, and how many messages each member publishes. */
+  readonly chat: { readonly members: number; readonly messagesPerMember: number };
+}
+
+export async function benchCapacity(options: CapacityOptions): Promise<SectionResult> {
   const fixture = await startDynamoFixture();
   let routes: ActionCapacity[];
+  let room: ActionCapacity[];
   let small: SmallNotificationFigures;
   let seed: SeedFigures;
   try {
     routes = await measureRoutes(fixture, options.connections);
+    room = await measureRoom(fixture, options.chat.members, options.chat.messagesPerMember, options.latencyMs);
     small = await measureSmallNotifications(fixture, options.smallBatches, options.latencyMs);
     seed = await measureSeed(fixture, options.connections, options.roomSize);
   } finally {
     await fixture.stop();
   }
-  const crossCheck = fixture.dynamo.engine === 'embedded' ? await measureOnDynamoDbLocal(Math.min(options.connections, 50)) : undefined;
-  return section(routes, small, seed, options.deliveries, fixture.dynamo.engine, crossCheck);
+  const crossCheck = fixture.dynamo.engine === 'embedded' ? await measureOnDynamoDbLocal(Math.min(options.connections, 50), options.chat.members) : undefined;
+  return section(options.latencyMs, routes, room, small, seed, options.deliveries, fixture.dynamo.engine, crossCheck);
 }
 
 /**
  * The same route actions on DynamoDB Local, which reports index writes itself: a check of the
  * index-write rule applied to dynalite's figures. Fetched from Maven Central on first use.
  */
-async function measureOnDynamoDbLocal(n: number): Promise<ActionCapacity[] | string> {
+async function measureOnDynamoDbLocal(n: number, members: number): Promise<ActionCapacity[] | string> {
   let local;
   try {
     local = await startDynamoDbLocal();
@@ -74,7 +89,7 @@ async function measureOnDynamoDbLocal(n: number): Promise<ActionCapacity[] | str
   try {
     const fixture = await startDynamoFixture(local.endpoint);
     try {
-      return await measureRoutes(fixture, n);
+      return [...await measureRoutes(fixture, n), ...await measureRoom(fixture, members, 1, 0)];
     } finally {
       await fixture.stop();
     }
@@ -83,30 +98,38 @@ async function measureOnDynamoDbLocal(n: number): Promise<ActionCapacity[] | str
   }
 }
 
+type Check = (result: any) => boolean;
+
+/** Runs `events` through a fresh instance of `handler` and records what they cost, per event. */
+async function measureAction(fixture: DynamoFixture, action: string, handler: HandlerName, events: unknown[], env: Record<string, string>, check: Check): Promise<ActionCapacity> {
+  const mark = fixture.proxy.capacity.length;
+  const run = await runHandler(handler, events, env);
+  const bad = run.results.findIndex((r) => !check(r));
+  if (bad >= 0) throw new Error(`${action}: invocation ${bad} answered ${JSON.stringify(run.results[bad])}`);
+  const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables, fixture.addIndexWrites);
+  return {
+    action,
+    count: events.length,
+    readUnitsPer: summary.readUnits / events.length,
+    writeUnitsPer: summary.writeUnits / events.length,
+    summary,
+    // The first invocation pays for opening connections; the rest are what a warm function costs.
+    medianDurationMs: round(median(run.durationsMs.slice(1)), 2),
+  };
+}
+
+/** The body of a route response: the frame sent back. */
+const frame = (r: { body?: string }) => JSON.parse(r.body ?? '{}');
+
 async function measureRoutes(fixture: DynamoFixture, n: number): Promise<ActionCapacity[]> {
   const settings = benchSettings();
   const env = (h: HandlerName) => lambdaProcessEnv(h, settings, { dynamodb: fixture.proxy.endpoint });
   const ids = Array.from({ length: n }, (_, i) => `r${String(i).padStart(14, '0')}=`);
   const user = (i: number) => `user-${i}`;
   const out: ActionCapacity[] = [];
-
-  const measure = async (action: string, handler: HandlerName, events: unknown[], check: (result: any) => boolean) => {
-    const mark = fixture.proxy.capacity.length;
-    const run = await runHandler(handler, events, env(handler));
-    const bad = run.results.findIndex((r) => !check(r));
-    if (bad >= 0) throw new Error(`${action}: invocation ${bad} answered ${JSON.stringify(run.results[bad])}`);
-    const summary = summariseCapacity(fixture.proxy.capacity.slice(mark), fixture.tables, fixture.addIndexWrites);
-    out.push({
-      action,
-      count: events.length,
-      readUnitsPer: summary.readUnits / events.length,
-      writeUnitsPer: summary.writeUnits / events.length,
-      summary,
-      // The first invocation pays for opening connections; the rest are what a warm function costs.
-      medianDurationMs: round(median(run.durationsMs.slice(1)), 2),
-    });
+  const measure = async (action: string, handler: HandlerName, events: unknown[], check: Check) => {
+    out.push(await measureAction(fixture, action, handler, events, env(handler), check));
   };
-  const frame = (r: { body?: string }) => JSON.parse(r.body ?? '{}');
 
   await measure('connect', 'connect', ids.map((id, i) => events.connect(id, user(i))), (r) => r.statusCode === 200);
   await measure('subscribe', 'message', ids.map((id, i) => events.message(id, user(i),
@@ -120,6 +143,55 @@ async function measureRoutes(fixture: DynamoFixture, n: number): Promise<ActionC
   await measure('disconnect (1 subscription)', 'disconnect', ids.map((id, i) => events.disconnect(id, user(i))), (r) => r.statusCode === 200);
   out.push(await measureAuthorizer(n));
   return out;
+}
+
+/** What the room figures are: the same actions in every run, named for the tables and the cost model. */
+export const ROOM_ACTIONS = {
+  subscribe: 'subscribe (presence topic)',
+  publish: 'publish',
+  presence: 'presence',
+  disconnect: 'disconnect (presence topic)',
+} as const;
+
+/**
+ * Client messages and presence in a room of `members` (each a different user with one
+ * connection), with the sample chat app's rules: joining (subscribe with presence), publishing
+ * (rate counter, ClientMessage event, audience Query, posts to the others) and asking who is
+ * there. Behind the handler: a local event bus and @connections API (posts held `latencyMs`),
+ * so every post and PutEvents succeeds as in AWS and nothing is cleaned up as gone.
+ */
+async function measureRoom(fixture: DynamoFixture, members: number, messagesPerMember: number, latencyMs: number): Promise<ActionCapacity[]> {
+  const registry = new ConnectionRegistry();
+  const bus = new LocalEventBus({ name: 'bench-bus', region: 'us-east-1', account: '000000000000' });
+  const stage = 'bench';
+  const faults = (method: string) => (method === 'POST' ? { delayMs: latencyMs } : undefined);
+  const server = await serveOnLoopback((req, res) => bus.handle(req, res) || handleConnectionsRequest(req, res, { stage, registry, faults }));
+  try {
+    const ids = Array.from({ length: members }, (_, i) => `m${String(i).padStart(14, '0')}=`);
+    const user = (i: number) => `member-${i}`;
+    const now = new Date();
+    for (const connectionId of ids) registry.add({ connectionId, connectedAt: now, lastActiveAt: now, sourceIp: '127.0.0.1', send() {}, close() {} });
+    const settings = benchSettings({ ...CHAT_SETTINGS, callbackUrl: `${server.origin}/${stage}`, eventBusName: bus.name });
+    const env = (h: HandlerName) => lambdaProcessEnv(h, settings, { dynamodb: fixture.proxy.endpoint, eventbridge: server.origin });
+    const connected = await runHandler<{ statusCode?: number }>('connect', ids.map((id, i) => events.connect(id, user(i))), env('connect'));
+    if (connected.results.some((r) => r?.statusCode !== 200)) throw new Error('room: a member could not connect');
+
+    const out: ActionCapacity[] = [];
+    out.push(await measureAction(fixture, ROOM_ACTIONS.subscribe, 'message', ids.map((id, i) => events.message(id, user(i),
+      { action: 'subscribe', topic: CHAT_TOPIC })), env('message'), (r) => frame(r).type === 'subscribed'));
+    // Members publish in turn: a few messages per user over a second or more, under the per-user limit.
+    const published = bus.acceptedCount;
+    const publishes = Array.from({ length: members * messagesPerMember }, (_, k) => events.message(ids[k % members], user(k % members),
+      { action: 'publish', topic: CHAT_TOPIC, data: { text: `message ${k}` } }));
+    out.push(await measureAction(fixture, ROOM_ACTIONS.publish, 'message', publishes, env('message'), (r) => frame(r).type === 'published'));
+    if (bus.acceptedCount - published !== publishes.length) throw new Error(`room: ${bus.acceptedCount - published} ClientMessage events for ${publishes.length} publishes`);
+    out.push(await measureAction(fixture, ROOM_ACTIONS.presence, 'message', ids.map((id, i) => events.message(id, user(i),
+      { action: 'presence', topic: CHAT_TOPIC })), env('message'), (r) => frame(r).type === 'presence' && frame(r).count === members));
+    out.push(await measureAction(fixture, ROOM_ACTIONS.disconnect, 'disconnect', ids.map((id, i) => events.disconnect(id, user(i))), env('disconnect'), (r) => r.statusCode === 200));
+    return out;
+  } finally {
+    await server.close();
+  }
 }
 
 /** The $connect authorizer verifying real RS256 tokens against a local JWKS (fetched once, then cached). */
@@ -225,7 +297,9 @@ async function measureSeed(fixture: DynamoFixture, n: number, roomSize: number):
 }
 
 function section(
+  latencyMs: number,
   routes: ActionCapacity[],
+  room: ActionCapacity[],
   small: SmallNotificationFigures,
   seed: SeedFigures,
   deliveries: DeliveryCapacity[],
@@ -239,6 +313,10 @@ function section(
   };
   const fmt = (x: number) => round(x, 4);
   const connect = routes.find((r) => r.action === 'connect')!;
+  const subscribe = routes.find((r) => r.action === 'subscribe')!;
+  const publish = room.find((r) => r.action === ROOM_ACTIONS.publish)!;
+  const presence = room.find((r) => r.action === ROOM_ACTIONS.presence)!;
+  const members = room.find((r) => r.action === ROOM_ACTIONS.subscribe)!.count;
   const perDelivery = deliveries.map((d) => ({ ...d, rcuPer: d.readUnits / Math.max(1, d.delivered), wcuPer: d.writeUnits / Math.max(1, d.delivered) }));
   const large = perDelivery.filter((d) => d.audience >= 1000);
   const worst = large.length > 0 ? Math.max(...large.map((d) => d.rcuPer)) : Number.NaN;
@@ -275,12 +353,23 @@ function section(
           ['seed baseline: connect', fmt(seed.connect.readUnitsPer), fmt(seed.connect.writeUnitsPer), describeCalls(seed.connect.summary, seed.connect.count), 'n/a', 'n/a'],
         ],
       },
+      {
+        caption: `Client messages and presence in a room of ${members} (the sample chat app's rules: publish and presence on rooms/*), beside the subscribe above `
+          + `(${publish.count} messages, each member publishing in turn, every other member receiving each; the @connections API holding each post ${latencyMs} ms):`,
+        headers: ['Action', 'RCU per action', 'WCU per action', 'On-demand US$ per million actions', 'Ratio to subscribe', 'Calls', 'Warm handler time (ms, median)', 'Check: DynamoDB Local reports'],
+        rows: [
+          ...room.map((r) => [r.action, fmt(r.readUnitsPer), fmt(r.writeUnitsPer), round(unitsUsd(r), 4), ratio(unitsUsd(r), unitsUsd(subscribe)),
+            describeCalls(r.summary, r.count), r.medianDurationMs ?? 'n/a', onLocal(r.action)]),
+          ['baseline: subscribe (no presence)', fmt(subscribe.readUnitsPer), fmt(subscribe.writeUnitsPer), round(unitsUsd(subscribe), 4), 1,
+            describeCalls(subscribe.summary, subscribe.count), subscribe.medianDurationMs ?? 'n/a', onLocal(subscribe.action)],
+        ],
+      },
     ],
     notes: [
       typeof crossCheck === 'string'
         ? `Not cross-checked on DynamoDB Local: ${crossCheck}`
         : crossCheck
-          ? `The last column runs the same actions on DynamoDB Local (Maven Central), which reports index writes in ConsumedCapacity itself: ${agreement(routes, crossCheck)}`
+          ? `The last column runs the same actions on DynamoDB Local (Maven Central), which reports index writes in ConsumedCapacity itself: ${agreement([...routes, ...room], crossCheck)}`
           : 'Measured on the external engine given by DYNAMODB_ENDPOINT, as it reports (index writes included).',
       `Connect costs ${ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer)}× the seed's connect in WCU: both write one item and one index entry.`,
       `A notification to a single subscriber or user still costs one Query: ${fmt(small.readUnitsPerNotification)} RCU (a Query is billed at least 0.5 RCU), so the per-delivery figure falls as the audience grows; the target is about fan-out. `
@@ -289,6 +378,10 @@ function section(
         + (seed.roomQuery.returned !== seed.roomQuery.roomSize
           ? ` (The embedded engine returned ${seed.roomQuery.returned.toLocaleString('en-US')} of them: dynalite can drop an item at a page boundary of an index without a sort key, as the seed's is; our indexes have sort keys.)`
           : ''),
+      `A client publish writes ${fmt(publish.writeUnitsPer)} WCU (the per-user rate counter: one conditional UpdateItem of a small item, so 1 WCU however many members) and reads `
+        + `${fmt(publish.readUnitsPer)} RCU (the audience Query of ${members} subscription keys, one page); the ClientMessage event and the posts cost no DynamoDB units. `
+        + `A presence query reads ${fmt(presence.readUnitsPer)} RCU for ${members} members (one Query of the topic's presence counters) and writes nothing; `
+        + 'joining a presence topic adds the member\'s presence counter (an UpdateItem) to the subscribe\'s writes, and the disconnect that leaves it takes the counter down (and deletes it at zero).',
     ],
     targets,
     headlines: [
@@ -299,14 +392,25 @@ function section(
         ratio: ratio(d.rcuPer, seed.roomQuery.perConnection),
       })),
       {
+        figure: `DynamoDB units per client publish, room of ${members} (rate counter and audience Query)`,
+        measured: `${fmt(publish.readUnitsPer)} RCU + ${fmt(publish.writeUnitsPer)} WCU`,
+        baseline: `subscribe: ${fmt(subscribe.readUnitsPer)} RCU + ${fmt(subscribe.writeUnitsPer)} WCU`,
+        ratio: `${ratio(unitsUsd(publish), unitsUsd(subscribe))} (on-demand US$)`,
+      },
+      {
         figure: 'Write units per connect',
         measured: `${fmt(connect.writeUnitsPer)} WCU`,
         baseline: `seed connect: ${fmt(seed.connect.writeUnitsPer)} WCU`,
         ratio: ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer),
       },
     ],
-    data: { engine, routes, small, seed, deliveries: perDelivery, dynamoDbLocal: crossCheck },
+    data: { engine, routes, room, small, seed, deliveries: perDelivery, dynamoDbLocal: crossCheck },
   };
+}
+
+/** What an action's read and write units cost per million actions, on demand: reads and writes in one figure. */
+function unitsUsd(a: ActionCapacity): number {
+  return a.readUnitsPer * PRICES.dynamoRead.usd + a.writeUnitsPer * PRICES.dynamoWrite.usd;
 }
 
 function agreement(routes: ActionCapacity[], local: ActionCapacity[]): string {

@@ -4,11 +4,11 @@
  * (handler times, capacity units) and public list prices (lib/prices.ts), beside the seed
  * article's own figure for the same scenario.
  */
-import type { ActionCapacity, SmallNotificationFigures } from './capacity';
+import { ActionCapacity, ROOM_ACTIONS, SmallNotificationFigures } from './capacity';
 import type { FanoutData } from './fanout';
-import { CostLine, dailyCost, MeasuredUnits, total, Workload } from './lib/cost-model';
+import { ActionUnits, chatDailyCost, ChatUnits, ChatWorkload, clientMessageCost, CostLine, dailyCost, MeasuredUnits, total, Workload } from './lib/cost-model';
 import { PRICES, PRICES_CHECKED, PRICES_REGION } from './lib/prices';
-import { SectionResult } from './lib/report';
+import { SectionResult, Table } from './lib/report';
 import { ratio, round } from './lib/stats';
 
 /** The seed article's "Cost Analysis": 10K users, 1M messages a day. */
@@ -25,8 +25,27 @@ export const SCENARIO: Workload = {
   pingsPerConnectionPerDay: Math.floor((24 * 60) / 9),
 };
 
+/**
+ * The sample chat app's day (the seed article's chat: 10,000 users, 1 million messages a day),
+ * on the same connection assumptions: each user in one room with presence, asking who is there
+ * after each join. Rooms of ten: the article's ten DynamoDB reads per message are one room's
+ * connections.
+ */
+export const CHAT_SCENARIO: ChatWorkload = {
+  ...SCENARIO,
+  subscriptionsPerConnection: 0,
+  messagesPerDay: 1_000_000,
+  roomSize: 10,
+  roomsPerConnection: 1,
+  presenceQueriesPerJoin: 1,
+};
+
+/** The room size of the latency benchmark, for the per-million figure. */
+const LARGE_ROOM = 50;
+
 interface CapacityData {
   readonly routes: ActionCapacity[];
+  readonly room?: ActionCapacity[];
   readonly small: SmallNotificationFigures;
 }
 
@@ -54,9 +73,9 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
   const seedScope = total(lines, (l) => l.inSeedScope);
   const delivery = lines.slice(0, 6);
   const perMillion = total(delivery);
-  const usd = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(2)}`;
 
   const fanoutRow = fanoutMarginal(fanout, units);
+  const chat = capacity.room ? chatCost(units, capacity.room) : undefined;
   return {
     id: 'cost',
     title: '5. Cost model',
@@ -66,24 +85,17 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       + 'this run (sections 2 and 1), Lambda duration rounded up to the millisecond per invocation as billed; prices are AWS list prices '
       + `for ${PRICES_REGION}, on demand, without free tier, as compiled on ${PRICES_CHECKED} (bench/lib/prices.ts). Assumptions: clients reconnect every `
       + `${SCENARIO.reconnectEveryHours} hours (API Gateway's maximum connection time), hold ${SCENARIO.subscriptionsPerConnection} subscriptions, `
-      + `and ping every 9 minutes to stay under the 10-minute idle timeout.`,
+      + `and ping every 9 minutes to stay under the 10-minute idle timeout.`
+      + (chat ? ` The chat scenario (client messages, below) keeps these connection assumptions and adds its own: ${chat.assumptions}` : ''),
     tables: [
-      {
-        caption: 'One day:',
-        headers: ['Item', 'Quantity', 'Unit', 'US$ per day', 'In the seed article\'s scope'],
-        rows: lines.map((l) => [l.item, round(l.quantity, 1), l.unit, usd(l.usd), l.inSeedScope ? 'yes' : 'no']),
-      },
-      {
-        caption: 'Totals against the seed article\'s figure:',
-        headers: ['Figure', 'US$ per day', 'Ratio to the seed\'s $7.89'],
-        rows: [
-          ['Seed article (API Gateway, Lambda 200 ms × 512 MB per message, DynamoDB 1M writes + 10M reads)', usd(SEED_DAILY_USD), 1],
-          ['This library, the items the seed counts', usd(seedScope), ratio(seedScope, SEED_DAILY_USD)],
-          ['This library, everything above (EventBridge, SQS, subscribe frames, keep-alive pings)', usd(all), ratio(all, SEED_DAILY_USD)],
-          [`Per million notifications, delivery only (the first ${delivery.length} lines)`, usd(perMillion), ratio(perMillion, SEED_DAILY_USD)],
-          ...(fanoutRow ? [[fanoutRow.label, usd(fanoutRow.usd), 'n/a'] as Array<string | number>] : []),
-        ],
-      },
+      dayTable('One day:', lines),
+      totalsTable('Totals against the seed article\'s figure:', [
+        ['Seed article (API Gateway, Lambda 200 ms × 512 MB per message, DynamoDB 1M writes + 10M reads)', SEED_DAILY_USD],
+        ['This library, the items the seed counts', seedScope],
+        ['This library, everything above (EventBridge, SQS, subscribe frames, keep-alive pings)', all],
+        [`Per million notifications, delivery only (the first ${delivery.length} lines)`, perMillion],
+      ], fanoutRow ? [[fanoutRow.label, usd(fanoutRow.usd), 'n/a']] : []),
+      ...(chat ? chat.tables : []),
       {
         caption: `Prices (${PRICES_REGION}, compiled ${PRICES_CHECKED}):`,
         headers: ['Item', 'US$', 'Per', 'Source'],
@@ -94,6 +106,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       'The biggest lines are API Gateway\'s: connection minutes and messages. Lambda and DynamoDB are cents, because deliver handles ten notifications per invocation in a few milliseconds each and reads only subscription keys.',
       'The seed article counts 200 ms of Lambda per message and ten DynamoDB reads per message; measured here, a notification to one subscriber takes '
         + `${units.deliverMsPerNotification} ms of deliver time and ${units.readUnitsPerNotification} read units (one Query).`,
+      ...(chat ? chat.notes : []),
       'Not counted: CloudWatch Logs and metrics (the handlers log at INFO and emit EMF metrics: about $0.50 per GB ingested), data transfer out, DynamoDB storage (a few MB), the Lambda INIT phase of cold starts, and SQS\'s empty long polls when the queue is idle.',
     ],
     targets: [],
@@ -107,8 +120,8 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       measured: usd(all),
       baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
       ratio: ratio(all, SEED_DAILY_USD),
-    }],
-    data: { scenario: SCENARIO, units, lines, totals: { all, seedScope, perMillionDeliveryOnly: perMillion, seedDailyUsd: SEED_DAILY_USD }, fanout: fanoutRow },
+    }, ...(chat ? [chat.headline] : [])],
+    data: { scenario: SCENARIO, units, lines, totals: { all, seedScope, perMillionDeliveryOnly: perMillion, seedDailyUsd: SEED_DAILY_USD }, fanout: fanoutRow, chat: chat?.data },
   };
 }
 
@@ -122,4 +135,78 @@ function fanoutMarginal(fanout: FanoutData | undefined, units: MeasuredUnits): {
   const usd = PRICES.apiGatewayMessage.usd + gbS * PRICES.lambdaGbSecondArm.usd + rcuPerDelivery * PRICES.dynamoRead.usd;
   void units;
   return { label: `Per million deliveries in a ${run.audience.toLocaleString('en-US')}-subscriber fan-out (messages + ${round(msPerDelivery, 3)} ms and ${round(rcuPerDelivery, 4)} RCU per delivery)`, usd };
+}
+
+const usd = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(2)}`;
+
+function dayTable(caption: string, lines: readonly CostLine[]): Table {
+  return {
+    caption,
+    headers: ['Item', 'Quantity', 'Unit', 'US$ per day', 'In the seed article\'s scope'],
+    rows: lines.map((l) => [l.item, round(l.quantity, 1), l.unit, usd(l.usd), l.inSeedScope ? 'yes' : 'no']),
+  };
+}
+
+/** Figures in US$ per day beside the seed article's, each with its ratio to it; `extra` rows as given. */
+function totalsTable(caption: string, figures: ReadonlyArray<readonly [string, number]>, extra: ReadonlyArray<ReadonlyArray<string | number>> = []): Table {
+  return {
+    caption,
+    headers: ['Figure', 'US$ per day', 'Ratio to the seed\'s $7.89'],
+    rows: [...figures.map(([label, x]) => [label, usd(x), ratio(x, SEED_DAILY_USD)]), ...extra],
+  };
+}
+
+/** The chat scenario's tables, from the room actions the capacity benchmark measured. */
+function chatCost(units: MeasuredUnits, room: readonly ActionCapacity[]) {
+  const action = (name: string): ActionUnits => {
+    const r = room.find((a) => a.action === name);
+    if (!r) throw new Error(`the capacity benchmark did not measure "${name}"`);
+    return { ms: r.medianDurationMs ?? Number.NaN, writeUnits: r.writeUnitsPer, readUnits: r.readUnitsPer };
+  };
+  const measuredRoom = room.find((a) => a.action === ROOM_ACTIONS.subscribe)!.count;
+  const c: ChatUnits = {
+    publish: action(ROOM_ACTIONS.publish),
+    presence: action(ROOM_ACTIONS.presence),
+    joinRoom: action(ROOM_ACTIONS.subscribe),
+    disconnect: action(ROOM_ACTIONS.disconnect),
+  };
+  const w = CHAT_SCENARIO;
+  const lines = chatDailyCost(units, c, w);
+  const all = total(lines);
+  const seedScope = total(lines, (l) => l.inSeedScope);
+  const perMillionLarge = total(clientMessageCost(c, { messagesPerDay: 1e6, roomSize: LARGE_ROOM, memoryMb: w.memoryMb }));
+  const perMillion = total(clientMessageCost(c, { messagesPerDay: 1e6, roomSize: w.roomSize, memoryMb: w.memoryMb }));
+  const perUser = w.messagesPerDay / w.connections;
+  const assumptions = `${w.connections.toLocaleString('en-US')} users, one connection each, `
+    + `${w.messagesPerDay.toLocaleString('en-US')} client messages a day (${perUser} per user) in rooms of ${w.roomSize} (each message posted to the other ${w.roomSize - 1}; `
+    + `the seed article's ten DynamoDB reads per message are a room of about ten connections), every user in ${w.roomsPerConnection} room with presence and no other subscription, `
+    + `rejoining it after every reconnect (a leave and a join announced to the other members) and asking who is there ${w.presenceQueriesPerJoin === 1 ? 'once' : `${w.presenceQueriesPerJoin} times`} after each join, `
+    + `and the keep-alive pings as above (conservative: a client that hears from its room often may choose to ping less). `
+    + `Message function time and units are the ones measured for a room of ${measuredRoom} (section 2): with the default delivery concurrency of 50, `
+    + `a room of ${w.roomSize} is posted to in the same single wave, so the measured time is an upper bound.`;
+  return {
+    assumptions,
+    tables: [
+      dayTable(`Chat scenario: one day of ${w.messagesPerDay.toLocaleString('en-US')} client messages among ${w.connections.toLocaleString('en-US')} users in rooms of ${w.roomSize}:`, lines),
+      totalsTable('Chat totals against the seed article\'s figure for its chat app:', [
+        ['Seed article (same scenario)', SEED_DAILY_USD],
+        ['This library, the items the seed counts', seedScope],
+        ['This library, everything above (`published` answers, ClientMessage events, presence, subscribes, pings)', all],
+        [`Per million client messages, messages only, rooms of ${w.roomSize}`, perMillion],
+        [`Per million client messages, messages only, rooms of ${LARGE_ROOM}`, perMillionLarge],
+      ]),
+    ],
+    notes: [
+      `Chat: API Gateway bills every frame in and every post out, so the room size drives the bill: a message to a room of ${w.roomSize} is ${w.roomSize + 1} API Gateway messages `
+        + `(in, ${w.roomSize - 1} posts, the sender's \`published\` answer). The message function adds ${c.publish.ms} ms (measured, warm), ${round(c.publish.writeUnits, 4)} WCU for the rate counter `
+        + `and ${round(c.publish.readUnits, 4)} RCU for the audience Query per message; the ClientMessage event for backends is $1 per million.`,
+    ],
+    headline: {
+      figure: `US$ per day, chat: 10,000 users, 1 million client messages in rooms of ${w.roomSize}, everything counted`,
+      measured: `${usd(all)} (the seed's scope: ${usd(seedScope)})`,
+      baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
+      ratio: ratio(all, SEED_DAILY_USD),
+    },
+    data: { scenario: w, units: c, lines, totals: { all, seedScope, perMillion, perMillionLargeRoom: perMillionLarge, largeRoom: LARGE_ROOM } },
+  };
 }

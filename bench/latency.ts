@@ -5,13 +5,15 @@
  * PutEvents to the frame arriving at the client (PutEvents → rule → queue → event source mapping →
  * deliver → @connections → gateway → client). Baselines in the same run: the same clients
  * receiving direct @connections posts (the gateway's floor), and connecting to a runtime without
- * an authorizer (the authorizer's share of the connection rate).
+ * an authorizer (the authorizer's share of the connection rate). Then client messages in a room
+ * of the same clients (bench/chat-latency.ts), against the same floor.
  */
-import { ChildProcess, fork } from 'node:child_process';
-import { join } from 'node:path';
 import { LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { ChatFigures, ChatOptions, chatReport, measureChat } from './chat-latency';
+import { ClientsProcess, summarise, Summary } from './lib/clients-process';
 import { assetsDir } from './lib/handler-run';
 import { SectionResult } from './lib/report';
+import { CHAT_SETTINGS } from './lib/settings';
 import { percentile, ratio, round } from './lib/stats';
 
 export interface LatencyOptions {
@@ -19,113 +21,30 @@ export interface LatencyOptions {
   readonly rate: number;
   readonly seconds: number;
   readonly connectConcurrency: number;
+  /** Client messages in a room of the first `chat.members` clients. */
+  readonly chat: ChatOptions;
 }
 
 interface ConnectResult { connected: number; refused: number; seconds: number; perSecond: number; connectMs: number[] }
-interface LatencyResult { sent: number; received: number; errors: number; samples: number[] }
-
-interface Summary {
-  readonly sent: number;
-  readonly received: number;
-  readonly errors: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-function summarise(r: LatencyResult): Summary {
-  return {
-    sent: r.sent,
-    received: r.received,
-    errors: r.errors,
-    p50: round(percentile(r.samples, 50), 1),
-    p95: round(percentile(r.samples, 95), 1),
-    p99: round(percentile(r.samples, 99), 1),
-    max: round(Math.max(...r.samples), 1),
-  };
-}
-
-class ClientsProcess {
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(runtime: LocalRuntime): Promise<ClientsProcess> {
-    const child = fork(join(__dirname, 'probes', 'ws-clients.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        BENCH_WS_URL: runtime.wsUrl,
-        BENCH_HTTP_URL: runtime.url,
-        BENCH_CALLBACK_URL: runtime.callbackUrl,
-        BENCH_EVENT_BUS: runtime.eventBusName,
-        BENCH_DETAIL_TYPE: runtime.settings.detailType,
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const clients = new ClientsProcess(child);
-    await clients.next('ready');
-    return clients;
-  }
-
-  next<T>(type: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: { type: string; message?: string }) => {
-        if (m.type === 'error') {
-          cleanup();
-          reject(new Error(`the clients process failed: ${m.message}`));
-        } else if (m.type === type) {
-          cleanup();
-          resolve(m as T);
-        }
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new Error(`the clients process exited with ${code}`));
-      };
-      const cleanup = () => {
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', onExit);
-    });
-  }
-
-  async call<T>(message: object, answer: string): Promise<T> {
-    const reply = this.next<T>(answer);
-    this.child.send(message);
-    return reply;
-  }
-
-  async stop(): Promise<void> {
-    try {
-      await Promise.race([this.call({ type: 'close' }, 'closed'), new Promise((r) => setTimeout(r, 5_000))]);
-    } finally {
-      this.child.kill();
-    }
-  }
-}
 
 const quiet = () => ({ log: () => undefined, handlerLog: () => undefined, ttlSweepIntervalMs: 0, assetsDir: assetsDir() });
 
 export async function benchLatency(o: LatencyOptions): Promise<SectionResult> {
-  // With the real authorizer: connect, then the gateway floor, then the whole path.
-  const runtime = await startLocalRuntime({ port: 0, ...quiet() });
+  // With the real authorizer: connect, then the gateway floor, then the whole path, then the room.
+  const runtime = await startLocalRuntime({ port: 0, ...quiet(), settings: CHAT_SETTINGS });
   let connect: ConnectResult;
   let floor: Summary;
   let endToEnd: Summary;
+  let chat: ChatFigures;
   try {
     const clients = await ClientsProcess.start(runtime);
     try {
       connect = await clients.call<ConnectResult>({ type: 'connect', count: o.clients, concurrency: o.connectConcurrency, auth: 'jwt' }, 'connected');
       if (connect.connected !== o.clients) throw new Error(`only ${connect.connected} of ${o.clients} clients connected`);
       const ids = runtime.registry.ids();
-      // One unmeasured second of each first: the deliver function's cold start and the first
-      // sockets are real, but they are not the steady state this measures.
-      await clients.call<LatencyResult>({ type: 'floor', ids, rate: o.rate, seconds: 1 }, 'latency');
-      floor = summarise(await clients.call<LatencyResult>({ type: 'floor', ids, rate: o.rate, seconds: o.seconds }, 'latency'));
-      await clients.call<LatencyResult>({ type: 'publish', rate: o.rate, seconds: 1 }, 'latency');
-      endToEnd = summarise(await clients.call<LatencyResult>({ type: 'publish', rate: o.rate, seconds: o.seconds }, 'latency'));
+      floor = summarise(await clients.warmAndMeasure({ type: 'floor', ids, rate: o.rate, seconds: o.seconds }));
+      endToEnd = summarise(await clients.warmAndMeasure({ type: 'publish', rate: o.rate, seconds: o.seconds }));
+      chat = await measureChat(clients, ids, o.chat);
     } finally {
       await clients.stop();
     }
@@ -146,11 +65,12 @@ export async function benchLatency(o: LatencyOptions): Promise<SectionResult> {
   } finally {
     await open.stop();
   }
-  return section(o, connect, connectNoAuth, floor, endToEnd);
+  return section(o, connect, connectNoAuth, floor, endToEnd, chat);
 }
 
-function section(o: LatencyOptions, connect: ConnectResult, noAuth: ConnectResult, floor: Summary, e2e: Summary): SectionResult {
+function section(o: LatencyOptions, connect: ConnectResult, noAuth: ConnectResult, floor: Summary, e2e: Summary, chat: ChatFigures): SectionResult {
   const connectP = (r: ConnectResult, p: number) => round(percentile(r.connectMs, p), 1);
+  const room = chatReport(chat, floor);
   return {
     id: 'latency',
     title: '6. Local runtime: publish-to-receive latency and connection rate',
@@ -158,7 +78,9 @@ function section(o: LatencyOptions, connect: ConnectResult, noAuth: ConnectResul
       + `separate process, each a different user connected with a real token through the real authorizer (${o.connectConcurrency} handshakes at a time). `
       + `Then ${o.rate} notifications/s for ${o.seconds} s, each published with the EventBridge SDK to one user (\`{"userId": …}\`), timed from `
       + 'just before PutEvents to the frame reaching the client, after one unmeasured second of warm-up. Baseline: the same clients receiving direct @connections posts at the same rate '
-      + '(the gateway\'s floor: HTTP post → gateway → client), and connecting to a runtime without an authorizer.',
+      + '(the gateway\'s floor: HTTP post → gateway → client), and connecting to a runtime without an authorizer. '
+      + `Then client messages in a room of the first ${o.chat.members} clients: ${o.chat.messages} messages at ${o.chat.rate}/s, taking turns of a few seconds `
+      + 'with server notifications to the same room and with direct posts to as many connections at once (each path after one unmeasured second), in the same runtime.',
     tables: [
       {
         caption: 'Latency (ms):',
@@ -168,6 +90,7 @@ function section(o: LatencyOptions, connect: ConnectResult, noAuth: ConnectResul
           ['Gateway floor: direct @connections post → client', floor.sent, floor.received, floor.p50, floor.p95, floor.p99, floor.max, 1, 1],
         ],
       },
+      room.table,
       {
         caption: 'Connections:',
         headers: ['Runtime', 'Connected', 'Refused', 'Connections/s', 'Handshake p50 (ms)', 'p99 (ms)', 'Rate ratio'],
@@ -182,19 +105,20 @@ function section(o: LatencyOptions, connect: ConnectResult, noAuth: ConnectResul
         + 'in AWS, EventBridge, SQS polling and Lambda add their own latency, typically tens of milliseconds more, so these figures compare the code paths, not AWS.',
       `Lost notifications: ${e2e.sent - e2e.received} of ${e2e.sent} (errors on publish: ${e2e.errors}).`,
       'API Gateway itself accepts 500 new connections per second per account: the local rate is about the handlers, not about that quota.',
+      ...room.notes,
     ],
-    targets: [],
+    targets: [room.target],
     headlines: [{
       figure: `Publish-to-receive latency, ${o.clients.toLocaleString('en-US')} clients, ${o.rate}/s (local runtime)`,
       measured: `p50 ${e2e.p50} ms, p99 ${e2e.p99} ms`,
       baseline: `gateway floor: p50 ${floor.p50} ms, p99 ${floor.p99} ms`,
       ratio: `${ratio(e2e.p50, floor.p50)} (p50), ${ratio(e2e.p99, floor.p99)} (p99)`,
-    }, {
+    }, room.headline, {
       figure: 'Connections established per second, real authorizer (local runtime)',
       measured: `${round(connect.perSecond, 0)}/s`,
       baseline: `no authorizer: ${round(noAuth.perSecond, 0)}/s`,
       ratio: ratio(connect.perSecond, noAuth.perSecond),
     }],
-    data: { options: o, endToEnd: e2e, floor, connect: { ...connect, connectMs: undefined, p50: connectP(connect, 50), p99: connectP(connect, 99) }, connectNoAuth: { ...noAuth, connectMs: undefined, p50: connectP(noAuth, 50), p99: connectP(noAuth, 99) } },
+    data: { options: o, endToEnd: e2e, floor, chat, connect: { ...connect, connectMs: undefined, p50: connectP(connect, 50), p99: connectP(connect, 99) }, connectNoAuth: { ...noAuth, connectMs: undefined, p50: connectP(noAuth, 50), p99: connectP(noAuth, 99) } },
   };
 }

@@ -3,7 +3,7 @@
  * bench/results.json (for machines). Every figure is measured beside its baseline in this run.
  *
  *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a minute or two instead of ~10)
- *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency);
+ *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model);
  *                   the report then holds only those sections.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { benchCapacity } from './capacity';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
+import { latencyModelSection } from './latency-model';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
@@ -55,6 +56,7 @@ const SECTIONS: SectionSpec[] = [
       smallBatches: ctx.quick ? 5 : 20,
       latencyMs: LATENCY_MS,
       deliveries: fanoutData(ctx)?.single.map((s) => s.capacity) ?? [],
+      chat: { members: 50, messagesPerMember: ctx.quick ? 1 : 2 },
     }),
   },
   { id: 'bundles', title: '3. Lambda bundles: size and cold init', run: (ctx) => benchBundles({ runs: ctx.quick ? 3 : 7 }) },
@@ -75,7 +77,19 @@ const SECTIONS: SectionSpec[] = [
   {
     id: 'latency',
     title: '6. Local runtime: publish-to-receive latency and connection rate',
-    run: (ctx) => benchLatency({ clients: 1_000, rate: 200, seconds: ctx.quick ? 3 : 10, connectConcurrency: 50 }),
+    run: (ctx) => benchLatency({
+      clients: 1_000,
+      rate: 200,
+      seconds: ctx.quick ? 3 : 10,
+      connectConcurrency: 50,
+      // 10 messages/s among 50 members: each user 0.2/s, under the default per-user limit (10/s).
+      chat: { members: 50, rate: 10, messages: ctx.quick ? 100 : 300 },
+    }),
+  },
+  {
+    id: 'latency-model',
+    title: '7. Client messages: latency model on AWS',
+    run: async (ctx) => latencyModelSection(ctx.results.get('latency')?.data as Parameters<typeof latencyModelSection>[0]),
   },
 ];
 

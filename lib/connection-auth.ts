@@ -8,9 +8,12 @@ import { checkHttpsUrl, checkPattern, invalidProp } from './private/validation';
  * Which Cognito token the `$connect` authorizer accepts.
  */
 export enum CognitoTokenUse {
-  /** Access tokens: meant for authorizing calls to APIs. */
+  /**
+   * Access tokens: what Cognito issues for authorizing calls to APIs, and what a WebSocket client
+   * should send.
+   */
   ACCESS = 'access',
-  /** ID tokens: carry the user's profile claims. */
+  /** ID tokens: carry the user's profile claims, for the app that signed the user in. */
   ID = 'id',
 }
 
@@ -31,7 +34,8 @@ export interface CognitoConnectionAuthOptions {
   readonly userPoolClients?: cognito.IUserPoolClient[];
 
   /**
-   * Which token the client sends (in the `token` query-string parameter or a `token.<JWT>` subprotocol).
+   * Which token the client sends (in the `token` query-string parameter or a `token.<JWT>`
+   * subprotocol): the user's access token (as Cognito recommends for API authorization), or its ID token.
    *
    * @default CognitoTokenUse.ACCESS
    */

@@ -727,6 +727,7 @@ export class RealtimeNotifications extends Construct {
       presence: settings.presenceRules.length > 0,
       clientPublish: settings.publishRules.length > 0,
       history: settings.historyRules.length > 0 || settings.userHistory,
+      topicHistory: settings.historyRules.length > 0,
     });
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
       batchSize: props.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
@@ -927,8 +928,10 @@ export class RealtimeNotifications extends Construct {
    * Least privilege: each function gets exactly the actions its handler performs, and the
    * presence and client-publishing actions only when those are turned on.
    */
-  private grantHandlerPermissions(features: { allowBroadcast: boolean; presence: boolean; clientPublish: boolean; history: boolean }): void {
-    const { allowBroadcast, presence, clientPublish, history } = features;
+  private grantHandlerPermissions(features: {
+    allowBroadcast: boolean; presence: boolean; clientPublish: boolean; history: boolean; topicHistory: boolean;
+  }): void {
+    const { allowBroadcast, presence, clientPublish, history, topicHistory } = features;
     const connections = this.connectionsTable;
     const subscriptions = this.subscriptionsTable;
     const counters = this.countersTable;
@@ -959,18 +962,21 @@ export class RealtimeNotifications extends Construct {
     // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the
     // subscription. Client messages and presence announcements are posted from here, like deliver
     // posts notifications: audience Queries, posts, re-queued retries, and gone connections forgotten.
-    // With history, it replays what a client missed (reading the stream's head and kept notifications)
-    // and keeps client messages of topics with history: a position (the head, a claim) and the frame.
+    // With history, it replays what a client missed (reading the stream's head, starting it if new,
+    // and its kept notifications) and keeps client messages of topics with history: a position
+    // (the head, a claim) and the frame.
     const posts = clientPublish || presence || history;
     const fansOut = clientPublish || presence;
+    const keepsClientMessages = clientPublish && topicHistory;
     const keepingPositions = ['GetItem', 'PutItem', 'UpdateItem'];
     allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(fansOut, forgetting.connections)]);
     allowTableActions(this.messageFunction, subscriptions,
       ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])], fansOut ? [byConnection] : []);
     allowTableActions(this.messageFunction, counters, [...new Set([
-      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'Query']), ...when(history, keepingPositions),
+      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'Query']),
+      ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages, ['PutItem']),
     ])]);
-    allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(clientPublish, ['PutItem'])]));
+    allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]));
     if (posts) this.allowConnectionsApi(this.messageFunction, ['POST']);
     if (clientPublish) {
       this.allowQueueSends(this.messageFunction);

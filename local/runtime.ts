@@ -273,6 +273,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           deliveryQueue: deliveryQueue.size,
           deadLetterQueue: deadLetterQueue.size,
           eventBusName: bus.name,
+          region: LOCAL_REGION,
           detailType: settings.detailType,
           allowBroadcast: settings.allowBroadcast,
           dynamodb: dynamo.engine,

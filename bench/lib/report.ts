@@ -94,7 +94,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`- Whole run: ${Math.round(report.durationSeconds)} s`, '');
   out.push('Run it with `npm run bench` (about 5 minutes here; it bundles the handlers first). `BENCH_QUICK=1` makes a shorter run with '
     + 'smaller audiences and fewer repetitions; `BENCH_ONLY=fanout,capacity` runs only the sections named (ids: fanout, capacity, '
-    + 'bundles, memory, cost, latency); `DYNAMODB_ENDPOINT=http://…` measures capacity on an engine you started instead of the embedded one.', '');
+    + 'bundles, memory, cost, latency, latency-model); `DYNAMODB_ENDPOINT=http://…` measures capacity on an engine you started instead of the embedded one.', '');
 
   const targets = report.sections.flatMap((s) => s.targets);
   if (targets.length > 0) {

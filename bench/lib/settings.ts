@@ -13,6 +13,10 @@ export const BENCH_TABLES = {
   historyTable: 'bench-history',
 };
 
+/** The room the client-message benchmarks use, with the sample chat app's rules (publish and presence on rooms/*). */
+export const CHAT_TOPIC = 'rooms/bench';
+export const CHAT_SETTINGS: Partial<RuntimeSettings> = { publishRules: ['rooms/*'], presenceRules: ['rooms/*'] };
+
 /** The local runtime's settings (the construct's defaults), with the benchmark's own tables. */
 export function benchSettings(overrides: Partial<RuntimeSettings> = {}): RuntimeSettings {
   return localSettings('http://127.0.0.1:9', { serviceName: 'bench', ...BENCH_TABLES, ...overrides });
@@ -21,6 +25,7 @@ export function benchSettings(overrides: Partial<RuntimeSettings> = {}): Runtime
 export interface LocalEndpoints {
   readonly dynamodb?: string;
   readonly sqs?: string;
+  readonly eventbridge?: string;
 }
 
 /**
@@ -36,6 +41,7 @@ export function lambdaProcessEnv(handler: HandlerName, settings: RuntimeSettings
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
     ...(endpoints.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+    ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     ...handlerEnvironment(handler, settings),
   };

@@ -6,6 +6,10 @@
  *   { type: 'connect', count, concurrency, auth: 'jwt' | 'none' }  → { type: 'connected', … }
  *   { type: 'floor', ids, rate, seconds }                          → { type: 'latency', … }  direct @connections posts
  *   { type: 'publish', rate, seconds }                             → { type: 'latency', … }  PutEvents to users
+ *   { type: 'join', topic, members }                               → { type: 'joined', … }   the first `members` clients subscribe
+ *   { type: 'chat', topic, members, rate, seconds }                → { type: 'latency', … }  members publish to the topic in turn
+ *   { type: 'room', topic, rate, seconds }                         → { type: 'latency', … }  PutEvents to the topic
+ *   { type: 'floor', ids, rate, seconds, fanout }                  → { type: 'latency', … }  `fanout` posts per tick
  *   { type: 'close' }                                              → { type: 'closed' }
  *   env: BENCH_WS_URL, BENCH_HTTP_URL, BENCH_CALLBACK_URL, BENCH_EVENT_BUS, BENCH_DETAIL_TYPE
  */
@@ -25,15 +29,78 @@ const sockets: WebSocket[] = [];
 /** Latency samples (ms) of the current phase, by the marker in the frame. */
 let samples: number[] = [];
 let received = 0;
+/** Per message of a fan-out phase (by seq): frames received and the latest one's latency. */
+let perMessage = new Map<number, { frames: number; lastMs: number }>();
+/** Client requests awaiting their answer, by requestId: when they were sent. */
+const pendingAnswers = new Map<string, number>();
+let answerSamples: number[] = [];
+let refusals: string[] = [];
+
+interface Frame {
+  type?: string;
+  seq?: number;
+  sentAt?: number;
+  data?: { seq?: number; sentAt?: number };
+  requestId?: string;
+  code?: string;
+}
 
 function onFrame(raw: RawData): void {
   const at = now();
-  const frame = JSON.parse(raw.toString()) as { type?: string; data?: { sentAt?: number }; sentAt?: number };
+  const frame = JSON.parse(raw.toString()) as Frame;
   const sentAt = frame.type === 'notification' ? frame.data?.sentAt : frame.sentAt;
   if (typeof sentAt === 'number') {
     samples.push(at - sentAt);
     received++;
+    const seq = frame.data?.seq ?? frame.seq;
+    if (typeof seq === 'number') {
+      const m = perMessage.get(seq) ?? { frames: 0, lastMs: 0 };
+      m.frames++;
+      m.lastMs = Math.max(m.lastMs, at - sentAt);
+      perMessage.set(seq, m);
+    }
   }
+  const askedAt = frame.requestId !== undefined ? pendingAnswers.get(frame.requestId) : undefined;
+  if (askedAt !== undefined) {
+    pendingAnswers.delete(frame.requestId!);
+    if (frame.type === 'error') refusals.push(frame.code ?? 'error');
+    else answerSamples.push(at - askedAt);
+  }
+}
+
+function startPhase(): void {
+  samples = [];
+  received = 0;
+  perMessage = new Map();
+  answerSamples = [];
+  refusals = [];
+  pendingAnswers.clear();
+}
+
+/**
+ * What every latency phase answers: `sent` frames expected, the samples, and for fan-out phases
+ * the latency of each message's last frame (over the messages that reached all
+ * `framesPerMessage` receivers) and the senders' answers.
+ */
+function phaseResult(sent: number, errors: number, framesPerMessage = 1) {
+  const complete = [...perMessage.values()].filter((m) => m.frames >= framesPerMessage);
+  return {
+    type: 'latency',
+    sent,
+    received,
+    errors: errors + refusals.length,
+    samples,
+    lastFrameMs: complete.map((m) => m.lastMs),
+    answerMs: answerSamples,
+    refusals,
+    unanswered: pendingAnswers.size,
+  };
+}
+
+/** Sends a request frame on `ws`; onFrame times its answer (or counts its refusal). */
+function request(ws: WebSocket, frame: Record<string, unknown>, requestId: string): void {
+  pendingAnswers.set(requestId, now());
+  ws.send(JSON.stringify({ ...frame, requestId }));
 }
 
 async function tokenFor(userId: string): Promise<string> {
@@ -99,27 +166,32 @@ async function settle(expected: number, timeoutMs: number): Promise<void> {
   while (received < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
 
-async function floor(ids: string[], rate: number, seconds: number) {
-  samples = [];
-  received = 0;
+/** Direct @connections posts: one per tick, or `fanout` at once (to as many connections) as a room's delivery would. */
+async function floor(ids: string[], rate: number, seconds: number, fanout = 1) {
+  startPhase();
   const api = new ApiGatewayManagementApiClient({ ...local, endpoint: env('BENCH_CALLBACK_URL') });
   let errors = 0;
-  const sent = await paced(rate, seconds, async (seq) => {
+  const ticks = await paced(rate, seconds, async (seq) => {
     const body = JSON.stringify({ type: 'floor', seq, sentAt: now() });
-    try {
-      await api.send(new PostToConnectionCommand({ ConnectionId: ids[seq % ids.length], Data: body }));
-    } catch {
-      errors++;
-    }
+    await Promise.all(Array.from({ length: fanout }, async (_, k) => {
+      try {
+        await api.send(new PostToConnectionCommand({ ConnectionId: ids[(seq * fanout + k) % ids.length], Data: body }));
+      } catch {
+        errors++;
+      }
+    }));
   });
-  await settle(sent, 10_000);
+  await settle(ticks * fanout, 10_000);
   api.destroy();
-  return { type: 'latency', sent, received, errors, samples };
+  return phaseResult(ticks * fanout, errors, fanout);
 }
 
-async function publish(rate: number, seconds: number) {
-  samples = [];
-  received = 0;
+/**
+ * Server notifications, `rate` PutEvents a second with the detail `detailOf(seq)`, each reaching
+ * `framesPerMessage` clients.
+ */
+async function putEvents(rate: number, seconds: number, detailOf: (seq: number) => object, framesPerMessage: number) {
+  startPhase();
   const bus = new EventBridgeClient({ ...local, endpoint: env('BENCH_HTTP_URL') });
   let errors = 0;
   const sent = await paced(rate, seconds, async (seq) => {
@@ -129,8 +201,7 @@ async function publish(rate: number, seconds: number) {
           EventBusName: env('BENCH_EVENT_BUS'),
           Source: 'bench.latency',
           DetailType: env('BENCH_DETAIL_TYPE'),
-          // One connection per user: each notification reaches exactly one client.
-          Detail: JSON.stringify({ userId: `bench-user-${seq % sockets.length}`, id: `lat-${seq}`, data: { seq, sentAt: now() } }),
+          Detail: JSON.stringify(detailOf(seq)),
         }],
       }));
       if (out.FailedEntryCount) errors++;
@@ -138,22 +209,85 @@ async function publish(rate: number, seconds: number) {
       errors++;
     }
   });
-  await settle(sent, 15_000);
+  await settle(sent * framesPerMessage, 15_000);
   bus.destroy();
-  return { type: 'latency', sent, received, errors, samples };
+  return phaseResult(sent * framesPerMessage, errors, framesPerMessage);
 }
 
-process.on('message', (m: { type: string; count?: number; concurrency?: number; auth?: string; ids?: string[]; rate?: number; seconds?: number }) => {
+/** Notifications to users: one connection per user, so each reaches exactly one client. */
+function publish(rate: number, seconds: number) {
+  return putEvents(rate, seconds, (seq) => ({ userId: `bench-user-${seq % sockets.length}`, id: `lat-${seq}`, data: { seq, sentAt: now() } }), 1);
+}
+
+/** Server notifications to a room: a topic target, reaching every member. */
+function room(topic: string, members: number, rate: number, seconds: number) {
+  return putEvents(rate, seconds, (seq) => ({ topic, id: `room-${seq}`, data: { seq, sentAt: now() } }), members);
+}
+
+async function answersSettled(timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (pendingAnswers.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The first `members` clients subscribe to `topic`, each waiting for its answer. */
+async function join(topic: string, members: number) {
+  if (sockets.length < members) throw new Error(`only ${sockets.length} clients are connected; the room needs ${members}`);
+  startPhase();
+  sockets.slice(0, members).forEach((ws, i) => request(ws, { action: 'subscribe', topic }, `join-${i}`));
+  await answersSettled(30_000);
+  if (pendingAnswers.size > 0 || refusals.length > 0) {
+    throw new Error(`joining ${topic}: ${pendingAnswers.size} subscribes unanswered, refused: ${refusals.join(', ') || 'none'}`);
+  }
+  return { type: 'joined', members };
+}
+
+/**
+ * Client messages: the room's members publish to it in turn (member seq % members), so each
+ * user sends rate ÷ members per second. Every other member receives each one (no echo).
+ */
+async function chat(topic: string, members: number, rate: number, seconds: number) {
+  startPhase();
+  const sent = await paced(rate, seconds, async (seq) => {
+    request(sockets[seq % members], { action: 'publish', topic, data: { seq, sentAt: now() } }, `chat-${seq}`);
+  });
+  await settle(sent * (members - 1), 15_000);
+  await answersSettled(5_000);
+  return phaseResult(sent * (members - 1), 0, members - 1);
+}
+
+interface Command {
+  type: string;
+  count?: number;
+  concurrency?: number;
+  auth?: string;
+  ids?: string[];
+  rate?: number;
+  seconds?: number;
+  fanout?: number;
+  topic?: string;
+  members?: number;
+}
+
+process.on('message', (m: Command) => {
   const reply = (p: Promise<object>) => p.then((r) => process.send!(r), (e: Error) => process.send!({ type: 'error', message: e.stack ?? String(e) }));
   switch (m.type) {
     case 'connect':
       reply(connect(m.count!, m.concurrency!, m.auth!));
       break;
     case 'floor':
-      reply(floor(m.ids!, m.rate!, m.seconds!));
+      reply(floor(m.ids!, m.rate!, m.seconds!, m.fanout));
       break;
     case 'publish':
       reply(publish(m.rate!, m.seconds!));
+      break;
+    case 'join':
+      reply(join(m.topic!, m.members!));
+      break;
+    case 'chat':
+      reply(chat(m.topic!, m.members!, m.rate!, m.seconds!));
+      break;
+    case 'room':
+      reply(room(m.topic!, m.members!, m.rate!, m.seconds!));
       break;
     case 'close':
       for (const ws of sockets.splice(0)) ws.close();

@@ -118,21 +118,18 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
   }
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
-  switch (subscription.outcome) {
-    case 'subscribed':
-      if (ctx.presence.concerns(topic, caller.userId)) {
-        await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
-      }
-      return catchUp(streamOf({ topic }, ctx.history.policy), since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
-    case 'already-subscribed':
-      return catchUp(streamOf({ topic }, ctx.history.policy), since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
-    case 'limit-reached':
-      return errorFrame('LIMIT_EXCEEDED',
-        `This connection already has the maximum of ${ctx.maxSubscriptions} subscriptions. Unsubscribe from a topic first.`,
-        requestId);
-    case 'no-connection':
-      return errorFrame('INTERNAL', 'This connection is no longer registered. Reconnect, then subscribe again.', requestId);
+  if (subscription.outcome === 'limit-reached') {
+    return errorFrame('LIMIT_EXCEEDED',
+      `This connection already has the maximum of ${ctx.maxSubscriptions} subscriptions. Unsubscribe from a topic first.`,
+      requestId);
   }
+  if (subscription.outcome === 'no-connection') {
+    return errorFrame('INTERNAL', 'This connection is no longer registered. Reconnect, then subscribe again.', requestId);
+  }
+  if (subscription.outcome === 'subscribed' && ctx.presence.concerns(topic, caller.userId)) {
+    await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
+  }
+  return catchUp(streamOf({ topic }, ctx.history.policy), since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
 }
 
 /** The user's own stream: what was sent to them while they were away (the offline inbox). */

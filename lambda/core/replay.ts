@@ -8,7 +8,8 @@ import type { StreamPosition } from './protocol';
 
 export interface ReplaySource {
   head(stream: string, nowMs: number): Promise<Position>;
-  after(stream: string, afterSeq: number, limit: number): Promise<KeptNotification[]>;
+  /** `consistent`: every notification kept before the read is in it (at twice the read cost). */
+  after(stream: string, afterSeq: number, limit: number, consistent?: boolean): Promise<KeptNotification[]>;
 }
 
 export type Replay =
@@ -16,9 +17,10 @@ export type Replay =
   | { readonly ok: false; readonly message: string };
 
 /**
- * Positions are given before their notification is kept (history-store.ts), so the newest ones
- * may be a moment behind the head: they are read again a few times, briefly, before the answer
- * is `recovered: false`.
+ * The first read is eventually consistent, which costs half and is almost always complete.
+ * Positions are given before their notification is kept (history-store.ts), so the newest may be
+ * a moment behind the head: what is incomplete is read again, consistently, a few times, briefly,
+ * before the answer is `recovered: false`.
  */
 const CATCH_UP_WAITS_MS = [25, 50, 100, 200, 400];
 
@@ -40,10 +42,10 @@ export async function replaySince(
   if (missed === 0) return none(true);
   if (missed > maxReplay) return none(false);
   let kept = await source.after(stream, since.seq, missed);
-  for (const wait of CATCH_UP_WAITS_MS) {
-    if (isComplete(kept, since.seq, position.seq) || !isCompleteUpTo(kept, since.seq)) break;
-    await sleep(wait);
-    kept = await source.after(stream, since.seq, missed);
+  for (const wait of [0, ...CATCH_UP_WAITS_MS]) {
+    if (isComplete(kept, since.seq, position.seq)) break;
+    if (wait > 0) await sleep(wait);
+    kept = await source.after(stream, since.seq, missed, true);
   }
   if (!isComplete(kept, since.seq, position.seq)) return none(false);
   return { ok: true, recovered: true, position, frames: kept.flatMap((k) => (k.frame === undefined ? [] : [k.frame])) };
@@ -51,10 +53,5 @@ export async function replaySince(
 
 /** Every position from after `from` to `to`, in order, and nothing else. */
 function isComplete(kept: readonly KeptNotification[], from: number, to: number): boolean {
-  return kept.length === to - from && isCompleteUpTo(kept, from);
-}
-
-/** The positions read are consecutive from after `from`: anything missing is at the newest end, still being kept. */
-function isCompleteUpTo(kept: readonly KeptNotification[], from: number): boolean {
-  return kept.every((k, i) => k.seq === from + 1 + i);
+  return kept.length === to - from && kept.every((k, i) => k.seq === from + 1 + i);
 }

@@ -19,7 +19,9 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent, context?:
     return result;
   } catch (error) {
     if (error instanceof Refusal) {
-      logger.info('connection refused', { reason: error.reason });
+      // WARN, not INFO: the reason is the one thing that tells a developer or an operator why a
+      // client cannot connect (the client itself only sees 401), so it shows at the WARN level too.
+      logger.warn('connection refused', { reason: error.reason });
     } else {
       logger.error('authorizer failed', error as Error);
     }

@@ -45,10 +45,14 @@ export class HistoryStore {
     private readonly newEpoch: () => string = () => randomBytes(6).toString('base64url'),
   ) {}
 
-  /** The position a notification was given in the stream, if it was. */
-  async claimed(stream: string, notificationId: string): Promise<Position | undefined> {
+  /**
+   * The position a notification was given in the stream, if it was. An eventually consistent
+   * read is enough to find the claim of an earlier receive (SQS redelivers minutes later); the
+   * claim's conditional write settles a race with a concurrent one.
+   */
+  async claimed(stream: string, notificationId: string, consistent = false): Promise<Position | undefined> {
     const { Item } = await this.doc.send(new GetCommand({
-      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId), ConsistentRead: true,
+      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId), ConsistentRead: consistent,
     }));
     return Item === undefined ? undefined : { seq: Number(Item.seq), epoch: String(Item.epoch) };
   }
@@ -69,7 +73,7 @@ export class HistoryStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       await this.keep(stream, taken.seq, undefined, nowMs);
-      const winner = await this.claimed(stream, notificationId);
+      const winner = await this.claimed(stream, notificationId, true);
       if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
       return winner;
     }
@@ -99,19 +103,19 @@ export class HistoryStore {
   }
 
   /**
-   * Kept notifications after `afterSeq`, oldest first, up to `limit` positions. Strongly
-   * consistent: a notification whose frame was kept before this read is in it.
+   * Kept notifications after `afterSeq`, oldest first, up to `limit` positions. `consistent`
+   * reads include every notification kept before the read, at twice the read units.
    */
-  async after(stream: string, afterSeq: number, limit: number): Promise<KeptNotification[]> {
-    return this.read(stream, '#seq > :from', afterSeq, limit, true);
+  async after(stream: string, afterSeq: number, limit: number, consistent = false): Promise<KeptNotification[]> {
+    return this.read(stream, '#seq > :from', afterSeq, limit, true, consistent);
   }
 
   /** Kept notifications before `beforeSeq`, newest first, up to `limit` positions. */
   async before(stream: string, beforeSeq: number, limit: number): Promise<KeptNotification[]> {
-    return this.read(stream, '#seq < :from', beforeSeq, limit, false);
+    return this.read(stream, '#seq < :from', beforeSeq, limit, false, false);
   }
 
-  private async read(stream: string, condition: string, from: number, limit: number, forward: boolean): Promise<KeptNotification[]> {
+  private async read(stream: string, condition: string, from: number, limit: number, forward: boolean, consistent: boolean): Promise<KeptNotification[]> {
     const kept: KeptNotification[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -121,7 +125,7 @@ export class HistoryStore {
         ExpressionAttributeNames: { '#stream': H.partitionKey, '#seq': H.sortKey },
         ExpressionAttributeValues: { ':stream': stream, ':from': from },
         ScanIndexForward: forward,
-        ConsistentRead: true,
+        ConsistentRead: consistent,
         Limit: limit - kept.length,
         ExclusiveStartKey: start,
       }));

@@ -3,7 +3,10 @@
 'use strict';
 
 const $ = (selector) => document.querySelector(selector);
-const state = { socket: null, userId: null, topics: new Set(), busName: 'notifications-local', detailType: 'Notification', requests: 0 };
+const state = {
+  socket: null, userId: null, topics: new Set(), busName: 'notifications-local', detailType: 'Notification', region: 'us-east-1',
+  allowBroadcast: true, requests: 0,
+};
 
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/local`;
 $('#ws-url').title = `new WebSocket('${wsBase}', ['realtime.v1', 'token.<JWT>'])`;
@@ -197,6 +200,15 @@ async function reportDeadLetter(eventId, result) {
   }
 }
 
+/** `text` as one single-quoted shell word. */
+function shellQuote(text) {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The AWS CLI command that publishes the same, ready to paste: the local runtime accepts any
+ * credentials, but the CLI needs a region and some credentials before it sends anything.
+ */
 function renderExample() {
   const target = selectedTarget();
   let data;
@@ -206,11 +218,15 @@ function renderExample() {
     data = '…';
   }
   const detail = JSON.stringify(detailFor(target, $('#publish-to').value, data));
-  $('#publish-example').textContent = [
-    'aws events put-events --endpoint-url ' + location.origin + ' --entries \'[{',
+  const entries = [
+    '[{',
     `  "EventBusName": "${state.busName}", "Source": "my.backend", "DetailType": "${state.detailType}",`,
     `  "Detail": ${JSON.stringify(detail)}`,
-    '}]\'',
+    '}]',
+  ].join('\n');
+  $('#publish-example').textContent = [
+    `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws events put-events \\`,
+    `  --region ${state.region} --endpoint-url ${location.origin} --entries ${shellQuote(entries)}`,
   ].join('\n');
 }
 
@@ -243,13 +259,18 @@ $('#clear-feed').addEventListener('click', () => {
   $('#feed').replaceChildren();
 });
 
-document.querySelectorAll('input[name="target"]').forEach((radio) => radio.addEventListener('change', () => {
+function renderTarget() {
   const target = selectedTarget();
+  // Everyone needs no address: no field for one.
+  $('#publish-to-label').hidden = target === 'broadcast';
+  $('#publish-to').hidden = target === 'broadcast';
   $('#publish-to-label').textContent = target === 'topic' ? 'Topic' : 'User id';
-  $('#publish-to').disabled = target === 'broadcast';
   $('#publish-to').value = target === 'topic' ? $('#topic').value : target === 'userId' ? (state.userId ?? $('#user-id').value) : '';
+  $('#broadcast-off').hidden = target !== 'broadcast' || state.allowBroadcast;
   renderExample();
-}));
+}
+
+document.querySelectorAll('input[name="target"]').forEach((radio) => radio.addEventListener('change', renderTarget));
 $('#publish-to').addEventListener('input', renderExample);
 $('#publish-data').addEventListener('input', renderExample);
 
@@ -285,9 +306,13 @@ $('#publish-form').addEventListener('submit', async (event) => {
 fetch('/local/status').then((r) => r.json()).then((status) => {
   state.busName = status.eventBusName;
   state.detailType = status.detailType;
+  state.region = status.region;
+  state.allowBroadcast = status.allowBroadcast;
   if (!status.allowBroadcast) {
+    // Still selectable, to show what happens to a broadcast then: it is dead-lettered.
     const label = document.querySelector('input[value="broadcast"]').parentElement;
+    label.classList.add('off');
     label.title = 'Broadcast is off (allowBroadcast: false): such events go to the dead-letter queue, see /local/dlq';
   }
-  renderExample();
+  renderTarget();
 }).catch(() => renderExample());

@@ -1,4 +1,4 @@
-/** Serves the demo page (index.html, app.js, style.css, and the chat panel's chat.js and chat.css, from this folder). */
+/** Serves the demo page (index.html, app.js, style.css, favicon.svg, and the chat panel's chat.js and chat.css, from this folder). */
 import { readFile } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/chat.js': { file: 'chat.js', type: 'text/javascript; charset=utf-8' },
   '/chat.css': { file: 'chat.css', type: 'text/css; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+  // Browsers ask for /favicon.ico when a page names no icon (the API's JSON answers, for one).
+  '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },
 };
 
 export function serveDemo(req: IncomingMessage, res: ServerResponse): boolean {

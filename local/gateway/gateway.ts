@@ -210,7 +210,9 @@ export class WebSocketGateway {
     } catch (error) {
       // Lambda authorizers refuse by throwing exactly "Unauthorized"; anything else is a failure.
       const unauthorized = error instanceof HandlerError && error.errorMessage === 'Unauthorized';
-      if (!unauthorized) this.log(`$connect authorizer failed: ${(error as Error).message}`);
+      this.log(unauthorized
+        ? '$connect refused (401): the authorizer answered Unauthorized (its own log line says why)'
+        : `$connect authorizer failed: ${(error as Error).message}`);
       refuse(socket, unauthorized ? 401 : 500);
       return { ok: false };
     }

@@ -3,7 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { RealtimeNotifications } from '../../lib';
 import {
   CONNECTIONS_TABLE,
+  COUNTERS_TABLE,
   DEFAULTS,
+  HISTORY_TABLE,
   HANDLER_NAMES,
   HandlerName,
   RuntimeSettings,
@@ -43,10 +45,10 @@ describe('WebSocket API', () => {
     });
   });
 
-  test('has exactly the eight routes, only $connect behind the authorizer', () => {
+  test('has exactly the ten routes, only $connect behind the authorizer', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort())
-      .toEqual(['$connect', '$default', '$disconnect', 'ping', 'presence', 'publish', 'subscribe', 'unsubscribe']);
+      .toEqual(['$connect', '$default', '$disconnect', 'history', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
     const authorizerId = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id;
     for (const route of routes) {
       if (route.RouteKey === '$connect') {
@@ -68,10 +70,10 @@ describe('WebSocket API', () => {
     expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${authorizerFn}.Arn>`);
   });
 
-  test('subscribe, unsubscribe, publish, presence, ping and $default answer (two-way) through the one message function', () => {
+  test('subscribe, unsubscribe, publish, presence, resume, history, ping and $default answer (two-way) through the one message function', () => {
     const messageFn = functionNamed(template, 'Message').id;
     const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'));
-    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'ping', '$default'];
+    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'ping', '$default'];
     for (const routeKey of twoWay) {
       const [routeId, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
@@ -85,7 +87,7 @@ describe('WebSocket API', () => {
       const [, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
     }
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(6);
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(8);
   });
 
   test('API Gateway may invoke each function only from its own route keys', () => {
@@ -93,7 +95,7 @@ describe('WebSocket API', () => {
       .filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionNamed(template, fn).id)
       .map((p) => flatten(p.Properties.SourceArn))
       .sort();
-    expect(sources('Message')).toEqual(['*$default', '*ping', '*presence', '*publish', '*subscribe', '*unsubscribe']
+    expect(sources('Message')).toEqual(['*$default', '*history', '*ping', '*presence', '*publish', '*resume', '*subscribe', '*unsubscribe']
       .map((k) => `${ARN_PREFIX}:<${apiId}>/${k}`).sort());
     expect(sources('Connect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$connect`]);
     expect(sources('Disconnect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$disconnect`]);
@@ -142,7 +144,7 @@ describe('tables', () => {
       { AttributeName: def.partitionKey, KeyType: 'HASH' },
       ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
     ]);
-    expect(p.GlobalSecondaryIndexes).toEqual(def.indexes.map((index) => ({
+    expect(p.GlobalSecondaryIndexes ?? []).toEqual(def.indexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
@@ -150,9 +152,16 @@ describe('tables', () => {
       ],
       Projection: { ProjectionType: 'KEYS_ONLY' },
     })));
-    for (const attribute of p.AttributeDefinitions) expect(attribute.AttributeType).toBe('S');
+    for (const attribute of p.AttributeDefinitions) {
+      expect(attribute.AttributeType).toBe(attribute.AttributeName === def.sortKey ? (def.sortKeyType ?? 'S') : 'S');
+    }
   };
   test('connections: on-demand, TTL, PITR, encrypted, byUser index, retained', () => check('NotificationsConnectionsTable', CONNECTIONS_TABLE));
+  test('counters: on-demand, TTL, PITR, encrypted, retained', () => check('NotificationsCountersTable', COUNTERS_TABLE));
+  test('history: on-demand, TTL, PITR, encrypted, a numeric position as sort key, retained', () => {
+    check('NotificationsHistoryTable', HISTORY_TABLE);
+    expect(HISTORY_TABLE.sortKeyType).toBe('N');
+  });
   test('subscriptions: on-demand, TTL, PITR, encrypted, byConnection index, retained', () => check('NotificationsSubscriptionsTable', SUBSCRIPTIONS_TABLE));
 });
 
@@ -311,6 +320,8 @@ describe('IAM', () => {
   const tableArn = (prefix: string) => `<${resourceNamed(template, 'AWS::DynamoDB::Table', prefix).id}.Arn>`;
   const connections = tableArn('NotificationsConnectionsTable');
   const subscriptions = tableArn('NotificationsSubscriptionsTable');
+  const counters = tableArn('NotificationsCountersTable');
+  const history = tableArn('NotificationsHistoryTable');
   const logsOf = (name: string) => `<${resourceNamed(template, 'AWS::Logs::LogGroup', `Notifications${name}FunctionLogs`).id}.Arn>`;
 
   test('no Allow statement anywhere has a wildcard action', () => {
@@ -358,14 +369,17 @@ describe('IAM', () => {
     ]));
   });
 
-  test('message may read and count on the connection row, and write single subscriptions', () => {
+  test('message may count on the connection row, write single subscriptions, and replay users\' own streams', () => {
     expect(grantsOf(functionStatements(template, 'Message'))).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Message')]],
       ['logs:PutLogEvents', [logsOf('Message')]],
-      ['dynamodb:GetItem', [connections, subscriptions].sort()],
-      ['dynamodb:UpdateItem', [connections]],
+      ['dynamodb:GetItem', [connections, subscriptions, counters].sort()],
+      ['dynamodb:UpdateItem', [connections, counters].sort()],
       ['dynamodb:PutItem', [subscriptions]],
       ['dynamodb:DeleteItem', [subscriptions]],
+      // The offline inbox (userHistory, on by default): a stream's head, and its kept notifications posted to the caller.
+      ['dynamodb:Query', [history]],
+      ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
     ]));
   });
 
@@ -378,6 +392,10 @@ describe('IAM', () => {
       ['dynamodb:DeleteItem', [connections]],
       ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`].sort()],
       ['dynamodb:BatchWriteItem', [subscriptions]],
+      // Positions of users' own streams (a head and a claim per notification) and the kept frames.
+      ['dynamodb:GetItem', [counters]],
+      ['dynamodb:PutItem', [counters, history].sort()],
+      ['dynamodb:UpdateItem', [counters]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
       ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
       // the event source mapping's own permissions
@@ -390,15 +408,20 @@ describe('IAM', () => {
     expect(grants.has('dynamodb:Scan')).toBe(false);
   });
 
-  test('no other principal may manage connections; with client messages and presence off, only deliver posts', () => {
+  test('no other principal may manage connections: connect looks up, deliver and message (replays) post', () => {
     const holders = statements.filter((s) => s.Action.includes('execute-api:ManageConnections'));
     expect(holders.map((h) => [h.policy.replace(/RoleDefaultPolicy.*/, ''), h.Resource.map((r: unknown) => flatten(r).split('/')[2])]).sort())
-      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']]]);
+      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']], ['NotificationsMessageFunction', ['POST']]]);
   });
 
-  test('the counters table is used by nobody while client messages and presence are off', () => {
-    const counters = `<${resourceNamed(template, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id}.Arn>`;
-    expect(statements.filter((st) => JSON.stringify(st.Resource).includes(counters.slice(1, -5)))).toEqual([]);
+  test('with userHistory off and no history rules, nobody keeps positions and message posts nothing', () => {
+    const { template: t } = synth({ userHistory: false });
+    const counterId = resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id;
+    const historyId = resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsHistoryTable').id;
+    const using = allStatements(t).filter((st) => [counterId, historyId].some((id) => JSON.stringify(st.Resource).includes(id)));
+    expect(using).toEqual([]);
+    expect(grantsOf(functionStatements(t, 'Message')).has('execute-api:ManageConnections')).toBe(false);
+    expect(environmentOf(t, 'Deliver').USER_HISTORY).toBe('false');
   });
 });
 
@@ -415,11 +438,11 @@ describe('IAM with client messages and presence on', () => {
     expect(grantsOf(functionStatements(t, 'Message'))).toEqual(new Map([
       ['logs:CreateLogStream', [logs('Message')]],
       ['logs:PutLogEvents', [logs('Message')]],
-      ['dynamodb:GetItem', [conns, subs].sort()],
+      ['dynamodb:GetItem', [conns, subs, counters].sort()],
       ['dynamodb:UpdateItem', [conns, counters].sort()],
       ['dynamodb:DeleteItem', [conns, subs, counters].sort()],
       ['dynamodb:PutItem', [subs]],
-      ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters].sort()],
+      ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters, `<${id('NotificationsHistoryTable')}.Arn>`].sort()],
       ['dynamodb:BatchWriteItem', [subs]],
       ['execute-api:ManageConnections', [post]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
@@ -449,6 +472,14 @@ describe('IAM with client messages and presence on', () => {
 
   test('no Allow statement has a wildcard action', () => {
     expect(allStatements(t).filter((st) => st.Effect === 'Allow').flatMap((st) => st.Action.filter((a: string) => a.includes('*')))).toEqual([]);
+  });
+
+  test('with history on rooms, message keeps the client messages it delivers: a position and the frame', () => {
+    const { template: h } = synth({ publishRules: ['rooms/*'], historyRules: ['rooms/*'] });
+    const table = (name: string) => `<${resourceNamed(h, 'AWS::DynamoDB::Table', name).id}.Arn>`;
+    const grants = grantsOf(functionStatements(h, 'Message'));
+    expect(grants.get('dynamodb:PutItem')).toEqual([table('NotificationsCountersTable'), table('NotificationsHistoryTable'), table('NotificationsSubscriptionsTable')].sort());
+    expect(environmentOf(h, 'Message')).toMatchObject({ HISTORY_RULES: '["rooms/*"]', MAX_REPLAY: '100', HISTORY_RETENTION_SECONDS: String(24 * 3600) });
   });
 
   test('the authorizer needs nothing but its logs', () => {

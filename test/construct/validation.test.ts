@@ -47,10 +47,14 @@ describe('topicRules', () => {
   });
 });
 
-describe('publishRules and presenceRules', () => {
-  test.each(['publishRules', 'presenceRules'] as const)('%s are checked like topicRules, by their own name', (prop) => {
+describe('publishRules, presenceRules and historyRules', () => {
+  test('historyRules may not name {userId}: a topic\'s history is the same for everyone', () => {
+    rejects({ historyRules: ['rooms/*', 'users/{userId}/**'] }, /invalid `historyRules\[1\]`: "users\/\{userId\}\/\*\*" uses \{userId\}.*userHistory/);
+  });
+
+  test.each(['publishRules', 'presenceRules', 'historyRules'] as const)('%s are checked like topicRules, by their own name', (prop) => {
     expect(() => synth({ [prop]: ['rooms/*', 'rooms//x'] })).toThrow(`invalid \`${prop}[1]\`: "rooms//x" has an empty segment`);
-    expect(() => synth({ [prop]: ['rooms/*', 'rooms/{userId}/**'] })).not.toThrow();
+    expect(() => synth({ [prop]: ['rooms/*', 'rooms/**'] })).not.toThrow();
   });
 });
 
@@ -65,7 +69,11 @@ test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['empty clientMessageDetailType', { clientMessageDetailType: '' }, /invalid `clientMessageDetailType`/],
   ['clientMessageDetailType equal to detailType', { detailType: 'Chat', clientMessageDetailType: 'Chat' },
     /invalid `clientMessageDetailType`: it equals detailType \("Chat"\), so every client message would be delivered a second time/],
-])('client messaging: %s is refused', (_name, props, message) => rejects(props, message));
+  ['historyRetention under a minute', { historyRetention: Duration.seconds(30) }, /invalid `historyRetention`: 30 seconds is not a whole number of seconds from 60 to 1209600/],
+  ['historyRetention over 14 days', { historyRetention: Duration.days(15) }, /invalid `historyRetention`/],
+  ['zero maxReplay', { maxReplay: 0 }, /invalid `maxReplay`: 0 is not a whole number from 1 to 1000/],
+  ['huge maxReplay', { maxReplay: 5000 }, /invalid `maxReplay`/],
+])('client messaging and history: %s is refused', (_name, props, message) => rejects(props, message));
 
 test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['stageName with a slash', { stageName: 'prod/v1' }, /invalid `stageName`: "prod\/v1" is not 1 to 128 letters, digits, "-" or "_"/],

@@ -4,15 +4,14 @@
  * $connect that answers with no subprotocol gets the connection dropped by the browser, as
  * browsers do behind API Gateway.
  */
-import { existsSync } from 'node:fs';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { encodeTopicSegment as userTopicSegment } from '../../lib/private/topic-segment';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { GatewayHarness, startGateway } from '../local/support/gateway-harness';
 import { handlerBundles, Bundles } from './support/bundles';
 import { eventBridgeClient, publish } from './support/clients';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** What the page's WebSocket did: opened (with its protocol) or closed before opening (with its code). */
 interface SocketOutcome { readonly opened: boolean; readonly protocol?: string; readonly closeCode?: number }
@@ -43,16 +42,9 @@ describe('subprotocols in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-    }
     bundles = handlerBundles();
     runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

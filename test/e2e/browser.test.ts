@@ -1,16 +1,17 @@
 /**
- * The demo page in a real browser (Chromium from Debian's packages, driven by playwright-core):
- * connect, subscribe, and see a notification the test publishes through PutEvents. Saves a
- * screenshot to test-artifacts/demo.png.
+ * The demo page in a real browser (Chromium, found by test/support/browser.ts, driven by playwright-core):
+ * connect, subscribe, and see a notification the test publishes through PutEvents; the layout on a
+ * phone. Saves screenshots to test-artifacts/demo.png (1400 px wide) and demo-390.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { Browser } from 'playwright-core';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { launchChromium } from '../support/browser';
 import { handlerBundles, Bundles } from './support/bundles';
 import { eventBridgeClient, publish } from './support/clients';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 describe('demo page in Chromium', () => {
@@ -19,16 +20,9 @@ describe('demo page in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-    }
+    browser = await launchChromium();
     bundles = handlerBundles();
     runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
   });
 
   afterAll(async () => {
@@ -76,8 +70,24 @@ describe('demo page in Chromium', () => {
     await page.click('#publish-form button[type="submit"]');
     await page.locator('#publish-result.result-error', { hasText: 'BROADCAST_DISABLED' }).waitFor();
 
+    // The backend command the page prints publishes the same: its region, credentials, endpoint and
+    // entries (shell-quoted, an apostrophe included) are what the AWS CLI would send.
+    await page.check('input[name="target"][value="topic"]');
+    await page.fill('#publish-data', `{ "text": "it's in the CLI" }`);
+    const command = (await page.locator('#publish-example').textContent())!;
+    expect(command).toMatch(/^AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ aws events put-events \\\n/);
+    expect(command).toContain(` --region us-east-1 --endpoint-url ${runtime.url} --entries '`);
+    const quoted = /--entries '((?:[^']|'\\'')*)'$/.exec(command)![1];
+    const entries = JSON.parse(quoted.replaceAll(`'\\''`, `'`)) as PutEventsRequestEntry[];
+    expect(JSON.parse(entries[0].Detail!)).toEqual({ topic: 'orders/42', data: { text: "it's in the CLI" } });
+    const cli = eventBridgeClient(runtime);
+    expect((await cli.send(new PutEventsCommand({ Entries: entries }))).FailedEntryCount).toBe(0);
+    cli.destroy();
+    await page.locator('.entry-notification', { hasText: "it's in the CLI" }).waitFor();
+
     // Back to a successful publish for the screenshot.
     await page.check('input[name="target"][value="userId"]');
+    await page.fill('#publish-data', '{ "text": "Your report is ready" }');
     await page.click('#publish-form button[type="submit"]');
     await page.locator('#publish-result.result-ok').waitFor();
     await page.locator('.entry-notification', { hasText: 'Your report is ready' }).nth(1).waitFor();
@@ -85,5 +95,57 @@ describe('demo page in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('fits a 390 px phone screen, has a favicon, and shows Everyone as off when broadcast is off', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${runtime.url}/`);
+
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    for (const path of [icon!, '/favicon.ico']) {
+      const response = await page.request.get(`${runtime.url}${path}`);
+      expect({ path, status: response.status(), type: response.headers()['content-type'] }).toEqual({ path, status: 200, type: 'image/svg+xml' });
+      expect(await response.text()).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    }
+
+    // Nothing wider than the screen; the topic field and its button wholly on it.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    for (const selector of ['#topic', '#subscribe-form button', '#user-id', '#connect-button', '#publish-to']) {
+      const box = (await page.locator(selector).boundingBox())!;
+      expect({ selector, left: box.x >= 0, right: box.x + box.width <= 390, usable: box.width >= 80 })
+        .toEqual({ selector, left: true, right: true, usable: true });
+    }
+
+    // Broadcast is off in this runtime: Everyone is marked off (struck through, muted), yet selectable.
+    const everyone = page.locator('.segmented label', { hasText: 'Everyone' });
+    const topic = page.locator('.segmented label', { hasText: 'Topic' });
+    await page.locator('.segmented label.off', { hasText: 'Everyone' }).waitFor();
+    const look = (label: typeof everyone) => label.evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { color: style.color, background: style.backgroundColor, decoration: style.textDecorationLine };
+    });
+    const topicChecked = await look(topic);
+    expect((await look(everyone)).decoration).toBe('line-through');
+    await page.check('input[name="target"][value="broadcast"]');
+    const everyoneChecked = await look(everyone);
+    expect(everyoneChecked.background).not.toBe(topicChecked.background);
+
+    // Everyone needs no address: the field is gone, and the page says what happens to a broadcast.
+    expect(await page.locator('#publish-to').isVisible()).toBe(false);
+    expect(await page.locator('#publish-to-label').isVisible()).toBe(false);
+    expect(await page.locator('#broadcast-off').textContent()).toContain('ALLOW_BROADCAST=true');
+    expect(await page.locator('#broadcast-off').isVisible()).toBe(true);
+    await page.click('details summary');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-390.png'), fullPage: true });
+
+    await page.check('input[name="target"][value="userId"]');
+    expect(await page.locator('#publish-to').isVisible()).toBe(true);
+    expect(await page.locator('#publish-to-label').textContent()).toBe('User id');
+    expect(await page.locator('#broadcast-off').isVisible()).toBe(false);
+    expect(pageErrors).toEqual([]);
+    await page.close();
   });
 });

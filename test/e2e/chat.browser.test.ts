@@ -4,14 +4,14 @@
  * and go, talk, run into the rate limit and a forbidden room. Saves test-artifacts/chat-alice.png
  * and test-artifacts/chat-bob.png (bob's page is 390 px wide, as on a phone, scrolled to the chat).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
 import { connect, TestClient } from './support/clients';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 const ROOM = 'rooms/lobby';
 const MAX_PER_SECOND = 3;
@@ -26,9 +26,6 @@ describe('demo page chat panel in Chromium', () => {
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-    }
     bundles = handlerBundles();
     runtime = await startLocalRuntime({
       port: 0,
@@ -37,7 +34,7 @@ describe('demo page chat panel in Chromium', () => {
       // As `npm start`, with a lower rate and a short presence list so both show.
       settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND, maxPresenceMembers: 2 },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

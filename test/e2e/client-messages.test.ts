@@ -5,7 +5,7 @@
 import { BusEvent } from '../../local/bus/put-events';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
-import { connect, TestClient } from './support/clients';
+import { connect, connectionIdOf, TestClient } from './support/clients';
 import { eventually } from './support/suite';
 
 const ROOM = 'rooms/lobby';
@@ -200,7 +200,7 @@ describe('publish', () => {
     const alice = await inRoom('ann', topic);
     const bob = await inRoom('ben', topic);
     const carol = await inRoom('cat', topic);
-    const carolId = await connectionIdOf(carol);
+    const carolId = await connectionIdOf(runtime, carol);
     failingConnections.add(carolId);
 
     const answer = await alice.request({ action: 'publish', topic, data: 'are you there?' });
@@ -254,7 +254,7 @@ describe('presence', () => {
     const watcher = await inRoom('watcher', topic);
     const ghost = await inRoom('ghost', topic);
     await watcher.waitFor((f) => f.type === 'presence' && f.userId === 'ghost', 'ghost joining');
-    expect(runtime.gateway.loseConnection(await connectionIdOf(ghost))).toBe(true);
+    expect(runtime.gateway.loseConnection(await connectionIdOf(runtime, ghost))).toBe(true);
 
     expect((await watcher.request({ action: 'publish', topic, data: 'anyone?' })).type).toBe('published');
     await watcher.waitFor((f) => f.type === 'presence' && f.event === 'leave' && f.userId === 'ghost', 'ghost leaving');
@@ -283,31 +283,7 @@ describe('connections per user', () => {
     await expect(connect(runtime, 'busy')).rejects.toThrow('handshake answered 429');
 
     // Dropped without $disconnect: its row stays, but API Gateway no longer knows it.
-    expect(runtime.gateway.loseConnection(await connectionIdOf(tabs[1]))).toBe(true);
+    expect(runtime.gateway.loseConnection(await connectionIdOf(runtime, tabs[1]))).toBe(true);
     clients.push(await connect(runtime, 'busy'));
   });
 });
-
-/** The connection id the gateway gave a client: the one its answer to a unique ping went through. */
-async function connectionIdOf(client: TestClient): Promise<string> {
-  const marker = `whoami-${Math.random().toString(36).slice(2)}`;
-  const restore: Array<() => void> = [];
-  let found: string | undefined;
-  for (const id of runtime.registry.ids()) {
-    const connection = runtime.registry.get(id)!;
-    const original = connection.send;
-    connection.send = (data: string) => {
-      if (data.includes(marker)) found = id;
-      original.call(connection, data);
-    };
-    restore.push(() => { connection.send = original; });
-  }
-  try {
-    client.send({ action: 'ping', requestId: marker });
-    await client.waitFor((f) => f.requestId === marker, 'the pong');
-  } finally {
-    restore.forEach((r) => r());
-  }
-  if (!found) throw new Error('could not find the connection id');
-  return found;
-}

@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { handlerBundles, Bundles } from '../e2e/support/bundles';
+import { refusedStatus } from '../e2e/support/clients';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -57,6 +58,28 @@ describe('npm start (local/main.ts)', () => {
       expect(run.output()).toContain('SIGTERM: closing 1 connection(s)');
     } finally {
       run.child.kill('SIGKILL');
+    }
+  });
+
+  it('prints why the authorizer refused a token', async () => {
+    const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: bundles.assetsDir });
+    try {
+      await waitForOutput(run, 'Ctrl-C closes every connection');
+      const url = /Demo page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(run.output())![1];
+      const { token } = await (await fetch(`${url}/dev/token?userId=alice`)).json() as { token: string };
+      // alice's signature over a payload that names bob.
+      const [header, , signature] = token.split('.');
+      const payload = Buffer.from(JSON.stringify({ sub: 'bob' })).toString('base64url');
+      expect(await refusedStatus(`${url.replace('http', 'ws')}/local?token=${header}.${payload}.${signature}`)).toBe(401);
+
+      await waitForOutput(run, '$connect refused (401)');
+      await waitForOutput(run, '"connection refused"');
+      const line = run.output().split('\n').find((l) => l.includes('"connection refused"'))!;
+      expect(line).toMatch(/^\[authorizer\] /);
+      expect(JSON.parse(line.replace(/^\[authorizer\] /, ''))).toMatchObject({ level: 'WARN', reason: expect.stringMatching(/signature/i) });
+    } finally {
+      run.child.kill('SIGTERM'); // tsx passes it on; a SIGKILL would leave the runtime running
+      await run.exited;
     }
   });
 

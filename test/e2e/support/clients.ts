@@ -177,3 +177,27 @@ export async function publish(
   if (output.FailedEntryCount) throw new Error(`PutEvents refused the entry: ${JSON.stringify(output.Entries)}`);
   return output;
 }
+
+/** The connection id the gateway gave a client: the one its answer to a unique ping went through. */
+export async function connectionIdOf(runtime: LocalRuntime, client: TestClient): Promise<string> {
+  const marker = `whoami-${Math.random().toString(36).slice(2)}`;
+  const restore: Array<() => void> = [];
+  let found: string | undefined;
+  for (const id of runtime.registry.ids()) {
+    const connection = runtime.registry.get(id)!;
+    const original = connection.send;
+    connection.send = (data: string) => {
+      if (data.includes(marker)) found = id;
+      original.call(connection, data);
+    };
+    restore.push(() => { connection.send = original; });
+  }
+  try {
+    client.send({ action: 'ping', requestId: marker });
+    await client.waitFor((f) => f.requestId === marker, 'the pong');
+  } finally {
+    restore.forEach((r) => r());
+  }
+  if (!found) throw new Error('could not find the connection id');
+  return found;
+}

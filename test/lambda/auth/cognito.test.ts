@@ -2,9 +2,14 @@
  * Cognito mode: the same verifier the authorizer builds, with the user pool's JWKS placed in its
  * cache (the tests cannot reach Cognito), verifying real RS256 tokens shaped as Cognito issues them.
  */
+import { Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { authorizeConnect } from '../../../lambda/auth/authorize';
-import { AuthConfig } from '../../../lambda/auth/config';
+import { AuthConfig, readAuthConfig } from '../../../lambda/auth/config';
+import { ConnectionAuth } from '../../../lib';
+import { handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { localSettings } from '../../../local/settings';
 import { createJwksCache, createTokenVerifier } from '../../../lambda/auth/token-verifier';
 import { startTestIssuer, TestIssuer } from '../../support/jwt-issuer';
 import { authorizerEvent } from '../../support/websocket-events';
@@ -37,6 +42,29 @@ const accessToken = (claims: Record<string, unknown> = {}) =>
 test('an id token of the pool and client is allowed', async () => {
   const result = await authorizeConnect(authorizerEvent({ token: idToken() }), verifier());
   expect(result.context).toEqual({ userId: 'user-sub-1' });
+});
+
+test('ConnectionAuth.cognito() by default lets access tokens connect and refuses ID tokens', async () => {
+  const stack = new Stack();
+  const auth = ConnectionAuth.cognito({
+    userPool: cognito.UserPool.fromUserPoolId(stack, 'Pool', POOL),
+    userPoolClients: [cognito.UserPoolClient.fromUserPoolClientId(stack, 'Web', CLIENT)],
+  })._bind().authorizerSettings!;
+  // The authorizer reads its configuration from the environment the construct gives it.
+  const environment = handlerEnvironment('authorizer', localSettings('http://127.0.0.1:1', { auth }));
+  const saved = { ...process.env };
+  let config: AuthConfig;
+  try {
+    Object.assign(process.env, environment);
+    config = readAuthConfig();
+  } finally {
+    process.env = saved;
+  }
+  const byDefault = createTokenVerifier(config, cache);
+
+  await expect(authorizeConnect(authorizerEvent({ token: accessToken() }), byDefault)).resolves.toMatchObject({ principalId: 'user-sub-1' });
+  await expect(byDefault.verify(idToken())).rejects.toThrow('Token use not allowed: id. Expected: access');
+  await expect(authorizeConnect(authorizerEvent({ token: idToken() }), byDefault)).rejects.toThrow('Unauthorized');
 });
 
 test('access tokens are accepted when the token use allows them', async () => {

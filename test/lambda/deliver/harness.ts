@@ -11,6 +11,7 @@ import { createStores, Stores } from '../../../lambda/stores';
 import { DEFAULT_SHARD_MAX_BYTES, packShards } from '../../../lambda/delivery/shard-message';
 import { handlerEnvironment, METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
 import { localSettings } from '../../../local/settings';
+import type { TableNames } from '../../../local/dynamodb';
 import { loadHandler } from '../../support/handlers';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
 
@@ -66,6 +67,7 @@ export async function startServices(): Promise<Services> {
 export interface Deployment {
   readonly handler: DeliverHandler;
   readonly stores: Stores;
+  readonly tables: TableNames;
   readonly queueUrl: string;
   readonly dlqUrl: string;
   /** Frames each live connection received. */
@@ -108,6 +110,7 @@ export async function deploy(services: Services, env: Record<string, string> = {
   return {
     handler,
     stores,
+    tables,
     queueUrl,
     dlqUrl,
     frames,

@@ -150,6 +150,13 @@ export class RealtimeClient {
       throw new TypeError('No WebSocket class here: pass one, e.g. connect({ url, WebSocket }) with `import { WebSocket } from "ws"` on Node 20.');
     }
     this.WS = WS;
+    if (!/^wss?:\/\//.test(options.url)) {
+      throw new TypeError(`url must be the WebSocket URL, starting with wss:// (or ws:// locally); got "${options.url}".`);
+    }
+    for (const name of ['pingIntervalMs', 'maxConnectionMs', 'requestTimeoutMs', 'dedupeWindow'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(value > 0)) throw new TypeError(`${name} must be a positive number; got ${value}.`);
+    }
     this.recent = new RecentIds(options.dedupeWindow);
     this.user.position = readPosition(options.positions, USER);
     this.dial(0);

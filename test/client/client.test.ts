@@ -143,6 +143,22 @@ describe('with API Gateway’s usual limits', () => {
   });
 });
 
+describe('bad options', () => {
+  it('are refused at once, saying what to change', () => {
+    const url = 'ws://127.0.0.1:1/local';
+    expect(() => connect({ url: 'https://example.com', WebSocket })).toThrow(/url must be the WebSocket URL, starting with wss:\/\/.*"https:\/\/example.com"/);
+    expect(() => connect({ url, WebSocket, pingIntervalMs: 0 })).toThrow('pingIntervalMs must be a positive number; got 0.');
+    expect(() => connect({ url, WebSocket, requestTimeoutMs: Number.NaN })).toThrow(/requestTimeoutMs must be a positive number/);
+    const platform = (globalThis as { WebSocket?: unknown }).WebSocket;
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+    try {
+      expect(() => connect({ url })).toThrow(/No WebSocket class here: pass one/);
+    } finally {
+      if (platform) (globalThis as { WebSocket?: unknown }).WebSocket = platform;
+    }
+  });
+});
+
 describe('a server that does not answer', () => {
   it('times requests out with TIMEOUT', async () => {
     const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });

@@ -1,0 +1,523 @@
+import { backoffDelay, BackoffOptions } from './backoff';
+import { RealtimeError } from './errors';
+import { PositionStore, readPosition } from './positions';
+import { RecentIds } from './recent-ids';
+import { Notification, Position, Stream, StreamAck } from './stream';
+import { socketArgs } from './transport';
+
+/** The part of the WebSocket API the client uses: the browser's, or `ws`'s on Node. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export interface ConnectOptions {
+  /** The WebSocket URL: `wss://{api}.execute-api.{region}.amazonaws.com/{stage}`. */
+  readonly url: string;
+  /** Called before every (re)connect for a fresh token. Leave it out for connections without one. */
+  readonly token?: () => string | Promise<string>;
+  /** The WebSocket class. @default globalThis.WebSocket (pass `ws`'s on Node 20) */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Waits between reconnect attempts. @default { initialDelayMs: 500, maxDelayMs: 30000 } */
+  readonly reconnect?: BackoffOptions;
+  /** How often to ping; API Gateway closes connections idle for 10 minutes. @default 300000 */
+  readonly pingIntervalMs?: number;
+  /**
+   * How long one connection is used before a new one replaces it, with no gap (API Gateway
+   * closes every connection after 2 hours). @default 6900000 (1 h 55 min)
+   */
+  readonly maxConnectionMs?: number;
+  /** How long a request waits for its answer. @default 10000 */
+  readonly requestTimeoutMs?: number;
+  /** Keeps stream positions across page loads, for the offline inbox. @default none */
+  readonly positions?: PositionStore;
+  /** How many notification ids to remember to drop duplicates. @default 1000 */
+  readonly dedupeWindow?: number;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientEvents {
+  state: ConnectionState;
+  /** The server could not replay what a stream missed: reload that state another way. */
+  gap: { readonly topic?: string };
+  /** A refusal nothing else reports (a resubscribe refused, say), or a failed token. */
+  error: RealtimeError;
+}
+
+export interface Subscription {
+  /** Settles with the server's first answer; rejects with its error (FORBIDDEN, say). */
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
+}
+
+export interface PresenceEvent {
+  readonly topic: string;
+  readonly event: 'join' | 'leave';
+  readonly userId: string;
+}
+
+/** The server accepted a published message. */
+export interface Published {
+  readonly topic: string;
+  /** The id its notification frames carry. */
+  readonly id: string;
+  /** Its position, when the topic keeps history. */
+  readonly seq?: number;
+  readonly epoch?: string;
+}
+
+export interface PresenceAnswer {
+  readonly topic: string;
+  readonly members: ReadonlyArray<{ readonly userId: string; readonly connections: number }>;
+  readonly count: number;
+  readonly truncated: boolean;
+}
+
+export interface HistoryPage {
+  readonly topic: string;
+  readonly epoch?: string;
+  /** Oldest first. */
+  readonly notifications: Notification[];
+  readonly hasMore: boolean;
+}
+
+type Frame = Record<string, any>;
+type Answer = (error: RealtimeError | undefined, frame?: Frame) => void;
+
+interface Connection {
+  readonly ws: WebSocketLike;
+  /** Requests sent on it and not answered yet. */
+  pending: number;
+  /** Closed once its requests are answered: a newer connection took over. */
+  retiring?: boolean;
+  /** Closed, or given up on. */
+  gone?: boolean;
+  timers: Array<ReturnType<typeof setTimeout>>;
+}
+
+interface Topic {
+  readonly stream: Stream;
+  readonly handlers: Set<(n: Notification) => void>;
+  readonly ready: Promise<void>;
+  settle: Answer;
+}
+
+interface Request {
+  readonly answer: Answer;
+  readonly timer: ReturnType<typeof setTimeout>;
+  on?: Connection;
+}
+
+const USER = 'user';
+const OPEN = 1;
+
+/** Opens a client; it connects at once and stays connected until `close()`. */
+export function connect(options: ConnectOptions): RealtimeClient {
+  return new RealtimeClient(options);
+}
+
+export class RealtimeClient {
+  state: ConnectionState = 'connecting';
+  private readonly WS: WebSocketConstructor;
+  private readonly listeners = new Map<string, Set<(value: any) => void>>();
+  private readonly topics = new Map<string, Topic>();
+  private readonly presenceHandlers = new Map<string, Set<(e: PresenceEvent) => void>>();
+  private readonly userHandlers = new Set<(n: Notification) => void>();
+  private readonly user = new Stream();
+  private readonly recent: RecentIds;
+  private readonly requests = new Map<string, Request>();
+  /** Sends waiting for a connection. */
+  private outbox: Array<(c: Connection) => void> = [];
+  private conn?: Connection;
+  /** The connection replacing `conn` before API Gateway's cap closes it. */
+  private next?: Connection;
+  private failures = 0;
+  private counter = 0;
+  private dialTimer?: ReturnType<typeof setTimeout>;
+  private resumeUnknown = false;
+
+  constructor(private readonly options: ConnectOptions) {
+    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) {
+      throw new TypeError('No WebSocket class here: pass one, e.g. connect({ url, WebSocket }) with `import { WebSocket } from "ws"` on Node 20.');
+    }
+    this.WS = WS;
+    if (!/^wss?:\/\//.test(options.url)) {
+      throw new TypeError(`url must be the WebSocket URL, starting with wss:// (or ws:// locally); got "${options.url}".`);
+    }
+    for (const name of ['pingIntervalMs', 'maxConnectionMs', 'requestTimeoutMs', 'dedupeWindow'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(value > 0)) throw new TypeError(`${name} must be a positive number; got ${value}.`);
+    }
+    this.recent = new RecentIds(options.dedupeWindow);
+    this.user.position = readPosition(options.positions, USER);
+    this.dial(0);
+  }
+
+  /** Listens to `state`, `gap` or `error`; returns the function that stops listening. */
+  on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set.add(listener));
+    return () => set.delete(listener);
+  }
+
+  /**
+   * Subscribes to `topic`, resubscribing after every reconnect from the last position, so that
+   * on topics with history nothing is missed; `onNotification` gets each notification once, in order.
+   */
+  subscribe(topic: string, onNotification: (n: Notification) => void): Subscription {
+    this.assertOpen();
+    let entry = this.topics.get(topic);
+    if (!entry) {
+      let settle!: Answer;
+      const ready = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error ? reject(error) : resolve());
+      });
+      ready.catch(() => undefined); // reported to whoever awaits it, never as unhandled
+      const created: Topic = { stream: new Stream(), handlers: new Set(), ready, settle };
+      created.stream.position = readPosition(this.options.positions, `topic:${topic}`);
+      this.topics.set(topic, created);
+      this.live().forEach((c) => this.subscribeOn(c, topic, created));
+      entry = created;
+    }
+    const { handlers, ready } = entry;
+    handlers.add(onNotification);
+    return {
+      ready,
+      unsubscribe: () => {
+        if (!handlers.delete(onNotification) || handlers.size > 0 || this.topics.get(topic) !== entry) return;
+        this.topics.delete(topic);
+        this.live().forEach((c) => this.send(c, { action: 'unsubscribe', topic }));
+      },
+    };
+  }
+
+  /** Notifications sent to this user (and broadcasts), resumed after every reconnect. */
+  onUserNotification(listener: (n: Notification) => void): () => void {
+    this.userHandlers.add(listener);
+    if (this.userHandlers.size === 1) this.live().forEach((c) => this.resumeOn(c));
+    return () => this.userHandlers.delete(listener);
+  }
+
+  /** Join and leave events of a topic this client subscribes to. */
+  onPresence(topic: string, listener: (e: PresenceEvent) => void): () => void {
+    const set = this.presenceHandlers.get(topic) ?? new Set();
+    this.presenceHandlers.set(topic, set.add(listener));
+    return () => set.delete(listener);
+  }
+
+  /** Publishes a client message; resolves with its id once the server accepted it. */
+  publish(topic: string, data: unknown, options: { echo?: boolean } = {}): Promise<Published> {
+    return this.request({ action: 'publish', topic, data, ...(options.echo ? { echo: true } : {}) }).then((answer) => {
+      const entry = this.topics.get(topic);
+      // Without echo the message never comes back live: a replay must not hand it over later either.
+      if (!options.echo && entry && answer.epoch !== undefined) {
+        this.recent.add(answer.id);
+        entry.stream.skip(answer as Position);
+      }
+      return answer as Published;
+    });
+  }
+
+  /** Who is subscribed to `topic` (on topics that track presence). */
+  presence(topic: string): Promise<PresenceAnswer> {
+    return this.request({ action: 'presence', topic }) as Promise<any>;
+  }
+
+  /** A page of `topic`'s stored history, oldest first: pass `before` the oldest seq to page back. */
+  history(topic: string, options: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
+    return this.request({ action: 'history', topic, ...options }) as Promise<any>;
+  }
+
+  /** Closes the connection for good; pending requests fail with CLOSED. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.setState('closed');
+    clearTimeout(this.dialTimer);
+    const closed = new RealtimeError('CLOSED', 'The client was closed. Connect again to send more.');
+    this.outbox = [];
+    for (const id of [...this.requests.keys()]) this.settle(id, closed);
+    this.live().forEach((c) => this.drop(c, 1000));
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  private live(): Connection[] {
+    return [this.conn, this.next].filter((c): c is Connection => c !== undefined);
+  }
+
+  /** Dials after the backoff for the `failures`th failure in a row (none for the first connect). */
+  private dial(failures: number): void {
+    const wait = this.state === 'connecting' && failures === 0 ? 0 : backoffDelay(failures - 1, this.options.reconnect);
+    this.dialTimer = setTimeout(() => {
+      this.open().then(
+        (c) => this.adopt(c),
+        () => {
+          if (this.state === 'closed') return;
+          this.setState('reconnecting');
+          this.dial(++this.failures);
+        },
+      );
+    }, wait);
+  }
+
+  /** Opens a socket with a fresh token; resolves once it is open. */
+  private async open(): Promise<Connection> {
+    let token: string | undefined;
+    try {
+      token = this.options.token ? await this.options.token() : undefined;
+    } catch (error) {
+      this.emit('error', new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. Connecting again later.`));
+      throw error;
+    }
+    if (this.state === 'closed') throw new Error('closed');
+    const ws = new this.WS(...socketArgs(this.options.url, token));
+    const c: Connection = { ws, pending: 0, timers: [] };
+    return new Promise((resolve, reject) => {
+      ws.onerror = () => undefined; // a close follows
+      ws.onclose = reject;
+      ws.onopen = () => {
+        ws.onclose = () => this.lost(c);
+        ws.onmessage = (event) => this.receive(c, String(event.data));
+        resolve(c);
+      };
+    });
+  }
+
+  /** A new connection is open: first connect, reconnect, or the replacement of a connection near its cap. */
+  private adopt(c: Connection): void {
+    if (this.state === 'closed') return this.drop(c, 1000);
+    const { pingIntervalMs = 300_000, maxConnectionMs = 6_900_000 } = this.options;
+    c.timers.push(
+      setInterval(() => this.send(c, { action: 'ping' }, (error) => error?.code === 'TIMEOUT' && this.drop(c, 4000)), pingIntervalMs),
+      setTimeout(() => this.renew(c), maxConnectionMs),
+    );
+    const replacing = this.conn !== undefined;
+    if (replacing) this.next = c;
+    else this.conn = c;
+    // Resubscribe everything from its last position; switch over once all have answered.
+    const restored = [...this.topics].map(([topic, entry]) => new Promise<void>((done) => this.subscribeOn(c, topic, entry, done)));
+    if (this.userHandlers.size > 0) restored.push(new Promise<void>((done) => this.resumeOn(c, done)));
+    if (!replacing) this.ready(c);
+    Promise.all(restored).then(() => {
+      if (c.gone || this.state === 'closed') return;
+      this.failures = 0;
+      if (this.next !== c) return;
+      const old = this.conn;
+      this.conn = c;
+      this.next = undefined;
+      if (old) this.retire(old);
+    });
+  }
+
+  private ready(c: Connection): void {
+    this.setState('open');
+    const outbox = this.outbox;
+    this.outbox = [];
+    outbox.forEach((send) => send(c));
+  }
+
+  /** Make-before-break: a new connection takes over before API Gateway closes this one. */
+  private renew(c: Connection): void {
+    if (c !== this.conn || this.next || this.state === 'closed') return;
+    // Meanwhile the old one carries on; if the new one fails to open, try again shortly.
+    this.open().then((n) => this.adopt(n), () => c.timers.push(setTimeout(() => this.renew(c), backoffDelay(1, this.options.reconnect))));
+  }
+
+  private retire(c: Connection): void {
+    c.retiring = true;
+    c.timers.forEach((t) => clearTimeout(t));
+    if (c.pending === 0) this.drop(c, 1000);
+  }
+
+  private drop(c: Connection, code: number): void {
+    if (c.ws.readyState <= OPEN) c.ws.close(code, 'done');
+    this.lost(c);
+  }
+
+  private lost(c: Connection): void {
+    if (c.gone) return;
+    c.gone = true;
+    c.timers.forEach((t) => clearTimeout(t));
+    const lost = new RealtimeError('DISCONNECTED', 'The connection dropped before the answer came: the request may or may not have taken effect. Try again.');
+    for (const [id, r] of this.requests) if (r.on === c) this.settle(id, lost);
+    if (c === this.next) this.next = undefined;
+    if (c !== this.conn) return;
+    this.conn = this.next;
+    this.next = undefined;
+    if (this.state === 'closed') return;
+    if (this.conn) return this.ready(this.conn); // the replacement was already on its way
+    this.setState('reconnecting');
+    this.dial(++this.failures);
+  }
+
+  // ---- streams ----------------------------------------------------------------------------
+
+  private subscribeOn(c: Connection, topic: string, entry: Topic, done?: () => void): void {
+    entry.stream.hold();
+    const since = entry.stream.position;
+    this.send(c, { action: 'subscribe', topic, ...(since ? { since } : {}) }, (error, ack) => {
+      if (this.topics.get(topic) !== entry) {
+        entry.settle(error); // unsubscribed meanwhile
+        return done?.();
+      }
+      if (error?.code === 'BAD_REQUEST' && since) {
+        // A stored position the server does not know (another user's, say): start afresh.
+        entry.stream.forget();
+        this.emit('gap', { topic });
+        return this.subscribeOn(c, topic, entry, done);
+      }
+      if (error && !this.fatal(error)) return this.retryLater(c, error, done);
+      const refused = error && new RealtimeError(error.code, error.message, error.retryAfterMs, topic);
+      if (refused) {
+        this.topics.delete(topic);
+        this.emit('error', refused);
+      }
+      const lost = since !== undefined && ack?.recovered === false;
+      if (lost) this.emit('gap', { topic });
+      this.hand(entry.stream, entry.handlers, `topic:${topic}`, entry.stream.release(ack, lost));
+      entry.settle(refused);
+      done?.();
+    });
+  }
+
+  private resumeOn(c: Connection, done?: () => void): void {
+    if (this.resumeUnknown) return done?.();
+    this.user.hold();
+    const since = this.user.position;
+    this.send(c, { action: 'resume', ...(since ? { since } : {}) }, (error, ack) => {
+      if (error?.code === 'BAD_REQUEST' && since) {
+        this.user.forget();
+        this.emit('gap', {});
+        return this.resumeOn(c, done);
+      }
+      if (error && !this.fatal(error)) return this.retryLater(c, error, done);
+      // A server without resume still delivers user notifications, live.
+      if (error?.code === 'UNKNOWN_ACTION') this.resumeUnknown = true;
+      else if (error) this.emit('error', error);
+      const lost = since !== undefined && ack?.recovered === false;
+      if (lost) this.emit('gap', {});
+      this.hand(this.user, this.userHandlers, USER, this.user.release(ack, lost));
+      done?.();
+    });
+  }
+
+  /** Whether a refusal stands: the others (no answer, a dropped connection, INTERNAL) are tried again. */
+  private fatal(error: RealtimeError): boolean {
+    return !['TIMEOUT', 'DISCONNECTED', 'INTERNAL', 'CLOSED'].includes(error.code);
+  }
+
+  /** A resubscribe that went unanswered: the connection is not trusted; a new one resubscribes. */
+  private retryLater(c: Connection, error: RealtimeError, done?: () => void): void {
+    if (error.code !== 'DISCONNECTED' && error.code !== 'CLOSED') this.drop(c, 4000);
+    done?.();
+  }
+
+  private receive(c: Connection, text: string): void {
+    let frame: Frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const id = frame.requestId;
+    if (id !== undefined && this.requests.get(id)?.on === c) {
+      this.settle(id, frame.type === 'error' ? new RealtimeError(frame.code, frame.message, frame.retryAfterMs, frame.topic) : undefined, frame);
+    } else if (frame.type === 'notification') {
+      const entry = frame.topic === undefined ? undefined : this.topics.get(frame.topic);
+      if (entry) this.hand(entry.stream, entry.handlers, `topic:${frame.topic}`, entry.stream.take(frame as Notification));
+      else if (frame.topic === undefined) this.hand(this.user, this.userHandlers, USER, this.user.take(frame as Notification));
+    } else if (frame.type === 'presence' && frame.event) {
+      this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, frame as PresenceEvent));
+    } else if (frame.type === 'error') {
+      this.emit('error', new RealtimeError(frame.code, frame.message, frame.retryAfterMs));
+    }
+  }
+
+  /** Hands notifications to the app, each id once, and keeps the stream's position. */
+  private hand(stream: Stream, handlers: Set<(n: Notification) => void>, key: string, frames: Notification[]): void {
+    for (const n of frames) if (this.recent.add(n.id)) handlers.forEach((fn) => call(fn, n));
+    if (frames.length > 0 && stream.position) this.options.positions?.set(key, JSON.stringify(stream.position));
+  }
+
+  // ---- requests ---------------------------------------------------------------------------
+
+  private request(frame: Frame): Promise<Frame> {
+    this.assertOpen();
+    return new Promise((resolve, reject) => {
+      const answer: Answer = (error, f) => (error ? reject(error) : resolve(f ?? {}));
+      if (this.conn) this.send(this.conn, frame, answer);
+      else this.send(undefined, frame, answer);
+    });
+  }
+
+  /** Sends `frame` on `c` (or the next connection to open); `answer` gets the reply or the failure. */
+  private send(c: Connection | undefined, frame: Frame, answer?: Answer): void {
+    if (!answer) {
+      if (c?.ws.readyState === OPEN) c.ws.send(JSON.stringify(frame));
+      return;
+    }
+    const requestId = `r${++this.counter}`;
+    const ms = this.options.requestTimeoutMs ?? 10_000;
+    const timer = setTimeout(
+      () => this.settle(requestId, new RealtimeError('TIMEOUT', `No answer to "${frame.action}" within ${ms} ms. Try again, or raise requestTimeoutMs.`)),
+      ms,
+    );
+    const request: Request = { answer, timer };
+    this.requests.set(requestId, request);
+    const go = (on: Connection) => {
+      if (!this.requests.has(requestId)) return; // timed out while waiting for a connection
+      if (on.ws.readyState !== OPEN) return this.settle(requestId, new RealtimeError('DISCONNECTED', 'The connection closed before the request was sent. Try again.'));
+      request.on = on;
+      on.pending++;
+      on.ws.send(JSON.stringify({ ...frame, requestId }));
+    };
+    if (c) go(c);
+    else this.outbox.push(go);
+  }
+
+  private settle(requestId: string, error: RealtimeError | undefined, frame?: Frame): void {
+    const request = this.requests.get(requestId);
+    if (!request) return;
+    this.requests.delete(requestId);
+    clearTimeout(request.timer);
+    const c = request.on;
+    if (c && --c.pending === 0 && c.retiring) this.drop(c, 1000);
+    request.answer(error, frame);
+  }
+
+  private assertOpen(): void {
+    if (this.state === 'closed') throw new RealtimeError('CLOSED', 'The client was closed. Connect again to use it.');
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  private emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void {
+    this.listeners.get(event)?.forEach((fn) => call(fn, value));
+  }
+}
+
+/** Calls an app's listener; what it throws is reported without breaking the client. */
+function call<T>(fn: (value: T) => void, value: T): void {
+  try {
+    fn(value);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}
+
+export type { Notification, Position, StreamAck };

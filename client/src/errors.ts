@@ -1,0 +1,20 @@
+/**
+ * A refusal from the server (`code` as in the protocol: BAD_REQUEST, FORBIDDEN, RATE_LIMITED…)
+ * or a failure of the client itself: TIMEOUT (no answer in time), DISCONNECTED (the connection
+ * dropped before the answer came: the request may or may not have taken effect), CLOSED (the
+ * client was closed).
+ */
+export class RealtimeError extends Error {
+  override readonly name = 'RealtimeError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+    /** With RATE_LIMITED: when the next message is accepted. */
+    readonly retryAfterMs?: number,
+    /** The topic the error is about, when it is about one. */
+    readonly topic?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,10 @@
+export { connect, RealtimeClient } from './client';
+export type {
+  ClientEvents, ConnectionState, ConnectOptions, HistoryPage, PresenceAnswer, Published, PresenceEvent, Subscription,
+  WebSocketConstructor, WebSocketLike,
+} from './client';
+export type { BackoffOptions } from './backoff';
+export { RealtimeError } from './errors';
+export { localStoragePositions } from './positions';
+export type { PositionStore } from './positions';
+export type { Notification, Position } from './stream';

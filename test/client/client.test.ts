@@ -1,0 +1,252 @@
+/**
+ * The client library in Node against the local runtime (real handler bundles, gateway emulator,
+ * bus, queue, dynalite): requests, refusals, reconnects after forced and server-side closes, and
+ * the make-before-break replacement before the connection's cap. What these prove holds with or
+ * without stream history on the server; continuity across reconnects is in positions.test.ts.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { connect, RealtimeError } from '../../client/src';
+import { LocalRuntime } from '../../local/runtime';
+import { clientTests, expectEachOnce, publish, settled, waitUntil } from './support';
+
+const MAX_PER_SECOND = 5;
+const { start, app, fresh } = clientTests({ publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND });
+
+describe('with API Gateway’s usual limits', () => {
+  let runtime: LocalRuntime;
+  let events: EventBridgeClient;
+
+  beforeAll(async () => {
+    ({ runtime, events } = await start());
+  }, 120_000);
+
+  it('hands over topic and user notifications from the backend, each once', async () => {
+    const alice = app(runtime, 'alice');
+    const topic = fresh('orders');
+    alice.onUserNotifications();
+    await alice.subscribe(topic);
+    expect(alice.states).toEqual(['open']);
+
+    const sent = [1, 2, 3, 4, 5];
+    await Promise.all(sent.map((data) => publish(events, runtime, { topic, data })));
+    await Promise.all([10, 11].map((data) => publish(events, runtime, { userId: 'alice', data })));
+    await publish(events, runtime, { userId: 'bob', data: 99 });
+    await alice.waitForCount(topic, 5);
+    await alice.waitForCount('', 2);
+    await settled(runtime, alice);
+    expectEachOnce(alice.list(topic), sent);
+    expectEachOnce(alice.list(''), [10, 11]);
+    expect(alice.list(topic)[0]).toMatchObject({ topic, id: expect.any(String), time: expect.any(String) });
+    expect(alice.list('')[0]).toMatchObject({ userId: 'alice' });
+  });
+
+  it('publishes, echoes, asks who is there and reports joins and leaves', async () => {
+    const topic = fresh('rooms');
+    const alice = app(runtime, 'alice');
+    const bob = app(runtime, 'bob');
+    await Promise.all([alice.subscribe(topic), bob.subscribe(topic)]);
+    const seenByBob: unknown[] = [];
+    bob.client.onPresence(topic, (event) => seenByBob.push(event));
+
+    const carol = app(runtime, 'carol');
+    await carol.subscribe(topic);
+    await waitUntil(() => seenByBob.length === 1, 'carol’s join');
+    expect(seenByBob).toEqual([{ type: 'presence', topic, event: 'join', userId: 'carol' }]);
+
+    const published = await alice.client.publish(topic, { text: 'hi' });
+    expect(published).toMatchObject({ id: expect.any(String), topic });
+    const [message] = await bob.waitForCount(topic, 1);
+    expect(message).toMatchObject({ id: published.id, topic, from: 'alice', data: { text: 'hi' } });
+
+    const echoed = await alice.client.publish(topic, 'echo me', { echo: true });
+    const [own] = await alice.waitForCount(topic, 1);
+    expect(own).toMatchObject({ id: echoed.id, from: 'alice', data: 'echo me' });
+
+    const presence = await bob.client.presence(topic);
+    expect(presence).toMatchObject({ topic, count: 3, truncated: false });
+    expect(presence.members.map((m) => m.userId)).toEqual(['alice', 'bob', 'carol']);
+
+    carol.close();
+    await waitUntil(() => seenByBob.length === 2, 'carol’s leave');
+    expect(seenByBob[1]).toEqual({ type: 'presence', topic, event: 'leave', userId: 'carol' });
+    await settled(runtime, alice, bob);
+    expect(bob.list(topic)).toHaveLength(2); // the message and the echo, once each
+    expect(alice.list(topic)).toHaveLength(1); // only the echo
+  });
+
+  it('turns refusals into RealtimeErrors with the server’s code, and stops resubscribing a refused topic', async () => {
+    const alice = app(runtime, 'alice');
+    const refused = alice.client.publish('orders/1', 'x');
+    await expect(refused).rejects.toBeInstanceOf(RealtimeError);
+    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/publish/) });
+    await expect(alice.client.publish('rooms/x', undefined)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+
+    await expect(alice.subscribe('users/bob/inbox')).rejects.toMatchObject({ code: 'FORBIDDEN', topic: 'users/bob/inbox' });
+    expect(alice.errors.map((e) => [e.code, e.topic])).toEqual([['FORBIDDEN', 'users/bob/inbox']]);
+
+    // More than the per-second limit at once: the excess is refused with the wait the server asks for.
+    const burst = await Promise.allSettled(Array.from({ length: 3 * MAX_PER_SECOND }, (_, i) => alice.client.publish('rooms/burst', i)));
+    const limited = burst.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as RealtimeError);
+    expect(limited.length).toBeGreaterThanOrEqual(MAX_PER_SECOND);
+    for (const error of limited) {
+      expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
+      expect(error.retryAfterMs).toBeGreaterThan(0);
+    }
+
+    // After a reconnect the refused topic is not asked for again: no new error.
+    const [connectionId] = alice.connections();
+    runtime.gateway.loseConnection(connectionId);
+    await alice.waitForState('reconnecting');
+    await alice.waitForState('open', alice.states.indexOf('reconnecting'));
+    await settled(runtime, alice);
+    expect(alice.errors).toHaveLength(1);
+  });
+
+  it('reconnects with a fresh token after the server closes or loses the connection, and resubscribes', async () => {
+    const alice = app(runtime, 'alice');
+    const topic = fresh('orders');
+    await alice.subscribe(topic);
+    await publish(events, runtime, { topic, data: 1 });
+    await alice.waitForCount(topic, 1);
+
+    const closes: Array<(id: string) => void> = [
+      (id) => runtime.registry.get(id)!.close(), // deleted through @connections: a clean server close
+      (id) => runtime.gateway.loseConnection(id), // dropped without a close frame
+    ];
+    let data = 1;
+    for (const close of closes) {
+      const [before] = alice.connections();
+      const states = alice.states.length;
+      close(before);
+      await alice.waitForState('open', states);
+      expect(alice.states.slice(states)).toEqual(['reconnecting', 'open']);
+      await waitUntil(() => alice.connections().length === 1 && alice.connections()[0] !== before, 'the new connection');
+      // The subscription is back once the answer is in: a notification published now arrives.
+      await settled(runtime, alice);
+      await publish(events, runtime, { topic, data: ++data });
+      await alice.waitForCount(topic, data);
+    }
+    await settled(runtime, alice);
+    expectEachOnce(alice.list(topic), [1, 2, 3]);
+    expect(alice.tokens).toBe(3);
+  });
+
+  it('fails requests after close() with CLOSED', async () => {
+    const alice = app(runtime, 'alice');
+    const pending = alice.client.presence('rooms/closing');
+    alice.close();
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(() => alice.client.subscribe('orders/1', () => undefined)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+    expect(alice.states.at(-1)).toBe('closed');
+  });
+});
+
+describe('bad options', () => {
+  it('are refused at once, saying what to change', () => {
+    const url = 'ws://127.0.0.1:1/local';
+    expect(() => connect({ url: 'https://example.com', WebSocket })).toThrow(/url must be the WebSocket URL, starting with wss:\/\/.*"https:\/\/example.com"/);
+    expect(() => connect({ url, WebSocket, pingIntervalMs: 0 })).toThrow('pingIntervalMs must be a positive number; got 0.');
+    expect(() => connect({ url, WebSocket, requestTimeoutMs: Number.NaN })).toThrow(/requestTimeoutMs must be a positive number/);
+    const platform = (globalThis as { WebSocket?: unknown }).WebSocket;
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+    try {
+      expect(() => connect({ url })).toThrow(/No WebSocket class here: pass one/);
+    } finally {
+      if (platform) (globalThis as { WebSocket?: unknown }).WebSocket = platform;
+    }
+  });
+});
+
+describe('a server that does not answer', () => {
+  it('times requests out with TIMEOUT', async () => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const client = connect({
+      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      WebSocket,
+      requestTimeoutMs: 300,
+    });
+    try {
+      await expect(client.presence('rooms/silent')).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: expect.stringMatching(/presence.*300 ms/),
+      });
+    } finally {
+      client.close();
+      server.clients.forEach((s) => s.terminate());
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('with short idle and maximum connection times on the server', () => {
+  const IDLE_MS = 1000;
+  const MAX_MS = 6000;
+  let runtime: LocalRuntime;
+  let events: EventBridgeClient;
+
+  beforeAll(async () => {
+    ({ runtime, events } = await start({ idleTimeoutMs: IDLE_MS, maxConnectionMs: MAX_MS }));
+  }, 120_000);
+
+  it('keeps an idle connection open with pings', async () => {
+    const alice = app(runtime, 'alice', { pingIntervalMs: IDLE_MS / 4 });
+    await alice.subscribe(fresh('orders'));
+    const [connectionId] = alice.connections();
+    await new Promise((resolve) => setTimeout(resolve, 3 * IDLE_MS));
+    expect(alice.connections()).toEqual([connectionId]);
+    expect(alice.states).toEqual(['open']);
+  });
+
+  it('reconnects and resubscribes after an idle close, and after the maximum-duration close', async () => {
+    const topic = fresh('orders');
+    const idle = app(runtime, 'alice', { pingIntervalMs: 60_000 });
+    const pinging = app(runtime, 'bob', { pingIntervalMs: IDLE_MS / 4, maxConnectionMs: 60_000 });
+    await Promise.all([idle.subscribe(topic), pinging.subscribe(topic)]);
+    await idle.waitForState('reconnecting');
+    await pinging.waitForState('reconnecting'); // after MAX_MS: the server's cap, with no replacement
+    await idle.waitForState('open', idle.states.indexOf('reconnecting'));
+    await pinging.waitForState('open', pinging.states.indexOf('reconnecting'));
+    await settled(runtime, pinging, idle);
+    await publish(events, runtime, { topic, data: 1 });
+    await Promise.all([idle.waitForCount(topic, 1), pinging.waitForCount(topic, 1)]);
+  });
+
+  it('replaces each connection before the server’s cap, with no gap: nothing lost, nothing twice', async () => {
+    const topic = fresh('orders');
+    const room = fresh('rooms');
+    const alice = app(runtime, 'alice', { pingIntervalMs: IDLE_MS / 4, maxConnectionMs: 1500 });
+    const bob = app(runtime, 'bob', { pingIntervalMs: IDLE_MS / 4, maxConnectionMs: 60_000 });
+    alice.onUserNotifications();
+    await Promise.all([alice.subscribe(topic), alice.subscribe(room), bob.subscribe(fresh('orders'))]);
+    const connections = new Set<string>(alice.connections());
+
+    // Backend notifications and bob's messages, without pause, across several replacements.
+    const sent: number[] = [];
+    const toUser: number[] = [];
+    const chat: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      await publish(events, runtime, { topic, data: i });
+      sent.push(i);
+      if (i % 5 === 0) {
+        await publish(events, runtime, { userId: 'alice', data: i });
+        toUser.push(i);
+      }
+      if (i % 4 === 0) {
+        await bob.client.publish(room, i);
+        chat.push(i);
+      }
+      alice.connections().forEach((id) => connections.add(id));
+      await new Promise((resolve) => setTimeout(resolve, 80));
+    }
+    await settled(runtime, alice);
+    expect(connections.size).toBeGreaterThanOrEqual(3);
+    expect(alice.states).toEqual(['open']); // never reconnecting: each replacement was ready first
+    expectEachOnce(alice.list(topic), sent);
+    expectEachOnce(alice.list(''), toUser);
+    expectEachOnce(alice.list(room), chat);
+    expect(alice.list(room).every((n) => n.from === 'bob')).toBe(true);
+  });
+});

@@ -29,7 +29,10 @@ export type ClientRequest =
   | HistoryRequest
   | { readonly action: 'ping'; readonly requestId?: string };
 
-/** Where a client is in a stream with history: the last notification it has. */
+/**
+ * Where a client is in a stream with history: the position up to which it has every
+ * notification (not the last one received: frames can arrive out of order).
+ */
 export interface StreamPosition {
   readonly epoch: string;
   readonly seq: number;
@@ -171,14 +174,14 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
 function parseSince(value: unknown): StreamPosition | undefined | string {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    return '"since" must be an object such as {"epoch":"k3j9","seq":41}: the epoch and seq of the last notification received.';
+    return '"since" must be an object such as {"epoch":"k3j9","seq":41}: the epoch and the seq up to which every notification was received.';
   }
   const { epoch, seq } = value as Record<string, unknown>;
   if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH) {
     return '"since.epoch" must be the epoch string of the last notification received.';
   }
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) {
-    return '"since.seq" must be the seq of the last notification received: a whole number, 0 or more.';
+    return '"since.seq" must be the seq up to which every notification was received: a whole number, 0 or more.';
   }
   return { epoch, seq: seq as number };
 }

@@ -8,18 +8,28 @@
  */
 import { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 
 /**
- * Attempts per DynamoDB call, first one included. The SDK's `standard` retry mode retries
+ * Attempts per DynamoDB call, first one included. The SDK's standard retry strategy retries
  * throttling (ProvisionedThroughputExceededException, ThrottlingException,
- * RequestLimitExceeded) and transient 5xx errors with jittered exponential backoff.
+ * RequestLimitExceeded) and transient 5xx errors.
  */
 export const DYNAMODB_MAX_ATTEMPTS = 6;
 
+/**
+ * Full-jitter backoff between attempts, at most 1 s: every retry of a call fits in about 1.5 s.
+ * The SDK's own throttling backoff (a 500 ms base, doubling up to 20 s) can outlast a route
+ * function's 10-second timeout on a call that is throttled a few times in a row, which turns a
+ * brief burst of throttling into a failed connect or disconnect.
+ */
+export function dynamoDbRetryDelayMs(attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(1_000, 25 * 2 ** attempt));
+}
+
 export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({
-    retryMode: 'standard',
-    maxAttempts: DYNAMODB_MAX_ATTEMPTS,
+    retryStrategy: new ConfiguredRetryStrategy(DYNAMODB_MAX_ATTEMPTS, (attempt) => dynamoDbRetryDelayMs(attempt)),
     // Keep-alive is the Node handler's default; stated here because fan-out depends on it.
     requestHandler: {
       httpAgent: { keepAlive: true },

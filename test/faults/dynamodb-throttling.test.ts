@@ -36,7 +36,7 @@ beforeAll(async () => {
     port: 0,
     dynamodbEndpoint: proxy.endpoint,
     ttlSweepIntervalMs: 0,
-    log: () => undefined,
+    log: process.env.DEBUG_HANDLERS ? (line) => console.log('[local]', line) : () => undefined,
     handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : () => undefined,
     handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
   });

@@ -1,5 +1,5 @@
 import { LOCAL_AWS } from '../../../local/dynamodb';
-import { createDocumentClient, createDynamoDbClient, DYNAMODB_MAX_ATTEMPTS } from '../../../lambda/stores/clients';
+import { createDocumentClient, createDynamoDbClient, DYNAMODB_MAX_ATTEMPTS, dynamoDbRetryDelayMs } from '../../../lambda/stores/clients';
 import { ConnectionStore } from '../../../lambda/stores/connection-store';
 import { subscriptionKey, topicPartitionKeys } from '../../../lambda/stores/keys';
 import { removeConnection } from '../../../lambda/stores/remove-connection';
@@ -198,6 +198,13 @@ describe('throttling', () => {
       expect(await connections.getConnection('a=')).toBeDefined();
       doc.destroy();
     });
+
+  test('every retry of a call fits in well under a route function\'s timeout', () => {
+    const worst = Array.from({ length: DYNAMODB_MAX_ATTEMPTS - 1 }, (_, i) => dynamoDbRetryDelayMs(i + 1, () => 0.999999));
+    expect(Math.max(...worst)).toBeLessThanOrEqual(1_000);
+    expect(worst.reduce((a, b) => a + b, 0)).toBeLessThan(2_000);
+    expect(dynamoDbRetryDelayMs(1, () => 0)).toBe(0);
+  });
 
   test('gives up after the configured number of attempts with the last error', async () => {
     // A 500 rather than throttling: the same attempt budget, with shorter back-off.

@@ -19,10 +19,10 @@ export type Replay =
 /**
  * The first read is eventually consistent, which costs half and is almost always complete.
  * Positions are given before their notification is kept (history-store.ts), so the newest may be
- * a moment behind the head: what is incomplete is read again, consistently, a few times, briefly,
- * before the answer is `recovered: false`.
+ * a moment behind the head: what is incomplete is read again, consistently, a few times over about
+ * three seconds (a route function has ten), before the answer is `recovered: false`.
  */
-const CATCH_UP_WAITS_MS = [25, 50, 100, 200, 400];
+const CATCH_UP_WAITS_MS = [25, 50, 100, 200, 400, 800, 1_600];
 
 export async function replaySince(
   source: ReplaySource,

@@ -45,12 +45,12 @@ test('a notification kept a moment after the head moved is waited for, with cons
   expect(reads).toEqual([false, true, true]);
 });
 
-test('a position with nothing kept behind it is recovered: false, after a few brief waits, and nothing is replayed', async () => {
+test('a position with nothing kept behind it is recovered: false, after waits that fit a route function, and nothing is replayed', async () => {
   const waits: number[] = [];
   const { s } = source(8, [1, 2, 3, 4, 5, 7, 8]);
   expect(await replaySince(s, 't', { epoch: EPOCH, seq: 4 }, 100, 0, async (ms) => { waits.push(ms); }))
     .toMatchObject({ ok: true, recovered: false, frames: [] });
-  expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(1_000);
+  expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(4_000);
 });
 
 test('another epoch, more than the cap, or nothing missed', async () => {

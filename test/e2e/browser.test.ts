@@ -9,26 +9,29 @@ import { PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbr
 import { Browser } from 'playwright-core';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { launchChromium } from '../support/browser';
-import { handlerBundles, Bundles } from './support/bundles';
+import { clientBundle, ClientBundle, handlerBundles, Bundles } from './support/bundles';
 import { eventBridgeClient, publish } from './support/clients';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 describe('demo page in Chromium', () => {
   let bundles: Bundles;
+  let client: ClientBundle;
   let runtime: LocalRuntime;
   let browser: Browser;
 
   beforeAll(async () => {
     browser = await launchChromium();
     bundles = handlerBundles();
-    runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0 });
+    client = clientBundle();
+    runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, clientBundle: client.file, ttlSweepIntervalMs: 0 });
   });
 
   afterAll(async () => {
     await browser?.close();
     await runtime?.stop();
     bundles?.dispose();
+    client?.dispose();
   });
 
   it('connects, subscribes, and shows a published notification live', async () => {

@@ -183,7 +183,7 @@ function onFrame(text) {
 
 /** A resubscribe from a position: the server replayed what was missed (when it cannot, the client reports a gap). */
 function caughtUp(ack) {
-  return ack.recovered ? ' · replayed what was missed' : '';
+  return ack.recovered ? ' · caught up from the last position' : '';
 }
 
 function addFeed(kind, title, body, meta) {
@@ -346,6 +346,8 @@ $('#raw-form').addEventListener('submit', (event) => {
 });
 
 $('#ping-button').addEventListener('click', () => sendRaw(JSON.stringify({ action: 'ping' })));
+// As a network drop: the library sees its socket close, and reconnects.
+$('#drop-button').addEventListener('click', () => sockets[sockets.length - 1]?.close(4000, 'dropped from the page'));
 $('#clear-feed').addEventListener('click', () => {
   $('#feed').replaceChildren();
 });

@@ -252,7 +252,7 @@ const HISTORY_ON_JOIN = 20;
     // The client resubscribes the room from where it was: what was missed arrives, then live messages.
     if (chat.room !== null && connectionState === 'reconnecting') addNote('Connection lost: reconnecting…');
     if (chat.room !== null && connectionState === 'open') {
-      addNote('Reconnected: caught up on what was missed.');
+      addNote('Reconnected: anything missed meanwhile follows.');
       loadPresence(chat.room);
     }
     render();

@@ -48,11 +48,11 @@ function timingFor(status) {
   return { pingIntervalMs: idleTimeoutMs / 2, maxConnectionMs: maxConnectionMs - Math.min(300_000, maxConnectionMs / 5) };
 }
 
-/** A fresh token for every (re)connect; a user id the issuer refuses stops the client. */
+/** A fresh token for every (re)connect. */
 async function fetchToken(userId) {
   const response = await fetch(`/dev/token?userId=${encodeURIComponent(userId)}`);
   const answer = await response.json();
-  if (!response.ok) throw Object.assign(new Error(answer.message), { refused: response.status < 500 });
+  if (!response.ok) throw new Error(answer.message);
   return answer.token;
 }
 
@@ -71,7 +71,7 @@ class ObservedWebSocket extends WebSocket {
     });
     this.addEventListener('message', (event) => onFrame(event.data));
     this.addEventListener('close', (event) => {
-      sockets.splice(sockets.indexOf(this) >>> 0, 1);
+      if (opened) sockets.splice(sockets.indexOf(this), 1);
       if (!opened) addFeed('error', 'Connection refused', 'the gateway refused the handshake (see the terminal)');
       else addFeed('info', 'Socket closed', `close code ${event.code}${event.reason ? ` (${event.reason})` : ''}`);
     });
@@ -105,7 +105,8 @@ async function connect(userId) {
     }
     announce(client, userId, connectionState);
   });
-  // Refusals of frames show as the error frames themselves; a failed token has no frame.
+  // Refusals of frames show as the error frames themselves; a failed token has no frame. Before the
+  // first connection it is the user id the issuer refused: stop, so that it can be changed.
   client.on('error', (error) => {
     if (error.code !== 'TOKEN_FAILED') return;
     addFeed('error', 'Token refused', error.message);
@@ -409,3 +410,5 @@ runtimeStatus.then((status) => {
   }
   renderTarget();
 }).catch(() => renderExample());
+
+document.body.dataset.ready = 'true';

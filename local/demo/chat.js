@@ -139,9 +139,16 @@ const HISTORY_ON_JOIN = 20;
       if (chat.room === room) showMessage(notification);
     });
     const stopPresence = client.onPresence(room, onPresenceEvent);
+    // The server could not replay all that was missed (history expired, say): load the latest.
+    const stopGap = client.on('gap', ({ topic }) => {
+      if (topic !== room || chat.room !== room) return;
+      addNote('Some messages could not be replayed: the latest are below.');
+      loadHistory(room);
+    });
     const leave = () => {
       subscription.unsubscribe();
       stopPresence();
+      stopGap();
     };
     try {
       await subscription.ready;
@@ -167,7 +174,7 @@ const HISTORY_ON_JOIN = 20;
     loadPresence(room);
   }
 
-  /** The room's latest messages, above `before`; rooms without history have none to load. */
+  /** The room's latest messages not shown yet, above `before` (or at the end); rooms without history have none. */
   async function loadHistory(room, before) {
     let page;
     try {

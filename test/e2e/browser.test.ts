@@ -151,4 +151,19 @@ describe('demo page in Chromium', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   });
+
+  it('says on the page to run npm run client:build when the client library is not built', async () => {
+    const unbuilt = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, clientBundle: join(ARTIFACTS, 'no-client', 'index.js'), ttlSweepIntervalMs: 0 });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${unbuilt.url}/`);
+      const alert = page.getByRole('alert').filter({ hasText: 'client:build' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(/^The client library is not built \(no .*\): run `npm run client:build` \(`npm start` runs it\), then reload the page\.$/);
+      expect(await page.isDisabled('#subscribe-form button')).toBe(true);
+      await page.close();
+    } finally {
+      await unbuilt.stop();
+    }
+  });
 });

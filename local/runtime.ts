@@ -71,6 +71,8 @@ export interface LocalRuntimeOptions {
   readonly ttlSweepIntervalMs?: number;
   /** Where the handler bundles are. @default <package root>/assets */
   readonly assetsDir?: string;
+  /** The client library the demo page loads as /client.js. @default <package root>/client/dist/index.js (`npm run client:build`) */
+  readonly clientBundle?: string;
   /** Powertools log level inside the handlers. @default 'WARN' */
   readonly handlerLogLevel?: string;
   /** Emit the handlers' CloudWatch EMF metric lines to the handler log. @default false */
@@ -277,9 +279,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           detailType: settings.detailType,
           allowBroadcast: settings.allowBroadcast,
           dynamodb: dynamo.engine,
+          // The demo page times its keep-alive and its replacement of connections by these.
+          idleTimeoutMs: gateway.idleTimeoutMs,
+          maxConnectionMs: gateway.maxConnectionMs,
         });
       }
-      if (serveDemo(req, res)) return;
+      if (serveDemo(req, res, { clientBundle: options.clientBundle })) return;
       sendJson(res, 404, { message: `Nothing at ${req.method} ${path}. Try / for the demo, ${wsPath(stage)} for WebSockets.` });
     };
     server.on('upgrade', (req, socket, head) => {

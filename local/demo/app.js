@@ -1,77 +1,147 @@
-// The demo page: connect as a user, subscribe to topics, publish through EventBridge's PutEvents
-// endpoint, and watch the frames the server pushes. Plain browser JavaScript, no build step.
-'use strict';
+// The demo page: connect as a user with the client library (/client.js, built from client/),
+// subscribe to topics, publish through EventBridge's PutEvents endpoint, and watch the frames the
+// server pushes. Plain browser JavaScript, no build step of its own.
+import { connect as connectClient } from '/client.js';
 
 const $ = (selector) => document.querySelector(selector);
 const state = {
-  socket: null, userId: null, topics: new Set(), busName: 'notifications-local', detailType: 'Notification', region: 'us-east-1',
-  allowBroadcast: true, requests: 0,
+  client: null, userId: null, subscriptions: new Map(), busName: 'notifications-local', detailType: 'Notification', region: 'us-east-1',
+  allowBroadcast: true,
 };
+/** The sockets the library has open (two while it replaces one): the raw panel sends on the newest. */
+const sockets = [];
+const connectionListeners = new Set();
 
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/local`;
-$('#ws-url').title = `new WebSocket('${wsBase}', ['realtime.v1', 'token.<JWT>'])`;
+$('#ws-url').title = `connect({ url: '${wsBase}', token })`;
+
+/** The local runtime's closes, which the client's keep-alive and make-before-break are timed by. */
+const runtimeStatus = fetch('/local/status').then((r) => r.json());
 
 // ---- connection ---------------------------------------------------------------------------
 
-function setStatus(text, kind) {
+const STATUS = {
+  connecting: { kind: 'busy', text: () => 'Connecting…' },
+  open: { kind: 'on', text: (userId) => `Connected as ${userId}` },
+  reconnecting: { kind: 'busy', text: () => 'Reconnecting…' },
+  closed: { kind: 'off', text: () => 'Disconnected' },
+};
+
+/** Shows the client's state (connecting, open, reconnecting, closed) in the header. */
+function setStatus(connectionState) {
+  const { kind, text } = STATUS[connectionState];
   const pill = $('#status');
-  pill.textContent = text;
+  pill.textContent = text(state.userId);
   pill.className = `pill pill-${kind}`;
-  const connected = kind === 'on';
-  document.querySelectorAll('[data-needs-connection]').forEach((el) => { el.disabled = !connected; });
-  $('#connect-button').textContent = connected || kind === 'busy' ? 'Disconnect' : 'Connect';
-  $('#user-id').disabled = connected || kind === 'busy';
+  pill.dataset.state = connectionState;
+  const open = connectionState === 'open';
+  document.querySelectorAll('[data-needs-connection]').forEach((el) => { el.disabled = !open; });
+  $('#connect-button').textContent = connectionState === 'closed' ? 'Connect' : 'Disconnect';
+  $('#user-id').disabled = connectionState !== 'closed';
+}
+
+/** The client's timing for a server that closes idle connections and old ones (API Gateway's defaults when unknown). */
+function timingFor(status) {
+  if (!status?.maxConnectionMs) return {};
+  const { idleTimeoutMs, maxConnectionMs } = status;
+  // As the client's defaults for API Gateway: ping at half the idle timeout, replace connections 5 minutes (at most a fifth) before the cap.
+  return { pingIntervalMs: idleTimeoutMs / 2, maxConnectionMs: maxConnectionMs - Math.min(300_000, maxConnectionMs / 5) };
+}
+
+/** A fresh token for every (re)connect. */
+async function fetchToken(userId) {
+  const response = await fetch(`/dev/token?userId=${encodeURIComponent(userId)}`);
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.message);
+  return answer.token;
+}
+
+/**
+ * The WebSocket class the library opens its sockets with: the live feed sees every frame the
+ * server sends, and the raw panel can send on the socket the library uses.
+ */
+class ObservedWebSocket extends WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    let opened = false;
+    this.addEventListener('open', () => {
+      opened = true;
+      sockets.push(this);
+      if (sockets.length > 1) addFeed('info', 'New connection', 'opened and resubscribed before the old one closes: no gap');
+    });
+    this.addEventListener('message', (event) => onFrame(event.data));
+    this.addEventListener('close', (event) => {
+      if (opened) sockets.splice(sockets.indexOf(this), 1);
+      if (!opened) addFeed('error', 'Connection refused', 'the gateway refused the handshake (see the terminal)');
+      else addFeed('info', 'Socket closed', `close code ${event.code}${event.reason ? ` (${event.reason})` : ''}`);
+    });
+  }
 }
 
 async function connect(userId) {
-  setStatus('Connecting…', 'busy');
-  const response = await fetch(`/dev/token?userId=${encodeURIComponent(userId)}`);
-  const answer = await response.json();
-  if (!response.ok) {
-    setStatus('Disconnected', 'off');
-    addFeed('error', 'Token refused', answer.message);
-    return;
-  }
-  // The token travels as a subprotocol, so it stays out of the URL; the server answers with realtime.v1.
-  const socket = new WebSocket(wsBase, ['realtime.v1', `token.${answer.token}`]);
-  state.socket = socket;
+  state.userId = userId;
+  setStatus('connecting');
+  const client = connectClient({
+    url: wsBase,
+    token: () => fetchToken(userId),
+    WebSocket: ObservedWebSocket,
+    ...timingFor(await runtimeStatus.catch(() => undefined)),
+  });
+  state.client = client;
   let opened = false;
-  socket.addEventListener('open', () => {
-    opened = true;
-    state.userId = userId;
-    setStatus(`Connected as ${userId}`, 'on');
-    addFeed('info', 'Connected', `as ${userId}`);
-    announce('demo:connection', { userId });
+  client.on('state', (connectionState) => {
+    if (state.client !== client) return;
+    setStatus(connectionState);
+    if (connectionState === 'open') {
+      addFeed('info', opened ? 'Reconnected' : 'Connected', opened ? 'resubscribed from the last position received' : `as ${userId}`);
+      opened = true;
+    } else if (connectionState === 'reconnecting') {
+      addFeed('info', 'Reconnecting', 'the connection dropped: connecting again with a fresh token');
+    } else if (connectionState === 'closed') {
+      addFeed('info', 'Disconnected', '');
+      state.client = null;
+      state.subscriptions.clear();
+      renderTopics();
+    }
+    announce(client, userId, connectionState);
   });
-  socket.addEventListener('message', (event) => onFrame(event.data));
-  socket.addEventListener('close', (event) => {
-    if (state.socket === socket) state.socket = null;
-    state.topics.clear();
-    renderTopics();
-    setStatus('Disconnected', 'off');
-    announce('demo:connection', { userId: null });
-    addFeed(opened ? 'info' : 'error', opened ? 'Disconnected' : 'Connection refused',
-      opened ? `close code ${event.code}${event.reason ? ` (${event.reason})` : ''}` : 'the gateway refused the handshake (see the terminal)');
+  // Refusals of frames show as the error frames themselves; a failed token has no frame. Before the
+  // first connection it is the user id the issuer refused: stop, so that it can be changed.
+  client.on('error', (error) => {
+    if (error.code !== 'TOKEN_FAILED') return;
+    addFeed('error', 'Token refused', error.message);
+    if (!opened) client.close();
   });
+  client.on('gap', ({ topic }) => addFeed('error', 'Missed notifications', `the server could not replay what ${topic ?? 'your own stream'} missed`));
+  client.onUserNotification(showNotification);
+  announce(client, userId, 'connecting');
 }
 
-function send(frame) {
-  if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;
-  state.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+/** Calls `listener({ client, userId, state })` on every change of the connection (chat.js). */
+export function onConnection(listener) {
+  connectionListeners.add(listener);
 }
 
-/** Tells other modules of the page (chat.js) about the connection and its frames. */
-function announce(name, detail) {
-  document.dispatchEvent(new CustomEvent(name, { detail }));
+function announce(client, userId, connectionState) {
+  connectionListeners.forEach((listener) => listener({ client, userId, state: connectionState }));
 }
 
-function nextRequestId() {
-  state.requests += 1;
-  return `r${state.requests}`;
+/** Sends `text` as is on the library's socket, for the raw panel. */
+function sendRaw(text) {
+  const socket = sockets[sockets.length - 1];
+  if (socket?.readyState === WebSocket.OPEN) socket.send(text);
 }
 
 // ---- frames from the server ---------------------------------------------------------------
 
+/** A notification the library handed over: once each, in order. */
+export function showNotification(frame) {
+  const to = frame.topic !== undefined ? `topic ${frame.topic}` : frame.userId !== undefined ? `user ${frame.userId}` : 'everyone';
+  const position = frame.seq !== undefined ? ` · seq ${frame.seq}` : '';
+  addFeed('notification', `Notification · ${to}`, JSON.stringify(frame.data, null, 2), `id ${frame.id}${frame.from !== undefined ? ` · from ${frame.from}` : ''}${position}`);
+}
+
+/** Every other frame, as it arrives on the socket (notifications show once the library handed them over). */
 function onFrame(text) {
   let frame;
   try {
@@ -80,21 +150,25 @@ function onFrame(text) {
     addFeed('error', 'Unreadable frame', text);
     return;
   }
-  announce('demo:frame', frame);
   switch (frame.type) {
-    case 'notification': {
-      const to = frame.topic !== undefined ? `topic ${frame.topic}` : frame.userId !== undefined ? `user ${frame.userId}` : 'everyone';
-      addFeed('notification', `Notification · ${to}`, JSON.stringify(frame.data, null, 2), `id ${frame.id}${frame.from !== undefined ? ` · from ${frame.from}` : ''}`);
+    case 'notification':
       break;
-    }
     case 'subscribed':
-      state.topics.add(frame.topic);
-      renderTopics();
-      addFeed('ack', 'Subscribed', frame.topic);
+      addFeed('ack', 'Subscribed', `${frame.topic}${caughtUp(frame)}`);
+      break;
+    case 'resumed':
+      addFeed('ack', 'Resumed', `your own notifications${caughtUp(frame)}`);
+      break;
+    case 'history':
+      addFeed('ack', 'History', `${frame.topic} · ${frame.notifications.length} notification(s)${frame.hasMore ? ', more before' : ''}`);
+      break;
+    case 'published':
+      addFeed('ack', 'Published', `${frame.topic} · id ${frame.id}`);
+      break;
+    case 'presence':
+      addFeed('ack', 'Presence', frame.event ? `${frame.userId} ${frame.event === 'join' ? 'joined' : 'left'} ${frame.topic}` : `${frame.count} in ${frame.topic}`);
       break;
     case 'unsubscribed':
-      state.topics.delete(frame.topic);
-      renderTopics();
       addFeed('ack', 'Unsubscribed', frame.topic);
       break;
     case 'pong':
@@ -106,6 +180,11 @@ function onFrame(text) {
     default:
       addFeed('info', 'Frame', text);
   }
+}
+
+/** A resubscribe from a position: the server replayed what was missed (when it cannot, the client reports a gap). */
+function caughtUp(ack) {
+  return ack.recovered ? ' · caught up from the last position' : '';
 }
 
 function addFeed(kind, title, body, meta) {
@@ -138,14 +217,14 @@ function addFeed(kind, title, body, meta) {
 function renderTopics() {
   const list = $('#topics');
   list.replaceChildren();
-  if (state.topics.size === 0) {
+  if (state.subscriptions.size === 0) {
     const empty = document.createElement('li');
     empty.className = 'empty';
     empty.textContent = 'No subscriptions yet';
     list.append(empty);
     return;
   }
-  for (const topic of state.topics) {
+  for (const [topic, subscription] of state.subscriptions) {
     const chip = document.createElement('li');
     chip.className = 'chip';
     chip.textContent = topic;
@@ -154,7 +233,11 @@ function renderTopics() {
     remove.className = 'chip-remove';
     remove.setAttribute('aria-label', `Unsubscribe from ${topic}`);
     remove.textContent = '×';
-    remove.addEventListener('click', () => send({ action: 'unsubscribe', topic, requestId: nextRequestId() }));
+    remove.addEventListener('click', () => {
+      subscription.unsubscribe();
+      state.subscriptions.delete(topic);
+      renderTopics();
+    });
     chip.append(remove);
     list.append(chip);
   }
@@ -234,27 +317,38 @@ function renderExample() {
 
 $('#connect-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  if (state.socket) {
-    state.socket.close(1000, 'bye');
+  if (state.client) {
+    state.client.close();
     return;
   }
   connect($('#user-id').value.trim()).catch((error) => {
-    setStatus('Disconnected', 'off');
+    setStatus('closed');
     addFeed('error', 'Could not connect', error.message);
   });
 });
 
 $('#subscribe-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  send({ action: 'subscribe', topic: $('#topic').value.trim(), requestId: nextRequestId() });
+  const topic = $('#topic').value.trim();
+  const { client } = state;
+  if (!client || state.subscriptions.has(topic)) return;
+  // The library resubscribes it after every reconnect; a refusal shows as its error frame.
+  const subscription = client.subscribe(topic, showNotification);
+  subscription.ready.then(() => {
+    if (state.client !== client) return;
+    state.subscriptions.set(topic, subscription);
+    renderTopics();
+  }, () => undefined);
 });
 
 $('#raw-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  send($('#raw-frame').value);
+  sendRaw($('#raw-frame').value);
 });
 
-$('#ping-button').addEventListener('click', () => send({ action: 'ping' }));
+$('#ping-button').addEventListener('click', () => sendRaw(JSON.stringify({ action: 'ping' })));
+// As a network drop: the library sees its socket close, and reconnects.
+$('#drop-button').addEventListener('click', () => sockets[sockets.length - 1]?.close(4000, 'dropped from the page'));
 $('#clear-feed').addEventListener('click', () => {
   $('#feed').replaceChildren();
 });
@@ -303,7 +397,7 @@ $('#publish-form').addEventListener('submit', async (event) => {
   }
 });
 
-fetch('/local/status').then((r) => r.json()).then((status) => {
+runtimeStatus.then((status) => {
   state.busName = status.eventBusName;
   state.detailType = status.detailType;
   state.region = status.region;
@@ -316,3 +410,5 @@ fetch('/local/status').then((r) => r.json()).then((status) => {
   }
   renderTarget();
 }).catch(() => renderExample());
+
+document.body.dataset.ready = 'true';

@@ -1,21 +1,23 @@
-// The chat panel: join a room (subscribe, then ask who is there), send messages with
-// {"action":"publish"}, and keep the member list current from presence join and leave events.
-// It shares the page's one connection: app.js's send() and nextRequestId(), and the
-// demo:connection and demo:frame events app.js dispatches. Text from users only ever reaches
-// the page through textContent.
-'use strict';
+// The chat panel: join a room (subscribe, load its latest messages with history, ask who is
+// there), send messages with the client's publish, and keep the member list current from presence
+// join and leave events. It shares the page's one client (app.js). Text from users only ever
+// reaches the page through textContent.
+import { onConnection, showNotification } from '/app.js';
 
-(() => {
+const HISTORY_ON_JOIN = 20;
+
+{
   const byId = (id) => document.getElementById(id);
   const chat = {
+    client: null, // the page's client, while connected
     userId: null, // this connection's user, while connected
     room: null, // the room joined
     joining: null, // the room asked for, until the server answers
+    leave: null, // ends the room's subscription and presence listener
     members: new Set(), // the user ids listed
     count: 0, // members in all, listed or not
     membersNote: '', // why there is no list, when there is none
-    requests: new Map(), // requestId → { action, item? }: the answers that concern the chat
-    shown: new Set(), // message ids on screen: a delivery may repeat
+    shown: new Set(), // message ids on screen: history and live deliveries overlap
   };
 
   // ---- rendering ------------------------------------------------------------------------
@@ -65,24 +67,26 @@
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
-  function appendToConversation(item) {
+  /** Adds `item` at the end of the conversation, or above `before` (older messages loaded later). */
+  function addToConversation(item, before) {
     changeConversation((list) => {
-      list.append(item);
+      if (before?.isConnected) list.insertBefore(item, before);
+      else list.append(item);
       while (list.children.length > 300) list.firstElementChild.remove();
     });
     return item;
   }
 
-  function addMessage({ from, text, time, own }) {
+  function addMessage({ from, text, time, own }, before) {
     const item = element('li', `chat-message${own ? ' chat-own' : ''}`, '');
     const meta = element('div', 'chat-meta', '');
     meta.append(element('strong', 'chat-from', from ?? 'server'), element('time', '', new Date(time).toLocaleTimeString()));
     item.append(meta, element('p', 'chat-text', text));
-    return appendToConversation(item);
+    return addToConversation(item, before);
   }
 
   function addNote(text) {
-    appendToConversation(element('li', 'chat-note', text));
+    return addToConversation(element('li', 'chat-note', text));
   }
 
   function textOf(data) {
@@ -91,10 +95,10 @@
     return JSON.stringify(data);
   }
 
-  function showError(frame) {
+  function showError(error) {
     const line = byId('chat-error');
-    line.textContent = `${inWords(frame)} `;
-    line.append(element('code', '', frame.code));
+    line.textContent = `${inWords(error)} `;
+    line.append(element('code', '', error.code));
   }
 
   function clearError() {
@@ -102,31 +106,118 @@
   }
 
   /** What went wrong, for a person; the server's own message says what to change. */
-  function inWords(frame) {
-    switch (frame.code) {
+  function inWords(error) {
+    switch (error.code) {
       case 'RATE_LIMITED':
-        return `Too many messages at once: not sent. The server asked to wait ${(Math.ceil(frame.retryAfterMs / 100) / 10).toFixed(1)} s before sending again.`;
+        return `Too many messages at once: not sent. The server asked to wait ${(Math.ceil(error.retryAfterMs / 100) / 10).toFixed(1)} s before sending again.`;
       case 'FORBIDDEN':
-        return `Not allowed: ${frame.message}`;
+        return `Not allowed: ${error.message}`;
       case 'PAYLOAD_TOO_LARGE':
-        return `Too long to send: ${frame.message}`;
+        return `Too long to send: ${error.message}`;
       case 'LIMIT_EXCEEDED':
-        return `Too many rooms: ${frame.message}`;
+        return `Too many rooms: ${error.message}`;
       default:
-        return `Refused: ${frame.message}`;
+        return `Refused: ${error.message}`;
     }
   }
 
   // ---- the conversation with the server -------------------------------------------------
 
-  function request(frame, extra = {}) {
-    const requestId = nextRequestId();
-    chat.requests.set(requestId, { action: frame.action, ...extra });
-    send({ ...frame, requestId });
+  /** Shows a room notification once (history and a live delivery may both bring it). */
+  function showMessage(notification, before) {
+    if (chat.shown.has(notification.id)) return;
+    chat.shown.add(notification.id);
+    addMessage({ from: notification.from, text: textOf(notification.data), time: notification.time, own: notification.from === chat.userId }, before);
+  }
+
+  async function join(room) {
+    const { client } = chat;
+    chat.joining = room;
+    render();
+    const subscription = client.subscribe(room, (notification) => {
+      showNotification(notification);
+      if (chat.room === room) showMessage(notification);
+    });
+    const stopPresence = client.onPresence(room, onPresenceEvent);
+    // The server could not replay all that was missed (history expired, say): load the latest.
+    const stopGap = client.on('gap', ({ topic }) => {
+      if (topic !== room || chat.room !== room) return;
+      addNote('Some messages could not be replayed: the latest are below.');
+      loadHistory(room);
+    });
+    const leave = () => {
+      subscription.unsubscribe();
+      stopPresence();
+      stopGap();
+    };
+    try {
+      await subscription.ready;
+    } catch (error) {
+      leave();
+      if (chat.joining === room) chat.joining = null;
+      showError(error);
+      render();
+      return;
+    }
+    if (chat.client !== client || chat.joining !== room) return leave(); // disconnected meanwhile
+    chat.joining = null;
+    chat.room = room;
+    chat.leave = leave;
+    chat.shown.clear();
+    byId('chat-messages').replaceChildren();
+    clearError();
+    // The latest messages go above this line as soon as they are loaded.
+    const joinedNote = addNote(`You joined ${room}.`);
+    render();
+    byId('chat-text').focus();
+    loadHistory(room, joinedNote);
+    loadPresence(room);
+  }
+
+  /** The room's latest messages not shown yet, above `before` (or at the end); rooms without history have none. */
+  async function loadHistory(room, before) {
+    let page;
+    try {
+      page = await chat.client.history(room, { limit: HISTORY_ON_JOIN });
+    } catch {
+      return;
+    }
+    if (chat.room === room) page.notifications.forEach((notification) => showMessage(notification, before));
+  }
+
+  async function loadPresence(room) {
+    try {
+      const answer = await chat.client.presence(room);
+      if (chat.room !== room) return;
+      // This connection is subscribed, so its user is here even when the list is cut short.
+      chat.members = new Set([...answer.members.map((m) => m.userId), chat.userId]);
+      chat.count = answer.count;
+      chat.membersNote = '';
+    } catch (error) {
+      if (chat.room !== room || error.code === 'DISCONNECTED') return; // asked again on reconnect
+      chat.membersNote = 'This room does not show who is here.';
+    }
+    renderMembers();
+  }
+
+  function onPresenceEvent(event) {
+    if (event.topic !== chat.room) return;
+    if (event.event === 'join') {
+      if (!chat.members.has(event.userId)) chat.count += 1;
+      chat.members.add(event.userId);
+      addNote(`${event.userId} joined.`);
+    } else {
+      // Someone not listed (the list was cut short) may leave too.
+      if (chat.members.delete(event.userId) || chat.count > chat.members.size) chat.count -= 1;
+      addNote(`${event.userId} left.`);
+    }
+    renderMembers();
   }
 
   function left(note) {
     if (chat.room !== null && note) addNote(note);
+    chat.leave?.();
+    chat.leave = null;
     chat.room = null;
     chat.joining = null;
     chat.members.clear();
@@ -135,95 +226,54 @@
     render();
   }
 
-  function onFrame(frame) {
-    const asked = frame.requestId !== undefined ? chat.requests.get(frame.requestId) : undefined;
-    if (asked) chat.requests.delete(frame.requestId);
-
-    if (frame.type === 'error') {
-      if (!asked) return;
-      if (asked.action === 'subscribe') chat.joining = null;
-      if (asked.action === 'presence') chat.membersNote = 'This room does not show who is here.';
-      if (asked.item) {
-        changeConversation(() => {
-          asked.item.classList.replace('chat-pending', 'chat-failed');
-          asked.item.append(element('small', 'chat-failure', frame.code === 'RATE_LIMITED' ? 'Not sent: too many at once' : 'Not sent'));
-        });
-      }
-      showError(frame);
-      render();
-      return;
-    }
-    switch (frame.type) {
-      case 'subscribed':
-        if (asked?.action !== 'subscribe' || frame.topic !== chat.joining) return;
-        chat.joining = null;
-        chat.room = frame.topic;
-        chat.shown.clear();
-        byId('chat-messages').replaceChildren();
-        clearError();
-        addNote(`You joined ${chat.room}.`);
-        request({ action: 'presence', topic: chat.room });
-        render();
-        byId('chat-text').focus();
-        break;
-      case 'unsubscribed':
-        // Also when left from the Subscribe panel's chips.
-        if (frame.topic === chat.room) left(`You left ${frame.topic}.`);
-        break;
-      case 'published':
-        if (!asked?.item) return;
-        chat.shown.add(frame.id);
-        asked.item.classList.remove('chat-pending');
-        clearError();
-        break;
-      case 'presence':
-        if (frame.topic !== chat.room) return;
-        if (frame.event === undefined) {
-          // This connection is subscribed, so its user is here even when the list is cut short.
-          chat.members = new Set([...frame.members.map((m) => m.userId), chat.userId]);
-          chat.count = frame.count;
-          chat.membersNote = '';
-        } else if (frame.event === 'join') {
-          if (!chat.members.has(frame.userId)) chat.count += 1;
-          chat.members.add(frame.userId);
-          addNote(`${frame.userId} joined.`);
-        } else {
-          // Someone not listed (the list was cut short) may leave too.
-          if (chat.members.delete(frame.userId) || chat.count > chat.members.size) chat.count -= 1;
-          addNote(`${frame.userId} left.`);
-        }
-        renderMembers();
-        break;
-      case 'notification':
-        if (frame.topic !== chat.room || chat.shown.has(frame.id)) return;
-        chat.shown.add(frame.id);
-        addMessage({ from: frame.from, text: textOf(frame.data), time: frame.time, own: frame.from === chat.userId });
-        break;
+  async function send(text) {
+    const room = chat.room;
+    // Shown at once and marked sent once the server accepted it: without echo it does not come back.
+    const item = addMessage({ from: chat.userId, text, time: Date.now(), own: true });
+    item.classList.add('chat-pending');
+    try {
+      const { id } = await chat.client.publish(room, { text });
+      chat.shown.add(id);
+      item.classList.remove('chat-pending');
+      clearError();
+    } catch (error) {
+      changeConversation(() => {
+        item.classList.replace('chat-pending', 'chat-failed');
+        item.append(element('small', 'chat-failure', error.code === 'RATE_LIMITED' ? 'Not sent: too many at once' : 'Not sent'));
+      });
+      showError(error);
     }
   }
 
   // ---- wiring -----------------------------------------------------------------------------
 
-  document.addEventListener('demo:frame', (event) => onFrame(event.detail));
-  document.addEventListener('demo:connection', (event) => {
-    const wasIn = chat.room;
-    chat.userId = event.detail.userId;
-    chat.requests.clear();
-    if (chat.userId === null) left(wasIn ? 'Disconnected: you are no longer in the room.' : '');
-    else render();
+  onConnection(({ client, userId, state: connectionState }) => {
+    if (connectionState === 'closed') {
+      chat.client = null;
+      chat.userId = null;
+      left('Disconnected: you are no longer in the room.');
+      return;
+    }
+    chat.client = client;
+    if (connectionState === 'open') chat.userId = userId;
+    // The client resubscribes the room from where it was: what was missed arrives, then live messages.
+    if (chat.room !== null && connectionState === 'reconnecting') addNote('Connection lost: reconnecting…');
+    if (chat.room !== null && connectionState === 'open') {
+      addNote('Reconnected: anything missed meanwhile follows.');
+      loadPresence(chat.room);
+    }
+    render();
   });
 
   byId('chat-room-form').addEventListener('submit', (event) => {
     event.preventDefault();
     if (chat.room !== null) {
-      request({ action: 'unsubscribe', topic: chat.room });
+      left(`You left ${chat.room}.`);
       return;
     }
     const room = byId('chat-room').value.trim();
-    if (!room || chat.joining !== null) return;
-    chat.joining = room;
-    request({ action: 'subscribe', topic: room });
-    render();
+    if (!room || chat.joining !== null || chat.client === null) return;
+    join(room);
   });
 
   byId('chat-form').addEventListener('submit', (event) => {
@@ -231,12 +281,9 @@
     const input = byId('chat-text');
     const text = input.value.trim();
     if (!text || chat.room === null) return;
-    // Shown at once and marked sent on "published": this connection does not get its own message back.
-    const item = addMessage({ from: chat.userId, text, time: Date.now(), own: true });
-    item.classList.add('chat-pending');
-    request({ action: 'publish', topic: chat.room, data: { text } }, { item });
+    send(text);
     input.value = '';
   });
 
   render();
-})();
+}

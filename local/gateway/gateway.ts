@@ -83,8 +83,10 @@ export class WebSocketGateway {
   private readonly connections = new Map<string, GatewayConnection>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly routeKeys: ReadonlySet<string>;
-  private readonly idleTimeoutMs: number;
-  private readonly maxConnectionMs: number;
+  /** Connections with no message from the client for this long are closed. */
+  readonly idleTimeoutMs: number;
+  /** Every connection is closed after this long. */
+  readonly maxConnectionMs: number;
 
   /** The subprotocol each accepted handshake answers with: what $connect returned, as API Gateway does. */
   private readonly answeredProtocols = new WeakMap<IncomingMessage, string>();

@@ -9,26 +9,29 @@ import { PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbr
 import { Browser } from 'playwright-core';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { launchChromium } from '../support/browser';
-import { handlerBundles, Bundles } from './support/bundles';
+import { clientBundle, ClientBundle, handlerBundles, Bundles } from './support/bundles';
 import { eventBridgeClient, publish } from './support/clients';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 describe('demo page in Chromium', () => {
   let bundles: Bundles;
+  let client: ClientBundle;
   let runtime: LocalRuntime;
   let browser: Browser;
 
   beforeAll(async () => {
     browser = await launchChromium();
     bundles = handlerBundles();
-    runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0 });
+    client = clientBundle();
+    runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, clientBundle: client.file, ttlSweepIntervalMs: 0 });
   });
 
   afterAll(async () => {
     await browser?.close();
     await runtime?.stop();
     bundles?.dispose();
+    client?.dispose();
   });
 
   it('connects, subscribes, and shows a published notification live', async () => {
@@ -147,5 +150,20 @@ describe('demo page in Chromium', () => {
     expect(await page.locator('#broadcast-off').isVisible()).toBe(false);
     expect(pageErrors).toEqual([]);
     await page.close();
+  });
+
+  it('says on the page to run npm run client:build when the client library is not built', async () => {
+    const unbuilt = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, clientBundle: join(ARTIFACTS, 'no-client', 'index.js'), ttlSweepIntervalMs: 0 });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${unbuilt.url}/`);
+      const alert = page.getByRole('alert').filter({ hasText: 'client:build' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(/^The client library is not built \(no .*\): run `npm run client:build` \(`npm start` runs it\), then reload the page\.$/);
+      expect(await page.isDisabled('#subscribe-form button')).toBe(true);
+      await page.close();
+    } finally {
+      await unbuilt.stop();
+    }
   });
 });

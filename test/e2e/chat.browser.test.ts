@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { handlerBundles, Bundles } from './support/bundles';
+import { clientBundle, ClientBundle, handlerBundles, Bundles } from './support/bundles';
 import { connect, TestClient } from './support/clients';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
@@ -19,6 +19,7 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 
 describe('demo page chat panel in Chromium', () => {
   let bundles: Bundles;
+  let client: ClientBundle;
   let runtime: LocalRuntime;
   let browser: Browser;
   let carol: TestClient;
@@ -27,9 +28,11 @@ describe('demo page chat panel in Chromium', () => {
 
   beforeAll(async () => {
     bundles = handlerBundles();
+    client = clientBundle();
     runtime = await startLocalRuntime({
       port: 0,
       assetsDir: bundles.assetsDir,
+      clientBundle: client.file,
       ttlSweepIntervalMs: 0,
       // As `npm start`, with a lower rate and a short presence list so both show.
       settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND, maxPresenceMembers: 2 },
@@ -42,6 +45,7 @@ describe('demo page chat panel in Chromium', () => {
     await browser?.close();
     await runtime?.stop();
     bundles?.dispose();
+    client?.dispose();
   });
 
   /** A page connected as `userId` that joined the chat's default room. */

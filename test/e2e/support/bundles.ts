@@ -2,6 +2,7 @@
  * The handler bundles the end-to-end tests run: assets/ when it is newer than every source file
  * in lambda/ (as after `npm run build`), otherwise a fresh build by the same scripts/bundle.mjs
  * into a private folder, so a stale assets/ never hides a change and assets/ is never touched.
+ * The same for the client library the demo page loads (client/dist/index.js, client/build.mjs).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -44,4 +45,18 @@ export function handlerBundles(): Bundles {
     stdio: 'pipe',
   });
   return { assetsDir: privateDir, dispose: () => rmSync(privateDir, { recursive: true, force: true }) };
+}
+
+export interface ClientBundle {
+  /** The client library's ES module, for `startLocalRuntime({ clientBundle })`. */
+  readonly file: string;
+  dispose(): void;
+}
+
+export function clientBundle(): ClientBundle {
+  const built = join(ROOT, 'client', 'dist', 'index.js');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource(join(ROOT, 'client', 'src'))) return { file: built, dispose: () => undefined };
+  const privateDir = join(ROOT, '.cache', `e2e-client-${process.pid}`);
+  execFileSync(process.execPath, [join(ROOT, 'client', 'build.mjs'), privateDir], { cwd: ROOT, stdio: 'pipe' });
+  return { file: join(privateDir, 'index.js'), dispose: () => rmSync(privateDir, { recursive: true, force: true }) };
 }

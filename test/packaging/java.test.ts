@@ -23,9 +23,10 @@ describe('Java package', () => {
   test('the construct synthesizes from Java', () => {
     expect(resourcesOfType(template, 'AWS::ApiGatewayV2::Api')).toHaveLength(1);
     expect(resourcesOfType(template, 'AWS::DynamoDB::GlobalTable').length
-      + resourcesOfType(template, 'AWS::DynamoDB::Table').length).toBe(2);
+      + resourcesOfType(template, 'AWS::DynamoDB::Table').length).toBe(4);
     const envs = resourcesOfType(template, 'AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables ?? {});
     expect(envs.some((v) => v.MAX_SUBSCRIPTIONS_PER_CONNECTION === '20')).toBe(true);
+    expect(envs.some((v) => v.PUBLISH_RULES === '["rooms/*"]' && v.HISTORY_RULES === '["rooms/*"]' && v.MAX_REPLAY === '50')).toBe(true);
   });
 });
 

@@ -28,12 +28,15 @@ describe('Python package', () => {
     const [api] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
     expect(api.Properties).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
     const routeKeys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
-    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
+    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', 'history', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
   });
 
   test('Python props reach the handlers', () => {
     const envs = resourcesOfType(template, 'AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables ?? {});
-    expect(envs.some((v) => v.TOPIC_RULES === JSON.stringify(['orders/*', 'users/{userId}/**']))).toBe(true);
+    expect(envs.some((v) => v.TOPIC_RULES === JSON.stringify(['orders/*', 'rooms/*', 'users/{userId}/**']))).toBe(true);
+    expect(envs.some((v) => v.PUBLISH_RULES === '["rooms/*"]' && v.HISTORY_RULES === '["rooms/*"]'
+      && v.MAX_CLIENT_MESSAGE_DATA_BYTES === String(8 * 1024) && v.HISTORY_RETENTION_SECONDS === String(6 * 3600))).toBe(true);
+    expect(envs.some((v) => v.PRESENCE_RULES === '["rooms/*"]')).toBe(true);
     expect(envs.some((v) => v.ALLOW_BROADCAST === 'true')).toBe(true);
     expect(envs.some((v) => v.AUTH_MODE === 'jwt' && v.AUTH_ISSUER === 'https://issuer.example.com')).toBe(true);
   });

@@ -10,8 +10,13 @@ notifications = RealtimeNotifications(
     stack,
     "Notify",
     auth=ConnectionAuth.jwt(issuer="https://issuer.example.com", audience=["web-app"]),
-    topic_rules=["orders/*", "users/{userId}/**"],
+    topic_rules=["orders/*", "rooms/*", "users/{userId}/**"],
     allow_broadcast=True,
+    publish_rules=["rooms/*"],
+    presence_rules=["rooms/*"],
+    history_rules=["rooms/*"],
+    max_client_message_size=cdk.Size.kibibytes(8),
+    history_retention=cdk.Duration.hours(6),
 )
 cdk.CfnOutput(stack, "Url", value=notifications.web_socket_url)
 app.synth()

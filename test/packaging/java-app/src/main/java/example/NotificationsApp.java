@@ -18,6 +18,9 @@ public final class NotificationsApp {
                 .audience(List.of("web-app"))
                 .build()))
             .maxSubscriptionsPerConnection(20)
+            .publishRules(List.of("rooms/*"))
+            .historyRules(List.of("rooms/*"))
+            .maxReplay(50)
             .build();
         app.synth();
     }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../../lib/private/runtime-contract';
-import { CounterStore, KeptNotification, Stores } from '../stores';
+import { CounterStore, KeptNotification, Position, Stores } from '../stores';
 import { EncodedNotification, encodeNotification, Notification } from './notification';
 import { Presence } from './presence';
 import { MAX_DATA_DEPTH, nestsDeeperThan } from './publish-contract';
@@ -119,13 +119,6 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
   }
   const stream = streamOf({ topic }, ctx.history.policy);
-  if (since !== undefined && stream !== undefined) {
-    // A position that cannot be this stream's is refused before anything is written.
-    const head = await ctx.history.source.head(stream, (ctx.history.now ?? Date.now)());
-    if (since.epoch === head.epoch && since.seq > head.seq) {
-      return errorFrame('BAD_REQUEST', `"since.seq" ${since.seq} is ahead of the stream, which is at ${head.seq}. Send the seq of a notification you received.`, requestId);
-    }
-  }
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   if (subscription.outcome === 'limit-reached') {
     return errorFrame('LIMIT_EXCEEDED',
@@ -135,10 +128,18 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
   if (subscription.outcome === 'no-connection') {
     return errorFrame('INTERNAL', 'This connection is no longer registered. Reconnect, then subscribe again.', requestId);
   }
+  // The head is read after the subscription is written: whatever is positioned later reaches the
+  // new subscription live (its audience read is consistent); whatever came before is replayed.
+  const head = since !== undefined && stream !== undefined ? await ctx.history.source.head(stream, (ctx.history.now ?? Date.now)()) : undefined;
+  if (since !== undefined && head !== undefined && since.epoch === head.epoch && since.seq > head.seq) {
+    // Not a position of this stream: refused, and the subscription just made is undone.
+    if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
+    return errorFrame('BAD_REQUEST', `"since.seq" ${since.seq} is ahead of the stream, which is at ${head.seq}. Send the seq of a notification you received.`, requestId);
+  }
   if (subscription.outcome === 'subscribed' && ctx.presence.concerns(topic, caller.userId)) {
     await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
   }
-  return catchUp(stream, since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId);
+  return catchUp(stream, since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId, head);
 }
 
 /** The user's own stream: what was sent to them while they were away (the offline inbox). */
@@ -162,10 +163,11 @@ async function catchUp(
   ctx: MessageContext,
   answer: (replay: ReplayAnswer) => ServerFrame,
   requestId: string | undefined,
+  head?: Position,
 ): Promise<ServerFrame> {
   if (stream === undefined) return answer(since === undefined ? {} : { recovered: false });
   const h = ctx.history;
-  const replay = await replaySince(h.source, stream, since, h.maxReplay, (h.now ?? Date.now)());
+  const replay = await replaySince(h.source, stream, since, h.maxReplay, (h.now ?? Date.now)(), undefined, head);
   if (!replay.ok) return errorFrame('BAD_REQUEST', replay.message, requestId);
   const delivered = replay.frames.length === 0 || await h.replayTo(caller.connectionId, replay.frames);
   const { epoch, seq } = replay.position;

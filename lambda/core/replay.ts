@@ -31,8 +31,10 @@ export async function replaySince(
   maxReplay: number,
   nowMs: number,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  /** The head, when the caller has just read it (consistently). */
+  head?: Position,
 ): Promise<Replay> {
-  const position = await source.head(stream, nowMs);
+  const position = head ?? await source.head(stream, nowMs);
   const none = (recovered: boolean): Replay => ({ ok: true, recovered, position, frames: [] });
   if (since === undefined || since.epoch !== position.epoch) return none(false);
   if (since.seq > position.seq) {

@@ -121,7 +121,10 @@ describe('with API Gateway’s usual limits', () => {
       const states = alice.states.length;
       close(before);
       await alice.waitForState('open', states);
-      expect(alice.states.slice(states)).toEqual(['reconnecting', 'open']);
+      // Reconnecting, then open again (a loaded machine may take more than one attempt).
+      const after = alice.states.slice(states);
+      expect([after[0], after.at(-1)]).toEqual(['reconnecting', 'open']);
+      expect(after.filter((s) => s !== 'reconnecting' && s !== 'connecting').slice(0, -1)).toEqual([]);
       await waitUntil(() => alice.connections().length === 1 && alice.connections()[0] !== before, 'the new connection');
       // The subscription is back once the answer is in: a notification published now arrives.
       await settled(runtime, alice);

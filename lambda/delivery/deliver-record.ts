@@ -64,6 +64,8 @@ export type AnnouncementDeps = Pick<DeliveryDeps, 'stores' | 'post' | 'concurren
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
+  /** SQS's system attributes; ApproximateReceiveCount counts this receive. */
+  readonly attributes?: { readonly ApproximateReceiveCount?: string };
 }
 
 /** Failures logged one by one per fan-out; the rest are summarised in one line. */
@@ -100,7 +102,9 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
     await reject(record, deps, checked.reason, checked.message, checked.eventId);
     return;
   }
-  await deliverNotification(checked, deps, deadline);
+  // On its first receive an event was given no position by an earlier one (a duplicate event is
+  // settled by the position claim): the claim need not be looked up first.
+  await deliverNotification(checked, deps, deadline, undefined, record.attributes?.ApproximateReceiveCount !== '1');
 }
 
 async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameters<typeof rejectedMessage>[1], message: string, eventId?: string): Promise<void> {
@@ -121,8 +125,10 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
  * throws when it cannot say so. `exceptConnectionId` is left out of the audience (a client
  * message's sender).
  */
-export async function deliverNotification(unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string): Promise<EncodedNotification> {
-  const encoded = deps.history ? await deps.history.keep(unpositioned) : unpositioned;
+export async function deliverNotification(
+  unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
+): Promise<EncodedNotification> {
+  const encoded = deps.history ? await deps.history.keep(unpositioned, mayBeRedelivery) : unpositioned;
   const { notification } = encoded;
   const shards = new ShardSender(notification, deps);
   const positioned = notification.seq !== undefined;

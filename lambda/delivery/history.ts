@@ -14,17 +14,20 @@ export class NotificationHistory {
   /**
    * Gives the notification its position and keeps its frame, when its stream keeps history, and
    * returns it encoded with the position. A notification that has one (a shard, a retry) is
-   * returned as it is.
+   * returned as it is. `mayBeRedelivery: false` (a fresh client message, a first receive) skips
+   * looking for the position an earlier delivery gave it.
    */
-  async keep(encoded: EncodedNotification): Promise<EncodedNotification> {
+  async keep(encoded: EncodedNotification, mayBeRedelivery = true): Promise<EncodedNotification> {
     const { notification } = encoded;
     if (notification.seq !== undefined) return encoded;
     const stream = streamOf(notification.target, this.policy);
     if (stream === undefined) return encoded;
-    const now = this.clock.now();
-    const { seq, epoch } = await this.store.position(stream, notification.id, now);
-    const positioned = encodeNotification({ ...notification, seq, epoch });
-    await this.store.keep(stream, seq, Buffer.from(positioned.frame).toString('utf8'), now);
-    return positioned;
+    let positioned: EncodedNotification | undefined;
+    const frameAt = ({ seq, epoch }: { seq: number; epoch: string }) => {
+      positioned = encodeNotification({ ...notification, seq, epoch });
+      return Buffer.from(positioned.frame).toString('utf8');
+    };
+    await this.store.positionAndKeep(stream, notification.id, frameAt, this.clock.now(), mayBeRedelivery);
+    return positioned!;
   }
 }

@@ -13,7 +13,6 @@ import { OutgoingMessage } from './queue-writer';
 import { isShardMessage, parseShardMessage } from './shard-message';
 
 export interface ReceivedRecord extends QueueRecord {
-  /** SQS's system attributes; ApproximateReceiveCount counts this receive. */
   readonly attributes: { readonly ApproximateReceiveCount?: string };
 }
 

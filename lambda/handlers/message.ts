@@ -53,7 +53,8 @@ const messageContext: MessageContext = {
     maxDataBytes: integerEnv(Env.MAX_MESSAGE_DATA_BYTES, DEFAULTS.maxClientMessageDataBytes, R.maxClientMessageDataBytes),
     announce: publishToBus,
     deliver: async (encoded, exceptConnectionId) => {
-      const delivered = await deliverNotification(encoded, deliveryDeps, deadline, exceptConnectionId);
+      // A client message's id is new: no earlier delivery gave it a position.
+      const delivered = await deliverNotification(encoded, deliveryDeps, deadline, exceptConnectionId, false);
       metrics.addMetric(MetricNames.clientMessages, MetricUnit.Count, 1);
       return delivered;
     },

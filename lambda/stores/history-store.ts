@@ -4,12 +4,13 @@
  *
  * A notification's position is given once, and a redelivery finds it again:
  *
- * 1. its claim (stream, notification id) is read; a claimed notification keeps its position;
+ * 1. its claim (stream, notification id) is read, when it may have been delivered before; a
+ *    claimed notification keeps its position;
  * 2. otherwise the head's `last` is incremented (one atomic update), which gives the next seq;
- * 3. the claim is written, on condition that none exists; when a concurrent delivery of the same
- *    notification claimed first, that position is used and the one taken here is marked void in
- *    the history, so the stream has no unexplained gap;
- * 4. the frame is kept at its position, before anything is posted.
+ * 3. the claim is written, on condition that none exists, and the frame kept at its position, at
+ *    once, before anything is posted; when a concurrent delivery of the same notification claimed
+ *    first, that position is used and the one taken here is marked void in the history, so the
+ *    stream has no unexplained gap.
  *
  * A write cut off between 2 and 3 marks the position void on its way out. Only a crash there
  * leaves a position with nothing behind it: a client resuming across it is told
@@ -60,26 +61,46 @@ export class HistoryStore {
     return Item === undefined ? undefined : { seq: Number(Item.seq), epoch: String(Item.epoch) };
   }
 
-  /** Gives a notification its position (steps 1–3 above); idempotent per notification id. */
-  async position(stream: string, notificationId: string, nowMs: number): Promise<Position> {
-    const known = await this.claimed(stream, notificationId);
-    if (known) return known;
+  /**
+   * Gives a notification its position and keeps its frame (the steps above); idempotent per
+   * notification id. `frameAt` builds the frame for a position. The claim is looked up first only
+   * when the notification may have been positioned before (`mayBeRedelivery`); the claim and the
+   * frame are then written together.
+   */
+  async positionAndKeep(
+    stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
+  ): Promise<{ position: Position; frame: string }> {
+    const known = mayBeRedelivery ? await this.claimed(stream, notificationId) : undefined;
+    if (known) return this.keepAt(stream, known, frameAt, nowMs);
     const taken = await this.advance(stream, nowMs);
-    try {
-      await this.claim(stream, notificationId, taken, nowMs);
-      return taken;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) {
-        // Cut off (an abort as time runs out, a failing table): the position taken is marked void
-        // if it still can be, so replays across it are not refused for a gap.
-        await this.keep(stream, taken.seq, undefined, nowMs).catch(() => undefined);
-        throw error;
-      }
-      await this.keep(stream, taken.seq, undefined, nowMs);
-      const winner = await this.claimed(stream, notificationId, true);
-      if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
-      return winner;
+    const frame = frameAt(taken);
+    const [claiming, keeping] = await Promise.allSettled([
+      this.claim(stream, notificationId, taken, nowMs),
+      this.keep(stream, taken.seq, frame, nowMs),
+    ]);
+    if (claiming.status === 'fulfilled') {
+      if (keeping.status === 'rejected') throw keeping.reason;
+      return { position: taken, frame };
     }
+    if (!isConditionalCheckFailed(claiming.reason)) {
+      // Cut off (an abort as time runs out, a failing table): the position taken is marked void
+      // if it still can be, so replays across it are not refused for a gap.
+      await this.keep(stream, taken.seq, undefined, nowMs).catch(() => undefined);
+      throw claiming.reason;
+    }
+    // A concurrent delivery of the same notification claimed first: its position counts, and the
+    // one taken here is marked void (its frame was a copy, with the same id).
+    await this.keep(stream, taken.seq, undefined, nowMs);
+    const winner = await this.claimed(stream, notificationId, true);
+    if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
+    return this.keepAt(stream, winner, frameAt, nowMs);
+  }
+
+  private async keepAt(stream: string, position: Position, frameAt: (position: Position) => string, nowMs: number): Promise<{ position: Position; frame: string }> {
+    const frame = frameAt(position);
+    // Kept again: the delivery that claimed it may have been cut off before keeping it.
+    await this.keep(stream, position.seq, frame, nowMs);
+    return { position, frame };
   }
 
   private async claim(stream: string, notificationId: string, taken: Position, nowMs: number): Promise<void> {

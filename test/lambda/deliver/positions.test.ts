@@ -4,7 +4,7 @@
  */
 import { HistoryStore, topicStream, userStream } from '../../../lambda/stores';
 import { parseShardMessage } from '../../../lambda/delivery/shard-message';
-import { bridgeEvent, deploy, Deployment, parsedFrames, Services, startServices } from './harness';
+import { bridgeEvent, deploy, Deployment, lambdaContext, parsedFrames, Services, sqsRecord, startServices } from './harness';
 
 let services: Services;
 
@@ -47,10 +47,22 @@ test('a notification SQS delivers again keeps its seq; nothing gets a second one
   const event = bridgeEvent({ topic: 'orders/2', id: 'again', data: 1 });
   await d.invoke(event);
   await d.invoke(bridgeEvent({ topic: 'orders/2', id: 'between', data: 2 }));
-  await d.invoke(event);
+  // SQS's second receive of the same message.
+  await d.handler({ Records: [sqsRecord(event, d.queueUrl, 2)] }, lambdaContext());
   const seqs = parsedFrames(d, 'a').map((f) => [f.id, f.seq]);
   expect(seqs).toEqual([['again', 1], ['between', 2], ['again', 1]]);
   expect((await historyOf(d).after(topicStream('orders/2'), 0, 10)).map((k) => k.seq)).toEqual([1, 2]);
+});
+
+test('the same event arriving twice as two messages (EventBridge delivers at least once) keeps one seq; the other position is void', async () => {
+  const d = await deploy(services, HISTORY);
+  await d.connect('a', { topics: ['orders/7'] });
+  const event = bridgeEvent({ topic: 'orders/7', id: 'twice', data: 1 });
+  await d.invoke(event);
+  await d.invoke(event);
+  expect(parsedFrames(d, 'a').map((f) => [f.id, f.seq])).toEqual([['twice', 1], ['twice', 1]]);
+  const kept = await historyOf(d).after(topicStream('orders/7'), 0, 10);
+  expect(kept.map((k) => [k.seq, k.frame === undefined ? 'void' : JSON.parse(k.frame).id])).toEqual([[1, 'twice'], [2, 'void']]);
 });
 
 test('instances racing on one stream give every notification its own seq, with no gap', async () => {

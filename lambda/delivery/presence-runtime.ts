@@ -11,8 +11,9 @@ import { systemClock } from '../core/fanout-clock';
 import { logger } from '../core/logger';
 import { Presence } from '../core/presence';
 import { TopicRules } from '../core/topics';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CounterStore, createDocumentClient, createStores, Stores } from '../stores';
-import { createConnectionsPoster } from './connections-poster';
+import { ConnectionsPoster, createConnectionsPoster } from './connections-poster';
 import { AnnouncementDeps, announceToTopic } from './deliver-record';
 
 /** Posts in flight for one announcement from a route function. */
@@ -26,21 +27,22 @@ export interface PresenceRuntime {
   readonly counters: CounterStore;
   readonly presence: Presence;
   /** GET @connections/{id}: whether a connection is still open. */
-  readonly probe: ReturnType<typeof createConnectionsPoster>['probe'];
+  readonly probe: ConnectionsPoster['probe'];
   /** The announcement dependencies: connections found gone while announcing are counted out quietly. */
   readonly announceDeps: AnnouncementDeps;
 }
 
 /**
- * Builds it from the environment the construct sets. `base` lets the message and deliver
- * functions share their own stores, poster and limits.
+ * Builds it from the environment the construct sets. `base` and `doc` let the message and deliver
+ * functions share their own stores, poster, limits and DynamoDB client. The poster of its own is
+ * made on first use: the functions with a base only ever probe in $connect, which has none.
  */
-export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>): PresenceRuntime {
-  const doc = createDocumentClient();
-  const poster = createConnectionsPoster({ endpoint: requiredEnv(Env.CALLBACK_URL), maxSockets: ANNOUNCE_CONCURRENCY });
+export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>, doc: DynamoDBDocumentClient = createDocumentClient()): PresenceRuntime {
+  let poster: ConnectionsPoster | undefined;
+  const ownPoster = () => (poster ??= createConnectionsPoster({ endpoint: requiredEnv(Env.CALLBACK_URL), maxSockets: ANNOUNCE_CONCURRENCY }));
   const deps: Omit<AnnouncementDeps, 'endings'> = base ?? {
     stores: createStores({ connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE), subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE) }, doc),
-    post: poster.post,
+    post: (connectionId, frame, timeoutMs) => ownPoster().post(connectionId, frame, timeoutMs),
     concurrency: new AdaptiveConcurrency(ANNOUNCE_CONCURRENCY),
     clock: systemClock,
     logger,
@@ -56,5 +58,5 @@ export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>):
   );
   // Gone connections met while announcing leave silently (counted out, not announced): no chains.
   announceDeps = { ...deps, endings: presence.quiet };
-  return { stores: deps.stores, counters, presence, probe: poster.probe, announceDeps };
+  return { stores: deps.stores, counters, presence, probe: (connectionId) => ownPoster().probe(connectionId), announceDeps };
 }

@@ -5,6 +5,7 @@
  * by the time the invocation has left.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, Env, HISTORY_RANGES, MetricNames } from '../../lib/private/runtime-contract';
 import { booleanEnv, integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
 import { TopicRules } from '../core/topics';
@@ -29,10 +30,9 @@ export interface CallSignals {
 /** Makes the deps of one invocation; without signals (no Lambda context) calls are not bounded. */
 export type DeliveryDepsFactory = (signals?: CallSignals) => DeliveryDeps;
 
-export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics): DeliveryDepsFactory {
+export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc: DynamoDBDocumentClient = createDocumentClient()): DeliveryDepsFactory {
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable };
-  const doc = createDocumentClient();
   const keeping = historySettings();
   const sendBatch = sqsOnFirstUse(config.queueUrl);
   const shared = {

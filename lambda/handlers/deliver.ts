@@ -16,12 +16,15 @@ import { loadDeliverConfig } from '../delivery/config';
 import { processRecord } from '../delivery/retries-exhausted';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+import { createDocumentClient } from '../stores';
 
 const config = loadDeliverConfig();
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
-const depsFor = createDeliveryDeps(config, metrics);
+// One DynamoDB client (and its keep-alive sockets) for delivery and presence alike.
+const doc = createDocumentClient();
+const depsFor = createDeliveryDeps(config, metrics, doc);
 // A gone connection may have been a user's last one on a presence topic: its leave is announced.
-const { presence } = createPresenceRuntime(depsFor());
+const { presence } = createPresenceRuntime(depsFor(), doc);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;

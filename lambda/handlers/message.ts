@@ -22,9 +22,11 @@ import { createDocumentClient, HistoryStore } from '../stores';
 
 const R = CLIENT_MESSAGING_RANGES;
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
-const depsFor = createDeliveryDeps(loadDeliverConfig(), metrics);
+// One DynamoDB client (and its keep-alive sockets) for every store the function reads.
+const doc = createDocumentClient();
+const depsFor = createDeliveryDeps(loadDeliverConfig(), metrics, doc);
 const delivery = depsFor();
-const { presence, counters } = createPresenceRuntime(delivery);
+const { presence, counters } = createPresenceRuntime(delivery, doc);
 /** The running invocation's delivery dependencies: its DynamoDB and SQS calls end with its time. */
 let deliveryDeps = { ...delivery, endings: presence };
 const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME),
@@ -38,7 +40,7 @@ const messageContext: MessageContext = {
   stores: delivery.stores,
   history: {
     policy: keeping.policy,
-    source: new HistoryStore(createDocumentClient(), keeping.historyTable, keeping.countersTable, keeping.retentionSeconds),
+    source: new HistoryStore(doc, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds),
     maxReplay: integerEnv(Env.MAX_REPLAY, DEFAULTS.maxReplay, HISTORY_RANGES.maxReplay),
     replayTo: (connectionId, frames) => postInOrder(connectionId, frames, deliveryDeps, deadline),
   },

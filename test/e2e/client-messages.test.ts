@@ -5,7 +5,7 @@
 import { BusEvent } from '../../local/bus/put-events';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
-import { connect, connectionIdOf, TestClient } from './support/clients';
+import { clientPool, connect, connectionIdOf, TestClient } from './support/clients';
 import { eventually } from './support/suite';
 
 const ROOM = 'rooms/lobby';
@@ -19,7 +19,6 @@ let runtime: LocalRuntime;
 let busEvents: BusEvent[];
 /** @connections posts to fail, by connection id. */
 const failingConnections = new Set<string>();
-const clients: TestClient[] = [];
 
 beforeAll(async () => {
   bundles = handlerBundles();
@@ -57,15 +56,8 @@ beforeEach(() => {
   failingConnections.clear();
 });
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
-});
-
-async function open(userId: string): Promise<TestClient> {
-  const client = await connect(runtime, userId);
-  clients.push(client);
-  return client;
-}
+const { open, closeAll } = clientPool(() => runtime);
+afterEach(closeAll);
 
 async function inRoom(userId: string, topic = ROOM): Promise<TestClient> {
   const client = await open(userId);
@@ -279,11 +271,11 @@ describe('connections per user', () => {
     await open('calm');
 
     await tabs[0].close();
-    clients.push(await connect(runtime, 'busy'));
+    await open('busy');
     await expect(connect(runtime, 'busy')).rejects.toThrow('handshake answered 429');
 
     // Dropped without $disconnect: its row stays, but API Gateway no longer knows it.
     expect(runtime.gateway.loseConnection(await connectionIdOf(runtime, tabs[1]))).toBe(true);
-    clients.push(await connect(runtime, 'busy'));
+    await open('busy');
   });
 });

@@ -5,14 +5,13 @@
  */
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
-import { connect, connectionIdOf, eventBridgeClient, Frame, publish, TestClient } from './support/clients';
+import { clientPool, connectionIdOf, eventBridgeClient, Frame, publish, TestClient } from './support/clients';
 
 const MAX_REPLAY = 30;
 
 let bundles: Bundles;
 let runtime: LocalRuntime;
 const events = () => eventBridgeClient(runtime);
-const clients: TestClient[] = [];
 
 beforeAll(async () => {
   bundles = handlerBundles();
@@ -29,15 +28,8 @@ afterAll(async () => {
   bundles?.dispose();
 });
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
-});
-
-async function open(userId: string): Promise<TestClient> {
-  const client = await connect(runtime, userId);
-  clients.push(client);
-  return client;
-}
+const { open, closeAll } = clientPool(() => runtime);
+afterEach(closeAll);
 
 async function publishAll(details: unknown[]): Promise<void> {
   const bus = events();

@@ -135,6 +135,21 @@ export async function connect(runtime: LocalRuntime, userId: string, options: Co
   return client;
 }
 
+/** Clients a test opens, each closed after it: `open(userId)` in the test, `closeAll()` in afterEach. */
+export function clientPool(runtime: () => LocalRuntime): { open(userId: string): Promise<TestClient>; closeAll(): Promise<void> } {
+  const clients: TestClient[] = [];
+  return {
+    async open(userId) {
+      const client = await connect(runtime(), userId);
+      clients.push(client);
+      return client;
+    },
+    async closeAll() {
+      await Promise.all(clients.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
+    },
+  };
+}
+
 /** Tries a handshake that should be refused; resolves with the HTTP status. */
 export function refusedStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -101,6 +101,27 @@ describe('posting', () => {
   });
 });
 
+describe('probing', () => {
+  test('GET @connections says whether a connection is still open, and posts nothing', async () => {
+    const { probe } = poster();
+    connect('alive=');
+    await expect(probe('alive=')).resolves.toEqual({ status: 'delivered' });
+    await expect(probe('long-gone=')).resolves.toEqual({ status: 'gone' });
+    expect(received.map((r) => [r.method, r.url, r.body.length])).toEqual([
+      ['GET', `${new URL(api.endpoint).pathname}/@connections/alive%3D`, 0],
+      ['GET', `${new URL(api.endpoint).pathname}/@connections/long-gone%3D`, 0],
+    ]);
+    expect(frames.get('alive=')).toEqual([]);
+  });
+
+  test('a probe that fails says neither open nor gone', async () => {
+    const { probe } = poster();
+    connect('busy=');
+    faults = (method) => (method === 'GET' ? { status: 500 } : undefined);
+    await expect(probe('busy=')).resolves.toMatchObject({ status: 'failed', reason: 'SERVER_ERROR' });
+  });
+});
+
 describe('signing', () => {
   test('the request carries a valid Signature Version 4 for execute-api in the region, with the session token', async () => {
     const { post } = poster();

@@ -8,6 +8,8 @@ import { handlerBundles, Bundles } from './support/bundles';
 import { clientPool, connectionIdOf, eventBridgeClient, Frame, publish, TestClient } from './support/clients';
 
 const MAX_REPLAY = 30;
+/** @connections posts to fail, by connection id. */
+const failingConnections = new Set<string>();
 
 let bundles: Bundles;
 let runtime: LocalRuntime;
@@ -20,6 +22,7 @@ beforeAll(async () => {
     assetsDir: bundles.assetsDir,
     ttlSweepIntervalMs: 0,
     settings: { historyRules: ['orders/*', 'rooms/*'], publishRules: ['rooms/*'], maxReplay: MAX_REPLAY, maxClientMessagesPerSecond: 1000 },
+    connectionsFaults: (method, id) => (method === 'POST' && failingConnections.has(id) ? { status: 500 } : undefined),
   });
 }, 120_000);
 
@@ -123,6 +126,23 @@ describe('subscribe with since', () => {
     for (const n of received) {
       if (idBySeq.has(n.seq as number)) expect(n.id).toBe(idBySeq.get(n.seq as number));
       idBySeq.set(n.seq as number, n.id);
+    }
+  });
+
+  it('a replay that cannot reach the connection is not called recovered', async () => {
+    const topic = 'orders/unreachable';
+    const first = await open('alice');
+    const ack = await first.request({ action: 'subscribe', topic });
+    await first.close();
+    await publishAll([{ topic, id: 'u-1', data: 1 }, { topic, id: 'u-2', data: 2 }]);
+    const again = await open('alice');
+    failingConnections.add(await connectionIdOf(runtime, again));
+    try {
+      expect(await again.request({ action: 'subscribe', topic, since: { epoch: ack.epoch, seq: 0 } }))
+        .toMatchObject({ type: 'subscribed', recovered: false, seq: 2 });
+      expect(again.notifications).toEqual([]);
+    } finally {
+      failingConnections.clear();
     }
   });
 

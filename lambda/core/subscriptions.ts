@@ -11,7 +11,7 @@
  * and a failure leaves no subscription and no slot taken. Subscriptions expire with their
  * connection (same `expiresAt`).
  */
-import { Stores } from '../stores/remove-connection';
+import { Stores } from '../stores/stores';
 
 export type SubscribeOutcome =
   /** A new subscription, which expires with its connection at `expiresAt` (epoch seconds). */

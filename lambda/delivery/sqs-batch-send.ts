@@ -1,6 +1,6 @@
 /**
  * SendMessageBatch through the AWS SDK's SQS client, for the queue writer. The deliver function
- * loads this module on first use (lambda/delivery/runtime.ts): most notifications never touch a
+ * loads this module on first use (lambda/delivery/delivery-deps.ts): most notifications never touch a
  * queue, and the SQS client is a large part of a cold start.
  */
 import { MessageAttributeValue, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';

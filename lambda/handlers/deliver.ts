@@ -2,7 +2,7 @@
  * The deliver function: takes batches from the delivery queue (EventBridge events and its own
  * shard messages) and posts notifications to connections. A thin adapter: configuration is read
  * once at init, each record is handled by lambda/delivery/deliver-record.ts (dead-lettered with a
- * reason if it still fails on its last receive: retries-exhausted.ts) with its DynamoDB and SQS
+ * reason if it still fails on its last receive: process-record.ts) with its DynamoDB and SQS
  * calls bounded by the invocation's remaining time, and Powertools
  * reports partial batch failures (only the records that must be retried) and flushes metrics.
  */
@@ -13,9 +13,9 @@ import { METRICS_NAMESPACE } from '../../lib/private/runtime-contract';
 import { optionalEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { loadDeliverConfig } from '../delivery/config';
-import { processRecord } from '../delivery/retries-exhausted';
+import { processRecord } from '../delivery/process-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/runtime';
+import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/delivery-deps';
 import { createDocumentClient } from '../stores';
 
 const config = loadDeliverConfig();

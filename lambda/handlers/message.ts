@@ -17,7 +17,7 @@ import { createClientMessagePublisher } from '../delivery/client-message-event';
 import { loadDeliverConfig } from '../delivery/config';
 import { deliverNotification, postInOrder } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { callSignals, createDeliveryDeps, deliveryDeadline, historySettings } from '../delivery/runtime';
+import { callSignals, createDeliveryDeps, deliveryDeadline, historySettings } from '../delivery/delivery-deps';
 import { createDocumentClient, HistoryStore } from '../stores';
 
 const R = CLIENT_MESSAGING_RANGES;

@@ -1,10 +1,4 @@
-import { ConnectionStore } from './connection-store';
-import { SubscriptionStore } from './subscription-store';
-
-export interface Stores {
-  readonly connections: ConnectionStore;
-  readonly subscriptions: SubscriptionStore;
-}
+import { Stores } from './stores';
 
 /** What must follow the end of a user's subscription to a topic (presence leaves). */
 export interface SubscriptionEndings {

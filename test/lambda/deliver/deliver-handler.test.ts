@@ -4,7 +4,7 @@ import { AUDIENCE_FIRST_PAGE_SIZE } from '../../../lambda/delivery/audience';
 import { DEFAULT_SHARD_MAX_BYTES, packShards, parseShardMessage, SQS_MAX_MESSAGE_BYTES } from '../../../lambda/delivery/shard-message';
 import { MAX_DATA_DEPTH } from '../../../lambda/core/publish-contract';
 import { messageBytes } from '../../../lambda/delivery/queue-writer';
-import { retriesExhaustedMessage } from '../../../lambda/delivery/retries-exhausted';
+import { retriesExhaustedMessage } from '../../../lambda/delivery/process-record';
 import { loadHandler } from '../../support/handlers';
 import { bridgeEvent, captureMetrics, lambdaContext, sqsRecord, deploy, Deployment, parsedFrames, recordMetrics, Services, shardBody, startServices } from './harness';
 

@@ -1,6 +1,6 @@
 import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { messageBytes, packBatches, QueueWriter } from '../../../lambda/delivery/queue-writer';
-import { callCutoffs, deliveryDeadline } from '../../../lambda/delivery/runtime';
+import { callCutoffs, deliveryDeadline } from '../../../lambda/delivery/delivery-deps';
 import { sqsBatchSend } from '../../../lambda/delivery/sqs-batch-send';
 import { LOCAL_AWS } from '../../../local/dynamodb';
 import { SqsApiServer, SqsFault, startSqsApi } from '../../../local/sqs-api';

@@ -5,6 +5,7 @@
  * benchmarks and the local runtime all serve this one module.
  */
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { sendJson } from './http';
 import { serveOnLoopback } from './loopback-server';
 
 /** API Gateway refuses posts larger than this. */
@@ -125,9 +126,9 @@ function serve(
     case 'POST':
       if (size > MAX_POST_BYTES) return sendError(res, 413);
       connection.send(body.toString('utf8'));
-      return sendJson(res, 200, undefined);
+      return sendApiJson(res, 200, undefined);
     case 'GET':
-      return sendJson(res, 200, {
+      return sendApiJson(res, 200, {
         connectedAt: connection.connectedAt.toISOString(),
         lastActiveAt: connection.lastActiveAt.toISOString(),
         identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
@@ -135,7 +136,7 @@ function serve(
     case 'DELETE':
       registry.remove(connectionId);
       connection.close();
-      return sendJson(res, 204, undefined);
+      return sendApiJson(res, 204, undefined);
     default:
       return sendError(res, 405);
   }
@@ -151,19 +152,12 @@ const ERRORS: Record<number, { type: string; message: string }> = {
 function sendError(res: ServerResponse, status: number): number {
   const error = ERRORS[status] ?? { type: 'InternalServerErrorException', message: 'Internal server error' };
   res.setHeader('x-amzn-ErrorType', error.type);
-  return sendJson(res, status, { message: error.message });
+  return sendApiJson(res, status, { message: error.message });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): number {
-  res.statusCode = status;
-  res.setHeader('x-amzn-RequestId', `local-${Date.now().toString(36)}`);
-  if (body === undefined) {
-    res.end();
-  } else {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(body));
-  }
-  return status;
+/** An answer as API Gateway's: JSON with a request id. */
+function sendApiJson(res: ServerResponse, status: number, body: unknown): number {
+  return sendJson(res, status, body, 'application/json', { 'x-amzn-RequestId': `local-${Date.now().toString(36)}` });
 }
 
 export interface ConnectionsApiServer {

@@ -23,13 +23,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** Answers with `body` as JSON (no body when it is undefined); returns the status, for callers that log it. */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   contentType = 'application/json',
   headers: Record<string, string> = {},
-): void {
+): number {
+  if (body === undefined) {
+    res.writeHead(status, { 'cache-control': 'no-store', ...headers });
+    res.end();
+    return status;
+  }
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': contentType,
@@ -38,6 +44,7 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
+  return status;
 }
 
 /** The request path without its query string. */

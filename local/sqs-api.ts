@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { sendJson } from './http';
 import { serveOnLoopback } from './loopback-server';
 import { md5OfBody, md5OfMessageAttributes, MessageAttributeValue } from './queue/checksums';
 
@@ -187,7 +188,7 @@ function sendMessage(input: Record<string, unknown>, opts: SqsApiOptions, res: S
   const prepared = prepare(input as EntryInput, queueUrl);
   if (prepared instanceof SqsError) throw prepared;
   opts.store.add(prepared.message);
-  sendJson(res, 200, {
+  sendSqsJson(res, 200, {
     MessageId: prepared.message.messageId,
     MD5OfMessageBody: md5OfBody(prepared.message.body),
     ...(prepared.attributesMd5 ? { MD5OfMessageAttributes: prepared.attributesMd5 } : {}),
@@ -234,7 +235,7 @@ function sendMessageBatch(input: Record<string, unknown>, opts: SqsApiOptions, r
       ...(prepared.attributesMd5 ? { MD5OfMessageAttributes: prepared.attributesMd5 } : {}),
     });
   }
-  sendJson(res, 200, { Successful: successful, Failed: failed });
+  sendSqsJson(res, 200, { Successful: successful, Failed: failed });
 }
 
 function checkQueue(queueUrl: unknown, opts: SqsApiOptions): string {
@@ -293,14 +294,12 @@ function messageSize(entry: EntryInput): number {
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   res.setHeader('x-amzn-query-error', `AWS.SimpleQueueService.${code};${status < 500 ? 'Sender' : 'Receiver'}`);
-  sendJson(res, status, { __type: `com.amazonaws.sqs#${code}`, message });
+  sendSqsJson(res, status, { __type: `com.amazonaws.sqs#${code}`, message });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('x-amzn-RequestId', randomUUID());
-  res.setHeader('content-type', 'application/x-amz-json-1.0');
-  res.end(JSON.stringify(body));
+/** An answer as SQS's JSON protocol: its content type and a request id. */
+function sendSqsJson(res: ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, body, 'application/x-amz-json-1.0', { 'x-amzn-RequestId': randomUUID() });
 }
 
 export interface SqsApiServer {

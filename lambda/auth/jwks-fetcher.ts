@@ -5,20 +5,10 @@
  */
 import { request } from 'node:http';
 import { Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
+import { isLoopbackHttpUrl } from '../core/loopback';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const RESPONSE_TIMEOUT_MS = 3_000;
 const MAX_JWKS_BYTES = 1024 * 1024;
-
-export function isLoopbackHttpUrl(uri: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return false;
-  }
-  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-}
 
 /** Refuses anything but https and loopback http before a request is made. */
 export function assertFetchableJwksUri(uri: string): void {
@@ -29,7 +19,7 @@ export function assertFetchableJwksUri(uri: string): void {
     throw new Error(`JWKS URI "${uri}" is not a URL.`);
   }
   if (protocol !== 'https:' && !isLoopbackHttpUrl(uri)) {
-    throw new Error(`JWKS URI "${uri}" must use https (plain http is only allowed for 127.0.0.1, localhost and [::1]).`);
+    throw new Error(`JWKS URI "${uri}" must use https (plain http is only allowed for loopback hosts: localhost, 127.0.0.1 and [::1]).`);
   }
 }
 

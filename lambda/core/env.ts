@@ -17,6 +17,21 @@ export function optionalEnv(name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** A required http or https URL, as written. */
+export function urlEnv(name: string): string {
+  const value = requiredEnv(name);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // answered below
+  }
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    throw new Error(`Environment variable ${name} is "${value}"; it must be an http(s) URL.`);
+  }
+  return value;
+}
+
 export function integerEnv(name: string, defaultValue: number, range: { min: number; max?: number }): number {
   const raw = optionalEnv(name);
   if (raw === undefined) return defaultValue;
@@ -42,7 +57,7 @@ export function jsonStringArrayEnv(name: string, defaultValue: string[]): string
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new Error(`Environment variable ${name} must be a JSON array of strings, such as ["orders/*"].`);
+    // answered below
   }
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
     throw new Error(`Environment variable ${name} must be a JSON array of strings, such as ["orders/*"].`);

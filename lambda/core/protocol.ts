@@ -2,6 +2,7 @@
  * The wire protocol between clients and the server (docs/protocol.md): parsing client frames and
  * building server frames. Pure: no I/O, no AWS.
  */
+import { printable } from '../../lib/private/control-characters';
 import { LIMITS } from '../../lib/private/runtime-contract';
 
 export type ErrorCode =
@@ -192,13 +193,6 @@ function fail(code: ErrorCode, message: string, requestId?: string): ParseFailur
 
 function withRequestId<T extends object>(request: T, requestId: string | undefined): T & { requestId?: string } {
   return requestId === undefined ? request : { ...request, requestId };
-}
-
-/** Quotes client input back safely: short, and without control or invisible characters. */
-export function printable(value: string, max = 64): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '?');
-  return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
 }
 
 // ---- server → client -------------------------------------------------------------------------

@@ -3,10 +3,12 @@
  * of the queue. Pure. A violation comes back with a reason code (documented in
  * docs/protocol.md) and a message that says what to change; the caller dead-letters it.
  */
+import { printable } from '../../lib/private/control-characters';
+import { isJsonObject } from '../../lib/private/json-object';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
 import { encodeNotification, EncodedNotification } from './notification';
-import { NotificationTarget, printable } from './protocol';
+import { NotificationTarget } from './protocol';
 import { checkTopic } from './topics';
 
 export type RejectReason =
@@ -61,7 +63,7 @@ const TARGET_FIELDS = ['topic', 'userId', 'broadcast'] as const;
  * Unknown detail fields are ignored, so publishers can carry their own metadata.
  */
 export function checkPublishedEvent(event: unknown, options: PublishContractOptions): ContractResult {
-  if (!isObject(event)) {
+  if (!isJsonObject(event)) {
     return reject('NOT_JSON', 'The queue message is not an EventBridge event (a JSON object with "detail-type" and "detail").');
   }
   const envelope = event as EventEnvelope;
@@ -72,7 +74,7 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
     return rejectEvent('WRONG_DETAIL_TYPE', `The event's detail type is ${quote(envelope['detail-type'])}; `
       + `publish with DetailType "${options.detailType}".`);
   }
-  if (!isObject(envelope.detail)) {
+  if (!isJsonObject(envelope.detail)) {
     return rejectEvent('NOT_JSON', 'The event has no JSON object "detail". Publish a Detail such as {"topic":"orders/42","data":{}}.');
   }
   const detail = envelope.detail;
@@ -153,10 +155,6 @@ function checkTarget(field: (typeof TARGET_FIELDS)[number], value: unknown, opti
 
 function reject(reason: RejectReason, message: string, eventId?: string): Rejection {
   return eventId === undefined ? { ok: false, reason, message } : { ok: false, reason, message, eventId };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Walks the value without recursion, so any depth is measured without exhausting the stack. */

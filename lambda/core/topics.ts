@@ -18,11 +18,12 @@ import {
   topicPatternProblem,
   USER_ID_PLACEHOLDER,
 } from '../../lib/private/topic-patterns';
-import { encodeTopicSegment, PLAIN_CHARACTERS, segmentProblem as spellingProblem } from '../../lib/private/topic-segment';
+import { encodeTopicSegment, PLAIN_CHARACTERS, segmentProblem as spellingProblem, TOPIC_SEPARATOR } from '../../lib/private/topic-segment';
 
 export { topicPatternProblem, USER_ID_PLACEHOLDER };
 
-export const TOPIC_SEPARATOR = '/';
+/** Wildcards of topic rules and of other brokers (MQTT's `#` and `+`): never part of a topic. */
+const WILDCARD_SEGMENTS: ReadonlySet<string> = new Set([SINGLE_SEGMENT_WILDCARD, MULTI_SEGMENT_WILDCARD, '#', '+']);
 export const USER_TOPIC_ROOT = 'users';
 
 /** The segment that stands for a user in topics: `users/${userTopicSegment(id)}/inbox`. */
@@ -48,15 +49,15 @@ export function isValidTopic(topic: string): boolean {
 }
 
 function segmentProblem(segment: string): string | undefined {
-  if (segment === '') {
-    return 'Topic has an empty segment: it must not start or end with "/" or contain "//".';
-  }
-  if (segment === '*' || segment === '**' || segment === '#' || segment === '+') {
+  if (WILDCARD_SEGMENTS.has(segment)) {
     return 'Topics are exact names; wildcards such as "*", "#" or "+" are not allowed. Subscribe to each topic by name.';
   }
-  if (segment === '.' || segment === '..') return 'Topic segments "." and ".." are not allowed.';
-  // Empty and reserved segments are answered above.
   switch (spellingProblem(segment)) {
+    case 'empty':
+      return 'Topic has an empty segment: it must not start or end with "/" or contain "//".';
+    case 'reserved':
+      // "+" is answered as a wildcard above.
+      return 'Topic segments "." and ".." are not allowed.';
     case 'character':
       return `Topic contains a character that is not allowed as it is. Use ${PLAIN_CHARACTERS}, with "/" between segments, `
         + 'and write any other character as percent-escapes of its UTF-8 bytes, such as "%2F" for "/".';

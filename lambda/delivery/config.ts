@@ -4,7 +4,7 @@
  * function fails its cold start with a message naming the variable and the fix.
  */
 import { DEFAULTS, DEPLOYMENT_DEFAULTS, Env } from '../../lib/private/runtime-contract';
-import { booleanEnv, integerEnv, optionalEnv, requiredEnv } from '../core/env';
+import { booleanEnv, integerEnv, optionalEnv, requiredEnv, urlEnv } from '../core/env';
 
 export interface DeliverConfig {
   readonly connectionsTable: string;
@@ -46,18 +46,4 @@ export function loadDeliverConfig(): DeliverConfig {
     maxAttempts: integerEnv(Env.MAX_DELIVERY_ATTEMPTS, DEFAULTS.maxDeliveryAttempts, { min: 1, max: 100 }),
     maxReceiveCount: integerEnv(Env.MAX_RECEIVE_COUNT, DEPLOYMENT_DEFAULTS.maxReceiveCount, { min: 1, max: 1000 }),
   };
-}
-
-function urlEnv(name: string): string {
-  const value = requiredEnv(name);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`Environment variable ${name} is "${value}"; it must be an http(s) URL.`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`Environment variable ${name} is "${value}"; it must be an http(s) URL.`);
-  }
-  return value;
 }

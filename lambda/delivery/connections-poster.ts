@@ -16,6 +16,7 @@ import { Agent as HttpAgent, ClientRequest, IncomingMessage, request as httpRequ
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { PostResult, Poster } from '../core/fanout';
+import { isLoopbackHttpUrl } from '../core/loopback';
 import { createRequestSigner } from './request-signer';
 
 export interface ConnectionsPosterOptions {
@@ -55,7 +56,7 @@ const GONE: PostResult = { status: 'gone' };
 export function createConnectionsPoster(options: ConnectionsPosterOptions): ConnectionsPoster {
   const url = new URL(options.endpoint);
   const secure = url.protocol === 'https:';
-  if (!secure && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (!secure && !isLoopbackHttpUrl(url)) {
     throw new Error(`The @connections endpoint ${options.endpoint} must be an https URL `
       + '(plain http is accepted only for loopback hosts, such as the local runtime\'s).');
   }
@@ -195,8 +196,4 @@ function describe(error: unknown): string {
 /** The SDK's encoding of a path label: encodeURIComponent, and !'()* too. */
 function encodePathSegment(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }

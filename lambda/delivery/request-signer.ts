@@ -8,6 +8,7 @@ import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider 
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { optionalEnv } from '../core/env';
 
 /** The signing name of API Gateway's @connections (management) API. */
 export const EXECUTE_API_SERVICE = 'execute-api';
@@ -20,7 +21,7 @@ export interface RequestSignerOptions {
 }
 
 export function createRequestSigner(options: RequestSignerOptions = {}): SignatureV4 {
-  const region = options.region ?? process.env.AWS_REGION;
+  const region = options.region ?? optionalEnv('AWS_REGION');
   if (!region) {
     throw new Error('AWS_REGION is not set: it names the region whose @connections API is called. Lambda sets it; '
       + 'set it when running the deliver handler elsewhere.');

@@ -17,6 +17,7 @@
  * present on retries and dead letters, says why each connection failed last time. A dead letter
  * is itself a valid shard, so a DLQ redrive to the delivery queue tries those connections again.
  */
+import { isJsonObject } from '../../lib/private/json-object';
 import { DeliveryFailureReason } from '../core/fanout';
 import { Notification } from '../core/notification';
 import { NotificationTarget } from '../core/protocol';
@@ -138,7 +139,7 @@ export function packShards(
 
 /** Whether a parsed queue body claims to be a shard (then it must parse as one). */
 export function isShardMessage(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === SHARD_KIND;
+  return isJsonObject(body) && body.kind === SHARD_KIND;
 }
 
 export type ShardParseResult = { readonly ok: true; readonly shard: ShardMessage } | { readonly ok: false; readonly message: string };
@@ -153,7 +154,7 @@ export function parseShardMessage(body: unknown): ShardParseResult {
   if (!Array.isArray(m.connectionIds) || !m.connectionIds.every((id) => typeof id === 'string' && id.length > 0)) {
     return fail('"connectionIds" must be an array of non-empty strings');
   }
-  if (m.reasons !== undefined && (typeof m.reasons !== 'object' || m.reasons === null || Array.isArray(m.reasons))) {
+  if (m.reasons !== undefined && !isJsonObject(m.reasons)) {
     return fail('"reasons" must be an object');
   }
   const n = m.notification as Record<string, unknown> | null | undefined;

@@ -5,8 +5,9 @@
  * `**` (one or more segments; only as the last segment) or `{userId}` (the connection's own
  * user id, as a whole segment).
  */
+import { hasControlCharacter } from './control-characters';
 import { LIMITS } from './runtime-contract';
-import { PLAIN_CHARACTERS, segmentProblem } from './topic-segment';
+import { PLAIN_CHARACTERS, segmentProblem, TOPIC_SEPARATOR } from './topic-segment';
 
 export const SINGLE_SEGMENT_WILDCARD = '*';
 export const MULTI_SEGMENT_WILDCARD = '**';
@@ -17,8 +18,8 @@ export function topicPatternProblem(pattern: string): string | undefined {
   if (typeof pattern !== 'string' || pattern.length === 0) return 'is empty';
   if (pattern.length > LIMITS.maxTopicLength) return `is longer than ${LIMITS.maxTopicLength} characters`;
   // Whitespace (including Unicode separators) and control characters never belong in a topic.
-  if (/[\s\p{Cc}\p{Cf}]/u.test(pattern)) return 'contains whitespace or control characters';
-  const segments = pattern.split('/');
+  if (hasControlCharacter(pattern) || /[\s\p{Cf}]/u.test(pattern)) return 'contains whitespace or control characters';
+  const segments = pattern.split(TOPIC_SEPARATOR);
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
     if (segment === '') return 'has an empty segment (a leading, trailing or doubled "/")';

@@ -7,18 +7,26 @@
  * uppercase hex digits, and nothing else is escaped, so every string has exactly one spelling as
  * a segment. The whole segments `.`, `..` and `+` are reserved, so a value spelled that way is
  * escaped completely (`%2E`, `%2E%2E`, `%2B`).
+ *
+ * The one definition of topic syntax: the construct checks topic rules with it, the Lambda code
+ * (lambda/core/topics.ts) topics on the wire.
  */
+import { hasControlCharacter } from './control-characters';
 import { LIMITS } from './runtime-contract';
 
-/** The characters a segment holds as they are: RFC 3986 path characters except `*`, and `|`. */
-const PLAIN_CHARACTER = /[A-Za-z0-9._~!$&'()+,;=:@|-]/;
+/** Between the segments of a topic, and of a topic rule. */
+export const TOPIC_SEPARATOR = '/';
+/** The characters a segment holds as they are (a regex class body): RFC 3986 path characters except `*`, and `|`. */
+const PLAIN_CLASS = 'A-Za-z0-9._~!$&\'()+,;=:@|\\-';
+const PLAIN_CHARACTER = new RegExp(`[${PLAIN_CLASS}]`);
 export const PLAIN_CHARACTERS = 'ASCII letters, digits and . _ ~ ! $ & \' ( ) + , ; = : @ | -';
 /** Whole segments that would read as path tricks or wildcards. */
 const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['.', '..', '+']);
-const SEGMENT_SYNTAX = /^(?:[A-Za-z0-9._~!$&'()+,;=:@|-]|%[0-9A-F]{2})+$/;
+/** A character that is neither plain nor part of a percent-escape. */
+const NEVER_IN_SEGMENT = new RegExp(`[^${PLAIN_CLASS}%]`);
+const SEGMENT_SYNTAX = new RegExp(`^(?:[${PLAIN_CLASS}]|%[0-9A-F]{2})+$`);
 /** Lone UTF-16 surrogates have no UTF-8 spelling, so two such ids could not be told apart. */
 const LONE_SURROGATE = /\p{Cs}/u;
-const CONTROL_CHARACTER = /\p{Cc}/u;
 
 function escapeByte(byte: number): string {
   return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -47,7 +55,7 @@ export type SegmentProblem =
 export function segmentProblem(segment: string): SegmentProblem | undefined {
   if (segment === '') return 'empty';
   if (RESERVED_SEGMENTS.has(segment)) return 'reserved';
-  if (/[^A-Za-z0-9._~!$&'()+,;=:@|%-]/.test(segment)) return 'character';
+  if (NEVER_IN_SEGMENT.test(segment)) return 'character';
   if (!SEGMENT_SYNTAX.test(segment)) return 'escape';
   let value: string;
   try {
@@ -66,7 +74,7 @@ export function userIdProblem(userId: string): string | undefined {
   if (userId === '') return 'it is empty';
   if (LONE_SURROGATE.test(userId)) return 'it is not well-formed Unicode (it has a lone surrogate)';
   // Line breaks and other control characters in an id would garble every log line that names it.
-  if (CONTROL_CHARACTER.test(userId)) return 'it contains control characters';
+  if (hasControlCharacter(userId)) return 'it contains control characters';
   const length = encodeTopicSegment(userId).length;
   if (length > MAX_USER_ID_SEGMENT_LENGTH) {
     return `it is ${length} characters long written as a topic segment; at most ${MAX_USER_ID_SEGMENT_LENGTH} fit in a topic `

@@ -4,6 +4,7 @@
  * value or a list of values). Unsupported operators are refused when the pattern is compiled
  * rather than silently mismatched. Pure.
  */
+import { isJsonObject } from '../../lib/private/json-object';
 
 export type EventPattern = { readonly [key: string]: EventPattern | ReadonlyArray<unknown> };
 
@@ -40,7 +41,7 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   return Object.entries(pattern).every(([key, condition]) => {
     const value = typeof record === 'object' ? record[key] : undefined;
     if (Array.isArray(condition)) return condition.some((allowed) => matchesValue(allowed, value));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) && matchesPattern(condition as EventPattern, value);
+    return isJsonObject(value) && matchesPattern(condition as EventPattern, value);
   });
 }
 

@@ -4,6 +4,7 @@
  * SQS queue) receives. Pure.
  */
 import { randomUUID } from 'node:crypto';
+import { isJsonObject } from '../../lib/private/json-object';
 
 /** EventBridge refuses a request whose entries add up to more than 256 KB. */
 export const MAX_REQUEST_BYTES = 256 * 1024;
@@ -65,7 +66,7 @@ export function validateRequest(request: unknown): PutEventsEntry[] {
     throw new PutEventsRequestError('ValidationException',
       `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES} (got ${entries.length})`);
   }
-  const notObject = entries.findIndex((entry) => entry === null || typeof entry !== 'object' || Array.isArray(entry));
+  const notObject = entries.findIndex((entry) => !isJsonObject(entry));
   if (notObject >= 0) {
     throw new PutEventsRequestError('SerializationException', `Entries[${notObject}] is not an object; each entry is {"Source", "DetailType", "Detail", ...}.`);
   }
@@ -105,7 +106,7 @@ export function toEvent(entry: PutEventsEntry, bus: BusDescription, now = new Da
   } catch {
     return invalid('MalformedDetail', 'Detail is malformed.');
   }
-  if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return invalid('MalformedDetail', 'Detail is malformed.');
+  if (!isJsonObject(detail)) return invalid('MalformedDetail', 'Detail is malformed.');
   if (nestingDepth(entry.Detail as string) > MAX_DETAIL_DEPTH) {
     return invalid('MalformedDetail', `Detail is malformed: EventBridge processes JSON nested at most ${MAX_DETAIL_DEPTH} levels deep.`);
   }

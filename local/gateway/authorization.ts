@@ -3,6 +3,7 @@
  * `execute-api:Invoke` on the method ARN (an explicit Deny wins), and a context whose values must
  * be strings, numbers or booleans. Pure.
  */
+import { isJsonObject } from '../../lib/private/json-object';
 import { AuthorizerContext } from './events';
 
 export type AuthorizerVerdict =
@@ -17,13 +18,13 @@ interface Statement {
 }
 
 export function evaluateAuthorizerResult(result: unknown, methodArn: string): AuthorizerVerdict {
-  if (!isObject(result)) return malformed('the authorizer returned no policy object');
+  if (!isJsonObject(result)) return malformed('the authorizer returned no policy object');
   const principalId = result.principalId;
   if (typeof principalId !== 'string' || principalId === '') return malformed('principalId is missing');
   const policy = result.policyDocument;
-  if (!isObject(policy) || !Array.isArray(policy.Statement)) return malformed('policyDocument.Statement is missing');
+  if (!isJsonObject(policy) || !Array.isArray(policy.Statement)) return malformed('policyDocument.Statement is missing');
 
-  const matching = (policy.Statement as Statement[]).filter((s) => isObject(s)
+  const matching = (policy.Statement as Statement[]).filter((s) => isJsonObject(s)
     && listOf(s.Action).some((action) => wildcardMatch(action, 'execute-api:Invoke'))
     && listOf(s.Resource).some((resource) => wildcardMatch(resource, methodArn)));
   if (matching.some((s) => s.Effect === 'Deny')) return { allowed: false, status: 403, reason: 'the policy denies this method' };
@@ -31,7 +32,7 @@ export function evaluateAuthorizerResult(result: unknown, methodArn: string): Au
 
   const context: AuthorizerContext = {};
   if (result.context !== undefined && result.context !== null) {
-    if (!isObject(result.context)) return malformed('context must be an object');
+    if (!isJsonObject(result.context)) return malformed('context must be an object');
     for (const [key, value] of Object.entries(result.context)) {
       if (!['string', 'number', 'boolean'].includes(typeof value)) {
         return malformed(`context.${key} must be a string, number or boolean`);
@@ -44,10 +45,6 @@ export function evaluateAuthorizerResult(result: unknown, methodArn: string): Au
 
 function malformed(reason: string): AuthorizerVerdict {
   return { allowed: false, status: 500, reason };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function listOf(value: unknown): string[] {

@@ -1,4 +1,5 @@
 /** Route selection as API Gateway does it for `$request.body.action`. Pure. */
+import { isJsonObject } from '../../lib/private/json-object';
 
 export const DEFAULT_ROUTE = '$default';
 
@@ -14,8 +15,8 @@ export function selectRoute(frame: string | undefined, routeKeys: ReadonlySet<st
   } catch {
     return DEFAULT_ROUTE;
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return DEFAULT_ROUTE;
-  const action = (body as Record<string, unknown>).action;
+  if (!isJsonObject(body)) return DEFAULT_ROUTE;
+  const action = body.action;
   if (typeof action !== 'string' && typeof action !== 'number' && typeof action !== 'boolean') return DEFAULT_ROUTE;
   const key = String(action);
   return routeKeys.has(key) ? key : DEFAULT_ROUTE;

@@ -1,4 +1,5 @@
 /** SQS messages as the Lambda event source mapping hands them to a function. Pure. */
+import { isJsonObject } from '../../lib/private/json-object';
 import { QueuedMessage } from './queue';
 
 export interface SqsLambdaRecord {
@@ -64,8 +65,8 @@ export type BatchOutcome =
  */
 export function readBatchResponse(response: unknown, batchIds: ReadonlySet<string>): BatchOutcome {
   if (response === null || response === undefined) return { kind: 'success' };
-  if (typeof response !== 'object' || Array.isArray(response)) return { kind: 'failure', reason: 'the response is not an object' };
-  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (!isJsonObject(response)) return { kind: 'failure', reason: 'the response is not an object' };
+  const failures = response.batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'success' };
   if (!Array.isArray(failures)) return { kind: 'failure', reason: 'batchItemFailures is not a list' };
   if (failures.length === 0) return { kind: 'success' };

@@ -7,13 +7,13 @@ import {
   pongFrame,
   presenceEventFrame,
   presenceFrame,
-  printable,
   publishedFrame,
   rateLimitedFrame,
   requestIdOf,
   subscribedFrame,
   unsubscribedFrame,
 } from '../../../lambda/core/protocol';
+import { printable } from '../../../lib/private/control-characters';
 
 describe('parseClientFrame: publish and presence', () => {
   test('publish keeps topic, data and echo, and drops every identity field the client sends', () => {

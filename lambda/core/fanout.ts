@@ -123,117 +123,193 @@ export async function fanOut(
   post: Poster,
   options: FanoutOptions,
 ): Promise<FanoutResult> {
-  const retry = options.retry ?? DEFAULT_POST_RETRY;
-  const random = options.random ?? Math.random;
-  const { clock, concurrency, rateLimiter, deadline } = options;
-  const result = { delivered: [] as string[], gone: [] as string[], failed: [] as FailedDelivery[], notAttempted: [] as string[], throttled: 0, posts: 0 };
-  const pastDeadline = (at: number) => deadline !== undefined && at >= deadline;
-
-  const fail = (connectionId: string, outcome: FailedPost) => {
-    result.failed.push({ connectionId, reason: outcome.reason, retryable: outcome.retryable, detail: outcome.detail });
-  };
-  const postTimeoutMs = (now: number) => (deadline === undefined ? undefined : Math.max(MIN_POST_TIMEOUT_MS, deadline - now));
-
-  /** `takenLate`: the fan-out's first post, taken when the deadline had already passed; it goes anyway. */
-  const deliverOne = async (connectionId: string, takenLate: boolean): Promise<void> => {
-    let mayOverrunDeadline = takenLate;
-    let previous: FailedPost | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const slot = await concurrency.acquire();
-      let outcome: PostResult;
-      try {
-        if (rateLimiter) await rateLimiter.take();
-        // The wait for a place in flight and a token may have outlasted the deadline.
-        if (!mayOverrunDeadline && pastDeadline(clock.now())) {
-          concurrency.release(slot, 'other');
-          // Not tried again: reported as the earlier attempt left it, or not tried at all.
-          if (previous) fail(connectionId, previous);
-          else result.notAttempted.push(connectionId);
-          return;
-        }
-        result.posts++;
-        outcome = await post(connectionId, frame, postTimeoutMs(clock.now()));
-      } catch (error) {
-        // A poster should classify its errors; an unexpected throw is treated as transient.
-        outcome = { status: 'failed', reason: 'NETWORK_ERROR', retryable: true, detail: String(error) };
-      }
-      const throttled = outcome.status === 'failed' && outcome.reason === 'THROTTLED';
-      concurrency.release(slot, outcome.status === 'delivered' ? 'success' : throttled ? 'throttled' : 'other');
-      if (throttled) result.throttled++;
-
-      if (outcome.status === 'delivered') {
-        result.delivered.push(connectionId);
-        return;
-      }
-      if (outcome.status === 'gone') {
-        result.gone.push(connectionId);
-        return;
-      }
-      const delayMs = fullJitterDelayMs(attempt, throttled ? retry.throttled : retry.error, random);
-      if (!outcome.retryable || attempt >= retry.maxAttempts || pastDeadline(clock.now() + delayMs)) {
-        fail(connectionId, outcome);
-        return;
-      }
-      previous = outcome;
-      mayOverrunDeadline = false;
-      await clock.sleep(delayMs);
-    }
-  };
-
-  // A pool of workers pulling from one queue of ids read and not yet taken: connections start
-  // in audience order, and the pool never holds more promises than the maximum concurrency,
-  // however large the audience. Workers are started as ids arrive, up to that maximum.
-  const pending = new PendingIds();
-  let started = 0;
-  let aborted = false;
-  const worker = async () => {
-    for (;;) {
-      if (aborted) return;
-      const connectionId = pending.take();
-      if (connectionId === undefined) {
-        if (pending.closed) return;
-        await pending.arrival();
-        continue;
-      }
-      // At least one connection per fan-out, so a too-short deadline still makes progress.
-      const late = pastDeadline(clock.now());
-      if (started > 0 && late) {
-        result.notAttempted.push(connectionId);
-        continue;
-      }
-      started++;
-      await deliverOne(connectionId, late);
-    }
-  };
-  const workers: Promise<void>[] = [];
-  const feed = (ids: readonly string[]) => {
-    pending.add(ids);
-    const wanted = Math.min(concurrency.max, workers.length + pending.size);
-    while (workers.length < wanted) workers.push(worker());
-  };
-
+  const run = startRun(frame, post, options);
+  const pool = new WorkerPool(run);
   if (isList(audience)) {
-    feed(audience);
-    pending.close();
-    await Promise.all(workers);
-    return result;
+    pool.feed(audience);
+    await pool.finish();
+    return run.result;
   }
   let sourceError: { error: unknown } | undefined;
   try {
-    for await (const page of audience) feed(page);
+    for await (const page of audience) pool.feed(page);
   } catch (error) {
     sourceError = { error };
-    aborted = true;
-  } finally {
-    pending.close();
   }
-  await Promise.all(workers);
+  await pool.finish({ abort: sourceError !== undefined });
   if (sourceError) throw sourceError.error;
-  return result;
+  return run.result;
 }
 
 function isList(audience: FanoutAudience): audience is readonly string[] {
   return Array.isArray(audience);
+}
+
+/** What every post of one fan-out shares, and the result it fills in. */
+interface FanoutRun {
+  readonly frame: Uint8Array;
+  readonly post: Poster;
+  readonly retry: PostRetryPolicy;
+  readonly random: () => number;
+  readonly clock: Clock;
+  readonly concurrency: AdaptiveConcurrency;
+  readonly rateLimiter?: RateLimiter;
+  readonly deadline: Deadline;
+  readonly result: { -readonly [K in keyof FanoutResult]: FanoutResult[K] };
+}
+
+function startRun(frame: Uint8Array, post: Poster, options: FanoutOptions): FanoutRun {
+  return {
+    frame,
+    post,
+    retry: options.retry ?? DEFAULT_POST_RETRY,
+    random: options.random ?? Math.random,
+    clock: options.clock,
+    concurrency: options.concurrency,
+    rateLimiter: options.rateLimiter,
+    deadline: new Deadline(options.deadline, options.clock),
+    result: { delivered: [], gone: [], failed: [], notAttempted: [], throttled: 0, posts: 0 },
+  };
+}
+
+/** When no post or retry starts any more, and how long a post started before it may take. */
+class Deadline {
+  constructor(private readonly at: number | undefined, private readonly clock: Clock) {}
+
+  /** Whether the deadline has come by `time`. */
+  passedBy(time: number): boolean {
+    return this.at !== undefined && time >= this.at;
+  }
+
+  passedNow(): boolean {
+    return this.passedBy(this.clock.now());
+  }
+
+  /** Until the deadline, but never less than MIN_POST_TIMEOUT_MS; none without a deadline. */
+  postTimeoutMs(): number | undefined {
+    return this.at === undefined ? undefined : Math.max(MIN_POST_TIMEOUT_MS, this.at - this.clock.now());
+  }
+}
+
+/**
+ * A pool of workers pulling from one queue of ids read and not yet taken: connections start in
+ * audience order, and the pool never holds more promises than the maximum concurrency, however
+ * large the audience. Workers are started as ids arrive, up to that maximum.
+ */
+class WorkerPool {
+  private readonly pending = new PendingIds();
+  private readonly workers: Promise<void>[] = [];
+  private started = 0;
+  private aborted = false;
+
+  constructor(private readonly run: FanoutRun) {}
+
+  feed(ids: readonly string[]): void {
+    this.pending.add(ids);
+    const wanted = Math.min(this.run.concurrency.max, this.workers.length + this.pending.size);
+    while (this.workers.length < wanted) this.workers.push(this.work());
+  }
+
+  /** No more ids: resolves when the workers are done. With `abort`, no worker takes another id. */
+  async finish(options: { abort?: boolean } = {}): Promise<void> {
+    if (options.abort) this.aborted = true;
+    this.pending.close();
+    await Promise.all(this.workers);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      if (this.aborted) return;
+      const connectionId = this.pending.take();
+      if (connectionId === undefined) {
+        if (this.pending.closed) return;
+        await this.pending.arrival();
+        continue;
+      }
+      await this.start(connectionId);
+    }
+  }
+
+  private async start(connectionId: string): Promise<void> {
+    // At least one connection per fan-out, so a too-short deadline still makes progress.
+    const late = this.run.deadline.passedNow();
+    if (this.started > 0 && late) {
+      this.run.result.notAttempted.push(connectionId);
+      return;
+    }
+    this.started++;
+    await deliverOne(this.run, connectionId, late);
+  }
+}
+
+/**
+ * Posts to one connection, retrying throttling and transient errors with backoff, until it is
+ * delivered, gone, failed for good, out of attempts or out of time. `takenLate`: the fan-out's
+ * first post, taken when the deadline had already passed; it goes anyway.
+ */
+async function deliverOne(run: FanoutRun, connectionId: string, takenLate: boolean): Promise<void> {
+  const { result, retry, clock } = run;
+  let mayOverrunDeadline = takenLate;
+  let previous: FailedPost | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await postInTurn(run, connectionId, mayOverrunDeadline);
+    if (outcome === undefined) {
+      // Not tried again: reported as the earlier attempt left it, or not tried at all.
+      if (previous) recordFailure(run, connectionId, previous);
+      else result.notAttempted.push(connectionId);
+      return;
+    }
+    if (outcome.status === 'delivered') {
+      result.delivered.push(connectionId);
+      return;
+    }
+    if (outcome.status === 'gone') {
+      result.gone.push(connectionId);
+      return;
+    }
+    const delayMs = fullJitterDelayMs(attempt, isThrottled(outcome) ? retry.throttled : retry.error, run.random);
+    if (!outcome.retryable || attempt >= retry.maxAttempts || run.deadline.passedBy(clock.now() + delayMs)) {
+      recordFailure(run, connectionId, outcome);
+      return;
+    }
+    previous = outcome;
+    mayOverrunDeadline = false;
+    await clock.sleep(delayMs);
+  }
+}
+
+/**
+ * One post, made once it has its place in flight and its rate token; undefined, with nothing
+ * posted, when waiting for them outlasted the deadline (unless it `mayOverrunDeadline`).
+ */
+async function postInTurn(run: FanoutRun, connectionId: string, mayOverrunDeadline: boolean): Promise<PostResult | undefined> {
+  const { concurrency, result } = run;
+  const slot = await concurrency.acquire();
+  let outcome: PostResult;
+  try {
+    if (run.rateLimiter) await run.rateLimiter.take();
+    if (!mayOverrunDeadline && run.deadline.passedNow()) {
+      concurrency.release(slot, 'other');
+      return undefined;
+    }
+    result.posts++;
+    outcome = await run.post(connectionId, run.frame, run.deadline.postTimeoutMs());
+  } catch (error) {
+    // A poster should classify its errors; an unexpected throw is treated as transient.
+    outcome = { status: 'failed', reason: 'NETWORK_ERROR', retryable: true, detail: String(error) };
+  }
+  const throttled = isThrottled(outcome);
+  concurrency.release(slot, outcome.status === 'delivered' ? 'success' : throttled ? 'throttled' : 'other');
+  if (throttled) result.throttled++;
+  return outcome;
+}
+
+function isThrottled(outcome: PostResult): boolean {
+  return outcome.status === 'failed' && outcome.reason === 'THROTTLED';
+}
+
+function recordFailure(run: FanoutRun, connectionId: string, outcome: FailedPost): void {
+  run.result.failed.push({ connectionId, reason: outcome.reason, retryable: outcome.retryable, detail: outcome.detail });
 }
 
 /** Ids read and not yet taken by a worker, with a signal for workers waiting on the next page. */

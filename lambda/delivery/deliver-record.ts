@@ -18,9 +18,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricNames } from '../../lib/private/runtime-contract';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { Clock } from '../core/fanout-clock';
-import { FailedDelivery, fanOut, FanoutAudience, Poster, PostRetryPolicy } from '../core/fanout';
+import { FailedDelivery, fanOut, FanoutAudience, FanoutOptions, FanoutResult, Poster, PostRetryPolicy } from '../core/fanout';
 import { RateLimiter } from '../core/fanout-rate';
-import { describeTarget, EncodedNotification, encodeNotification } from '../core/notification';
+import { describeTarget, EncodedNotification, encodeNotification, Notification } from '../core/notification';
 import { checkPublishedEvent } from '../core/publish-contract';
 import { requeueDelaySeconds } from '../core/retry';
 import { removeConnection, Stores, SubscriptionEndings } from '../stores';
@@ -154,9 +154,7 @@ export async function deliverNotification(
  */
 export async function announceToTopic(topic: string, frame: Uint8Array, deps: AnnouncementDeps, deadline?: number, exceptConnectionId?: string): Promise<number> {
   const audience = withoutConnection(audiencePages({ topic }, deps.stores), exceptConnectionId);
-  const result = await fanOut(audience, frame, deps.post, {
-    concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random,
-  });
+  const result = await fanOut(audience, frame, deps.post, fanoutOptions(deps, deadline));
   if (result.failed.length + result.notAttempted.length > 0) {
     deps.logger.info('Announcement not posted to every subscriber', {
       topic, failed: result.failed.length, notAttempted: result.notAttempted.length,
@@ -172,9 +170,7 @@ export async function announceToTopic(topic: string, frame: Uint8Array, deps: An
  */
 export async function postInOrder(connectionId: string, frames: readonly string[], deps: AnnouncementDeps, deadline?: number): Promise<boolean> {
   for (const frame of frames) {
-    const result = await fanOut([connectionId], Buffer.from(frame, 'utf8'), deps.post, {
-      concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random,
-    });
+    const result = await fanOut([connectionId], Buffer.from(frame, 'utf8'), deps.post, fanoutOptions(deps, deadline));
     if (result.delivered.length !== 1) {
       deps.logger.info('Replay stopped: a frame did not reach the connection', {
         connectionId, gone: result.gone.length > 0, reason: result.failed[0]?.reason,
@@ -183,6 +179,10 @@ export async function postInOrder(connectionId: string, frames: readonly string[
     }
   }
   return true;
+}
+
+function fanoutOptions(deps: AnnouncementDeps, deadline: number | undefined): FanoutOptions {
+  return { concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random };
 }
 
 function withoutConnection(pages: AsyncIterable<string[]>, connectionId: string | undefined): AsyncIterable<string[]> {
@@ -210,7 +210,7 @@ class ShardSender {
   private readonly packer: ShardPacker;
   private batch: OutgoingMessage[] = [];
 
-  constructor(private readonly notification: EncodedNotification['notification'], private readonly deps: DeliveryDeps) {
+  constructor(private readonly notification: Notification, private readonly deps: DeliveryDeps) {
     this.packer = new ShardPacker(notification, 1, shardLimits(deps.config));
   }
 
@@ -248,61 +248,67 @@ async function deliverToConnections(
   deadline?: number,
 ): Promise<number> {
   const { notification } = encoded;
-  const { config, metrics, logger, clock } = deps;
-  const started = clock.now();
-  const result = await fanOut(connectionIds, encoded.frame, deps.post, {
-    concurrency: deps.concurrency,
-    rateLimiter: deps.rateLimiter,
-    retry: deps.postRetry,
-    deadline,
-    clock,
-    random: deps.random,
-  });
+  const started = deps.clock.now();
+  const result = await fanOut(connectionIds, encoded.frame, deps.post, fanoutOptions(deps, deadline));
   const connections = result.delivered.length + result.gone.length + result.failed.length + result.notAttempted.length;
   if (connections === 0) return 0;
   // From the first read to the last post: an audience read as it is posted to counts its reads.
-  const durationMs = clock.now() - started;
+  reportFanout(result, notification.id, attempt, connections, deps.clock.now() - started, deps);
+  await removeGoneConnections(result.gone, notification.id, deps, deadline);
+
+  const lastAttempt = attempt >= deps.config.maxAttempts;
+  const retryLater = lastAttempt ? [] : result.failed.filter((f) => f.retryable);
+  const givenUp = lastAttempt ? result.failed : result.failed.filter((f) => !f.retryable);
+  logFailures(result.failed, notification.id, attempt, lastAttempt, deps);
+  await requeue(notification, result.notAttempted, retryLater, attempt, deps);
+  await deadLetter(notification, givenUp, attempt, deps);
+  return connections;
+}
+
+function reportFanout(result: FanoutResult, notificationId: string, attempt: number, connections: number, durationMs: number, deps: DeliveryDeps): void {
+  const { metrics } = deps;
   metrics.fanoutDurationMs(durationMs);
-  logger.debug('Fan-out done', {
-    notificationId: notification.id, attempt, connections, delivered: result.delivered.length,
+  deps.logger.debug('Fan-out done', {
+    notificationId, attempt, connections, delivered: result.delivered.length,
     gone: result.gone.length, failed: result.failed.length, notAttempted: result.notAttempted.length, throttled: result.throttled, durationMs,
   });
   metrics.count(MetricNames.delivered, result.delivered.length);
   if (result.throttled > 0) metrics.count(MetricNames.throttled, result.throttled);
   if (result.gone.length > 0) metrics.count(MetricNames.gone, result.gone.length);
+}
 
-  await removeGoneConnections(result.gone, notification.id, deps, deadline);
-
-  const lastAttempt = attempt >= config.maxAttempts;
-  const retryLater = lastAttempt ? [] : result.failed.filter((f) => f.retryable);
-  const givenUp = lastAttempt ? result.failed : result.failed.filter((f) => !f.retryable);
-  logFailures(result.failed, notification.id, attempt, lastAttempt, deps);
-
-  const limits = shardLimits(config);
-  const requeue: OutgoingMessage[] = [];
-  if (result.notAttempted.length > 0) {
-    // Not tried for lack of time: the same attempt again, at once.
-    logger.warn('Lambda time running out; re-queueing the connections not yet tried', {
-      notificationId: notification.id, connections: result.notAttempted.length,
+/**
+ * Puts back on the queue the connections not tried for lack of time (the same attempt again, at
+ * once) and those to retry later (the next attempt, after a backoff), in shard messages.
+ */
+async function requeue(
+  notification: Notification, notAttempted: readonly string[], retryLater: readonly FailedDelivery[], attempt: number, deps: DeliveryDeps,
+): Promise<void> {
+  const limits = shardLimits(deps.config);
+  const messages: OutgoingMessage[] = [];
+  if (notAttempted.length > 0) {
+    deps.logger.warn('Lambda time running out; re-queueing the connections not yet tried', {
+      notificationId: notification.id, connections: notAttempted.length,
     });
-    for (const shard of packShards(notification, result.notAttempted, attempt, limits)) {
-      requeue.push(shardMessage(shard, notification.id));
+    for (const shard of packShards(notification, notAttempted, attempt, limits)) {
+      messages.push(shardMessage(shard, notification.id));
     }
   }
   if (retryLater.length > 0) {
     const reasons = Object.fromEntries(retryLater.map((f) => [f.connectionId, f.reason]));
     for (const shard of packShards(notification, retryLater.map((f) => f.connectionId), attempt + 1, limits, reasons)) {
-      requeue.push(shardMessage(shard, notification.id, requeueDelaySeconds(attempt + 1, deps.random)));
+      messages.push(shardMessage(shard, notification.id, requeueDelaySeconds(attempt + 1, deps.random)));
     }
   }
-  if (requeue.length > 0) await deps.queue.sendAll(config.queueUrl, requeue);
+  if (messages.length > 0) await deps.queue.sendAll(deps.config.queueUrl, messages);
+}
 
-  if (givenUp.length > 0) {
-    await deps.queue.sendAll(config.deadLetterQueueUrl, undeliveredMessages(notification, givenUp, attempt, limits));
-    metrics.count(MetricNames.failed, givenUp.length);
-    if (givenUp.some((f) => f.reason === 'PAYLOAD_TOO_LARGE')) metrics.count(MetricNames.tooLarge, 1);
-  }
-  return connections;
+/** Sends the connections given up on to the dead-letter queue, with their reasons. */
+async function deadLetter(notification: Notification, givenUp: readonly FailedDelivery[], attempt: number, deps: DeliveryDeps): Promise<void> {
+  if (givenUp.length === 0) return;
+  await deps.queue.sendAll(deps.config.deadLetterQueueUrl, undeliveredMessages(notification, givenUp, attempt, shardLimits(deps.config)));
+  deps.metrics.count(MetricNames.failed, givenUp.length);
+  if (givenUp.some((f) => f.reason === 'PAYLOAD_TOO_LARGE')) deps.metrics.count(MetricNames.tooLarge, 1);
 }
 
 async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: AnnouncementDeps, deadline?: number): Promise<void> {

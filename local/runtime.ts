@@ -5,7 +5,7 @@
  * the demo page. `startLocalRuntime()` is what `npm start` and the end-to-end tests run.
  */
 import { existsSync } from 'node:fs';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, RequestListener, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -127,40 +127,18 @@ export interface LocalRuntime {
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
   const assetsDir = options.assetsDir ?? join(__dirname, '..', 'assets');
-  const missing = HANDLER_NAMES.filter((name) => !existsSync(join(assetsDir, name, 'index.js')));
-  if (missing.length > 0) {
-    throw new Error(`Handler bundles missing in ${assetsDir}: ${missing.join(', ')}. Run \`npm run bundle\` first.`);
-  }
+  assertBundlesBuilt(assetsDir);
 
   // Listen first: the issuer, callback and queue URLs all name the port.
-  let route: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => sendJson(res, 503, { message: 'Starting' });
-  const server = createServer((req, res) => route(req, res));
-  server.keepAliveTimeout = 60_000;
-  const port = await listen(server, options.port ?? 3001);
-  const url = `http://127.0.0.1:${port}`;
-  const stopped: Array<() => Promise<void> | void> = [() => closeServer(server)];
-  let stopping: Promise<void> | undefined;
-  const stopAll = () => {
-    stopping ??= (async () => {
-      for (const stop of [...stopped].reverse()) await stop();
-    })();
-    return stopping;
-  };
+  const front = await listenFront(options.port ?? 3001);
+  const { port, url } = front;
+  const stops = new StopSequence();
+  stops.add(() => closeServer(front.server));
 
   try {
-    const settings = localSettings(url, {
-      ...options.settings,
-      ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
-      ...(options.queue?.maxReceiveCount !== undefined ? { maxReceiveCount: options.queue.maxReceiveCount } : {}),
-    });
-
-    if (settings.auth.mode === 'cognito' || settings.auth.mode === 'lambda') {
-      throw new Error(`settings.auth.mode "${settings.auth.mode}" cannot run locally. Leave settings.auth unset to use the `
-        + 'local issuer (jwt), or set { mode: \'none\' } for connections without a token.');
-    }
-
+    const settings = resolveSettings(url, options);
     const dynamo = await startDynamo({ endpoint: options.dynamodbEndpoint });
-    stopped.push(() => dynamo.stop());
+    stops.add(() => dynamo.stop());
     await createTables(dynamo.client, settings);
 
     const issuer = await DevIssuer.create({
@@ -170,154 +148,278 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     const functions = createFunctions(settings, assetsDir, url, dynamo.endpoint, options);
-    stopped.push(() => Promise.all(Object.values(functions).map((fn) => fn.stop())).then(() => undefined));
+    stops.add(() => Promise.all(Object.values(functions).map((fn) => fn.stop())).then(() => undefined));
 
-    // The queue pair the construct deploys, and SQS's SendMessage API for deliver's re-queues and DLQ.
-    const q = options.queue ?? {};
-    const deadLetterQueue = new LocalQueue({ name: 'dead-letters', url: settings.deadLetterQueueUrl, arn: queueArn(settings.deadLetterQueueUrl) });
-    const deliveryQueue = new LocalQueue({
-      name: 'deliveries',
-      url: settings.queueUrl,
-      arn: queueArn(settings.queueUrl),
-      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor,
-      redrive: { deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-    });
-    stopped.push(() => { deliveryQueue.close(); deadLetterQueue.close(); });
-    const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);
-    const sqsStore = new LocalQueueStore();
-    sqsStore.onMessage((sent) => {
-      const queue = queues.get(sent.queueUrl);
-      if (!queue) return;
-      sqsStore.drain(sent.queueUrl);
-      queue.send(sent.body, {
-        messageId: sent.messageId,
-        sentTimestamp: sent.sentAt,
-        delaySeconds: sent.delaySeconds,
-        messageAttributes: sent.messageAttributes,
-        senderId: 'AROALOCALDELIVER:deliver',
-      });
-    });
-
-    const bus = new LocalEventBus({ name: LOCAL_EVENT_BUS, region: LOCAL_REGION, account: LOCAL_ACCOUNT }, log);
-    // The construct's two rules on its own bus (the local bus is this runtime's alone): the
-    // notifications, and the events of other detail types, for deliver to dead-letter with a reason.
-    const toDeliveryQueue = (name: string): Omit<BusRule, 'pattern'> => ({
-      name,
-      target: (event) => deliveryQueue.send(JSON.stringify(event), { senderId: 'AIDAEVENTBRIDGELOCAL' }),
-      // Named as the attributes EventBridge gives the events in a target's dead-letter queue.
-      deadLetter: (event, error) => deadLetterQueue.send(JSON.stringify(event), {
-        senderId: 'AIDAEVENTBRIDGELOCAL',
-        messageAttributes: {
-          ERROR_CODE: { DataType: 'String', StringValue: error.name },
-          ERROR_MESSAGE: { DataType: 'String', StringValue: error.message.slice(0, 1024) || error.name },
-          RULE_ARN: { DataType: 'String', StringValue: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${LOCAL_EVENT_BUS}/${name}` },
-          TARGET_ARN: { DataType: 'String', StringValue: deliveryQueue.arn },
-        },
-      }),
-    });
-    bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType) });
-    bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings.clientMessageDetailType) });
-
-    const eventSourceMapping = new EventSourceMapping({
-      queue: deliveryQueue,
-      invoke: (event) => functions.deliver.invoke(event),
-      region: LOCAL_REGION,
-      batchSize: q.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
-      maxConcurrency: q.maxConcurrency ?? 5,
-      log,
-    });
-    eventSourceMapping.start();
-    stopped.push(() => eventSourceMapping.stop());
+    const queues = createQueues(settings, options.queue ?? {});
+    stops.add(() => { queues.delivery.close(); queues.deadLetters.close(); });
+    const bus = createBus(settings, queues, log);
+    const eventSourceMapping = startEventSourceMapping(queues.delivery, functions, options.queue ?? {}, log);
+    stops.add(() => eventSourceMapping.stop());
 
     const registry = new ConnectionRegistry();
-    const messageRoute = (event: unknown) => functions.message.invoke(event);
-    const gateway = new WebSocketGateway({
-      api: { apiId: LOCAL_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
-      registry,
-      integrations: {
-        // ConnectionAuth.none() deploys no authorizer; every other mode runs the authorizer bundle.
-        authorizer: settings.auth.mode === 'none' ? undefined : (event) => functions.authorizer.invoke(event),
-        connect: (event) => functions.connect.invoke(event),
-        disconnect: (event) => functions.disconnect.invoke(event),
-        routes: Object.fromEntries(MESSAGE_ROUTES.map((key) => [key, messageRoute])),
-      },
-      identitySources: AUTHORIZER_IDENTITY_SOURCES,
-      idleTimeoutMs: options.idleTimeoutMs,
-      maxConnectionMs: options.maxConnectionMs,
-      log,
-    });
+    const gateway = createGateway(settings, registry, functions, options, log);
     // Runs before the server closes, so $disconnect still reaches DynamoDB.
-    stopped.push(() => gateway.closeAll());
+    stops.add(() => gateway.closeAll());
 
-    let sweeper: TtlSweeper | undefined;
-    const sweepInterval = options.ttlSweepIntervalMs ?? 60_000;
-    if (dynamo.engine === 'embedded') {
-      sweeper = new TtlSweeper(dynamo.client, tableDefinitions(settings), log);
-      if (sweepInterval > 0) sweeper.start(sweepInterval);
-      stopped.push(() => sweeper?.stop());
-    }
+    const sweeper = startTtlSweeper(dynamo, settings, options.ttlSweepIntervalMs ?? 60_000, log);
+    if (sweeper) stops.add(() => sweeper.stop());
 
-    const deadLetters = () => deadLetterQueue.peekAll().map(toDeadLetter);
-    const stage = LOCAL_STAGE;
-    route = (req, res) => {
-      const path = pathOf(req);
-      if (bus.handle(req, res)) return;
-      if (handleSqsRequest(req, res, { store: sqsStore, queueUrls: [...queues.keys()] })) return;
-      if (handleConnectionsRequest(req, res, { stage, registry, faults: options.connectionsFaults })) return;
-      if (issuer.handle(req, res)) return;
-      if (path === `/${stage}/dlq`) {
-        if (req.method === 'DELETE') return sendJson(res, 200, { purged: deadLetterQueue.purge() });
-        return sendJson(res, 200, { queueUrl: deadLetterQueue.url, count: deadLetterQueue.size, messages: deadLetters() });
-      }
-      if (path === `/${stage}/status`) {
-        return sendJson(res, 200, {
-          connections: registry.size,
-          deliveryQueue: deliveryQueue.size,
-          deadLetterQueue: deadLetterQueue.size,
-          eventBusName: bus.name,
-          region: LOCAL_REGION,
-          detailType: settings.detailType,
-          allowBroadcast: settings.allowBroadcast,
-          dynamodb: dynamo.engine,
-          // The demo page times its keep-alive and its replacement of connections by these.
-          idleTimeoutMs: gateway.idleTimeoutMs,
-          maxConnectionMs: gateway.maxConnectionMs,
-        });
-      }
-      if (serveDemo(req, res, { clientBundle: options.clientBundle })) return;
-      sendJson(res, 404, { message: `Nothing at ${req.method} ${path}. Try / for the demo, ${wsPath(stage)} for WebSockets.` });
+    const parts: RuntimeParts = {
+      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, sweeper, options,
+      deadLetters: () => queues.deadLetters.peekAll().map(toDeadLetter),
+      stop: () => stops.runAll(),
     };
-    server.on('upgrade', (req, socket, head) => {
-      if (!gateway.handleUpgrade(req, socket, head)) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"Forbidden"}');
-      }
-    });
-
-    return {
-      url,
-      wsUrl: `ws://127.0.0.1:${port}${wsPath(stage)}`,
-      callbackUrl: settings.callbackUrl,
-      port,
-      eventBusName: bus.name,
-      settings,
-      dynamo,
-      registry,
-      gateway,
-      bus,
-      deliveryQueue,
-      deadLetterQueue,
-      eventSourceMapping,
-      functions,
-      token: (userId, tokenOptions) => issuer.token(userId, tokenOptions),
-      drained: () => eventSourceMapping.drained(),
-      deadLetters,
-      sweepExpiredRows: () => sweeper?.sweep() ?? Promise.resolve(0),
-      stop: stopAll,
-    };
+    front.serve(routeRequests(parts), gateway);
+    return runtimeHandle(parts);
   } catch (error) {
-    await stopAll();
+    await stops.runAll();
     throw error;
   }
+}
+
+function assertBundlesBuilt(assetsDir: string): void {
+  const missing = HANDLER_NAMES.filter((name) => !existsSync(join(assetsDir, name, 'index.js')));
+  if (missing.length > 0) {
+    throw new Error(`Handler bundles missing in ${assetsDir}: ${missing.join(', ')}. Run \`npm run bundle\` first.`);
+  }
+}
+
+/** What was started, stopped in the reverse order, once however often it is asked. */
+class StopSequence {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+  private stopping: Promise<void> | undefined;
+
+  add(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  runAll(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const step of [...this.steps].reverse()) await step();
+    })();
+    return this.stopping;
+  }
+}
+
+/** The one server, answering 503 until `serve` gives it the runtime's routes and WebSocket gateway. */
+async function listenFront(requestedPort: number) {
+  let route: RequestListener = (_req, res) => sendJson(res, 503, { message: 'Starting' });
+  const server = createServer((req, res) => route(req, res));
+  server.keepAliveTimeout = 60_000;
+  const port = await listen(server, requestedPort);
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    serve(routes: RequestListener, gateway: WebSocketGateway): void {
+      route = routes;
+      server.on('upgrade', (req, socket, head) => {
+        if (!gateway.handleUpgrade(req, socket, head)) {
+          socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"Forbidden"}');
+        }
+      });
+    },
+  };
+}
+
+function resolveSettings(url: string, options: LocalRuntimeOptions): RuntimeSettings {
+  const settings = localSettings(url, {
+    ...options.settings,
+    ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
+    ...(options.queue?.maxReceiveCount !== undefined ? { maxReceiveCount: options.queue.maxReceiveCount } : {}),
+  });
+  if (settings.auth.mode === 'cognito' || settings.auth.mode === 'lambda') {
+    throw new Error(`settings.auth.mode "${settings.auth.mode}" cannot run locally. Leave settings.auth unset to use the `
+      + 'local issuer (jwt), or set { mode: \'none\' } for connections without a token.');
+  }
+  return settings;
+}
+
+type QueueOptions = NonNullable<LocalRuntimeOptions['queue']>;
+
+interface LocalQueues {
+  readonly delivery: LocalQueue;
+  readonly deadLetters: LocalQueue;
+  /** SQS's SendMessage API, for deliver's re-queues and dead letters: what it is sent goes to the queue named. */
+  readonly sqs: LocalQueueStore;
+  readonly urls: readonly string[];
+}
+
+/** The queue pair the construct deploys, fed by the SQS API. */
+function createQueues(settings: RuntimeSettings, q: QueueOptions): LocalQueues {
+  const deadLetterQueue = new LocalQueue({ name: 'dead-letters', url: settings.deadLetterQueueUrl, arn: queueArn(settings.deadLetterQueueUrl) });
+  const deliveryQueue = new LocalQueue({
+    name: 'deliveries',
+    url: settings.queueUrl,
+    arn: queueArn(settings.queueUrl),
+    visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor,
+    redrive: { deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+  });
+  const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);
+  const sqsStore = new LocalQueueStore();
+  sqsStore.onMessage((sent) => {
+    const queue = queues.get(sent.queueUrl);
+    if (!queue) return;
+    sqsStore.drain(sent.queueUrl);
+    queue.send(sent.body, {
+      messageId: sent.messageId,
+      sentTimestamp: sent.sentAt,
+      delaySeconds: sent.delaySeconds,
+      messageAttributes: sent.messageAttributes,
+      senderId: 'AROALOCALDELIVER:deliver',
+    });
+  });
+  return { delivery: deliveryQueue, deadLetters: deadLetterQueue, sqs: sqsStore, urls: [...queues.keys()] };
+}
+
+/**
+ * The construct's two rules on its own bus (the local bus is this runtime's alone): the
+ * notifications, and the events of other detail types, for deliver to dead-letter with a reason.
+ */
+function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: string) => void): LocalEventBus {
+  const bus = new LocalEventBus({ name: LOCAL_EVENT_BUS, region: LOCAL_REGION, account: LOCAL_ACCOUNT }, log);
+  const toDeliveryQueue = (name: string): Omit<BusRule, 'pattern'> => ({
+    name,
+    target: (event) => queues.delivery.send(JSON.stringify(event), { senderId: 'AIDAEVENTBRIDGELOCAL' }),
+    // Named as the attributes EventBridge gives the events in a target's dead-letter queue.
+    deadLetter: (event, error) => queues.deadLetters.send(JSON.stringify(event), {
+      senderId: 'AIDAEVENTBRIDGELOCAL',
+      messageAttributes: {
+        ERROR_CODE: { DataType: 'String', StringValue: error.name },
+        ERROR_MESSAGE: { DataType: 'String', StringValue: error.message.slice(0, 1024) || error.name },
+        RULE_ARN: { DataType: 'String', StringValue: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${LOCAL_EVENT_BUS}/${name}` },
+        TARGET_ARN: { DataType: 'String', StringValue: queues.delivery.arn },
+      },
+    }),
+  });
+  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType) });
+  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings.clientMessageDetailType) });
+  return bus;
+}
+
+function startEventSourceMapping(
+  deliveryQueue: LocalQueue, functions: Record<HandlerName, LambdaFunction>, q: QueueOptions, log: (line: string) => void,
+): EventSourceMapping {
+  const eventSourceMapping = new EventSourceMapping({
+    queue: deliveryQueue,
+    invoke: (event) => functions.deliver.invoke(event),
+    region: LOCAL_REGION,
+    batchSize: q.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
+    maxConcurrency: q.maxConcurrency ?? 5,
+    log,
+  });
+  eventSourceMapping.start();
+  return eventSourceMapping;
+}
+
+function createGateway(
+  settings: RuntimeSettings, registry: ConnectionRegistry, functions: Record<HandlerName, LambdaFunction>,
+  options: LocalRuntimeOptions, log: (line: string) => void,
+): WebSocketGateway {
+  const messageRoute = (event: unknown) => functions.message.invoke(event);
+  return new WebSocketGateway({
+    api: { apiId: LOCAL_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+    registry,
+    integrations: {
+      // ConnectionAuth.none() deploys no authorizer; every other mode runs the authorizer bundle.
+      authorizer: settings.auth.mode === 'none' ? undefined : (event) => functions.authorizer.invoke(event),
+      connect: (event) => functions.connect.invoke(event),
+      disconnect: (event) => functions.disconnect.invoke(event),
+      routes: Object.fromEntries(MESSAGE_ROUTES.map((key) => [key, messageRoute])),
+    },
+    identitySources: AUTHORIZER_IDENTITY_SOURCES,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxConnectionMs: options.maxConnectionMs,
+    log,
+  });
+}
+
+/** Deletes expired rows for the embedded engine, which has no TTL of its own; none for another engine. */
+function startTtlSweeper(dynamo: LocalDynamo, settings: RuntimeSettings, intervalMs: number, log: (line: string) => void): TtlSweeper | undefined {
+  if (dynamo.engine !== 'embedded') return undefined;
+  const sweeper = new TtlSweeper(dynamo.client, tableDefinitions(settings), log);
+  if (intervalMs > 0) sweeper.start(intervalMs);
+  return sweeper;
+}
+
+/** Everything the runtime started, for its routes and the handle it returns. */
+interface RuntimeParts {
+  readonly url: string;
+  readonly port: number;
+  readonly settings: RuntimeSettings;
+  readonly dynamo: LocalDynamo;
+  readonly issuer: DevIssuer;
+  readonly functions: Record<HandlerName, LambdaFunction>;
+  readonly queues: LocalQueues;
+  readonly bus: LocalEventBus;
+  readonly eventSourceMapping: EventSourceMapping;
+  readonly registry: ConnectionRegistry;
+  readonly gateway: WebSocketGateway;
+  readonly sweeper: TtlSweeper | undefined;
+  readonly options: LocalRuntimeOptions;
+  readonly deadLetters: () => DeadLetter[];
+  readonly stop: () => Promise<void>;
+}
+
+function runtimeHandle(parts: RuntimeParts): LocalRuntime {
+  const { settings, issuer, queues, eventSourceMapping, sweeper } = parts;
+  return {
+    url: parts.url,
+    wsUrl: `ws://127.0.0.1:${parts.port}${wsPath(LOCAL_STAGE)}`,
+    callbackUrl: settings.callbackUrl,
+    port: parts.port,
+    eventBusName: parts.bus.name,
+    settings,
+    dynamo: parts.dynamo,
+    registry: parts.registry,
+    gateway: parts.gateway,
+    bus: parts.bus,
+    deliveryQueue: queues.delivery,
+    deadLetterQueue: queues.deadLetters,
+    eventSourceMapping,
+    functions: parts.functions,
+    token: (userId, tokenOptions) => issuer.token(userId, tokenOptions),
+    drained: () => eventSourceMapping.drained(),
+    deadLetters: parts.deadLetters,
+    sweepExpiredRows: () => sweeper?.sweep() ?? Promise.resolve(0),
+    stop: parts.stop,
+  };
+}
+
+/** EventBridge, SQS, @connections, the issuer, the dead letters, the status and the demo page, on one port. */
+function routeRequests(endpoints: RuntimeParts): RequestListener {
+  const { queues, bus, registry, issuer, options } = endpoints;
+  const stage = LOCAL_STAGE;
+  return (req, res) => {
+    const path = pathOf(req);
+    if (bus.handle(req, res)) return;
+    if (handleSqsRequest(req, res, { store: queues.sqs, queueUrls: queues.urls })) return;
+    if (handleConnectionsRequest(req, res, { stage, registry, faults: options.connectionsFaults })) return;
+    if (issuer.handle(req, res)) return;
+    if (path === `/${stage}/dlq`) {
+      if (req.method === 'DELETE') return sendJson(res, 200, { purged: queues.deadLetters.purge() });
+      return sendJson(res, 200, { queueUrl: queues.deadLetters.url, count: queues.deadLetters.size, messages: endpoints.deadLetters() });
+    }
+    if (path === `/${stage}/status`) return sendJson(res, 200, status(endpoints));
+    if (serveDemo(req, res, { clientBundle: options.clientBundle })) return;
+    sendJson(res, 404, { message: `Nothing at ${req.method} ${path}. Try / for the demo, ${wsPath(stage)} for WebSockets.` });
+  };
+}
+
+function status({ settings, dynamo, queues, bus, registry, gateway }: RuntimeParts): Record<string, unknown> {
+  return {
+    connections: registry.size,
+    deliveryQueue: queues.delivery.size,
+    deadLetterQueue: queues.deadLetters.size,
+    eventBusName: bus.name,
+    region: LOCAL_REGION,
+    detailType: settings.detailType,
+    allowBroadcast: settings.allowBroadcast,
+    dynamodb: dynamo.engine,
+    // The demo page times its keep-alive and its replacement of connections by these.
+    idleTimeoutMs: gateway.idleTimeoutMs,
+    maxConnectionMs: gateway.maxConnectionMs,
+  };
 }
 
 function wsPath(stage: string): string {

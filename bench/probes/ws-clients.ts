@@ -16,6 +16,7 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RawData, WebSocket } from 'ws';
+import { forEachConcurrently } from '../../lambda/core/concurrent';
 
 const env = (name: string) => {
   const v = process.env[name];
@@ -109,24 +110,17 @@ async function tokenFor(userId: string): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
-
 async function connect(count: number, concurrency: number, auth: string) {
   const users = Array.from({ length: count }, (_, i) => `bench-user-${i}`);
   const tokens = auth === 'none' ? users.map(() => '') : await (async () => {
     const out: string[] = new Array(count);
-    await pool(users.map((u, i) => [u, i] as const), 20, async ([u, i]) => { out[i] = await tokenFor(u); });
+    await forEachConcurrently(users.map((u, i) => [u, i] as const), 20, async ([u, i]) => { out[i] = await tokenFor(u); });
     return out;
   })();
   const connectMs: number[] = [];
   let refused = 0;
   const started = now();
-  await pool(users.map((_, i) => i), concurrency, async (i) => {
+  await forEachConcurrently(users.map((_, i) => i), concurrency, async (i) => {
     const t0 = now();
     const url = auth === 'none' ? env('BENCH_WS_URL') : `${env('BENCH_WS_URL')}?token=${encodeURIComponent(tokens[i])}`;
     const ws = new WebSocket(url);

@@ -7,6 +7,7 @@
  * The index is eventually consistent: connects of one user racing within a fraction of a second
  * may each see the others missing, so the limit holds to within that race.
  */
+import { forEachConcurrently } from './concurrent';
 import type { PostResult } from './fanout';
 
 export interface ConnectionLimitDeps {
@@ -30,20 +31,15 @@ export async function checkConnectionLimit(userId: string, max: number, deps: Co
   if (recorded.length < max) return { allowed: true, forgotten: 0 };
   let open = 0;
   let forgotten = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < recorded.length) {
-      const connectionId = recorded[next++];
-      const answer = await deps.probe(connectionId);
-      if (answer.status === 'gone') {
-        await deps.forget(connectionId);
-        forgotten++;
-      } else {
-        // Open, or unknown: counted, so a failing probe never lets the limit be passed.
-        open++;
-      }
+  await forEachConcurrently(recorded, PROBE_CONCURRENCY, async (connectionId) => {
+    const answer = await deps.probe(connectionId);
+    if (answer.status === 'gone') {
+      await deps.forget(connectionId);
+      forgotten++;
+    } else {
+      // Open, or unknown: counted, so a failing probe never lets the limit be passed.
+      open++;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, recorded.length) }, worker));
+  });
   return open < max ? { allowed: true, forgotten } : { allowed: false, open };
 }

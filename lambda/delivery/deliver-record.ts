@@ -16,6 +16,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricNames } from '../../lib/private/runtime-contract';
+import { forEachConcurrently } from '../core/concurrent';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { Clock } from '../core/fanout-clock';
 import { FailedDelivery, fanOut, FanoutAudience, FanoutOptions, FanoutResult, Poster, PostRetryPolicy } from '../core/fanout';
@@ -312,24 +313,19 @@ async function deadLetter(notification: Notification, givenUp: readonly FailedDe
 }
 
 async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: AnnouncementDeps, deadline?: number): Promise<void> {
-  let cursor = 0;
   let skipped = 0;
-  const worker = async () => {
-    while (cursor < gone.length) {
-      const connectionId = gone[cursor++];
-      if (deadline !== undefined && deps.clock.now() >= deadline) {
-        skipped++;
-        continue;
-      }
-      try {
-        await removeConnection(deps.stores, connectionId, deps.endings);
-      } catch (error) {
-        // Not worth failing the delivery: the row's TTL, or the next 410, removes it.
-        deps.logger.warn('Could not remove a gone connection', { notificationId, connectionId, error: String(error) });
-      }
+  await forEachConcurrently(gone, CLEANUP_CONCURRENCY, async (connectionId) => {
+    if (deadline !== undefined && deps.clock.now() >= deadline) {
+      skipped++;
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CLEANUP_CONCURRENCY, gone.length) }, worker));
+    try {
+      await removeConnection(deps.stores, connectionId, deps.endings);
+    } catch (error) {
+      // Not worth failing the delivery: the row's TTL, or the next 410, removes it.
+      deps.logger.warn('Could not remove a gone connection', { notificationId, connectionId, error: String(error) });
+    }
+  });
   if (skipped > 0) {
     deps.logger.warn('Lambda time running out; gone connections left to their TTL', { notificationId, connections: skipped });
   }

@@ -13,6 +13,7 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
+import { forEachConcurrently } from '../core/concurrent';
 import { PageOptions, pagesOf } from './pages';
 import { isConditionalCheckFailed } from './errors';
 import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
@@ -141,18 +142,14 @@ export class SubscriptionStore {
       const oneByOne: SubscriptionKey[] = [];
       for (const key of keys) (tracked?.isTracked(key[S.partitionKey]) ? oneByOne : batched).push(key);
       // Tracked ones a few at a time: each may be announced, and a connection may hold many.
-      let next = 0;
-      const worker = async () => {
-        while (next < oneByOne.length) {
-          const topic = oneByOne[next++][S.partitionKey];
-          const row = await this.remove(topic, connectionId);
-          if (row !== undefined) {
-            removed++;
-            await tracked!.removed(topic, row.userId);
-          }
+      await forEachConcurrently(oneByOne, TRACKED_CONCURRENCY, async (key) => {
+        const topic = key[S.partitionKey];
+        const row = await this.remove(topic, connectionId);
+        if (row !== undefined) {
+          removed++;
+          await tracked!.removed(topic, row.userId);
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(TRACKED_CONCURRENCY, oneByOne.length) }, worker));
+      });
       for (let i = 0; i < batched.length; i += BATCH_WRITE_MAX_ITEMS) {
         const chunk = batched.slice(i, i + BATCH_WRITE_MAX_ITEMS);
         await this.batchDelete(chunk);

@@ -3,7 +3,7 @@
  * delivered notification. The real handler bundles run against the embedded engine through a
  * proxy that asks every call for its consumed capacity (ReturnConsumedCapacity: TOTAL); index
  * writes the engine leaves out are added by DynamoDB's documented rule (lib/capacity-model).
- * Baselines: the seed articles' table design, measured the same way in the same run.
+ * Baselines: the table design of the common API Gateway WebSocket tutorials, measured the same way in the same run.
  */
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -20,7 +20,7 @@ import { batchPut, DynamoFixture, seedSubscribers, startDynamoFixture } from './
 import { runHandler } from './lib/handler-run';
 import { PRICES } from './lib/prices';
 import { SectionResult, TargetCheck } from './lib/report';
-import { createSeedTable, queryRoom, SEED_TABLE, SEED_TABLE_DEFINITION, seedConnectionItem } from './lib/seed-article';
+import { createTutorialTable, queryRoom, TUTORIAL_TABLE, TUTORIAL_TABLE_DEFINITION, tutorialConnectionItem } from './lib/tutorial-design';
 import { benchSettings, CHAT_SETTINGS, CHAT_TOPIC, lambdaProcessEnv } from './lib/settings';
 import { median, ratio, round } from './lib/stats';
 import { HandlerName } from '../lib/private/runtime-contract';
@@ -62,17 +62,17 @@ export async function benchCapacity(options: CapacityOptions): Promise<SectionRe
   let routes: ActionCapacity[];
   let room: ActionCapacity[];
   let small: SmallNotificationFigures;
-  let seed: SeedFigures;
+  let tutorial: TutorialFigures;
   try {
     routes = await measureRoutes(fixture, options.connections);
     room = await measureRoom(fixture, options.chat.members, options.chat.messagesPerMember, options.latencyMs);
     small = await measureSmallNotifications(fixture, options.smallBatches, options.latencyMs);
-    seed = await measureSeed(fixture, options.connections, options.roomSize);
+    tutorial = await measureTutorial(fixture, options.connections, options.roomSize);
   } finally {
     await fixture.stop();
   }
   const crossCheck = fixture.dynamo.engine === 'embedded' ? await measureOnDynamoDbLocal(Math.min(options.connections, 50), options.chat.members) : undefined;
-  return section(options.latencyMs, routes, room, small, seed, options.deliveries, fixture.dynamo.engine, crossCheck);
+  return section(options.latencyMs, routes, room, small, tutorial, options.deliveries, fixture.dynamo.engine, crossCheck);
 }
 
 /**
@@ -259,31 +259,31 @@ async function measureSmallNotifications(fixture: DynamoFixture, batches: number
   }
 }
 
-interface SeedFigures {
+interface TutorialFigures {
   readonly connect: ActionCapacity;
   /** `returned` below `roomSize` is the engine's doing (dynalite can skip an item between pages of a hash-only index). */
   readonly roomQuery: { readonly roomSize: number; readonly returned: number; readonly readUnits: number; readonly perConnection: number };
 }
 
-/** The seed's connect (one PutItem of its item) and its room Query, through the same proxy. */
-async function measureSeed(fixture: DynamoFixture, n: number, roomSize: number): Promise<SeedFigures> {
+/** The tutorials' connect (one PutItem of its item) and its room Query, through the same proxy. */
+async function measureTutorial(fixture: DynamoFixture, n: number, roomSize: number): Promise<TutorialFigures> {
   const { client } = fixture.dynamo;
-  await createSeedTable(client);
-  const tables = { ...fixture.tables, [SEED_TABLE]: SEED_TABLE_DEFINITION };
+  await createTutorialTable(client);
+  const tables = { ...fixture.tables, [TUTORIAL_TABLE]: TUTORIAL_TABLE_DEFINITION };
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const viaProxy = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint: fixture.proxy.endpoint });
   try {
     let mark = fixture.proxy.capacity.length;
     for (let i = 0; i < n; i++) {
-      const item = seedConnectionItem(`s${String(i).padStart(14, '0')}=`, i, 'room_general');
+      const item = tutorialConnectionItem(`s${String(i).padStart(14, '0')}=`, i, 'room_general');
       await viaProxy.send(new PutItemCommand({
-        TableName: SEED_TABLE,
+        TableName: TUTORIAL_TABLE,
         Item: Object.fromEntries(Object.entries(item).map(([k, v]) => [k, typeof v === 'number' ? { N: String(v) } : { S: String(v) }])),
       }));
     }
     const connectSummary = summariseCapacity(fixture.proxy.capacity.slice(mark), tables, fixture.addIndexWrites);
 
-    await batchPut(client, SEED_TABLE, Array.from({ length: roomSize }, (_, i) => seedConnectionItem(`t${String(i).padStart(14, '0')}=`, i, 'room_big')));
+    await batchPut(client, TUTORIAL_TABLE, Array.from({ length: roomSize }, (_, i) => tutorialConnectionItem(`t${String(i).padStart(14, '0')}=`, i, 'room_big')));
     mark = fixture.proxy.capacity.length;
     const members = await queryRoom(viaProxy, 'room_big');
     const query = summariseCapacity(fixture.proxy.capacity.slice(mark), tables, fixture.addIndexWrites);
@@ -301,7 +301,7 @@ function section(
   routes: ActionCapacity[],
   room: ActionCapacity[],
   small: SmallNotificationFigures,
-  seed: SeedFigures,
+  tutorial: TutorialFigures,
   deliveries: DeliveryCapacity[],
   engine: string,
   crossCheck: ActionCapacity[] | string | undefined,
@@ -335,14 +335,14 @@ function section(
       + 'base-table units with DynamoDB\'s formulas (reads: 4 KB units, halved when eventually consistent, rounded up per request; '
       + 'writes: 1 KB units) but leaves out global secondary index writes, which DynamoDB bills; those are added by the documented '
       + 'rule (a write of an item carrying an index key also writes the index: +1 WCU for our KEYS_ONLY indexes). Baselines: the '
-      + 'seed articles\' design (one connections table with a `roomId-index` projecting ALL), measured through the same proxy.',
+      + 'common tutorials\' design (one connections table with a `roomId-index` projecting ALL), measured through the same proxy.',
     tables: [
       {
         caption: 'Per delivered notification (from the fan-out runs; reads are the audience Query pages, writes would be 410 clean-ups):',
-        headers: ['Audience', 'Delivered', 'RCU total', 'RCU per delivery', 'WCU per delivery', 'Seed room Query, RCU per connection', 'Ratio'],
+        headers: ['Audience', 'Delivered', 'RCU total', 'RCU per delivery', 'WCU per delivery', 'Tutorial room Query, RCU per connection', 'Ratio'],
         rows: [
           [1, small.notifications, fmt(small.readUnitsPerNotification * small.notifications), fmt(small.readUnitsPerNotification), 0, 'n/a', 'n/a'],
-          ...perDelivery.map((d) => [d.audience, d.delivered, fmt(d.readUnits), fmt(d.rcuPer), fmt(d.wcuPer), fmt(seed.roomQuery.perConnection), ratio(d.rcuPer, seed.roomQuery.perConnection)]),
+          ...perDelivery.map((d) => [d.audience, d.delivered, fmt(d.readUnits), fmt(d.rcuPer), fmt(d.wcuPer), fmt(tutorial.roomQuery.perConnection), ratio(d.rcuPer, tutorial.roomQuery.perConnection)]),
         ],
       },
       {
@@ -350,7 +350,7 @@ function section(
         headers: ['Action', 'RCU per action', 'WCU per action', 'Calls', 'Warm handler time (ms, median)', 'Check: DynamoDB Local reports'],
         rows: [
           ...routes.map((r) => [r.action, fmt(r.readUnitsPer), fmt(r.writeUnitsPer), describeCalls(r.summary, r.count), r.medianDurationMs ?? 'n/a', onLocal(r.action)]),
-          ['seed baseline: connect', fmt(seed.connect.readUnitsPer), fmt(seed.connect.writeUnitsPer), describeCalls(seed.connect.summary, seed.connect.count), 'n/a', 'n/a'],
+          ['tutorial baseline: connect', fmt(tutorial.connect.readUnitsPer), fmt(tutorial.connect.writeUnitsPer), describeCalls(tutorial.connect.summary, tutorial.connect.count), 'n/a', 'n/a'],
         ],
       },
       {
@@ -371,12 +371,12 @@ function section(
         : crossCheck
           ? `The last column runs the same actions on DynamoDB Local (Maven Central), which reports index writes in ConsumedCapacity itself: ${agreement([...routes, ...room], crossCheck)}`
           : 'Measured on the external engine given by DYNAMODB_ENDPOINT, as it reports (index writes included).',
-      `Connect costs ${ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer)}× the seed's connect in WCU: both write one item and one index entry.`,
+      `Connect costs ${ratio(connect.writeUnitsPer, tutorial.connect.writeUnitsPer)}× the tutorials' connect in WCU: both write one item and one index entry.`,
       `A notification to a single subscriber or user still costs one Query: ${fmt(small.readUnitsPerNotification)} RCU (a Query is billed at least 0.5 RCU), so the per-delivery figure falls as the audience grows; the target is about fan-out. `
         + `Audience 1 row: ${small.notifications} notifications in SQS batches of 10, ${small.msPerNotification} ms of deliver time each (median batch ${small.medianBatchMs} ms).`,
-      `Seed room Query: ${seed.roomQuery.roomSize.toLocaleString('en-US')} members cost ${fmt(seed.roomQuery.readUnits)} RCU; the seed reads whole connection items (projection ALL), ours reads subscription keys only.`
-        + (seed.roomQuery.returned !== seed.roomQuery.roomSize
-          ? ` (The embedded engine returned ${seed.roomQuery.returned.toLocaleString('en-US')} of them: dynalite can drop an item at a page boundary of an index without a sort key, as the seed's is; our indexes have sort keys.)`
+      `Tutorial room Query: ${tutorial.roomQuery.roomSize.toLocaleString('en-US')} members cost ${fmt(tutorial.roomQuery.readUnits)} RCU; the tutorial design reads whole connection items (projection ALL), ours reads subscription keys only.`
+        + (tutorial.roomQuery.returned !== tutorial.roomQuery.roomSize
+          ? ` (The embedded engine returned ${tutorial.roomQuery.returned.toLocaleString('en-US')} of them: dynalite can drop an item at a page boundary of an index without a sort key, as the tutorials' is; our indexes have sort keys.)`
           : ''),
       `A client publish writes ${fmt(publish.writeUnitsPer)} WCU (the per-user rate counter: one conditional UpdateItem of a small item, so 1 WCU however many members) and reads `
         + `${fmt(publish.readUnitsPer)} RCU (the audience Query of ${members} subscription keys, one page); the ClientMessage event and the posts cost no DynamoDB units. `
@@ -388,8 +388,8 @@ function section(
       ...large.slice(-1).map((d) => ({
         figure: `Read units per delivery, fan-out to ${d.audience.toLocaleString('en-US')}`,
         measured: `${fmt(d.rcuPer)} RCU`,
-        baseline: `seed room Query: ${fmt(seed.roomQuery.perConnection)} RCU per connection`,
-        ratio: ratio(d.rcuPer, seed.roomQuery.perConnection),
+        baseline: `tutorial room Query: ${fmt(tutorial.roomQuery.perConnection)} RCU per connection`,
+        ratio: ratio(d.rcuPer, tutorial.roomQuery.perConnection),
       })),
       {
         figure: `DynamoDB units per client publish, room of ${members} (rate counter and audience Query)`,
@@ -400,11 +400,11 @@ function section(
       {
         figure: 'Write units per connect',
         measured: `${fmt(connect.writeUnitsPer)} WCU`,
-        baseline: `seed connect: ${fmt(seed.connect.writeUnitsPer)} WCU`,
-        ratio: ratio(connect.writeUnitsPer, seed.connect.writeUnitsPer),
+        baseline: `tutorial connect: ${fmt(tutorial.connect.writeUnitsPer)} WCU`,
+        ratio: ratio(connect.writeUnitsPer, tutorial.connect.writeUnitsPer),
       },
     ],
-    data: { engine, routes, room, small, seed, deliveries: perDelivery, dynamoDbLocal: crossCheck },
+    data: { engine, routes, room, small, tutorial, deliveries: perDelivery, dynamoDbLocal: crossCheck },
   };
 }
 

@@ -1,8 +1,8 @@
 /**
- * Benchmark 5: the cost model. US dollars for a day of the seed articles' scenario (10,000
+ * Benchmark 5: the cost model. US dollars for a day of the tutorials' scenario (10,000
  * connected users, 1 million notifications a day), from the units measured in this run
- * (handler times, capacity units) and public list prices (lib/prices.ts), beside the seed
- * article's own figure for the same scenario.
+ * (handler times, capacity units) and public list prices (lib/prices.ts), beside the
+ * tutorial design's estimate for the same scenario.
  */
 import { ActionCapacity, ROOM_ACTIONS, SmallNotificationFigures } from './capacity';
 import type { FanoutData } from './fanout';
@@ -11,8 +11,8 @@ import { PRICES, PRICES_CHECKED, PRICES_REGION } from './lib/prices';
 import { SectionResult, Table } from './lib/report';
 import { ratio, round } from './lib/stats';
 
-/** The seed article's "Cost Analysis": 10K users, 1M messages a day. */
-export const SEED_DAILY_USD = 7.89;
+/** The tutorial design's cost estimate for 10K users and 1M messages a day: API Gateway, Lambda 200 ms × 512 MB per message, DynamoDB 1M writes + 10M reads. */
+export const TUTORIAL_DAILY_USD = 7.89;
 
 export const SCENARIO: Workload = {
   connections: 10_000,
@@ -26,9 +26,9 @@ export const SCENARIO: Workload = {
 };
 
 /**
- * The sample chat app's day (the seed article's chat: 10,000 users, 1 million messages a day),
+ * The sample chat app's day (the tutorials' chat: 10,000 users, 1 million messages a day),
  * on the same connection assumptions: each user in one room with presence, asking who is there
- * after each join. Rooms of ten: the article's ten DynamoDB reads per message are one room's
+ * after each join. Rooms of ten: the tutorials' ten DynamoDB reads per message are one room's
  * connections.
  */
 export const CHAT_SCENARIO: ChatWorkload = {
@@ -70,7 +70,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
   };
   const lines = dailyCost(units, SCENARIO);
   const all = total(lines);
-  const seedScope = total(lines, (l) => l.inSeedScope);
+  const tutorialScope = total(lines, (l) => l.inTutorialScope);
   const delivery = lines.slice(0, 6);
   const perMillion = total(delivery);
 
@@ -79,7 +79,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
   return {
     id: 'cost',
     title: '5. Cost model',
-    method: `A day of the seed articles' scenario: ${SCENARIO.connections.toLocaleString('en-US')} connections open all day and `
+    method: `A day of the tutorials' scenario: ${SCENARIO.connections.toLocaleString('en-US')} connections open all day and `
       + `${SCENARIO.notificationsPerDay.toLocaleString('en-US')} notifications, each to one connection, with the construct's defaults `
       + `(arm64, ${SCENARIO.memoryMb} MB, SQS batches of ${SCENARIO.batchSize}). Lambda time, read and write units are the ones measured in `
       + 'this run (sections 2 and 1), Lambda duration rounded up to the millisecond per invocation as billed; prices are AWS list prices '
@@ -89,9 +89,9 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       + (chat ? ` The chat scenario (client messages, below) keeps these connection assumptions and adds its own: ${chat.assumptions}` : ''),
     tables: [
       dayTable('One day:', lines),
-      totalsTable('Totals against the seed article\'s figure:', [
-        ['Seed article (API Gateway, Lambda 200 ms × 512 MB per message, DynamoDB 1M writes + 10M reads)', SEED_DAILY_USD],
-        ['This library, the items the seed counts', seedScope],
+      totalsTable('Totals against the tutorial design\'s figure:', [
+        ['Tutorial design estimate (API Gateway, Lambda 200 ms × 512 MB per message, DynamoDB 1M writes + 10M reads)', TUTORIAL_DAILY_USD],
+        ['This library, the items the tutorial estimate counts', tutorialScope],
         ['This library, everything above (EventBridge, SQS, subscribe frames, keep-alive pings)', all],
         [`Per million notifications, delivery only (the first ${delivery.length} lines)`, perMillion],
       ], fanoutRow ? [[fanoutRow.label, usd(fanoutRow.usd), 'n/a']] : []),
@@ -104,24 +104,24 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
     ],
     notes: [
       'The biggest lines are API Gateway\'s: connection minutes and messages. Lambda and DynamoDB are cents, because deliver handles ten notifications per invocation in a few milliseconds each and reads only subscription keys.',
-      'The seed article counts 200 ms of Lambda per message and ten DynamoDB reads per message; measured here, a notification to one subscriber takes '
+      'The tutorial design counts 200 ms of Lambda per message and ten DynamoDB reads per message; measured here, a notification to one subscriber takes '
         + `${units.deliverMsPerNotification} ms of deliver time and ${units.readUnitsPerNotification} read units (one Query).`,
       ...(chat ? chat.notes : []),
       'Not counted: CloudWatch Logs and metrics (the handlers log at INFO and emit EMF metrics: about $0.50 per GB ingested), data transfer out, DynamoDB storage (a few MB), the Lambda INIT phase of cold starts, and SQS\'s empty long polls when the queue is idle.',
     ],
     targets: [],
     headlines: [{
-      figure: 'US$ per day: 10,000 users, 1 million notifications (the seed\'s scope)',
-      measured: usd(seedScope),
-      baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
-      ratio: ratio(seedScope, SEED_DAILY_USD),
+      figure: 'US$ per day: 10,000 users, 1 million notifications (the tutorial estimate\'s scope)',
+      measured: usd(tutorialScope),
+      baseline: `tutorial design: ${usd(TUTORIAL_DAILY_USD)}`,
+      ratio: ratio(tutorialScope, TUTORIAL_DAILY_USD),
     }, {
       figure: 'US$ per day, everything counted (EventBridge, SQS, keep-alive pings…)',
       measured: usd(all),
-      baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
-      ratio: ratio(all, SEED_DAILY_USD),
+      baseline: `tutorial design: ${usd(TUTORIAL_DAILY_USD)}`,
+      ratio: ratio(all, TUTORIAL_DAILY_USD),
     }, ...(chat ? [chat.headline] : [])],
-    data: { scenario: SCENARIO, units, lines, totals: { all, seedScope, perMillionDeliveryOnly: perMillion, seedDailyUsd: SEED_DAILY_USD }, fanout: fanoutRow, chat: chat?.data },
+    data: { scenario: SCENARIO, units, lines, totals: { all, tutorialScope, perMillionDeliveryOnly: perMillion, tutorialDailyUsd: TUTORIAL_DAILY_USD }, fanout: fanoutRow, chat: chat?.data },
   };
 }
 
@@ -142,17 +142,17 @@ const usd = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(2)}`;
 function dayTable(caption: string, lines: readonly CostLine[]): Table {
   return {
     caption,
-    headers: ['Item', 'Quantity', 'Unit', 'US$ per day', 'In the seed article\'s scope'],
-    rows: lines.map((l) => [l.item, round(l.quantity, 1), l.unit, usd(l.usd), l.inSeedScope ? 'yes' : 'no']),
+    headers: ['Item', 'Quantity', 'Unit', 'US$ per day', 'In the tutorial design\'s scope'],
+    rows: lines.map((l) => [l.item, round(l.quantity, 1), l.unit, usd(l.usd), l.inTutorialScope ? 'yes' : 'no']),
   };
 }
 
-/** Figures in US$ per day beside the seed article's, each with its ratio to it; `extra` rows as given. */
+/** Figures in US$ per day beside the tutorial design's, each with its ratio to it; `extra` rows as given. */
 function totalsTable(caption: string, figures: ReadonlyArray<readonly [string, number]>, extra: ReadonlyArray<ReadonlyArray<string | number>> = []): Table {
   return {
     caption,
-    headers: ['Figure', 'US$ per day', 'Ratio to the seed\'s $7.89'],
-    rows: [...figures.map(([label, x]) => [label, usd(x), ratio(x, SEED_DAILY_USD)]), ...extra],
+    headers: ['Figure', 'US$ per day', 'Ratio to the tutorial estimate\'s $7.89'],
+    rows: [...figures.map(([label, x]) => [label, usd(x), ratio(x, TUTORIAL_DAILY_USD)]), ...extra],
   };
 }
 
@@ -173,13 +173,13 @@ function chatCost(units: MeasuredUnits, room: readonly ActionCapacity[]) {
   const w = CHAT_SCENARIO;
   const lines = chatDailyCost(units, c, w);
   const all = total(lines);
-  const seedScope = total(lines, (l) => l.inSeedScope);
+  const tutorialScope = total(lines, (l) => l.inTutorialScope);
   const perMillionLarge = total(clientMessageCost(c, { messagesPerDay: 1e6, roomSize: LARGE_ROOM, memoryMb: w.memoryMb }));
   const perMillion = total(clientMessageCost(c, { messagesPerDay: 1e6, roomSize: w.roomSize, memoryMb: w.memoryMb }));
   const perUser = w.messagesPerDay / w.connections;
   const assumptions = `${w.connections.toLocaleString('en-US')} users, one connection each, `
     + `${w.messagesPerDay.toLocaleString('en-US')} client messages a day (${perUser} per user) in rooms of ${w.roomSize} (each message posted to the other ${w.roomSize - 1}; `
-    + `the seed article's ten DynamoDB reads per message are a room of about ten connections), every user in ${w.roomsPerConnection} room with presence and no other subscription, `
+    + `the tutorial design's ten DynamoDB reads per message are a room of about ten connections), every user in ${w.roomsPerConnection} room with presence and no other subscription, `
     + `rejoining it after every reconnect (a leave and a join announced to the other members) and asking who is there ${w.presenceQueriesPerJoin === 1 ? 'once' : `${w.presenceQueriesPerJoin} times`} after each join, `
     + `and the keep-alive pings as above (conservative: a client that hears from its room often may choose to ping less). `
     + `Message function time and units are the ones measured for a room of ${measuredRoom} (section 2): with the default delivery concurrency of 50, `
@@ -188,9 +188,9 @@ function chatCost(units: MeasuredUnits, room: readonly ActionCapacity[]) {
     assumptions,
     tables: [
       dayTable(`Chat scenario: one day of ${w.messagesPerDay.toLocaleString('en-US')} client messages among ${w.connections.toLocaleString('en-US')} users in rooms of ${w.roomSize}:`, lines),
-      totalsTable('Chat totals against the seed article\'s figure for its chat app:', [
-        ['Seed article (same scenario)', SEED_DAILY_USD],
-        ['This library, the items the seed counts', seedScope],
+      totalsTable('Chat totals against the tutorial design\'s figure for its chat app:', [
+        ['Tutorial design estimate (same scenario)', TUTORIAL_DAILY_USD],
+        ['This library, the items the tutorial estimate counts', tutorialScope],
         ['This library, everything above (`published` answers, ClientMessage events, presence, subscribes, pings)', all],
         [`Per million client messages, messages only, rooms of ${w.roomSize}`, perMillion],
         [`Per million client messages, messages only, rooms of ${LARGE_ROOM}`, perMillionLarge],
@@ -203,10 +203,10 @@ function chatCost(units: MeasuredUnits, room: readonly ActionCapacity[]) {
     ],
     headline: {
       figure: `US$ per day, chat: 10,000 users, 1 million client messages in rooms of ${w.roomSize}, everything counted`,
-      measured: `${usd(all)} (the seed's scope: ${usd(seedScope)})`,
-      baseline: `seed article: ${usd(SEED_DAILY_USD)}`,
-      ratio: ratio(all, SEED_DAILY_USD),
+      measured: `${usd(all)} (the tutorial estimate's scope: ${usd(tutorialScope)})`,
+      baseline: `tutorial design: ${usd(TUTORIAL_DAILY_USD)}`,
+      ratio: ratio(all, TUTORIAL_DAILY_USD),
     },
-    data: { scenario: w, units: c, lines, totals: { all, seedScope, perMillion, perMillionLargeRoom: perMillionLarge, largeRoom: LARGE_ROOM } },
+    data: { scenario: w, units: c, lines, totals: { all, tutorialScope, perMillion, perMillionLargeRoom: perMillionLarge, largeRoom: LARGE_ROOM } },
   };
 }

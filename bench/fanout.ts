@@ -9,7 +9,7 @@
  * - the default path above the shard threshold: what one instance does with the notification
  *   (read the audience, enqueue shard messages), one shard delivered by a warm instance, and the
  *   end-to-end time when parallel instances take the shards;
- * - baselines from the seed articles, in a fresh process the same way: Query then an unbounded
+ * - baselines from the common tutorials' design, in a fresh process the same way: Query then an unbounded
  *   Promise.all of posts, and Query then posts one by one.
  */
 import { join } from 'node:path';
@@ -133,8 +133,8 @@ export async function benchFanout(options: FanoutOptions): Promise<{ section: Se
       await withAudience(rig, audience, async (ctx) => {
         data.single.push(await singleInstance(ctx));
         if (audience > DEFAULTS.shardThreshold) data.sharded.push(await shardedPath(ctx, options.parallelInstances));
-        data.baselines.push(await seedBaseline(ctx, 'all', Infinity));
-        data.baselines.push(await seedBaseline(ctx, 'sequential', options.sequentialSample));
+        data.baselines.push(await tutorialBaseline(ctx, 'all', Infinity));
+        data.baselines.push(await tutorialBaseline(ctx, 'sequential', options.sequentialSample));
         if (audience === options.ceilingAudience) {
           data.ceilings.push(await ceiling(ctx, concurrency, false));
           data.ceilings.push(await ceiling(ctx, concurrency, true));
@@ -299,12 +299,12 @@ async function shardedPath(ctx: RunContext, instances: number): Promise<ShardedR
   };
 }
 
-async function seedBaseline(ctx: RunContext, mode: 'all' | 'sequential', limit: number): Promise<BaselineRun> {
+async function tutorialBaseline(ctx: RunContext, mode: 'all' | 'sequential', limit: number): Promise<BaselineRun> {
   await ctx.server.reset();
   let out;
   try {
     out = await runProbe<{ attempted: number; posted: number; failed: number; queryMs: number; postMs: number; maxRssKB: number }>(
-    join(__dirname, 'probes', 'seed-broadcast.ts'), [], {
+    join(__dirname, 'probes', 'tutorial-broadcast.ts'), [], {
       typescript: true,
       env: {
         BENCH_DYNAMODB: ctx.fixture.dynamo.endpoint,
@@ -321,7 +321,7 @@ async function seedBaseline(ctx: RunContext, mode: 'all' | 'sequential', limit: 
     const reason = /heap out of memory|Allocation failed/i.test(message) ? 'ran out of memory' : message.split('\n')[0].slice(0, 200);
     return { audience: ctx.audience, mode, attempted: 0, posted: 0, failed: 0, totalMs: Number.NaN, deliveriesPerSecond: Number.NaN, peakRssMB: Number.NaN, error: reason };
   }
-  checkComplete(`seed ${mode}`, await ctx.server.stats(), out.attempted);
+  checkComplete(`tutorial ${mode}`, await ctx.server.stats(), out.attempted);
   const totalMs = out.queryMs + out.postMs;
   return {
     audience: ctx.audience,
@@ -383,8 +383,8 @@ function section(d: FanoutData): SectionResult {
       + 'Each run is checked to reach every subscriber.',
     tables: [
       {
-        caption: 'One deliver instance, whole audience (shard threshold raised above it), against the seed articles\' broadcast:',
-        headers: ['Subscribers', 'deliver (ms)', 'audience Queries (ms, overlapping the posts)', 'Deliveries/s', '% of limit', 'Cold: deliveries/s', 'Max in flight', 'CPU per post (ms)', 'Seed Promise.all (deliveries/s)', 'Ratio', 'Seed one-by-one (deliveries/s)', 'Ratio'],
+        caption: 'One deliver instance, whole audience (shard threshold raised above it), against the tutorials\' broadcast:',
+        headers: ['Subscribers', 'deliver (ms)', 'audience Queries (ms, overlapping the posts)', 'Deliveries/s', '% of limit', 'Cold: deliveries/s', 'Max in flight', 'CPU per post (ms)', 'Tutorial Promise.all (deliveries/s)', 'Ratio', 'Tutorial one-by-one (deliveries/s)', 'Ratio'],
         rows: d.single.map((s) => {
           const all = baseline(s.audience, 'all');
           const seq = baseline(s.audience, 'sequential');
@@ -420,9 +420,9 @@ function section(d: FanoutData): SectionResult {
     notes: [
       'Ratios are this library ÷ the baseline: above 1 is faster.',
       ...cpuNote(d, pct),
-      'Seed Promise.all: the article\'s `Promise.all(connections.map(post))` after a paginated Query, with the AWS SDK v3 client\'s defaults; '
+      'Tutorial Promise.all: the tutorials\' `Promise.all(connections.map(post))` after a paginated Query, with the AWS SDK v3 client\'s defaults; '
         + 'its in-flight posts are capped only by the HTTP agent\'s socket pool (50 sockets by default), and it keeps a promise per connection in memory.',
-      `Seed one-by-one: \`for … await post\`; measured over the first ${d.baselines.find((b) => b.mode === 'sequential')?.attempted ?? 'n/a'} connections of each audience (its rate does not depend on the audience; all of 50,000 would take minutes).`,
+      `Tutorial one-by-one: \`for … await post\`; measured over the first ${d.baselines.find((b) => b.mode === 'sequential')?.attempted ?? 'n/a'} connections of each audience (its rate does not depend on the audience; all of 50,000 would take minutes).`,
       ...(d.sharded.length > 0 ? [`End to end: reading the audience and enqueueing shards, then the slowest of ${d.sharded[0].instances} deliver instances `
         + 'running at the same time on this machine, each taking its share of the shards one SQS batch at a time; invocation time only (each '
         + `instance's bundle load is the cold-init figure of section 3). With ${d.sharded[0].instances} instances on 2 cores the instances share the CPU: `
@@ -435,7 +435,7 @@ function section(d: FanoutData): SectionResult {
         return {
           figure: `Fan-out to ${x.audience.toLocaleString('en-US')} subscribers, one warm deliver instance`,
           measured: `${x.deliveriesPerSecond.toLocaleString('en-US')} deliveries/s (${pct(x.deliveriesPerSecond)} of the limit)`,
-          baseline: all && !all.error ? `seed Promise.all: ${all.deliveriesPerSecond.toLocaleString('en-US')}/s` : `seed Promise.all: ${all?.error ?? 'n/a'}`,
+          baseline: all && !all.error ? `tutorial Promise.all: ${all.deliveriesPerSecond.toLocaleString('en-US')}/s` : `tutorial Promise.all: ${all?.error ?? 'n/a'}`,
           ratio: all && !all.error ? ratio(x.deliveriesPerSecond, all.deliveriesPerSecond) : 'n/a',
         };
       }),
@@ -486,14 +486,14 @@ export function memorySection(d: FanoutData): SectionResult {
       rows: [
         [`deliver, one instance delivering all ${single.audience.toLocaleString('en-US')}`, single.idleRssMB, single.peakRssMB, ratio(single.peakRssMB, single.idleRssMB), single.peakHeapMB],
         ...(sharded ? [[`deliver, default path: reading ${sharded.audience.toLocaleString('en-US')} and enqueueing ${sharded.shards} shards`, sharded.resolveIdleRssMB, sharded.resolvePeakRssMB, ratio(sharded.resolvePeakRssMB, sharded.resolveIdleRssMB), 'n/a'] as Array<string | number>] : []),
-        ...(all ? [[`seed Promise.all over ${all.audience.toLocaleString('en-US')} (baseline)`, 'n/a', all.error ? `failed: ${all.error}` : all.peakRssMB, 'n/a', 'n/a'] as Array<string | number>] : []),
+        ...(all ? [[`tutorial Promise.all over ${all.audience.toLocaleString('en-US')} (baseline)`, 'n/a', all.error ? `failed: ${all.error}` : all.peakRssMB, 'n/a', 'n/a'] as Array<string | number>] : []),
       ],
     }],
     notes: ['The fan-out engine keeps a fixed pool of workers over one list of ids, so memory grows with the id list (about 16 bytes of id per subscriber plus array overhead), not with promises per subscriber as in the Promise.all baseline.'],
     headlines: [{
       figure: `deliver peak memory, ${single.audience.toLocaleString('en-US')} subscribers`,
       measured: `${single.peakRssMB} MB RSS`,
-      baseline: all && !all.error ? `idle after load: ${single.idleRssMB} MB; seed Promise.all: ${all.peakRssMB} MB` : `idle after load: ${single.idleRssMB} MB`,
+      baseline: all && !all.error ? `idle after load: ${single.idleRssMB} MB; tutorial Promise.all: ${all.peakRssMB} MB` : `idle after load: ${single.idleRssMB} MB`,
       ratio: all && !all.error ? ratio(single.peakRssMB, all.peakRssMB) : ratio(single.peakRssMB, single.idleRssMB),
     }],
     targets: [{

@@ -44,8 +44,8 @@ export interface CostLine {
   readonly quantity: number;
   readonly unit: string;
   readonly usd: number;
-  /** Whether the seed article's $7.89 a day counts this kind of cost. */
-  readonly inSeedScope: boolean;
+  /** Whether the tutorial design's $7.89 a day counts this kind of cost. */
+  readonly inTutorialScope: boolean;
 }
 
 /** Lambda bills duration rounded up to the millisecond, per invocation. */
@@ -53,11 +53,11 @@ function gbSeconds(invocations: number, msEach: number, memoryMb: number): numbe
   return invocations * (Math.ceil(msEach) / 1000) * (memoryMb / 1024);
 }
 
-type AddLine = (item: string, quantity: number, unit: string, usd: number, inSeedScope: boolean) => void;
+type AddLine = (item: string, quantity: number, unit: string, usd: number, inTutorialScope: boolean) => void;
 
 function collector(): { lines: CostLine[]; add: AddLine } {
   const lines: CostLine[] = [];
-  return { lines, add: (item, quantity, unit, usd, inSeedScope) => lines.push({ item, quantity, unit, usd, inSeedScope }) };
+  return { lines, add: (item, quantity, unit, usd, inTutorialScope) => lines.push({ item, quantity, unit, usd, inTutorialScope }) };
 }
 
 const perMillion = (n: number, price: number) => (n / 1e6) * price;

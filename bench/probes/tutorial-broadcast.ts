@@ -1,6 +1,6 @@
 /**
- * The baseline: the seed articles' broadcast in a fresh process, the way their Lambda runs it:
- * Query the audience, then post to every connection (lib/seed-article.ts). Reads our
+ * The baseline: the tutorials' broadcast in a fresh process, the way their Lambda runs it:
+ * Query the audience, then post to every connection (bench/lib/tutorial-design.ts). Reads our
  * subscriptions table, so that the DynamoDB part is the same as the deliver handler's.
  *   env: BENCH_DYNAMODB, BENCH_CALLBACK, BENCH_TABLE, BENCH_TOPIC, BENCH_MODE (all|sequential),
  *        BENCH_LIMIT (post to the first N only; the sequential form is too slow for 50,000),
@@ -8,7 +8,7 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { queryAllConnectionIds, seedBroadcast } from '../lib/seed-article';
+import { queryAllConnectionIds, tutorialBroadcast } from '../lib/tutorial-design';
 
 async function main(): Promise<void> {
   const env = (name: string) => {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const queryMs = Number(process.hrtime.bigint() - start) / 1e6;
     const audience = Number.isFinite(limit) ? ids.slice(0, limit) : ids;
     const postStart = process.hrtime.bigint();
-    const result = await seedBroadcast(api, audience, { orderId: 42, status: 'shipped' }, mode);
+    const result = await tutorialBroadcast(api, audience, { orderId: 42, status: 'shipped' }, mode);
     const postMs = Number(process.hrtime.bigint() - postStart) / 1e6;
     last = { queried: ids.length, attempted: audience.length, queryMs, postMs, ...result };
   }

@@ -1,5 +1,5 @@
 /**
- * What the seed articles build, reproduced for baselines: one connections table whose items
+ * What the common API Gateway WebSocket chat tutorials build, reproduced for baselines: one connections table whose items
  * carry a room, a `roomId-index` GSI (projection ALL, the console default), and a broadcast that
  * Queries the room and posts to every connection.
  */
@@ -7,26 +7,26 @@ import { CreateTableCommand, DynamoDBClient, QueryCommand, QueryCommandInput, Re
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TableDefinition } from '../../lib/private/runtime-contract';
 
-export const SEED_TABLE = 'seed-WebSocketConnections';
-export const SEED_INDEX = 'roomId-index';
+export const TUTORIAL_TABLE = 'tutorial-WebSocketConnections';
+export const TUTORIAL_INDEX = 'roomId-index';
 
-/** The seed table, described like ours so the capacity rule treats it alike. */
-export const SEED_TABLE_DEFINITION: TableDefinition = {
+/** The tutorial table, described like ours so the capacity rule treats it alike. */
+export const TUTORIAL_TABLE_DEFINITION: TableDefinition = {
   partitionKey: 'connectionId',
   ttlAttribute: 'ttl',
-  // The seed's index projects ALL; only its key matters to the index-write rule.
-  indexes: [{ indexName: SEED_INDEX, partitionKey: 'roomId', projection: 'KEYS_ONLY' }],
+  // The tutorials' index projects ALL; only its key matters to the index-write rule.
+  indexes: [{ indexName: TUTORIAL_INDEX, partitionKey: 'roomId', projection: 'KEYS_ONLY' }],
 };
 
-export async function createSeedTable(client: DynamoDBClient): Promise<void> {
+export async function createTutorialTable(client: DynamoDBClient): Promise<void> {
   try {
     await client.send(new CreateTableCommand({
-      TableName: SEED_TABLE,
+      TableName: TUTORIAL_TABLE,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }, { AttributeName: 'roomId', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [{
-        IndexName: SEED_INDEX,
+        IndexName: TUTORIAL_INDEX,
         KeySchema: [{ AttributeName: 'roomId', KeyType: 'HASH' }],
         Projection: { ProjectionType: 'ALL' },
       }],
@@ -36,8 +36,8 @@ export async function createSeedTable(client: DynamoDBClient): Promise<void> {
   }
 }
 
-/** The seed's connection item (article: connectionId, userId, roomId, connectedAt, ttl). */
-export function seedConnectionItem(connectionId: string, i: number, roomId: string): Record<string, unknown> {
+/** The tutorials' connection item (tutorials: connectionId, userId, roomId, connectedAt, ttl). */
+export function tutorialConnectionItem(connectionId: string, i: number, roomId: string): Record<string, unknown> {
   return {
     connectionId,
     userId: `user_${i}`,
@@ -59,38 +59,38 @@ export async function queryAllConnectionIds(client: DynamoDBClient, input: Omit<
   return ids;
 }
 
-/** The seed's room query, paginated (the article's single Query would stop at the first 1 MB page). */
+/** The tutorials' room query, paginated (the tutorials' single Query would stop at the first 1 MB page). */
 export function queryRoom(client: DynamoDBClient, roomId: string): Promise<string[]> {
   return queryAllConnectionIds(client, {
-    TableName: SEED_TABLE,
-    IndexName: SEED_INDEX,
+    TableName: TUTORIAL_TABLE,
+    IndexName: TUTORIAL_INDEX,
     KeyConditionExpression: 'roomId = :roomId',
     ExpressionAttributeValues: { ':roomId': { S: roomId } },
   });
 }
 
-export interface SeedBroadcastResult {
+export interface TutorialBroadcastResult {
   readonly posted: number;
   readonly gone: number;
   readonly failed: number;
 }
 
 /**
- * The seed article's broadcast: `mode: 'all'` is its `Promise.all(connections.map(post))`
+ * The tutorial design's broadcast: `mode: 'all'` is its `Promise.all(connections.map(post))`
  * (unbounded: every post is started at once and waits on the HTTP agent's sockets);
  * `mode: 'sequential'` is the other common form, one `await` after another.
- * Errors other than 410 are swallowed, as in the article.
+ * Errors other than 410 are swallowed, as in the tutorials.
  */
-export async function seedBroadcast(
+export async function tutorialBroadcast(
   api: ApiGatewayManagementApiClient,
   connectionIds: readonly string[],
   data: unknown,
   mode: 'all' | 'sequential',
-): Promise<SeedBroadcastResult> {
+): Promise<TutorialBroadcastResult> {
   const result = { posted: 0, gone: 0, failed: 0 };
   const post = async (connectionId: string) => {
     try {
-      // The article serialises the frame once per connection, inside the loop.
+      // The tutorials serialise the frame once per connection, inside the loop.
       await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify({ message: data, timestamp: Date.now() }) }));
       result.posted++;
     } catch (error) {

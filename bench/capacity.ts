@@ -2,7 +2,7 @@
  * Benchmark 2: DynamoDB capacity per connect, per subscribe (and the other routes), and per
  * delivered notification. The real handler bundles run against the embedded engine through a
  * proxy that asks every call for its consumed capacity (ReturnConsumedCapacity: TOTAL); index
- * writes the engine leaves out are added by DynamoDB's documented rule (lib/capacity-model).
+ * writes the engine leaves out are added by DynamoDB's documented rule (bench/lib/capacity-model.ts).
  * Baselines: the table design of the common API Gateway WebSocket tutorials, measured the same way in the same run.
  */
 import { createServer } from 'node:http';

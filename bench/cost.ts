@@ -1,7 +1,7 @@
 /**
  * Benchmark 5: the cost model. US dollars for a day of the tutorials' scenario (10,000
  * connected users, 1 million notifications a day), from the units measured in this run
- * (handler times, capacity units) and public list prices (lib/prices.ts), beside the
+ * (handler times, capacity units) and public list prices (bench/lib/prices.ts), beside the
  * tutorial design's estimate for the same scenario.
  */
 import { ActionCapacity, ROOM_ACTIONS, SmallNotificationFigures } from './capacity';

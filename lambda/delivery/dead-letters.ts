@@ -126,13 +126,20 @@ export function summariseReasons(reasons: readonly string[]): string {
   return [...counts].map(([reason, count]) => `${reason} ×${count}`).join(', ');
 }
 
+/**
+ * What SQS refuses in a message attribute: control characters other than tab, line feed and
+ * carriage return, and U+FFFE and U+FFFF. (Not the rule for quoting input back: that is
+ * lib/private/control-characters.ts.)
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_IN_SQS_CHARACTER_SET = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+
 /** Drops absent values; keeps values within SQS's character set and short. */
 function attributes(values: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined || value === '') continue;
-    // eslint-disable-next-line no-control-regex
-    const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '?');
+    const clean = value.replace(NOT_IN_SQS_CHARACTER_SET, '?');
     out[name] = clean.length > MAX_ATTRIBUTE_CHARS ? `${clean.slice(0, MAX_ATTRIBUTE_CHARS - 1)}…` : clean;
   }
   return out;

@@ -8,6 +8,7 @@
  */
 import { Agent, request } from 'node:http';
 import { createRequestSigner } from '../../lambda/delivery/request-signer';
+import { LOCAL_AWS } from '../../local/dynamodb';
 import { connectionIdOf } from '../lib/dynamo-fixture';
 
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const frame = Buffer.from(JSON.stringify({ type: 'notification', id: 'bare', topic: 'bench/bare', data: { orderId: 42, status: 'shipped' }, time: new Date().toISOString() }));
   const signer = process.env.BENCH_SIGN === '1'
-    ? createRequestSigner({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+    ? createRequestSigner(LOCAL_AWS)
     : undefined;
   const post = async (id: string) => {
     const path = `${endpoint.pathname}/@connections/${encodeURIComponent(id)}`;

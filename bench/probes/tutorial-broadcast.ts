@@ -8,15 +8,13 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_AWS } from '../../local/dynamodb';
 import { queryAllConnectionIds, tutorialBroadcast } from '../lib/tutorial-design';
+import { probeEnv } from './probe-env';
 
 async function main(): Promise<void> {
-  const env = (name: string) => {
-    const v = process.env[name];
-    if (!v) throw new Error(`${name} is not set`);
-    return v;
-  };
-  const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const env = probeEnv;
+  const local = LOCAL_AWS;
   const dynamo = new DynamoDBClient({ ...local, endpoint: env('BENCH_DYNAMODB') });
   const api = new ApiGatewayManagementApiClient({ ...local, endpoint: env('BENCH_CALLBACK') });
   const mode = env('BENCH_MODE') as 'all' | 'sequential';

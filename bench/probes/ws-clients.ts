@@ -17,13 +17,11 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RawData, WebSocket } from 'ws';
 import { forEachConcurrently } from '../../lambda/core/concurrent';
+import { LOCAL_AWS } from '../../local/dynamodb';
+import { probeEnv } from './probe-env';
 
-const env = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
-const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+const env = probeEnv;
+const local = LOCAL_AWS;
 const now = () => performance.timeOrigin + performance.now();
 
 const sockets: WebSocket[] = [];

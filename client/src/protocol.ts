@@ -209,7 +209,7 @@ export interface ErrorFrame {
   /** What kind of frame this is. */
   readonly type: 'error';
   /** What kind of refusal (see the error codes). */
-  readonly code: 'BAD_REQUEST' | 'UNKNOWN_ACTION' | 'FORBIDDEN' | 'LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'INTERNAL';
+  readonly code: ErrorCode;
   /** What was wrong, in words, and what to change. */
   readonly message: string;
   /** With RATE_LIMITED: when the next message will be accepted. */

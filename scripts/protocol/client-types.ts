@@ -44,6 +44,7 @@ function objectType(schema: JsonSchema, named: JsonSchema[], indent: string): st
 function tsType(schema: JsonSchema, named: JsonSchema[], indent: string): string {
   if (named.includes(schema)) return schema.title!;
   if (schema.const !== undefined) return JSON.stringify(schema.const).replace(/"/g, "'");
+  if (schema.enum === ERROR_CODE_NAMES) return 'ErrorCode';
   if (schema.enum !== undefined) return schema.enum.map((value) => `'${value}'`).join(' | ');
   if (schema.oneOf !== undefined) return schema.oneOf.map((branch) => tsType(branch, named, indent)).join(' | ');
   if (schema.type === undefined) return 'unknown';

@@ -1,6 +1,6 @@
 /**
- * What `npm pack` puts in the npm package: the license, the compiled library, and one bundle per
- * handler, which is exactly what each Lambda function's zip holds (no source maps: see
+ * What `npm pack` puts in the npm package: the license, the compiled library, the AsyncAPI
+ * document of the protocol, and one bundle per handler, which is exactly what each Lambda function's zip holds (no source maps: see
  * scripts/bundle.mjs for why).
  */
 import { execFileSync } from 'node:child_process';
@@ -14,12 +14,12 @@ interface PackResult {
   readonly files: ReadonlyArray<{ readonly path: string; readonly size: number }>;
 }
 
-test('the npm package ships LICENSE and one bundle per handler, without source maps', () => {
+test('the npm package ships LICENSE, the AsyncAPI document and one bundle per handler, without source maps', () => {
   const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as PackResult[];
   const paths = pack.files.map((file) => file.path);
 
   expect(paths).toContain('LICENSE');
-  expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'API.md', '.jsii', 'lib/index.js', 'lib/index.d.ts']));
+  expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'API.md', '.jsii', 'lib/index.js', 'lib/index.d.ts', 'docs/asyncapi.json']));
   expect(paths.filter((path) => path.startsWith('assets/')).sort()).toEqual(HANDLER_NAMES.map((name) => `assets/${name}/index.js`).sort());
   expect(paths.filter((path) => path.endsWith('.map'))).toEqual([]);
 });

@@ -1,6 +1,7 @@
 import { backoffDelay, BackoffOptions } from './backoff';
 import { RealtimeError } from './errors';
 import { PositionStore, readPosition } from './positions';
+import type { ClientFrame, HistoryFrame, PresenceEventFrame, PresenceFrame, PublishedFrame } from './protocol';
 import { RecentIds } from './recent-ids';
 import { Notification, Position, Stream, StreamAck } from './stream';
 import { socketArgs } from './transport';
@@ -58,36 +59,17 @@ export interface Subscription {
   unsubscribe(): void;
 }
 
-export interface PresenceEvent {
-  readonly topic: string;
-  readonly event: 'join' | 'leave';
-  readonly userId: string;
-}
+/** A user joined or left a topic that tracks presence. */
+export type PresenceEvent = Omit<PresenceEventFrame, 'type'>;
 
-/** The server accepted a published message. */
-export interface Published {
-  readonly topic: string;
-  /** The id its notification frames carry. */
-  readonly id: string;
-  /** Its position, when the topic keeps history. */
-  readonly seq?: number;
-  readonly epoch?: string;
-}
+/** The server accepted a published message: its `id`, and its position when the topic keeps history. */
+export type Published = Omit<PublishedFrame, 'type' | 'requestId'>;
 
-export interface PresenceAnswer {
-  readonly topic: string;
-  readonly members: ReadonlyArray<{ readonly userId: string; readonly connections: number }>;
-  readonly count: number;
-  readonly truncated: boolean;
-}
+/** Who is subscribed to a topic. */
+export type PresenceAnswer = Omit<PresenceFrame, 'type' | 'requestId'>;
 
-export interface HistoryPage {
-  readonly topic: string;
-  readonly epoch?: string;
-  /** Oldest first. */
-  readonly notifications: Notification[];
-  readonly hasMore: boolean;
-}
+/** A page of a topic's kept notifications, oldest first. */
+export type HistoryPage = Omit<HistoryFrame, 'type' | 'requestId'>;
 
 type Frame = Record<string, any>;
 type Answer = (error: RealtimeError | undefined, frame?: Frame) => void;
@@ -430,7 +412,7 @@ export class RealtimeClient {
     }
     const id = frame.requestId;
     if (id !== undefined && this.requests.get(id)?.on === c) {
-      this.settle(id, frame.type === 'error' ? new RealtimeError(frame.code, frame.message, frame.retryAfterMs, frame.topic) : undefined, frame);
+      this.settle(id, frame.type === 'error' ? new RealtimeError(frame.code, frame.message, frame.retryAfterMs) : undefined, frame);
     } else if (frame.type === 'notification') {
       const entry = frame.topic === undefined ? undefined : this.topics.get(frame.topic);
       if (entry) this.hand(entry.stream, entry.handlers, `topic:${frame.topic}`, entry.stream.take(frame as Notification));
@@ -450,7 +432,7 @@ export class RealtimeClient {
 
   // ---- requests ---------------------------------------------------------------------------
 
-  private request(frame: Frame): Promise<Frame> {
+  private request(frame: ClientFrame): Promise<Frame> {
     this.assertOpen();
     return new Promise((resolve, reject) => {
       const answer: Answer = (error, f) => (error ? reject(error) : resolve(f ?? {}));
@@ -460,7 +442,7 @@ export class RealtimeClient {
   }
 
   /** Sends `frame` on `c` (or the next connection to open); `answer` gets the reply or the failure. */
-  private send(c: Connection | undefined, frame: Frame, answer?: Answer): void {
+  private send(c: Connection | undefined, frame: ClientFrame, answer?: Answer): void {
     if (!answer) {
       if (c?.ws.readyState === OPEN) c.ws.send(JSON.stringify(frame));
       return;

@@ -1,3 +1,8 @@
+import type { ErrorCode } from './protocol';
+
+/** The server's error codes, and the client's own. */
+export type RealtimeErrorCode = ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'CLOSED' | 'TOKEN_FAILED';
+
 /**
  * A refusal from the server (`code` as in the protocol: BAD_REQUEST, FORBIDDEN, RATE_LIMITED…)
  * or a failure of the client itself: TIMEOUT (no answer in time), DISCONNECTED (the connection
@@ -8,7 +13,7 @@ export class RealtimeError extends Error {
   override readonly name = 'RealtimeError';
 
   constructor(
-    readonly code: string,
+    readonly code: RealtimeErrorCode,
     message: string,
     /** With RATE_LIMITED: when the next message is accepted. */
     readonly retryAfterMs?: number,

@@ -5,6 +5,8 @@ export type {
 } from './client';
 export type { BackoffOptions } from './backoff';
 export { RealtimeError } from './errors';
+export type { RealtimeErrorCode } from './errors';
 export { localStoragePositions } from './positions';
 export type { PositionStore } from './positions';
 export type { Notification, Position } from './stream';
+export type { ClientFrame, ErrorCode, ServerFrame } from './protocol';

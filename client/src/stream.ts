@@ -1,32 +1,13 @@
+import type { NotificationFrame, StreamPosition, SubscribedFrame } from './protocol';
+
 /** Where a stream with history is: the server's `epoch` and the notification's `seq` in it. */
-export interface Position {
-  readonly epoch: string;
-  readonly seq: number;
-}
+export type Position = StreamPosition;
 
 /** A notification as the server pushes it (docs/protocol.md). */
-export interface Notification {
-  readonly id: string;
-  readonly data: unknown;
-  readonly time: string;
-  /** The topic, for topic notifications. */
-  readonly topic?: string;
-  /** The user, for notifications sent to one user. */
-  readonly userId?: string;
-  readonly broadcast?: boolean;
-  /** The sender, stamped by the server, for messages clients published. */
-  readonly from?: string;
-  /** The position, on streams that keep history. */
-  readonly seq?: number;
-  readonly epoch?: string;
-}
+export type Notification = Omit<NotificationFrame, 'type'>;
 
 /** What the server's `subscribed` or `resumed` answer says about the stream. */
-export interface StreamAck {
-  readonly epoch?: string;
-  readonly seq?: number;
-  readonly recovered?: boolean;
-}
+export type StreamAck = Pick<SubscribedFrame, 'epoch' | 'seq' | 'recovered'>;
 
 /** Seqs handed over beyond a hole; past this many, the hole is taken as never to be filled. */
 const MAX_AHEAD = 100;

@@ -5,6 +5,10 @@
  */
 import { printable } from '../../lib/private/control-characters';
 import { isJsonObject } from '../../lib/private/json-object';
+import { firstViolation } from '../../lib/private/protocol/json-schema';
+import {
+  MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, NOTIFICATION_ID, NOTIFICATION_TARGET_FIELDS, NotificationTargetField,
+} from '../../lib/private/protocol/notification-event';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
 import { encodeNotification, EncodedNotification } from './notification';
@@ -24,12 +28,7 @@ export type RejectReason =
   | 'BAD_ID'
   | 'PAYLOAD_TOO_LARGE';
 
-export const MAX_NOTIFICATION_ID_LENGTH = 128;
-/**
- * Levels of objects and arrays `data` may nest. Serialising is recursive: far deeper data (a few
- * thousand levels) would exhaust the stack on every receive, here and in clients' parsers.
- */
-export const MAX_DATA_DEPTH = 100;
+export { MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH };
 
 export interface PublishContractOptions {
   /** The configured detail type (`Notification` unless changed). */
@@ -55,8 +54,6 @@ interface EventEnvelope {
   readonly 'detail'?: unknown;
 }
 
-const TARGET_FIELDS = ['topic', 'userId', 'broadcast'] as const;
-
 /**
  * Checks one EventBridge event (the parsed body of a queue message) against the contract and,
  * when it holds, returns the notification with its frame serialised.
@@ -80,7 +77,7 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   const detail = envelope.detail;
 
   // `broadcast: false` is no target at all, so it may stand beside a topic or a user.
-  const present = TARGET_FIELDS.filter((field) => detail[field] !== undefined && detail[field] !== null
+  const present = NOTIFICATION_TARGET_FIELDS.filter((field) => detail[field] !== undefined && detail[field] !== null
     && !(field === 'broadcast' && detail[field] === false));
   if (present.length > 1) {
     return rejectEvent('MULTIPLE_TARGETS', `The detail has ${present.map((f) => `"${f}"`).join(' and ')}; `
@@ -102,11 +99,11 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
 
   let id: string;
   if (detail.id !== undefined && detail.id !== null) {
-    if (typeof detail.id !== 'string' || detail.id.length === 0 || detail.id.length > MAX_NOTIFICATION_ID_LENGTH) {
+    if (firstViolation(detail.id, NOTIFICATION_ID) !== undefined) {
       return rejectEvent('BAD_ID', `"id" must be a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters; `
         + 'leave it out to use the EventBridge event id.');
     }
-    id = detail.id;
+    id = detail.id as string;
   } else if (eventId !== undefined) {
     id = eventId;
   } else {
@@ -126,7 +123,7 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
 
 type TargetCheck = { readonly target: NotificationTarget } | { readonly reason: RejectReason; readonly message: string };
 
-function checkTarget(field: (typeof TARGET_FIELDS)[number], value: unknown, options: PublishContractOptions): TargetCheck {
+function checkTarget(field: NotificationTargetField, value: unknown, options: PublishContractOptions): TargetCheck {
   switch (field) {
     case 'topic': {
       if (typeof value !== 'string') return { reason: 'BAD_TOPIC', message: '"topic" must be a string such as "orders/42".' };

@@ -6,6 +6,7 @@
  * Everything here is plain data and pure functions so that lib/, lambda/ and local/ can all
  * import it without pulling in aws-cdk-lib.
  */
+import { CLIENT_ACTIONS } from './protocol/client-actions';
 
 /** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
@@ -166,8 +167,11 @@ export const CLIENT_MESSAGING_RANGES = {
 /** The `Source` of client-message events on the bus. */
 export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
 
-/** The routes the message function answers (two-way: its return value is the route response). */
-export const MESSAGE_ROUTES = ['subscribe', 'unsubscribe', 'ping', 'publish', 'presence', 'resume', 'history', '$default'] as const;
+/**
+ * The routes the message function answers (two-way: its return value is the route response): one
+ * per client action, and `$default` for frames without a known one.
+ */
+export const MESSAGE_ROUTES = [...CLIENT_ACTIONS, '$default'] as const;
 
 /**
  * How the construct deploys the functions and the queue by default; the local runtime runs them

@@ -1,0 +1,156 @@
+/**
+ * Client → server frames: one JSON object per WebSocket message, routed by its `action`.
+ * Fields not listed are ignored; a listed field of the wrong type is BAD_REQUEST with the
+ * field's `errorMessage`.
+ */
+import { CLIENT_ACTIONS, ClientAction } from './client-actions';
+import { JsonSchema } from './json-schema';
+
+export { CLIENT_ACTIONS };
+export type { ClientAction };
+
+export const MAX_REQUEST_ID_LENGTH = 128;
+/** An epoch is a short token the server made; anything longer is not one. */
+export const MAX_EPOCH_LENGTH = 64;
+/** Number.MAX_SAFE_INTEGER, written out so that bundlers see a constant. */
+const MAX_SAFE_INTEGER = 9007199254740991;
+
+// The calls below are marked pure: a handler that imports this module only for a constant (the
+// frame builders beside parseClientFrame) then bundles none of the schemas.
+
+const requestId: JsonSchema = {
+  type: 'string',
+  maxLength: MAX_REQUEST_ID_LENGTH,
+  description: 'Any string the client chooses, on any frame: echoed back in the answer (or the error) to it.',
+  examples: ['r1'],
+  errorMessage: `"requestId" must be a string of at most ${MAX_REQUEST_ID_LENGTH} characters.`,
+};
+
+const topic: JsonSchema = {
+  type: 'string',
+  description: 'A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing.',
+  errorMessage: '"topic" must be a string, for example "orders/42".',
+};
+
+/** Where a client is in a stream with history. */
+export const STREAM_POSITION: JsonSchema = {
+  title: 'StreamPosition',
+  description: 'Where a client is in a stream with history: the position up to which it has every notification (not the last one received: frames can arrive out of order).',
+  type: 'object',
+  properties: {
+    epoch: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_EPOCH_LENGTH,
+      description: "The stream's epoch, as the notifications and answers carry it.",
+      errorMessage: '"since.epoch" must be the epoch string of the last notification received.',
+    },
+    seq: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_SAFE_INTEGER,
+      description: 'The seq up to which every notification of the stream was received.',
+      errorMessage: '"since.seq" must be the seq up to which every notification was received: a whole number, 0 or more.',
+    },
+  },
+  required: ['epoch', 'seq'],
+  examples: [{ epoch: 'k3j9', seq: 41 }],
+};
+
+const since: JsonSchema = {
+  oneOf: [STREAM_POSITION, { type: 'null' }],
+  description: 'Replay what the stream kept after this position before answering; absent or null for none.',
+  errorMessage: '"since" must be an object such as {"epoch":"k3j9","seq":41}: the epoch and the seq up to which every notification was received.',
+};
+
+function action(name: string): JsonSchema {
+  return { const: name, description: 'What to do: routes the frame.' };
+}
+
+/**
+ * A frame naming a topic; `example` is the topic its "needs a topic" message suggests, `required`
+ * its other required fields with the words for their absence.
+ */
+function topicFrame(name: string, title: string, description: string, example: string, more: Record<string, JsonSchema>, examples: unknown[], required: Record<string, string> = {}): JsonSchema {
+  return {
+    title,
+    description,
+    type: 'object',
+    properties: { action: action(name), requestId, topic: { ...topic, examples: [example] }, ...more },
+    required: ['action', 'topic', ...Object.keys(required)],
+    errorMessage: { required: { topic: `"${name}" needs a "topic", for example "${example}".`, ...required } },
+    examples,
+  };
+}
+
+const wholeNumber = (name: string, description: string): JsonSchema => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_SAFE_INTEGER,
+  description,
+  errorMessage: `"${name}" must be a whole number of at least 1.`,
+});
+
+/** Every client frame, by action. */
+export const CLIENT_FRAMES = {
+  subscribe: /* @__PURE__ */ topicFrame('subscribe', 'SubscribeRequest',
+    "Subscribes the connection to a topic, after catching up from `since` on a topic with history. Answered with `subscribed`.",
+    'orders/42', { since },
+    [
+      { action: 'subscribe', topic: 'orders/42', requestId: 'r1' },
+      { action: 'subscribe', topic: 'orders/42', since: { epoch: 'k3j9', seq: 41 }, requestId: 'r2' },
+    ]),
+  unsubscribe: /* @__PURE__ */ topicFrame('unsubscribe', 'UnsubscribeRequest', 'Ends the subscription to a topic. Answered with `unsubscribed`.',
+    'orders/42', {}, [{ action: 'unsubscribe', topic: 'orders/42' }]),
+  publish: /* @__PURE__ */ topicFrame('publish', 'PublishRequest',
+    "Sends a message to a topic's subscribers, where the publish rules allow it. Answered with `published`. A `from`, `userId` or `id` in the frame is ignored: the server stamps the sender and the id.",
+    'rooms/lobby', {
+      data: {
+        description: 'The message: any JSON value, `null` included, at most `maxClientMessageSize` bytes of JSON and 100 levels deep.',
+        examples: [{ text: 'hi' }],
+      },
+      echo: {
+        type: 'boolean',
+        default: false,
+        description: 'Whether the publishing connection receives its own message too.',
+        errorMessage: '"echo" must be true or false.',
+      },
+    },
+    [{ action: 'publish', topic: 'rooms/lobby', data: { text: 'hi' }, requestId: 'p1' }],
+    { data: '"publish" needs "data": the message, any JSON value such as {"text":"hi"}.' }),
+  presence: /* @__PURE__ */ topicFrame('presence', 'PresenceRequest', 'Asks who is subscribed to a topic that tracks presence. Answered with `presence`.',
+    'rooms/lobby', {}, [{ action: 'presence', topic: 'rooms/lobby', requestId: 'q1' }]),
+  resume: {
+    title: 'ResumeRequest',
+    description: "Replays the signed-in user's own stream (user-targeted notifications) after `since`. Answered with `resumed`.",
+    type: 'object',
+    properties: { action: /* @__PURE__ */ action('resume'), requestId, since },
+    required: ['action'],
+    examples: [{ action: 'resume', since: { epoch: 'p0x1', seq: 6 }, requestId: 'r3' }],
+  },
+  history: /* @__PURE__ */ topicFrame('history', 'HistoryRequest', "Pages back through a topic's kept notifications. Answered with `history`.",
+    'rooms/lobby', {
+      before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
+      limit: /* @__PURE__ */ wholeNumber('limit', 'At most this many notifications (at most `maxReplay`).'),
+    },
+    [{ action: 'history', topic: 'rooms/lobby', before: 120, limit: 50, requestId: 'h1' }]),
+  ping: {
+    title: 'PingRequest',
+    description: 'Keeps the connection alive (API Gateway closes connections idle for 10 minutes). Answered with `pong`.',
+    type: 'object',
+    properties: { action: /* @__PURE__ */ action('ping'), requestId },
+    required: ['action'],
+    examples: [{ action: 'ping' }],
+  },
+} satisfies Record<ClientAction, JsonSchema>;
+
+/** What every client frame is checked against first: a usable requestId, then an action. */
+export const CLIENT_ENVELOPE: JsonSchema = {
+  type: 'object',
+  properties: {
+    requestId,
+    action: { type: 'string', errorMessage: `"action" must be a string, one of: ${/* @__PURE__ */ CLIENT_ACTIONS.join(', ')}.` },
+  },
+  required: ['action'],
+  errorMessage: { required: { action: `Message has no "action". Use one of: ${/* @__PURE__ */ CLIENT_ACTIONS.join(', ')}.` } },
+};

@@ -1,0 +1,12 @@
+/**
+ * The wire protocol and the publish contract, written once as JSON Schemas. The server validates
+ * with them (lambda/core/protocol.ts, lambda/core/publish-contract.ts); the client library's types
+ * (client/src/protocol.ts), the tables of docs/protocol.md and docs/asyncapi.json are generated
+ * from them by `npm run docs:protocol`. Plain data and functions: lib/, lambda/ and local/ all
+ * import it.
+ */
+export * from './json-schema';
+export * from './client-frames';
+export * from './server-frames';
+export * from './error-codes';
+export * from './notification-event';

@@ -1,0 +1,83 @@
+/**
+ * The publish contract: the EventBridge event a backend puts on the bus for the construct to
+ * deliver. The deliver function checks each one (lambda/core/publish-contract.ts) and
+ * dead-letters the ones that break it, with a reason. Calls are marked pure so that bundles that
+ * check nothing with the schema leave it out.
+ */
+import { JsonSchema } from './json-schema';
+
+export const MAX_NOTIFICATION_ID_LENGTH = 128;
+/**
+ * Levels of objects and arrays `data` may nest. Serialising is recursive: far deeper data (a few
+ * thousand levels) would exhaust the stack on every receive, here and in clients' parsers.
+ */
+export const MAX_DATA_DEPTH = 100;
+
+/** The ways to address a notification, exactly one per detail, and who receives it. */
+export const NOTIFICATION_TARGETS = {
+  topic: {
+    schema: { type: 'string', description: 'Deliver to every connection subscribed to this topic.', examples: ['orders/42'] },
+    example: { topic: 'orders/42' },
+    audience: 'every connection subscribed to `orders/42`',
+  },
+  userId: {
+    schema: { type: 'string', description: 'Deliver to every open connection of this user, no subscription needed: the id exactly as the authorizer gives it.', examples: ['auth0|abc123'] },
+    example: { userId: 'u-123' },
+    audience: 'every open connection of user `u-123`, no subscription needed (the id exactly as the authorizer gives it, e.g. `auth0|abc123`)',
+  },
+  broadcast: {
+    schema: { const: true, description: 'Deliver to every open connection (refused unless the construct has `allowBroadcast: true`). `false` is no target.' },
+    example: { broadcast: true },
+    audience: 'every open connection (refused unless `allowBroadcast: true`)',
+  },
+} satisfies Record<string, { schema: JsonSchema; example: object; audience: string }>;
+
+export type NotificationTargetField = keyof typeof NOTIFICATION_TARGETS;
+export const NOTIFICATION_TARGET_FIELDS = /* @__PURE__ */ Object.keys(NOTIFICATION_TARGETS) as NotificationTargetField[];
+
+/** The notification's `id`, when the publisher gives one. */
+export const NOTIFICATION_ID: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_NOTIFICATION_ID_LENGTH,
+  description: 'Travels to the client unchanged and stays the same across retries, so clients can drop duplicates; the EventBridge event id when absent.',
+  examples: ['order-42-shipped'],
+};
+
+/** The `Detail` of a notification event. Fields not listed are ignored, so publishers can carry their own metadata. */
+export const NOTIFICATION_DETAIL: JsonSchema = {
+  title: 'NotificationDetail',
+  description: 'What to deliver and to whom: exactly one target (`topic`, `userId` or `broadcast: true`) and `data`.',
+  type: 'object',
+  properties: {
+    ...(/* @__PURE__ */ Object.fromEntries(NOTIFICATION_TARGET_FIELDS.map((field) => [field, NOTIFICATION_TARGETS[field].schema]))),
+    data: {
+      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. The notification frame must fit in 128 KB.`,
+      examples: [{ status: 'shipped' }],
+    },
+    id: NOTIFICATION_ID,
+  },
+  required: ['data'],
+  oneOf: /* @__PURE__ */ NOTIFICATION_TARGET_FIELDS.map((field) => ({ required: [field], properties: { [field]: NOTIFICATION_TARGETS[field].schema } })),
+  examples: [
+    { topic: 'orders/42', data: { status: 'shipped' } },
+    { userId: 'u-123', data: { text: 'Your order shipped' }, id: 'order-42-shipped' },
+  ],
+};
+
+/** The EventBridge event as the delivery queue receives it: the fields deliver reads. */
+export function notificationEvent(detailType: string): JsonSchema {
+  return {
+    title: 'NotificationEvent',
+    description: 'An EventBridge event of the configured detail type on the construct\'s bus (PutEvents `DetailType`, `Source` and `Detail`).',
+    type: 'object',
+    properties: {
+      'detail-type': { const: detailType, description: `PutEvents \`DetailType\`: "${detailType}" unless the construct's \`detailType\` prop changes it.` },
+      'source': { type: 'string', description: "PutEvents `Source`: the publisher's to choose.", examples: ['orders-service'] },
+      'id': { type: 'string', description: 'The EventBridge event id: the notification id when the detail has none.' },
+      'time': { type: 'string', description: 'When the event was put, ISO-8601: the notification\'s `time`.' },
+      'detail': NOTIFICATION_DETAIL,
+    },
+    required: ['detail-type', 'detail'],
+  };
+}

@@ -1,0 +1,123 @@
+/** Server → client frames: answers to client frames (echoing their `requestId`) and pushed frames. */
+import { ClientAction, STREAM_POSITION } from './client-frames';
+import { ERROR_CODE_NAMES } from './error-codes';
+import { JsonSchema } from './json-schema';
+
+const requestId: JsonSchema = { type: 'string', description: 'The `requestId` of the frame this answers, when it had one.' };
+const topic: JsonSchema = { type: 'string', description: 'The topic.' };
+const epoch: JsonSchema = { type: 'string', description: "The stream's epoch; positions of another epoch say nothing about this one." };
+const seq: JsonSchema = { type: 'integer', minimum: 0, description: "The stream's position: +1 per notification of the stream." };
+const recovered: JsonSchema = { type: 'boolean', description: 'With `since`: whether every notification after it was replayed before this answer.' };
+
+function frame(type: string, title: string, description: string, properties: Record<string, JsonSchema>, required: string[], examples: unknown[]): JsonSchema {
+  return {
+    title,
+    description,
+    type: 'object',
+    properties: { type: { const: type, description: 'What kind of frame this is.' }, ...properties },
+    required: ['type', ...required],
+    examples,
+  };
+}
+
+export const NOTIFICATION_FRAME = frame('notification', 'NotificationFrame',
+  'A notification, pushed to its audience. Exactly one of `topic`, `userId` or `broadcast` says how it was addressed.', {
+    id: { type: 'string', description: 'Stable across retries, so clients can drop duplicates.' },
+    seq: { ...seq, description: 'Its position in a stream with history: +1 per notification of the stream.' },
+    epoch,
+    topic: { type: 'string', description: 'The topic, for topic notifications.' },
+    userId: { type: 'string', description: 'The user, for notifications sent to one user.' },
+    broadcast: { const: true, description: 'Present on broadcasts.' },
+    data: { description: 'The payload, any JSON value, as the backend or client published it.' },
+    from: { type: 'string', description: 'The sending user of a client message, stamped by the server; absent on backend notifications.' },
+    time: { type: 'string', description: 'When it was published, ISO-8601.' },
+  }, ['id', 'data', 'time'], [
+    { type: 'notification', id: 'n-1', topic: 'orders/42', data: { status: 'shipped' }, time: '2026-11-22T10:00:00.000Z' },
+    { type: 'notification', id: 'n-2', seq: 42, epoch: 'k3j9', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T10:00:00.000Z' },
+  ]);
+
+export const PRESENCE_MEMBER: JsonSchema = {
+  title: 'PresenceMember',
+  type: 'object',
+  properties: {
+    userId: { type: 'string', description: 'The user.' },
+    connections: { type: 'integer', minimum: 1, description: "The user's connections subscribed to the topic." },
+  },
+  required: ['userId', 'connections'],
+};
+
+/** Every server frame, by name. */
+export const SERVER_FRAMES = {
+  subscribed: frame('subscribed', 'SubscribedFrame', 'The answer to `subscribe`, after any replay.', {
+    topic, requestId, recovered,
+    epoch: { ...epoch, description: "When the topic keeps history: its epoch as of this answer." },
+    seq: { ...seq, description: "When the topic keeps history: its position as of this answer." },
+  }, ['topic'], [
+    { type: 'subscribed', topic: 'orders/42', requestId: 'r1' },
+    { type: 'subscribed', topic: 'orders/42', requestId: 'r2', recovered: true, epoch: 'k3j9', seq: 45 },
+  ]),
+  unsubscribed: frame('unsubscribed', 'UnsubscribedFrame', 'The answer to `unsubscribe`.', { topic, requestId }, ['topic'],
+    [{ type: 'unsubscribed', topic: 'orders/42' }]),
+  published: frame('published', 'PublishedFrame', 'The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry.', {
+    topic,
+    id: { type: 'string', description: "The id the subscribers' notification frames carry." },
+    seq: { ...seq, description: 'Its position, when the topic keeps history.' },
+    epoch,
+    requestId,
+  }, ['topic', 'id'], [{ type: 'published', topic: 'rooms/lobby', id: 'n-7', requestId: 'p1' }]),
+  presence: frame('presence', 'PresenceFrame', 'The answer to `presence`: who is on the topic now.', {
+    topic,
+    members: { type: 'array', items: PRESENCE_MEMBER, description: 'Up to `maxPresenceMembers` users, in user id order.' },
+    count: { type: 'integer', minimum: 0, description: 'Members in all, listed or not.' },
+    truncated: { type: 'boolean', description: 'Whether `members` lists fewer than `count`.' },
+    requestId,
+  }, ['topic', 'members', 'count', 'truncated'],
+  [{ type: 'presence', topic: 'rooms/lobby', members: [{ userId: 'alice', connections: 2 }], count: 1, truncated: false, requestId: 'q1' }]),
+  presenceEvent: frame('presence', 'PresenceEventFrame',
+    "Pushed to a presence topic's subscribers when a user's first connection joins it or the last one leaves.", {
+      topic,
+      event: { enum: ['join', 'leave'], description: 'Whether the user arrived or left.' },
+      userId: { type: 'string', description: 'The user.' },
+    }, ['topic', 'event', 'userId'], [{ type: 'presence', topic: 'rooms/lobby', event: 'join', userId: 'bob' }]),
+  resumed: frame('resumed', 'ResumedFrame', "The answer to `resume`: the user's own stream was replayed up to this position.", {
+    recovered: { ...recovered, description: 'Whether every notification after `since` was replayed; false without `since`.' },
+    epoch, seq, requestId,
+  }, ['recovered'], [{ type: 'resumed', recovered: true, epoch: 'p0x1', seq: 9, requestId: 'r3' }]),
+  history: frame('history', 'HistoryFrame', "The answer to `history`: kept notifications of the topic, oldest first, as many as fit in one frame.", {
+    topic, epoch,
+    notifications: { type: 'array', items: NOTIFICATION_FRAME, description: 'Oldest first.' },
+    hasMore: { type: 'boolean', description: 'Whether older notifications are kept than the first one listed.' },
+    requestId,
+  }, ['topic', 'epoch', 'notifications', 'hasMore'],
+  [{
+    type: 'history',
+    topic: 'rooms/lobby',
+    epoch: 'k3j9',
+    notifications: [{ type: 'notification', id: 'n-71', seq: 71, epoch: 'k3j9', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T09:58:00.000Z' }],
+    hasMore: true,
+    requestId: 'h1',
+  }]),
+  pong: frame('pong', 'PongFrame', 'The answer to `ping`.', { requestId }, [], [{ type: 'pong' }]),
+  error: frame('error', 'ErrorFrame', 'A refusal: the answer to a frame that could not be carried out, or a frame that could not be read.', {
+    code: { enum: ERROR_CODE_NAMES, description: 'What kind of refusal (see the error codes).' },
+    message: { type: 'string', description: 'What was wrong, in words, and what to change.' },
+    retryAfterMs: { type: 'integer', minimum: 0, description: 'With RATE_LIMITED: when the next message will be accepted.' },
+    requestId,
+  }, ['code', 'message'], [{ type: 'error', code: 'FORBIDDEN', message: 'This connection may not subscribe to "orders/42".', requestId: 'r1' }]),
+  notification: NOTIFICATION_FRAME,
+} satisfies Record<string, JsonSchema>;
+
+export type ServerFrameName = keyof typeof SERVER_FRAMES;
+
+/** The frame each action is answered with when it succeeds (any action may be answered with `error`). */
+export const ANSWERS = {
+  subscribe: 'subscribed',
+  unsubscribe: 'unsubscribed',
+  publish: 'published',
+  presence: 'presence',
+  resume: 'resumed',
+  history: 'history',
+  ping: 'pong',
+} as const satisfies Record<ClientAction, ServerFrameName>;
+
+export { STREAM_POSITION };

@@ -1,0 +1,41 @@
+/** Schemas in words, for tables and summaries. */
+import { JsonSchema, JsonType } from '../../lib/private/protocol';
+
+/** The type of a field with its limits, such as "string of at most 128 characters". */
+export function typeText(schema: JsonSchema): string {
+  if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
+  if (schema.enum !== undefined) return schema.enum.map((value) => `\`"${value}"\``).join(' or ');
+  if (schema.oneOf !== undefined) return schema.oneOf.map(typeText).join(' or ');
+  if (schema.type === undefined) return 'any JSON value';
+  const types = ([] as readonly JsonType[]).concat(schema.type).map((type) => {
+    switch (type) {
+      case 'integer': return 'whole number';
+      case 'object': return schema.properties ? `object \`{${Object.keys(schema.properties).map((name) => `"${name}"`).join(', ')}}\`` : 'object';
+      case 'array': return `array of ${schema.items ? typeText(schema.items).replace(/^object /, 'objects ') : 'values'}`;
+      default: return type;
+    }
+  });
+  return [types.join(' or '), ...limits(schema)].join(', ');
+}
+
+function limits(schema: JsonSchema): string[] {
+  const out: string[] = [];
+  if (schema.minLength !== undefined && schema.minLength > 0) out.push('not empty');
+  if (schema.maxLength !== undefined) out.push(`at most ${schema.maxLength} characters`);
+  if (schema.minimum !== undefined) out.push(`${schema.minimum} or more`);
+  return out;
+}
+
+/** Escapes a table cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+
+/** A JSON value as one line of code. */
+export function code(value: unknown): string {
+  return `\`${JSON.stringify(value)}\``;
+}

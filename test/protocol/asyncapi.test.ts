@@ -1,0 +1,53 @@
+/**
+ * docs/asyncapi.json is a valid AsyncAPI 3.0 document, as the AsyncAPI parser judges it, and
+ * describes the protocol: every client action, every server frame, both ways to pass the token,
+ * and the publish contract.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
+import { CLIENT_ACTIONS, SERVER_FRAMES } from '../../lib/private/protocol';
+import { API_SUBPROTOCOL, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
+
+const text = readFileSync(join(__dirname, '..', '..', 'docs', 'asyncapi.json'), 'utf8');
+
+async function diagnose(document: string) {
+  const diagnostics = await new Parser().validate(document);
+  const of = (severity: DiagnosticSeverity) => diagnostics.filter((d) => d.severity === severity).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`);
+  return { errors: of(DiagnosticSeverity.Error), warnings: of(DiagnosticSeverity.Warning) };
+}
+
+test('the AsyncAPI parser finds no errors and no warnings', async () => {
+  expect(await diagnose(text)).toEqual({ errors: [], warnings: [] });
+});
+
+test('the parser does find errors in a broken document', async () => {
+  const broken = JSON.parse(text);
+  broken.operations.subscribe.action = 'publish';
+  delete broken.components.messages.pong;
+  expect((await diagnose(JSON.stringify(broken))).errors.length).toBeGreaterThan(0);
+});
+
+test('it describes every action, every server frame, the token and the publish contract', async () => {
+  const { document } = await new Parser().parse(text);
+  const api = document!;
+  expect(api.version()).toBe('3.0.0');
+  const operations = api.operations();
+  for (const action of CLIENT_ACTIONS) {
+    const operation = operations.get(action)!;
+    expect(operation.action()).toBe('receive');
+    expect(operation.messages().all().map((m) => m.id())).toEqual([`${action}Request`]);
+    expect(operation.reply()!.messages().all().map((m) => m.id())).toContain('error');
+  }
+  expect(operations.get('sendNotification')!.action()).toBe('send');
+  const messageIds = api.channels().get('connection')!.messages().all().map((m) => m.id());
+  expect(messageIds).toEqual(expect.arrayContaining(Object.keys(SERVER_FRAMES)));
+
+  const schemes = api.securitySchemes().all().map((s) => [s.type(), s.in(), s.name()]);
+  expect(schemes).toEqual(expect.arrayContaining([['httpApiKey', 'query', TOKEN_QUERY_PARAMETER], ['httpApiKey', 'header', 'Sec-WebSocket-Protocol']]));
+  expect(text).toContain(API_SUBPROTOCOL);
+
+  const detail = api.channels().get('notifications')!.messages().all()[0].payload()!.properties()!.detail;
+  expect(Object.keys(detail.properties()!)).toEqual(['topic', 'userId', 'broadcast', 'data', 'id']);
+  expect(detail.required()).toEqual(['data']);
+});

@@ -1,0 +1,28 @@
+/**
+ * What is generated from the protocol's schemas is fresh: the client library's types, the tables
+ * of docs/protocol.md and docs/asyncapi.json (run `npm run docs:protocol` to refresh them).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generatedFiles } from '../../scripts/protocol/generate';
+import { renderTables, withTables } from '../../scripts/protocol/docs-tables';
+
+const ROOT = join(__dirname, '..', '..');
+const files = generatedFiles(ROOT);
+
+test.each(Object.keys(files))('%s is fresh (run `npm run docs:protocol` to refresh it)', (path) => {
+  expect(readFileSync(join(ROOT, path), 'utf8')).toEqual(files[path]);
+});
+
+test('the client types say they are generated and from what', () => {
+  expect(files['client/src/protocol.ts']).toMatch(/^\/\/ Generated from lib\/private\/protocol by `npm run docs:protocol`: do not edit\./);
+});
+
+test('a table edited by hand is put back, and a missing marker is an error that says what to add', () => {
+  const doc = readFileSync(join(ROOT, 'docs/protocol.md'), 'utf8');
+  const edited = doc.replace('| `UNKNOWN_ACTION` |', '| `UNKNOWN_ACTIONS` |');
+  expect(edited).not.toEqual(doc);
+  expect(withTables(edited)).toEqual(doc);
+  expect(() => withTables(doc.replace('<!-- /protocol:error-codes -->', ''))).toThrow(/no "<!-- protocol:error-codes .*" … "<!-- \/protocol:error-codes -->" markers/);
+  expect(Object.keys(renderTables())).toEqual(['publish-targets', 'publish-fields', 'client-frames', 'client-fields', 'server-frames', 'error-codes']);
+});

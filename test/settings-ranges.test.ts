@@ -25,6 +25,8 @@ const COMPANIONS: Partial<Record<RangedSettingName, RealtimeNotificationsProps['
 };
 
 const readByHandlers = RANGED_SETTINGS.filter((name) => 'env' in SETTINGS[name]);
+/** A ranged setting the handlers read, and the variable they read it from. */
+const handlerSetting = (name: RangedSettingName) => SETTINGS[name] as { min: number; max: number; prop: string; env: string };
 
 /** Props with the setting at `value`, in the prop's own type (a Duration, a Size or a number). */
 function propsWith(name: RangedSettingName, value: number): RealtimeNotificationsProps {
@@ -61,11 +63,11 @@ afterAll(() => {
 
 test('every ranged setting a handler reads is in some handler\'s environment', () => {
   expect(readByHandlers.length).toBeGreaterThan(10);
-  for (const name of readByHandlers) expect([name, handlersReading(SETTINGS[name].env)]).not.toEqual([name, []]);
+  for (const name of readByHandlers) expect([name, handlersReading(handlerSetting(name).env)]).not.toEqual([name, []]);
 });
 
 describe.each(readByHandlers.map((name) => [name]))('%s', (name) => {
-  const { min, max, env } = SETTINGS[name];
+  const { min, max, env, prop } = handlerSetting(name);
   const boundaries: Array<[string, number, boolean]> = [
     ['one below the minimum', min - 1, false],
     ['the minimum', min, true],
@@ -76,7 +78,7 @@ describe.each(readByHandlers.map((name) => [name]))('%s', (name) => {
   test.each(boundaries)('the construct: %s (%d) accepted = %s', (_what, value, accepted) => {
     const validate = () => validateProps(propsWith(name, value));
     if (accepted) expect(validate).not.toThrow();
-    else expect(validate).toThrow(`invalid \`${SETTINGS[name].prop}\``);
+    else expect(validate).toThrow(`invalid \`${prop}\``);
   });
 
   test.each(boundaries)('the handlers: %s (%d) accepted = %s', (_what, value, accepted) => {

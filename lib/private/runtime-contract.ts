@@ -134,6 +134,8 @@ export const LIMITS = {
   maxSqsMessageAttributes: 10,
   /** Entries per SQS SendMessageBatch and per EventBridge PutEvents request. */
   maxBatchEntries: 10,
+  /** Items per DynamoDB BatchWriteItem request. */
+  maxBatchWriteItems: 25,
   /** Largest EventBridge PutEvents request, its entries added up. */
   maxPutEventsBytes: 256 * 1024,
   /** An SQS event source takes more than this many messages per batch only with a batching window. */

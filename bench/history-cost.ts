@@ -3,7 +3,7 @@
  * benchmark 1 (the embedded DynamoDB behind the recording proxy, the @connections process
  * holding each post):
  * - DynamoDB units per notification: the same notifications to a topic with history and to one
- *   without (and to a user with userHistory on and off), one subscriber each;
+ *   without (and to a user with history.userStreams on and off), one subscriber each;
  * - fan-out throughput with history on and off, same audience, the runs interleaved.
  */
 import { RuntimeSettings } from '../lib/private/runtime-contract';
@@ -97,7 +97,7 @@ async function measureCosts(rig: FanoutRig, count: number): Promise<CostPair[]> 
   return [
     { notification: 'to a topic, small, one subscriber', without: await run(small({ topic: topics.plain }), topicRules), with: await run(small({ topic: topics.kept }), topicRules) },
     { notification: `to a topic, 1 KB (frame of ${KILOBYTE_FRAME.toLocaleString('en-US')} bytes), one subscriber`, without: await run(kilobyte({ topic: topics.plainKb }), topicRules), with: await run(kilobyte({ topic: topics.keptKb }), topicRules) },
-    { notification: 'to a user, small, one connection (userHistory off / on)', without: await run(small({ userId: COST_USER }), { userHistory: false }), with: await run(small({ userId: COST_USER }), { userHistory: true }) },
+    { notification: 'to a user, small, one connection (history.userStreams off / on)', without: await run(small({ userId: COST_USER }), { userHistory: false }), with: await run(small({ userId: COST_USER }), { userHistory: true }) },
   ];
 }
 
@@ -144,7 +144,7 @@ function section(o: HistoryCostOptions, costs: CostPair[], fanout: FanoutPair[])
     title: '9. Stream history: what keeping notifications costs deliver',
     method: `The deliver bundle in the rig of benchmark 1 (the embedded DynamoDB behind the recording proxy of benchmark 2; the @connections process holding each post ${o.latencyMs} ms). `
       + `DynamoDB units: ${o.notifications} notifications per case, one per SQS batch, to a topic with one subscriber that keeps history (historyRules \`${KEPT}\`) and to one that does not, `
-      + 'and to a user with one connection with userHistory off and on; every notification has its own id, as published ones do. Fan-out: one notification to N subscribers of one topic '
+      + 'and to a user with one connection with history.userStreams off and on; every notification has its own id, as published ones do. Fan-out: one notification to N subscribers of one topic '
       + `(one instance delivering the whole audience, as in benchmark 1), with history on (historyRules naming the topic) and off, ${o.rounds} runs of each, alternating which goes first; `
       + 'each run is a fresh instance delivering several notifications in a row, and its figure the median of the warm ones.',
     tables: [

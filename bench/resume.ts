@@ -332,7 +332,7 @@ function section(o: ResumeOptions, runs: LatencyRun[], capacity: CapacityFigures
     id: 'resume',
     title: '8. Stream history: catching up after a reconnect',
     method: `${o.missed} notifications of 1 KB (frames of ${KILOBYTE_FRAME.toLocaleString('en-US')} bytes as posted) go to the topic \`${TOPIC}\` (historyRules \`kept/*\`) and to the user `
-      + `\`${USER}\` (their own stream; userHistory is on by default) while the user has no connection open, published with the EventBridge SDK through the local runtime `
+      + `\`${USER}\` (their own stream; history.userStreams is on by default) while the user has no connection open, published with the EventBridge SDK through the local runtime `
       + '(`npm start`\'s, the shipped bundles). Then a real `ws` client reconnects with a real token and asks for what it missed: `subscribe` with `since` (the topic) '
       + `or \`resume\` with \`since\` (its own stream). Timed from the start of the handshake to the answer with \`recovered: true\`, which arrives after the ${o.missed} replayed frames; `
       + `each run is checked to replay exactly seq 1..${o.missed} in order. Baseline: the same reconnect with a plain subscribe (no since). ${o.rounds} rounds after one unmeasured one, `

@@ -70,8 +70,7 @@ export class SampleStack extends Stack {
       presenceRules: ['rooms/*'],
       // Rooms keep a day of messages, to catch up after a reconnect and to page back through.
       historyRules: ['rooms/*'],
-      alarmTopic,
-      dashboard: true,
+      monitoring: { alarmTopic, dashboard: true },
       removalPolicy: RemovalPolicy.DESTROY,
       encryptionKey: this.encryptionKey,
       customDomain: this.customDomainFromContext(),

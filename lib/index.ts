@@ -1,2 +1,3 @@
 export * from './connection-auth';
+export * from './options';
 export * from './realtime-notifications';

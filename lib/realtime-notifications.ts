@@ -1,9 +1,8 @@
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,61 +12,47 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConnectionAuth } from './connection-auth';
+import {
+  ClientMessageOptions,
+  ConnectionOptions,
+  CustomDomainOptions,
+  DeliveryOptions,
+  FunctionOptions,
+  HistoryOptions,
+  MonitoringOptions,
+} from './options';
+import { ConnectionAuthConfig } from './private/connection-auth-config';
 import { addCustomDomain, validateCustomDomain } from './private/custom-domain';
 import { createHandlerFunction } from './private/handler-function';
 import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
-import { ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
+import { DefaultAlarms, ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
+import { defaultDuration, ratePerInstance, validateProps } from './private/props-validation';
 import {
   AUTHORIZER_IDENTITY_SOURCES,
   AuthSettings,
-  CLIENT_MESSAGING_RANGES,
   CONNECTIONS_TABLE,
   COUNTERS_TABLE,
-  HISTORY_RANGES,
   HISTORY_TABLE,
-  DEFAULTS,
-  DEPLOYMENT_DEFAULTS,
   MESSAGE_ROUTES,
   METRICS_NAMESPACE,
   METRICS_SERVICE_DIMENSION,
   MetricNames,
   RuntimeSettings,
+  SETTINGS,
   SUBSCRIPTIONS_TABLE,
   Tables,
+  VISIBILITY_TIMEOUT_FACTOR,
   notificationEventPattern,
 } from './private/runtime-contract';
 import { allowTableActions, createTable } from './private/tables';
-import { topicPatternProblem } from './private/topic-patterns';
-import {
-  checkDuration,
-  checkInteger,
-  checkPattern,
-  checkPositive,
-  invalidProp,
-} from './private/validation';
-
-/** API Gateway closes every WebSocket connection after 2 hours. */
-const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
-const ROUTE_FUNCTION_TIMEOUT = Duration.seconds(DEPLOYMENT_DEFAULTS.routeFunctionTimeoutSeconds);
-
-/** Defaults of the props that are not runtime settings (those live in the runtime contract's DEFAULTS). */
-const PROP_DEFAULTS = {
-  throttlingRateLimit: 1000,
-  throttlingBurstLimit: 500,
-  deliverTimeout: Duration.seconds(DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds),
-  memorySize: 512,
-  logRetention: logs.RetentionDays.ONE_MONTH,
-  queueAgeAlarmThreshold: Duration.minutes(5),
-};
 
 /**
- * Properties of `RealtimeNotifications`.
+ * Properties of `RealtimeNotifications`. Who may do what (the topic rules) and the publish
+ * contract are top-level; everything else is grouped by the part of the system it tunes.
  */
 export interface RealtimeNotificationsProps {
   /**
@@ -107,46 +92,6 @@ export interface RealtimeNotificationsProps {
   readonly presenceRules?: string[];
 
   /**
-   * Client messages one user may publish per second, across all of the user's connections
-   * (1 to 10000). The excess is refused with `RATE_LIMITED` and a `retryAfterMs`.
-   *
-   * @default 10
-   */
-  readonly maxClientMessagesPerSecond?: number;
-
-  /**
-   * Largest `data` of a client message, as UTF-8 JSON (1 byte to 100 KiB): the rest of API
-   * Gateway's 128 KB frame is left for the envelope. Larger messages are refused with `PAYLOAD_TOO_LARGE`.
-   *
-   * @default Size.kibibytes(32)
-   */
-  readonly maxClientMessageSize?: Size;
-
-  /**
-   * Open connections one user may have (1 to 100000); the next `$connect` is refused with HTTP
-   * 429. Connections that closed without `$disconnect` are found out and do not count.
-   *
-   * @default 20
-   */
-  readonly maxConnectionsPerUser?: number;
-
-  /**
-   * Members a presence answer lists at most (1 to 1000); `count` still says how many there are.
-   *
-   * @default 100
-   */
-  readonly maxPresenceMembers?: number;
-
-  /**
-   * The `DetailType` of the event each accepted client message puts on the event bus, for
-   * backends to store, moderate or react to with their own rules. The construct does not deliver
-   * these events again.
-   *
-   * @default "ClientMessage"
-   */
-  readonly clientMessageDetailType?: string;
-
-  /**
    * Topic patterns whose notifications are kept, with positions (`seq`, `epoch`), so a client
    * that reconnects catches up (`subscribe` with `since`) and pages back (`history`). Written
    * like `topicRules`, without `{userId}`. Each kept notification costs about three more
@@ -155,148 +100,6 @@ export interface RealtimeNotificationsProps {
    * @default [] - no topic keeps history
    */
   readonly historyRules?: string[];
-
-  /**
-   * Whether each user's own stream (user-targeted notifications) is kept, so a user who comes
-   * back (`resume`) gets what was sent while they were away: the offline inbox.
-   *
-   * @default true
-   */
-  readonly userHistory?: boolean;
-
-  /**
-   * How long kept notifications can be replayed (1 minute to 14 days).
-   *
-   * @default Duration.hours(24)
-   */
-  readonly historyRetention?: Duration;
-
-  /**
-   * Notifications one `subscribe` with `since`, `resume` or `history` request replays at most
-   * (1 to 1000). A client that missed more is told `recovered: false`.
-   *
-   * @default 100
-   */
-  readonly maxReplay?: number;
-
-  /**
-   * The stage name, the last path segment of the WebSocket URL.
-   *
-   * @default "prod"
-   */
-  readonly stageName?: string;
-
-  /**
-   * Steady-state rate limit (requests per second) of every route of the stage.
-   *
-   * @default 1000
-   */
-  readonly throttlingRateLimit?: number;
-
-  /**
-   * Burst limit (requests) of every route of the stage.
-   *
-   * @default 500
-   */
-  readonly throttlingBurstLimit?: number;
-
-  /**
-   * How long connection and subscription rows live before DynamoDB's TTL removes them. Rows of
-   * connections that ended without `$disconnect` go away this way. At least 2 hours, since API
-   * Gateway keeps a connection open for up to 2 hours.
-   *
-   * @default Duration.hours(3)
-   */
-  readonly connectionTtl?: Duration;
-
-  /**
-   * How many topics one connection may subscribe to at once (1 to 1000).
-   *
-   * @default 50
-   */
-  readonly maxSubscriptionsPerConnection?: number;
-
-  /**
-   * How many posts to connections one deliver invocation keeps in flight (1 to 1000).
-   *
-   * @default 50
-   */
-  readonly deliveryConcurrency?: number;
-
-  /**
-   * Audience size above which a notification is split into shard messages that many deliver
-   * invocations post in parallel. The invocation that reads the audience posts to the connections
-   * it read within the threshold itself; the rest go to shard messages.
-   *
-   * @default 1000
-   */
-  readonly fanoutShardThreshold?: number;
-
-  /**
-   * Connections per shard message, 1 to 5000 and at most `fanoutShardThreshold`. A shard carries
-   * its connection ids and the notification in one SQS message.
-   *
-   * @default 1000
-   */
-  readonly fanoutShardSize?: number;
-
-  /**
-   * Cap on posts to connections per second for the whole deployment, 0 for no cap. The API
-   * Gateway management API shares the account's API Gateway request quota (10,000 requests per
-   * second by default) with every other API in the account, so a cap leaves room for them.
-   * The cap is split evenly between deliver instances, so it needs `deliverMaxConcurrency`.
-   *
-   * @default 0
-   */
-  readonly maxDeliveryRatePerSecond?: number;
-
-  /**
-   * Delivery attempts, the first included, for the connections a notification could not reach
-   * (429, 5xx) before it sends the notification and those connections to the dead-letter queue
-   * (1 to 10; 1 means no retry). Each attempt retries a failed post a few times itself.
-   *
-   * @default 3
-   */
-  readonly maxDeliveryAttempts?: number;
-
-  /**
-   * Queue messages per deliver invocation, 1 to 10000. Above 10 needs `maxBatchingWindow`.
-   *
-   * @default 10
-   */
-  readonly batchSize?: number;
-
-  /**
-   * How long the event source gathers messages before it invokes deliver (up to 5 minutes).
-   *
-   * @default - no batching window (required when `batchSize` is above 10)
-   */
-  readonly maxBatchingWindow?: Duration;
-
-  /**
-   * Most deliver invocations the queue's event source runs at once (2 to 1000).
-   *
-   * @default - no limit other than the account's Lambda concurrency
-   */
-  readonly deliverMaxConcurrency?: number;
-
-  /**
-   * Timeout of the deliver function (1 second to 15 minutes). The delivery queue's visibility
-   * timeout is six times this.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly deliverTimeout?: Duration;
-
-  /**
-   * How many times a queue message is received (a deliver invocation failed, crashed or timed out
-   * on it) before it goes to the dead-letter queue (1 to 1000). A message that still fails on its
-   * last receive is dead-lettered by deliver with reason `RETRIES_EXHAUSTED`; one whose invocation
-   * crashed or timed out is moved there by SQS's redrive.
-   *
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
 
   /**
    * The event bus backends publish to.
@@ -327,32 +130,20 @@ export interface RealtimeNotificationsProps {
   readonly allowBroadcast?: boolean;
 
   /**
-   * Memory of every function, in MB (128 to 10240).
+   * The stage name, the last path segment of the WebSocket URL.
    *
-   * @default 512
+   * @default "prod"
    */
-  readonly memorySize?: number;
+  readonly stageName?: string;
 
   /**
-   * Instruction set of every function.
+   * A custom domain clients connect to, such as `notifications.example.com`, with its ACM
+   * certificate and optionally the Route 53 zone for its alias record. `webSocketUrl` becomes
+   * `wss://<domainName>`.
    *
-   * @default lambda.Architecture.ARM_64
+   * @default - clients connect to the stage's execute-api URL
    */
-  readonly architecture?: lambda.Architecture;
-
-  /**
-   * Retention of the function and access log groups.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * What happens to the tables and log groups when they leave the stack.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
+  readonly customDomain?: CustomDomainOptions;
 
   /**
    * A customer-managed KMS key for the tables, queues and log groups. EventBridge and CloudWatch
@@ -368,74 +159,63 @@ export interface RealtimeNotificationsProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * Whether to create the default alarms: dead-letter queue not empty, deliver errors, oldest
-   * queued message age, WebSocket API errors and sustained throttling of posts to connections.
+   * What happens to the tables and log groups when they leave the stack.
    *
-   * @default true
+   * @default RemovalPolicy.RETAIN
    */
-  readonly alarms?: boolean;
+  readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * SNS topic notified when an alarm fires and when it recovers.
+   * Throttling of every route of the stage: `rateLimit` (steady-state requests per second,
+   * above 0 and at most 1000000) and `burstLimit` (requests, 1 to 1000000).
    *
-   * @default - alarms have no actions
+   * @default - rateLimit 1000, burstLimit 500
    */
-  readonly alarmTopic?: sns.ITopic;
+  readonly throttle?: apigwv2.ThrottleSettings;
 
   /**
-   * Age of the oldest queued notification at which the queue-age alarm fires.
+   * Connections: how long their rows live, and how many subscriptions and connections one
+   * connection and one user may have.
    *
-   * @default Duration.minutes(5)
+   * @default - rows live 3 hours; 50 subscriptions per connection; 20 connections per user
    */
-  readonly queueAgeAlarmThreshold?: Duration;
+  readonly connections?: ConnectionOptions;
 
   /**
-   * Whether to create a CloudWatch dashboard of deliveries, queues, the API and the alarms.
+   * Client messages (`publishRules`) and presence answers (`presenceRules`): rate, size and
+   * the detail type they are announced with on the bus.
    *
-   * @default false
+   * @default - 10 messages per second per user, 32 KiB of data, 100 presence members, detail type "ClientMessage"
    */
-  readonly dashboard?: boolean;
-
-  // Custom domain
+  readonly clientMessages?: ClientMessageOptions;
 
   /**
-   * A custom domain clients connect to, such as `notifications.example.com`, with its ACM
-   * certificate and optionally the Route 53 zone for its alias record. `webSocketUrl` becomes
-   * `wss://<domainName>`.
+   * Kept notifications (`historyRules`, and each user's own stream): retention and replay.
    *
-   * @default - clients connect to the stage's execute-api URL
+   * @default - user streams kept, for 24 hours; at most 100 notifications replayed per request
    */
-  readonly customDomain?: CustomDomainOptions;
-}
-
-/**
- * A custom domain for the WebSocket API. The domain's root maps to the stage, so clients connect
- * to `wss://<domainName>` with no stage path, and the domain serves this API only. The
- * execute-api URL stays enabled: the deliver function posts to connections through it
- * (`callbackUrl`), the endpoint AWS documents for the @connections API and the one its IAM grant
- * is written for.
- */
-export interface CustomDomainOptions {
-  /**
-   * The host name clients connect to, such as `notifications.example.com`: lowercase, without
-   * scheme, path, port or wildcard.
-   */
-  readonly domainName: string;
+  readonly history?: HistoryOptions;
 
   /**
-   * An ACM certificate for `domainName`, or a wildcard certificate that covers it, in the
-   * stack's region (the domain is a regional endpoint with the TLS 1.2 security policy).
-   */
-  readonly certificate: acm.ICertificate;
-
-  /**
-   * The Route 53 hosted zone of `domainName` (or of a parent domain), in which an alias A record
-   * points the domain at the API. A zone imported by id alone has no zone name: import it with
-   * `HostedZone.fromHostedZoneAttributes()`.
+   * Delivery tuning: the deliver function, its queue, its event source and its fan-out.
    *
-   * @default - no DNS record: point the domain at `domainName.regionalDomainName` yourself
+   * @default - see each option of `DeliveryOptions`
    */
-  readonly hostedZone?: route53.IHostedZone;
+  readonly delivery?: DeliveryOptions;
+
+  /**
+   * Memory and architecture of every function.
+   *
+   * @default - 512 MB, ARM_64
+   */
+  readonly functions?: FunctionOptions;
+
+  /**
+   * Alarms, their SNS topic, the dashboard and log retention.
+   *
+   * @default - the default alarms without actions, no dashboard, logs kept one month
+   */
+  readonly monitoring?: MonitoringOptions;
 }
 
 /**
@@ -498,42 +278,40 @@ export class RealtimeNotifications extends Construct {
   public readonly deliverFunction: lambda.Function;
   /** Names this deployment in the functions' logs and in the `service` dimension of its metrics. */
   public readonly serviceName: string;
-  /** The default alarms (empty when `alarms` is false). */
-  public readonly alarms: cloudwatch.IAlarm[];
   /**
    * Fires when the dead-letter queue holds messages.
    *
-   * @default - none when `alarms` is false
+   * @default - none when `monitoring.alarms` is false
    */
   public readonly deadLetterQueueAlarm?: cloudwatch.Alarm;
   /**
    * Fires when the deliver function fails.
    *
-   * @default - none when `alarms` is false
+   * @default - none when `monitoring.alarms` is false
    */
   public readonly deliverErrorsAlarm?: cloudwatch.Alarm;
   /**
-   * Fires when the oldest queued notification is older than `queueAgeAlarmThreshold`.
+   * Fires when the oldest queued notification is older than `monitoring.queueAgeAlarmThreshold`.
    *
-   * @default - none when `alarms` is false
+   * @default - none when `monitoring.alarms` is false
    */
   public readonly queueAgeAlarm?: cloudwatch.Alarm;
   /**
    * Fires when the WebSocket API fails to run its integrations.
    *
-   * @default - none when `alarms` is false
+   * @default - none when `monitoring.alarms` is false
    */
   public readonly apiErrorsAlarm?: cloudwatch.Alarm;
   /**
    * Fires when the management API throttles deliveries for 15 minutes.
    *
-   * @default - none when `alarms` is false
+   * @default - none when `monitoring.alarms` is false
    */
   public readonly throttlingAlarm?: cloudwatch.Alarm;
   /**
    * The dashboard.
    *
-   * @default - none unless `dashboard` is true
+   * @default - none unless `monitoring.dashboard` is true
    */
   public readonly dashboard?: cloudwatch.Dashboard;
   /**
@@ -548,219 +326,35 @@ export class RealtimeNotifications extends Construct {
 
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
-    if (props === undefined || props.auth === undefined) {
-      throw invalidProp('auth', 'it is missing',
-        'Choose ConnectionAuth.cognito(...), ConnectionAuth.jwt(...), ConnectionAuth.lambda(fn) or, for demos, ConnectionAuth.none().');
-    }
-    const auth = props.auth._bind();
     validateProps(props);
     validateCustomDomain(this, props.customDomain);
-
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const logRetention = props.logRetention ?? PROP_DEFAULTS.logRetention;
-    const stageName = props.stageName ?? DEFAULTS.stageName;
-    const detailType = props.detailType ?? DEFAULTS.detailType;
-    const deliverTimeout = props.deliverTimeout ?? PROP_DEFAULTS.deliverTimeout;
-    const allowBroadcast = props.allowBroadcast ?? false;
-    const clientMessageDetailType = props.clientMessageDetailType ?? DEFAULTS.clientMessageDetailType;
+    const auth = props.auth._bind();
     this.serviceName = Names.uniqueId(this);
 
-    // Storage
-    this.connectionsTable = createTable(this, 'ConnectionsTable', {
-      definition: CONNECTIONS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
-    });
-    this.subscriptionsTable = createTable(this, 'SubscriptionsTable', {
-      definition: SUBSCRIPTIONS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
-    });
-    this.countersTable = createTable(this, 'CountersTable', {
-      definition: COUNTERS_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
-    });
-    this.historyTable = createTable(this, 'HistoryTable', {
-      definition: HISTORY_TABLE, removalPolicy, encryptionKey: props.encryptionKey,
-    });
-
-    // Publishing path: bus → rule → queue (+ DLQ)
-    const queueEncryption = props.encryptionKey
-      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
-      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      ...queueEncryption,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    const maxReceiveCount = props.maxReceiveCount ?? DEPLOYMENT_DEFAULTS.maxReceiveCount;
-    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
-      ...queueEncryption,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
+    ({ connections: this.connectionsTable, subscriptions: this.subscriptionsTable, counters: this.countersTable,
+      history: this.historyTable } = this.createTables(props));
+    ({ deadLetters: this.deadLetterQueue, deliveries: this.deliveryQueue } = this.createQueues(props));
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
-    this.notificationRule = new events.Rule(this, 'NotificationRule', {
-      description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
-      eventBus: this.eventBus,
-      eventPattern: { detailType: notificationEventPattern(detailType)['detail-type'] },
-    });
-    const rules = [this.notificationRule];
-    if (props.eventBus === undefined) {
-      // The bus is this construct's alone: an event of another detail type is a publisher's
-      // mistake, which deliver dead-letters with its reason rather than it being dropped unseen.
-      rules.push(new events.Rule(this, 'MisaddressedEventRule', {
-        description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
-        eventBus: this.eventBus,
-        eventPattern: { detailType: events.Match.anythingBut(detailType, clientMessageDetailType) },
-      }));
-    }
-    // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
-    for (const rule of rules) rule.addTarget(new targets.SqsQueue(this.deliveryQueue, { deadLetterQueue: this.deadLetterQueue }));
-    // With a customer key, CDK's SqsQueue target allows EventBridge by account rather than by rule;
-    // either way, no other rule may write to these queues and bypass the bus and its patterns.
-    for (const queue of [this.deliveryQueue, this.deadLetterQueue]) {
-      queue.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'OnlyTheNotificationRule',
-        effect: iam.Effect.DENY,
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [queue.queueArn],
-        conditions: { ArnNotEquals: { 'aws:SourceArn': rules.length === 1 ? rules[0].ruleArn : rules.map((rule) => rule.ruleArn) } },
-      }));
-    }
+    this.notificationRule = this.createRules(props);
 
-    // WebSocket API and stage; routes are added once the functions exist.
-    this.webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
-      description: `Realtime notifications (${this.serviceName})`,
-      routeSelectionExpression: '$request.body.action',
-    });
-    if (props.encryptionKey) allowCloudWatchLogs(this, props.encryptionKey);
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logRetention, removalPolicy, encryptionKey: props.encryptionKey,
-    });
-    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
-      webSocketApi: this.webSocketApi,
-      stageName,
-      autoDeploy: true,
-      throttle: {
-        rateLimit: props.throttlingRateLimit ?? PROP_DEFAULTS.throttlingRateLimit,
-        burstLimit: props.throttlingBurstLimit ?? PROP_DEFAULTS.throttlingBurstLimit,
-      },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-      },
-    });
-    const customDomain = props.customDomain ? addCustomDomain(this, this.stage, props.customDomain) : undefined;
-    this.domainName = customDomain?.domainName;
-    this.webSocketUrl = customDomain?.url ?? this.stage.url;
+    ({ webSocketApi: this.webSocketApi, accessLogGroup: this.accessLogGroup, stage: this.stage,
+      domainName: this.domainName, webSocketUrl: this.webSocketUrl } = this.createApi(props));
     this.callbackUrl = this.stage.callbackUrl;
 
-    // Functions, all configured from one set of runtime settings.
-    const settings: RuntimeSettings = {
-      serviceName: this.serviceName,
-      connectionsTable: this.connectionsTable.tableName,
-      subscriptionsTable: this.subscriptionsTable.tableName,
-      countersTable: this.countersTable.tableName,
-      historyTable: this.historyTable.tableName,
-      callbackUrl: this.callbackUrl,
-      queueUrl: this.deliveryQueue.queueUrl,
-      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
-      detailType,
-      connectionTtlSeconds: (props.connectionTtl ?? Duration.seconds(DEFAULTS.connectionTtlSeconds)).toSeconds(),
-      maxSubscriptionsPerConnection: props.maxSubscriptionsPerConnection ?? DEFAULTS.maxSubscriptionsPerConnection,
-      topicRules: props.topicRules ?? DEFAULTS.topicRules,
-      publishRules: props.publishRules ?? DEFAULTS.publishRules,
-      presenceRules: props.presenceRules ?? DEFAULTS.presenceRules,
-      maxClientMessagesPerSecond: props.maxClientMessagesPerSecond ?? DEFAULTS.maxClientMessagesPerSecond,
-      maxClientMessageDataBytes: props.maxClientMessageSize?.toBytes() ?? DEFAULTS.maxClientMessageDataBytes,
-      maxConnectionsPerUser: props.maxConnectionsPerUser ?? DEFAULTS.maxConnectionsPerUser,
-      maxPresenceMembers: props.maxPresenceMembers ?? DEFAULTS.maxPresenceMembers,
-      eventBusName: this.eventBus.eventBusName,
-      clientMessageDetailType,
-      historyRules: props.historyRules ?? DEFAULTS.historyRules,
-      userHistory: props.userHistory ?? DEFAULTS.userHistory,
-      historyRetentionSeconds: props.historyRetention?.toSeconds() ?? DEFAULTS.historyRetentionSeconds,
-      maxReplay: props.maxReplay ?? DEFAULTS.maxReplay,
-      allowBroadcast,
-      deliveryConcurrency: props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency,
-      shardThreshold: props.fanoutShardThreshold ?? DEFAULTS.shardThreshold,
-      shardSize: props.fanoutShardSize ?? DEFAULTS.shardSize,
-      maxDeliveryRatePerSecond: ratePerInstance(props),
-      maxDeliveryAttempts: props.maxDeliveryAttempts ?? DEFAULTS.maxDeliveryAttempts,
-      maxReceiveCount,
-      auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
-    };
-    const common = {
-      settings,
-      memorySize: props.memorySize ?? PROP_DEFAULTS.memorySize,
-      architecture: props.architecture ?? lambda.Architecture.ARM_64,
-      logRetention,
-      logRemovalPolicy: removalPolicy,
-      logEncryptionKey: props.encryptionKey,
-    };
-    this.connectFunction = createHandlerFunction(this, 'ConnectFunction', {
-      ...common, name: 'connect', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Records new WebSocket connections',
-    });
-    this.disconnectFunction = createHandlerFunction(this, 'DisconnectFunction', {
-      ...common, name: 'disconnect', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Removes closed connections and their subscriptions',
-    });
-    this.messageFunction = createHandlerFunction(this, 'MessageFunction', {
-      ...common, name: 'message', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Answers client frames and delivers client messages',
-    });
-    this.deliverFunction = createHandlerFunction(this, 'DeliverFunction', {
-      ...common, name: 'deliver', timeout: deliverTimeout, description: 'Delivers queued notifications to their connections',
-    });
-    if (auth.authorizerSettings) {
-      this.authorizerFunction = createHandlerFunction(this, 'AuthorizerFunction', {
-        ...common, name: 'authorizer', timeout: ROUTE_FUNCTION_TIMEOUT, description: 'Verifies the token of new WebSocket connections',
-      });
-    } else {
-      this.authorizerFunction = auth.userAuthorizer;
-    }
-    if (auth.unauthenticated) {
-      Annotations.of(this).addWarningV2('cdk-realtime-notifications:unauthenticated',
-        'ConnectionAuth.none(): anyone who knows the URL can connect and subscribe. Use it for demos only; '
-        + 'choose ConnectionAuth.cognito(), jwt() or lambda() for anything else.');
-    }
-
+    const settings = this.runtimeSettings(props, auth);
+    ({ connect: this.connectFunction, disconnect: this.disconnectFunction, message: this.messageFunction,
+      deliver: this.deliverFunction, authorizer: this.authorizerFunction } = this.createFunctions(props, settings, auth));
     this.addRoutes();
-    this.grantHandlerPermissions({
-      allowBroadcast,
-      presence: settings.presenceRules.length > 0,
-      clientPublish: settings.publishRules.length > 0,
-      history: settings.historyRules.length > 0 || settings.userHistory,
-      topicHistory: settings.historyRules.length > 0,
-    });
-    this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
-      batchSize: props.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
-      maxBatchingWindow: props.maxBatchingWindow,
-      maxConcurrency: props.deliverMaxConcurrency,
-      reportBatchItemFailures: true,
-    }));
+    this.grantHandlerPermissions(settings);
+    this.addDeliveryEventSource(props);
 
-    // Observability
-    const metrics = this.observedMetrics();
-    if (props.alarms ?? true) {
-      const alarms = createDefaultAlarms(this, metrics,
-        props.queueAgeAlarmThreshold ?? PROP_DEFAULTS.queueAgeAlarmThreshold, props.alarmTopic);
-      this.deadLetterQueueAlarm = alarms.deadLetterQueue;
-      this.deliverErrorsAlarm = alarms.deliverErrors;
-      this.queueAgeAlarm = alarms.queueAge;
-      this.apiErrorsAlarm = alarms.apiErrors;
-      this.throttlingAlarm = alarms.throttling;
-      this.alarms = [alarms.deadLetterQueue, alarms.deliverErrors, alarms.queueAge, alarms.apiErrors, alarms.throttling];
-    } else {
-      this.alarms = [];
+    const alarms = this.createAlarms(props);
+    ({ deadLetterQueue: this.deadLetterQueueAlarm, deliverErrors: this.deliverErrorsAlarm, queueAge: this.queueAgeAlarm,
+      apiErrors: this.apiErrorsAlarm, throttling: this.throttlingAlarm } = alarms ?? {});
+    if (props.monitoring?.dashboard ?? SETTINGS.dashboard.default) {
+      this.dashboard = createDashboard(this, this.observedMetrics(), alarms ? Object.values(alarms) : []);
     }
-    if (props.dashboard ?? false) {
-      this.dashboard = createDashboard(this, metrics, this.alarms);
-    }
-
-    acknowledgeDesignFindings({
-      webSocketApi: this.webSocketApi,
-      authorizedRouteKeys: ['$disconnect', ...MESSAGE_ROUTES],
-      connectionsGrants: this.connectionsGrants,
-      bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
-        ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
-    });
+    this.acknowledgeNagFindings(auth);
   }
 
   /**
@@ -880,7 +474,7 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
-   * Client messages refused because their sender was over `maxClientMessagesPerSecond`.
+   * Client messages refused because their sender was over `clientMessages.maxPerSecond`.
    *
    * @default - sum over 5 minutes
    */
@@ -896,6 +490,209 @@ export class RealtimeNotifications extends Construct {
   public metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5), ...props,
+    });
+  }
+
+  /** DynamoDB tables, each defined by the runtime contract. */
+  private createTables(props: RealtimeNotificationsProps) {
+    const table = (id: string, definition: typeof CONNECTIONS_TABLE) => createTable(this, id, {
+      definition, removalPolicy: removalPolicyOf(props), encryptionKey: props.encryptionKey,
+    });
+    return {
+      connections: table('ConnectionsTable', CONNECTIONS_TABLE),
+      subscriptions: table('SubscriptionsTable', SUBSCRIPTIONS_TABLE),
+      counters: table('CountersTable', COUNTERS_TABLE),
+      history: table('HistoryTable', HISTORY_TABLE),
+    };
+  }
+
+  /** The delivery queue and its dead-letter queue. */
+  private createQueues(props: RealtimeNotificationsProps) {
+    const queueEncryption = props.encryptionKey
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+    const deadLetters = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...queueEncryption,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const deliverTimeout = props.delivery?.timeout ?? defaultDuration('deliverTimeoutSeconds');
+    const deliveries = new sqs.Queue(this, 'DeliveryQueue', {
+      ...queueEncryption,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: props.delivery?.maxReceiveCount ?? SETTINGS.maxReceiveCount.default },
+    });
+    return { deadLetters, deliveries };
+  }
+
+  /** The rule(s) that put events of the bus on the delivery queue, and the queue policies that admit only them. */
+  private createRules(props: RealtimeNotificationsProps): events.Rule {
+    const detailType = props.detailType ?? SETTINGS.detailType.default;
+    const clientMessageDetailType = props.clientMessages?.detailType ?? SETTINGS.clientMessageDetailType.default;
+    const notificationRule = new events.Rule(this, 'NotificationRule', {
+      description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
+      eventBus: this.eventBus,
+      eventPattern: { detailType: notificationEventPattern(detailType)['detail-type'] },
+    });
+    const rules = [notificationRule];
+    if (props.eventBus === undefined) {
+      // The bus is this construct's alone: an event of another detail type is a publisher's
+      // mistake, which deliver dead-letters with its reason rather than it being dropped unseen.
+      rules.push(new events.Rule(this, 'MisaddressedEventRule', {
+        description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
+        eventBus: this.eventBus,
+        eventPattern: { detailType: events.Match.anythingBut(detailType, clientMessageDetailType) },
+      }));
+    }
+    // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
+    for (const rule of rules) rule.addTarget(new targets.SqsQueue(this.deliveryQueue, { deadLetterQueue: this.deadLetterQueue }));
+    // With a customer key, CDK's SqsQueue target allows EventBridge by account rather than by rule;
+    // either way, no other rule may write to these queues and bypass the bus and its patterns.
+    for (const queue of [this.deliveryQueue, this.deadLetterQueue]) {
+      queue.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'OnlyTheNotificationRule',
+        effect: iam.Effect.DENY,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:SourceArn': rules.length === 1 ? rules[0].ruleArn : rules.map((rule) => rule.ruleArn) } },
+      }));
+    }
+    return notificationRule;
+  }
+
+  /** The WebSocket API, its stage with access logs, and the custom domain; routes are added once the functions exist. */
+  private createApi(props: RealtimeNotificationsProps) {
+    const webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
+      description: `Realtime notifications (${this.serviceName})`,
+      routeSelectionExpression: '$request.body.action',
+    });
+    if (props.encryptionKey) allowCloudWatchLogs(this, props.encryptionKey);
+    const accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetentionOf(props), removalPolicy: removalPolicyOf(props), encryptionKey: props.encryptionKey,
+    });
+    const stage = new apigwv2.WebSocketStage(this, 'Stage', {
+      webSocketApi,
+      stageName: props.stageName ?? SETTINGS.stageName.default,
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttle?.rateLimit ?? SETTINGS.throttleRateLimit.default,
+        burstLimit: props.throttle?.burstLimit ?? SETTINGS.throttleBurstLimit.default,
+      },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    const customDomain = props.customDomain ? addCustomDomain(this, stage, props.customDomain) : undefined;
+    return { webSocketApi, accessLogGroup, stage, domainName: customDomain?.domainName, webSocketUrl: customDomain?.url ?? stage.url };
+  }
+
+  /** What every handler is configured with: one set of runtime settings, from the props and the resources. */
+  private runtimeSettings(props: RealtimeNotificationsProps, auth: ConnectionAuthConfig): RuntimeSettings {
+    const { connections: c = {}, clientMessages: m = {}, history: h = {}, delivery: d = {} } = props;
+    return {
+      serviceName: this.serviceName,
+      connectionsTable: this.connectionsTable.tableName,
+      subscriptionsTable: this.subscriptionsTable.tableName,
+      countersTable: this.countersTable.tableName,
+      historyTable: this.historyTable.tableName,
+      callbackUrl: this.callbackUrl,
+      queueUrl: this.deliveryQueue.queueUrl,
+      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      detailType: props.detailType ?? SETTINGS.detailType.default,
+      connectionTtlSeconds: (c.ttl ?? defaultDuration('connectionTtlSeconds')).toSeconds(),
+      maxSubscriptionsPerConnection: c.maxSubscriptions ?? SETTINGS.maxSubscriptionsPerConnection.default,
+      topicRules: props.topicRules ?? SETTINGS.topicRules.default,
+      publishRules: props.publishRules ?? SETTINGS.publishRules.default,
+      presenceRules: props.presenceRules ?? SETTINGS.presenceRules.default,
+      maxClientMessagesPerSecond: m.maxPerSecond ?? SETTINGS.maxClientMessagesPerSecond.default,
+      maxClientMessageDataBytes: m.maxSize?.toBytes() ?? SETTINGS.maxClientMessageDataBytes.default,
+      maxConnectionsPerUser: c.maxPerUser ?? SETTINGS.maxConnectionsPerUser.default,
+      maxPresenceMembers: m.maxPresenceMembers ?? SETTINGS.maxPresenceMembers.default,
+      eventBusName: this.eventBus.eventBusName,
+      clientMessageDetailType: m.detailType ?? SETTINGS.clientMessageDetailType.default,
+      historyRules: props.historyRules ?? SETTINGS.historyRules.default,
+      userHistory: h.userStreams ?? SETTINGS.userHistory.default,
+      historyRetentionSeconds: h.retention?.toSeconds() ?? SETTINGS.historyRetentionSeconds.default,
+      maxReplay: h.maxReplay ?? SETTINGS.maxReplay.default,
+      allowBroadcast: props.allowBroadcast ?? SETTINGS.allowBroadcast.default,
+      deliveryConcurrency: d.postConcurrency ?? SETTINGS.deliveryConcurrency.default,
+      shardThreshold: d.shardThreshold ?? SETTINGS.shardThreshold.default,
+      shardSize: d.shardSize ?? SETTINGS.shardSize.default,
+      maxDeliveryRatePerSecond: ratePerInstance(props),
+      maxDeliveryAttempts: d.maxAttempts ?? SETTINGS.maxDeliveryAttempts.default,
+      maxReceiveCount: d.maxReceiveCount ?? SETTINGS.maxReceiveCount.default,
+      auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
+    };
+  }
+
+  /** The handler functions, and the authorizer: the bundled one for cognito/jwt, the user's own for lambda. */
+  private createFunctions(props: RealtimeNotificationsProps, settings: RuntimeSettings, auth: ConnectionAuthConfig) {
+    const routeTimeout = defaultDuration('routeFunctionTimeoutSeconds');
+    const common = {
+      settings,
+      memorySize: props.functions?.memorySize ?? SETTINGS.memorySize.default,
+      architecture: props.functions?.architecture ?? lambda.Architecture.ARM_64,
+      logRetention: logRetentionOf(props),
+      logRemovalPolicy: removalPolicyOf(props),
+      logEncryptionKey: props.encryptionKey,
+    };
+    const functions = {
+      connect: createHandlerFunction(this, 'ConnectFunction', {
+        ...common, name: 'connect', timeout: routeTimeout, description: 'Records new WebSocket connections',
+      }),
+      disconnect: createHandlerFunction(this, 'DisconnectFunction', {
+        ...common, name: 'disconnect', timeout: routeTimeout, description: 'Removes closed connections and their subscriptions',
+      }),
+      message: createHandlerFunction(this, 'MessageFunction', {
+        ...common, name: 'message', timeout: routeTimeout, description: 'Answers client frames and delivers client messages',
+      }),
+      deliver: createHandlerFunction(this, 'DeliverFunction', {
+        ...common, name: 'deliver', timeout: props.delivery?.timeout ?? defaultDuration('deliverTimeoutSeconds'),
+        description: 'Delivers queued notifications to their connections',
+      }),
+      authorizer: auth.authorizerSettings
+        ? createHandlerFunction(this, 'AuthorizerFunction', {
+          ...common, name: 'authorizer', timeout: routeTimeout, description: 'Verifies the token of new WebSocket connections',
+        })
+        : auth.userAuthorizer,
+    };
+    if (auth.unauthenticated) {
+      Annotations.of(this).addWarningV2('cdk-realtime-notifications:unauthenticated',
+        'ConnectionAuth.none(): anyone who knows the URL can connect and subscribe. Use it for demos only; '
+        + 'choose ConnectionAuth.cognito(), jwt() or lambda() for anything else.');
+    }
+    return functions;
+  }
+
+  /** The delivery queue invokes deliver, which reports the records it failed. */
+  private addDeliveryEventSource(props: RealtimeNotificationsProps): void {
+    this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
+      batchSize: props.delivery?.batchSize ?? SETTINGS.batchSize.default,
+      maxBatchingWindow: props.delivery?.maxBatchingWindow,
+      maxConcurrency: props.delivery?.maxConcurrency,
+      reportBatchItemFailures: true,
+    }));
+  }
+
+  /** The default alarms, unless turned off. */
+  private createAlarms(props: RealtimeNotificationsProps): DefaultAlarms | undefined {
+    const m = props.monitoring ?? {};
+    if (!(m.alarms ?? SETTINGS.alarms.default)) return undefined;
+    return createDefaultAlarms(this, this.observedMetrics(),
+      m.queueAgeAlarmThreshold ?? defaultDuration('queueAgeAlarmThresholdSeconds'), m.alarmTopic);
+  }
+
+  /** The cdk-nag findings this design accepts, each with its reason. */
+  private acknowledgeNagFindings(auth: ConnectionAuthConfig): void {
+    acknowledgeDesignFindings({
+      webSocketApi: this.webSocketApi,
+      authorizedRouteKeys: ['$disconnect', ...MESSAGE_ROUTES],
+      connectionsGrants: this.connectionsGrants,
+      bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
+        ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
     });
   }
 
@@ -928,10 +725,12 @@ export class RealtimeNotifications extends Construct {
    * Least privilege: each function gets exactly the actions its handler performs, and the
    * presence and client-publishing actions only when those are turned on.
    */
-  private grantHandlerPermissions(features: {
-    allowBroadcast: boolean; presence: boolean; clientPublish: boolean; history: boolean; topicHistory: boolean;
-  }): void {
-    const { allowBroadcast, presence, clientPublish, history, topicHistory } = features;
+  private grantHandlerPermissions(settings: RuntimeSettings): void {
+    const allowBroadcast = settings.allowBroadcast;
+    const presence = settings.presenceRules.length > 0;
+    const clientPublish = settings.publishRules.length > 0;
+    const topicHistory = settings.historyRules.length > 0;
+    const history = topicHistory || settings.userHistory;
     const connections = this.connectionsTable;
     const subscriptions = this.subscriptionsTable;
     const counters = this.countersTable;
@@ -1062,113 +861,10 @@ const ACCESS_LOG_FIELDS = {
   integrationLatency: '$context.integrationLatency',
 };
 
-function validateProps(p: RealtimeNotificationsProps): void {
-  checkTopicPatterns('topicRules', p.topicRules ?? DEFAULTS.topicRules);
-  checkTopicPatterns('publishRules', p.publishRules ?? []);
-  checkTopicPatterns('presenceRules', p.presenceRules ?? []);
-  checkTopicPatterns('historyRules', p.historyRules ?? []);
-  (p.historyRules ?? []).forEach((pattern, i) => {
-    if (pattern.split('/').includes('{userId}')) {
-      throw invalidProp(`historyRules[${i}]`, `${JSON.stringify(pattern)} uses {userId}, but a topic's history is the same for everyone`,
-        'Name the topics with * and **; user-targeted notifications are kept in each user\'s own stream (userHistory).');
-    }
-  });
-  checkDuration('historyRetention', p.historyRetention, HISTORY_RANGES.historyRetentionSeconds.min, HISTORY_RANGES.historyRetentionSeconds.max);
-  checkInteger('maxReplay', p.maxReplay, HISTORY_RANGES.maxReplay.min, HISTORY_RANGES.maxReplay.max);
-  const R = CLIENT_MESSAGING_RANGES;
-  checkInteger('maxClientMessagesPerSecond', p.maxClientMessagesPerSecond, R.maxClientMessagesPerSecond.min, R.maxClientMessagesPerSecond.max);
-  if (p.maxClientMessageSize !== undefined && !Token.isUnresolved(p.maxClientMessageSize.toBytes())) {
-    const bytes = p.maxClientMessageSize.toBytes();
-    if (bytes < R.maxClientMessageDataBytes.min || bytes > R.maxClientMessageDataBytes.max) {
-      throw invalidProp('maxClientMessageSize', `${bytes} bytes is outside 1 byte to 100 KiB`,
-        'API Gateway frames carry at most 128 KB, envelope included: set it to at most Size.kibibytes(100).');
-    }
-  }
-  checkInteger('maxConnectionsPerUser', p.maxConnectionsPerUser, R.maxConnectionsPerUser.min, R.maxConnectionsPerUser.max);
-  checkInteger('maxPresenceMembers', p.maxPresenceMembers, R.maxPresenceMembers.min, R.maxPresenceMembers.max);
-  checkPattern('clientMessageDetailType', p.clientMessageDetailType, /^[^\p{Cc}]{1,128}$/u, '1 to 128 characters without control characters');
-  const detailType = p.detailType ?? DEFAULTS.detailType;
-  const clientDetailType = p.clientMessageDetailType ?? DEFAULTS.clientMessageDetailType;
-  if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {
-    throw invalidProp('clientMessageDetailType', `it equals detailType (${JSON.stringify(detailType)}), so every client message would be delivered a second time by the notification rule`,
-      'Give client messages and notifications different detail types.');
-  }
-  checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
-  checkPositive('throttlingRateLimit', p.throttlingRateLimit, 1_000_000);
-  checkInteger('throttlingBurstLimit', p.throttlingBurstLimit, 1, 1_000_000);
-  checkDuration('connectionTtl', p.connectionTtl, MAX_CONNECTION_SECONDS, 365 * 24 * 60 * 60,
-    ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours');
-  checkInteger('maxSubscriptionsPerConnection', p.maxSubscriptionsPerConnection, 1, 1000);
-  checkInteger('deliveryConcurrency', p.deliveryConcurrency, 1, 1000);
-  checkInteger('fanoutShardThreshold', p.fanoutShardThreshold, 1, 10_000_000);
-  checkInteger('fanoutShardSize', p.fanoutShardSize, 1, 5000);
-  const threshold = p.fanoutShardThreshold ?? DEFAULTS.shardThreshold;
-  const shardSize = p.fanoutShardSize ?? DEFAULTS.shardSize;
-  if (!Token.isUnresolved(threshold) && !Token.isUnresolved(shardSize) && shardSize > threshold) {
-    throw invalidProp('fanoutShardSize', `${shardSize} is larger than fanoutShardThreshold (${threshold}), so sharding would never split an audience`,
-      'Set fanoutShardSize at most fanoutShardThreshold.');
-  }
-  checkInteger('maxDeliveryRatePerSecond', p.maxDeliveryRatePerSecond, 0, 100_000);
-  if (p.maxDeliveryRatePerSecond !== undefined && Token.isUnresolved(p.maxDeliveryRatePerSecond)) {
-    throw invalidProp('maxDeliveryRatePerSecond', 'it is a token, but it is split between deliver instances at synth time',
-      'Give maxDeliveryRatePerSecond a number.');
-  }
-  if (p.maxDeliveryRatePerSecond) {
-    if (p.deliverMaxConcurrency === undefined || Token.isUnresolved(p.deliverMaxConcurrency)) {
-      throw invalidProp('maxDeliveryRatePerSecond', 'it caps the whole deployment, but without a known deliverMaxConcurrency any number of deliver instances may run at once',
-        'Set deliverMaxConcurrency to a number too, so the cap can be split between at most that many instances.');
-    }
-    if (!Token.isUnresolved(p.maxDeliveryRatePerSecond) && p.maxDeliveryRatePerSecond < p.deliverMaxConcurrency) {
-      throw invalidProp('maxDeliveryRatePerSecond', `${p.maxDeliveryRatePerSecond} is below deliverMaxConcurrency (${p.deliverMaxConcurrency}), so each instance's share would be under 1 post per second`,
-        'Raise maxDeliveryRatePerSecond to at least deliverMaxConcurrency, or lower deliverMaxConcurrency.');
-    }
-  }
-  checkInteger('maxDeliveryAttempts', p.maxDeliveryAttempts, 1, 10);
-  checkInteger('batchSize', p.batchSize, 1, 10_000);
-  checkDuration('maxBatchingWindow', p.maxBatchingWindow, 0, 300);
-  const batchSize = p.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize;
-  if (!Token.isUnresolved(batchSize) && batchSize > 10
-    && (p.maxBatchingWindow === undefined
-      || (!Token.isUnresolved(p.maxBatchingWindow.toSeconds()) && p.maxBatchingWindow.toSeconds() < 1))) {
-    throw invalidProp('batchSize', `${batchSize} is above 10 without a batching window`,
-      'SQS event sources take more than 10 messages only with a window: set maxBatchingWindow to at least 1 second, or batchSize to at most 10.');
-  }
-  checkInteger('deliverMaxConcurrency', p.deliverMaxConcurrency, 2, 1000);
-  checkDuration('deliverTimeout', p.deliverTimeout, 1, 900);
-  if (p.deliverTimeout !== undefined && Token.isUnresolved(p.deliverTimeout.toSeconds())) {
-    throw invalidProp('deliverTimeout', 'it is a token, but the queue\'s visibility timeout is derived from it at synth time',
-      'Give deliverTimeout a concrete Duration such as Duration.seconds(60).');
-  }
-  checkInteger('maxReceiveCount', p.maxReceiveCount, 1, 1000);
-  checkPattern('detailType', p.detailType, /^[^\p{Cc}]{1,128}$/u, '1 to 128 characters without control characters');
-  checkInteger('memorySize', p.memorySize, 128, 10240);
-  checkDuration('queueAgeAlarmThreshold', p.queueAgeAlarmThreshold, 60, 14 * 24 * 60 * 60);
-  if (p.alarmTopic !== undefined && p.alarms === false) {
-    throw invalidProp('alarmTopic', 'it is set while alarms is false, so nothing would ever notify it',
-      'Remove alarmTopic, or leave alarms on.');
-  }
-  if (p.queueAgeAlarmThreshold !== undefined && p.alarms === false) {
-    throw invalidProp('queueAgeAlarmThreshold', 'it is set while alarms is false',
-      'Remove queueAgeAlarmThreshold, or leave alarms on.');
-  }
+function removalPolicyOf(props: RealtimeNotificationsProps): RemovalPolicy {
+  return props.removalPolicy ?? RemovalPolicy.RETAIN;
 }
 
-function checkTopicPatterns(prop: string, patterns: string[]): void {
-  patterns.forEach((pattern, i) => {
-    if (Token.isUnresolved(pattern)) {
-      throw invalidProp(`${prop}[${i}]`, 'it is a deploy-time token', 'Topic patterns must be literal strings known at synth.');
-    }
-    const problem = topicPatternProblem(pattern);
-    if (problem !== undefined) {
-      throw invalidProp(`${prop}[${i}]`, `${JSON.stringify(pattern)} ${problem}`,
-        'Write /-separated segments; use * for one segment, ** (last segment only) for one or more, {userId} for the user\'s own id.');
-    }
-  });
-}
-
-/** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */
-function ratePerInstance(p: RealtimeNotificationsProps): number {
-  const rate = p.maxDeliveryRatePerSecond ?? DEFAULTS.maxDeliveryRatePerSecond;
-  if (!rate || p.deliverMaxConcurrency === undefined) return rate;
-  return Math.floor(rate / p.deliverMaxConcurrency);
+function logRetentionOf(props: RealtimeNotificationsProps): logs.RetentionDays {
+  return props.monitoring?.logRetention ?? SETTINGS.logRetentionDays.default as logs.RetentionDays;
 }

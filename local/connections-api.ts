@@ -5,11 +5,12 @@
  * benchmarks and the local runtime all serve this one module.
  */
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { LIMITS } from '../lib/private/runtime-contract';
 import { sendJson } from './http';
 import { serveOnLoopback } from './loopback-server';
 
 /** API Gateway refuses posts larger than this. */
-const MAX_POST_BYTES = 128 * 1024;
+const MAX_POST_BYTES = LIMITS.maxFrameBytes;
 
 /** A live connection as the gateway sees it. */
 export interface LocalConnection {

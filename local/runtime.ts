@@ -10,7 +10,6 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   AUTHORIZER_IDENTITY_SOURCES,
-  DEPLOYMENT_DEFAULTS,
   HANDLER_NAMES,
   HandlerName,
   handlerEnvironment,
@@ -18,6 +17,8 @@ import {
   misaddressedEventPattern,
   notificationEventPattern,
   RuntimeSettings,
+  SETTINGS,
+  VISIBILITY_TIMEOUT_FACTOR,
 } from '../lib/private/runtime-contract';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { BusRule, LocalEventBus } from './bus/event-bus';
@@ -252,7 +253,7 @@ function createQueues(settings: RuntimeSettings, q: QueueOptions): LocalQueues {
     name: 'deliveries',
     url: settings.queueUrl,
     arn: queueArn(settings.queueUrl),
-    visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * DEPLOYMENT_DEFAULTS.visibilityTimeoutFactor,
+    visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? SETTINGS.deliverTimeoutSeconds.default * VISIBILITY_TIMEOUT_FACTOR,
     redrive: { deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
   });
   const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);
@@ -304,7 +305,7 @@ function startEventSourceMapping(
     queue: deliveryQueue,
     invoke: (event) => functions.deliver.invoke(event),
     region: LOCAL_REGION,
-    batchSize: q.batchSize ?? DEPLOYMENT_DEFAULTS.batchSize,
+    batchSize: q.batchSize ?? SETTINGS.batchSize.default,
     maxConcurrency: q.maxConcurrency ?? 5,
     log,
   });
@@ -459,7 +460,7 @@ function createFunctions(
         ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
       },
       region: LOCAL_REGION,
-      timeoutMs: name === 'deliver' ? DEPLOYMENT_DEFAULTS.deliverTimeoutSeconds * 1000 : DEPLOYMENT_DEFAULTS.routeFunctionTimeoutSeconds * 1000,
+      timeoutMs: name === 'deliver' ? SETTINGS.deliverTimeoutSeconds.default * 1000 : SETTINGS.routeFunctionTimeoutSeconds.default * 1000,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { LIMITS } from '../lib/private/runtime-contract';
 import { sendJson } from './http';
 import { serveOnLoopback } from './loopback-server';
 import { md5OfBody, md5OfMessageAttributes, MessageAttributeValue } from './queue/checksums';
@@ -16,11 +17,11 @@ export type { MessageAttributeValue };
 
 /** SQS's limits (with queues at their default maximum message size). */
 export const SQS_LIMITS = {
-  maxMessageBytes: 256 * 1024,
-  maxBatchEntries: 10,
-  maxBatchBytes: 256 * 1024,
-  maxDelaySeconds: 900,
-  maxMessageAttributes: 10,
+  maxMessageBytes: LIMITS.maxSqsMessageBytes,
+  maxBatchEntries: LIMITS.maxBatchEntries,
+  maxBatchBytes: LIMITS.maxSqsMessageBytes,
+  maxDelaySeconds: LIMITS.maxSqsDelaySeconds,
+  maxMessageAttributes: LIMITS.maxSqsMessageAttributes,
 };
 
 export interface StoredMessage {

@@ -48,7 +48,7 @@ export interface PublishRequest {
   readonly requestId?: string;
   /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
   readonly topic: string;
-  /** The message: any JSON value, `null` included, at most `maxClientMessageSize` bytes of JSON and 100 levels deep. */
+  /** The message: any JSON value, `null` included, at most `clientMessages.maxSize` bytes of JSON and 100 levels deep. */
   readonly data: unknown;
   /** Whether the publishing connection receives its own message too. */
   readonly echo?: boolean;

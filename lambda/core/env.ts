@@ -32,14 +32,13 @@ export function urlEnv(name: string): string {
   return value;
 }
 
-export function integerEnv(name: string, defaultValue: number, range: { min: number; max?: number }): number {
+/** A whole number within the setting's range (lib/private/runtime-contract SETTINGS), its default when unset. */
+export function integerEnv(name: string, setting: { readonly default: number; readonly min: number; readonly max: number }): number {
   const raw = optionalEnv(name);
-  if (raw === undefined) return defaultValue;
+  if (raw === undefined) return setting.default;
   const value = Number(raw);
-  const max = range.max ?? Number.MAX_SAFE_INTEGER;
-  if (!Number.isInteger(value) || value < range.min || value > max) {
-    throw new Error(`Environment variable ${name} is "${raw}"; it must be an integer from ${range.min}`
-      + `${range.max !== undefined ? ` to ${range.max}` : ''}.`);
+  if (!Number.isInteger(value) || value < setting.min || value > setting.max) {
+    throw new Error(`Environment variable ${name} is "${raw}"; it must be an integer from ${setting.min} to ${setting.max}.`);
   }
   return value;
 }

@@ -2,6 +2,7 @@
  * Backoff arithmetic shared by the fan-out engine (in-invocation retries of one post) and the
  * deliver handler (re-queueing failed connections for later). Pure: randomness is injected.
  */
+import { LIMITS } from '../../lib/private/runtime-contract';
 
 export interface BackoffPolicy {
   /** Delay before the first retry, before jitter. */
@@ -20,8 +21,7 @@ export function fullJitterDelayMs(retry: number, policy: BackoffPolicy, random: 
   return Math.floor(random() * ceiling);
 }
 
-/** SQS refuses a DelaySeconds above 15 minutes. */
-export const MAX_SQS_DELAY_SECONDS = 900;
+export const MAX_SQS_DELAY_SECONDS = LIMITS.maxSqsDelaySeconds;
 
 /**
  * DelaySeconds for re-queueing connections whose delivery failed, so the next attempt

@@ -3,7 +3,7 @@
  * (lib/private/runtime-contract handlerEnvironment('deliver')) once at init. A misconfigured
  * function fails its cold start with a message naming the variable and the fix.
  */
-import { DEFAULTS, DEPLOYMENT_DEFAULTS, Env } from '../../lib/private/runtime-contract';
+import { Env, SETTINGS } from '../../lib/private/runtime-contract';
 import { booleanEnv, integerEnv, optionalEnv, requiredEnv, urlEnv } from '../core/env';
 
 export interface DeliverConfig {
@@ -37,13 +37,13 @@ export function loadDeliverConfig(): DeliverConfig {
     callbackUrl: urlEnv(Env.CALLBACK_URL),
     queueUrl: urlEnv(Env.QUEUE_URL),
     deadLetterQueueUrl: urlEnv(Env.DLQ_URL),
-    detailType: optionalEnv(Env.DETAIL_TYPE) ?? DEFAULTS.detailType,
-    allowBroadcast: booleanEnv(Env.ALLOW_BROADCAST, false),
-    concurrency: integerEnv(Env.DELIVERY_CONCURRENCY, DEFAULTS.deliveryConcurrency, { min: 1, max: 1000 }),
-    shardThreshold: integerEnv(Env.SHARD_THRESHOLD, DEFAULTS.shardThreshold, { min: 1 }),
-    shardSize: integerEnv(Env.SHARD_SIZE, DEFAULTS.shardSize, { min: 1, max: 10_000 }),
-    maxRatePerSecond: integerEnv(Env.MAX_DELIVERY_RATE, DEFAULTS.maxDeliveryRatePerSecond, { min: 0, max: 100_000 }),
-    maxAttempts: integerEnv(Env.MAX_DELIVERY_ATTEMPTS, DEFAULTS.maxDeliveryAttempts, { min: 1, max: 100 }),
-    maxReceiveCount: integerEnv(Env.MAX_RECEIVE_COUNT, DEPLOYMENT_DEFAULTS.maxReceiveCount, { min: 1, max: 1000 }),
+    detailType: optionalEnv(Env.DETAIL_TYPE) ?? SETTINGS.detailType.default,
+    allowBroadcast: booleanEnv(Env.ALLOW_BROADCAST, SETTINGS.allowBroadcast.default),
+    concurrency: integerEnv(Env.DELIVERY_CONCURRENCY, SETTINGS.deliveryConcurrency),
+    shardThreshold: integerEnv(Env.SHARD_THRESHOLD, SETTINGS.shardThreshold),
+    shardSize: integerEnv(Env.SHARD_SIZE, SETTINGS.shardSize),
+    maxRatePerSecond: integerEnv(Env.MAX_DELIVERY_RATE, SETTINGS.maxDeliveryRatePerSecond),
+    maxAttempts: integerEnv(Env.MAX_DELIVERY_ATTEMPTS, SETTINGS.maxDeliveryAttempts),
+    maxReceiveCount: integerEnv(Env.MAX_RECEIVE_COUNT, SETTINGS.maxReceiveCount),
   };
 }

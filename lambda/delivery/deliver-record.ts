@@ -15,7 +15,7 @@
  * again: a connection may then get the notification twice, always with the same id.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricNames } from '../../lib/private/runtime-contract';
+import { LIMITS, MetricNames } from '../../lib/private/runtime-contract';
 import { forEachConcurrently } from '../core/concurrent';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { Clock } from '../core/fanout-clock';
@@ -229,7 +229,7 @@ class ShardSender {
       this.count++;
       this.connections += shard.connectionIds.length;
     }
-    if (this.batch.length >= 10 || (flush && this.batch.length > 0)) {
+    if (this.batch.length >= LIMITS.maxBatchEntries || (flush && this.batch.length > 0)) {
       const batch = this.batch;
       this.batch = [];
       await this.deps.queue.sendAll(this.deps.config.queueUrl, batch);

@@ -6,7 +6,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS, Env, HISTORY_RANGES, MetricNames } from '../../lib/private/runtime-contract';
+import { Env, MetricNames, SETTINGS } from '../../lib/private/runtime-contract';
 import { booleanEnv, integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
 import { TopicRules } from '../core/topics';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
@@ -61,10 +61,10 @@ export function historySettings(): { historyTable: string; countersTable: string
   return {
     historyTable: requiredEnv(Env.HISTORY_TABLE),
     countersTable: requiredEnv(Env.COUNTERS_TABLE),
-    retentionSeconds: integerEnv(Env.HISTORY_RETENTION_SECONDS, DEFAULTS.historyRetentionSeconds, HISTORY_RANGES.historyRetentionSeconds),
+    retentionSeconds: integerEnv(Env.HISTORY_RETENTION_SECONDS, SETTINGS.historyRetentionSeconds),
     policy: {
-      topics: TopicRules.compile(jsonStringArrayEnv(Env.HISTORY_RULES, DEFAULTS.historyRules)),
-      users: booleanEnv(Env.USER_HISTORY, DEFAULTS.userHistory),
+      topics: TopicRules.compile(jsonStringArrayEnv(Env.HISTORY_RULES, SETTINGS.historyRules.default)),
+      users: booleanEnv(Env.USER_HISTORY, SETTINGS.userHistory.default),
     },
   };
 }

@@ -5,6 +5,7 @@
  * sent, so the caller fails its record and SQS retries it: nothing is dropped. The call itself
  * is injected (lambda/delivery/sqs-batch-send.ts), so the SQS client loads only when needed.
  */
+import { LIMITS } from '../../lib/private/runtime-contract';
 import { fullJitterDelayMs } from '../core/retry';
 import { SQS_MAX_MESSAGE_BYTES } from './shard-message';
 
@@ -15,7 +16,7 @@ export interface OutgoingMessage {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
-export const SQS_BATCH_LIMITS = { maxEntries: 10, maxBytes: SQS_MAX_MESSAGE_BYTES };
+export const SQS_BATCH_LIMITS = { maxEntries: LIMITS.maxBatchEntries, maxBytes: SQS_MAX_MESSAGE_BYTES };
 
 /** The size SQS counts for a message: body plus attribute names, types and values. */
 export function messageBytes(message: OutgoingMessage): number {

@@ -18,6 +18,7 @@
  * is itself a valid shard, so a DLQ redrive to the delivery queue tries those connections again.
  */
 import { isJsonObject } from '../../lib/private/json-object';
+import { LIMITS } from '../../lib/private/runtime-contract';
 import { DeliveryFailureReason } from '../core/fanout';
 import { Notification } from '../core/notification';
 import { NotificationTarget } from '../core/protocol';
@@ -26,7 +27,7 @@ export const SHARD_KIND = 'realtime-notifications/shard';
 export const SHARD_VERSION = 1;
 
 /** SQS's limit for one message, attributes included, and for one SendMessageBatch in total. */
-export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
+export const SQS_MAX_MESSAGE_BYTES = LIMITS.maxSqsMessageBytes;
 /** Room left in every message for its attributes. */
 export const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 8 * 1024;
 

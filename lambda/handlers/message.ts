@@ -6,7 +6,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { CLIENT_MESSAGING_RANGES, DEFAULTS, Env, HISTORY_RANGES, METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
+import { Env, METRICS_NAMESPACE, MetricNames, SETTINGS } from '../../lib/private/runtime-contract';
 import { integerEnv, jsonStringArrayEnv, optionalEnv, requiredEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { answerClientFrame, MessageContext } from '../core/messages';
@@ -20,7 +20,6 @@ import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { callSignals, createDeliveryDeps, deliveryDeadline, historySettings } from '../delivery/delivery-deps';
 import { createDocumentClient, HistoryStore } from '../stores';
 
-const R = CLIENT_MESSAGING_RANGES;
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
 // One DynamoDB client (and its keep-alive sockets) for every store the function reads.
 const doc = createDocumentClient();
@@ -30,7 +29,7 @@ const { presence, counters } = createPresenceRuntime(delivery, doc);
 /** The running invocation's delivery dependencies: its DynamoDB and SQS calls end with its time. */
 let deliveryDeps = { ...delivery, endings: presence };
 const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME),
-  optionalEnv(Env.CLIENT_MESSAGE_DETAIL_TYPE) ?? DEFAULTS.clientMessageDetailType);
+  optionalEnv(Env.CLIENT_MESSAGE_DETAIL_TYPE) ?? SETTINGS.clientMessageDetailType.default);
 /** When the running invocation must have its fan-out accounted for. */
 let deadline: number | undefined;
 
@@ -41,18 +40,18 @@ const messageContext: MessageContext = {
   history: {
     policy: keeping.policy,
     source: new HistoryStore(doc, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds),
-    maxReplay: integerEnv(Env.MAX_REPLAY, DEFAULTS.maxReplay, HISTORY_RANGES.maxReplay),
+    maxReplay: integerEnv(Env.MAX_REPLAY, SETTINGS.maxReplay),
     replayTo: (connectionId, frames) => postInOrder(connectionId, frames, deliveryDeps, deadline),
   },
-  rules: TopicRules.compile(jsonStringArrayEnv(Env.TOPIC_RULES, DEFAULTS.topicRules)),
-  maxSubscriptions: integerEnv(Env.MAX_SUBSCRIPTIONS, DEFAULTS.maxSubscriptionsPerConnection, { min: 1, max: 10_000 }),
+  rules: TopicRules.compile(jsonStringArrayEnv(Env.TOPIC_RULES, SETTINGS.topicRules.default)),
+  maxSubscriptions: integerEnv(Env.MAX_SUBSCRIPTIONS, SETTINGS.maxSubscriptionsPerConnection),
   presence,
-  maxPresenceMembers: integerEnv(Env.MAX_PRESENCE_MEMBERS, DEFAULTS.maxPresenceMembers, R.maxPresenceMembers),
+  maxPresenceMembers: integerEnv(Env.MAX_PRESENCE_MEMBERS, SETTINGS.maxPresenceMembers),
   clientMessages: {
-    rules: TopicRules.compile(jsonStringArrayEnv(Env.PUBLISH_RULES, DEFAULTS.publishRules)),
+    rules: TopicRules.compile(jsonStringArrayEnv(Env.PUBLISH_RULES, SETTINGS.publishRules.default)),
     counters,
-    maxPerSecond: integerEnv(Env.MAX_MESSAGES_PER_SECOND, DEFAULTS.maxClientMessagesPerSecond, R.maxClientMessagesPerSecond),
-    maxDataBytes: integerEnv(Env.MAX_MESSAGE_DATA_BYTES, DEFAULTS.maxClientMessageDataBytes, R.maxClientMessageDataBytes),
+    maxPerSecond: integerEnv(Env.MAX_MESSAGES_PER_SECOND, SETTINGS.maxClientMessagesPerSecond),
+    maxDataBytes: integerEnv(Env.MAX_MESSAGE_DATA_BYTES, SETTINGS.maxClientMessageDataBytes),
     announce: publishToBus,
     deliver: async (encoded, exceptConnectionId) => {
       // A client message's id is new: no earlier delivery gave it a position.

@@ -12,7 +12,7 @@ import {
   PutCommand,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
-import { Tables } from '../../lib/private/runtime-contract';
+import { LIMITS, Tables } from '../../lib/private/runtime-contract';
 import { forEachConcurrently } from '../core/concurrent';
 import { PageOptions, pagesOf } from './pages';
 import { isConditionalCheckFailed } from './errors';
@@ -27,8 +27,7 @@ export interface TrackedTopics {
   removed(topic: string, userId: string | undefined): Promise<void>;
 }
 
-/** DynamoDB's BatchWriteItem limit. */
-const BATCH_WRITE_MAX_ITEMS = 25;
+const BATCH_WRITE_MAX_ITEMS = LIMITS.maxBatchWriteItems;
 /** Rounds of retrying UnprocessedItems before giving up; the SDK already retries throttling per call. */
 const UNPROCESSED_MAX_ROUNDS = 8;
 const UNPROCESSED_BASE_DELAY_MS = 50;

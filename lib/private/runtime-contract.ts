@@ -114,55 +114,150 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'token.';
  */
 export const AUTHORIZER_IDENTITY_SOURCES: readonly string[] = [];
 
-export const DEFAULTS = {
-  stageName: 'prod',
-  detailType: 'Notification',
-  /** API Gateway closes every connection within 2 hours; keep rows a little longer, then TTL. */
-  connectionTtlSeconds: 3 * 60 * 60,
-  maxSubscriptionsPerConnection: 50,
-  deliveryConcurrency: 50,
-  shardThreshold: 1000,
-  shardSize: 1000,
-  maxDeliveryRatePerSecond: 0,
-  maxDeliveryAttempts: 3,
+/**
+ * Limits of API Gateway, SQS, EventBridge and Lambda that the construct, the handlers and the
+ * local runtime design against: named here once.
+ */
+export const LIMITS = {
+  /** Largest frame API Gateway accepts or posts. */
+  maxFrameBytes: 128 * 1024,
+  /** Topics are ASCII; the byConnection index's sort key (the topic) holds at most 1,024 bytes. */
+  maxTopicLength: 1024,
+  /** API Gateway closes every WebSocket connection after 2 hours. */
+  maxConnectionSeconds: 2 * 60 * 60,
+  /** API Gateway closes a WebSocket connection idle for 10 minutes. */
+  idleTimeoutSeconds: 10 * 60,
+  /** Largest SQS message (body and attributes), and largest SendMessageBatch request in total. */
+  maxSqsMessageBytes: 256 * 1024,
+  /** SQS refuses a DelaySeconds above 15 minutes. */
+  maxSqsDelaySeconds: 900,
+  /** Message attributes per SQS message. */
+  maxSqsMessageAttributes: 10,
+  /** Entries per SQS SendMessageBatch and per EventBridge PutEvents request. */
+  maxBatchEntries: 10,
+  /** Items per DynamoDB BatchWriteItem request. */
+  maxBatchWriteItems: 25,
+  /** Largest EventBridge PutEvents request, its entries added up. */
+  maxPutEventsBytes: 256 * 1024,
+  /** An SQS event source takes more than this many messages per batch only with a batching window. */
+  maxBatchSizeWithoutWindow: 10,
+  /** Longest batching window of an SQS event source. */
+  maxBatchingWindowSeconds: 5 * 60,
+  /** Longest Lambda function timeout. */
+  maxFunctionTimeoutSeconds: 15 * 60,
+} as const;
+
+/** What the table says of one setting; see SETTINGS. */
+interface SettingSpec {
+  /** The value when none is given; absent when unset means "not configured" (no limit, no window). */
+  readonly default?: unknown;
+  /** Smallest and largest value the construct accepts, and the handlers accept from their environment. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Where the construct takes it, as a path in RealtimeNotificationsProps; validation errors name it. */
+  readonly prop?: string;
+  /** The prop is a Duration (in seconds here) or a Size (in bytes here). */
+  readonly unit?: 'seconds' | 'bytes';
+  /** The environment variable the handlers read it from (Env). */
+  readonly env?: string;
+}
+
+/**
+ * Every setting's default and range, once: the construct's validation and defaults, the
+ * handlers' environment parsing and the local runtime all read this table.
+ */
+export const SETTINGS = {
+  stageName: { default: 'prod', prop: 'stageName' },
+  detailType: { default: 'Notification', prop: 'detailType' },
+  allowBroadcast: { default: false, prop: 'allowBroadcast' },
   /** Any authenticated connection may subscribe to any topic; users/{userId}/… stays private. */
-  topicRules: ['**'] as string[],
+  topicRules: { default: ['**'] as string[], prop: 'topicRules' },
   /** Client publishing is off until a team names the topics. */
-  publishRules: [] as string[],
+  publishRules: { default: [] as string[], prop: 'publishRules' },
   /** Presence is off until a team names the topics. */
-  presenceRules: [] as string[],
-  /** Client messages per second per user, across all of the user's connections. */
-  maxClientMessagesPerSecond: 10,
-  /** Largest `data` of a client message (UTF-8 bytes of its JSON): room is left in the 128 KB frame for the envelope. */
-  maxClientMessageDataBytes: 32 * 1024,
-  /** Open connections per user; the next $connect is refused. */
-  maxConnectionsPerUser: 20,
-  /** Members a presence answer lists at most. */
-  maxPresenceMembers: 100,
-  /** Detail type of the event every accepted client message puts on the bus. */
-  clientMessageDetailType: 'ClientMessage',
+  presenceRules: { default: [] as string[], prop: 'presenceRules' },
   /** Topics keep no history unless named: each kept notification costs about three more writes. */
-  historyRules: [] as string[],
+  historyRules: { default: [] as string[], prop: 'historyRules' },
+
+  throttleRateLimit: { default: 1000, max: 1_000_000, prop: 'throttle.rateLimit' },
+  throttleBurstLimit: { default: 500, min: 1, max: 1_000_000, prop: 'throttle.burstLimit' },
+
+  /** Rows must outlive the connection, which API Gateway keeps open for up to 2 hours; then TTL removes them. */
+  connectionTtlSeconds: {
+    default: 3 * 60 * 60, min: LIMITS.maxConnectionSeconds, max: 365 * 24 * 60 * 60,
+    prop: 'connections.ttl', unit: 'seconds', env: Env.CONNECTION_TTL_SECONDS,
+  },
+  /** A disconnect removes every subscription of the connection within a route function's timeout. */
+  maxSubscriptionsPerConnection: { default: 50, min: 1, max: 1000, prop: 'connections.maxSubscriptions', env: Env.MAX_SUBSCRIPTIONS },
+  /** Open connections per user; the next $connect is refused. */
+  maxConnectionsPerUser: { default: 20, min: 1, max: 100_000, prop: 'connections.maxPerUser', env: Env.MAX_CONNECTIONS_PER_USER },
+
+  /** Client messages per second per user, across all of the user's connections. */
+  maxClientMessagesPerSecond: { default: 10, min: 1, max: 10_000, prop: 'clientMessages.maxPerSecond', env: Env.MAX_MESSAGES_PER_SECOND },
+  /** Largest `data` of a client message (UTF-8 bytes of its JSON): room is left in the 128 KB frame for the envelope. */
+  maxClientMessageDataBytes: {
+    default: 32 * 1024, min: 1, max: 100 * 1024, prop: 'clientMessages.maxSize', unit: 'bytes', env: Env.MAX_MESSAGE_DATA_BYTES,
+  },
+  /** Members a presence answer lists at most. */
+  maxPresenceMembers: { default: 100, min: 1, max: 1000, prop: 'clientMessages.maxPresenceMembers', env: Env.MAX_PRESENCE_MEMBERS },
+  /** Detail type of the event every accepted client message puts on the bus. */
+  clientMessageDetailType: { default: 'ClientMessage', prop: 'clientMessages.detailType' },
+
   /** Each user's own stream is kept: the offline inbox. */
-  userHistory: true,
-  historyRetentionSeconds: 24 * 60 * 60,
+  userHistory: { default: true, prop: 'history.userStreams' },
+  historyRetentionSeconds: {
+    default: 24 * 60 * 60, min: 60, max: 14 * 24 * 60 * 60, prop: 'history.retention', unit: 'seconds', env: Env.HISTORY_RETENTION_SECONDS,
+  },
   /** Notifications one subscribe, resume or history request replays at most. */
-  maxReplay: 100,
-};
+  maxReplay: { default: 100, min: 1, max: 1000, prop: 'history.maxReplay', env: Env.MAX_REPLAY },
 
-/** Ranges of the history settings, for the construct's validation and the handlers' environment. */
-export const HISTORY_RANGES = {
-  historyRetentionSeconds: { min: 60, max: 14 * 24 * 60 * 60 },
-  maxReplay: { min: 1, max: 1000 },
-} as const;
+  /** Posts to connections one deliver invocation keeps in flight. */
+  deliveryConcurrency: { default: 50, min: 1, max: 1000, prop: 'delivery.postConcurrency', env: Env.DELIVERY_CONCURRENCY },
+  shardThreshold: { default: 1000, min: 1, max: 10_000_000, prop: 'delivery.shardThreshold', env: Env.SHARD_THRESHOLD },
+  /**
+   * A shard carries its connection ids and the notification in one SQS message: 5,000 ids
+   * (about 95 KB of JSON) beside the largest notification (a 128 KB frame) still fit its 256 KB.
+   */
+  shardSize: { default: 1000, min: 1, max: 5000, prop: 'delivery.shardSize', env: Env.SHARD_SIZE },
+  /** 0 means no cap. */
+  maxDeliveryRatePerSecond: { default: 0, min: 0, max: 100_000, prop: 'delivery.maxRatePerSecond', env: Env.MAX_DELIVERY_RATE },
+  /**
+   * Attempts, the first included, each re-queued with a delay of up to SQS's 15 minutes: ten
+   * already keep an unreachable connection's notification in circulation for over an hour.
+   */
+  maxDeliveryAttempts: { default: 3, min: 1, max: 10, prop: 'delivery.maxAttempts', env: Env.MAX_DELIVERY_ATTEMPTS },
+  maxReceiveCount: { default: 5, min: 1, max: 1000, prop: 'delivery.maxReceiveCount', env: Env.MAX_RECEIVE_COUNT },
+  batchSize: { default: 10, min: 1, max: 10_000, prop: 'delivery.batchSize' },
+  /** Unset: no batching window. */
+  maxBatchingWindowSeconds: { min: 0, max: LIMITS.maxBatchingWindowSeconds, prop: 'delivery.maxBatchingWindow', unit: 'seconds' },
+  /** Unset: no limit other than the account's Lambda concurrency. */
+  deliverMaxConcurrency: { min: 2, max: 1000, prop: 'delivery.maxConcurrency' },
+  deliverTimeoutSeconds: { default: 60, min: 1, max: LIMITS.maxFunctionTimeoutSeconds, prop: 'delivery.timeout', unit: 'seconds' },
+  /** Timeout of the route functions (authorizer, $connect, $disconnect, message): not configurable. */
+  routeFunctionTimeoutSeconds: { default: 10 },
 
-/** Ranges of the client-messaging limits; the construct validates props and the handlers their environment against these. */
-export const CLIENT_MESSAGING_RANGES = {
-  maxClientMessagesPerSecond: { min: 1, max: 10_000 },
-  maxClientMessageDataBytes: { min: 1, max: 100 * 1024 },
-  maxConnectionsPerUser: { min: 1, max: 100_000 },
-  maxPresenceMembers: { min: 1, max: 1000 },
-} as const;
+  memorySize: { default: 512, min: 128, max: 10_240, prop: 'functions.memorySize' },
+
+  alarms: { default: true, prop: 'monitoring.alarms' },
+  queueAgeAlarmThresholdSeconds: {
+    default: 5 * 60, min: 60, max: 14 * 24 * 60 * 60, prop: 'monitoring.queueAgeAlarmThreshold', unit: 'seconds',
+  },
+  dashboard: { default: false, prop: 'monitoring.dashboard' },
+  /** CloudWatch Logs retention in days (RetentionDays.ONE_MONTH). */
+  logRetentionDays: { default: 30, prop: 'monitoring.logRetention' },
+} satisfies Record<string, SettingSpec>;
+
+/** The settings with a range. */
+export type RangedSettingName = {
+  [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends { readonly min: number; readonly max: number } ? K : never
+}[keyof typeof SETTINGS];
+
+/** The settings with a range, in table order. */
+export const RANGED_SETTINGS = (Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)
+  .filter((name): name is RangedSettingName => 'min' in SETTINGS[name] && 'max' in SETTINGS[name]);
+
+/** AWS recommends a queue visibility timeout of at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 /** The `Source` of client-message events on the bus. */
 export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
@@ -172,27 +267,6 @@ export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
  * per client action, and `$default` for frames without a known one.
  */
 export const MESSAGE_ROUTES = [...CLIENT_ACTIONS, '$default'] as const;
-
-/**
- * How the construct deploys the functions and the queue by default; the local runtime runs them
- * the same way.
- */
-export const DEPLOYMENT_DEFAULTS = {
-  routeFunctionTimeoutSeconds: 10,
-  deliverTimeoutSeconds: 60,
-  /** AWS recommends a queue visibility timeout of at least six times the function timeout. */
-  visibilityTimeoutFactor: 6,
-  batchSize: 10,
-  maxReceiveCount: 5,
-};
-
-/** API Gateway WebSocket limits the handlers design against. */
-export const LIMITS = {
-  /** Largest frame API Gateway accepts or posts. */
-  maxFrameBytes: 128 * 1024,
-  /** Topics are ASCII; the byConnection index's sort key (the topic) holds at most 1,024 bytes. */
-  maxTopicLength: 1024,
-};
 
 /** Attribute and index names of the tables. */
 export const Tables = {

@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isJsonObject } from '../../lib/private/json-object';
+import { LIMITS } from '../../lib/private/runtime-contract';
 
 /** EventBridge refuses a request whose entries add up to more than 256 KB. */
-export const MAX_REQUEST_BYTES = 256 * 1024;
-export const MAX_ENTRIES = 10;
+export const MAX_REQUEST_BYTES = LIMITS.maxPutEventsBytes;
+export const MAX_ENTRIES = LIMITS.maxBatchEntries;
 /** EventBridge processes Detail JSON nested at most this many levels deep. */
 export const MAX_DETAIL_DEPTH = 1000;
 

@@ -9,6 +9,7 @@
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { LIMITS } from '../../lib/private/runtime-contract';
 import { ConnectionRegistry, LocalConnection } from '../connections-api';
 import { HandlerError } from '../lambda/invoker';
 import { evaluateAuthorizerResult } from './authorization';
@@ -95,7 +96,7 @@ export class WebSocketGateway {
     (options.identitySources ?? []).forEach(identityValue); // refuses expressions it cannot evaluate
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: options.maxMessageBytes ?? 128 * 1024,
+      maxPayload: options.maxMessageBytes ?? LIMITS.maxFrameBytes,
       // ws would answer with the first offered subprotocol by itself; API Gateway never does.
       handleProtocols: () => false,
     });
@@ -104,8 +105,8 @@ export class WebSocketGateway {
       if (protocol !== undefined) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
     });
     this.routeKeys = new Set(Object.keys(options.integrations.routes));
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
-    this.maxConnectionMs = options.maxConnectionMs ?? 2 * 60 * 60_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.idleTimeoutSeconds * 1000;
+    this.maxConnectionMs = options.maxConnectionMs ?? LIMITS.maxConnectionSeconds * 1000;
   }
 
   /** Open connections. */

@@ -7,7 +7,7 @@ import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, ClientAction, JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER,
   SERVER_FRAMES, ServerFrameName, STREAM_POSITION,
 } from '../../lib/private/protocol';
-import { API_SUBPROTOCOL, DEFAULTS, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
+import { API_SUBPROTOCOL, SETTINGS, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 
 export const ASYNCAPI_FILE = 'docs/asyncapi.json';
 
@@ -15,7 +15,7 @@ const requestMessage = (action: ClientAction): string => `${action}Request`;
 const ref = (path: string) => ({ $ref: `#/${path}` });
 
 export function renderAsyncApi(version: string): object {
-  const event = notificationEvent(DEFAULTS.detailType);
+  const event = notificationEvent(SETTINGS.detailType.default);
   const named = [STREAM_POSITION, PRESENCE_MEMBER, ...Object.values(CLIENT_FRAMES), ...Object.values(SERVER_FRAMES), NOTIFICATION_DETAIL, event];
   const schemas = Object.fromEntries([...new Set(named)].map((schema) => [schema.title!, toAsyncApiSchema(schema, named, true)]));
   const message = (schema: JsonSchema, name: string, summary = schema.description) => ({
@@ -53,7 +53,7 @@ export function renderAsyncApi(version: string): object {
         variables: {
           apiId: { description: 'The WebSocket API id.' },
           region: { description: 'The AWS region.', examples: ['us-east-1'] },
-          stage: { description: 'The stage name.', default: DEFAULTS.stageName },
+          stage: { description: 'The stage name.', default: SETTINGS.stageName.default },
         },
         security: [ref('components/securitySchemes/tokenSubprotocol'), ref('components/securitySchemes/tokenQuery')],
       },
@@ -94,9 +94,9 @@ export function renderAsyncApi(version: string): object {
         },
       },
       notifications: {
-        address: DEFAULTS.detailType,
+        address: SETTINGS.detailType.default,
         title: 'Notification events',
-        description: `Events of detail type "${DEFAULTS.detailType}" (the construct's detailType prop) on the construct's bus. `
+        description: `Events of detail type "${SETTINGS.detailType.default}" (the construct's detailType prop) on the construct's bus. `
           + 'One that breaks the contract is dead-lettered with a reason (docs/protocol.md).',
         servers: [ref('servers/eventBus')],
         messages: channelMessages(['notificationEvent']),

@@ -103,8 +103,10 @@ describe('every configuration of the construct is clean', () => {
     const team = new RealtimeNotifications(stack, 'Configured', {
       auth: ConnectionAuth.cognito({ userPool: new cognito.UserPool(stack, 'Pool') }),
       encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
-      alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) }),
-      dashboard: true,
+      monitoring: {
+        alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) }),
+        dashboard: true,
+      },
       allowBroadcast: true,
       publishRules: ['rooms/*'],
       presenceRules: ['rooms/*'],

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
 import { resourceNamed, synth } from './synth';
 
-const { template, stack, notifications } = synth({ dashboard: true });
+const { template, stack, notifications } = synth({ monitoring: { dashboard: true } });
 const alarmProps = (alarm: cloudwatch.Alarm | undefined) =>
   template.toJSON().Resources[stack.getLogicalId(alarm!.node.defaultChild as cloudwatch.CfnAlarm)].Properties;
 

@@ -38,31 +38,33 @@ test('stageName names the stage, the URLs and the @connections grant', () => {
     .toMatch(/\/live\/POST\/@connections\/\*$/);
 });
 
-test('throttlingRateLimit and throttlingBurstLimit set the default route throttling', () => {
-  const { template } = synth({ throttlingRateLimit: 25.5, throttlingBurstLimit: 40 });
+test('throttle sets the default route throttling', () => {
+  const { template } = synth({ throttle: { rateLimit: 25.5, burstLimit: 40 } });
   template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
     DefaultRouteSettings: { ThrottlingRateLimit: 25.5, ThrottlingBurstLimit: 40 },
   });
 });
 
-test('connectionTtl reaches the connect handler in seconds', () => {
-  const { template } = synth({ connectionTtl: Duration.hours(6) });
+test('connections.ttl reaches the connect handler in seconds', () => {
+  const { template } = synth({ connections: { ttl: Duration.hours(6) } });
   expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe('21600');
 });
 
-test('maxSubscriptionsPerConnection reaches the message handler', () => {
-  const { template } = synth({ maxSubscriptionsPerConnection: 7 });
+test('connections.maxSubscriptions reaches the message handler', () => {
+  const { template } = synth({ connections: { maxSubscriptions: 7 } });
   expect(environmentOf(template, 'Message').MAX_SUBSCRIPTIONS_PER_CONNECTION).toBe('7');
 });
 
 test('delivery tuning reaches the deliver handler', () => {
   const { template } = synth({
-    deliveryConcurrency: 20,
-    fanoutShardThreshold: 5000,
-    fanoutShardSize: 2500,
-    maxDeliveryRatePerSecond: 301,
-    deliverMaxConcurrency: 4,
-    maxDeliveryAttempts: 5,
+    delivery: {
+      postConcurrency: 20,
+      shardThreshold: 5000,
+      shardSize: 2500,
+      maxRatePerSecond: 301,
+      maxConcurrency: 4,
+      maxAttempts: 5,
+    },
   });
   expect(environmentOf(template, 'Deliver')).toMatchObject({
     DELIVERY_CONCURRENCY: '20',
@@ -74,8 +76,8 @@ test('delivery tuning reaches the deliver handler', () => {
   });
 });
 
-test('batchSize, maxBatchingWindow and deliverMaxConcurrency shape the event source', () => {
-  const { template } = synth({ batchSize: 100, maxBatchingWindow: Duration.seconds(2), deliverMaxConcurrency: 20 });
+test('delivery.batchSize, maxBatchingWindow and maxConcurrency shape the event source', () => {
+  const { template } = synth({ delivery: { batchSize: 100, maxBatchingWindow: Duration.seconds(2), maxConcurrency: 20 } });
   template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 2,
@@ -84,14 +86,14 @@ test('batchSize, maxBatchingWindow and deliverMaxConcurrency shape the event sou
   });
 });
 
-test('deliverTimeout sets the function timeout and six times it as the queue visibility timeout', () => {
-  const { template } = synth({ deliverTimeout: Duration.minutes(2) });
+test('delivery.timeout sets the function timeout and six times it as the queue visibility timeout', () => {
+  const { template } = synth({ delivery: { timeout: Duration.minutes(2) } });
   expect(functionNamed(template, 'Deliver').resource.Properties!.Timeout).toBe(120);
   expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.VisibilityTimeout).toBe(720);
 });
 
-test('maxReceiveCount sets the redrive policy, and deliver is told it to dead-letter on the last receive', () => {
-  const { template } = synth({ maxReceiveCount: 9 });
+test('delivery.maxReceiveCount sets the redrive policy, and deliver is told it to dead-letter on the last receive', () => {
+  const { template } = synth({ delivery: { maxReceiveCount: 9 } });
   expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.RedrivePolicy.maxReceiveCount).toBe(9);
   expect(environmentOf(template, 'Deliver').MAX_RECEIVE_COUNT).toBe('9');
 });
@@ -142,15 +144,15 @@ test('allowBroadcast: the deliver handler may scan the connections table, and on
   }
 });
 
-test('memorySize and architecture apply to every function', () => {
-  const { template } = synth({ memorySize: 1024, architecture: lambda.Architecture.X86_64 });
+test('functions.memorySize and architecture apply to every function', () => {
+  const { template } = synth({ functions: { memorySize: 1024, architecture: lambda.Architecture.X86_64 } });
   for (const name of FUNCTIONS) {
     expect(functionNamed(template, name).resource.Properties).toMatchObject({ MemorySize: 1024, Architectures: ['x86_64'] });
   }
 });
 
-test('logRetention applies to the function and access log groups', () => {
-  const { template } = synth({ logRetention: logs.RetentionDays.ONE_WEEK });
+test('monitoring.logRetention applies to the function and access log groups', () => {
+  const { template } = synth({ monitoring: { logRetention: logs.RetentionDays.ONE_WEEK } });
   const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
   expect(groups).toHaveLength(6);
   for (const group of groups) expect(group.Properties.RetentionInDays).toBe(7);
@@ -165,8 +167,9 @@ test('removalPolicy applies to the tables and log groups', () => {
 
 test('client messaging props reach the handlers that enforce them', () => {
   const { template } = synth({
-    publishRules: ['rooms/*'], presenceRules: ['rooms/{userId}'], maxClientMessagesPerSecond: 3, maxClientMessageSize: Size.kibibytes(4),
-    maxConnectionsPerUser: 7, maxPresenceMembers: 25, clientMessageDetailType: 'ChatMessage',
+    publishRules: ['rooms/*'], presenceRules: ['rooms/{userId}'],
+    clientMessages: { maxPerSecond: 3, maxSize: Size.kibibytes(4), maxPresenceMembers: 25, detailType: 'ChatMessage' },
+    connections: { maxPerUser: 7 },
   });
   expect(environmentOf(template, 'Message')).toMatchObject({
     PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/{userId}"]', MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER: '3',
@@ -263,21 +266,22 @@ describe('alarms', () => {
   test('are created by default, without actions', () => {
     const { template, notifications } = synth();
     template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    expect(notifications.alarms).toHaveLength(5);
+    expect([notifications.deadLetterQueueAlarm, notifications.deliverErrorsAlarm, notifications.queueAgeAlarm,
+      notifications.apiErrorsAlarm, notifications.throttlingAlarm].filter((alarm) => alarm !== undefined)).toHaveLength(5);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
   });
 
-  test('alarms: false creates none', () => {
-    const { template, notifications } = synth({ alarms: false });
+  test('monitoring.alarms: false creates none', () => {
+    const { template, notifications } = synth({ monitoring: { alarms: false } });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    expect(notifications.alarms).toEqual([]);
-    expect(notifications.deadLetterQueueAlarm).toBeUndefined();
+    expect([notifications.deadLetterQueueAlarm, notifications.deliverErrorsAlarm, notifications.queueAgeAlarm,
+      notifications.apiErrorsAlarm, notifications.throttlingAlarm]).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
-  test('alarmTopic is notified on alarm and on recovery', () => {
-    const { template } = synth({}, (stack) => ({ alarmTopic: new sns.Topic(stack, 'Ops') }));
+  test('monitoring.alarmTopic is notified on alarm and on recovery', () => {
+    const { template } = synth({}, (stack) => ({ monitoring: { alarmTopic: new sns.Topic(stack, 'Ops') } }));
     const topic = resourceNamed(template, 'AWS::SNS::Topic', 'Ops').id;
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
@@ -285,8 +289,8 @@ describe('alarms', () => {
     }
   });
 
-  test('queueAgeAlarmThreshold sets the queue-age threshold in seconds', () => {
-    const { template, stack, notifications } = synth({ queueAgeAlarmThreshold: Duration.minutes(15) });
+  test('monitoring.queueAgeAlarmThreshold sets the queue-age threshold in seconds', () => {
+    const { template, stack, notifications } = synth({ monitoring: { queueAgeAlarmThreshold: Duration.minutes(15) } });
     const id = stack.getLogicalId(notifications.queueAgeAlarm!.node.defaultChild as any);
     expect(template.toJSON().Resources[id].Properties).toMatchObject({
       Threshold: 900, MetricName: 'ApproximateAgeOfOldestMessage', Namespace: 'AWS/SQS',
@@ -294,9 +298,9 @@ describe('alarms', () => {
   });
 });
 
-test('dashboard: true creates a dashboard, off by default', () => {
+test('monitoring.dashboard: true creates a dashboard, off by default', () => {
   synth().template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-  const { template, notifications } = synth({ dashboard: true });
+  const { template, notifications } = synth({ monitoring: { dashboard: true } });
   template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   expect(notifications.dashboard).toBeDefined();
 });

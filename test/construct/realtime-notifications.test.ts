@@ -4,11 +4,11 @@ import { RealtimeNotifications } from '../../lib';
 import {
   CONNECTIONS_TABLE,
   COUNTERS_TABLE,
-  DEFAULTS,
   HISTORY_TABLE,
   HANDLER_NAMES,
   HandlerName,
   RuntimeSettings,
+  SETTINGS,
   SUBSCRIPTIONS_TABLE,
   TableDefinition,
   handlerEnvironment,
@@ -279,10 +279,10 @@ describe('functions', () => {
   });
 
   test('settings reach the handlers with their defaults', () => {
-    expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe(String(DEFAULTS.connectionTtlSeconds));
+    expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe(String(SETTINGS.connectionTtlSeconds.default));
     expect(environmentOf(template, 'Message')).toMatchObject({
       MAX_SUBSCRIPTIONS_PER_CONNECTION: '50',
-      TOPIC_RULES: JSON.stringify(DEFAULTS.topicRules),
+      TOPIC_RULES: JSON.stringify(SETTINGS.topicRules.default),
     });
     const deliver = environmentOf(template, 'Deliver');
     expect(deliver).toMatchObject({
@@ -414,8 +414,8 @@ describe('IAM', () => {
       .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']], ['NotificationsMessageFunction', ['POST']]]);
   });
 
-  test('with userHistory off and no history rules, nobody keeps positions and message posts nothing', () => {
-    const { template: t } = synth({ userHistory: false });
+  test('with history.userStreams off and no history rules, nobody keeps positions and message posts nothing', () => {
+    const { template: t } = synth({ history: { userStreams: false } });
     const counterId = resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id;
     const historyId = resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsHistoryTable').id;
     const using = allStatements(t).filter((st) => [counterId, historyId].some((id) => JSON.stringify(st.Resource).includes(id)));

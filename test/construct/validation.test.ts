@@ -49,7 +49,7 @@ describe('topicRules', () => {
 
 describe('publishRules, presenceRules and historyRules', () => {
   test('historyRules may not name {userId}: a topic\'s history is the same for everyone', () => {
-    rejects({ historyRules: ['rooms/*', 'users/{userId}/**'] }, /invalid `historyRules\[1\]`: "users\/\{userId\}\/\*\*" uses \{userId\}.*userHistory/);
+    rejects({ historyRules: ['rooms/*', 'users/{userId}/**'] }, /invalid `historyRules\[1\]`: "users\/\{userId\}\/\*\*" uses \{userId\}.*history\.userStreams/);
   });
 
   test.each(['publishRules', 'presenceRules', 'historyRules'] as const)('%s are checked like topicRules, by their own name', (prop) => {
@@ -59,78 +59,79 @@ describe('publishRules, presenceRules and historyRules', () => {
 });
 
 test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
-  ['zero maxClientMessagesPerSecond', { maxClientMessagesPerSecond: 0 }, /invalid `maxClientMessagesPerSecond`: 0 is not a whole number from 1 to 10000/],
-  ['fractional maxClientMessagesPerSecond', { maxClientMessagesPerSecond: 2.5 }, /invalid `maxClientMessagesPerSecond`/],
-  ['maxClientMessageSize over 100 KiB', { maxClientMessageSize: Size.kibibytes(101) }, /invalid `maxClientMessageSize`: 103424 bytes is outside 1 byte to 100 KiB\. API Gateway frames carry at most 128 KB/],
-  ['zero maxClientMessageSize', { maxClientMessageSize: Size.bytes(0) }, /invalid `maxClientMessageSize`/],
-  ['zero maxConnectionsPerUser', { maxConnectionsPerUser: 0 }, /invalid `maxConnectionsPerUser`: 0 is not a whole number from 1 to 100000/],
-  ['zero maxPresenceMembers', { maxPresenceMembers: 0 }, /invalid `maxPresenceMembers`: 0 is not a whole number from 1 to 1000/],
-  ['huge maxPresenceMembers', { maxPresenceMembers: 5000 }, /invalid `maxPresenceMembers`/],
-  ['empty clientMessageDetailType', { clientMessageDetailType: '' }, /invalid `clientMessageDetailType`/],
-  ['clientMessageDetailType equal to detailType', { detailType: 'Chat', clientMessageDetailType: 'Chat' },
-    /invalid `clientMessageDetailType`: it equals detailType \("Chat"\), so every client message would be delivered a second time/],
-  ['historyRetention under a minute', { historyRetention: Duration.seconds(30) }, /invalid `historyRetention`: 30 seconds is not a whole number of seconds from 60 to 1209600/],
-  ['historyRetention over 14 days', { historyRetention: Duration.days(15) }, /invalid `historyRetention`/],
-  ['zero maxReplay', { maxReplay: 0 }, /invalid `maxReplay`: 0 is not a whole number from 1 to 1000/],
-  ['huge maxReplay', { maxReplay: 5000 }, /invalid `maxReplay`/],
+  ['zero clientMessages.maxPerSecond', { clientMessages: { maxPerSecond: 0 } }, /invalid `clientMessages\.maxPerSecond`: 0 is not a whole number from 1 to 10000/],
+  ['fractional clientMessages.maxPerSecond', { clientMessages: { maxPerSecond: 2.5 } }, /invalid `clientMessages\.maxPerSecond`/],
+  ['clientMessages.maxSize over 100 KiB', { clientMessages: { maxSize: Size.kibibytes(101) } }, /invalid `clientMessages\.maxSize`: 103424 bytes is outside 1 byte to 100 KiB\. API Gateway frames carry at most 128 KB/],
+  ['zero clientMessages.maxSize', { clientMessages: { maxSize: Size.bytes(0) } }, /invalid `clientMessages\.maxSize`/],
+  ['zero connections.maxPerUser', { connections: { maxPerUser: 0 } }, /invalid `connections\.maxPerUser`: 0 is not a whole number from 1 to 100000/],
+  ['zero clientMessages.maxPresenceMembers', { clientMessages: { maxPresenceMembers: 0 } }, /invalid `clientMessages\.maxPresenceMembers`: 0 is not a whole number from 1 to 1000/],
+  ['huge clientMessages.maxPresenceMembers', { clientMessages: { maxPresenceMembers: 5000 } }, /invalid `clientMessages\.maxPresenceMembers`/],
+  ['empty clientMessages.detailType', { clientMessages: { detailType: '' } }, /invalid `clientMessages\.detailType`/],
+  ['clientMessages.detailType equal to detailType', { detailType: 'Chat', clientMessages: { detailType: 'Chat' } },
+    /invalid `clientMessages\.detailType`: it equals detailType \("Chat"\), so every client message would be delivered a second time/],
+  ['history.retention under a minute', { history: { retention: Duration.seconds(30) } }, /invalid `history\.retention`: 30 seconds is not a whole number of seconds from 60 to 1209600/],
+  ['history.retention over 14 days', { history: { retention: Duration.days(15) } }, /invalid `history\.retention`/],
+  ['zero history.maxReplay', { history: { maxReplay: 0 } }, /invalid `history\.maxReplay`: 0 is not a whole number from 1 to 1000/],
+  ['huge history.maxReplay', { history: { maxReplay: 5000 } }, /invalid `history\.maxReplay`/],
 ])('client messaging and history: %s is refused', (_name, props, message) => rejects(props, message));
 
 test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['stageName with a slash', { stageName: 'prod/v1' }, /invalid `stageName`: "prod\/v1" is not 1 to 128 letters, digits, "-" or "_"/],
   ['empty stageName', { stageName: '' }, /invalid `stageName`/],
-  ['zero throttlingRateLimit', { throttlingRateLimit: 0 }, /invalid `throttlingRateLimit`: 0 is not a number above 0/],
-  ['negative throttlingRateLimit', { throttlingRateLimit: -5 }, /invalid `throttlingRateLimit`/],
-  ['zero throttlingBurstLimit', { throttlingBurstLimit: 0 }, /invalid `throttlingBurstLimit`: 0 is not a whole number from 1/],
-  ['fractional throttlingBurstLimit', { throttlingBurstLimit: 2.5 }, /invalid `throttlingBurstLimit`/],
-  ['connectionTtl under 2 hours', { connectionTtl: Duration.minutes(90) }, /invalid `connectionTtl`: 1 hour 30 minutes is not a whole number of seconds from 7200 .*API Gateway keeps open for up to 2 hours/],
-  ['fractional connectionTtl', { connectionTtl: Duration.millis(7_200_500) }, /invalid `connectionTtl`/],
-  ['zero maxSubscriptionsPerConnection', { maxSubscriptionsPerConnection: 0 }, /invalid `maxSubscriptionsPerConnection`: 0 is not a whole number from 1 to 1000/],
-  ['huge maxSubscriptionsPerConnection', { maxSubscriptionsPerConnection: 5000 }, /invalid `maxSubscriptionsPerConnection`/],
-  ['zero deliveryConcurrency', { deliveryConcurrency: 0 }, /invalid `deliveryConcurrency`: 0 is not a whole number from 1 to 1000/],
-  ['zero fanoutShardThreshold', { fanoutShardThreshold: 0 }, /invalid `fanoutShardThreshold`/],
-  ['fanoutShardSize over SQS message room', { fanoutShardSize: 6000, fanoutShardThreshold: 10000 }, /invalid `fanoutShardSize`: 6000 is not a whole number from 1 to 5000/],
-  ['fanoutShardSize above the threshold', { fanoutShardSize: 800, fanoutShardThreshold: 500 },
-    /invalid `fanoutShardSize`: 800 is larger than fanoutShardThreshold \(500\).*Set fanoutShardSize at most fanoutShardThreshold/],
-  ['negative maxDeliveryRatePerSecond', { maxDeliveryRatePerSecond: -1, deliverMaxConcurrency: 2 }, /invalid `maxDeliveryRatePerSecond`/],
-  ['maxDeliveryRatePerSecond below deliverMaxConcurrency', { maxDeliveryRatePerSecond: 100, deliverMaxConcurrency: 1000 },
-    /invalid `maxDeliveryRatePerSecond`: 100 is below deliverMaxConcurrency \(1000\).*Raise maxDeliveryRatePerSecond/],
-  ['maxDeliveryRatePerSecond without deliverMaxConcurrency', { maxDeliveryRatePerSecond: 500 }, /invalid `maxDeliveryRatePerSecond`: it caps the whole deployment.*Set deliverMaxConcurrency to a number too/],
-  ['zero maxDeliveryAttempts', { maxDeliveryAttempts: 0 }, /invalid `maxDeliveryAttempts`: 0 is not a whole number from 1 to 10/],
-  ['zero batchSize', { batchSize: 0 }, /invalid `batchSize`: 0 is not a whole number from 1 to 10000/],
-  ['batchSize over 10000', { batchSize: 10001, maxBatchingWindow: Duration.seconds(1) }, /invalid `batchSize`/],
-  ['batchSize over 10 without a window', { batchSize: 11 },
-    /invalid `batchSize`: 11 is above 10 without a batching window\. .*set maxBatchingWindow to at least 1 second, or batchSize to at most 10/],
-  ['maxBatchingWindow over 5 minutes', { maxBatchingWindow: Duration.minutes(6) }, /invalid `maxBatchingWindow`/],
-  ['deliverMaxConcurrency 1', { deliverMaxConcurrency: 1 }, /invalid `deliverMaxConcurrency`: 1 is not a whole number from 2 to 1000/],
-  ['deliverTimeout over 15 minutes', { deliverTimeout: Duration.minutes(16) }, /invalid `deliverTimeout`/],
-  ['zero maxReceiveCount', { maxReceiveCount: 0 }, /invalid `maxReceiveCount`: 0 is not a whole number from 1 to 1000/],
+  ['zero throttle.rateLimit', { throttle: { rateLimit: 0 } }, /invalid `throttle\.rateLimit`: 0 is not a number above 0/],
+  ['negative throttle.rateLimit', { throttle: { rateLimit: -5 } }, /invalid `throttle\.rateLimit`/],
+  ['zero throttle.burstLimit', { throttle: { burstLimit: 0 } }, /invalid `throttle\.burstLimit`: 0 is not a whole number from 1/],
+  ['fractional throttle.burstLimit', { throttle: { burstLimit: 2.5 } }, /invalid `throttle\.burstLimit`/],
+  ['connections.ttl under 2 hours', { connections: { ttl: Duration.minutes(90) } }, /invalid `connections\.ttl`: 1 hour 30 minutes is not a whole number of seconds from 7200 .*API Gateway keeps open for up to 2 hours/],
+  ['fractional connections.ttl', { connections: { ttl: Duration.millis(7_200_500) } }, /invalid `connections\.ttl`/],
+  ['zero connections.maxSubscriptions', { connections: { maxSubscriptions: 0 } }, /invalid `connections\.maxSubscriptions`: 0 is not a whole number from 1 to 1000/],
+  ['huge connections.maxSubscriptions', { connections: { maxSubscriptions: 5000 } }, /invalid `connections\.maxSubscriptions`/],
+  ['zero delivery.postConcurrency', { delivery: { postConcurrency: 0 } }, /invalid `delivery\.postConcurrency`: 0 is not a whole number from 1 to 1000/],
+  ['zero delivery.shardThreshold', { delivery: { shardThreshold: 0 } }, /invalid `delivery\.shardThreshold`/],
+  ['delivery.shardSize over SQS message room', { delivery: { shardSize: 6000, shardThreshold: 10000 } }, /invalid `delivery\.shardSize`: 6000 is not a whole number from 1 to 5000/],
+  ['delivery.shardSize above the threshold', { delivery: { shardSize: 800, shardThreshold: 500 } },
+    /invalid `delivery\.shardSize`: 800 is larger than delivery\.shardThreshold \(500\).*Set delivery\.shardSize at most delivery\.shardThreshold/],
+  ['negative delivery.maxRatePerSecond', { delivery: { maxRatePerSecond: -1, maxConcurrency: 2 } }, /invalid `delivery\.maxRatePerSecond`/],
+  ['delivery.maxRatePerSecond below delivery.maxConcurrency', { delivery: { maxRatePerSecond: 100, maxConcurrency: 1000 } },
+    /invalid `delivery\.maxRatePerSecond`: 100 is below delivery\.maxConcurrency \(1000\).*Raise delivery\.maxRatePerSecond/],
+  ['delivery.maxRatePerSecond without delivery.maxConcurrency', { delivery: { maxRatePerSecond: 500 } }, /invalid `delivery\.maxRatePerSecond`: it caps the whole deployment.*Set delivery\.maxConcurrency to a number too/],
+  ['zero delivery.maxAttempts', { delivery: { maxAttempts: 0 } }, /invalid `delivery\.maxAttempts`: 0 is not a whole number from 1 to 10/],
+  ['zero delivery.batchSize', { delivery: { batchSize: 0 } }, /invalid `delivery\.batchSize`: 0 is not a whole number from 1 to 10000/],
+  ['delivery.batchSize over 10000', { delivery: { batchSize: 10001, maxBatchingWindow: Duration.seconds(1) } }, /invalid `delivery\.batchSize`/],
+  ['delivery.batchSize over 10 without a window', { delivery: { batchSize: 11 } },
+    /invalid `delivery\.batchSize`: 11 is above 10 without a batching window\. .*set delivery\.maxBatchingWindow to at least 1 second, or delivery\.batchSize to at most 10/],
+  ['delivery.maxBatchingWindow over 5 minutes', { delivery: { maxBatchingWindow: Duration.minutes(6) } }, /invalid `delivery\.maxBatchingWindow`/],
+  ['delivery.maxConcurrency 1', { delivery: { maxConcurrency: 1 } }, /invalid `delivery\.maxConcurrency`: 1 is not a whole number from 2 to 1000/],
+  ['delivery.timeout over 15 minutes', { delivery: { timeout: Duration.minutes(16) } }, /invalid `delivery\.timeout`/],
+  ['zero delivery.maxReceiveCount', { delivery: { maxReceiveCount: 0 } }, /invalid `delivery\.maxReceiveCount`: 0 is not a whole number from 1 to 1000/],
   ['empty detailType', { detailType: '' }, /invalid `detailType`/],
   ['detailType with a newline', { detailType: 'a\nb' }, /invalid `detailType`/],
-  ['memorySize under 128', { memorySize: 64 }, /invalid `memorySize`: 64 is not a whole number from 128 to 10240/],
-  ['queueAgeAlarmThreshold under a minute', { queueAgeAlarmThreshold: Duration.seconds(30) }, /invalid `queueAgeAlarmThreshold`/],
-  ['queueAgeAlarmThreshold with alarms off', { alarms: false, queueAgeAlarmThreshold: Duration.minutes(5) },
-    /invalid `queueAgeAlarmThreshold`: it is set while alarms is false/],
+  ['functions.memorySize under 128', { functions: { memorySize: 64 } }, /invalid `functions\.memorySize`: 64 is not a whole number from 128 to 10240/],
+  ['monitoring.queueAgeAlarmThreshold under a minute', { monitoring: { queueAgeAlarmThreshold: Duration.seconds(30) } }, /invalid `monitoring\.queueAgeAlarmThreshold`/],
+  ['monitoring.queueAgeAlarmThreshold with alarms off', { monitoring: { alarms: false, queueAgeAlarmThreshold: Duration.minutes(5) } },
+    /invalid `monitoring\.queueAgeAlarmThreshold`: it is set while monitoring\.alarms is false/],
 ])('%s is refused', (_name, props, message) => {
   rejects(props, message);
 });
 
-test('alarmTopic with alarms off is refused', () => {
-  expect(() => synth({ alarms: false }, (stack) => ({ alarmTopic: new sns.Topic(stack, 'Ops') })))
-    .toThrow(/invalid `alarmTopic`: it is set while alarms is false, so nothing would ever notify it\. Remove alarmTopic, or leave alarms on\./);
+test('monitoring.alarmTopic with alarms off is refused', () => {
+  expect(() => synth({}, (stack) => ({ monitoring: { alarms: false, alarmTopic: new sns.Topic(stack, 'Ops') } })))
+    .toThrow(/invalid `monitoring\.alarmTopic`: it is set while monitoring\.alarms is false, so nothing would ever notify it\. Remove monitoring\.alarmTopic, or leave alarms on\./);
 });
 
 test('the boundaries themselves are accepted', () => {
   expect(() => synth({
-    connectionTtl: Duration.hours(2),
-    maxSubscriptionsPerConnection: 1000,
-    batchSize: 10000,
-    maxBatchingWindow: Duration.minutes(5),
-    deliverMaxConcurrency: 2,
-    deliverTimeout: Duration.minutes(15),
-    fanoutShardSize: 5000,
-    fanoutShardThreshold: 5000,
-    maxDeliveryRatePerSecond: 0,
-    memorySize: 128,
+    connections: { ttl: Duration.hours(2), maxSubscriptions: 1000 },
+    delivery: {
+      batchSize: 10000,
+      maxBatchingWindow: Duration.minutes(5),
+      maxConcurrency: 2,
+      timeout: Duration.minutes(15),
+      shardSize: 5000,
+      shardThreshold: 5000,
+      maxRatePerSecond: 0,
+    },
+    functions: { memorySize: 128 },
   })).not.toThrow();
 });
 
@@ -138,20 +139,19 @@ describe('tokens (such as CloudFormation parameters)', () => {
   const parameter = (stack: Stack, id: string) => new CfnParameter(stack, id, { type: 'Number' }).valueAsNumber;
 
   test('numbers checked at deploy time are accepted, and a token batching window satisfies batchSize', () => {
-    expect(() => synth({ batchSize: 100 }, (stack) => ({
-      maxBatchingWindow: Duration.seconds(parameter(stack, 'Window')),
-      deliveryConcurrency: parameter(stack, 'Concurrency'),
-      maxSubscriptionsPerConnection: parameter(stack, 'Cap'),
+    expect(() => synth({}, (stack) => ({
+      delivery: { batchSize: 100, maxBatchingWindow: Duration.seconds(parameter(stack, 'Window')), postConcurrency: parameter(stack, 'Concurrency') },
+      connections: { maxSubscriptions: parameter(stack, 'Cap') },
     }))).not.toThrow();
   });
 
   test.each([
-    ['deliverTimeout', (stack: Stack) => ({ deliverTimeout: Duration.seconds(parameter(stack, 'Timeout')) }),
-      /invalid `deliverTimeout`: it is a token.*Give deliverTimeout a concrete Duration/],
-    ['maxDeliveryRatePerSecond', (stack: Stack) => ({ maxDeliveryRatePerSecond: parameter(stack, 'Rate'), deliverMaxConcurrency: 2 }),
-      /invalid `maxDeliveryRatePerSecond`: it is a token/],
-    ['deliverMaxConcurrency under a rate cap', (stack: Stack) => ({ maxDeliveryRatePerSecond: 500, deliverMaxConcurrency: parameter(stack, 'Max') }),
-      /invalid `maxDeliveryRatePerSecond`: it caps the whole deployment, but without a known deliverMaxConcurrency/],
+    ['delivery.timeout', (stack: Stack) => ({ delivery: { timeout: Duration.seconds(parameter(stack, 'Timeout')) } }),
+      /invalid `delivery\.timeout`: it is a token.*Give delivery\.timeout a concrete Duration/],
+    ['delivery.maxRatePerSecond', (stack: Stack) => ({ delivery: { maxRatePerSecond: parameter(stack, 'Rate'), maxConcurrency: 2 } }),
+      /invalid `delivery\.maxRatePerSecond`: it is a token/],
+    ['delivery.maxConcurrency under a rate cap', (stack: Stack) => ({ delivery: { maxRatePerSecond: 500, maxConcurrency: parameter(stack, 'Max') } }),
+      /invalid `delivery\.maxRatePerSecond`: it caps the whole deployment, but without a known delivery\.maxConcurrency/],
   ])('a token %s that synth must compute with is refused clearly', (_name, props, message) => {
     expect(() => synth({}, props)).toThrow(message);
   });

@@ -2,8 +2,8 @@
  * The Maven artifact jsii-pacmak builds must be usable from a Java CDK app: a small Maven project
  * depends on it (from the local repository pacmak writes to dist/java) and synthesizes a stack.
  */
-import { mkdtempSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, cpSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtArtifact, DIST, readTemplate, resourcesOfType, run } from './support';
 
@@ -14,6 +14,10 @@ describe('Java package', () => {
 
   beforeAll(() => {
     builtArtifact(join('java', 'io', 'github', 'cdkrealtime', 'cdk-realtime-notifications', version()), `-${version()}.jar`);
+    // Maven never fetches a release version again once its local repository holds it, so an
+    // earlier build of this same version would be used instead of the one just built.
+    rmSync(join(homedir(), '.m2', 'repository', 'io', 'github', 'cdkrealtime', 'cdk-realtime-notifications', version()),
+      { recursive: true, force: true });
     cpSync(join(__dirname, 'java-app'), work, { recursive: true });
     run('mvn', ['--batch-mode', '--quiet', `-Dlocal.repo=${join(DIST, 'java')}`, `-Dnotifications.version=${version()}`,
       'compile', 'exec:java', `-Dexec.args=${outdir}`], { cwd: work });

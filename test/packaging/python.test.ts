@@ -41,6 +41,11 @@ describe('Python package', () => {
     expect(envs.some((v) => v.AUTH_MODE === 'jwt' && v.AUTH_ISSUER === 'https://issuer.example.com')).toBe(true);
   });
 
+  test('aws-cdk-lib\'s own ThrottleSettings struct sets the stage throttling', () => {
+    const [stage] = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 20 });
+  });
+
   test('the pre-built handler bundles ship inside the wheel and become assets', () => {
     const manifest = JSON.parse(readFileSync(join(outdir, 'PythonNotifications.assets.json'), 'utf8'));
     const bundles = Object.values<any>(manifest.files)

@@ -106,7 +106,7 @@ export const CLIENT_FRAMES = {
     "Sends a message to a topic's subscribers, where the publish rules allow it. Answered with `published`. A `from`, `userId` or `id` in the frame is ignored: the server stamps the sender and the id.",
     'rooms/lobby', {
       data: {
-        description: 'The message: any JSON value, `null` included, at most `maxClientMessageSize` bytes of JSON and 100 levels deep.',
+        description: 'The message: any JSON value, `null` included, at most `clientMessages.maxSize` bytes of JSON and 100 levels deep.',
         examples: [{ text: 'hi' }],
       },
       echo: {

@@ -3,9 +3,9 @@ export const ERROR_CODES = {
   BAD_REQUEST: 'not JSON, no `action`, a field of the wrong type, a malformed topic, a `since` that is not a position of the stream, a `limit` over `maxReplay`',
   UNKNOWN_ACTION: 'an `action` this server does not know',
   FORBIDDEN: 'the topic rules do not let this user subscribe to that topic (or ask who is on it, or read its history); the publish rules do not let clients publish there; the topic does not track presence or keep history; `resume` without a signed-in user',
-  LIMIT_EXCEEDED: 'the connection already has `maxSubscriptionsPerConnection` subscriptions',
-  PAYLOAD_TOO_LARGE: 'the frame is larger than 128 KB, or a published `data` is larger than `maxClientMessageSize`',
-  RATE_LIMITED: 'the user published more than `maxClientMessagesPerSecond` messages this second; `retryAfterMs` says when the next one is accepted',
+  LIMIT_EXCEEDED: 'the connection already has `connections.maxSubscriptions` subscriptions',
+  PAYLOAD_TOO_LARGE: 'the frame is larger than 128 KB, or a published `data` is larger than `clientMessages.maxSize`',
+  RATE_LIMITED: 'the user published more than `clientMessages.maxPerSecond` messages this second; `retryAfterMs` says when the next one is accepted',
   INTERNAL: 'something failed on the server; try again',
 } as const;
 

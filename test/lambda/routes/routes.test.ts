@@ -13,7 +13,7 @@ type Handler = (event: WebSocketEvent) => Promise<RouteResponse>;
 interface Frame { type: string; code?: string; message?: string; topic?: string; requestId?: string }
 
 const MAX_SUBSCRIPTIONS = 3;
-const TTL_SECONDS = 3600;
+const TTL_SECONDS = 3 * 60 * 60;
 const RULES = ['orders/*', 'news/**', 'users/{userId}/**', 'public'];
 
 let db: TestDynamo;

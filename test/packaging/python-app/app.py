@@ -2,7 +2,13 @@
 import sys
 
 import aws_cdk as cdk
-from cdk_realtime_notifications import ConnectionAuth, RealtimeNotifications
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from cdk_realtime_notifications import (
+    ClientMessageOptions,
+    ConnectionAuth,
+    HistoryOptions,
+    RealtimeNotifications,
+)
 
 app = cdk.App(outdir=sys.argv[1])
 stack = cdk.Stack(app, "PythonNotifications", env=cdk.Environment(account="123456789012", region="eu-west-1"))
@@ -15,8 +21,9 @@ notifications = RealtimeNotifications(
     publish_rules=["rooms/*"],
     presence_rules=["rooms/*"],
     history_rules=["rooms/*"],
-    max_client_message_size=cdk.Size.kibibytes(8),
-    history_retention=cdk.Duration.hours(6),
+    client_messages=ClientMessageOptions(max_size=cdk.Size.kibibytes(8)),
+    history=HistoryOptions(retention=cdk.Duration.hours(6)),
+    throttle=apigwv2.ThrottleSettings(rate_limit=50, burst_limit=20),
 )
 cdk.CfnOutput(stack, "Url", value=notifications.web_socket_url)
 app.synth()

@@ -1,6 +1,8 @@
 package example;
 
 import io.github.cdkrealtime.notifications.ConnectionAuth;
+import io.github.cdkrealtime.notifications.ConnectionOptions;
+import io.github.cdkrealtime.notifications.HistoryOptions;
 import io.github.cdkrealtime.notifications.JwtConnectionAuthOptions;
 import io.github.cdkrealtime.notifications.RealtimeNotifications;
 import java.util.List;
@@ -17,10 +19,10 @@ public final class NotificationsApp {
                 .issuer("https://issuer.example.com")
                 .audience(List.of("web-app"))
                 .build()))
-            .maxSubscriptionsPerConnection(20)
+            .connections(ConnectionOptions.builder().maxSubscriptions(20).build())
             .publishRules(List.of("rooms/*"))
             .historyRules(List.of("rooms/*"))
-            .maxReplay(50)
+            .history(HistoryOptions.builder().maxReplay(50).build())
             .build();
         app.synth();
     }

@@ -1,0 +1,280 @@
+import { Duration, Size } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as sns from 'aws-cdk-lib/aws-sns';
+
+/**
+ * Connections: how long their rows live and how much one connection and one user may hold.
+ */
+export interface ConnectionOptions {
+  /**
+   * How long connection and subscription rows live before DynamoDB's TTL removes them. Rows of
+   * connections that ended without `$disconnect` go away this way. At least 2 hours, since API
+   * Gateway keeps a connection open for up to 2 hours; at most 365 days.
+   *
+   * @default Duration.hours(3)
+   */
+  readonly ttl?: Duration;
+
+  /**
+   * How many topics one connection may subscribe to at once (1 to 1000).
+   *
+   * @default 50
+   */
+  readonly maxSubscriptions?: number;
+
+  /**
+   * Open connections one user may have (1 to 100000); the next `$connect` is refused with HTTP
+   * 429. Connections that closed without `$disconnect` are found out and do not count.
+   *
+   * @default 20
+   */
+  readonly maxPerUser?: number;
+}
+
+/**
+ * Messages clients send each other (`publish`, allowed by `publishRules`) and presence answers
+ * (`presence`, on topics of `presenceRules`).
+ */
+export interface ClientMessageOptions {
+  /**
+   * Client messages one user may publish per second, across all of the user's connections
+   * (1 to 10000). The excess is refused with `RATE_LIMITED` and a `retryAfterMs`.
+   *
+   * @default 10
+   */
+  readonly maxPerSecond?: number;
+
+  /**
+   * Largest `data` of a client message, as UTF-8 JSON (1 byte to 100 KiB): the rest of API
+   * Gateway's 128 KB frame is left for the envelope. Larger messages are refused with `PAYLOAD_TOO_LARGE`.
+   *
+   * @default Size.kibibytes(32)
+   */
+  readonly maxSize?: Size;
+
+  /**
+   * Members a presence answer lists at most (1 to 1000); `count` still says how many there are.
+   *
+   * @default 100
+   */
+  readonly maxPresenceMembers?: number;
+
+  /**
+   * The `DetailType` of the event each accepted client message puts on the event bus, for
+   * backends to store, moderate or react to with their own rules. The construct does not deliver
+   * these events again, so it must differ from the notifications' `detailType`.
+   *
+   * @default "ClientMessage"
+   */
+  readonly detailType?: string;
+}
+
+/**
+ * Kept notifications, which clients that reconnect catch up on. Which topics keep them is
+ * `historyRules`.
+ */
+export interface HistoryOptions {
+  /**
+   * Whether each user's own stream (user-targeted notifications) is kept, so a user who comes
+   * back (`resume`) gets what was sent while they were away: the offline inbox.
+   *
+   * @default true
+   */
+  readonly userStreams?: boolean;
+
+  /**
+   * How long kept notifications can be replayed (1 minute to 14 days).
+   *
+   * @default Duration.hours(24)
+   */
+  readonly retention?: Duration;
+
+  /**
+   * Notifications one `subscribe` with `since`, `resume` or `history` request replays at most
+   * (1 to 1000). A client that missed more is told `recovered: false`.
+   *
+   * @default 100
+   */
+  readonly maxReplay?: number;
+}
+
+/**
+ * How notifications are delivered: the deliver function, its queue and its fan-out.
+ */
+export interface DeliveryOptions {
+  /**
+   * How many posts to connections one deliver invocation keeps in flight (1 to 1000).
+   *
+   * @default 50
+   */
+  readonly postConcurrency?: number;
+
+  /**
+   * Audience size above which a notification is split into shard messages that many deliver
+   * invocations post in parallel (1 to 10000000). The invocation that reads the audience posts
+   * to the connections it read within the threshold itself; the rest go to shard messages.
+   *
+   * @default 1000
+   */
+  readonly shardThreshold?: number;
+
+  /**
+   * Connections per shard message, 1 to 5000 and at most `shardThreshold`. A shard carries its
+   * connection ids and the notification in one SQS message, which holds at most 256 KB.
+   *
+   * @default 1000
+   */
+  readonly shardSize?: number;
+
+  /**
+   * Cap on posts to connections per second for the whole deployment (0 to 100000), 0 for no
+   * cap. The API Gateway management API shares the account's API Gateway request quota (10,000
+   * requests per second by default) with every other API in the account, so a cap leaves room
+   * for them. The cap is split evenly between deliver instances, so it needs `maxConcurrency`.
+   *
+   * @default 0
+   */
+  readonly maxRatePerSecond?: number;
+
+  /**
+   * Delivery attempts, the first included, for the connections a notification could not reach
+   * (429, 5xx) before it sends the notification and those connections to the dead-letter queue
+   * (1 to 10; 1 means no retry). Each attempt retries a failed post a few times itself.
+   *
+   * @default 3
+   */
+  readonly maxAttempts?: number;
+
+  /**
+   * Queue messages per deliver invocation, 1 to 10000. Above 10 needs `maxBatchingWindow`.
+   *
+   * @default 10
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long the event source gathers messages before it invokes deliver (up to 5 minutes).
+   *
+   * @default - no batching window (required when `batchSize` is above 10)
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Most deliver invocations the queue's event source runs at once (2 to 1000).
+   *
+   * @default - no limit other than the account's Lambda concurrency
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Timeout of the deliver function (1 second to 15 minutes). The delivery queue's visibility
+   * timeout is six times this.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How many times a queue message is received (a deliver invocation failed, crashed or timed out
+   * on it) before it goes to the dead-letter queue (1 to 1000). A message that still fails on its
+   * last receive is dead-lettered by deliver with reason `RETRIES_EXHAUSTED`; one whose invocation
+   * crashed or timed out is moved there by SQS's redrive.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * Settings of every Lambda function the construct creates.
+ */
+export interface FunctionOptions {
+  /**
+   * Memory of every function, in MB (128 to 10240).
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Instruction set of every function.
+   *
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+}
+
+/**
+ * Alarms, the dashboard and the log groups.
+ */
+export interface MonitoringOptions {
+  /**
+   * Whether to create the default alarms: dead-letter queue not empty, deliver errors, oldest
+   * queued message age, WebSocket API errors and sustained throttling of posts to connections.
+   *
+   * @default true
+   */
+  readonly alarms?: boolean;
+
+  /**
+   * SNS topic notified when an alarm fires and when it recovers. Needs `alarms`.
+   *
+   * @default - alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Age of the oldest queued notification at which the queue-age alarm fires (1 minute to
+   * 14 days). Needs `alarms`.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly queueAgeAlarmThreshold?: Duration;
+
+  /**
+   * Whether to create a CloudWatch dashboard of deliveries, queues, the API and the alarms.
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Retention of the function and access log groups.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A custom domain for the WebSocket API. The domain's root maps to the stage, so clients connect
+ * to `wss://<domainName>` with no stage path, and the domain serves this API only. The
+ * execute-api URL stays enabled: the deliver function posts to connections through it
+ * (`callbackUrl`), the endpoint AWS documents for the @connections API and the one its IAM grant
+ * is written for.
+ */
+export interface CustomDomainOptions {
+  /**
+   * The host name clients connect to, such as `notifications.example.com`: lowercase, without
+   * scheme, path, port or wildcard.
+   */
+  readonly domainName: string;
+
+  /**
+   * An ACM certificate for `domainName`, or a wildcard certificate that covers it, in the
+   * stack's region (the domain is a regional endpoint with the TLS 1.2 security policy).
+   */
+  readonly certificate: acm.ICertificate;
+
+  /**
+   * The Route 53 hosted zone of `domainName` (or of a parent domain), in which an alias A record
+   * points the domain at the API. A zone imported by id alone has no zone name: import it with
+   * `HostedZone.fromHostedZoneAttributes()`.
+   *
+   * @default - no DNS record: point the domain at `domainName.regionalDomainName` yourself
+   */
+  readonly hostedZone?: route53.IHostedZone;
+}

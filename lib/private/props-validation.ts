@@ -1,0 +1,163 @@
+/**
+ * Synth-time validation of RealtimeNotificationsProps: every ranged setting against its range in
+ * the runtime contract's SETTINGS (the one the handlers parse their environment with), then the
+ * rules that tie settings together. Errors name the prop's path, such as `delivery.shardSize`.
+ */
+import { Duration, Size, Token } from 'aws-cdk-lib';
+import type { RealtimeNotificationsProps } from '../realtime-notifications';
+import { RANGED_SETTINGS, RangedSettingName, SETTINGS, LIMITS } from './runtime-contract';
+import { topicPatternProblem } from './topic-patterns';
+import { checkDuration, checkInteger, checkPattern, checkPositive, invalidProp } from './validation';
+
+/** Why a range is what it is, where the bounds alone do not say. */
+const RANGE_REASONS: Partial<Record<RangedSettingName, string>> = {
+  connectionTtlSeconds: ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours',
+};
+
+const DETAIL_TYPE = /^[^\p{Cc}]{1,128}$/u;
+const DETAIL_TYPE_RULE = '1 to 128 characters without control characters';
+
+export function validateProps(p: RealtimeNotificationsProps): void {
+  if (p === undefined || p.auth === undefined) {
+    throw invalidProp('auth', 'it is missing',
+      'Choose ConnectionAuth.cognito(...), ConnectionAuth.jwt(...), ConnectionAuth.lambda(fn) or, for demos, ConnectionAuth.none().');
+  }
+  validateTopicRules(p);
+  for (const name of RANGED_SETTINGS) checkSetting(name, propValue(p, SETTINGS[name].prop));
+  checkPositive(SETTINGS.throttleRateLimit.prop, p.throttle?.rateLimit, SETTINGS.throttleRateLimit.max);
+  checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
+  checkPattern('detailType', p.detailType, DETAIL_TYPE, DETAIL_TYPE_RULE);
+  checkPattern('clientMessages.detailType', p.clientMessages?.detailType, DETAIL_TYPE, DETAIL_TYPE_RULE);
+  validateDetailTypes(p);
+  validateFanout(p);
+  validateEventSource(p);
+  validateMonitoring(p);
+}
+
+/** The value at a prop path such as `delivery.shardSize`. */
+export function propValue(p: RealtimeNotificationsProps, path: string): unknown {
+  return path.split('.').reduce<any>((value, key) => value?.[key], p);
+}
+
+function checkSetting(name: RangedSettingName, value: unknown): void {
+  const s: { prop: string; min: number; max: number; unit?: 'seconds' | 'bytes' } = SETTINGS[name];
+  if (value === undefined) return;
+  if (s.unit === 'seconds') {
+    checkDuration(s.prop, value as Duration, s.min, s.max, RANGE_REASONS[name]);
+  } else if (s.unit === 'bytes') {
+    checkSize(s.prop, value as Size, s.min, s.max);
+  } else {
+    checkInteger(s.prop, value as number, s.min, s.max);
+  }
+}
+
+/** Sizes are checked in bytes; only the client message size is one, a part of API Gateway's frame. */
+function checkSize(prop: string, size: Size, min: number, max: number): void {
+  const bytes = size.toBytes();
+  if (Token.isUnresolved(bytes)) return;
+  if (bytes < min || bytes > max) {
+    throw invalidProp(prop, `${bytes} bytes is outside ${min} byte to ${max / 1024} KiB`,
+      `API Gateway frames carry at most ${LIMITS.maxFrameBytes / 1024} KB, envelope included: set it to at most Size.kibibytes(${max / 1024}).`);
+  }
+}
+
+function validateTopicRules(p: RealtimeNotificationsProps): void {
+  checkTopicPatterns('topicRules', p.topicRules ?? SETTINGS.topicRules.default);
+  checkTopicPatterns('publishRules', p.publishRules ?? []);
+  checkTopicPatterns('presenceRules', p.presenceRules ?? []);
+  checkTopicPatterns('historyRules', p.historyRules ?? []);
+  (p.historyRules ?? []).forEach((pattern, i) => {
+    if (pattern.split('/').includes('{userId}')) {
+      throw invalidProp(`historyRules[${i}]`, `${JSON.stringify(pattern)} uses {userId}, but a topic's history is the same for everyone`,
+        'Name the topics with * and **; user-targeted notifications are kept in each user\'s own stream (history.userStreams).');
+    }
+  });
+}
+
+function checkTopicPatterns(prop: string, patterns: string[]): void {
+  patterns.forEach((pattern, i) => {
+    if (Token.isUnresolved(pattern)) {
+      throw invalidProp(`${prop}[${i}]`, 'it is a deploy-time token', 'Topic patterns must be literal strings known at synth.');
+    }
+    const problem = topicPatternProblem(pattern);
+    if (problem !== undefined) {
+      throw invalidProp(`${prop}[${i}]`, `${JSON.stringify(pattern)} ${problem}`,
+        'Write /-separated segments; use * for one segment, ** (last segment only) for one or more, {userId} for the user\'s own id.');
+    }
+  });
+}
+
+function validateDetailTypes(p: RealtimeNotificationsProps): void {
+  const detailType = p.detailType ?? SETTINGS.detailType.default;
+  const clientDetailType = p.clientMessages?.detailType ?? SETTINGS.clientMessageDetailType.default;
+  if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {
+    throw invalidProp('clientMessages.detailType', `it equals detailType (${JSON.stringify(detailType)}), so every client message would be delivered a second time by the notification rule`,
+      'Give client messages and notifications different detail types.');
+  }
+}
+
+function validateFanout(p: RealtimeNotificationsProps): void {
+  const d = p.delivery ?? {};
+  const threshold = d.shardThreshold ?? SETTINGS.shardThreshold.default;
+  const shardSize = d.shardSize ?? SETTINGS.shardSize.default;
+  if (!Token.isUnresolved(threshold) && !Token.isUnresolved(shardSize) && shardSize > threshold) {
+    throw invalidProp('delivery.shardSize', `${shardSize} is larger than delivery.shardThreshold (${threshold}), so sharding would never split an audience`,
+      'Set delivery.shardSize at most delivery.shardThreshold.');
+  }
+  const rate = d.maxRatePerSecond;
+  if (rate !== undefined && Token.isUnresolved(rate)) {
+    throw invalidProp('delivery.maxRatePerSecond', 'it is a token, but it is split between deliver instances at synth time',
+      'Give delivery.maxRatePerSecond a number.');
+  }
+  if (rate) {
+    if (d.maxConcurrency === undefined || Token.isUnresolved(d.maxConcurrency)) {
+      throw invalidProp('delivery.maxRatePerSecond', 'it caps the whole deployment, but without a known delivery.maxConcurrency any number of deliver instances may run at once',
+        'Set delivery.maxConcurrency to a number too, so the cap can be split between at most that many instances.');
+    }
+    if (rate < d.maxConcurrency) {
+      throw invalidProp('delivery.maxRatePerSecond', `${rate} is below delivery.maxConcurrency (${d.maxConcurrency}), so each instance's share would be under 1 post per second`,
+        'Raise delivery.maxRatePerSecond to at least delivery.maxConcurrency, or lower delivery.maxConcurrency.');
+    }
+  }
+}
+
+function validateEventSource(p: RealtimeNotificationsProps): void {
+  const d = p.delivery ?? {};
+  const batchSize = d.batchSize ?? SETTINGS.batchSize.default;
+  const window = d.maxBatchingWindow;
+  if (!Token.isUnresolved(batchSize) && batchSize > LIMITS.maxBatchSizeWithoutWindow
+    && (window === undefined || (!Token.isUnresolved(window.toSeconds()) && window.toSeconds() < 1))) {
+    throw invalidProp('delivery.batchSize', `${batchSize} is above ${LIMITS.maxBatchSizeWithoutWindow} without a batching window`,
+      `SQS event sources take more than ${LIMITS.maxBatchSizeWithoutWindow} messages only with a window: set delivery.maxBatchingWindow to at least 1 second, or delivery.batchSize to at most ${LIMITS.maxBatchSizeWithoutWindow}.`);
+  }
+  if (d.timeout !== undefined && Token.isUnresolved(d.timeout.toSeconds())) {
+    throw invalidProp('delivery.timeout', 'it is a token, but the queue\'s visibility timeout is derived from it at synth time',
+      'Give delivery.timeout a concrete Duration such as Duration.seconds(60).');
+  }
+}
+
+function validateMonitoring(p: RealtimeNotificationsProps): void {
+  const m = p.monitoring ?? {};
+  if (m.alarms !== false) return;
+  if (m.alarmTopic !== undefined) {
+    throw invalidProp('monitoring.alarmTopic', 'it is set while monitoring.alarms is false, so nothing would ever notify it',
+      'Remove monitoring.alarmTopic, or leave alarms on.');
+  }
+  if (m.queueAgeAlarmThreshold !== undefined) {
+    throw invalidProp('monitoring.queueAgeAlarmThreshold', 'it is set while monitoring.alarms is false',
+      'Remove monitoring.queueAgeAlarmThreshold, or leave alarms on.');
+  }
+}
+
+/** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */
+export function ratePerInstance(p: RealtimeNotificationsProps): number {
+  const rate = p.delivery?.maxRatePerSecond ?? SETTINGS.maxDeliveryRatePerSecond.default;
+  const instances = p.delivery?.maxConcurrency;
+  if (!rate || instances === undefined) return rate;
+  return Math.floor(rate / instances);
+}
+
+/** A Duration-valued setting's default. */
+export function defaultDuration(name: 'connectionTtlSeconds' | 'historyRetentionSeconds' | 'deliverTimeoutSeconds' | 'queueAgeAlarmThresholdSeconds' | 'routeFunctionTimeoutSeconds'): Duration {
+  return Duration.seconds(SETTINGS[name].default);
+}

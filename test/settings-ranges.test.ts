@@ -1,0 +1,91 @@
+/**
+ * The construct's validation and the handlers' environment parsing read one table of ranges
+ * (SETTINGS in lib/private/runtime-contract.ts). For every ranged setting a handler reads, both
+ * accept its bounds and refuse one step beyond them, so neither can drift from the other.
+ */
+import { Duration, Size } from 'aws-cdk-lib';
+import { ConnectionAuth, RealtimeNotificationsProps } from '../lib';
+import { validateProps } from '../lib/private/props-validation';
+import {
+  HANDLER_NAMES,
+  HandlerName,
+  RANGED_SETTINGS,
+  RangedSettingName,
+  SETTINGS,
+  handlerEnvironment,
+} from '../lib/private/runtime-contract';
+import { localSettings } from '../local/settings';
+import { loadHandler } from './support/handlers';
+
+/** Props a setting is only valid with: a shard is at most the threshold; a rate cap is split between a known number of instances. */
+const COMPANIONS: Partial<Record<RangedSettingName, RealtimeNotificationsProps['delivery']>> = {
+  shardSize: { shardThreshold: SETTINGS.shardThreshold.max },
+  shardThreshold: { shardSize: SETTINGS.shardSize.min },
+  maxDeliveryRatePerSecond: { maxConcurrency: SETTINGS.deliverMaxConcurrency.min },
+};
+
+const readByHandlers = RANGED_SETTINGS.filter((name) => 'env' in SETTINGS[name]);
+/** A ranged setting the handlers read, and the variable they read it from. */
+const handlerSetting = (name: RangedSettingName) => SETTINGS[name] as { min: number; max: number; prop: string; env: string };
+
+/** Props with the setting at `value`, in the prop's own type (a Duration, a Size or a number). */
+function propsWith(name: RangedSettingName, value: number): RealtimeNotificationsProps {
+  const setting: { prop: string; unit?: string } = SETTINGS[name];
+  const [group, field] = setting.prop.split('.');
+  const typed = setting.unit === 'seconds' ? Duration.seconds(value) : setting.unit === 'bytes' ? Size.bytes(value) : value;
+  const companions = group === 'delivery' ? COMPANIONS[name] : undefined;
+  return {
+    auth: ConnectionAuth.none(),
+    ...(field === undefined ? { [group]: typed } : { [group]: { ...companions, [field]: typed } }),
+  };
+}
+
+/** The handlers whose environment carries the setting's variable: each parses it at init. */
+function handlersReading(env: string): HandlerName[] {
+  const settings = localSettings('http://127.0.0.1:9');
+  return HANDLER_NAMES.filter((handler) => env in handlerEnvironment(handler, settings));
+}
+
+function loadWith(handler: HandlerName, env: string, value: number): void {
+  loadHandler(handler, {
+    ...handlerEnvironment(handler, localSettings('http://127.0.0.1:9')),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    [env]: String(value),
+  });
+}
+
+const savedEnv = { ...process.env };
+afterAll(() => {
+  process.env = savedEnv;
+});
+
+test('every ranged setting a handler reads is in some handler\'s environment', () => {
+  expect(readByHandlers.length).toBeGreaterThan(10);
+  for (const name of readByHandlers) expect([name, handlersReading(handlerSetting(name).env)]).not.toEqual([name, []]);
+});
+
+describe.each(readByHandlers.map((name) => [name]))('%s', (name) => {
+  const { min, max, env, prop } = handlerSetting(name);
+  const boundaries: Array<[string, number, boolean]> = [
+    ['one below the minimum', min - 1, false],
+    ['the minimum', min, true],
+    ['the maximum', max, true],
+    ['one above the maximum', max + 1, false],
+  ];
+
+  test.each(boundaries)('the construct: %s (%d) accepted = %s', (_what, value, accepted) => {
+    const validate = () => validateProps(propsWith(name, value));
+    if (accepted) expect(validate).not.toThrow();
+    else expect(validate).toThrow(`invalid \`${prop}\``);
+  });
+
+  test.each(boundaries)('the handlers: %s (%d) accepted = %s', (_what, value, accepted) => {
+    for (const handler of handlersReading(env)) {
+      const load = () => loadWith(handler, env, value);
+      if (accepted) expect(load).not.toThrow();
+      else expect(load).toThrow(`Environment variable ${env} is "${value}"; it must be an integer from ${min} to ${max}.`);
+    }
+  });
+});

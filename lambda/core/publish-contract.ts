@@ -1,10 +1,11 @@
 /**
  * The publish contract: what a backend may put on the bus, checked on the way out
- * of the queue. Pure. A violation comes back with a reason code (documented in
- * docs/protocol.md) and a message that says what to change; the caller dead-letters it.
+ * of the queue. Pure. A violation comes back with a reason code (listed in
+ * lib/private/protocol/dead-letters.ts) and a message that says what to change; the caller dead-letters it.
  */
 import { printable } from '../../lib/private/control-characters';
 import { isJsonObject } from '../../lib/private/json-object';
+import type { RejectReason } from '../../lib/private/protocol/dead-letters';
 import { firstViolation } from '../../lib/private/protocol/json-schema';
 import {
   MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, NOTIFICATION_ID, NOTIFICATION_TARGET_FIELDS, NotificationTargetField,
@@ -15,18 +16,7 @@ import { encodeNotification, EncodedNotification } from './notification';
 import { NotificationTarget } from './protocol';
 import { checkTopic } from './topics';
 
-export type RejectReason =
-  | 'NOT_JSON'
-  | 'WRONG_DETAIL_TYPE'
-  | 'NO_TARGET'
-  | 'MULTIPLE_TARGETS'
-  | 'BAD_TOPIC'
-  | 'BAD_USER_ID'
-  | 'BROADCAST_DISABLED'
-  | 'MISSING_DATA'
-  | 'DATA_TOO_DEEP'
-  | 'BAD_ID'
-  | 'PAYLOAD_TOO_LARGE';
+export type { RejectReason };
 
 export { MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH };
 

@@ -2,21 +2,13 @@
  * Every accepted client message is also an event on the construct's bus (detail type
  * `ClientMessage` unless configured), so backends can keep chat history, moderate or react with
  * ordinary EventBridge rules. The notification rule does not match it, so it is delivered once:
- * by the message function itself.
+ * by the message function itself. Its schema, and the type of its detail, are in
+ * lib/private/protocol/client-message-event.ts.
  */
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { ClientMessageDetail } from '../../lib/private/protocol/client-message-event';
 import { CLIENT_MESSAGE_SOURCE } from '../../lib/private/runtime-contract';
 import { Notification } from '../core/notification';
-
-/** The event's detail: the message as subscribers get it, and the connection that sent it. */
-export interface ClientMessageDetail {
-  readonly id: string;
-  readonly topic: string;
-  readonly from: string;
-  readonly data: unknown;
-  readonly time: string;
-  readonly connectionId: string;
-}
 
 export function clientMessageEntry(notification: Notification, connectionId: string, eventBusName: string, detailType: string): PutEventsRequestEntry {
   if (!('topic' in notification.target) || notification.from === undefined) {

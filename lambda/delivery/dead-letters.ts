@@ -1,6 +1,6 @@
 /**
- * What deliver puts on the dead-letter queue, and the message attributes that say why
- * (documented in docs/protocol.md: `reason` and `reasonMessage`, plus ids to find the event).
+ * What deliver puts on the dead-letter queue, and the message attributes that say why: only the
+ * reason codes and attribute names of lib/private/protocol/dead-letters.ts, which documents them.
  *
  * - A queue message that breaks the publish contract goes there as it came, so it can be fixed
  *   and re-published or inspected as the publisher sent it. One too large for SQS once the
@@ -11,41 +11,11 @@
  *   the delivery queue tries exactly those connections once more.
  */
 import { createHash } from 'node:crypto';
+import type { DeadLetterAttributes, DeadLetterReason } from '../../lib/private/protocol/dead-letters';
 import { FailedDelivery } from '../core/fanout';
 import { Notification } from '../core/notification';
-import { RejectReason } from '../core/publish-contract';
 import { messageBytes, OutgoingMessage } from './queue-writer';
 import { packShards, ShardLimits, SQS_MAX_MESSAGE_BYTES } from './shard-message';
-
-export const DeadLetterAttribute = {
-  /** A reason code: a publish-contract code, BAD_SHARD, UNDELIVERED or RETRIES_EXHAUSTED. */
-  reason: 'reason',
-  /** What was wrong, in words, and what to change. */
-  reasonMessage: 'reasonMessage',
-  /** The EventBridge event id, when known. */
-  eventId: 'eventId',
-  notificationId: 'notificationId',
-  /** Delivery attempts made, for UNDELIVERED. */
-  attempts: 'attempts',
-  /** How many connections the message lists, for UNDELIVERED. */
-  missedConnections: 'missedConnections',
-  /** "true" when the body is only the start of the original message, which did not fit in SQS. */
-  truncated: 'truncated',
-  /** The original message body's size in bytes (UTF-8), when truncated. */
-  originalBytes: 'originalBytes',
-  /** The SHA-256 of the original message body (UTF-8, hex), when truncated. */
-  originalSha256: 'originalSha256',
-} as const;
-
-/** Why a message is in the dead-letter queue. */
-export type DeadLetterReason =
-  | RejectReason
-  /** A message that claims to be one of deliver's own shard messages but is not valid. */
-  | 'BAD_SHARD'
-  /** Connections still unreachable after the last delivery attempt, or failing for good. */
-  | 'UNDELIVERED'
-  /** A queue message whose processing failed on every receive the queue allows (maxReceiveCount). */
-  | 'RETRIES_EXHAUSTED';
 
 const MAX_ATTRIBUTE_CHARS = 1024;
 
@@ -58,10 +28,10 @@ export function rejectedMessage(
   return fitInSqs({
     body: originalBody,
     attributes: attributes({
-      [DeadLetterAttribute.reason]: reason,
-      [DeadLetterAttribute.reasonMessage]: message,
-      [DeadLetterAttribute.eventId]: ids.eventId,
-      [DeadLetterAttribute.notificationId]: ids.notificationId,
+      reason,
+      reasonMessage: message,
+      eventId: ids.eventId,
+      notificationId: ids.notificationId,
     }),
   });
 }
@@ -73,16 +43,12 @@ export function rejectedMessage(
 export function fitInSqs(message: OutgoingMessage, maxBytes = SQS_MAX_MESSAGE_BYTES): OutgoingMessage {
   if (messageBytes(message) <= maxBytes) return message;
   const original = Buffer.from(message.body, 'utf8');
-  const marked: OutgoingMessage = {
-    ...message,
-    body: '',
-    attributes: {
-      ...message.attributes,
-      [DeadLetterAttribute.truncated]: 'true',
-      [DeadLetterAttribute.originalBytes]: String(original.length),
-      [DeadLetterAttribute.originalSha256]: createHash('sha256').update(original).digest('hex'),
-    },
+  const truncation: DeadLetterAttributes = {
+    truncated: 'true',
+    originalBytes: String(original.length),
+    originalSha256: createHash('sha256').update(original).digest('hex'),
   };
+  const marked: OutgoingMessage = { ...message, body: '', attributes: { ...message.attributes, ...truncation } };
   return { ...marked, body: utf8Prefix(original, maxBytes - messageBytes(marked)) };
 }
 
@@ -107,14 +73,14 @@ export function undeliveredMessages(
   return shards.map((shard) => ({
     body: shard.body,
     attributes: attributes({
-      [DeadLetterAttribute.reason]: 'UNDELIVERED',
-      [DeadLetterAttribute.reasonMessage]: `${shard.connectionIds.length} connection(s) missed notification ${notification.id} `
+      reason: 'UNDELIVERED',
+      reasonMessage: `${shard.connectionIds.length} connection(s) missed notification ${notification.id} `
         + `after ${attempt} delivery attempt(s): ${summariseReasons(shard.connectionIds.map((id) => reasons[id]))}. `
         + 'The body lists them with the reason of each; redrive it to the delivery queue to try them again.',
-      [DeadLetterAttribute.eventId]: eventId,
-      [DeadLetterAttribute.notificationId]: notification.id,
-      [DeadLetterAttribute.attempts]: String(attempt),
-      [DeadLetterAttribute.missedConnections]: String(shard.connectionIds.length),
+      eventId,
+      notificationId: notification.id,
+      attempts: String(attempt),
+      missedConnections: String(shard.connectionIds.length),
     }),
   }));
 }
@@ -135,7 +101,7 @@ export function summariseReasons(reasons: readonly string[]): string {
 const NOT_IN_SQS_CHARACTER_SET = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
 /** Drops absent values; keeps values within SQS's character set and short. */
-function attributes(values: Record<string, string | undefined>): Record<string, string> {
+function attributes(values: DeadLetterAttributes): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined || value === '') continue;

@@ -28,7 +28,7 @@ import { removeConnection, Stores, SubscriptionEndings } from '../stores';
 import { AUDIENCE_FIRST_PAGE_SIZE, audiencePages } from './audience';
 import { NotificationHistory } from './history';
 import { DeliverConfig } from './config';
-import { DeadLetterAttribute, rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
+import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
 import { DEFAULT_SHARD_MAX_BYTES, EncodedShard, isShardMessage, packShards, parseShardMessage, ShardLimits, ShardPacker } from './shard-message';
 
@@ -355,6 +355,6 @@ function shardMessage(shard: EncodedShard, notificationId: string, delaySeconds?
   return {
     body: shard.body,
     delaySeconds,
-    attributes: { [DeadLetterAttribute.notificationId]: notificationId, attempt: String(shard.attempt) },
+    attributes: { notificationId, attempt: String(shard.attempt) },
   };
 }

@@ -1,11 +1,12 @@
 /**
- * The AsyncAPI 3.0 document of the WebSocket API and of the publish contract (docs/asyncapi.json),
- * built from the protocol's schemas: the server is the application it describes, so it receives
- * client frames (and replies) and sends notifications and presence events.
+ * The AsyncAPI 3.0 document of the WebSocket API, the publish contract, the client message events
+ * and the dead-letter queue (docs/asyncapi.json), built from the protocol's schemas: the construct
+ * is the application it describes, so it receives client frames (and replies) and notification
+ * events, and sends notifications, presence events, client message events and dead letters.
  */
 import {
-  ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, ClientAction, JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER,
-  SERVER_FRAMES, ServerFrameName, STREAM_POSITION,
+  ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, ClientAction, clientMessageEvent, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_HEADERS,
+  JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER, SERVER_FRAMES, ServerFrameName, STREAM_POSITION,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL, SETTINGS, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 
@@ -16,7 +17,9 @@ const ref = (path: string) => ({ $ref: `#/${path}` });
 
 export function renderAsyncApi(version: string): object {
   const event = notificationEvent(SETTINGS.detailType.default);
-  const named = [STREAM_POSITION, PRESENCE_MEMBER, ...Object.values(CLIENT_FRAMES), ...Object.values(SERVER_FRAMES), NOTIFICATION_DETAIL, event];
+  const clientEvent = clientMessageEvent(SETTINGS.clientMessageDetailType.default);
+  const named = [STREAM_POSITION, PRESENCE_MEMBER, ...Object.values(CLIENT_FRAMES), ...Object.values(SERVER_FRAMES), NOTIFICATION_DETAIL, event,
+    CLIENT_MESSAGE_DETAIL, clientEvent, deadLetterHeaders];
   const schemas = Object.fromEntries([...new Set(named)].map((schema) => [schema.title!, toAsyncApiSchema(schema, named, true)]));
   const message = (schema: JsonSchema, name: string, summary = schema.description) => ({
     name,
@@ -29,7 +32,20 @@ export function renderAsyncApi(version: string): object {
     ...Object.fromEntries(CLIENT_ACTIONS.map((action) => [requestMessage(action), message(CLIENT_FRAMES[action], requestMessage(action))])),
     ...Object.fromEntries(Object.entries(SERVER_FRAMES).map(([name, schema]) => [name, message(schema, name)])),
     notificationEvent: message(event, 'notificationEvent'),
+    clientMessageEvent: message(clientEvent, 'clientMessageEvent'),
+    deadLetter: {
+      name: 'deadLetter',
+      title: 'DeadLetter',
+      summary: 'A message deliver could not deliver, with attributes that say why.',
+      headers: ref(`components/schemas/${deadLetterHeaders.title}`),
+      payload: {
+        description: 'The body: the queue message as deliver received it (usually a NotificationEvent that broke the contract, or whatever was '
+          + 'sent instead), only its start when `truncated`; for `UNDELIVERED`, a shard message listing the connections that missed the '
+          + 'notification, which a redrive to the delivery queue tries again (docs/protocol.md).',
+      },
+    },
   };
+  const busChannels = ['notificationEvent', 'clientMessageEvent', 'deadLetter'];
   const channelMessages = (names: string[]) => Object.fromEntries(names.map((name) => [name, ref(`components/messages/${name}`)]));
   const onConnection = (name: string) => ref(`channels/connection/messages/${name}`);
 
@@ -60,7 +76,14 @@ export function renderAsyncApi(version: string): object {
       eventBus: {
         host: 'events.{region}.amazonaws.com',
         protocol: 'https',
-        description: "EventBridge: backends put notification events on the construct's bus with PutEvents (notifications.grantPublish gives the permission).",
+        description: "EventBridge: backends put notification events on the construct's bus with PutEvents (notifications.grantPublish gives the permission), "
+          + 'and receive client message events from it with their own rules.',
+        variables: { region: { description: 'The AWS region.', examples: ['us-east-1'] } },
+      },
+      deadLetterQueue: {
+        host: 'sqs.{region}.amazonaws.com',
+        protocol: 'sqs',
+        description: "SQS: the construct's dead-letter queue (its deadLetterQueue), which operators read, fix and redrive.",
         variables: { region: { description: 'The AWS region.', examples: ['us-east-1'] } },
       },
     },
@@ -71,7 +94,7 @@ export function renderAsyncApi(version: string): object {
         description: 'One connection per client. The route is chosen by the `action` of each client frame; answers carry its `requestId`. '
           + `Offer the subprotocol \`${API_SUBPROTOCOL}\`: the handshake answers with it.`,
         servers: [ref('servers/websocket')],
-        messages: channelMessages(Object.keys(messages).filter((name) => name !== 'notificationEvent')),
+        messages: channelMessages(Object.keys(messages).filter((name) => !busChannels.includes(name))),
         bindings: {
           ws: {
             method: 'GET',
@@ -100,6 +123,22 @@ export function renderAsyncApi(version: string): object {
           + 'One that breaks the contract is dead-lettered with a reason (docs/protocol.md).',
         servers: [ref('servers/eventBus')],
         messages: channelMessages(['notificationEvent']),
+      },
+      clientMessages: {
+        address: SETTINGS.clientMessageDetailType.default,
+        title: 'Client message events',
+        description: `Events of detail type "${SETTINGS.clientMessageDetailType.default}" (the construct's clientMessages.detailType prop) on the construct's bus: `
+          + 'one per accepted client message, for backends to match with their own rules.',
+        servers: [ref('servers/eventBus')],
+        messages: channelMessages(['clientMessageEvent']),
+      },
+      deadLetters: {
+        address: null,
+        title: 'The dead-letter queue',
+        description: 'Every notification event that broke the contract, and every notification some connections missed after the last attempt, '
+          + 'with a `reason` (docs/protocol.md, "What happens to a detail that breaks the contract").',
+        servers: [ref('servers/deadLetterQueue')],
+        messages: channelMessages(['deadLetter']),
       },
     },
     operations: {
@@ -132,6 +171,20 @@ export function renderAsyncApi(version: string): object {
         channel: ref('channels/notifications'),
         messages: [ref('channels/notifications/messages/notificationEvent')],
       },
+      sendClientMessageEvent: {
+        action: 'send',
+        title: 'Put a client message on the bus',
+        summary: `${clientEvent.description} Backends receive it with a rule on its detail type and source.`,
+        channel: ref('channels/clientMessages'),
+        messages: [ref('channels/clientMessages/messages/clientMessageEvent')],
+      },
+      sendDeadLetter: {
+        action: 'send',
+        title: 'Dead-letter what cannot be delivered',
+        summary: 'Puts a message that broke the publish contract, or the connections that missed a notification, on the dead-letter queue with its reason.',
+        channel: ref('channels/deadLetters'),
+        messages: [ref('channels/deadLetters/messages/deadLetter')],
+      },
     },
     components: {
       schemas,
@@ -153,6 +206,15 @@ export function renderAsyncApi(version: string): object {
     },
   };
 }
+
+/** The dead letter's attributes, where "the table above" is the list of reason codes. */
+const deadLetterHeaders: JsonSchema = {
+  ...DEAD_LETTER_HEADERS,
+  properties: {
+    ...DEAD_LETTER_ATTRIBUTES,
+    reason: { ...DEAD_LETTER_ATTRIBUTES.reason, description: 'Why the message is here: docs/protocol.md says what each code means.' },
+  },
+};
 
 /** The schema as AsyncAPI reads it: other named schemas by reference, without the checker's words. */
 function toAsyncApiSchema(schema: JsonSchema, named: JsonSchema[], top = false): object {

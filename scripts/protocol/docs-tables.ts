@@ -3,8 +3,8 @@
  * `<!-- protocol:NAME -->` and `<!-- /protocol:NAME -->` markers; the prose around them is written by hand.
  */
 import {
-  ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, ERROR_CODES, JsonSchema, NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS,
-  SERVER_FRAMES,
+  ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
+  NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS, SERVER_FRAMES,
 } from '../../lib/private/protocol';
 import { code, table, typeText } from './describe';
 
@@ -17,6 +17,8 @@ export function renderTables(): Record<string, string> {
       return [`\`${JSON.stringify(example).slice(0, -1).replace(/:/g, ': ')}, "data": …}\``, audience];
     })),
     'publish-fields': fieldTable(NOTIFICATION_DETAIL, (name) => (NOTIFICATION_TARGET_FIELDS as string[]).includes(name) ? 'one target' : undefined),
+    'dead-letter-reasons': codeTable(['reason', 'meaning'], DEAD_LETTER_REASONS),
+    'dead-letter-attributes': table(['attribute', 'value'], Object.entries(DEAD_LETTER_ATTRIBUTES).map(([name, { description }]) => [`\`${name}\``, description])),
     'client-frames': table(['client sends', 'server answers'], [
       ...CLIENT_ACTIONS.flatMap((action) => {
         const answers = SERVER_FRAMES[ANSWERS[action]].examples ?? [];
@@ -39,11 +41,17 @@ export function renderTables(): Record<string, string> {
         .map((name) => `\`${name}\`${frame.required?.includes(name) ? '' : '?'}`).join(', '),
       frame.description ?? '',
     ])),
-    'error-codes': table(['error code', 'when'], Object.entries(ERROR_CODES).map(([errorCode, when]) => [`\`${errorCode}\``, when])),
+    'error-codes': codeTable(['error code', 'when'], ERROR_CODES),
+    'client-message-event': `${fieldTable(CLIENT_MESSAGE_DETAIL)}\n\n\`\`\`json\n${JSON.stringify(CLIENT_MESSAGE_DETAIL.examples![0])}\n\`\`\``,
   };
 }
 
-function fieldTable(schema: JsonSchema, requirement: (name: string) => string | undefined): string {
+/** One row per code: the code, then what it means. */
+function codeTable(head: [string, string], codes: Record<string, string>): string {
+  return table(head, Object.entries(codes).map(([name, meaning]) => [`\`${name}\``, meaning]));
+}
+
+function fieldTable(schema: JsonSchema, requirement?: (name: string) => string | undefined): string {
   return table(['field', 'type', 'required', 'meaning'], fieldRows(schema, [], requirement));
 }
 

@@ -2,10 +2,13 @@
  * Client publishing, presence and the per-user limits end to end: the real bundles behind the
  * local gateway, real `ws` clients, the local bus, queue and @connections API, dynalite.
  */
+import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../lib/private/protocol';
+import { SETTINGS } from '../../lib/private/runtime-contract';
 import { BusEvent } from '../../local/bus/put-events';
 import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
 import { clientPool, connect, connectionIdOf, TestClient } from './support/clients';
+import { schemaMismatch } from '../support/schema';
 import { eventually } from './support/suite';
 
 const ROOM = 'rooms/lobby';
@@ -99,6 +102,9 @@ describe('publish', () => {
       'source': 'realtime-notifications.clients',
       'detail': { id: answer.id, topic, from: 'alice', data: { text: 'hi' }, connectionId: expect.any(String) },
     });
+    // As documented: docs/protocol.md and docs/asyncapi.json are generated from these schemas.
+    expect(schemaMismatch(busEvents[0].detail, CLIENT_MESSAGE_DETAIL)).toBeUndefined();
+    expect(firstViolation(busEvents[0], clientMessageEvent(SETTINGS.clientMessageDetailType.default))).toBeUndefined();
   });
 
   it('echoes to the sender when asked', async () => {

@@ -1,13 +1,13 @@
 /**
  * docs/asyncapi.json is a valid AsyncAPI 3.0 document, as the AsyncAPI parser judges it, and
  * describes the protocol: every client action, every server frame, both ways to pass the token,
- * and the publish contract.
+ * the publish contract, the client message events and the dead-letter queue.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
-import { CLIENT_ACTIONS, SERVER_FRAMES } from '../../lib/private/protocol';
-import { API_SUBPROTOCOL, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
+import { CLIENT_ACTIONS, CLIENT_MESSAGE_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASON_CODES, SERVER_FRAMES } from '../../lib/private/protocol';
+import { API_SUBPROTOCOL, CLIENT_MESSAGE_SOURCE, SETTINGS, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
 
 const text = readFileSync(join(__dirname, '..', '..', 'docs', 'asyncapi.json'), 'utf8');
 
@@ -50,4 +50,19 @@ test('it describes every action, every server frame, the token and the publish c
   const detail = api.channels().get('notifications')!.messages().all()[0].payload()!.properties()!.detail;
   expect(Object.keys(detail.properties()!)).toEqual(['topic', 'userId', 'broadcast', 'data', 'id']);
   expect(detail.required()).toEqual(['data']);
+});
+
+test('it describes the client message events backends receive and the dead letters operators read', async () => {
+  const api = (await new Parser().parse(text)).document!;
+  const clientEvent = api.channels().get('clientMessages')!;
+  expect(clientEvent.address()).toBe(SETTINGS.clientMessageDetailType.default);
+  const event = clientEvent.messages().all()[0].payload()!;
+  expect(event.properties()!.source.const()).toBe(CLIENT_MESSAGE_SOURCE);
+  expect(Object.keys(event.properties()!.detail.properties()!)).toEqual(Object.keys(CLIENT_MESSAGE_DETAIL.properties!));
+  expect(api.operations().get('sendClientMessageEvent')!.action()).toBe('send');
+
+  const deadLetter = api.channels().get('deadLetters')!.messages().all()[0];
+  expect(deadLetter.headers()!.properties()!.reason.enum()).toEqual(DEAD_LETTER_REASON_CODES);
+  expect(Object.keys(deadLetter.headers()!.properties()!)).toEqual(Object.keys(DEAD_LETTER_ATTRIBUTES));
+  expect(api.channels().get('deadLetters')!.servers().all().map((server) => server.protocol())).toEqual(['sqs']);
 });

@@ -20,9 +20,14 @@ test('the client types say they are generated and from what', () => {
 
 test('a table edited by hand is put back, and a missing marker is an error that says what to add', () => {
   const doc = readFileSync(join(ROOT, 'docs/protocol.md'), 'utf8');
-  const edited = doc.replace('| `UNKNOWN_ACTION` |', '| `UNKNOWN_ACTIONS` |');
-  expect(edited).not.toEqual(doc);
-  expect(withTables(edited)).toEqual(doc);
+  for (const [row, handEdited] of [['| `UNKNOWN_ACTION` |', '| `UNKNOWN_ACTIONS` |'], ['| `RETRIES_EXHAUSTED` |', '| `RETRIED` |'], ['| `connectionId` |', '| `connection` |']]) {
+    const edited = doc.replace(row, handEdited);
+    expect(edited).not.toEqual(doc);
+    expect(withTables(edited)).toEqual(doc);
+  }
   expect(() => withTables(doc.replace('<!-- /protocol:error-codes -->', ''))).toThrow(/no "<!-- protocol:error-codes .*" … "<!-- \/protocol:error-codes -->" markers/);
-  expect(Object.keys(renderTables())).toEqual(['publish-targets', 'publish-fields', 'client-frames', 'client-fields', 'server-frames', 'error-codes']);
+  expect(Object.keys(renderTables())).toEqual([
+    'publish-targets', 'publish-fields', 'dead-letter-reasons', 'dead-letter-attributes', 'client-frames', 'client-fields', 'server-frames', 'error-codes',
+    'client-message-event',
+  ]);
 });

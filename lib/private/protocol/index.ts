@@ -10,3 +10,5 @@ export * from './client-frames';
 export * from './server-frames';
 export * from './error-codes';
 export * from './notification-event';
+export * from './dead-letters';
+export * from './client-message-event';

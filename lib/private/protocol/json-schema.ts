@@ -32,6 +32,15 @@ export interface JsonSchema {
   readonly errorMessage?: string | { readonly required: { readonly [name: string]: string } };
 }
 
+/** The TypeScript type of a value a schema of one type (or none) describes, for types derived from `as const` schemas. */
+export type JsonValueOf<Schema> =
+  Schema extends { readonly const: infer Value } ? Value
+    : Schema extends { readonly enum: ReadonlyArray<infer Value> } ? Value
+    : Schema extends { readonly type: 'string' } ? string
+    : Schema extends { readonly type: 'integer' | 'number' } ? number
+    : Schema extends { readonly type: 'boolean' } ? boolean
+    : unknown;
+
 /** The first rule a value breaks, in words from the schema. */
 export interface SchemaViolation {
   /** The property path, such as `since.epoch`; empty for the value itself. */

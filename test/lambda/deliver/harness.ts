@@ -9,11 +9,13 @@ import { ConnectionRegistry, ConnectionsApiServer, FaultAction, startConnections
 import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../local/sqs-api';
 import { createStores, Stores } from '../../../lambda/stores';
 import { DEFAULT_SHARD_MAX_BYTES, packShards } from '../../../lambda/delivery/shard-message';
+import { DEAD_LETTER_HEADERS } from '../../../lib/private/protocol';
 import { handlerEnvironment, METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
 import { localSettings } from '../../../local/settings';
 import type { TableNames } from '../../../local/dynamodb';
 import { loadHandler } from '../../support/handlers';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
+import { schemaMismatch } from '../../support/schema';
 
 const SERVICE_NAME = 'notifications-test';
 
@@ -142,8 +144,17 @@ export async function deploy(services: Services, env: Record<string, string> = {
       throw new Error('the delivery queue did not drain in 50 batches');
     },
     queued: () => services.sqs.store.messages(queueUrl),
-    deadLetters: () => services.sqs.store.messages(dlqUrl),
+    deadLetters: () => documented(services.sqs.store.messages(dlqUrl)),
   };
+}
+
+/** The dead letters, each held to the documented contract: listed attributes only, a listed reason, and words for it. */
+function documented(letters: StoredMessage[]): StoredMessage[] {
+  for (const letter of letters) {
+    const mismatch = schemaMismatch(letter.attributes, { ...DEAD_LETTER_HEADERS, required: ['reason', 'reasonMessage'] });
+    if (mismatch !== undefined) throw new Error(`A dead letter breaks the documented attributes (${mismatch}): ${JSON.stringify(letter.attributes)}`);
+  }
+  return letters;
 }
 
 let sequence = 0;

@@ -5,13 +5,15 @@
  */
 import type { Context } from 'aws-lambda';
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
-import { handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../../lib/private/protocol';
+import { SETTINGS, handlerEnvironment } from '../../../lib/private/runtime-contract';
 import { LocalEventBus } from '../../../local/bus/event-bus';
 import { BusEvent } from '../../../local/bus/put-events';
 import { LoopbackServer, serveOnLoopback } from '../../../local/loopback-server';
 import { localSettings } from '../../../local/settings';
 import { createStores, Stores } from '../../../lambda/stores';
 import { loadHandler } from '../../support/handlers';
+import { schemaMismatch } from '../../support/schema';
 import { messageEvent, newConnectionId } from '../../support/websocket-events';
 import { captureMetrics, lambdaContext, recordMetrics, Services, startServices } from '../deliver/harness';
 
@@ -108,6 +110,11 @@ test('counts accepted and rate-limited messages in the construct\'s metrics', as
   expect(metrics).toMatchObject({ ClientMessages: accepted, RateLimited: limited, Delivered: accepted });
   expect(frames.get(bob)).toHaveLength(accepted);
   expect(busEvents).toHaveLength(accepted);
+  // Each as documented: docs/protocol.md and docs/asyncapi.json are generated from these schemas.
+  for (const event of busEvents) {
+    expect(schemaMismatch(event.detail, CLIENT_MESSAGE_DETAIL)).toBeUndefined();
+    expect(firstViolation(event, clientMessageEvent(SETTINGS.clientMessageDetailType.default))).toBeUndefined();
+  }
 });
 
 test('a message EventBridge refuses is answered INTERNAL and delivered to nobody', async () => {

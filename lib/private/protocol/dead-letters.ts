@@ -1,0 +1,62 @@
+/**
+ * The dead-letter queue's contract, which operators read and alarm on: why a message is there
+ * (the `reason` attribute) and the message attributes that say so. The deliver function may only
+ * use the codes and attribute names listed here (lambda/delivery/dead-letters.ts takes its types
+ * from them); docs/protocol.md and docs/asyncapi.json are generated from them.
+ */
+import { JsonSchema, JsonValueOf } from './json-schema';
+import { MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH } from './notification-event';
+
+/** Why the publish contract refuses an event, by code. */
+export const PUBLISH_REJECT_REASONS = {
+  NOT_JSON: 'the queue message is not a JSON EventBridge event, or its `detail` is not an object',
+  WRONG_DETAIL_TYPE: "the event's detail type is not the configured one (on the construct's own bus only, see above)",
+  NO_TARGET: 'none of `topic`, `userId`, `broadcast: true`',
+  MULTIPLE_TARGETS: 'more than one of them',
+  BAD_TOPIC: 'the topic breaks the topic syntax below',
+  BAD_USER_ID: '`userId` is not a string that can be a user id (see [User ids](#user-ids))',
+  BROADCAST_DISABLED: '`broadcast` while `allowBroadcast` is off',
+  MISSING_DATA: 'no `data`',
+  DATA_TOO_DEEP: `\`data\` nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`,
+  BAD_ID: `\`id\` is not a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters`,
+  PAYLOAD_TOO_LARGE: 'the notification frame would exceed 128 KB',
+} as const;
+
+/** Every reason a message is in the dead-letter queue, by code: the publish contract's, then delivery's own. */
+export const DEAD_LETTER_REASONS = {
+  ...PUBLISH_REJECT_REASONS,
+  BAD_SHARD: "a message that claims to be one of deliver's own shard messages but is not valid",
+  UNDELIVERED: 'connections still unreachable after the last delivery attempt (see below)',
+  RETRIES_EXHAUSTED: 'the queue message could not be processed (DynamoDB or SQS failing) on any of its `maxReceiveCount` receives; the body is the message as received',
+} as const;
+
+export type RejectReason = keyof typeof PUBLISH_REJECT_REASONS;
+export type DeadLetterReason = keyof typeof DEAD_LETTER_REASONS;
+export const DEAD_LETTER_REASON_CODES = Object.keys(DEAD_LETTER_REASONS) as DeadLetterReason[];
+
+/** The message attributes of a dead letter (SQS String attributes), by name, with what each holds. */
+export const DEAD_LETTER_ATTRIBUTES = {
+  reason: { type: 'string', enum: DEAD_LETTER_REASON_CODES, description: 'a code from the table above' },
+  reasonMessage: { type: 'string', description: 'what was wrong, in words, and what to change' },
+  eventId: { type: 'string', description: 'the EventBridge event id, when known' },
+  notificationId: { type: 'string', description: 'the notification id, when known' },
+  attempts: { type: 'string', description: 'delivery attempts made (`UNDELIVERED` only)', examples: ['3'] },
+  missedConnections: { type: 'string', description: 'how many connections the message lists (`UNDELIVERED` only)', examples: ['1'] },
+  truncated: { const: 'true', description: '`true` when the body is only the start of the message, which did not fit in SQS beside its attributes' },
+  originalBytes: { type: 'string', description: 'the size in bytes (UTF-8) of the whole message body (`truncated` only)' },
+  originalSha256: { type: 'string', description: 'the SHA-256 of the whole message body, hex (`truncated` only)' },
+} as const satisfies Record<string, JsonSchema>;
+
+export type DeadLetterAttributeName = keyof typeof DEAD_LETTER_ATTRIBUTES;
+
+/** A dead letter's attributes as deliver writes them: only the listed names, and a listed reason code. */
+export type DeadLetterAttributes = { readonly [Name in DeadLetterAttributeName]?: JsonValueOf<(typeof DEAD_LETTER_ATTRIBUTES)[Name]> };
+
+/** A dead letter's message attributes, as one schema (AsyncAPI message headers). */
+export const DEAD_LETTER_HEADERS: JsonSchema = {
+  title: 'DeadLetterAttributes',
+  description: 'The SQS message attributes of a dead letter: why it is there, and ids to find the event. Every dead letter deliver writes has '
+    + '`reason` and `reasonMessage`; a message SQS moved there itself (its invocation crashed or timed out on its last receive) has none.',
+  type: 'object',
+  properties: DEAD_LETTER_ATTRIBUTES,
+};

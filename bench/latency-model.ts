@@ -46,7 +46,7 @@ export const HOPS: readonly Hop[] = [
   {
     hop: 'SQS → deliver function (event source mapping: long polling, no batching window, the construct\'s default)', client: false, server: true, lowMs: 10, highMs: 100,
     source: 'estimate: AWS documents the mechanism (pollers long-poll the queue; MaximumBatchingWindowInSeconds defaults to 0, so a batch is invoked as soon as it is received) '
-      + 'but no latency; SQS reports ApproximateAgeOfOldestMessage. A maxBatchingWindow adds up to its length',
+      + 'but no latency; SQS reports ApproximateAgeOfOldestMessage. A delivery.maxBatchingWindow adds up to its length',
   },
   { hop: 'DynamoDB Query: the room\'s subscription keys (one page)', client: true, server: true, lowMs: 2, highMs: 10, source: AWS_DYNAMODB_LATENCY },
   {

@@ -45,7 +45,7 @@ export interface ResumeOptions {
 
 const TOPIC = 'kept/resume';
 const USER = 'resume-user';
-const SETTINGS = { historyRules: ['kept/*'] };
+const RUNTIME_SETTINGS = { historyRules: ['kept/*'] };
 const KINDS = {
   subscribeSince: `subscribe with since: ${TOPIC}`,
   resumeSince: 'resume with since: the user\'s own stream',
@@ -95,7 +95,7 @@ async function publishMissed(url: string, busName: string, detailType: string, m
 
 async function measureLatency(o: ResumeOptions, postLatencyMs: number): Promise<LatencyRun> {
   const runtime = await startLocalRuntime({
-    port: 0, log: () => undefined, handlerLog: () => undefined, ttlSweepIntervalMs: 0, assetsDir: assetsDir(), settings: SETTINGS,
+    port: 0, log: () => undefined, handlerLog: () => undefined, ttlSweepIntervalMs: 0, assetsDir: assetsDir(), settings: RUNTIME_SETTINGS,
     ...(postLatencyMs > 0 ? { connectionsFaults: (method: string) => (method === 'POST' ? { delayMs: postLatencyMs } : undefined) } : {}),
   });
   try {
@@ -211,7 +211,7 @@ async function measureCapacity(o: ResumeOptions): Promise<CapacityFigures> {
   const api = await startConnectionsApi({ registry });
   try {
     // Every connection is the one user's: the per-user limit is raised to hold them all.
-    const settings = benchSettings({ ...SETTINGS, callbackUrl: api.endpoint, maxConnectionsPerUser: 4 * o.connections });
+    const settings = benchSettings({ ...RUNTIME_SETTINGS, callbackUrl: api.endpoint, maxConnectionsPerUser: 4 * o.connections });
     const env = (h: 'deliver' | 'connect' | 'message') => lambdaProcessEnv(h, settings, { dynamodb: fixture.proxy.endpoint });
     // The missed notifications, kept by deliver as the queue hands them over (10 per batch); nobody is connected.
     const bodies = Array.from({ length: o.missed }, (_, i) => [sizedNotification({ topic: TOPIC }, `t-${i}`), sizedNotification({ userId: USER }, `u-${i}`)])

@@ -29,7 +29,7 @@ export interface Workload {
   readonly notificationsPerDay: number;
   /** Connections each notification is delivered to. */
   readonly audience: number;
-  /** Queue messages per deliver invocation (the construct's batchSize). */
+  /** Queue messages per deliver invocation (the construct's delivery.batchSize). */
   readonly batchSize: number;
   readonly memoryMb: number;
   /** API Gateway closes every connection after 2 hours: clients reconnect this often. */

@@ -84,7 +84,7 @@ export interface HistoryRequest {
   readonly topic: string;
   /** Only notifications before this seq; the latest when absent. */
   readonly before?: number;
-  /** At most this many notifications (at most `maxReplay`). */
+  /** At most this many notifications (50 by default, at most `history.maxReplay`). */
   readonly limit?: number;
 }
 
@@ -144,7 +144,7 @@ export interface PresenceFrame {
   readonly type: 'presence';
   /** The topic. */
   readonly topic: string;
-  /** Up to `maxPresenceMembers` users, in user id order. */
+  /** Up to `clientMessages.maxPresenceMembers` users, in user id order. */
   readonly members: ReadonlyArray<PresenceMember>;
   /** Members in all, listed or not. */
   readonly count: number;

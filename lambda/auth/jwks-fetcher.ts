@@ -19,7 +19,7 @@ export function assertFetchableJwksUri(uri: string): void {
     throw new Error(`JWKS URI "${uri}" is not a URL.`);
   }
   if (protocol !== 'https:' && !isLoopbackHttpUrl(uri)) {
-    throw new Error(`JWKS URI "${uri}" must use https (plain http is only allowed for loopback hosts: localhost, 127.0.0.1 and [::1]).`);
+    throw new Error(`JWKS URI "${uri}" must use https (plain http is only allowed for loopback hosts: localhost, 127.0.0.0/8 and [::1]).`);
   }
 }
 

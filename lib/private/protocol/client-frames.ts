@@ -131,7 +131,7 @@ export const CLIENT_FRAMES = {
   history: /* @__PURE__ */ topicFrame('history', 'HistoryRequest', "Pages back through a topic's kept notifications. Answered with `history`.",
     'rooms/lobby', {
       before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
-      limit: /* @__PURE__ */ wholeNumber('limit', 'At most this many notifications (at most `maxReplay`).'),
+      limit: /* @__PURE__ */ wholeNumber('limit', 'At most this many notifications (50 by default, at most `history.maxReplay`).'),
     },
     [{ action: 'history', topic: 'rooms/lobby', before: 120, limit: 50, requestId: 'h1' }]),
   ping: {

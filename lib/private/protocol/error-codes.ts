@@ -1,6 +1,6 @@
 /** The `code` of an error frame, and when the server answers with it. */
 export const ERROR_CODES = {
-  BAD_REQUEST: 'not JSON, no `action`, a field of the wrong type, a malformed topic, a `since` that is not a position of the stream, a `limit` over `maxReplay`',
+  BAD_REQUEST: 'not JSON, no `action`, a field of the wrong type, a malformed topic, a `since` that is not a position of the stream, a `limit` over `history.maxReplay`',
   UNKNOWN_ACTION: 'an `action` this server does not know',
   FORBIDDEN: 'the topic rules do not let this user subscribe to that topic (or ask who is on it, or read its history); the publish rules do not let clients publish there; the topic does not track presence or keep history; `resume` without a signed-in user',
   LIMIT_EXCEEDED: 'the connection already has `connections.maxSubscriptions` subscriptions',

@@ -189,9 +189,10 @@ export interface DeliveryOptions {
 }
 
 /**
- * Settings of every Lambda function the construct creates.
+ * Settings of every Lambda function the construct creates: the handlers that answer routes and
+ * deliver notifications.
  */
-export interface FunctionOptions {
+export interface HandlerFunctionOptions {
   /**
    * Memory of every function, in MB (128 to 10240).
    *

@@ -20,7 +20,7 @@ import {
   ConnectionOptions,
   CustomDomainOptions,
   DeliveryOptions,
-  FunctionOptions,
+  HandlerFunctionOptions,
   HistoryOptions,
   MonitoringOptions,
 } from './options';
@@ -30,7 +30,7 @@ import { createHandlerFunction } from './private/handler-function';
 import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { DefaultAlarms, ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
-import { defaultDuration, ratePerInstance, validateProps } from './private/props-validation';
+import { ratePerInstance, validateProps } from './private/props-validation';
 import {
   AUTHORIZER_IDENTITY_SOURCES,
   AuthSettings,
@@ -167,7 +167,9 @@ export interface RealtimeNotificationsProps {
 
   /**
    * Throttling of every route of the stage: `rateLimit` (steady-state requests per second,
-   * above 0 and at most 1000000) and `burstLimit` (requests, 1 to 1000000).
+   * above 0 and at most 1000000) and `burstLimit` (requests, 1 to 1000000). Each one left out
+   * takes its own default: setting only `rateLimit` keeps `burstLimit` at 500, and setting only
+   * `burstLimit` keeps `rateLimit` at 1000.
    *
    * @default - rateLimit 1000, burstLimit 500
    */
@@ -208,7 +210,7 @@ export interface RealtimeNotificationsProps {
    *
    * @default - 512 MB, ARM_64
    */
-  readonly functions?: FunctionOptions;
+  readonly functions?: HandlerFunctionOptions;
 
   /**
    * Alarms, their SNS topic, the dashboard and log retention.
@@ -867,4 +869,9 @@ function removalPolicyOf(props: RealtimeNotificationsProps): RemovalPolicy {
 
 function logRetentionOf(props: RealtimeNotificationsProps): logs.RetentionDays {
   return props.monitoring?.logRetention ?? SETTINGS.logRetentionDays.default as logs.RetentionDays;
+}
+
+/** A Duration-valued setting's default. */
+function defaultDuration(name: 'connectionTtlSeconds' | 'deliverTimeoutSeconds' | 'queueAgeAlarmThresholdSeconds' | 'routeFunctionTimeoutSeconds'): Duration {
+  return Duration.seconds(SETTINGS[name].default);
 }

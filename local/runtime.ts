@@ -37,6 +37,7 @@ import {
   LOCAL_EVENT_BUS,
   LOCAL_REGION,
   LOCAL_STAGE,
+  checkSettingRanges,
   localSettings,
   queueArn,
 } from './settings';
@@ -233,6 +234,7 @@ function resolveSettings(url: string, options: LocalRuntimeOptions): RuntimeSett
     throw new Error(`settings.auth.mode "${settings.auth.mode}" cannot run locally. Leave settings.auth unset to use the `
       + 'local issuer (jwt), or set { mode: \'none\' } for connections without a token.');
   }
+  checkSettingRanges(settings, options.queue?.maxReceiveCount !== undefined ? { maxReceiveCount: 'queue.maxReceiveCount' } : {});
   return settings;
 }
 

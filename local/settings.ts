@@ -2,7 +2,7 @@
  * The settings the local runtime gives the handler bundles: the same RuntimeSettings type the
  * construct fills with CloudFormation tokens, filled here with local endpoints and names.
  */
-import { RuntimeSettings, SETTINGS } from '../lib/private/runtime-contract';
+import { HANDLER_RANGED_SETTINGS, RuntimeSettings, SETTINGS } from '../lib/private/runtime-contract';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -70,4 +70,20 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
     },
     ...overrides,
   };
+}
+
+/**
+ * Holds every ranged setting the handlers read to the construct's range, at start: the handlers
+ * would refuse it too, but only at their cold start, on the first request that reaches them.
+ * `names` says how the caller spelled a setting, where not as `settings.<name>`.
+ */
+export function checkSettingRanges(settings: RuntimeSettings, names: Partial<Record<keyof RuntimeSettings, string>> = {}): void {
+  for (const name of HANDLER_RANGED_SETTINGS) {
+    const { min, max, prop, unit }: { min: number; max: number; prop: string; unit?: string } = SETTINGS[name];
+    const value: unknown = settings[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`${names[name] ?? `settings.${name}`} is ${JSON.stringify(value)}; it must be a whole number from ${min} to ${max}`
+        + ` (the construct's \`${prop}\`${unit === undefined ? '' : `, in ${unit}`}).`);
+    }
+  }
 }

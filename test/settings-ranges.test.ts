@@ -1,20 +1,21 @@
 /**
- * The construct's validation and the handlers' environment parsing read one table of ranges
- * (SETTINGS in lib/private/runtime-contract.ts). For every ranged setting a handler reads, both
- * accept its bounds and refuse one step beyond them, so neither can drift from the other.
+ * The construct's validation, the local runtime's settings check and the handlers' environment
+ * parsing read one table of ranges (SETTINGS in lib/private/runtime-contract.ts). For every
+ * ranged setting a handler reads, all three accept its bounds and refuse one step beyond them,
+ * so none can drift from the others.
  */
 import { Duration, Size } from 'aws-cdk-lib';
 import { ConnectionAuth, RealtimeNotificationsProps } from '../lib';
 import { validateProps } from '../lib/private/props-validation';
 import {
   HANDLER_NAMES,
+  HANDLER_RANGED_SETTINGS,
   HandlerName,
-  RANGED_SETTINGS,
   RangedSettingName,
   SETTINGS,
   handlerEnvironment,
 } from '../lib/private/runtime-contract';
-import { localSettings } from '../local/settings';
+import { checkSettingRanges, localSettings } from '../local/settings';
 import { loadHandler } from './support/handlers';
 
 /** Props a setting is only valid with: a shard is at most the threshold; a rate cap is split between a known number of instances. */
@@ -24,7 +25,6 @@ const COMPANIONS: Partial<Record<RangedSettingName, RealtimeNotificationsProps['
   maxDeliveryRatePerSecond: { maxConcurrency: SETTINGS.deliverMaxConcurrency.min },
 };
 
-const readByHandlers = RANGED_SETTINGS.filter((name) => 'env' in SETTINGS[name]);
 /** A ranged setting the handlers read, and the variable they read it from. */
 const handlerSetting = (name: RangedSettingName) => SETTINGS[name] as { min: number; max: number; prop: string; env: string };
 
@@ -62,11 +62,11 @@ afterAll(() => {
 });
 
 test('every ranged setting a handler reads is in some handler\'s environment', () => {
-  expect(readByHandlers.length).toBeGreaterThan(10);
-  for (const name of readByHandlers) expect([name, handlersReading(handlerSetting(name).env)]).not.toEqual([name, []]);
+  expect(HANDLER_RANGED_SETTINGS.length).toBeGreaterThan(10);
+  for (const name of HANDLER_RANGED_SETTINGS) expect([name, handlersReading(handlerSetting(name).env)]).not.toEqual([name, []]);
 });
 
-describe.each(readByHandlers.map((name) => [name]))('%s', (name) => {
+describe.each(HANDLER_RANGED_SETTINGS.map((name) => [name]))('%s', (name) => {
   const { min, max, env, prop } = handlerSetting(name);
   const boundaries: Array<[string, number, boolean]> = [
     ['one below the minimum', min - 1, false],
@@ -79,6 +79,12 @@ describe.each(readByHandlers.map((name) => [name]))('%s', (name) => {
     const validate = () => validateProps(propsWith(name, value));
     if (accepted) expect(validate).not.toThrow();
     else expect(validate).toThrow(`invalid \`${prop}\``);
+  });
+
+  test.each(boundaries)('the local runtime\'s settings: %s (%d) accepted = %s', (_what, value, accepted) => {
+    const check = () => checkSettingRanges(localSettings('http://127.0.0.1:9', { [name]: value }));
+    if (accepted) expect(check).not.toThrow();
+    else expect(check).toThrow(`settings.${name} is ${value}; it must be a whole number from ${min} to ${max} (the construct's \`${prop}\``);
   });
 
   test.each(boundaries)('the handlers: %s (%d) accepted = %s', (_what, value, accepted) => {

@@ -14,7 +14,7 @@ import { HandlerName, RuntimeSettings, handlerEnvironment } from './runtime-cont
 /** Where the pre-built bundles live: <package root>/assets/<name>/index.js. */
 export const ASSETS_DIR = path.join(__dirname, '..', '..', 'assets');
 
-export interface HandlerFunctionOptions {
+export interface HandlerFunctionSpec {
   readonly name: HandlerName;
   readonly description: string;
   readonly settings: RuntimeSettings;
@@ -27,7 +27,7 @@ export interface HandlerFunctionOptions {
   readonly logEncryptionKey?: kms.IKey;
 }
 
-export function createHandlerFunction(scope: Construct, id: string, o: HandlerFunctionOptions): lambda.Function {
+export function createHandlerFunction(scope: Construct, id: string, o: HandlerFunctionSpec): lambda.Function {
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: `Runs the ${o.name} function of ${o.settings.serviceName}`,

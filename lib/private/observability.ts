@@ -86,7 +86,7 @@ export function createDefaultAlarms(
     // Single 429s are absorbed by backoff; only sustained throttling means the quota is too small.
     throttling: new cloudwatch.Alarm(scope, 'ThrottlingAlarm', {
       alarmDescription: `${m.serviceName}: the @connections API throttled deliveries for 15 minutes; `
-        + 'raise the account quota or lower maxDeliveryRatePerSecond.',
+        + 'raise the account quota or lower delivery.maxRatePerSecond.',
       metric: m.throttled,
       threshold: 1,
       evaluationPeriods: 3,

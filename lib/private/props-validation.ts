@@ -5,29 +5,36 @@
  */
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import type { RealtimeNotificationsProps } from '../realtime-notifications';
+import { hasControlCharacter } from './control-characters';
+import { movedPropIn } from './moved-props';
 import { RANGED_SETTINGS, RangedSettingName, SETTINGS, LIMITS } from './runtime-contract';
 import { topicPatternProblem } from './topic-patterns';
-import { checkDuration, checkInteger, checkPattern, checkPositive, invalidProp } from './validation';
+import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, invalidProp } from './validation';
 
 /** Why a range is what it is, where the bounds alone do not say. */
 const RANGE_REASONS: Partial<Record<RangedSettingName, string>> = {
   connectionTtlSeconds: ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours',
 };
 
-const DETAIL_TYPE = /^[^\p{Cc}]{1,128}$/u;
 const DETAIL_TYPE_RULE = '1 to 128 characters without control characters';
+function isDetailType(value: string): boolean {
+  const characters = [...value].length;
+  return characters >= 1 && characters <= 128 && !hasControlCharacter(value);
+}
 
 export function validateProps(p: RealtimeNotificationsProps): void {
   if (p === undefined || p.auth === undefined) {
     throw invalidProp('auth', 'it is missing',
       'Choose ConnectionAuth.cognito(...), ConnectionAuth.jwt(...), ConnectionAuth.lambda(fn) or, for demos, ConnectionAuth.none().');
   }
+  const moved = movedPropIn(p);
+  if (moved !== undefined) throw invalidProp(moved.prop, 'it was moved in 1.0', `Set \`${moved.path}\` instead.`);
   validateTopicRules(p);
   for (const name of RANGED_SETTINGS) checkSetting(name, propValue(p, SETTINGS[name].prop));
   checkPositive(SETTINGS.throttleRateLimit.prop, p.throttle?.rateLimit, SETTINGS.throttleRateLimit.max);
   checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
-  checkPattern('detailType', p.detailType, DETAIL_TYPE, DETAIL_TYPE_RULE);
-  checkPattern('clientMessages.detailType', p.clientMessages?.detailType, DETAIL_TYPE, DETAIL_TYPE_RULE);
+  checkText('detailType', p.detailType, isDetailType, DETAIL_TYPE_RULE);
+  checkText('clientMessages.detailType', p.clientMessages?.detailType, isDetailType, DETAIL_TYPE_RULE);
   validateDetailTypes(p);
   validateFanout(p);
   validateEventSource(p);
@@ -35,7 +42,7 @@ export function validateProps(p: RealtimeNotificationsProps): void {
 }
 
 /** The value at a prop path such as `delivery.shardSize`. */
-export function propValue(p: RealtimeNotificationsProps, path: string): unknown {
+function propValue(p: RealtimeNotificationsProps, path: string): unknown {
   return path.split('.').reduce<any>((value, key) => value?.[key], p);
 }
 
@@ -155,9 +162,4 @@ export function ratePerInstance(p: RealtimeNotificationsProps): number {
   const instances = p.delivery?.maxConcurrency;
   if (!rate || instances === undefined) return rate;
   return Math.floor(rate / instances);
-}
-
-/** A Duration-valued setting's default. */
-export function defaultDuration(name: 'connectionTtlSeconds' | 'historyRetentionSeconds' | 'deliverTimeoutSeconds' | 'queueAgeAlarmThresholdSeconds' | 'routeFunctionTimeoutSeconds'): Duration {
-  return Duration.seconds(SETTINGS[name].default);
 }

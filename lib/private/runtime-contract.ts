@@ -256,6 +256,14 @@ export type RangedSettingName = {
 export const RANGED_SETTINGS = (Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)
   .filter((name): name is RangedSettingName => 'min' in SETTINGS[name] && 'max' in SETTINGS[name]);
 
+/** The ranged settings the handlers read from their environment: each is a RuntimeSettings field of the same name. */
+export type HandlerRangedSettingName = {
+  [K in RangedSettingName]: (typeof SETTINGS)[K] extends { readonly env: string } ? K : never
+}[RangedSettingName];
+
+export const HANDLER_RANGED_SETTINGS = RANGED_SETTINGS
+  .filter((name): name is HandlerRangedSettingName => 'env' in SETTINGS[name]);
+
 /** AWS recommends a queue visibility timeout of at least six times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 

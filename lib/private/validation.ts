@@ -3,6 +3,7 @@
  * what to change; values that are still tokens (known only at deploy time) are not checked.
  */
 import { Duration, Token } from 'aws-cdk-lib';
+import { printable } from './control-characters';
 
 /** Thrown for props that cannot produce a working deployment. */
 export function invalidProp(prop: string, problem: string, fix: string): Error {
@@ -37,9 +38,14 @@ export function checkDuration(
 }
 
 export function checkPattern(prop: string, value: string | undefined, pattern: RegExp, expectation: string): void {
+  checkText(prop, value, (text) => pattern.test(text), expectation);
+}
+
+/** A literal string that `isValid` accepts; `expectation` says in words what that is. */
+export function checkText(prop: string, value: string | undefined, isValid: (value: string) => boolean, expectation: string): void {
   if (value === undefined || Token.isUnresolved(value)) return;
-  if (!pattern.test(value)) {
-    throw invalidProp(prop, `${JSON.stringify(value)} is not ${expectation}`, `Set it to ${expectation}.`);
+  if (!isValid(value)) {
+    throw invalidProp(prop, `${JSON.stringify(printable(value))} is not ${expectation}`, `Set it to ${expectation}.`);
   }
 }
 

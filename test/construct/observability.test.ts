@@ -84,6 +84,11 @@ describe('default alarms', () => {
       EvaluationPeriods: 3, DatapointsToAlarm: 3,
     });
   });
+
+  test('the throttling alarm names the prop that caps deliveries by its 1.0 path', () => {
+    expect(alarmProps(notifications.throttlingAlarm).AlarmDescription)
+      .toMatch(/raise the account quota or lower delivery\.maxRatePerSecond\.$/);
+  });
 });
 
 test('the dashboard shows deliveries, queues, the API and the alarms', () => {

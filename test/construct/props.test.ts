@@ -45,6 +45,14 @@ test('throttle sets the default route throttling', () => {
   });
 });
 
+test.each<[string, { rateLimit?: number; burstLimit?: number }, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }]>([
+  ['only rateLimit: burstLimit keeps its default', { rateLimit: 50 }, { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 500 }],
+  ['only burstLimit: rateLimit keeps its default', { burstLimit: 20 }, { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 20 }],
+  ['neither', {}, { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 500 }],
+])('throttle with %s', (_what, throttle, settings) => {
+  synth({ throttle }).template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: settings });
+});
+
 test('connections.ttl reaches the connect handler in seconds', () => {
   const { template } = synth({ connections: { ttl: Duration.hours(6) } });
   expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe('21600');

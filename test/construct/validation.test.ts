@@ -1,6 +1,7 @@
 import { App, CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConnectionAuth, RealtimeNotifications, RealtimeNotificationsProps } from '../../lib';
+import { MOVED_PROPS } from '../../lib/private/moved-props';
 import { synth } from './synth';
 
 const rejects = (props: Partial<RealtimeNotificationsProps>, message: RegExp | string) =>
@@ -10,6 +11,26 @@ test('auth is required', () => {
   const stack = new Stack(new App(), 'Test');
   expect(() => new RealtimeNotifications(stack, 'N', {} as RealtimeNotificationsProps))
     .toThrow(/invalid `auth`: it is missing\. Choose ConnectionAuth\.cognito/);
+});
+
+describe('0.x props, moved in 1.0', () => {
+  test('are refused, naming the new place, instead of silently taking the default', () => {
+    const upgraded = { fanoutShardSize: 500 } as Partial<RealtimeNotificationsProps>;
+    expect(() => synth(upgraded))
+      .toThrow('RealtimeNotifications: invalid `fanoutShardSize`: it was moved in 1.0. Set `delivery.shardSize` instead.');
+  });
+
+  test.each(Object.entries(MOVED_PROPS))('%s → %s', (old, path) => {
+    // Any value counts, `alarms: false` (the old boolean) as much as a number or a Duration.
+    for (const value of [false, 0, Duration.minutes(1)]) {
+      expect(() => synth({ [old]: value } as Partial<RealtimeNotificationsProps>))
+        .toThrow(`invalid \`${old}\`: it was moved in 1.0. Set \`${path}\` instead.`);
+    }
+  });
+
+  test('one left undefined (as a spread of optional values leaves it) is no error', () => {
+    expect(() => synth({ fanoutShardSize: undefined, alarms: undefined } as Partial<RealtimeNotificationsProps>)).not.toThrow();
+  });
 });
 
 describe('topicRules', () => {
@@ -106,6 +127,9 @@ test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['zero delivery.maxReceiveCount', { delivery: { maxReceiveCount: 0 } }, /invalid `delivery\.maxReceiveCount`: 0 is not a whole number from 1 to 1000/],
   ['empty detailType', { detailType: '' }, /invalid `detailType`/],
   ['detailType with a newline', { detailType: 'a\nb' }, /invalid `detailType`/],
+  ['detailType with a C1 control character', { detailType: 'a\u0085b' }, /invalid `detailType`: "a\?b" is not 1 to 128 characters without control characters/],
+  ['detailType of 129 characters', { detailType: 'x'.repeat(129) }, /invalid `detailType`/],
+  ['clientMessages.detailType with a tab', { clientMessages: { detailType: 'Chat\tMessage' } }, /invalid `clientMessages\.detailType`/],
   ['functions.memorySize under 128', { functions: { memorySize: 64 } }, /invalid `functions\.memorySize`: 64 is not a whole number from 128 to 10240/],
   ['monitoring.queueAgeAlarmThreshold under a minute', { monitoring: { queueAgeAlarmThreshold: Duration.seconds(30) } }, /invalid `monitoring\.queueAgeAlarmThreshold`/],
   ['monitoring.queueAgeAlarmThreshold with alarms off', { monitoring: { alarms: false, queueAgeAlarmThreshold: Duration.minutes(5) } },
@@ -133,6 +157,10 @@ test('the boundaries themselves are accepted', () => {
     },
     functions: { memorySize: 128 },
   })).not.toThrow();
+});
+
+test('a detailType of 128 characters is accepted, counted as characters (an emoji is one), not UTF-16 units', () => {
+  expect(() => synth({ detailType: '🔔'.repeat(128), clientMessages: { detailType: 'x'.repeat(128) } })).not.toThrow();
 });
 
 describe('tokens (such as CloudFormation parameters)', () => {

@@ -32,6 +32,12 @@ describe('Java package', () => {
     expect(envs.some((v) => v.MAX_SUBSCRIPTIONS_PER_CONNECTION === '20')).toBe(true);
     expect(envs.some((v) => v.PUBLISH_RULES === '["rooms/*"]' && v.HISTORY_RULES === '["rooms/*"]' && v.MAX_REPLAY === '50')).toBe(true);
   });
+
+  test('HandlerFunctionOptions sets every function, imported beside aws-cdk-lib\'s lambda FunctionOptions', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    for (const fn of functions) expect([fn.Properties.MemorySize, fn.Properties.Architectures]).toEqual([1024, ['x86_64']]);
+  });
 });
 
 function version(): string {

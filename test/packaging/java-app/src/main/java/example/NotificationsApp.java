@@ -2,6 +2,7 @@ package example;
 
 import io.github.cdkrealtime.notifications.ConnectionAuth;
 import io.github.cdkrealtime.notifications.ConnectionOptions;
+import io.github.cdkrealtime.notifications.HandlerFunctionOptions;
 import io.github.cdkrealtime.notifications.HistoryOptions;
 import io.github.cdkrealtime.notifications.JwtConnectionAuthOptions;
 import io.github.cdkrealtime.notifications.RealtimeNotifications;
@@ -9,8 +10,13 @@ import java.util.List;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.FunctionOptions;
 
 public final class NotificationsApp {
+    /** aws-cdk-lib's own FunctionOptions, imported beside the construct's types without a clash. */
+    static final Class<FunctionOptions> LAMBDA_FUNCTION_OPTIONS = FunctionOptions.class;
+
     public static void main(final String[] args) {
         App app = new App(AppProps.builder().outdir(args[0]).build());
         Stack stack = new Stack(app, "JavaNotifications");
@@ -23,6 +29,7 @@ public final class NotificationsApp {
             .publishRules(List.of("rooms/*"))
             .historyRules(List.of("rooms/*"))
             .history(HistoryOptions.builder().maxReplay(50).build())
+            .functions(HandlerFunctionOptions.builder().memorySize(1024).architecture(Architecture.X86_64).build())
             .build();
         app.synth();
     }

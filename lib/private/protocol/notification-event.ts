@@ -5,7 +5,7 @@
  * check nothing with the schema leave it out.
  */
 import { firstViolation, JsonSchema } from './json-schema';
-import { FRAME_SIZE } from './limits';
+import { FRAME_SIZE, prop } from './limits';
 
 export const MAX_NOTIFICATION_ID_LENGTH = 128;
 /**
@@ -98,7 +98,7 @@ export function notificationEvent(detailType: string): JsonSchema {
     description: 'An EventBridge event of the configured detail type on the construct\'s bus (PutEvents `DetailType`, `Source` and `Detail`).',
     type: 'object',
     properties: {
-      'detail-type': { const: detailType, description: `PutEvents \`DetailType\`: "${detailType}" unless the construct's \`detailType\` prop changes it.` },
+      'detail-type': { const: detailType, description: `PutEvents \`DetailType\`: "${detailType}" unless the construct's ${prop('detailType')} prop changes it.` },
       'source': { type: 'string', description: "PutEvents `Source`: the publisher's to choose.", examples: ['orders-service'] },
       'id': { type: 'string', description: 'The EventBridge event id: the notification id when the detail has none.' },
       'time': { type: 'string', description: 'When the event was put, ISO-8601: the notification\'s `time`.' },

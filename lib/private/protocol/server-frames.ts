@@ -2,6 +2,7 @@
 import { ClientAction, STREAM_POSITION } from './client-frames';
 import { ERROR_CODE_NAMES } from './error-codes';
 import { JsonSchema } from './json-schema';
+import { prop } from './limits';
 
 const requestId: JsonSchema = { type: 'string', description: 'The `requestId` of the frame this answers, when it had one.' };
 const topic: JsonSchema = { type: 'string', description: 'The topic.' };
@@ -67,7 +68,7 @@ export const SERVER_FRAMES = {
   }, ['topic', 'id'], [{ type: 'published', topic: 'rooms/lobby', id: 'n-7', requestId: 'p1' }]),
   presence: frame('presence', 'PresenceFrame', 'The answer to `presence`: who is on the topic now.', {
     topic,
-    members: { type: 'array', items: PRESENCE_MEMBER, description: 'Up to `clientMessages.maxPresenceMembers` users, in user id order.' },
+    members: { type: 'array', items: PRESENCE_MEMBER, description: `Up to ${prop('maxPresenceMembers')} users, in user id order.` },
     count: { type: 'integer', minimum: 0, description: 'Members in all, listed or not.' },
     truncated: { type: 'boolean', description: 'Whether `members` lists fewer than `count`.' },
     requestId,

@@ -23,7 +23,8 @@ test('the client types say they are generated and from what', () => {
 
 test('a table edited by hand is put back, and a missing marker is an error that says what to add', () => {
   const doc = readFileSync(join(ROOT, 'docs/protocol.md'), 'utf8');
-  for (const [row, handEdited] of [['| `UNKNOWN_ACTION` |', '| `UNKNOWN_ACTIONS` |'], ['| `RETRIES_EXHAUSTED` |', '| `RETRIED` |'], ['| `connectionId` |', '| `connection` |']]) {
+  for (const [row, handEdited] of [['| `UNKNOWN_ACTION` |', '| `UNKNOWN_ACTIONS` |'], ['| `RETRIES_EXHAUSTED` |', '| `RETRIED` |'], ['| `connectionId` |', '| `connection` |'],
+    ['"event":"join","userId":"bob"}', '"event":"join","userId":"…"}'], ['"recovered":true,"epoch":"p0x1"', '"recovered":true,"epoch":"p0x2"']]) {
     const edited = doc.replace(row, handEdited);
     expect(edited).not.toEqual(doc);
     expect(withTables(edited)).toEqual(doc);
@@ -31,7 +32,8 @@ test('a table edited by hand is put back, and a missing marker is an error that 
   expect(() => withTables(doc.replace('<!-- /protocol:error-codes -->', ''))).toThrow(/no "<!-- protocol:error-codes .*" … "<!-- \/protocol:error-codes -->" markers/);
   expect(Object.keys(renderTables())).toEqual([
     'version', 'publish-targets', 'publish-fields', 'dead-letter-reasons', 'dead-letter-attributes', 'client-frames', 'client-fields', 'server-frames', 'error-codes',
-    'client-message-event',
+    'client-message-event', 'example-notification', 'example-client-message', 'example-presence-event', 'example-stream-notification',
+    'example-subscribe-since', 'example-subscribed-recovered', 'example-resume', 'example-resumed', 'example-history', 'example-history-answer',
   ]);
 });
 

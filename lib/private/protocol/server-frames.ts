@@ -34,7 +34,8 @@ export const NOTIFICATION_FRAME = frame('notification', 'NotificationFrame',
     time: { type: 'string', description: 'When it was published, ISO-8601.' },
   }, ['id', 'data', 'time'], [
     { type: 'notification', id: 'n-1', topic: 'orders/42', data: { status: 'shipped' }, time: '2026-11-22T10:00:00.000Z' },
-    { type: 'notification', id: 'n-2', seq: 42, epoch: 'k3j9', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T10:00:00.000Z' },
+    { type: 'notification', id: 'n-7', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T10:00:00.000Z' },
+    { type: 'notification', id: 'n-2', seq: 42, epoch: 'k3j9', topic: 'orders/42', data: { status: 'delivered' }, time: '2026-11-22T10:05:00.000Z' },
   ]);
 
 export const PRESENCE_MEMBER: JsonSchema = {
@@ -45,6 +46,7 @@ export const PRESENCE_MEMBER: JsonSchema = {
     connections: { type: 'integer', minimum: 1, description: "The user's connections subscribed to the topic." },
   },
   required: ['userId', 'connections'],
+  examples: [{ userId: 'alice', connections: 2 }],
 };
 
 /** Every server frame, by name. */

@@ -24,7 +24,9 @@ export const DEFAULT_HISTORY_LIMIT = 50;
 const MAX_SAFE_INTEGER = 9007199254740991;
 
 // The calls below are marked pure: a handler that imports this module only for a constant (the
-// frame builders beside parseClientFrame) then bundles none of the schemas.
+// frame builders beside parseClientFrame) then bundles none of the schemas. Texts built from the
+// runtime's limits are not provably free of side effects to a bundler: the schemas holding them
+// are built by pure-marked functions.
 
 const requestId: JsonSchema = {
   type: 'string',
@@ -100,7 +102,7 @@ const wholeNumber = (name: string, description: string): JsonSchema => ({
 });
 
 /** Every client frame, by action. */
-export const CLIENT_FRAMES = {
+export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
   subscribe: /* @__PURE__ */ topicFrame('subscribe', 'SubscribeRequest',
     "Subscribes the connection to a topic, after catching up from `since` on a topic with history. Answered with `subscribed`.",
     'orders/42', { since },
@@ -150,7 +152,7 @@ export const CLIENT_FRAMES = {
     required: ['action'],
     examples: [{ action: 'ping' }],
   },
-} satisfies Record<ClientAction, JsonSchema>;
+}) satisfies Record<ClientAction, JsonSchema>)();
 
 /** What every client frame is checked against first: a usable requestId, then an action. */
 export const CLIENT_ENVELOPE: JsonSchema = {

@@ -2,7 +2,8 @@
  * The publish contract: the EventBridge event a backend puts on the bus for the construct to
  * deliver. The deliver function checks each one (lambda/core/publish-contract.ts) and
  * dead-letters the ones that break it, with a reason. Calls are marked pure so that bundles that
- * check nothing with the schema leave it out.
+ * check nothing with the schema leave it out (its texts, built from the runtime's limits, are not
+ * provably free of side effects to a bundler).
  */
 import { firstViolation, JsonSchema } from './json-schema';
 import { FRAME_SIZE, prop } from './limits';
@@ -60,7 +61,7 @@ export const NOTIFICATION_ID: JsonSchema = {
 };
 
 /** The `Detail` of a notification event. Fields not listed are ignored, so publishers can carry their own metadata. */
-export const NOTIFICATION_DETAIL: JsonSchema = {
+export const NOTIFICATION_DETAIL: JsonSchema = /* @__PURE__ */ (() => ({
   title: 'NotificationDetail',
   description: 'What to deliver and to whom: exactly one target (`topic`, `userId` or `broadcast: true`) and `data`.',
   type: 'object',
@@ -79,7 +80,7 @@ export const NOTIFICATION_DETAIL: JsonSchema = {
     { userId: 'u-123', data: { text: 'Your order shipped' }, id: 'order-42-shipped' },
     { broadcast: true, data: 'maintenance at 22:00' },
   ],
-};
+}))();
 
 /**
  * Whether the detail's `field` names a target: present and not one of the values the field allows

@@ -3,6 +3,7 @@
  * answer. The message handler is a thin adapter over this.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_HISTORY_LIMIT } from '../../lib/private/protocol/client-frames';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import { CounterStore, KeptNotification, Position, Stores } from '../stores';
 import { EncodedNotification, encodeNotification, Notification } from './notification';
@@ -71,8 +72,6 @@ export interface StreamHistory {
   readonly now?: () => number;
 }
 
-/** Notifications a `history` answer lists when the request does not say. */
-const DEFAULT_HISTORY_LIMIT = 50;
 /** Room kept in a `history` answer for its envelope: the notifications listed must fit in one frame. */
 const HISTORY_ENVELOPE_BYTES = 1024;
 

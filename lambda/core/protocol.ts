@@ -91,16 +91,23 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
 }
 
 /**
- * The fields the schema lists, and only those: absent ones left out (a null where the schema
- * allows null means absent), defaults filled in.
+ * The fields the schema lists, and only those, at every level: absent ones left out (a null where
+ * the schema allows null means absent), defaults filled in, objects rebuilt from their schema.
  */
 function readFields(frame: Record<string, unknown>, schema: JsonSchema): Record<string, unknown> {
   const request: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     const value = frame[name] ?? (frame[name] === null && !acceptsNull(property) ? null : property.default);
-    if (value !== undefined) request[name] = value;
+    if (value !== undefined) request[name] = readValue(value, property);
   }
   return request;
+}
+
+/** An object rebuilt from the branch of its schema that lists its fields; any other value as it is. */
+function readValue(value: unknown, schema: JsonSchema): unknown {
+  if (!isJsonObject(value)) return value;
+  const shape = [schema, ...(schema.oneOf ?? [])].find((s) => s.properties !== undefined && firstViolation(value, s) === undefined);
+  return shape === undefined ? value : readFields(value, shape);
 }
 
 function acceptsNull(schema: JsonSchema): boolean {

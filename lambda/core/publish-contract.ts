@@ -8,7 +8,7 @@ import { isJsonObject } from '../../lib/private/json-object';
 import type { RejectReason } from '../../lib/private/protocol/dead-letters';
 import { firstViolation } from '../../lib/private/protocol/json-schema';
 import {
-  MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, NOTIFICATION_ID, NOTIFICATION_TARGET_FIELDS, NotificationTargetField,
+  MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, namesTarget, NOTIFICATION_ID, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS, NotificationTargetField,
 } from '../../lib/private/protocol/notification-event';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
@@ -66,9 +66,8 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   }
   const detail = envelope.detail;
 
-  // `broadcast: false` is no target at all, so it may stand beside a topic or a user.
-  const present = NOTIFICATION_TARGET_FIELDS.filter((field) => detail[field] !== undefined && detail[field] !== null
-    && !(field === 'broadcast' && detail[field] === false));
+  // A null, or `broadcast: false`, is no target at all, so it may stand beside a topic or a user.
+  const present = NOTIFICATION_TARGET_FIELDS.filter((field) => namesTarget(field, detail[field]));
   if (present.length > 1) {
     return rejectEvent('MULTIPLE_TARGETS', `The detail has ${present.map((f) => `"${f}"`).join(' and ')}; `
       + 'give exactly one of "topic", "userId" or "broadcast".');
@@ -87,16 +86,12 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
       + `flatten it to at most ${MAX_DATA_DEPTH} levels.`);
   }
 
-  let id: string;
-  if (detail.id !== undefined && detail.id !== null) {
-    if (firstViolation(detail.id, NOTIFICATION_ID) !== undefined) {
-      return rejectEvent('BAD_ID', `"id" must be a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters; `
-        + 'leave it out to use the EventBridge event id.');
-    }
-    id = detail.id as string;
-  } else if (eventId !== undefined) {
-    id = eventId;
-  } else {
+  if (detail.id !== undefined && firstViolation(detail.id, NOTIFICATION_ID) !== undefined) {
+    return rejectEvent('BAD_ID', `"id" must be a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters; `
+      + 'leave it out to use the EventBridge event id.');
+  }
+  const id = (detail.id as string | null | undefined) ?? eventId;
+  if (id === undefined) {
     return rejectEvent('BAD_ID', 'The event has no "id" and the detail none either; give the detail an "id".');
   }
 
@@ -116,12 +111,12 @@ type TargetCheck = { readonly target: NotificationTarget } | { readonly reason: 
 function checkTarget(field: NotificationTargetField, value: unknown, options: PublishContractOptions): TargetCheck {
   switch (field) {
     case 'topic': {
-      if (typeof value !== 'string') return { reason: 'BAD_TOPIC', message: '"topic" must be a string such as "orders/42".' };
+      if (!isTarget(field, value)) return { reason: 'BAD_TOPIC', message: '"topic" must be a string such as "orders/42".' };
       const check = checkTopic(value);
       return check.ok ? { target: { topic: value } } : { reason: 'BAD_TOPIC', message: check.reason };
     }
     case 'userId': {
-      if (typeof value !== 'string') {
+      if (!isTarget(field, value)) {
         return { reason: 'BAD_USER_ID', message: '"userId" must be a string: the user id exactly as the authorizer gave it, such as "auth0|abc123".' };
       }
       // The same rule the authorizer applies, so every user who can connect can be targeted.
@@ -130,7 +125,7 @@ function checkTarget(field: NotificationTargetField, value: unknown, options: Pu
         : { reason: 'BAD_USER_ID', message: `"userId" cannot name a user: ${problem}.` };
     }
     case 'broadcast':
-      if (value !== true) {
+      if (!isTarget(field, value)) {
         return { reason: 'NO_TARGET', message: '"broadcast" must be the JSON value true; to target a topic or a user, leave it out.' };
       }
       if (!options.allowBroadcast) {
@@ -138,6 +133,11 @@ function checkTarget(field: NotificationTargetField, value: unknown, options: Pu
       }
       return { target: { broadcast: true } };
   }
+}
+
+/** Whether the value is of the kind that names the target (a string, `true`); the checks beyond the schema follow. */
+function isTarget<Field extends NotificationTargetField>(field: Field, value: unknown): value is Field extends 'broadcast' ? true : string {
+  return firstViolation(value, NOTIFICATION_TARGETS[field].target) === undefined;
 }
 
 function reject(reason: RejectReason, message: string, eventId?: string): Rejection {

@@ -6,7 +6,7 @@
  */
 import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, ClientAction, clientMessageEvent, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_HEADERS,
-  JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER, SERVER_FRAMES, ServerFrameName, STREAM_POSITION,
+  JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER, PROTOCOL_VERSION, SERVER_FRAMES, ServerFrameName, STREAM_POSITION,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL, SETTINGS, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 
@@ -15,7 +15,7 @@ export const ASYNCAPI_FILE = 'docs/asyncapi.json';
 const requestMessage = (action: ClientAction): string => `${action}Request`;
 const ref = (path: string) => ({ $ref: `#/${path}` });
 
-export function renderAsyncApi(version: string): object {
+export function renderAsyncApi(): object {
   const event = notificationEvent(SETTINGS.detailType.default);
   const clientEvent = clientMessageEvent(SETTINGS.clientMessageDetailType.default);
   const named = [STREAM_POSITION, PRESENCE_MEMBER, ...Object.values(CLIENT_FRAMES), ...Object.values(SERVER_FRAMES), NOTIFICATION_DETAIL, event,
@@ -53,7 +53,7 @@ export function renderAsyncApi(version: string): object {
     asyncapi: '3.0.0',
     info: {
       title: 'cdk-realtime-notifications',
-      version,
+      version: PROTOCOL_VERSION,
       description: 'Realtime notifications over API Gateway WebSockets. Clients connect, subscribe to topics and receive notifications; '
         + 'backends publish notifications as EventBridge events. Every frame is one JSON text message of at most '
         + `${LIMITS.maxFrameBytes} bytes. The contracts in words: docs/protocol.md.`,

@@ -4,14 +4,16 @@
  */
 import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
-  NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS, SERVER_FRAMES,
+  NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS, PROTOCOL_VERSION, SERVER_FRAMES,
 } from '../../lib/private/protocol';
+import { API_SUBPROTOCOL } from '../../lib/private/runtime-contract';
 import { code, table, typeText } from './describe';
 
 export const PROTOCOL_DOC = 'docs/protocol.md';
 
 export function renderTables(): Record<string, string> {
   return {
+    'version': `Protocol version **${PROTOCOL_VERSION}**, spoken under the subprotocol \`${API_SUBPROTOCOL}\`.`,
     'publish-targets': table(['`Detail`', 'delivered to'], NOTIFICATION_TARGET_FIELDS.map((field) => {
       const { example, audience } = NOTIFICATION_TARGETS[field];
       return [`\`${JSON.stringify(example).slice(0, -1).replace(/:/g, ': ')}, "data": …}\``, audience];
@@ -42,8 +44,30 @@ export function renderTables(): Record<string, string> {
       frame.description ?? '',
     ])),
     'error-codes': codeTable(['error code', 'when'], ERROR_CODES),
-    'client-message-event': `${fieldTable(CLIENT_MESSAGE_DETAIL)}\n\n\`\`\`json\n${JSON.stringify(CLIENT_MESSAGE_DETAIL.examples![0])}\n\`\`\``,
+    'client-message-event': `${fieldTable(CLIENT_MESSAGE_DETAIL)}\n\n${jsonBlock(example(CLIENT_MESSAGE_DETAIL))}`,
+    'example-notification': jsonBlock(example(SERVER_FRAMES.notification, 0)),
+    'example-client-message': jsonBlock(example(SERVER_FRAMES.notification, 1)),
+    'example-presence-event': jsonBlock(example(SERVER_FRAMES.presenceEvent)),
+    'example-stream-notification': jsonBlock(example(SERVER_FRAMES.notification, 2)),
+    'example-subscribe-since': jsonBlock(example(CLIENT_FRAMES.subscribe, 1)),
+    'example-subscribed-recovered': jsonBlock(example(SERVER_FRAMES.subscribed, 1)),
+    'example-resume': jsonBlock(example(CLIENT_FRAMES.resume)),
+    'example-resumed': jsonBlock(example(SERVER_FRAMES.resumed)),
+    'example-history': jsonBlock(example(CLIENT_FRAMES.history)),
+    'example-history-answer': jsonBlock(example(SERVER_FRAMES.history)),
   };
+}
+
+/** One of the schema's own examples; throws when it has no such example, so that the document cannot show one of its own making. */
+function example(schema: JsonSchema, index = 0): unknown {
+  const value = schema.examples?.[index];
+  if (value === undefined) throw new Error(`${schema.title} has no example ${index}: add it to its schema in lib/private/protocol.`);
+  return value;
+}
+
+/** A JSON value as a code block, on one line as it travels. */
+function jsonBlock(value: unknown): string {
+  return `\`\`\`json\n${JSON.stringify(value)}\n\`\`\``;
 }
 
 /** One row per code: the code, then what it means. */

@@ -5,6 +5,8 @@
  */
 import { CLIENT_ACTIONS, ClientAction } from './client-actions';
 import { JsonSchema } from './json-schema';
+import { IDLE_TIMEOUT, prop } from './limits';
+import { MAX_DATA_DEPTH } from './notification-event';
 
 export { CLIENT_ACTIONS };
 export type { ClientAction };
@@ -12,11 +14,19 @@ export type { ClientAction };
 export const MAX_REQUEST_ID_LENGTH = 128;
 /** An epoch is a short token the server made; anything longer is not one. */
 export const MAX_EPOCH_LENGTH = 64;
+/**
+ * Notifications a `history` answer lists when the request gives no `limit` (and `history.maxReplay`
+ * allows that many). Not the schema's `default`: the parser would fill it in, and the server takes
+ * the smaller of the two.
+ */
+export const DEFAULT_HISTORY_LIMIT = 50;
 /** Number.MAX_SAFE_INTEGER, written out so that bundlers see a constant. */
 const MAX_SAFE_INTEGER = 9007199254740991;
 
 // The calls below are marked pure: a handler that imports this module only for a constant (the
-// frame builders beside parseClientFrame) then bundles none of the schemas.
+// frame builders beside parseClientFrame) then bundles none of the schemas. Texts built from the
+// runtime's limits are not provably free of side effects to a bundler: the schemas holding them
+// are built by pure-marked functions.
 
 const requestId: JsonSchema = {
   type: 'string',
@@ -92,7 +102,7 @@ const wholeNumber = (name: string, description: string): JsonSchema => ({
 });
 
 /** Every client frame, by action. */
-export const CLIENT_FRAMES = {
+export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
   subscribe: /* @__PURE__ */ topicFrame('subscribe', 'SubscribeRequest',
     "Subscribes the connection to a topic, after catching up from `since` on a topic with history. Answered with `subscribed`.",
     'orders/42', { since },
@@ -106,7 +116,7 @@ export const CLIENT_FRAMES = {
     "Sends a message to a topic's subscribers, where the publish rules allow it. Answered with `published`. A `from`, `userId` or `id` in the frame is ignored: the server stamps the sender and the id.",
     'rooms/lobby', {
       data: {
-        description: 'The message: any JSON value, `null` included, at most `clientMessages.maxSize` bytes of JSON and 100 levels deep.',
+        description: `The message: any JSON value, \`null\` included, at most ${/* @__PURE__ */ prop('maxClientMessageDataBytes')} bytes of JSON and ${MAX_DATA_DEPTH} levels deep.`,
         examples: [{ text: 'hi' }],
       },
       echo: {
@@ -131,18 +141,18 @@ export const CLIENT_FRAMES = {
   history: /* @__PURE__ */ topicFrame('history', 'HistoryRequest', "Pages back through a topic's kept notifications. Answered with `history`.",
     'rooms/lobby', {
       before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
-      limit: /* @__PURE__ */ wholeNumber('limit', 'At most this many notifications (50 by default, at most `history.maxReplay`).'),
+      limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('maxReplay')}).`),
     },
     [{ action: 'history', topic: 'rooms/lobby', before: 120, limit: 50, requestId: 'h1' }]),
   ping: {
     title: 'PingRequest',
-    description: 'Keeps the connection alive (API Gateway closes connections idle for 10 minutes). Answered with `pong`.',
+    description: `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,
     type: 'object',
     properties: { action: /* @__PURE__ */ action('ping'), requestId },
     required: ['action'],
     examples: [{ action: 'ping' }],
   },
-} satisfies Record<ClientAction, JsonSchema>;
+}) satisfies Record<ClientAction, JsonSchema>)();
 
 /** What every client frame is checked against first: a usable requestId, then an action. */
 export const CLIENT_ENVELOPE: JsonSchema = {

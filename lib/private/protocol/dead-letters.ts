@@ -5,6 +5,7 @@
  * from them); docs/protocol.md and docs/asyncapi.json are generated from them.
  */
 import { JsonSchema, JsonValueOf } from './json-schema';
+import { FRAME_SIZE, prop } from './limits';
 import { MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH } from './notification-event';
 
 /** Why the publish contract refuses an event, by code. */
@@ -15,11 +16,11 @@ export const PUBLISH_REJECT_REASONS = {
   MULTIPLE_TARGETS: 'more than one of them',
   BAD_TOPIC: 'the topic breaks the topic syntax below',
   BAD_USER_ID: '`userId` is not a string that can be a user id (see [User ids](#user-ids))',
-  BROADCAST_DISABLED: '`broadcast` while `allowBroadcast` is off',
+  BROADCAST_DISABLED: `\`broadcast\` while ${prop('allowBroadcast')} is off`,
   MISSING_DATA: 'no `data`',
   DATA_TOO_DEEP: `\`data\` nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`,
   BAD_ID: `\`id\` is not a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters`,
-  PAYLOAD_TOO_LARGE: 'the notification frame would exceed 128 KB',
+  PAYLOAD_TOO_LARGE: `the notification frame would exceed ${FRAME_SIZE}`,
 } as const;
 
 /** Every reason a message is in the dead-letter queue, by code: the publish contract's, then delivery's own. */
@@ -27,7 +28,7 @@ export const DEAD_LETTER_REASONS = {
   ...PUBLISH_REJECT_REASONS,
   BAD_SHARD: "a message that claims to be one of deliver's own shard messages but is not valid",
   UNDELIVERED: 'connections still unreachable after the last delivery attempt (see below)',
-  RETRIES_EXHAUSTED: 'the queue message could not be processed (DynamoDB or SQS failing) on any of its `delivery.maxReceiveCount` receives; the body is the message as received',
+  RETRIES_EXHAUSTED: `the queue message could not be processed (DynamoDB or SQS failing) on any of its ${prop('maxReceiveCount')} receives; the body is the message as received`,
 } as const;
 
 export type RejectReason = keyof typeof PUBLISH_REJECT_REASONS;

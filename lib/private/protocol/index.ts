@@ -12,3 +12,4 @@ export * from './error-codes';
 export * from './notification-event';
 export * from './dead-letters';
 export * from './client-message-event';
+export * from './version';

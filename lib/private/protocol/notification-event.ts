@@ -2,9 +2,11 @@
  * The publish contract: the EventBridge event a backend puts on the bus for the construct to
  * deliver. The deliver function checks each one (lambda/core/publish-contract.ts) and
  * dead-letters the ones that break it, with a reason. Calls are marked pure so that bundles that
- * check nothing with the schema leave it out.
+ * check nothing with the schema leave it out (its texts, built from the runtime's limits, are not
+ * provably free of side effects to a bundler).
  */
-import { JsonSchema } from './json-schema';
+import { firstViolation, JsonSchema } from './json-schema';
+import { FRAME_SIZE, prop } from './limits';
 
 export const MAX_NOTIFICATION_ID_LENGTH = 128;
 /**
@@ -13,57 +15,82 @@ export const MAX_NOTIFICATION_ID_LENGTH = 128;
  */
 export const MAX_DATA_DEPTH = 100;
 
-/** The ways to address a notification, exactly one per detail, and who receives it. */
+/**
+ * The ways to address a notification, exactly one per detail, and who receives it. `field` is what
+ * the detail's field may hold: a value it allows that is not `target` (null, or `broadcast: false`)
+ * is no target at all, so it may stand beside the one target.
+ */
 export const NOTIFICATION_TARGETS = {
   topic: {
-    schema: { type: 'string', description: 'Deliver to every connection subscribed to this topic.', examples: ['orders/42'] },
+    field: { type: ['string', 'null'], description: 'Deliver to every connection subscribed to this topic; null is no target.', examples: ['orders/42'] },
+    target: { type: 'string' },
     example: { topic: 'orders/42' },
     audience: 'every connection subscribed to `orders/42`',
   },
   userId: {
-    schema: { type: 'string', description: 'Deliver to every open connection of this user, no subscription needed: the id exactly as the authorizer gives it.', examples: ['auth0|abc123'] },
+    field: {
+      type: ['string', 'null'],
+      description: 'Deliver to every open connection of this user, no subscription needed: the id exactly as the authorizer gives it; null is no target.',
+      examples: ['auth0|abc123'],
+    },
+    target: { type: 'string' },
     example: { userId: 'u-123' },
     audience: 'every open connection of user `u-123`, no subscription needed (the id exactly as the authorizer gives it, e.g. `auth0|abc123`)',
   },
   broadcast: {
-    schema: { const: true, description: 'Deliver to every open connection (refused unless the construct has `allowBroadcast: true`). `false` is no target.' },
+    field: {
+      type: ['boolean', 'null'],
+      description: '`true`: deliver to every open connection (refused unless the construct has `allowBroadcast: true`). `false` or null is no target.',
+    },
+    target: { const: true },
     example: { broadcast: true },
     audience: 'every open connection (refused unless `allowBroadcast: true`)',
   },
-} satisfies Record<string, { schema: JsonSchema; example: object; audience: string }>;
+} satisfies Record<string, { field: JsonSchema; target: JsonSchema; example: object; audience: string }>;
 
 export type NotificationTargetField = keyof typeof NOTIFICATION_TARGETS;
 export const NOTIFICATION_TARGET_FIELDS = /* @__PURE__ */ Object.keys(NOTIFICATION_TARGETS) as NotificationTargetField[];
 
 /** The notification's `id`, when the publisher gives one. */
 export const NOTIFICATION_ID: JsonSchema = {
-  type: 'string',
+  type: ['string', 'null'],
   minLength: 1,
   maxLength: MAX_NOTIFICATION_ID_LENGTH,
-  description: 'Travels to the client unchanged and stays the same across retries, so clients can drop duplicates; the EventBridge event id when absent.',
+  description: 'Travels to the client unchanged and stays the same across retries, so clients can drop duplicates; the EventBridge event id when absent or null.',
   examples: ['order-42-shipped'],
 };
 
 /** The `Detail` of a notification event. Fields not listed are ignored, so publishers can carry their own metadata. */
-export const NOTIFICATION_DETAIL: JsonSchema = {
+export const NOTIFICATION_DETAIL: JsonSchema = /* @__PURE__ */ (() => ({
   title: 'NotificationDetail',
   description: 'What to deliver and to whom: exactly one target (`topic`, `userId` or `broadcast: true`) and `data`.',
   type: 'object',
   properties: {
-    ...(/* @__PURE__ */ Object.fromEntries(NOTIFICATION_TARGET_FIELDS.map((field) => [field, NOTIFICATION_TARGETS[field].schema]))),
+    ...(/* @__PURE__ */ Object.fromEntries(NOTIFICATION_TARGET_FIELDS.map((field) => [field, NOTIFICATION_TARGETS[field].field]))),
     data: {
-      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. The notification frame must fit in 128 KB.`,
+      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. The notification frame must fit in ${FRAME_SIZE}.`,
       examples: [{ status: 'shipped' }],
     },
     id: NOTIFICATION_ID,
   },
   required: ['data'],
-  oneOf: /* @__PURE__ */ NOTIFICATION_TARGET_FIELDS.map((field) => ({ required: [field], properties: { [field]: NOTIFICATION_TARGETS[field].schema } })),
+  oneOf: /* @__PURE__ */ NOTIFICATION_TARGET_FIELDS.map((field) => ({ required: [field], properties: { [field]: NOTIFICATION_TARGETS[field].target } })),
   examples: [
     { topic: 'orders/42', data: { status: 'shipped' } },
     { userId: 'u-123', data: { text: 'Your order shipped' }, id: 'order-42-shipped' },
+    { broadcast: true, data: 'maintenance at 22:00' },
   ],
-};
+}))();
+
+/**
+ * Whether the detail's `field` names a target: present and not one of the values the field allows
+ * that name none (null, `broadcast: false`). A value the field does not allow counts, so that it is
+ * refused rather than ignored.
+ */
+export function namesTarget(field: NotificationTargetField, value: unknown): boolean {
+  const { field: allowed, target } = NOTIFICATION_TARGETS[field];
+  return value !== undefined && (firstViolation(value, target) === undefined || firstViolation(value, allowed) !== undefined);
+}
 
 /** The EventBridge event as the delivery queue receives it: the fields deliver reads. */
 export function notificationEvent(detailType: string): JsonSchema {
@@ -72,7 +99,7 @@ export function notificationEvent(detailType: string): JsonSchema {
     description: 'An EventBridge event of the configured detail type on the construct\'s bus (PutEvents `DetailType`, `Source` and `Detail`).',
     type: 'object',
     properties: {
-      'detail-type': { const: detailType, description: `PutEvents \`DetailType\`: "${detailType}" unless the construct's \`detailType\` prop changes it.` },
+      'detail-type': { const: detailType, description: `PutEvents \`DetailType\`: "${detailType}" unless the construct's ${prop('detailType')} prop changes it.` },
       'source': { type: 'string', description: "PutEvents `Source`: the publisher's to choose.", examples: ['orders-service'] },
       'id': { type: 'string', description: 'The EventBridge event id: the notification id when the detail has none.' },
       'time': { type: 'string', description: 'When the event was put, ISO-8601: the notification\'s `time`.' },

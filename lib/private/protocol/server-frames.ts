@@ -2,6 +2,7 @@
 import { ClientAction, STREAM_POSITION } from './client-frames';
 import { ERROR_CODE_NAMES } from './error-codes';
 import { JsonSchema } from './json-schema';
+import { prop } from './limits';
 
 const requestId: JsonSchema = { type: 'string', description: 'The `requestId` of the frame this answers, when it had one.' };
 const topic: JsonSchema = { type: 'string', description: 'The topic.' };
@@ -33,7 +34,8 @@ export const NOTIFICATION_FRAME = frame('notification', 'NotificationFrame',
     time: { type: 'string', description: 'When it was published, ISO-8601.' },
   }, ['id', 'data', 'time'], [
     { type: 'notification', id: 'n-1', topic: 'orders/42', data: { status: 'shipped' }, time: '2026-11-22T10:00:00.000Z' },
-    { type: 'notification', id: 'n-2', seq: 42, epoch: 'k3j9', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T10:00:00.000Z' },
+    { type: 'notification', id: 'n-7', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T10:00:00.000Z' },
+    { type: 'notification', id: 'n-2', seq: 42, epoch: 'k3j9', topic: 'orders/42', data: { status: 'delivered' }, time: '2026-11-22T10:05:00.000Z' },
   ]);
 
 export const PRESENCE_MEMBER: JsonSchema = {
@@ -44,6 +46,7 @@ export const PRESENCE_MEMBER: JsonSchema = {
     connections: { type: 'integer', minimum: 1, description: "The user's connections subscribed to the topic." },
   },
   required: ['userId', 'connections'],
+  examples: [{ userId: 'alice', connections: 2 }],
 };
 
 /** Every server frame, by name. */
@@ -67,7 +70,7 @@ export const SERVER_FRAMES = {
   }, ['topic', 'id'], [{ type: 'published', topic: 'rooms/lobby', id: 'n-7', requestId: 'p1' }]),
   presence: frame('presence', 'PresenceFrame', 'The answer to `presence`: who is on the topic now.', {
     topic,
-    members: { type: 'array', items: PRESENCE_MEMBER, description: 'Up to `clientMessages.maxPresenceMembers` users, in user id order.' },
+    members: { type: 'array', items: PRESENCE_MEMBER, description: `Up to ${prop('maxPresenceMembers')} users, in user id order.` },
     count: { type: 'integer', minimum: 0, description: 'Members in all, listed or not.' },
     truncated: { type: 'boolean', description: 'Whether `members` lists fewer than `count`.' },
     requestId,

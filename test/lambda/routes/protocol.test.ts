@@ -62,6 +62,17 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame('{"action":"ping"}')).toEqual({ ok: true, request: { action: 'ping' } });
   });
 
+  test('objects inside a frame are rebuilt from their schema: unknown fields are dropped at every level', () => {
+    expect(parseClientFrame('{"action":"subscribe","topic":"t","since":{"epoch":"e","seq":1,"x":2,"__proto__":{"y":3}}}'))
+      .toEqual({ ok: true, request: { action: 'subscribe', topic: 't', since: { epoch: 'e', seq: 1 } } });
+    const resumed = parseClientFrame('{"action":"resume","since":{"epoch":"e","seq":0,"admin":true}}');
+    expect(resumed).toEqual({ ok: true, request: { action: 'resume', since: { epoch: 'e', seq: 0 } } });
+    expect(Object.keys((resumed as { request: { since: object } }).request.since)).toEqual(['epoch', 'seq']);
+    // `data` is any JSON value: the message as the client sent it.
+    expect(parseClientFrame('{"action":"publish","topic":"rooms/lobby","data":{"text":"hi","x":{"y":2}}}'))
+      .toEqual({ ok: true, request: { action: 'publish', topic: 'rooms/lobby', data: { text: 'hi', x: { y: 2 } }, echo: false } });
+  });
+
   test('an unknown action is quoted back safely', () => {
     const result = parseClientFrame(JSON.stringify({ action: `evil\u202e\u0000${'x'.repeat(500)}` }));
     expect(result).toMatchObject({ ok: false, code: 'UNKNOWN_ACTION' });

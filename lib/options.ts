@@ -149,7 +149,7 @@ export interface DeliveryOptions {
   readonly maxAttempts?: number;
 
   /**
-   * Queue messages per deliver invocation, 1 to 10000. Above 10 needs `maxBatchingWindow`.
+   * Queue messages per deliver invocation, 1 to 10000. Above 10 needs `delivery.maxBatchingWindow`.
    *
    * @default 10
    */

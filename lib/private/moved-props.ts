@@ -43,9 +43,9 @@ export const MOVED_PROPS = {
   logRetention: 'monitoring.logRetention',
 } as const satisfies Record<string, GroupedProp> & { [K in keyof Props]?: never };
 
-/** The first 0.x prop set in `p`, with its new path. */
-export function movedPropIn(p: object): { readonly prop: string; readonly path: GroupedProp } | undefined {
-  const prop = (Object.keys(MOVED_PROPS) as Array<keyof typeof MOVED_PROPS>)
-    .find((name) => (p as Record<string, unknown>)[name] !== undefined);
-  return prop === undefined ? undefined : { prop, path: MOVED_PROPS[prop] };
+/** Every 0.x prop set in `p`, with its new path: an upgrade hears of all of them at once. */
+export function movedPropsIn(p: object): Array<{ readonly prop: string; readonly path: GroupedProp }> {
+  return (Object.keys(MOVED_PROPS) as Array<keyof typeof MOVED_PROPS>)
+    .filter((name) => (p as Record<string, unknown>)[name] !== undefined)
+    .map((prop) => ({ prop, path: MOVED_PROPS[prop] }));
 }

@@ -6,7 +6,7 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import type { RealtimeNotificationsProps } from '../realtime-notifications';
 import { hasControlCharacter } from './control-characters';
-import { movedPropIn } from './moved-props';
+import { movedPropsIn } from './moved-props';
 import { RANGED_SETTINGS, RangedSettingName, SETTINGS, LIMITS } from './runtime-contract';
 import { topicPatternProblem } from './topic-patterns';
 import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, invalidProp } from './validation';
@@ -27,8 +27,7 @@ export function validateProps(p: RealtimeNotificationsProps): void {
     throw invalidProp('auth', 'it is missing',
       'Choose ConnectionAuth.cognito(...), ConnectionAuth.jwt(...), ConnectionAuth.lambda(fn) or, for demos, ConnectionAuth.none().');
   }
-  const moved = movedPropIn(p);
-  if (moved !== undefined) throw invalidProp(moved.prop, 'it was moved in 1.0', `Set \`${moved.path}\` instead.`);
+  checkMovedProps(p);
   validateTopicRules(p);
   for (const name of RANGED_SETTINGS) checkSetting(name, propValue(p, SETTINGS[name].prop));
   checkPositive(SETTINGS.throttleRateLimit.prop, p.throttle?.rateLimit, SETTINGS.throttleRateLimit.max);
@@ -162,4 +161,14 @@ export function ratePerInstance(p: RealtimeNotificationsProps): number {
   const instances = p.delivery?.maxConcurrency;
   if (!rate || instances === undefined) return rate;
   return Math.floor(rate / instances);
+}
+
+/** 0.x props still set: one error naming each and its 1.0 place. */
+function checkMovedProps(p: RealtimeNotificationsProps): void {
+  const moved = movedPropsIn(p);
+  if (moved.length === 1) throw invalidProp(moved[0].prop, 'it was moved in 1.0', `Set \`${moved[0].path}\` instead.`);
+  if (moved.length > 1) {
+    throw invalidProp(moved.map((m) => m.prop).join('`, `'), 'they were moved in 1.0',
+      `Set ${moved.map((m) => `\`${m.path}\` instead of \`${m.prop}\``).join(', ')}.`);
+  }
 }

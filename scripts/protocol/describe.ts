@@ -7,7 +7,10 @@ export function typeText(schema: JsonSchema): string {
   if (schema.enum !== undefined) return schema.enum.map((value) => `\`"${value}"\``).join(' or ');
   if (schema.oneOf !== undefined) return schema.oneOf.map(typeText).join(' or ');
   if (schema.type === undefined) return 'any JSON value';
-  const types = ([] as readonly JsonType[]).concat(schema.type).map((type) => {
+  const all = ([] as readonly JsonType[]).concat(schema.type);
+  // "string (not empty) or null": the limits belong to the value's type, not to null.
+  const nullable = all.length > 1 && all.includes('null');
+  const types = all.filter((type) => !nullable || type !== 'null').map((type) => {
     switch (type) {
       case 'integer': return 'whole number';
       case 'object': return schema.properties ? `object \`{${Object.keys(schema.properties).map((name) => `"${name}"`).join(', ')}}\`` : 'object';
@@ -15,7 +18,9 @@ export function typeText(schema: JsonSchema): string {
       default: return type;
     }
   });
-  return [types.join(' or '), ...limits(schema)].join(', ');
+  if (!nullable) return [types.join(' or '), ...limits(schema)].join(', ');
+  const bounds = limits(schema);
+  return `${types.join(' or ')}${bounds.length > 0 ? ` (${bounds.join(', ')})` : ''} or null`;
 }
 
 function limits(schema: JsonSchema): string[] {

@@ -28,6 +28,12 @@ describe('0.x props, moved in 1.0', () => {
     }
   });
 
+  test('several are named in one error, each with its new place', () => {
+    const upgraded = { fanoutShardSize: 500, deliverTimeout: Duration.minutes(2) } as Partial<RealtimeNotificationsProps>;
+    expect(() => synth(upgraded)).toThrow('RealtimeNotifications: invalid `fanoutShardSize`, `deliverTimeout`: they were moved in 1.0. '
+      + 'Set `delivery.shardSize` instead of `fanoutShardSize`, `delivery.timeout` instead of `deliverTimeout`.');
+  });
+
   test('one left undefined (as a spread of optional values leaves it) is no error', () => {
     expect(() => synth({ fanoutShardSize: undefined, alarms: undefined } as Partial<RealtimeNotificationsProps>)).not.toThrow();
   });

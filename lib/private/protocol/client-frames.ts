@@ -143,7 +143,7 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
       before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
       limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('maxReplay')}).`),
     },
-    [{ action: 'history', topic: 'rooms/lobby', before: 120, limit: 50, requestId: 'h1' }]),
+    [{ action: 'history', topic: 'rooms/lobby', before: 72, limit: 1, requestId: 'h1' }]),
   ping: {
     title: 'PingRequest',
     description: `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,

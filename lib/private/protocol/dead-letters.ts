@@ -19,7 +19,7 @@ export const PUBLISH_REJECT_REASONS = {
   BROADCAST_DISABLED: `\`broadcast\` while ${prop('allowBroadcast')} is off`,
   MISSING_DATA: 'no `data`',
   DATA_TOO_DEEP: `\`data\` nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`,
-  BAD_ID: `\`id\` is not a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters`,
+  BAD_ID: `\`id\` is neither null nor a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters, or there is no id at all (neither the detail's nor the event's)`,
   PAYLOAD_TOO_LARGE: `the notification frame would exceed ${FRAME_SIZE}`,
 } as const;
 

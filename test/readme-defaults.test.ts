@@ -1,0 +1,52 @@
+/**
+ * The README's table of the props most teams touch states each default the construct applies:
+ * every default written there as a number, a duration, a size or a boolean is checked against
+ * the one table of defaults (SETTINGS), so the README cannot drift from it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SETTINGS } from '../lib/private/runtime-contract';
+
+interface Row { readonly props: string[]; readonly defaults: string[] }
+
+/** The rows of the table under "What you get, and how to tune it": prop paths and their defaults. */
+function tuningRows(): Row[] {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const section = readme.split('## What you get, and how to tune it')[1].split('\n## ')[0];
+  return section.split('\n').filter((line) => line.startsWith('| `')).map((line) => {
+    const [propCell, defaultCell] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+    const grouped = /^`(\w+): \{ ([\w, ]+) \}`$/.exec(propCell);
+    const props = grouped
+      ? grouped[2].split(', ').map((field) => `${grouped[1]}.${field}`)
+      : [...propCell.matchAll(/`(\w+)`/g)].map((match) => match[1]);
+    return { props, defaults: defaultCell.split(/ \/ |, /) };
+  });
+}
+
+/** A default as the README writes it, in SETTINGS' units; undefined for words ("none", "a new bus"). */
+function valueOf(text: string): unknown {
+  const literal = /^`(\d+|true|false)`$/.exec(text);
+  if (literal) return JSON.parse(literal[1]);
+  const hours = /^(\d+) hours$/.exec(text);
+  if (hours) return Number(hours[1]) * 3600;
+  const kibibytes = /^`Size\.kibibytes\((\d+)\)`$/.exec(text);
+  if (kibibytes) return Number(kibibytes[1]) * 1024;
+  if (text === 'on' || text === 'off') return text === 'on';
+  return undefined;
+}
+
+const settingByProp = new Map(Object.values(SETTINGS)
+  .filter((setting): setting is typeof setting & { prop: string } => 'prop' in setting)
+  .map((setting) => [setting.prop, setting]));
+
+const checked = tuningRows().flatMap((row) => (row.props.length === row.defaults.length
+  ? row.props.map((prop, i) => ({ prop, written: row.defaults[i], value: valueOf(row.defaults[i]) }))
+  : []).filter((entry) => entry.value !== undefined && settingByProp.has(entry.prop)));
+
+test('the table states defaults for most of its props', () => {
+  expect(checked.length).toBeGreaterThanOrEqual(15);
+});
+
+test.each(checked.map((entry) => [entry.prop, entry.written, entry.value]))('%s: %s', (prop, _written, value) => {
+  expect(value).toEqual((settingByProp.get(prop as string) as { default?: unknown }).default);
+});

@@ -1,7 +1,7 @@
 /**
- * The README's table of the props most teams touch states each default the construct applies:
- * every default written there as a number, a duration, a size or a boolean is checked against
- * the one table of defaults (SETTINGS), so the README cannot drift from it.
+ * The README's table of the props most teams touch, and the prose of docs/protocol.md, state the
+ * defaults the construct applies: every default written there as a number, a duration, a size or
+ * a boolean is checked against the one table of defaults (SETTINGS), so the docs cannot drift.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,14 +23,14 @@ function tuningRows(): Row[] {
   });
 }
 
-/** A default as the README writes it, in SETTINGS' units; undefined for words ("none", "a new bus"). */
+/** A default as the docs write it, in SETTINGS' units; undefined for words ("none", "a new bus"). */
 function valueOf(text: string): unknown {
-  const literal = /^`(\d+|true|false)`$/.exec(text);
+  const literal = /^`?(\d+|true|false)`?$/.exec(text);
   if (literal) return JSON.parse(literal[1]);
   const hours = /^(\d+) hours$/.exec(text);
   if (hours) return Number(hours[1]) * 3600;
-  const kibibytes = /^`Size\.kibibytes\((\d+)\)`$/.exec(text);
-  if (kibibytes) return Number(kibibytes[1]) * 1024;
+  const kibibytes = /^(?:`Size\.kibibytes\((\d+)\)`|(\d+) KiB)$/.exec(text);
+  if (kibibytes) return Number(kibibytes[1] ?? kibibytes[2]) * 1024;
   if (text === 'on' || text === 'off') return text === 'on';
   return undefined;
 }
@@ -48,5 +48,19 @@ test('the table states defaults for most of its props', () => {
 });
 
 test.each(checked.map((entry) => [entry.prop, entry.written, entry.value]))('%s: %s', (prop, _written, value) => {
+  expect(value).toEqual((settingByProp.get(prop as string) as { default?: unknown }).default);
+});
+
+/** "`history.maxReplay` (100 by default)" and the like, in docs/protocol.md's prose. */
+const stated = [...readFileSync(join(__dirname, '..', 'docs', 'protocol.md'), 'utf8')
+  .matchAll(/`([\w.]+)`[^(`]{0,30}\(([^(),]+) by default/g)]
+  .map((match) => ({ prop: match[1], written: match[2], value: valueOf(match[2]) }))
+  .filter((entry) => entry.value !== undefined && settingByProp.has(entry.prop));
+
+test('docs/protocol.md states defaults in its prose', () => {
+  expect(stated.length).toBeGreaterThanOrEqual(5);
+});
+
+test.each(stated.map((entry) => [entry.prop, entry.written, entry.value]))('docs/protocol.md, %s: %s', (prop, _written, value) => {
   expect(value).toEqual((settingByProp.get(prop as string) as { default?: unknown }).default);
 });

@@ -9,6 +9,7 @@
 import { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { fullJitterDelayMs } from '../core/retry';
 
 /**
  * Attempts per DynamoDB call, first one included. The SDK's standard retry strategy retries
@@ -24,7 +25,8 @@ export const DYNAMODB_MAX_ATTEMPTS = 6;
  * brief burst of throttling into a failed connect or disconnect.
  */
 export function dynamoDbRetryDelayMs(attempt: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(1_000, 25 * 2 ** attempt));
+  // The SDK passes 1 before the first retry, whose delay is then up to 50 ms.
+  return fullJitterDelayMs(attempt + 1, { baseMs: 25, capMs: 1_000 }, random);
 }
 
 export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {

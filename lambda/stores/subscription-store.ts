@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LIMITS, Tables } from '../../lib/private/runtime-contract';
 import { forEachConcurrently } from '../core/concurrent';
+import { fullJitterDelayMs } from '../core/retry';
 import { PageOptions, pagesOf } from './pages';
 import { isConditionalCheckFailed } from './errors';
 import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
@@ -30,7 +31,8 @@ export interface TrackedTopics {
 const BATCH_WRITE_MAX_ITEMS = LIMITS.maxBatchWriteItems;
 /** Rounds of retrying UnprocessedItems before giving up; the SDK already retries throttling per call. */
 const UNPROCESSED_MAX_ROUNDS = 8;
-const UNPROCESSED_BASE_DELAY_MS = 50;
+/** Full jitter between those rounds: up to 100 ms before the second, doubling to 6.4 s before the last. */
+const UNPROCESSED_BACKOFF = { baseMs: 100, capMs: 100 * 2 ** (UNPROCESSED_MAX_ROUNDS - 2) };
 /** Tracked subscriptions removed at once. */
 const TRACKED_CONCURRENCY = 8;
 
@@ -164,7 +166,7 @@ export class SubscriptionStore {
       [this.tableName]: keys.map((key) => ({ DeleteRequest: { Key: key } })),
     };
     for (let round = 0; round < UNPROCESSED_MAX_ROUNDS; round++) {
-      if (round > 0) await this.sleep(Math.random() * UNPROCESSED_BASE_DELAY_MS * 2 ** round);
+      if (round > 0) await this.sleep(fullJitterDelayMs(round, UNPROCESSED_BACKOFF));
       const result: BatchWriteCommandOutput = await this.doc.send(new BatchWriteCommand({ RequestItems: requestItems }));
       const left = result.UnprocessedItems?.[this.tableName];
       if (!left || left.length === 0) return;

@@ -10,7 +10,7 @@ import { AuthConfig } from './config';
 import { assertFetchableJwksUri, LoopbackHttpFetcher } from './jwks-fetcher';
 
 /** Longest token accepted before any parsing; real JWTs are a few kilobytes at most. */
-export const MAX_TOKEN_LENGTH = 8 * 1024;
+const MAX_TOKEN_LENGTH = 8 * 1024;
 
 export interface TokenVerifier {
   /** Resolves to the user id, or rejects if the token is not acceptable for any reason. */

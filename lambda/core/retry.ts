@@ -21,7 +21,7 @@ export function fullJitterDelayMs(retry: number, policy: BackoffPolicy, random: 
   return Math.floor(random() * ceiling);
 }
 
-export const MAX_SQS_DELAY_SECONDS = LIMITS.maxSqsDelaySeconds;
+const MAX_SQS_DELAY_SECONDS = LIMITS.maxSqsDelaySeconds;
 
 /**
  * DelaySeconds for re-queueing connections whose delivery failed, so the next attempt

@@ -30,7 +30,7 @@ export function offeredSubprotocols(event: HandshakeHeaders): string[] {
     .map((protocol) => protocol.trim()).filter((protocol) => protocol !== '');
 }
 
-export function isTokenSubprotocol(protocol: string): boolean {
+function isTokenSubprotocol(protocol: string): boolean {
   return protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX);
 }
 

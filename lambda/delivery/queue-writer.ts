@@ -16,7 +16,7 @@ export interface OutgoingMessage {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
-export const SQS_BATCH_LIMITS = { maxEntries: LIMITS.maxBatchEntries, maxBytes: SQS_MAX_MESSAGE_BYTES };
+const SQS_BATCH_LIMITS = { maxEntries: LIMITS.maxBatchEntries, maxBytes: SQS_MAX_MESSAGE_BYTES };
 
 /** The size SQS counts for a message: body plus attribute names, types and values. */
 export function messageBytes(message: OutgoingMessage): number {

@@ -11,7 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { optionalEnv } from '../core/env';
 
 /** The signing name of API Gateway's @connections (management) API. */
-export const EXECUTE_API_SERVICE = 'execute-api';
+const EXECUTE_API_SERVICE = 'execute-api';
 
 export interface RequestSignerOptions {
   /** @default the AWS_REGION variable Lambda sets */

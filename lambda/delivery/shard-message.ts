@@ -24,12 +24,12 @@ import { Notification } from '../core/notification';
 import { NotificationTarget } from '../core/protocol';
 
 export const SHARD_KIND = 'realtime-notifications/shard';
-export const SHARD_VERSION = 1;
+const SHARD_VERSION = 1;
 
 /** SQS's limit for one message, attributes included, and for one SendMessageBatch in total. */
 export const SQS_MAX_MESSAGE_BYTES = LIMITS.maxSqsMessageBytes;
 /** Room left in every message for its attributes. */
-export const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 8 * 1024;
+const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 8 * 1024;
 
 export interface ShardMessage {
   readonly kind: typeof SHARD_KIND;

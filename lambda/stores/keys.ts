@@ -27,7 +27,7 @@ export function connectionKey(connectionId: string): ConnectionKey {
  * topic (about 1,000 writes/s and 3,000 reads/s per topic); sharding would derive a suffix from
  * `connectionId` here.
  */
-export function topicPartitionKey(topic: string, _connectionId?: string): string {
+function topicPartitionKey(topic: string, _connectionId?: string): string {
   return topic;
 }
 

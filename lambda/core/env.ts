@@ -3,6 +3,7 @@
  * Read once at init: a misconfigured function fails its cold start with a message naming the
  * variable, instead of failing every request.
  */
+import type { EnvName } from '../../lib/private/runtime-contract';
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -32,8 +33,17 @@ export function urlEnv(name: string): string {
   return value;
 }
 
-/** A whole number within the setting's range (lib/private/runtime-contract SETTINGS), its default when unset. */
-export function integerEnv(name: string, setting: { readonly default: number; readonly min: number; readonly max: number }): number {
+/** A ranged setting the handlers read (lib/private/runtime-contract SETTINGS), with the variable it is read from. */
+export interface IntegerSetting {
+  readonly env: EnvName;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The setting's whole number from its variable, within its range; its default when unset. */
+export function integerEnv(setting: IntegerSetting): number {
+  const name = setting.env;
   const raw = optionalEnv(name);
   if (raw === undefined) return setting.default;
   const value = Number(raw);

@@ -39,11 +39,11 @@ export function loadDeliverConfig(): DeliverConfig {
     deadLetterQueueUrl: urlEnv(Env.DLQ_URL),
     detailType: optionalEnv(Env.DETAIL_TYPE) ?? SETTINGS.detailType.default,
     allowBroadcast: booleanEnv(Env.ALLOW_BROADCAST, SETTINGS.allowBroadcast.default),
-    concurrency: integerEnv(Env.DELIVERY_CONCURRENCY, SETTINGS.deliveryConcurrency),
-    shardThreshold: integerEnv(Env.SHARD_THRESHOLD, SETTINGS.shardThreshold),
-    shardSize: integerEnv(Env.SHARD_SIZE, SETTINGS.shardSize),
-    maxRatePerSecond: integerEnv(Env.MAX_DELIVERY_RATE, SETTINGS.maxDeliveryRatePerSecond),
-    maxAttempts: integerEnv(Env.MAX_DELIVERY_ATTEMPTS, SETTINGS.maxDeliveryAttempts),
-    maxReceiveCount: integerEnv(Env.MAX_RECEIVE_COUNT, SETTINGS.maxReceiveCount),
+    concurrency: integerEnv(SETTINGS.deliveryConcurrency),
+    shardThreshold: integerEnv(SETTINGS.shardThreshold),
+    shardSize: integerEnv(SETTINGS.shardSize),
+    maxRatePerSecond: integerEnv(SETTINGS.maxDeliveryRatePerSecond),
+    maxAttempts: integerEnv(SETTINGS.maxDeliveryAttempts),
+    maxReceiveCount: integerEnv(SETTINGS.maxReceiveCount),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * Builds what the deliver handler runs with: once per Lambda instance the SDK clients, the
+ * Builds what the deliver and message functions deliver with: once per Lambda instance the SDK clients, the
  * @connections poster over keep-alive sockets, and the concurrency and rate limits every record
  * of the instance shares; per invocation the stores and the queue writer, whose calls are bounded
  * by the time the invocation has left.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import { Env, MetricNames, SETTINGS } from '../../lib/private/runtime-contract';
 import { booleanEnv, integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
 import { TopicRules } from '../core/topics';
@@ -13,7 +14,7 @@ import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
 import { RateLimiter } from '../core/fanout-rate';
 import { logger } from '../core/logger';
-import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore } from '../stores';
+import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore, SubscriptionEndings } from '../stores';
 import { DeliverConfig } from './config';
 import { createConnectionsPoster } from './connections-poster';
 import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
@@ -22,15 +23,32 @@ import { NotificationHistory } from './history';
 import { QueueWriter, SendBatch } from './queue-writer';
 
 /** When an invocation's DynamoDB and SQS calls are abandoned, if still running. */
-export interface CallSignals {
+interface CallSignals {
   readonly stores: AbortSignal;
   readonly queues: AbortSignal;
 }
 
-/** Makes the deps of one invocation; without signals (no Lambda context) calls are not bounded. */
-export type DeliveryDepsFactory = (signals?: CallSignals) => DeliveryDeps;
+/** Delivery's dependencies at hand in one invocation, and when it must stop starting posts. */
+export interface Invocation {
+  readonly deps: DeliveryDeps;
+  readonly deadline?: number;
+}
 
-export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc: DynamoDBDocumentClient = createDocumentClient()): DeliveryDepsFactory {
+/** What a function that delivers builds once per instance. */
+export interface DeliveryRuntime {
+  /**
+   * The deps with calls not bounded by an invocation's time, for what is wired once at init
+   * (presence, the stores and history the message function reads).
+   */
+  readonly unbounded: DeliveryDeps & { readonly history: NotificationHistory };
+  /**
+   * The deps of the invocation running with `context`: its DynamoDB and SQS calls are bounded by
+   * the time it has left (see callCutoffs). Without a Lambda context, calls are not bounded.
+   */
+  invocation(endings: SubscriptionEndings, context?: Pick<Context, 'getRemainingTimeInMillis'>): Invocation;
+}
+
+export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc: DynamoDBDocumentClient = createDocumentClient()): DeliveryRuntime {
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable };
   const keeping = historySettings();
@@ -44,24 +62,35 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
     metrics: powertoolsMetrics(metrics),
     logger,
   };
-  return (signals) => {
-    const bounded = signals ? abortableDocumentClient(doc, signals.stores) : doc;
-    return {
-      ...shared,
-      stores: createStores(tables, bounded),
-      queue: new QueueWriter(sendBatch, { signal: signals?.queues }),
-      history: new NotificationHistory(
-        new HistoryStore(bounded, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds), keeping.policy, systemClock),
-    };
+  const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => ({
+    ...shared,
+    stores: createStores(tables, client),
+    queue: new QueueWriter(sendBatch, { signal: queues }),
+    history: new NotificationHistory(
+      new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds), keeping.policy, systemClock),
+  });
+  const unbounded = depsOver(doc);
+  return {
+    unbounded,
+    invocation: (endings, context) => {
+      const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+      if (remaining === undefined) return { deps: { ...unbounded, endings } };
+      const now = Date.now();
+      const signals = callSignals(now, remaining);
+      return {
+        deps: { ...depsOver(abortableDocumentClient(doc, signals.stores), signals.queues), endings },
+        deadline: deliveryDeadline(now, remaining),
+      };
+    },
   };
 }
 
 /** Which streams keep history, where, and for how long, as the construct configured it. */
-export function historySettings(): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
+function historySettings(): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
   return {
     historyTable: requiredEnv(Env.HISTORY_TABLE),
     countersTable: requiredEnv(Env.COUNTERS_TABLE),
-    retentionSeconds: integerEnv(Env.HISTORY_RETENTION_SECONDS, SETTINGS.historyRetentionSeconds),
+    retentionSeconds: integerEnv(SETTINGS.historyRetentionSeconds),
     policy: {
       topics: TopicRules.compile(jsonStringArrayEnv(Env.HISTORY_RULES, SETTINGS.historyRules.default)),
       users: booleanEnv(Env.USER_HISTORY, SETTINGS.userHistory.default),
@@ -87,7 +116,7 @@ function sqsOnFirstUse(queueUrl: string): SendBatch {
 }
 
 /** Counts go to CloudWatch as EMF through Powertools; zero counts are left out. */
-export function powertoolsMetrics(metrics: Metrics): DeliveryMetrics {
+function powertoolsMetrics(metrics: Metrics): DeliveryMetrics {
   return {
     count: (name, value) => {
       if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
@@ -119,7 +148,7 @@ export function callCutoffs(now: number, remainingMs: number): { stores: number;
   return { stores: (deliveryDeadline(now, remainingMs) + end) / 2, queues: end - margin };
 }
 
-export function callSignals(now: number, remainingMs: number): CallSignals {
+function callSignals(now: number, remainingMs: number): CallSignals {
   const cutoffs = callCutoffs(now, remainingMs);
   return {
     stores: AbortSignal.timeout(Math.max(0, Math.floor(cutoffs.stores - now))),

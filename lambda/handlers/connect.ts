@@ -4,7 +4,7 @@
  * when the client offered any.
  */
 import type { Context } from 'aws-lambda';
-import { API_SUBPROTOCOL, Env, SETTINGS } from '../../lib/private/runtime-contract';
+import { API_SUBPROTOCOL, SETTINGS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
 import { checkConnectionLimit } from '../core/connection-limit';
 import { integerEnv } from '../core/env';
@@ -15,8 +15,8 @@ import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { removeConnection } from '../stores';
 
 const { stores, presence, probe } = createPresenceRuntime();
-const ttlSeconds = integerEnv(Env.CONNECTION_TTL_SECONDS, SETTINGS.connectionTtlSeconds);
-const maxConnectionsPerUser = integerEnv(Env.MAX_CONNECTIONS_PER_USER, SETTINGS.maxConnectionsPerUser);
+const ttlSeconds = integerEnv(SETTINGS.connectionTtlSeconds);
+const maxConnectionsPerUser = integerEnv(SETTINGS.maxConnectionsPerUser);
 
 const limitDeps = {
   connectionsOf: async (userId: string) => {

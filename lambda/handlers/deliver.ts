@@ -15,23 +15,20 @@ import { logger } from '../core/logger';
 import { loadDeliverConfig } from '../delivery/config';
 import { processRecord } from '../delivery/process-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { callSignals, createDeliveryDeps, deliveryDeadline } from '../delivery/delivery-deps';
+import { createDeliveryDeps } from '../delivery/delivery-deps';
 import { createDocumentClient } from '../stores';
 
 const config = loadDeliverConfig();
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
 // One DynamoDB client (and its keep-alive sockets) for delivery and presence alike.
 const doc = createDocumentClient();
-const depsFor = createDeliveryDeps(config, metrics, doc);
+const delivery = createDeliveryDeps(config, metrics, doc);
 // A gone connection may have been a user's last one on a presence topic: its leave is announced.
-const { presence } = createPresenceRuntime(depsFor(), doc);
+const { presence } = createPresenceRuntime(delivery.unbounded, doc);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  const now = Date.now();
-  const deadline = remaining !== undefined ? deliveryDeadline(now, remaining) : undefined;
   // Every DynamoDB and SQS call is bounded by the time left (see callCutoffs).
-  const deps = { ...depsFor(remaining !== undefined ? callSignals(now, remaining) : undefined), endings: presence };
+  const { deps, deadline } = delivery.invocation(presence, context);
   // One processor per invocation: it holds the batch's state.
   const processor = new BatchProcessor(EventType.SQS, { logger });
   const recordHandler = (record: SQSRecord) => processRecord(record, deps, deadline);

@@ -17,45 +17,41 @@ import { createClientMessagePublisher } from '../delivery/client-message-event';
 import { loadDeliverConfig } from '../delivery/config';
 import { deliverNotification, postInOrder } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { callSignals, createDeliveryDeps, deliveryDeadline, historySettings } from '../delivery/delivery-deps';
-import { createDocumentClient, HistoryStore } from '../stores';
+import { createDeliveryDeps } from '../delivery/delivery-deps';
+import { createDocumentClient } from '../stores';
 
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
 // One DynamoDB client (and its keep-alive sockets) for every store the function reads.
 const doc = createDocumentClient();
-const depsFor = createDeliveryDeps(loadDeliverConfig(), metrics, doc);
-const delivery = depsFor();
-const { presence, counters } = createPresenceRuntime(delivery, doc);
-/** The running invocation's delivery dependencies: its DynamoDB and SQS calls end with its time. */
-let deliveryDeps = { ...delivery, endings: presence };
+const delivery = createDeliveryDeps(loadDeliverConfig(), metrics, doc);
+const { stores, history } = delivery.unbounded;
+const { presence, counters } = createPresenceRuntime(delivery.unbounded, doc);
+/** The running invocation's delivery deps (its DynamoDB and SQS calls end with its time) and deadline. */
+let invocation = delivery.invocation(presence);
 const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME),
   optionalEnv(Env.CLIENT_MESSAGE_DETAIL_TYPE) ?? SETTINGS.clientMessageDetailType.default);
-/** When the running invocation must have its fan-out accounted for. */
-let deadline: number | undefined;
-
-const keeping = historySettings();
 
 const messageContext: MessageContext = {
-  stores: delivery.stores,
+  stores,
   history: {
-    policy: keeping.policy,
-    source: new HistoryStore(doc, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds),
-    maxReplay: integerEnv(Env.MAX_REPLAY, SETTINGS.maxReplay),
-    replayTo: (connectionId, frames) => postInOrder(connectionId, frames, deliveryDeps, deadline),
+    policy: history.policy,
+    source: history.store,
+    maxReplay: integerEnv(SETTINGS.maxReplay),
+    replayTo: (connectionId, frames) => postInOrder(connectionId, frames, invocation.deps, invocation.deadline),
   },
   rules: TopicRules.compile(jsonStringArrayEnv(Env.TOPIC_RULES, SETTINGS.topicRules.default)),
-  maxSubscriptions: integerEnv(Env.MAX_SUBSCRIPTIONS, SETTINGS.maxSubscriptionsPerConnection),
+  maxSubscriptions: integerEnv(SETTINGS.maxSubscriptionsPerConnection),
   presence,
-  maxPresenceMembers: integerEnv(Env.MAX_PRESENCE_MEMBERS, SETTINGS.maxPresenceMembers),
+  maxPresenceMembers: integerEnv(SETTINGS.maxPresenceMembers),
   clientMessages: {
     rules: TopicRules.compile(jsonStringArrayEnv(Env.PUBLISH_RULES, SETTINGS.publishRules.default)),
     counters,
-    maxPerSecond: integerEnv(Env.MAX_MESSAGES_PER_SECOND, SETTINGS.maxClientMessagesPerSecond),
-    maxDataBytes: integerEnv(Env.MAX_MESSAGE_DATA_BYTES, SETTINGS.maxClientMessageDataBytes),
+    maxPerSecond: integerEnv(SETTINGS.maxClientMessagesPerSecond),
+    maxDataBytes: integerEnv(SETTINGS.maxClientMessageDataBytes),
     announce: publishToBus,
     deliver: async (encoded, exceptConnectionId) => {
       // A client message's id is new: no earlier delivery gave it a position.
-      const delivered = await deliverNotification(encoded, deliveryDeps, deadline, exceptConnectionId, false);
+      const delivered = await deliverNotification(encoded, invocation.deps, invocation.deadline, exceptConnectionId, false);
       metrics.addMetric(MetricNames.clientMessages, MetricUnit.Count, 1);
       return delivered;
     },
@@ -66,10 +62,7 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
   const caller = callerOf(event);
   if (context) logger.addContext(context);
   logger.appendKeys({ connectionId: caller.connectionId, routeKey: event.requestContext.routeKey });
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  const now = Date.now();
-  deadline = remaining !== undefined ? deliveryDeadline(now, remaining) : undefined;
-  deliveryDeps = { ...depsFor(remaining !== undefined ? callSignals(now, remaining) : undefined), endings: presence };
+  invocation = delivery.invocation(presence, context);
   let frame: ServerFrame;
   try {
     frame = event.isBase64Encoded

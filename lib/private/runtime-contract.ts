@@ -147,6 +147,9 @@ export const LIMITS = {
   maxFunctionTimeoutSeconds: 15 * 60,
 } as const;
 
+/** The name of a variable in a handler's environment. */
+export type EnvName = (typeof Env)[keyof typeof Env];
+
 /** What the table says of one setting; see SETTINGS. */
 interface SettingSpec {
   /** The value when none is given; absent when unset means "not configured" (no limit, no window). */
@@ -158,8 +161,8 @@ interface SettingSpec {
   readonly prop?: string;
   /** The prop is a Duration (in seconds here) or a Size (in bytes here). */
   readonly unit?: 'seconds' | 'bytes';
-  /** The environment variable the handlers read it from (Env). */
-  readonly env?: string;
+  /** The environment variable the handlers read it from: the one place a setting is paired with its variable. */
+  readonly env?: EnvName;
 }
 
 /**
@@ -442,7 +445,7 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     [Env.HISTORY_TABLE]: s.historyTable,
     [Env.HISTORY_RULES]: JSON.stringify(s.historyRules),
     [Env.USER_HISTORY]: String(s.userHistory),
-    [Env.HISTORY_RETENTION_SECONDS]: String(s.historyRetentionSeconds),
+    ...settingsEnv(s, 'historyRetentionSeconds'),
   };
   // What posting a notification to an audience needs: the message function fans out client messages itself.
   const delivery = {
@@ -450,11 +453,7 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     ...history,
     [Env.QUEUE_URL]: s.queueUrl,
     [Env.DLQ_URL]: s.deadLetterQueueUrl,
-    [Env.DELIVERY_CONCURRENCY]: String(s.deliveryConcurrency),
-    [Env.SHARD_THRESHOLD]: String(s.shardThreshold),
-    [Env.SHARD_SIZE]: String(s.shardSize),
-    [Env.MAX_DELIVERY_RATE]: String(s.maxDeliveryRatePerSecond),
-    [Env.MAX_DELIVERY_ATTEMPTS]: String(s.maxDeliveryAttempts),
+    ...settingsEnv(s, 'deliveryConcurrency', 'shardThreshold', 'shardSize', 'maxDeliveryRatePerSecond', 'maxDeliveryAttempts'),
   };
   switch (handler) {
     case 'authorizer':
@@ -463,8 +462,7 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
       return {
         ...powertools,
         ...presence,
-        [Env.CONNECTION_TTL_SECONDS]: String(s.connectionTtlSeconds),
-        [Env.MAX_CONNECTIONS_PER_USER]: String(s.maxConnectionsPerUser),
+        ...settingsEnv(s, 'connectionTtlSeconds', 'maxConnectionsPerUser'),
       };
     case 'disconnect':
       return { ...powertools, ...presence };
@@ -472,13 +470,9 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
       return {
         ...powertools,
         ...delivery,
-        [Env.MAX_SUBSCRIPTIONS]: String(s.maxSubscriptionsPerConnection),
         [Env.TOPIC_RULES]: JSON.stringify(s.topicRules),
         [Env.PUBLISH_RULES]: JSON.stringify(s.publishRules),
-        [Env.MAX_MESSAGES_PER_SECOND]: String(s.maxClientMessagesPerSecond),
-        [Env.MAX_MESSAGE_DATA_BYTES]: String(s.maxClientMessageDataBytes),
-        [Env.MAX_PRESENCE_MEMBERS]: String(s.maxPresenceMembers),
-        [Env.MAX_REPLAY]: String(s.maxReplay),
+        ...settingsEnv(s, 'maxSubscriptionsPerConnection', 'maxClientMessagesPerSecond', 'maxClientMessageDataBytes', 'maxPresenceMembers', 'maxReplay'),
         [Env.EVENT_BUS_NAME]: s.eventBusName,
         [Env.CLIENT_MESSAGE_DETAIL_TYPE]: s.clientMessageDetailType,
       };
@@ -488,9 +482,14 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
         ...delivery,
         [Env.DETAIL_TYPE]: s.detailType,
         [Env.ALLOW_BROADCAST]: String(s.allowBroadcast),
-        [Env.MAX_RECEIVE_COUNT]: String(s.maxReceiveCount),
+        ...settingsEnv(s, 'maxReceiveCount'),
       };
   }
+}
+
+/** Ranged settings, each under the variable SETTINGS names for it. */
+function settingsEnv(s: RuntimeSettings, ...names: HandlerRangedSettingName[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [SETTINGS[name].env, String(s[name])]));
 }
 
 function authEnvironment(a: AuthSettings): Record<string, string> {

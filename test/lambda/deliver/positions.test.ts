@@ -4,18 +4,30 @@
  */
 import { HistoryStore, topicStream, userStream } from '../../../lambda/stores';
 import { parseShardMessage } from '../../../lambda/delivery/shard-message';
+import { DynamoFault, DynamoProxy, startDynamoProxy } from '../../faults/support/dynamodb-proxy';
 import { bridgeEvent, deploy, Deployment, lambdaContext, parsedFrames, Services, sqsRecord, startServices } from './harness';
 
 let services: Services;
+/** DynamoDB as deliver reaches it in the tests that make one write fail. */
+let proxy: DynamoProxy;
+/** The write DynamoDB fails, on every attempt, while set. */
+let failing: ((operation: string, request: Record<string, unknown>) => boolean) | undefined;
+const FAILING_TABLE: DynamoFault = { errorType: 'InternalServerError', status: 500 };
 
 beforeAll(async () => {
   services = await startServices();
+  proxy = await startDynamoProxy({
+    target: services.dynamo.env.AWS_ENDPOINT_URL_DYNAMODB,
+    faults: (operation, request) => (failing?.(operation, request) ? FAILING_TABLE : undefined),
+  });
 });
 afterAll(async () => {
+  await proxy?.close();
   await services?.stop();
 });
 beforeEach(() => {
   services.connectionFaults = () => undefined;
+  failing = undefined;
 });
 
 const HISTORY = { HISTORY_RULES: '["orders/*"]' };
@@ -115,4 +127,48 @@ test('with userHistory off and no history rules, nothing is kept and frames carr
   await d.invoke(bridgeEvent({ userId: 'plain', id: 'p-1', data: 1 }), bridgeEvent({ topic: 'orders/6', id: 'p-2', data: 2 }));
   expect(parsedFrames(d, 'a').map((f) => f.seq)).toEqual([undefined, undefined]);
   expect(await services.dynamo.items(d.tables.historyTable)).toEqual([]);
+});
+
+describe('a write of the position failing after the seq was taken', () => {
+  const putTo = (table: string, request: Record<string, unknown>, what: (item: Record<string, unknown>) => boolean) =>
+    request.TableName === table && what(request.Item as Record<string, unknown>);
+
+  test('the frame: the record is retried and keeps its seq, whose frame is then kept', async () => {
+    const d = await deploy(services, { ...HISTORY, AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
+    await d.connect('a', { topics: ['orders/8'] });
+    const event = bridgeEvent({ topic: 'orders/8', id: 'frame-lost', data: 1 });
+    failing = (operation, request) => operation === 'PutItem' && putTo(d.tables.historyTable, request, (item) => 'frame' in item);
+    // Its only record failed: the whole batch goes back to SQS.
+    await expect(d.invoke(event)).rejects.toThrow('All records failed processing');
+    // Nothing is posted before its frame is kept.
+    expect(d.frames.get('a')).toEqual([]);
+    expect(await historyOf(d).claimed(topicStream('orders/8'), 'frame-lost', true)).toMatchObject({ seq: 1 });
+
+    failing = undefined;
+    const again = await d.handler({ Records: [sqsRecord(event, d.queueUrl, 2)] }, lambdaContext());
+    expect(again.batchItemFailures).toEqual([]);
+    expect(parsedFrames(d, 'a').map((f) => [f.id, f.seq])).toEqual([['frame-lost', 1]]);
+    const kept = await historyOf(d).after(topicStream('orders/8'), 0, 10);
+    expect(kept.map((k) => [k.seq, k.frame === undefined ? 'void' : JSON.parse(k.frame).id])).toEqual([[1, 'frame-lost']]);
+  });
+
+  test('the claim (not a lost race): the seq taken is marked void, and the retried record gets the next one', async () => {
+    const d = await deploy(services, { ...HISTORY, AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
+    await d.connect('a', { topics: ['orders/9'] });
+    const event = bridgeEvent({ topic: 'orders/9', id: 'claim-lost', data: 1 });
+    failing = (operation, request) => operation === 'PutItem' && putTo(d.tables.countersTable, request, () => request.ConditionExpression !== undefined);
+    // Its only record failed: the whole batch goes back to SQS.
+    await expect(d.invoke(event)).rejects.toThrow('All records failed processing');
+    expect(d.frames.get('a')).toEqual([]);
+    const stream = topicStream('orders/9');
+    expect(await historyOf(d).claimed(stream, 'claim-lost', true)).toBeUndefined();
+    expect(await historyOf(d).after(stream, 0, 10, true)).toEqual([{ seq: 1 }]);
+
+    failing = undefined;
+    const again = await d.handler({ Records: [sqsRecord(event, d.queueUrl, 2)] }, lambdaContext());
+    expect(again.batchItemFailures).toEqual([]);
+    expect(parsedFrames(d, 'a').map((f) => [f.id, f.seq])).toEqual([['claim-lost', 2]]);
+    const kept = await historyOf(d).after(stream, 0, 10, true);
+    expect(kept.map((k) => [k.seq, k.frame === undefined ? 'void' : JSON.parse(k.frame).id])).toEqual([[1, 'void'], [2, 'claim-lost']]);
+  });
 });

@@ -164,9 +164,13 @@ describe('SubscriptionStore', () => {
     const handler = new FaultyDynamoHandler(() => undefined, (operation, request, response) =>
       operation === 'BatchWriteItem' ? { ...response, UnprocessedItems: request.RequestItems } : response);
     const doc = createDocumentClient(createDynamoDbClient({ ...LOCAL_AWS, endpoint: db.dynamo.endpoint, requestHandler: handler.asRequestHandler }));
-    const store = new SubscriptionStore(doc, tables.subscriptionsTable, async () => undefined);
+    const waits: number[] = [];
+    const store = new SubscriptionStore(doc, tables.subscriptionsTable, async (ms) => void waits.push(ms));
     await store.subscribe('t/1', 'a=', expiresAt());
     await expect(store.removeAllForConnection('a=')).rejects.toThrow(/unprocessed after 8 rounds/);
+    // A jittered wait before each round after the first, within a ceiling that doubles from 100 ms.
+    expect(waits).toHaveLength(7);
+    waits.forEach((ms, i) => expect([i, ms >= 0 && ms < 100 * 2 ** i]).toEqual([i, true]));
     doc.destroy();
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Builds what the deliver and message functions deliver with: once per Lambda instance the SDK clients, the
- * @connections poster over keep-alive sockets, and the concurrency and rate limits every record
- * of the instance shares; per invocation the stores and the queue writer, whose calls are bounded
- * by the time the invocation has left.
+ * Builds what the deliver and message functions deliver with: once per Lambda instance the SDK
+ * clients, the @connections poster over keep-alive sockets, the history settings, and the
+ * concurrency and rate limits every record of the instance shares; per invocation the stores, the
+ * history and the queue writer, whose calls are bounded by the time the invocation has left.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -253,15 +253,16 @@ export class RealtimeClient {
 
   /** Opens a socket with a fresh token; resolves once it is open. */
   private async open(): Promise<Connection> {
-    let token: string | undefined;
+    const { url, token } = this.options;
+    let args: [string, string[]?];
     try {
-      token = this.options.token ? await this.options.token() : undefined;
+      args = token ? socketArgs(url, await token()) : [url];
     } catch (error) {
       this.emit('error', new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. Connecting again later.`));
       throw error;
     }
     if (this.state === 'closed') throw new Error('closed');
-    const ws = new this.WS(...socketArgs(this.options.url, token));
+    const ws = new this.WS(...args);
     const c: Connection = { ws, pending: 0, timers: [] };
     return new Promise((resolve, reject) => {
       ws.onerror = () => undefined; // a close follows

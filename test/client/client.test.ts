@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connect, RealtimeError } from '../../client/src';
+import { API_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 import { LocalRuntime } from '../../local/runtime';
 import { clientTests, expectEachOnce, publish, settled, waitUntil } from './support';
 

@@ -1,5 +1,6 @@
 /** The start-up text of `npm start`: where everything is, and ready-to-paste publish examples. Pure. */
 import { LocalRuntime } from './runtime';
+import { LOCAL_REGION } from './settings';
 
 export function startupBanner(runtime: Pick<LocalRuntime, 'url' | 'wsUrl' | 'callbackUrl' | 'eventBusName' | 'settings' | 'dynamo'>): string {
   const { url, wsUrl, callbackUrl, eventBusName, settings, dynamo } = runtime;
@@ -9,13 +10,14 @@ export function startupBanner(runtime: Pick<LocalRuntime, 'url' | 'wsUrl' | 'cal
   });
   const engine = dynamo.engine === 'embedded'
     ? 'embedded (dynalite, in-process). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
-      + '                   It has no TransactWriteItems; use DYNAMODB_ENDPOINT=http://… (DynamoDB Local) for that.'
+      + '                   DYNAMODB_LOCAL=true npm start runs DynamoDB Local instead; DYNAMODB_ENDPOINT=http://… uses one running.'
     : `${dynamo.endpoint} (external)`;
   return `
 Realtime notifications: the sample system, running locally
 
   Demo page        ${url}/
-  WebSocket        ${wsUrl}?token=<JWT>
+  WebSocket        ${wsUrl}   with subprotocols ['realtime.v1', 'token.<JWT>'] (keeps the token out of URLs)
+                   or ${wsUrl}?token=<JWT>
   Dev token        ${url}/dev/token?userId=alice
   JWKS             ${url}/dev/.well-known/jwks.json   (issuer ${settings.auth.issuer})
   EventBridge      ${url}   (PutEvents, bus "${eventBusName}", detail type "${settings.detailType}")
@@ -33,10 +35,11 @@ Publish with curl:
     -H 'X-Amz-Target: AWSEvents.PutEvents' \\
     -d '${putEvents}'
 
-Publish with the AWS SDK (only the endpoint differs from production):
+Publish with the AWS SDK (in production leave out endpoint and credentials, and use your region and
+the construct's eventBus.eventBusName):
 
   import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-  const events = new EventBridgeClient({ endpoint: '${url}', region: 'us-east-1',
+  const events = new EventBridgeClient({ endpoint: '${url}', region: '${LOCAL_REGION}',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await events.send(new PutEventsCommand({ Entries: [{ EventBusName: '${eventBusName}',
     Source: 'my.backend', DetailType: '${settings.detailType}', Detail: '${detail}' }] }));

@@ -1,5 +1,6 @@
 import { backoffDelay, BackoffOptions } from './backoff';
 import { RealtimeError } from './errors';
+import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
 import type { ClientFrame, HistoryFrame, PresenceEventFrame, PresenceFrame, PublishedFrame } from './protocol';
 import { RecentIds } from './recent-ids';
@@ -28,7 +29,10 @@ export interface ConnectOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** Waits between reconnect attempts. @default { initialDelayMs: 500, maxDelayMs: 30000 } */
   readonly reconnect?: BackoffOptions;
-  /** How often to ping; API Gateway closes connections idle for 10 minutes. @default 300000 */
+  /**
+   * How often to ping; API Gateway closes connections idle for 10 minutes. For another server,
+   * `keepAliveTiming({ idleTimeoutMs, maxConnectionMs })` gives this and `maxConnectionMs`. @default 300000
+   */
   readonly pingIntervalMs?: number;
   /**
    * How long one connection is used before a new one replaces it, with no gap (API Gateway
@@ -253,15 +257,16 @@ export class RealtimeClient {
 
   /** Opens a socket with a fresh token; resolves once it is open. */
   private async open(): Promise<Connection> {
-    let token: string | undefined;
+    const { url, token } = this.options;
+    let args: [string, string[]?];
     try {
-      token = this.options.token ? await this.options.token() : undefined;
+      args = token ? socketArgs(url, await token()) : [url];
     } catch (error) {
       this.emit('error', new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. Connecting again later.`));
       throw error;
     }
     if (this.state === 'closed') throw new Error('closed');
-    const ws = new this.WS(...socketArgs(this.options.url, token));
+    const ws = new this.WS(...args);
     const c: Connection = { ws, pending: 0, timers: [] };
     return new Promise((resolve, reject) => {
       ws.onerror = () => undefined; // a close follows
@@ -277,7 +282,8 @@ export class RealtimeClient {
   /** A new connection is open: first connect, reconnect, or the replacement of a connection near its cap. */
   private adopt(c: Connection): void {
     if (this.state === 'closed') return this.drop(c, 1000);
-    const { pingIntervalMs = 300_000, maxConnectionMs = 6_900_000 } = this.options;
+    const apiGateway = keepAliveTiming();
+    const { pingIntervalMs = apiGateway.pingIntervalMs, maxConnectionMs = apiGateway.maxConnectionMs } = this.options;
     c.timers.push(
       setInterval(() => this.send(c, { action: 'ping' }, (error) => error?.code === 'TIMEOUT' && this.drop(c, 4000)), pingIntervalMs),
       setTimeout(() => this.renew(c), maxConnectionMs),

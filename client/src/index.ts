@@ -4,6 +4,8 @@ export type {
   WebSocketConstructor, WebSocketLike,
 } from './client';
 export type { BackoffOptions } from './backoff';
+export { keepAliveTiming } from './keep-alive';
+export type { KeepAliveTiming, ServerTimeouts } from './keep-alive';
 export { RealtimeError } from './errors';
 export type { RealtimeErrorCode } from './errors';
 export { localStoragePositions } from './positions';

@@ -1,7 +1,7 @@
 // The demo page: connect as a user with the client library (/client.js, built from client/),
 // subscribe to topics, publish through EventBridge's PutEvents endpoint, and watch the frames the
 // server pushes. Plain browser JavaScript, no build step of its own.
-import { connect as connectClient } from '/client.js';
+import { connect as connectClient, keepAliveTiming } from '/client.js';
 
 const $ = (selector) => document.querySelector(selector);
 const state = {
@@ -40,12 +40,9 @@ function setStatus(connectionState) {
   $('#user-id').disabled = connectionState !== 'closed';
 }
 
-/** The client's timing for a server that closes idle connections and old ones (API Gateway's defaults when unknown). */
+/** The client's timing for the local runtime's closes (the client's defaults, API Gateway's, when unknown). */
 function timingFor(status) {
-  if (!status?.maxConnectionMs) return {};
-  const { idleTimeoutMs, maxConnectionMs } = status;
-  // As the client's defaults for API Gateway: ping at half the idle timeout, replace connections 5 minutes (at most a fifth) before the cap.
-  return { pingIntervalMs: idleTimeoutMs / 2, maxConnectionMs: maxConnectionMs - Math.min(300_000, maxConnectionMs / 5) };
+  return status?.maxConnectionMs ? keepAliveTiming(status) : {};
 }
 
 /** A fresh token for every (re)connect. */

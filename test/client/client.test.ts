@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connect, RealtimeError } from '../../client/src';
+import { API_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 import { LocalRuntime } from '../../local/runtime';
 import { clientTests, expectEachOnce, publish, settled, waitUntil } from './support';
 
@@ -136,6 +137,45 @@ describe('with API Gateway’s usual limits', () => {
     expect(alice.tokens).toBe(3);
   });
 
+  it('sends the token as a subprotocol beside realtime.v1, never in the URL', async () => {
+    const alice = app(runtime, 'alice');
+    await alice.subscribe(fresh('orders'));
+    expect(alice.sockets).toHaveLength(1);
+    const [{ socket, protocols }] = alice.sockets;
+    expect(socket.url).toBe(runtime.wsUrl);
+    expect(protocols).toEqual([API_SUBPROTOCOL, expect.stringMatching(/^token\.[\w-]+\.[\w-]+\.[\w-]+$/)]);
+    const token = (protocols as string[])[1].slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+    expect(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())).toMatchObject({ sub: 'alice' });
+    expect(socket.protocol).toBe(API_SUBPROTOCOL); // the server's answer: it took the token from there
+  });
+
+  it('reports a token function that throws or returns no usable token as TOKEN_FAILED, and connects once it returns one', async () => {
+    const answers: Array<() => unknown> = [
+      () => {
+        throw new Error('signed out');
+      },
+      () => undefined,
+      () => '',
+      () => 'Bearer abc.def.ghi',
+      () => runtime.token('alice'),
+    ];
+    let calls = 0;
+    const alice = app(runtime, 'alice', {
+      token: () => answers[Math.min(calls++, answers.length - 1)]() as string,
+      reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    });
+    await alice.waitForState('open');
+    expect(alice.errors.map((e) => [e.code, e.message])).toEqual([
+      ['TOKEN_FAILED', 'The token function failed: signed out. Connecting again later.'],
+      ['TOKEN_FAILED', 'The token function failed: it returned undefined instead of the token string (is the user signed in?). Connecting again later.'],
+      ['TOKEN_FAILED', 'The token function failed: it returned an empty token. Connecting again later.'],
+      ['TOKEN_FAILED', expect.stringMatching(/it returned a token with characters a WebSocket subprotocol cannot carry.*without "Bearer "/)],
+    ]);
+    expect(alice.states).toEqual(['reconnecting', 'open']);
+    expect(alice.sockets).toHaveLength(1); // nothing was opened without a token
+    await alice.subscribe(fresh('orders'));
+  });
+
   it('fails requests after close() with CLOSED', async () => {
     const alice = app(runtime, 'alice');
     const pending = alice.client.presence('rooms/closing');
@@ -176,6 +216,49 @@ describe('a server that does not answer', () => {
         code: 'TIMEOUT',
         message: expect.stringMatching(/presence.*300 ms/),
       });
+    } finally {
+      client.close();
+      server.clients.forEach((s) => s.terminate());
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('a server that does not know resume', () => {
+  it('still hands over user notifications, live, reports no error and stops asking', async () => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const actions: string[] = [];
+    server.on('connection', (socket) => socket.on('message', (raw) => {
+      const { action, requestId } = JSON.parse(String(raw));
+      actions.push(action);
+      const answer = action === 'presence'
+        ? { type: 'presence', requestId, topic: 'rooms/x', members: [], count: 0, truncated: false }
+        : { type: 'error', requestId, code: 'UNKNOWN_ACTION', message: `Unknown action "${action}".` };
+      socket.send(JSON.stringify(answer));
+    }));
+    const notify = (data: number) => server.clients.forEach((s) => s.send(JSON.stringify({ type: 'notification', id: `n${data}`, userId: 'alice', data, time: new Date().toISOString() })));
+    const client = connect({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, WebSocket, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const errors: RealtimeError[] = [];
+    const received: unknown[] = [];
+    const states: string[] = [];
+    client.on('error', (error) => errors.push(error));
+    client.on('state', (state) => states.push(state));
+    client.onUserNotification((n) => received.push(n.data));
+    try {
+      await waitUntil(() => actions.length === 1, 'the resume');
+      await client.presence('rooms/x'); // answered after the refusal of resume
+      notify(1);
+      await waitUntil(() => received.length === 1, 'the first notification');
+
+      server.clients.forEach((s) => s.terminate());
+      await waitUntil(() => states.at(-1) === 'open' && states.includes('reconnecting'), 'the reconnect');
+      await client.presence('rooms/x');
+      notify(2);
+      await waitUntil(() => received.length === 2, 'the second notification');
+      expect(received).toEqual([1, 2]);
+      expect(actions).toEqual(['resume', 'presence', 'presence']);
+      expect(errors).toEqual([]);
     } finally {
       client.close();
       server.clients.forEach((s) => s.terminate());

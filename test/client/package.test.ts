@@ -26,7 +26,7 @@ describe('the built client package', () => {
     expect(source).not.toMatch(/^\s*import\s|\brequire\(/m);
     const script = `import(${JSON.stringify(pathToFileURL(join(outdir, 'index.js')).href)}).then((m) => console.log(JSON.stringify(Object.keys(m).sort())))`;
     const exported = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-    expect(exported).toEqual(['RealtimeClient', 'RealtimeError', 'connect', 'localStoragePositions']);
+    expect(exported).toEqual(['RealtimeClient', 'RealtimeError', 'connect', 'keepAliveTiming', 'localStoragePositions']);
   });
 
   it('ships type declarations for its entry point', () => {

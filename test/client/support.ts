@@ -60,13 +60,16 @@ export class App {
   readonly states: ConnectionState[] = [];
   readonly errors: RealtimeError[] = [];
   readonly gaps: Array<{ topic?: string }> = [];
+  /** Every socket the client opened, with the subprotocols it offered. */
+  readonly sockets: Array<{ socket: WebSocket; protocols?: string | string[] }> = [];
   tokens = 0;
 
   constructor(readonly runtime: LocalRuntime, readonly userId: string, options: Partial<ConnectOptions> = {}) {
-    const tag = this.tag;
+    const { tag, sockets } = this;
     class TaggedWebSocket extends WebSocket {
       constructor(url: string, protocols?: string | string[]) {
         super(url, protocols, { headers: { 'user-agent': tag } });
+        sockets.push({ socket: this, protocols });
       }
     }
     this.client = connect({

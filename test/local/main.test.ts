@@ -42,7 +42,8 @@ describe('npm start (local/main.ts)', () => {
       await waitForOutput(run, 'Ctrl-C closes every connection');
       const out = run.output();
       const url = /Demo page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
-      for (const text of ['WebSocket', `${url}/dev/token?userId=alice`, 'X-Amz-Target: AWSEvents.PutEvents', 'new EventBridgeClient({ endpoint:', 'never expires TTL items']) {
+      for (const text of ['WebSocket', `${url}/dev/token?userId=alice`, 'X-Amz-Target: AWSEvents.PutEvents', 'new EventBridgeClient({ endpoint:', 'never expires TTL items',
+        "['realtime.v1', 'token.<JWT>']", 'DYNAMODB_LOCAL=true npm start']) {
         expect(out).toContain(text);
       }
       expect((await fetch(`${url}/`)).status).toBe(200);

@@ -276,7 +276,7 @@ export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
  */
 export const MESSAGE_ROUTES = [...CLIENT_ACTIONS, '$default'] as const;
 
-/** Attribute and index names of the tables. */
+/** Attribute and index names of the tables; their definitions below are built from these. */
 export const Tables = {
   connections: {
     partitionKey: 'connectionId',
@@ -322,51 +322,31 @@ export interface TableDefinition {
   }>;
 }
 
-export const CONNECTIONS_TABLE: TableDefinition = {
-  partitionKey: Tables.connections.partitionKey,
-  ttlAttribute: Tables.connections.ttlAttribute,
-  indexes: [{
-    indexName: Tables.connections.byUserIndex,
-    partitionKey: Tables.connections.byUserPartitionKey,
-    sortKey: Tables.connections.byUserSortKey,
-    projection: 'KEYS_ONLY',
-  }],
-};
+/**
+ * A table's definition from its names in Tables: each `by<X>Index` is a keys-only index keyed by
+ * `by<X>PartitionKey` and `by<X>SortKey`.
+ */
+function definitionOf(names: { readonly [name: string]: string }, sortKeyType?: 'N'): TableDefinition {
+  const indexes = Object.keys(names).filter((name) => name.endsWith('Index')).map((name) => {
+    const by = name.slice(0, -'Index'.length);
+    return { indexName: names[name], partitionKey: names[`${by}PartitionKey`], sortKey: names[`${by}SortKey`], projection: 'KEYS_ONLY' as const };
+  });
+  const { partitionKey, sortKey, ttlAttribute } = names;
+  return { partitionKey, sortKey, ...(sortKeyType && { sortKeyType }), ttlAttribute, indexes };
+}
 
-export const SUBSCRIPTIONS_TABLE: TableDefinition = {
-  partitionKey: Tables.subscriptions.partitionKey,
-  sortKey: Tables.subscriptions.sortKey,
-  ttlAttribute: Tables.subscriptions.ttlAttribute,
-  indexes: [{
-    indexName: Tables.subscriptions.byConnectionIndex,
-    partitionKey: Tables.subscriptions.byConnectionPartitionKey,
-    sortKey: Tables.subscriptions.byConnectionSortKey,
-    projection: 'KEYS_ONLY',
-  }],
-};
-
+export const CONNECTIONS_TABLE = definitionOf(Tables.connections);
+export const SUBSCRIPTIONS_TABLE = definitionOf(Tables.subscriptions);
 /**
  * Counters kept exact under concurrency by atomic updates: client messages per user per second,
  * and connections per user on each presence topic. Keys are built in lambda/stores/keys.ts.
  */
-export const COUNTERS_TABLE: TableDefinition = {
-  partitionKey: Tables.counters.partitionKey,
-  sortKey: Tables.counters.sortKey,
-  ttlAttribute: Tables.counters.ttlAttribute,
-  indexes: [],
-};
-
+export const COUNTERS_TABLE = definitionOf(Tables.counters);
 /**
  * Kept notifications: one row per stream (a topic with history, or a user's own stream) and
  * position, holding the frame exactly as it was posted, until the retention ends.
  */
-export const HISTORY_TABLE: TableDefinition = {
-  partitionKey: Tables.history.partitionKey,
-  sortKey: Tables.history.sortKey,
-  sortKeyType: 'N',
-  ttlAttribute: Tables.history.ttlAttribute,
-  indexes: [],
-};
+export const HISTORY_TABLE = definitionOf(Tables.history, 'N');
 
 /** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
 export interface RuntimeSettings {

@@ -96,6 +96,8 @@ export const METRICS_SERVICE_DIMENSION = 'service';
 /** How the $connect authorizer verifies tokens. `lambda` means the user's own function authorizes. */
 export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
 
+/** The token claim that names the user unless ConnectionAuth.jwt() is given another. */
+export const DEFAULT_USER_ID_CLAIM = 'sub';
 /** The authorizer context key that carries the verified user id to every route. */
 export const AUTHORIZER_USER_ID_KEY = 'userId';
 /** The query-string parameter that may carry the token on $connect. */
@@ -395,7 +397,7 @@ export interface AuthSettings {
   readonly userPoolId?: string;
   readonly clientIds?: string[];
   readonly tokenUse?: 'id' | 'access';
-  /** The claim that names the user; `sub` unless configured. */
+  /** The claim that names the user; the authorizer reads DEFAULT_USER_ID_CLAIM when it is unset. */
   readonly userIdClaim?: string;
 }
 
@@ -481,7 +483,7 @@ function authEnvironment(a: AuthSettings): Record<string, string> {
   if (a.userPoolId !== undefined) env[Env.AUTH_USER_POOL_ID] = a.userPoolId;
   if (a.clientIds !== undefined) env[Env.AUTH_CLIENT_IDS] = a.clientIds.join(',');
   if (a.tokenUse !== undefined) env[Env.AUTH_TOKEN_USE] = a.tokenUse;
-  env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim ?? 'sub';
+  if (a.userIdClaim !== undefined) env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim;
   return env;
 }
 

@@ -259,7 +259,7 @@ export const RANGED_SETTINGS = (Object.keys(SETTINGS) as Array<keyof typeof SETT
   .filter((name): name is RangedSettingName => 'min' in SETTINGS[name] && 'max' in SETTINGS[name]);
 
 /** The ranged settings the handlers read from their environment: each is a RuntimeSettings field of the same name. */
-export type HandlerRangedSettingName = {
+type HandlerRangedSettingName = {
   [K in RangedSettingName]: (typeof SETTINGS)[K] extends { readonly env: string } ? K : never
 }[RangedSettingName];
 

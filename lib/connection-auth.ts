@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ConnectionAuthConfig } from './private/connection-auth-config';
+import { DEFAULT_USER_ID_CLAIM } from './private/runtime-contract';
 import { checkHttpsUrl, checkPattern, invalidProp } from './private/validation';
 
 /**
@@ -146,7 +147,7 @@ class CognitoAuth extends ConnectionAuth {
         userPoolId: this.options.userPool.userPoolId,
         clientIds: this.options.userPoolClients?.map((client) => client.userPoolClientId),
         tokenUse: this.options.tokenUse ?? CognitoTokenUse.ACCESS,
-        userIdClaim: 'sub',
+        userIdClaim: DEFAULT_USER_ID_CLAIM,
       },
     };
   }
@@ -185,7 +186,7 @@ class JwtAuth extends ConnectionAuth {
         issuer: this.options.issuer,
         audience: this.options.audience,
         jwksUri: this.options.jwksUri ?? defaultJwksUri(this.options.issuer),
-        userIdClaim: this.options.userIdClaim ?? 'sub',
+        userIdClaim: this.options.userIdClaim ?? DEFAULT_USER_ID_CLAIM,
       },
     };
   }

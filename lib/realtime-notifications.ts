@@ -30,7 +30,7 @@ import { createHandlerFunction } from './private/handler-function';
 import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { DefaultAlarms, ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
-import { ratePerInstance, validateProps } from './private/props-validation';
+import { ratePerInstance, settingValue, validateProps } from './private/props-validation';
 import {
   AUTHORIZER_IDENTITY_SOURCES,
   AuthSettings,
@@ -46,6 +46,7 @@ import {
   SUBSCRIPTIONS_TABLE,
   Tables,
   VISIBILITY_TIMEOUT_FACTOR,
+  misaddressedEventPattern,
   notificationEventPattern,
 } from './private/runtime-contract';
 import { allowTableActions, createTable } from './private/tables';
@@ -353,7 +354,7 @@ export class RealtimeNotifications extends Construct {
     const alarms = this.createAlarms(props);
     ({ deadLetterQueue: this.deadLetterQueueAlarm, deliverErrors: this.deliverErrorsAlarm, queueAge: this.queueAgeAlarm,
       apiErrors: this.apiErrorsAlarm, throttling: this.throttlingAlarm } = alarms ?? {});
-    if (props.monitoring?.dashboard ?? SETTINGS.dashboard.default) {
+    if (settingValue(props, 'dashboard')) {
       this.dashboard = createDashboard(this, this.observedMetrics(), alarms ? Object.values(alarms) : []);
     }
     this.acknowledgeNagFindings(auth);
@@ -518,20 +519,19 @@ export class RealtimeNotifications extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const deliverTimeout = props.delivery?.timeout ?? defaultDuration('deliverTimeoutSeconds');
     const deliveries = new sqs.Queue(this, 'DeliveryQueue', {
       ...queueEncryption,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(deliverTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: props.delivery?.maxReceiveCount ?? SETTINGS.maxReceiveCount.default },
+      visibilityTimeout: Duration.seconds(settingValue(props, 'deliverTimeoutSeconds') * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: settingValue(props, 'maxReceiveCount') },
     });
     return { deadLetters, deliveries };
   }
 
   /** The rule(s) that put events of the bus on the delivery queue, and the queue policies that admit only them. */
   private createRules(props: RealtimeNotificationsProps): events.Rule {
-    const detailType = props.detailType ?? SETTINGS.detailType.default;
-    const clientMessageDetailType = props.clientMessages?.detailType ?? SETTINGS.clientMessageDetailType.default;
+    const detailType = settingValue(props, 'detailType');
+    const clientMessageDetailType = settingValue(props, 'clientMessageDetailType');
     const notificationRule = new events.Rule(this, 'NotificationRule', {
       description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
       eventBus: this.eventBus,
@@ -544,7 +544,8 @@ export class RealtimeNotifications extends Construct {
       rules.push(new events.Rule(this, 'MisaddressedEventRule', {
         description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
         eventBus: this.eventBus,
-        eventPattern: { detailType: events.Match.anythingBut(detailType, clientMessageDetailType) },
+        // Match.anyOf takes the contract's matchers (here one anything-but) as they are.
+        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType)['detail-type']) },
       }));
     }
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
@@ -576,11 +577,11 @@ export class RealtimeNotifications extends Construct {
     });
     const stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi,
-      stageName: props.stageName ?? SETTINGS.stageName.default,
+      stageName: settingValue(props, 'stageName'),
       autoDeploy: true,
       throttle: {
-        rateLimit: props.throttle?.rateLimit ?? SETTINGS.throttleRateLimit.default,
-        burstLimit: props.throttle?.burstLimit ?? SETTINGS.throttleBurstLimit.default,
+        rateLimit: settingValue(props, 'throttleRateLimit'),
+        burstLimit: settingValue(props, 'throttleBurstLimit'),
       },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogGroup),
@@ -593,7 +594,7 @@ export class RealtimeNotifications extends Construct {
 
   /** What every handler is configured with: one set of runtime settings, from the props and the resources. */
   private runtimeSettings(props: RealtimeNotificationsProps, auth: ConnectionAuthConfig): RuntimeSettings {
-    const { connections: c = {}, clientMessages: m = {}, history: h = {}, delivery: d = {} } = props;
+    const setting = <K extends Parameters<typeof settingValue>[1]>(name: K) => settingValue(props, name);
     return {
       serviceName: this.serviceName,
       connectionsTable: this.connectionsTable.tableName,
@@ -603,39 +604,39 @@ export class RealtimeNotifications extends Construct {
       callbackUrl: this.callbackUrl,
       queueUrl: this.deliveryQueue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
-      detailType: props.detailType ?? SETTINGS.detailType.default,
-      connectionTtlSeconds: (c.ttl ?? defaultDuration('connectionTtlSeconds')).toSeconds(),
-      maxSubscriptionsPerConnection: c.maxSubscriptions ?? SETTINGS.maxSubscriptionsPerConnection.default,
-      topicRules: props.topicRules ?? SETTINGS.topicRules.default,
-      publishRules: props.publishRules ?? SETTINGS.publishRules.default,
-      presenceRules: props.presenceRules ?? SETTINGS.presenceRules.default,
-      maxClientMessagesPerSecond: m.maxPerSecond ?? SETTINGS.maxClientMessagesPerSecond.default,
-      maxClientMessageDataBytes: m.maxSize?.toBytes() ?? SETTINGS.maxClientMessageDataBytes.default,
-      maxConnectionsPerUser: c.maxPerUser ?? SETTINGS.maxConnectionsPerUser.default,
-      maxPresenceMembers: m.maxPresenceMembers ?? SETTINGS.maxPresenceMembers.default,
+      detailType: setting('detailType'),
+      connectionTtlSeconds: setting('connectionTtlSeconds'),
+      maxSubscriptionsPerConnection: setting('maxSubscriptionsPerConnection'),
+      topicRules: setting('topicRules'),
+      publishRules: setting('publishRules'),
+      presenceRules: setting('presenceRules'),
+      maxClientMessagesPerSecond: setting('maxClientMessagesPerSecond'),
+      maxClientMessageDataBytes: setting('maxClientMessageDataBytes'),
+      maxConnectionsPerUser: setting('maxConnectionsPerUser'),
+      maxPresenceMembers: setting('maxPresenceMembers'),
       eventBusName: this.eventBus.eventBusName,
-      clientMessageDetailType: m.detailType ?? SETTINGS.clientMessageDetailType.default,
-      historyRules: props.historyRules ?? SETTINGS.historyRules.default,
-      userHistory: h.userStreams ?? SETTINGS.userHistory.default,
-      historyRetentionSeconds: h.retention?.toSeconds() ?? SETTINGS.historyRetentionSeconds.default,
-      maxReplay: h.maxReplay ?? SETTINGS.maxReplay.default,
-      allowBroadcast: props.allowBroadcast ?? SETTINGS.allowBroadcast.default,
-      deliveryConcurrency: d.postConcurrency ?? SETTINGS.deliveryConcurrency.default,
-      shardThreshold: d.shardThreshold ?? SETTINGS.shardThreshold.default,
-      shardSize: d.shardSize ?? SETTINGS.shardSize.default,
+      clientMessageDetailType: setting('clientMessageDetailType'),
+      historyRules: setting('historyRules'),
+      userHistory: setting('userHistory'),
+      historyRetentionSeconds: setting('historyRetentionSeconds'),
+      maxReplay: setting('maxReplay'),
+      allowBroadcast: setting('allowBroadcast'),
+      deliveryConcurrency: setting('deliveryConcurrency'),
+      shardThreshold: setting('shardThreshold'),
+      shardSize: setting('shardSize'),
       maxDeliveryRatePerSecond: ratePerInstance(props),
-      maxDeliveryAttempts: d.maxAttempts ?? SETTINGS.maxDeliveryAttempts.default,
-      maxReceiveCount: d.maxReceiveCount ?? SETTINGS.maxReceiveCount.default,
+      maxDeliveryAttempts: setting('maxDeliveryAttempts'),
+      maxReceiveCount: setting('maxReceiveCount'),
       auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
     };
   }
 
   /** The handler functions, and the authorizer: the bundled one for cognito/jwt, the user's own for lambda. */
   private createFunctions(props: RealtimeNotificationsProps, settings: RuntimeSettings, auth: ConnectionAuthConfig) {
-    const routeTimeout = defaultDuration('routeFunctionTimeoutSeconds');
+    const routeTimeout = Duration.seconds(SETTINGS.routeFunctionTimeoutSeconds.default);
     const common = {
       settings,
-      memorySize: props.functions?.memorySize ?? SETTINGS.memorySize.default,
+      memorySize: settingValue(props, 'memorySize'),
       architecture: props.functions?.architecture ?? lambda.Architecture.ARM_64,
       logRetention: logRetentionOf(props),
       logRemovalPolicy: removalPolicyOf(props),
@@ -652,7 +653,7 @@ export class RealtimeNotifications extends Construct {
         ...common, name: 'message', timeout: routeTimeout, description: 'Answers client frames and delivers client messages',
       }),
       deliver: createHandlerFunction(this, 'DeliverFunction', {
-        ...common, name: 'deliver', timeout: props.delivery?.timeout ?? defaultDuration('deliverTimeoutSeconds'),
+        ...common, name: 'deliver', timeout: Duration.seconds(settingValue(props, 'deliverTimeoutSeconds')),
         description: 'Delivers queued notifications to their connections',
       }),
       authorizer: auth.authorizerSettings
@@ -672,7 +673,7 @@ export class RealtimeNotifications extends Construct {
   /** The delivery queue invokes deliver, which reports the records it failed. */
   private addDeliveryEventSource(props: RealtimeNotificationsProps): void {
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
-      batchSize: props.delivery?.batchSize ?? SETTINGS.batchSize.default,
+      batchSize: settingValue(props, 'batchSize'),
       maxBatchingWindow: props.delivery?.maxBatchingWindow,
       maxConcurrency: props.delivery?.maxConcurrency,
       reportBatchItemFailures: true,
@@ -681,10 +682,9 @@ export class RealtimeNotifications extends Construct {
 
   /** The default alarms, unless turned off. */
   private createAlarms(props: RealtimeNotificationsProps): DefaultAlarms | undefined {
-    const m = props.monitoring ?? {};
-    if (!(m.alarms ?? SETTINGS.alarms.default)) return undefined;
+    if (!settingValue(props, 'alarms')) return undefined;
     return createDefaultAlarms(this, this.observedMetrics(),
-      m.queueAgeAlarmThreshold ?? defaultDuration('queueAgeAlarmThresholdSeconds'), m.alarmTopic);
+      Duration.seconds(settingValue(props, 'queueAgeAlarmThresholdSeconds')), props.monitoring?.alarmTopic);
   }
 
   /** The cdk-nag findings this design accepts, each with its reason. */
@@ -868,10 +868,5 @@ function removalPolicyOf(props: RealtimeNotificationsProps): RemovalPolicy {
 }
 
 function logRetentionOf(props: RealtimeNotificationsProps): logs.RetentionDays {
-  return props.monitoring?.logRetention ?? SETTINGS.logRetentionDays.default as logs.RetentionDays;
-}
-
-/** A Duration-valued setting's default. */
-function defaultDuration(name: 'connectionTtlSeconds' | 'deliverTimeoutSeconds' | 'queueAgeAlarmThresholdSeconds' | 'routeFunctionTimeoutSeconds'): Duration {
-  return Duration.seconds(SETTINGS[name].default);
+  return settingValue(props, 'logRetentionDays') as logs.RetentionDays;
 }

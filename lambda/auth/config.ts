@@ -1,5 +1,5 @@
 /** The $connect authorizer's configuration, read from the environment the construct sets. */
-import { Env } from '../../lib/private/runtime-contract';
+import { DEFAULT_USER_ID_CLAIM, Env } from '../../lib/private/runtime-contract';
 import { listEnv, optionalEnv, requiredEnv } from '../core/env';
 
 export type AuthConfig =
@@ -23,7 +23,7 @@ export type AuthConfig =
 
 export function readAuthConfig(): AuthConfig {
   const mode = requiredEnv(Env.AUTH_MODE);
-  const userIdClaim = optionalEnv(Env.AUTH_USER_ID_CLAIM) ?? 'sub';
+  const userIdClaim = optionalEnv(Env.AUTH_USER_ID_CLAIM) ?? DEFAULT_USER_ID_CLAIM;
   switch (mode) {
     case 'cognito': {
       const tokenUse = optionalEnv(Env.AUTH_TOKEN_USE) ?? null;

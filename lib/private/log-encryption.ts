@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /** The documented `kms:Encrypt*`, `Decrypt*`, `ReEncrypt*`, `GenerateDataKey*`, `Describe*`, spelled out for a symmetric key. */
-export const LOGS_KEY_ACTIONS = [
+const LOGS_KEY_ACTIONS = [
   'kms:Encrypt',
   'kms:Decrypt',
   'kms:ReEncryptFrom',

@@ -67,7 +67,7 @@ export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
  * A resolved CloudFormation value as cdk-nag names it in a finding ID: Ref → `<Id>`,
  * GetAtt → `<Id.Attr>`, Fn::Join joined, Fn::Sub's `${X}` → `<X>`.
  */
-export function flattenForNag(value: unknown): string {
+function flattenForNag(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
   const v = value as Record<string, any>;

@@ -42,35 +42,32 @@ export function createDefaultAlarms(
   queueAgeThreshold: Duration,
   topic?: sns.ITopic,
 ): DefaultAlarms {
-  const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
+  // Each alarm fires as soon as its metric reaches the threshold (1 unless given) and stays OK without data.
+  type Props = Omit<cloudwatch.AlarmProps, 'threshold' | 'evaluationPeriods'> & Partial<cloudwatch.AlarmProps>;
+  const alarm = (id: string, props: Props) => new cloudwatch.Alarm(scope, id, {
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    ...props,
+  });
   const alarms: DefaultAlarms = {
-    deadLetterQueue: new cloudwatch.Alarm(scope, 'DeadLetterQueueAlarm', {
+    deadLetterQueue: alarm('DeadLetterQueueAlarm', {
       alarmDescription: `${m.serviceName}: notifications reached the dead-letter queue; `
         + 'each message says why it could not be delivered.',
       metric: m.deadLetterMessages,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: notBreaching,
     }),
-    deliverErrors: new cloudwatch.Alarm(scope, 'DeliverErrorsAlarm', {
+    deliverErrors: alarm('DeliverErrorsAlarm', {
       alarmDescription: `${m.serviceName}: the deliver function failed (crash or timeout); its batch is retried from the queue.`,
       metric: m.deliverErrors,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: notBreaching,
     }),
-    queueAge: new cloudwatch.Alarm(scope, 'QueueAgeAlarm', {
+    queueAge: alarm('QueueAgeAlarm', {
       alarmDescription: `${m.serviceName}: notifications wait in the delivery queue longer than `
         + `${queueAgeThreshold.toHumanString()}; delivery is falling behind.`,
       metric: m.oldestMessageAge,
       threshold: queueAgeThreshold.toSeconds(),
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: notBreaching,
     }),
-    apiErrors: new cloudwatch.Alarm(scope, 'ApiErrorsAlarm', {
+    apiErrors: alarm('ApiErrorsAlarm', {
       alarmDescription: `${m.serviceName}: the WebSocket API failed to run its route integrations (5xx to clients).`,
       metric: new cloudwatch.MathExpression({
         expression: 'executionErrors + integrationErrors',
@@ -78,21 +75,14 @@ export function createDefaultAlarms(
         label: 'WebSocket API errors',
         period: Duration.minutes(5),
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: notBreaching,
     }),
     // Single 429s are absorbed by backoff; only sustained throttling means the quota is too small.
-    throttling: new cloudwatch.Alarm(scope, 'ThrottlingAlarm', {
+    throttling: alarm('ThrottlingAlarm', {
       alarmDescription: `${m.serviceName}: the @connections API throttled deliveries for 15 minutes; `
         + 'raise the account quota or lower delivery.maxRatePerSecond.',
       metric: m.throttled,
-      threshold: 1,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: notBreaching,
     }),
   };
   if (topic) {

@@ -45,6 +45,21 @@ function propValue(p: RealtimeNotificationsProps, path: string): unknown {
   return path.split('.').reduce<any>((value, key) => value?.[key], p);
 }
 
+/** The settings the construct takes from a prop and defaults when it is unset. */
+type PropSettingName = {
+  [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends { readonly prop: string; readonly default: unknown } ? K : never
+}[keyof typeof SETTINGS];
+
+/** A setting as the handlers get it: its prop (a Duration in seconds, a Size in bytes), else its default. */
+export function settingValue<K extends PropSettingName>(p: RealtimeNotificationsProps, name: K): (typeof SETTINGS)[K]['default'] {
+  const s: { prop: string; default: unknown; unit?: 'seconds' | 'bytes' } = SETTINGS[name];
+  const value = propValue(p, s.prop);
+  if (value === undefined) return s.default as (typeof SETTINGS)[K]['default'];
+  if (s.unit === 'seconds') return (value as Duration).toSeconds();
+  if (s.unit === 'bytes') return (value as Size).toBytes();
+  return value as (typeof SETTINGS)[K]['default'];
+}
+
 function checkSetting(name: RangedSettingName, value: unknown): void {
   const s: { prop: string; min: number; max: number; unit?: 'seconds' | 'bytes' } = SETTINGS[name];
   if (value === undefined) return;
@@ -68,7 +83,7 @@ function checkSize(prop: string, size: Size, min: number, max: number): void {
 }
 
 function validateTopicRules(p: RealtimeNotificationsProps): void {
-  checkTopicPatterns('topicRules', p.topicRules ?? SETTINGS.topicRules.default);
+  checkTopicPatterns('topicRules', settingValue(p, 'topicRules'));
   checkTopicPatterns('publishRules', p.publishRules ?? []);
   checkTopicPatterns('presenceRules', p.presenceRules ?? []);
   checkTopicPatterns('historyRules', p.historyRules ?? []);
@@ -94,8 +109,8 @@ function checkTopicPatterns(prop: string, patterns: string[]): void {
 }
 
 function validateDetailTypes(p: RealtimeNotificationsProps): void {
-  const detailType = p.detailType ?? SETTINGS.detailType.default;
-  const clientDetailType = p.clientMessages?.detailType ?? SETTINGS.clientMessageDetailType.default;
+  const detailType = settingValue(p, 'detailType');
+  const clientDetailType = settingValue(p, 'clientMessageDetailType');
   if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {
     throw invalidProp('clientMessages.detailType', `it equals detailType (${JSON.stringify(detailType)}), so every client message would be delivered a second time by the notification rule`,
       'Give client messages and notifications different detail types.');
@@ -104,8 +119,8 @@ function validateDetailTypes(p: RealtimeNotificationsProps): void {
 
 function validateFanout(p: RealtimeNotificationsProps): void {
   const d = p.delivery ?? {};
-  const threshold = d.shardThreshold ?? SETTINGS.shardThreshold.default;
-  const shardSize = d.shardSize ?? SETTINGS.shardSize.default;
+  const threshold = settingValue(p, 'shardThreshold');
+  const shardSize = settingValue(p, 'shardSize');
   if (!Token.isUnresolved(threshold) && !Token.isUnresolved(shardSize) && shardSize > threshold) {
     throw invalidProp('delivery.shardSize', `${shardSize} is larger than delivery.shardThreshold (${threshold}), so sharding would never split an audience`,
       'Set delivery.shardSize at most delivery.shardThreshold.');
@@ -129,7 +144,7 @@ function validateFanout(p: RealtimeNotificationsProps): void {
 
 function validateEventSource(p: RealtimeNotificationsProps): void {
   const d = p.delivery ?? {};
-  const batchSize = d.batchSize ?? SETTINGS.batchSize.default;
+  const batchSize = settingValue(p, 'batchSize');
   const window = d.maxBatchingWindow;
   if (!Token.isUnresolved(batchSize) && batchSize > LIMITS.maxBatchSizeWithoutWindow
     && (window === undefined || (!Token.isUnresolved(window.toSeconds()) && window.toSeconds() < 1))) {
@@ -157,7 +172,7 @@ function validateMonitoring(p: RealtimeNotificationsProps): void {
 
 /** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */
 export function ratePerInstance(p: RealtimeNotificationsProps): number {
-  const rate = p.delivery?.maxRatePerSecond ?? SETTINGS.maxDeliveryRatePerSecond.default;
+  const rate = settingValue(p, 'maxDeliveryRatePerSecond');
   const instances = p.delivery?.maxConcurrency;
   if (!rate || instances === undefined) return rate;
   return Math.floor(rate / instances);

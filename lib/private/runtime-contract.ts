@@ -96,6 +96,8 @@ export const METRICS_SERVICE_DIMENSION = 'service';
 /** How the $connect authorizer verifies tokens. `lambda` means the user's own function authorizes. */
 export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
 
+/** The token claim that names the user unless ConnectionAuth.jwt() is given another. */
+export const DEFAULT_USER_ID_CLAIM = 'sub';
 /** The authorizer context key that carries the verified user id to every route. */
 export const AUTHORIZER_USER_ID_KEY = 'userId';
 /** The query-string parameter that may carry the token on $connect. */
@@ -260,7 +262,7 @@ export const RANGED_SETTINGS = (Object.keys(SETTINGS) as Array<keyof typeof SETT
   .filter((name): name is RangedSettingName => 'min' in SETTINGS[name] && 'max' in SETTINGS[name]);
 
 /** The ranged settings the handlers read from their environment: each is a RuntimeSettings field of the same name. */
-export type HandlerRangedSettingName = {
+type HandlerRangedSettingName = {
   [K in RangedSettingName]: (typeof SETTINGS)[K] extends { readonly env: string } ? K : never
 }[RangedSettingName];
 
@@ -279,7 +281,7 @@ export const CLIENT_MESSAGE_SOURCE = 'realtime-notifications.clients';
  */
 export const MESSAGE_ROUTES = [...CLIENT_ACTIONS, '$default'] as const;
 
-/** Attribute and index names of the tables. */
+/** Attribute and index names of the tables; their definitions below are built from these. */
 export const Tables = {
   connections: {
     partitionKey: 'connectionId',
@@ -325,51 +327,31 @@ export interface TableDefinition {
   }>;
 }
 
-export const CONNECTIONS_TABLE: TableDefinition = {
-  partitionKey: Tables.connections.partitionKey,
-  ttlAttribute: Tables.connections.ttlAttribute,
-  indexes: [{
-    indexName: Tables.connections.byUserIndex,
-    partitionKey: Tables.connections.byUserPartitionKey,
-    sortKey: Tables.connections.byUserSortKey,
-    projection: 'KEYS_ONLY',
-  }],
-};
+/**
+ * A table's definition from its names in Tables: each `by<X>Index` is a keys-only index keyed by
+ * `by<X>PartitionKey` and `by<X>SortKey`.
+ */
+function definitionOf(names: { readonly [name: string]: string }, sortKeyType?: 'N'): TableDefinition {
+  const indexes = Object.keys(names).filter((name) => name.endsWith('Index')).map((name) => {
+    const by = name.slice(0, -'Index'.length);
+    return { indexName: names[name], partitionKey: names[`${by}PartitionKey`], sortKey: names[`${by}SortKey`], projection: 'KEYS_ONLY' as const };
+  });
+  const { partitionKey, sortKey, ttlAttribute } = names;
+  return { partitionKey, sortKey, ...(sortKeyType && { sortKeyType }), ttlAttribute, indexes };
+}
 
-export const SUBSCRIPTIONS_TABLE: TableDefinition = {
-  partitionKey: Tables.subscriptions.partitionKey,
-  sortKey: Tables.subscriptions.sortKey,
-  ttlAttribute: Tables.subscriptions.ttlAttribute,
-  indexes: [{
-    indexName: Tables.subscriptions.byConnectionIndex,
-    partitionKey: Tables.subscriptions.byConnectionPartitionKey,
-    sortKey: Tables.subscriptions.byConnectionSortKey,
-    projection: 'KEYS_ONLY',
-  }],
-};
-
+export const CONNECTIONS_TABLE = definitionOf(Tables.connections);
+export const SUBSCRIPTIONS_TABLE = definitionOf(Tables.subscriptions);
 /**
  * Counters kept exact under concurrency by atomic updates: client messages per user per second,
  * and connections per user on each presence topic. Keys are built in lambda/stores/keys.ts.
  */
-export const COUNTERS_TABLE: TableDefinition = {
-  partitionKey: Tables.counters.partitionKey,
-  sortKey: Tables.counters.sortKey,
-  ttlAttribute: Tables.counters.ttlAttribute,
-  indexes: [],
-};
-
+export const COUNTERS_TABLE = definitionOf(Tables.counters);
 /**
  * Kept notifications: one row per stream (a topic with history, or a user's own stream) and
  * position, holding the frame exactly as it was posted, until the retention ends.
  */
-export const HISTORY_TABLE: TableDefinition = {
-  partitionKey: Tables.history.partitionKey,
-  sortKey: Tables.history.sortKey,
-  sortKeyType: 'N',
-  ttlAttribute: Tables.history.ttlAttribute,
-  indexes: [],
-};
+export const HISTORY_TABLE = definitionOf(Tables.history, 'N');
 
 /** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
 export interface RuntimeSettings {
@@ -418,7 +400,7 @@ export interface AuthSettings {
   readonly userPoolId?: string;
   readonly clientIds?: string[];
   readonly tokenUse?: 'id' | 'access';
-  /** The claim that names the user; `sub` unless configured. */
+  /** The claim that names the user; the authorizer reads DEFAULT_USER_ID_CLAIM when it is unset. */
   readonly userIdClaim?: string;
 }
 
@@ -500,7 +482,7 @@ function authEnvironment(a: AuthSettings): Record<string, string> {
   if (a.userPoolId !== undefined) env[Env.AUTH_USER_POOL_ID] = a.userPoolId;
   if (a.clientIds !== undefined) env[Env.AUTH_CLIENT_IDS] = a.clientIds.join(',');
   if (a.tokenUse !== undefined) env[Env.AUTH_TOKEN_USE] = a.tokenUse;
-  env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim ?? 'sub';
+  if (a.userIdClaim !== undefined) env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim;
   return env;
 }
 

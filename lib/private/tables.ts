@@ -67,7 +67,7 @@ export function allowTableActions(
   table.encryptionKey?.grant(grantee, ...TABLE_KEY_ACTIONS);
 }
 
-export const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
 function stringKey(name: string): dynamodb.Attribute {
   return { name, type: dynamodb.AttributeType.STRING };

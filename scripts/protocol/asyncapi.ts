@@ -6,9 +6,10 @@
  */
 import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, ClientAction, clientMessageEvent, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_HEADERS,
-  JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER, PROTOCOL_VERSION, SERVER_FRAMES, ServerFrameName, STREAM_POSITION,
+  JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PROTOCOL_VERSION, SERVER_FRAMES, ServerFrameName,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL, SETTINGS, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
+import { namedSchemas } from './client-types';
 
 export const ASYNCAPI_FILE = 'docs/asyncapi.json';
 
@@ -18,8 +19,7 @@ const ref = (path: string) => ({ $ref: `#/${path}` });
 export function renderAsyncApi(): object {
   const event = notificationEvent(SETTINGS.detailType.default);
   const clientEvent = clientMessageEvent(SETTINGS.clientMessageDetailType.default);
-  const named = [STREAM_POSITION, PRESENCE_MEMBER, ...Object.values(CLIENT_FRAMES), ...Object.values(SERVER_FRAMES), NOTIFICATION_DETAIL, event,
-    CLIENT_MESSAGE_DETAIL, clientEvent, deadLetterHeaders];
+  const named = [...namedSchemas(), NOTIFICATION_DETAIL, event, CLIENT_MESSAGE_DETAIL, clientEvent, deadLetterHeaders];
   const schemas = Object.fromEntries([...new Set(named)].map((schema) => [schema.title!, toAsyncApiSchema(schema, named, true)]));
   const message = (schema: JsonSchema, name: string, summary = schema.description) => ({
     name,

@@ -9,7 +9,7 @@ import {
 export const CLIENT_TYPES_FILE = 'client/src/protocol.ts';
 
 /** The named types, in the order they are written; nested uses of them are written by name. */
-function namedSchemas(): JsonSchema[] {
+export function namedSchemas(): JsonSchema[] {
   return [...new Set([STREAM_POSITION, PRESENCE_MEMBER, ...Object.values(CLIENT_FRAMES), ...Object.values(SERVER_FRAMES)])];
 }
 

@@ -4,7 +4,7 @@
  */
 import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
-  NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS, PROTOCOL_VERSION, SERVER_FRAMES,
+  NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, PROTOCOL_VERSION, SERVER_FRAMES,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL } from '../../lib/private/runtime-contract';
 import { code, table, typeText } from './describe';
@@ -14,10 +14,6 @@ export const PROTOCOL_DOC = 'docs/protocol.md';
 export function renderTables(): Record<string, string> {
   return {
     'version': `Protocol version **${PROTOCOL_VERSION}**, spoken under the subprotocol \`${API_SUBPROTOCOL}\`.`,
-    'publish-targets': table(['`Detail`', 'delivered to'], NOTIFICATION_TARGET_FIELDS.map((field) => {
-      const { example, audience } = NOTIFICATION_TARGETS[field];
-      return [`\`${JSON.stringify(example).slice(0, -1).replace(/:/g, ': ')}, "data": …}\``, audience];
-    })),
     'publish-fields': fieldTable(NOTIFICATION_DETAIL, (name) => (NOTIFICATION_TARGET_FIELDS as string[]).includes(name) ? 'one target' : undefined),
     'dead-letter-reasons': codeTable(['reason', 'meaning'], DEAD_LETTER_REASONS),
     'dead-letter-attributes': table(['attribute', 'value'], Object.entries(DEAD_LETTER_ATTRIBUTES).map(([name, { description }]) => [`\`${name}\``, description])),

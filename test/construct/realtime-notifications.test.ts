@@ -259,7 +259,7 @@ describe('functions', () => {
     maxConnectionsPerUser: 1, maxPresenceMembers: 1, eventBusName: 'b', clientMessageDetailType: 'ClientMessage',
     historyRules: [], userHistory: true, historyRetentionSeconds: 1, maxReplay: 1,
     allowBroadcast: false, deliveryConcurrency: 1, shardThreshold: 1, shardSize: 1,
-    maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, maxReceiveCount: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j' },
+    maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, maxReceiveCount: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j', userIdClaim: 'c' },
   };
 
   test.each(HANDLER_NAMES)('%s runs its bundle on Node.js 22, arm64, with its own log group', (name) => {

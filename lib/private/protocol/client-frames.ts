@@ -20,7 +20,11 @@ export const MAX_EPOCH_LENGTH = 64;
  * the smaller of the two.
  */
 export const DEFAULT_HISTORY_LIMIT = 50;
-/** Number.MAX_SAFE_INTEGER, written out so that bundlers see a constant. */
+/**
+ * Number.MAX_SAFE_INTEGER, written out so that bundlers see a constant. As an integer's `maximum` it
+ * never fires (json-schema.ts refuses unsafe integers in the type check already): it is there so
+ * that docs/protocol.md and the AsyncAPI document state the bound.
+ */
 const MAX_SAFE_INTEGER = 9007199254740991;
 
 // The calls below are marked pure: a handler that imports this module only for a constant (the
@@ -77,19 +81,20 @@ function action(name: string): JsonSchema {
   return { const: name, description: 'What to do: routes the frame.' };
 }
 
+/** A frame: its action, the requestId every frame may carry, and `more` fields. */
+function frame(name: string, title: string, description: string, more: Record<string, JsonSchema>, examples: unknown[]): JsonSchema {
+  return { title, description, type: 'object', properties: { action: action(name), requestId, ...more }, required: ['action'], examples };
+}
+
 /**
  * A frame naming a topic; `example` is the topic its "needs a topic" message suggests, `required`
  * its other required fields with the words for their absence.
  */
 function topicFrame(name: string, title: string, description: string, example: string, more: Record<string, JsonSchema>, examples: unknown[], required: Record<string, string> = {}): JsonSchema {
   return {
-    title,
-    description,
-    type: 'object',
-    properties: { action: action(name), requestId, topic: { ...topic, examples: [example] }, ...more },
+    ...frame(name, title, description, { topic: { ...topic, examples: [example] }, ...more }, examples),
     required: ['action', 'topic', ...Object.keys(required)],
     errorMessage: { required: { topic: `"${name}" needs a "topic", for example "${example}".`, ...required } },
-    examples,
   };
 }
 
@@ -130,28 +135,18 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
     { data: '"publish" needs "data": the message, any JSON value such as {"text":"hi"}.' }),
   presence: /* @__PURE__ */ topicFrame('presence', 'PresenceRequest', 'Asks who is subscribed to a topic that tracks presence. Answered with `presence`.',
     'rooms/lobby', {}, [{ action: 'presence', topic: 'rooms/lobby', requestId: 'q1' }]),
-  resume: {
-    title: 'ResumeRequest',
-    description: "Replays the signed-in user's own stream (user-targeted notifications) after `since`. Answered with `resumed`.",
-    type: 'object',
-    properties: { action: /* @__PURE__ */ action('resume'), requestId, since },
-    required: ['action'],
-    examples: [{ action: 'resume', since: { epoch: 'p0x1', seq: 6 }, requestId: 'r3' }],
-  },
+  resume: /* @__PURE__ */ frame('resume', 'ResumeRequest',
+    "Replays the signed-in user's own stream (user-targeted notifications) after `since`. Answered with `resumed`.",
+    { since }, [{ action: 'resume', since: { epoch: 'p0x1', seq: 6 }, requestId: 'r3' }]),
   history: /* @__PURE__ */ topicFrame('history', 'HistoryRequest', "Pages back through a topic's kept notifications. Answered with `history`.",
     'rooms/lobby', {
       before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
       limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('maxReplay')}).`),
     },
     [{ action: 'history', topic: 'rooms/lobby', before: 72, limit: 1, requestId: 'h1' }]),
-  ping: {
-    title: 'PingRequest',
-    description: `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,
-    type: 'object',
-    properties: { action: /* @__PURE__ */ action('ping'), requestId },
-    required: ['action'],
-    examples: [{ action: 'ping' }],
-  },
+  ping: /* @__PURE__ */ frame('ping', 'PingRequest',
+    `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,
+    {}, [{ action: 'ping' }]),
 }) satisfies Record<ClientAction, JsonSchema>)();
 
 /** What every client frame is checked against first: a usable requestId, then an action. */

@@ -5,7 +5,7 @@
  * check nothing with the schema leave it out (its texts, built from the runtime's limits, are not
  * provably free of side effects to a bundler).
  */
-import { firstViolation, JsonSchema } from './json-schema';
+import { firstViolation, JsonSchema, JsonType } from './json-schema';
 import { FRAME_SIZE, prop } from './limits';
 
 export const MAX_NOTIFICATION_ID_LENGTH = 128;
@@ -15,38 +15,29 @@ export const MAX_NOTIFICATION_ID_LENGTH = 128;
  */
 export const MAX_DATA_DEPTH = 100;
 
+/** A target that may also be null, which names no target. */
+function nullable(target: { type: JsonType }, description: string, examples: unknown[]): { field: JsonSchema; target: JsonSchema } {
+  return { field: { type: [target.type, 'null'], description, examples }, target };
+}
+
 /**
  * The ways to address a notification, exactly one per detail, and who receives it. `field` is what
  * the detail's field may hold: a value it allows that is not `target` (null, or `broadcast: false`)
  * is no target at all, so it may stand beside the one target.
  */
 export const NOTIFICATION_TARGETS = {
-  topic: {
-    field: { type: ['string', 'null'], description: 'Deliver to every connection subscribed to this topic; null is no target.', examples: ['orders/42'] },
-    target: { type: 'string' },
-    example: { topic: 'orders/42' },
-    audience: 'every connection subscribed to `orders/42`',
-  },
-  userId: {
-    field: {
-      type: ['string', 'null'],
-      description: 'Deliver to every open connection of this user, no subscription needed: the id exactly as the authorizer gives it; null is no target.',
-      examples: ['auth0|abc123'],
-    },
-    target: { type: 'string' },
-    example: { userId: 'u-123' },
-    audience: 'every open connection of user `u-123`, no subscription needed (the id exactly as the authorizer gives it, e.g. `auth0|abc123`)',
-  },
+  topic: /* @__PURE__ */ nullable({ type: 'string' }, 'Deliver to every connection subscribed to this topic; null is no target.', ['orders/42']),
+  userId: /* @__PURE__ */ nullable({ type: 'string' },
+    'Deliver to every open connection of this user, no subscription needed: the id exactly as the authorizer gives it; null is no target.',
+    ['auth0|abc123']),
   broadcast: {
     field: {
       type: ['boolean', 'null'],
       description: '`true`: deliver to every open connection (refused unless the construct has `allowBroadcast: true`). `false` or null is no target.',
     },
     target: { const: true },
-    example: { broadcast: true },
-    audience: 'every open connection (refused unless `allowBroadcast: true`)',
   },
-} satisfies Record<string, { field: JsonSchema; target: JsonSchema; example: object; audience: string }>;
+} satisfies Record<string, { field: JsonSchema; target: JsonSchema }>;
 
 export type NotificationTargetField = keyof typeof NOTIFICATION_TARGETS;
 export const NOTIFICATION_TARGET_FIELDS = /* @__PURE__ */ Object.keys(NOTIFICATION_TARGETS) as NotificationTargetField[];

@@ -21,7 +21,7 @@ function frame(type: string, title: string, description: string, properties: Rec
   };
 }
 
-export const NOTIFICATION_FRAME = frame('notification', 'NotificationFrame',
+const NOTIFICATION_FRAME = frame('notification', 'NotificationFrame',
   'A notification, pushed to its audience. Exactly one of `topic`, `userId` or `broadcast` says how it was addressed.', {
     id: { type: 'string', description: 'Stable across retries, so clients can drop duplicates.' },
     seq: { ...seq, description: 'Its position in a stream with history: +1 per notification of the stream.' },

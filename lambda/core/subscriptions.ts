@@ -47,7 +47,7 @@ export async function subscribeWithinCap(
   return { outcome: 'subscribed', expiresAt: reservation.expiresAt };
 }
 
-/** What must be done once a subscription is removed, or the subscription stays (presence). */
+/** A step that must follow a subscription's removal (counting its presence out): until it succeeds, the subscription stays. */
 export interface SubscriptionEnding {
   /** The user the subscription was written for. */
   readonly userId: string;

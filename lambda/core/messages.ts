@@ -27,7 +27,7 @@ import {
   subscribedFrame,
   unsubscribedFrame,
 } from './protocol';
-import { replaySince, ReplaySource } from './replay';
+import { aheadOfStream, replaySince, ReplaySource } from './replay';
 import { HistoryPolicy, streamOf } from './streams';
 import { subscribeWithinCap, unsubscribeAndRelease } from './subscriptions';
 import { checkTopic, topicOwner, TopicRules, userTopicSegment } from './topics';
@@ -96,12 +96,10 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   if (!syntax.ok) return errorFrame('BAD_REQUEST', syntax.reason, requestId);
 
   switch (request.action) {
-    case 'unsubscribe': {
+    case 'unsubscribe':
       // No rule check: rules may have changed since the subscribe, and leaving must always work.
-      const existed = await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
-      if (existed && ctx.presence.concerns(topic, caller.userId)) await ctx.presence.ended(topic, caller.userId);
+      await unsubscribe(topic, caller, ctx);
       return unsubscribedFrame(topic, requestId);
-    }
     case 'subscribe':
       return subscribe(topic, request.since, caller, ctx, requestId);
     case 'history':
@@ -127,18 +125,43 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
   if (subscription.outcome === 'no-connection') {
     return errorFrame('INTERNAL', 'This connection is no longer registered. Reconnect, then subscribe again.', requestId);
   }
-  // The head is read after the subscription is written: whatever is positioned later reaches the
-  // new subscription live (its audience read is consistent); whatever came before is replayed.
-  const head = since !== undefined && stream !== undefined ? await ctx.history.source.head(stream, (ctx.history.now ?? Date.now)()) : undefined;
-  if (since !== undefined && head !== undefined && since.epoch === head.epoch && since.seq > head.seq) {
-    // Not a position of this stream: refused, and the subscription just made is undone.
-    if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
-    return errorFrame('BAD_REQUEST', `"since.seq" ${since.seq} is ahead of the stream, which is at ${head.seq}. Send the seq of a notification you received.`, requestId);
+  let counted = false;
+  try {
+    // The head is read after the subscription is written: whatever is positioned later reaches the
+    // new subscription live (its audience read is consistent); whatever came before is replayed.
+    const head = since !== undefined && stream !== undefined ? await ctx.history.source.head(stream, (ctx.history.now ?? Date.now)()) : undefined;
+    const ahead = head !== undefined ? aheadOfStream(since, head) : undefined;
+    if (ahead !== undefined) {
+      // Not a position of this stream: refused, and the subscription just made is undone.
+      if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
+      return errorFrame('BAD_REQUEST', ahead, requestId);
+    }
+    if (subscription.outcome === 'subscribed' && ctx.presence.concerns(topic, caller.userId)) {
+      await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
+      counted = true;
+    }
+    return await catchUp(stream, since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId, head);
+  } catch (error) {
+    // A subscription this request made is undone, its presence with it, so that a retry starts
+    // clean (one left behind would be found `already-subscribed`, and never counted present).
+    if (subscription.outcome === 'subscribed') {
+      await (counted ? unsubscribe(topic, caller, ctx) : unsubscribeAndRelease(ctx.stores, caller.connectionId, topic)).catch(() => undefined);
+    }
+    throw error;
   }
-  if (subscription.outcome === 'subscribed' && ctx.presence.concerns(topic, caller.userId)) {
-    await ctx.presence.subscribed(topic, caller.userId, caller.connectionId, subscription.expiresAt);
+}
+
+/** Ends the caller's subscription to `topic`, and its presence there, if it has one. */
+async function unsubscribe(topic: string, caller: Caller, ctx: MessageContext): Promise<void> {
+  const { connectionId, userId } = caller;
+  if (!ctx.presence.concerns(topic, userId)) {
+    await unsubscribeAndRelease(ctx.stores, connectionId, topic);
+    return;
   }
-  return catchUp(stream, since, caller, ctx, (replay) => subscribedFrame(topic, requestId, replay), requestId, head);
+  let last = false;
+  // Counted out while the removal can still be undone: a failure leaves the row for a retry.
+  await unsubscribeAndRelease(ctx.stores, connectionId, topic, { userId, run: async () => { last = await ctx.presence.countOut(topic, userId); } });
+  if (last) await ctx.presence.announceLeave(topic, userId);
 }
 
 /** The user's own stream: what was sent to them while they were away (the offline inbox). */

@@ -38,16 +38,37 @@ export class Presence implements SubscriptionEndings {
     return this.rules.allows(topic, userId);
   }
 
-  /** After a new subscription: counts it, and announces the user's first one to the others. */
+  /**
+   * After a new subscription: counts it, and announces the user's first one to the others. When
+   * it throws, the subscription is not counted: the caller can undo it, and a retry joins afresh.
+   */
   async subscribed(topic: string, userId: string, connectionId: string, expiresAt: number): Promise<void> {
     const connections = await this.counters.addPresence(topic, userId, expiresAt);
-    if (connections === 1) await this.announce(topic, joinOrLeave(topic, 'join', userId), connectionId);
+    if (connections !== 1) return;
+    try {
+      await this.announce(topic, joinOrLeave(topic, 'join', userId), connectionId);
+    } catch (error) {
+      await this.counters.removePresence(topic, userId).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** After a subscription ended (unsubscribe, disconnect, gone): announces the user's last one. */
   async ended(topic: string, userId: string): Promise<void> {
-    const left = await this.counters.removePresence(topic, userId);
-    if (left === 0) await this.announce(topic, joinOrLeave(topic, 'leave', userId));
+    if (await this.countOut(topic, userId)) await this.announceLeave(topic, userId);
+  }
+
+  /**
+   * The count half of `ended`, for a caller that must know whether the count changed before a
+   * later step failed. Resolves true when it was the user's last subscription to the topic.
+   */
+  async countOut(topic: string, userId: string): Promise<boolean> {
+    return await this.counters.removePresence(topic, userId) === 0;
+  }
+
+  /** The announcement half of `ended`. */
+  announceLeave(topic: string, userId: string): Promise<void> {
+    return this.announce(topic, joinOrLeave(topic, 'leave', userId));
   }
 
   /**

@@ -37,9 +37,8 @@ export async function replaySince(
   const position = head ?? await source.head(stream, nowMs);
   const none = (recovered: boolean): Replay => ({ ok: true, recovered, position, frames: [] });
   if (since === undefined || since.epoch !== position.epoch) return none(false);
-  if (since.seq > position.seq) {
-    return { ok: false, message: `"since.seq" ${since.seq} is ahead of the stream, which is at ${position.seq}. Send the seq of a notification you received.` };
-  }
+  const ahead = aheadOfStream(since, position);
+  if (ahead !== undefined) return { ok: false, message: ahead };
   const missed = position.seq - since.seq;
   if (missed === 0) return none(true);
   if (missed > maxReplay) return none(false);
@@ -51,6 +50,12 @@ export async function replaySince(
   }
   if (!isComplete(kept, since.seq, position.seq)) return none(false);
   return { ok: true, recovered: true, position, frames: kept.flatMap((k) => (k.frame === undefined ? [] : [k.frame])) };
+}
+
+/** Why `since` is refused when it is ahead of the stream's head (no position of this stream); undefined when it is not. */
+export function aheadOfStream(since: StreamPosition | undefined, head: Position): string | undefined {
+  if (since === undefined || since.epoch !== head.epoch || since.seq <= head.seq) return undefined;
+  return `"since.seq" ${since.seq} is ahead of the stream, which is at ${head.seq}. Send the seq of a notification you received.`;
 }
 
 /** Every position from after `from` to `to`, in order, and nothing else. */

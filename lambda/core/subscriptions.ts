@@ -47,12 +47,40 @@ export async function subscribeWithinCap(
   return { outcome: 'subscribed', expiresAt: reservation.expiresAt };
 }
 
+/** A step that must follow a subscription's removal (counting its presence out): until it succeeds, the subscription stays. */
+export interface SubscriptionEnding {
+  /** The user the subscription was written for. */
+  readonly userId: string;
+  run(): Promise<void>;
+}
+
 /**
  * Removes a subscription and frees its slot. Unsubscribing from a topic not held is fine.
  * Returns whether the subscription existed.
+ *
+ * Removing the row is what settles who ends it, when an unsubscribe races a disconnect or a
+ * duplicate; `ending` then runs, before the slot is freed. If it fails, the row is written back,
+ * so that a retry finds the subscription and ends it.
  */
-export async function unsubscribeAndRelease(stores: Stores, connectionId: string, topic: string): Promise<boolean> {
+export async function unsubscribeAndRelease(stores: Stores, connectionId: string, topic: string, ending?: SubscriptionEnding): Promise<boolean> {
   const existed = await stores.subscriptions.unsubscribe(topic, connectionId);
-  if (existed) await stores.connections.releaseSubscription(connectionId);
-  return existed;
+  if (!existed) return false;
+  if (ending !== undefined) {
+    try {
+      await ending.run();
+    } catch (error) {
+      await restore(stores, connectionId, topic, ending.userId).catch(() => undefined);
+      throw error;
+    }
+  }
+  await stores.connections.releaseSubscription(connectionId);
+  return true;
+}
+
+/** Writes a removed subscription back in the slot it still holds, to expire with its connection. */
+async function restore(stores: Stores, connectionId: string, topic: string, userId: string): Promise<void> {
+  const connection = await stores.connections.getConnection(connectionId);
+  const written = connection !== undefined && await stores.subscriptions.subscribe(topic, connectionId, connection.expiresAt, userId);
+  // The connection is gone, or subscribed again meanwhile (in a slot of its own): the slot goes back.
+  if (!written) await stores.connections.releaseSubscription(connectionId);
 }

@@ -171,16 +171,39 @@ describe('the offline inbox (resume)', () => {
     expect(back.notifications.map((n) => [n.id, n.seq])).toEqual([['u-off-1', 2], ['u-off-2', 3], ['u-off-3', 4]]);
   });
 
-  it('never replays another user\'s stream', async () => {
-    await publishAll([{ userId: 'carol-private', id: 'c-1', data: 'secret' }]);
+  it('replays the caller\'s own stream only, whatever user the resume names', async () => {
+    const bob = await open('bob-own');
+    const start = await bob.request({ action: 'resume' });
+    await bob.close();
+    await publishAll([
+      { userId: 'bob-own', id: 'b-missed', data: 'for bob' },
+      { userId: 'carol-private', id: 'c-secret', data: 'secret' },
+    ]);
+    // The secret is kept where a replay reaches it: carol's own resume gets it.
+    const carol = await open('carol-private');
+    const carolHead = await carol.request({ action: 'resume' });
+    expect(await carol.request({ action: 'resume', since: { epoch: carolHead.epoch, seq: 0 } }))
+      .toMatchObject({ type: 'resumed', recovered: true, seq: 1 });
+    expect(carol.notifications.map((n) => [n.id, n.data])).toEqual([['c-secret', 'secret']]);
+
+    const back = await open('bob-own');
+    const answer = await back.request({
+      action: 'resume', userId: 'carol-private', user: 'carol-private', target: { userId: 'carol-private' },
+      since: { epoch: start.epoch, seq: start.seq },
+    });
+    // Bob's own stream ran (his missed notification is replayed), and nothing of carol's.
+    expect(answer).toMatchObject({ type: 'resumed', recovered: true, epoch: start.epoch, seq: 1 });
+    await back.sync();
+    expect(back.notifications.map((n) => [n.id, n.userId])).toEqual([['b-missed', 'bob-own']]);
+    expect(back.frames.filter((f) => JSON.stringify(f).includes('carol'))).toEqual([]);
+  });
+
+  it.each(['users/carol-private/inbox', 'users/carol-private'])('refuses the history of another user\'s topic %s', async (topic) => {
     const mallory = await open('mallory');
-    const answer = await mallory.request({ action: 'resume', since: { epoch: 'guess', seq: 0 } });
-    expect(answer).toMatchObject({ type: 'resumed', recovered: false });
-    for (const topic of ['users/carol-private/inbox', 'orders/x']) {
-      await mallory.request({ action: 'history', topic });
-    }
-    await mallory.sync();
-    expect(mallory.frames.some((f) => JSON.stringify(f).includes('secret'))).toBe(false);
+    expect(await mallory.request({ action: 'history', topic })).toEqual({
+      type: 'error', code: 'FORBIDDEN', requestId: expect.any(String),
+      message: 'Topics under "users/" are private to their user; this connection may only use "users/mallory/…".',
+    });
   });
 });
 
@@ -209,25 +232,26 @@ describe('history', () => {
 });
 
 describe('bad input', () => {
-  it.each<[string, Record<string, unknown>, string]>([
-    ['since as a number', { action: 'subscribe', topic: 'orders/1', since: 41 }, 'BAD_REQUEST'],
-    ['since without an epoch', { action: 'subscribe', topic: 'orders/1', since: { seq: 1 } }, 'BAD_REQUEST'],
-    ['a numeric epoch', { action: 'subscribe', topic: 'orders/1', since: { epoch: 5, seq: 1 } }, 'BAD_REQUEST'],
-    ['a huge epoch', { action: 'subscribe', topic: 'orders/1', since: { epoch: 'e'.repeat(65), seq: 1 } }, 'BAD_REQUEST'],
-    ['a negative seq', { action: 'subscribe', topic: 'orders/1', since: { epoch: 'e', seq: -1 } }, 'BAD_REQUEST'],
-    ['a fractional seq', { action: 'resume', since: { epoch: 'e', seq: 1.5 } }, 'BAD_REQUEST'],
-    ['a seq as a string', { action: 'resume', since: { epoch: 'e', seq: '3' } }, 'BAD_REQUEST'],
-    ['history without a topic', { action: 'history' }, 'BAD_REQUEST'],
-    ['a huge limit', { action: 'history', topic: 'rooms/lobby', limit: 1_000_000 }, 'BAD_REQUEST'],
-    ['a zero limit', { action: 'history', topic: 'rooms/lobby', limit: 0 }, 'BAD_REQUEST'],
-    ['a negative before', { action: 'history', topic: 'rooms/lobby', before: -5 }, 'BAD_REQUEST'],
-    ['history of another user\'s topic', { action: 'history', topic: 'users/bob/inbox' }, 'FORBIDDEN'],
-    ['history of a topic that keeps none', { action: 'history', topic: 'news/plain' }, 'FORBIDDEN'],
-  ])('%s gets %s', async (_name, frame, code) => {
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['since as a number', { action: 'subscribe', topic: 'orders/1', since: 41 }, 'BAD_REQUEST', /"since" must be an object such as \{"epoch"/],
+    ['since without an epoch', { action: 'subscribe', topic: 'orders/1', since: { seq: 1 } }, 'BAD_REQUEST', /"since\.epoch" must be the epoch string/],
+    ['a numeric epoch', { action: 'subscribe', topic: 'orders/1', since: { epoch: 5, seq: 1 } }, 'BAD_REQUEST', /"since\.epoch" must be the epoch string/],
+    ['a huge epoch', { action: 'subscribe', topic: 'orders/1', since: { epoch: 'e'.repeat(65), seq: 1 } }, 'BAD_REQUEST', /"since\.epoch" must be the epoch string/],
+    ['a negative seq', { action: 'subscribe', topic: 'orders/1', since: { epoch: 'e', seq: -1 } }, 'BAD_REQUEST', /"since\.seq" must be .* a whole number, 0 or more/],
+    ['a fractional seq', { action: 'resume', since: { epoch: 'e', seq: 1.5 } }, 'BAD_REQUEST', /"since\.seq" must be .* a whole number, 0 or more/],
+    ['a seq as a string', { action: 'resume', since: { epoch: 'e', seq: '3' } }, 'BAD_REQUEST', /"since\.seq" must be .* a whole number, 0 or more/],
+    ['history without a topic', { action: 'history' }, 'BAD_REQUEST', /"history" needs a "topic"/],
+    ['a huge limit', { action: 'history', topic: 'rooms/lobby', limit: 1_000_000 }, 'BAD_REQUEST', new RegExp(`"limit" may be at most ${MAX_REPLAY}\\. Ask for fewer`)],
+    ['a zero limit', { action: 'history', topic: 'rooms/lobby', limit: 0 }, 'BAD_REQUEST', /"limit" must be a whole number of at least 1/],
+    ['a negative before', { action: 'history', topic: 'rooms/lobby', before: -5 }, 'BAD_REQUEST', /"before" must be a whole number of at least 1/],
+    ['history of another user\'s topic', { action: 'history', topic: 'users/bob/inbox' }, 'FORBIDDEN', /private to their user; this connection may only use "users\/eve\//],
+    ['history of a topic that keeps none', { action: 'history', topic: 'news/plain' }, 'FORBIDDEN', /keeps no history\. Ask the server team to add it to historyRules/],
+  ])('%s gets %s', async (_name, frame, code, words) => {
     const client = await open('eve');
     const answer = await client.request(frame);
     expect(answer).toMatchObject({ type: 'error', code, message: expect.any(String) });
     expect((answer.message as string).length).toBeGreaterThan(20);
+    expect(answer.message).toMatch(words);
   });
 
   it('a seq ahead of the stream is refused, and nothing is subscribed', async () => {

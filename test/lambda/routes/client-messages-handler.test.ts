@@ -14,8 +14,9 @@ import { localSettings } from '../../../local/settings';
 import { createStores, Stores } from '../../../lambda/stores';
 import { loadHandler } from '../../support/handlers';
 import { schemaMismatch } from '../../support/schema';
-import { messageEvent, newConnectionId } from '../../support/websocket-events';
+import { messageEvent } from '../../support/websocket-events';
 import { captureMetrics, lambdaContext, recordMetrics, Services, startServices } from '../deliver/harness';
+import { openLiveConnection } from './live-connections';
 
 type Handler = (event: WebSocketEvent, context?: Context) => Promise<RouteResponse>;
 
@@ -76,15 +77,7 @@ async function deployMessage(busEndpoint: string): Promise<Handler> {
 
 /** A connection: its row, its subscription, and a live socket at the local @connections API. */
 async function member(userId: string, handler: Handler): Promise<string> {
-  const connectionId = newConnectionId();
-  const now = Date.now();
-  await stores.connections.putConnection({ connectionId, userId, connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600 });
-  frames.set(connectionId, []);
-  services.connectionsApi.registry.add({
-    connectionId, connectedAt: new Date(now), lastActiveAt: new Date(now), sourceIp: '127.0.0.1',
-    send: (data) => frames.get(connectionId)!.push(data),
-    close: () => services.connectionsApi.registry.remove(connectionId),
-  });
+  const connectionId = await openLiveConnection(services, stores, frames, userId);
   expect(JSON.parse((await handler(messageEvent(JSON.stringify({ action: 'subscribe', topic: ROOM }), { connectionId, userId }))).body!))
     .toMatchObject({ type: 'subscribed' });
   return connectionId;

@@ -207,6 +207,28 @@ describe('subscribe and unsubscribe', () => {
     expect(await subscriptionsOf(ghost)).toEqual([]);
     expect(await db.get(C(), { connectionId: ghost })).toBeUndefined();
   });
+
+  test('a subscribe after the connection was forgotten gets INTERNAL saying to reconnect, and writes nothing', async () => {
+    const id = await connected('alice');
+    await disconnect(disconnectEvent({ connectionId: id, userId: 'alice' }));
+    expect(await send(id, { action: 'subscribe', topic: 'orders/1', requestId: 'gone' }, 'alice')).toEqual({
+      type: 'error', code: 'INTERNAL', message: 'This connection is no longer registered. Reconnect, then subscribe again.', requestId: 'gone',
+    });
+    expect(await subscriptionsOf(id)).toEqual([]);
+    expect(await db.get(C(), { connectionId: id })).toBeUndefined();
+  });
+});
+
+describe('a connection without a user', () => {
+  test.each([
+    ['resume: it has no stream of its own', { action: 'resume', since: { epoch: 'e', seq: 0 }, requestId: 'n' }, /^Resuming needs a signed-in connection/],
+    ['publish: messages carry their sender', { action: 'publish', topic: 'news/a', data: { text: 'hi' }, requestId: 'n' }, /^Publishing needs a signed-in connection: connect with a token/],
+  ])('is refused FORBIDDEN to %s', async (_name, body, message) => {
+    const id = await connected();
+    const rowsBefore = { connections: await db.items(C()), subscriptions: await db.items(S()) };
+    expect(await send(id, body)).toEqual({ type: 'error', code: 'FORBIDDEN', message: expect.stringMatching(message), requestId: 'n' });
+    expect({ connections: await db.items(C()), subscriptions: await db.items(S()) }).toEqual(rowsBefore);
+  });
 });
 
 describe('bad input writes nothing and gets the documented error frame', () => {

@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: `the connection already has ${prop('maxSubscriptionsPerConnection')} subscriptions`,
   PAYLOAD_TOO_LARGE: `the frame is larger than ${FRAME_SIZE}, or a published \`data\` is larger than ${prop('maxClientMessageDataBytes')}`,
   RATE_LIMITED: `the user published more than ${prop('maxClientMessagesPerSecond')} messages this second; \`retryAfterMs\` says when the next one is accepted`,
-  INTERNAL: 'something failed on the server; try again',
+  INTERNAL: 'something failed on the server; try again: a subscribe or unsubscribe that failed left nothing half done, so sending it again is safe',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

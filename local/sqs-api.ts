@@ -160,9 +160,12 @@ export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, opts
       else sendError(res, 500, 'InternalError', String(error));
     }
   }, (error: Error) => {
-    if (!(error instanceof BodyTooLargeError)) return req.socket.destroy(); // the request broke off
-    sendError(res, 413, 'RequestEntityTooLarge', `The request body is over ${MAX_REQUEST_BYTES} bytes, larger than any request SQS`
-      + ` accepts (at most ${SQS_LIMITS.maxBatchBytes} bytes of messages): send fewer or smaller messages per request.`);
+    if (error instanceof BodyTooLargeError) {
+      sendError(res, 413, 'RequestEntityTooLarge', `The request body is over ${MAX_REQUEST_BYTES} bytes, larger than any request SQS`
+        + ` accepts (at most ${SQS_LIMITS.maxBatchBytes} bytes of messages): send fewer or smaller messages per request.`);
+    } else {
+      req.socket.destroy(); // the request broke off: nobody is left to answer
+    }
   });
   return true;
 }

@@ -6,7 +6,7 @@
  */
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { LIMITS } from '../lib/private/runtime-contract';
-import { sendJson } from './http';
+import { BodyTooLargeError, pathOf, readBody, sendJson } from './http';
 import { serveOnLoopback } from './loopback-server';
 
 /** API Gateway refuses posts larger than this. */
@@ -84,18 +84,16 @@ export function handleConnectionsRequest(
   options: ConnectionsApiOptions,
 ): boolean {
   const prefix = `/${options.stage}/@connections/`;
-  const path = (req.url ?? '').split('?')[0];
+  const path = pathOf(req);
   if (!path.startsWith(prefix)) return false;
 
   const connectionId = decodeURIComponent(path.slice(prefix.length));
   const method = req.method ?? 'GET';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size <= MAX_POST_BYTES) chunks.push(chunk);
-  });
-  req.on('end', () => {
+  // A body over API Gateway's limit is read to its end but not kept; undefined stands for it.
+  readBody(req, MAX_POST_BYTES).catch((error: Error) => {
+    if (error instanceof BodyTooLargeError) return undefined;
+    throw error;
+  }).then((body) => {
     const fault = options.faults?.(method, connectionId);
     const answer = () => {
       if (fault?.reset) {
@@ -103,21 +101,21 @@ export function handleConnectionsRequest(
         options.onRequest?.(method, connectionId, 0);
         return;
       }
-      const status = fault?.status ?? serve(method, connectionId, Buffer.concat(chunks), size, options.registry, res);
+      const status = fault?.status ?? serve(method, connectionId, body, options.registry, res);
       if (fault?.status) sendError(res, fault.status);
       options.onRequest?.(method, connectionId, status);
     };
     if (fault?.delayMs) setTimeout(answer, fault.delayMs);
     else answer();
-  });
+  }, () => req.socket.destroy()); // the request broke off: nobody is left to answer
   return true;
 }
 
+/** `body` is undefined when it was larger than API Gateway takes. */
 function serve(
   method: string,
   connectionId: string,
-  body: Buffer,
-  size: number,
+  body: string | undefined,
   registry: ConnectionRegistry,
   res: ServerResponse,
 ): number {
@@ -125,8 +123,8 @@ function serve(
   if (!connection) return sendError(res, 410);
   switch (method) {
     case 'POST':
-      if (size > MAX_POST_BYTES) return sendError(res, 413);
-      connection.send(body.toString('utf8'));
+      if (body === undefined) return sendError(res, 413);
+      connection.send(body);
       return sendApiJson(res, 200, undefined);
     case 'GET':
       return sendApiJson(res, 200, {

@@ -16,20 +16,27 @@ import { startLocalRuntime } from './runtime';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
+  // Every value is checked before anything starts, so a bad one leaves nothing running.
   const port = parsePort(process.env.PORT);
+  const maxConnectionMs = secondsEnv('MAX_CONNECTION_SECONDS');
+  const idleTimeoutMs = secondsEnv('IDLE_TIMEOUT_SECONDS');
+  const allowBroadcast = booleanEnv('ALLOW_BROADCAST');
+  const dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT || undefined;
+  const runDynamoDbLocal = booleanEnv('DYNAMODB_LOCAL') && !dynamodbEndpoint;
+
   let dynamoDbLocal: DynamoDbLocal | undefined;
-  if (process.env.DYNAMODB_LOCAL === 'true' && !process.env.DYNAMODB_ENDPOINT) {
+  if (runDynamoDbLocal) {
     console.log('Starting DynamoDB Local (the first run fetches it with Maven)…');
     dynamoDbLocal = await startDynamoDbLocal();
   }
   const runtime = await startLocalRuntime({
     port,
     assetsDir: process.env.LOCAL_ASSETS_DIR || undefined,
-    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || dynamoDbLocal?.endpoint,
-    allowBroadcast: process.env.ALLOW_BROADCAST === 'true',
+    dynamodbEndpoint: dynamodbEndpoint ?? dynamoDbLocal?.endpoint,
+    allowBroadcast,
     // Rehearse API Gateway's closes in seconds rather than hours.
-    maxConnectionMs: secondsEnv('MAX_CONNECTION_SECONDS'),
-    idleTimeoutMs: secondsEnv('IDLE_TIMEOUT_SECONDS'),
+    maxConnectionMs,
+    idleTimeoutMs,
     // As the sample stack: chat rooms where signed-in users publish and see who is there.
     settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], historyRules: ['rooms/*'] },
     handlerLogLevel: process.env.LOG_LEVEL ?? 'WARN',
@@ -55,6 +62,14 @@ function secondsEnv(name: string): number | undefined {
     throw new Error(`${name} is "${value}"; it must be a whole number of seconds, 1 or more.`);
   }
   return seconds * 1000;
+}
+
+/** "true" or "false" from the environment (false when unset): anything else is refused, not read as false. */
+function booleanEnv(name: string): boolean {
+  const value = process.env[name];
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`${name} is "${value}"; it must be "true" or "false" (unset means false).`);
 }
 
 function parsePort(value: string | undefined): number {

@@ -9,7 +9,6 @@ import { createServer, RequestListener, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
-  AUTHORIZER_IDENTITY_SOURCES,
   HANDLER_NAMES,
   HandlerName,
   handlerEnvironment,
@@ -120,8 +119,6 @@ export interface LocalRuntime {
   /** Resolves once every queued notification has been handled (retries and redrive included). */
   drained(): Promise<void>;
   deadLetters(): DeadLetter[];
-  /** Deletes expired rows now (what the TTL sweeper does on its interval). */
-  sweepExpiredRows(): Promise<number>;
   /** Closes every connection (running $disconnect), finishes queued work in flight, and stops. */
   stop(): Promise<void>;
 }
@@ -167,7 +164,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (sweeper) stops.add(() => sweeper.stop());
 
     const parts: RuntimeParts = {
-      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, sweeper, options,
+      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, options,
       deadLetters: () => queues.deadLetters.peekAll().map(toDeadLetter),
       stop: () => stops.runAll(),
     };
@@ -330,18 +327,17 @@ function createGateway(
       disconnect: (event) => functions.disconnect.invoke(event),
       routes: Object.fromEntries(MESSAGE_ROUTES.map((key) => [key, messageRoute])),
     },
-    identitySources: AUTHORIZER_IDENTITY_SOURCES,
     idleTimeoutMs: options.idleTimeoutMs,
     maxConnectionMs: options.maxConnectionMs,
     log,
   });
 }
 
-/** Deletes expired rows for the embedded engine, which has no TTL of its own; none for another engine. */
+/** Deletes expired rows for the embedded engine, which has no TTL of its own; none for another engine, or at interval 0. */
 function startTtlSweeper(dynamo: LocalDynamo, settings: RuntimeSettings, intervalMs: number, log: (line: string) => void): TtlSweeper | undefined {
-  if (dynamo.engine !== 'embedded') return undefined;
+  if (dynamo.engine !== 'embedded' || intervalMs <= 0) return undefined;
   const sweeper = new TtlSweeper(dynamo.client, tableDefinitions(settings), log);
-  if (intervalMs > 0) sweeper.start(intervalMs);
+  sweeper.start(intervalMs);
   return sweeper;
 }
 
@@ -358,14 +354,13 @@ interface RuntimeParts {
   readonly eventSourceMapping: EventSourceMapping;
   readonly registry: ConnectionRegistry;
   readonly gateway: WebSocketGateway;
-  readonly sweeper: TtlSweeper | undefined;
   readonly options: LocalRuntimeOptions;
   readonly deadLetters: () => DeadLetter[];
   readonly stop: () => Promise<void>;
 }
 
 function runtimeHandle(parts: RuntimeParts): LocalRuntime {
-  const { settings, issuer, queues, eventSourceMapping, sweeper } = parts;
+  const { settings, issuer, queues, eventSourceMapping } = parts;
   return {
     url: parts.url,
     wsUrl: `ws://127.0.0.1:${parts.port}${wsPath(LOCAL_STAGE)}`,
@@ -384,7 +379,6 @@ function runtimeHandle(parts: RuntimeParts): LocalRuntime {
     token: (userId, tokenOptions) => issuer.token(userId, tokenOptions),
     drained: () => eventSourceMapping.drained(),
     deadLetters: parts.deadLetters,
-    sweepExpiredRows: () => sweeper?.sweep() ?? Promise.resolve(0),
     stop: parts.stop,
   };
 }

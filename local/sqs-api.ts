@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { LIMITS } from '../lib/private/runtime-contract';
-import { sendJson } from './http';
+import { BodyTooLargeError, readBody, sendJson } from './http';
 import { serveOnLoopback } from './loopback-server';
 import { md5OfBody, md5OfMessageAttributes, MessageAttributeValue } from './queue/checksums';
 
@@ -120,20 +120,24 @@ export interface SqsApiOptions {
 const TARGET_PREFIX = 'AmazonSQS.';
 
 /**
+ * Largest request body read. JSON spells the bytes SQS counts at more than their size (escapes,
+ * base64 binary values, the envelope), so this leaves room beyond SQS's limit: a request over it
+ * could hold nothing SQS accepts, and is refused without being kept.
+ */
+const MAX_REQUEST_BYTES = 4 * SQS_LIMITS.maxBatchBytes;
+
+/**
  * Handles the request if it is an SQS JSON-protocol call (`X-Amz-Target: AmazonSQS.*`) and
  * returns true; otherwise returns false and leaves the response alone.
  */
-export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, options: SqsApiOptions | LocalQueueStore): boolean {
+export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, opts: SqsApiOptions): boolean {
   const target = req.headers['x-amz-target'];
   if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) return false;
-  const opts: SqsApiOptions = options instanceof LocalQueueStore ? { store: options } : options;
   const action = target.slice(TARGET_PREFIX.length);
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
+  readBody(req, MAX_REQUEST_BYTES).then((text) => {
     let input: Record<string, unknown>;
     try {
-      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      input = JSON.parse(text || '{}');
     } catch {
       sendError(res, 400, 'SerializationException', 'The request body is not valid JSON.');
       return;
@@ -154,6 +158,13 @@ export function handleSqsRequest(req: IncomingMessage, res: ServerResponse, opti
     } catch (error) {
       if (error instanceof SqsError) sendError(res, error.status, error.code, error.message);
       else sendError(res, 500, 'InternalError', String(error));
+    }
+  }, (error: Error) => {
+    if (error instanceof BodyTooLargeError) {
+      sendError(res, 413, 'RequestEntityTooLarge', `The request body is over ${MAX_REQUEST_BYTES} bytes, larger than any request SQS`
+        + ` accepts (at most ${SQS_LIMITS.maxBatchBytes} bytes of messages): send fewer or smaller messages per request.`);
+    } else {
+      req.socket.destroy(); // the request broke off: nobody is left to answer
     }
   });
   return true;

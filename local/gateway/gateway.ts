@@ -1,10 +1,11 @@
 /**
  * A WebSocket gateway that behaves like API Gateway for this API's routes: $connect through a
- * REQUEST authorizer and the connect integration (refused before the upgrade; the subprotocol in
- * the handshake answer is the one the integration returns, if any), route selection on
- * `$request.body.action`, route responses, $disconnect on every close, API Gateway's limits
- * (128 KB messages, idle timeout, maximum connection duration). Connections it accepts are put in
- * the ConnectionRegistry that the @connections API serves.
+ * REQUEST authorizer with no identity sources, as the construct deploys it (every handshake
+ * reaches the authorizer), and the connect integration (refused before the upgrade; the
+ * subprotocol in the handshake answer is the one the integration returns, if any), route
+ * selection on `$request.body.action`, route responses, $disconnect on every close, API
+ * Gateway's limits (128 KB messages, idle timeout, maximum connection duration). Connections it
+ * accepts are put in the ConnectionRegistry that the @connections API serves.
  */
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -43,11 +44,6 @@ export interface GatewayOptions {
   readonly api: ApiDescription;
   readonly registry: ConnectionRegistry;
   readonly integrations: GatewayIntegrations;
-  /**
-   * The authorizer's identity sources (`route.request.querystring.X`, `route.request.header.X`):
-   * API Gateway answers 401 without calling the authorizer when any one is missing or empty.
-   */
-  readonly identitySources?: readonly string[];
   /** API Gateway's limit: 128 KB. Larger messages close the connection with 1009. */
   readonly maxMessageBytes?: number;
   /** Closes connections with no message from the client for this long (API Gateway: 10 minutes). */
@@ -93,7 +89,6 @@ export class WebSocketGateway {
   private readonly answeredProtocols = new WeakMap<IncomingMessage, string>();
 
   constructor(private readonly options: GatewayOptions) {
-    (options.identitySources ?? []).forEach(identityValue); // refuses expressions it cannot evaluate
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes ?? LIMITS.maxFrameBytes,
@@ -194,12 +189,6 @@ export class WebSocketGateway {
   Promise<{ ok: true; context?: AuthorizerContext } | { ok: false }> {
     const { api, integrations } = this.options;
     if (!integrations.authorizer) return { ok: true };
-    const missing = (this.options.identitySources ?? []).filter((source) => !identityValue(source)(handshake));
-    if (missing.length > 0) {
-      this.log(`$connect refused (401): identity source ${missing.join(', ')} is missing or empty`);
-      refuse(socket, 401);
-      return { ok: false };
-    }
     try {
       const started = Date.now();
       const result = await integrations.authorizer(authorizerEvent(api, facts, handshake));
@@ -320,23 +309,6 @@ function refuse(socket: Duplex, status: number): void {
   const text = STATUS_TEXT[status] ?? 'Error';
   const body = JSON.stringify({ message: text });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-/** Reads one identity source expression from a handshake; throws for expressions API Gateway has no equivalent of here. */
-function identityValue(source: string): (handshake: HandshakeFacts) => string | undefined {
-  const match = /^route\.request\.(querystring|header)\.(.+)$/.exec(source);
-  if (!match) {
-    throw new Error(`Identity source "${source}" is not supported; use route.request.querystring.NAME or route.request.header.NAME.`);
-  }
-  const [, kind, name] = match;
-  if (kind === 'querystring') return (handshake) => handshake.query.get(name) ?? undefined;
-  return (handshake) => {
-    const values = [];
-    for (let i = 0; i + 1 < handshake.rawHeaders.length; i += 2) {
-      if (handshake.rawHeaders[i].toLowerCase() === name.toLowerCase()) values.push(handshake.rawHeaders[i + 1]);
-    }
-    return values.join(',') || undefined;
-  };
 }
 
 /** The `Sec-WebSocket-Protocol` header of a $connect integration's answer (any letter case). */

@@ -7,10 +7,8 @@
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { encodeTopicSegment as userTopicSegment } from '../../lib/private/topic-segment';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { GatewayHarness, startGateway } from '../local/support/gateway-harness';
-import { handlerBundles, Bundles } from './support/bundles';
-import { eventBridgeClient, publish } from './support/clients';
+import { eventBridgeClient, publish, useLocalRuntime } from './support/clients';
 
 
 /** What the page's WebSocket did: opened (with its protocol) or closed before opening (with its code). */
@@ -36,44 +34,40 @@ function frameInPage(page: Page, fields: Record<string, unknown>): Promise<Recor
 }
 
 describe('subprotocols in Chromium', () => {
-  let bundles: Bundles;
-  let runtime: LocalRuntime;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    bundles = handlerBundles();
-    runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, ttlSweepIntervalMs: 0 });
     browser = await launchChromium();
   });
+  // Declared before useLocalRuntime, so the browser closes before the runtime stops.
   afterAll(async () => {
     await browser?.close();
-    await runtime?.stop();
-    bundles?.dispose();
   });
+  const runtime = useLocalRuntime();
   beforeEach(async () => {
     page = await browser.newPage();
-    await page.goto(`${runtime.url}/`);
+    await page.goto(`${runtime().url}/`);
   });
   afterEach(() => page.close());
 
   it('connects with the token in a subprotocol, and the connection subscribes and receives', async () => {
     const userId = 'auth0|abc123';
-    const token = await runtime.token(userId);
-    expect(await openInPage(page, runtime.wsUrl, ['realtime.v1', `token.${token}`])).toEqual({ opened: true, protocol: 'realtime.v1' });
+    const token = await runtime().token(userId);
+    expect(await openInPage(page, runtime().wsUrl, ['realtime.v1', `token.${token}`])).toEqual({ opened: true, protocol: 'realtime.v1' });
 
     const topic = `users/${userTopicSegment(userId)}/inbox`;
     await page.evaluate((t) => (window as unknown as { socket: WebSocket }).socket.send(JSON.stringify({ action: 'subscribe', topic: t })), topic);
     await frameInPage(page, { type: 'subscribed', topic });
-    const events = eventBridgeClient(runtime);
-    await publish(events, runtime, { topic, data: { text: 'hello from the backend' } });
+    const events = eventBridgeClient(runtime());
+    await publish(events, runtime(), { topic, data: { text: 'hello from the backend' } });
     events.destroy();
     expect(await frameInPage(page, { type: 'notification', topic })).toMatchObject({ data: { text: 'hello from the backend' } });
   });
 
   it('connects with a subprotocol asked for by habit, the token in the query string', async () => {
-    const token = await runtime.token('alice');
-    expect(await openInPage(page, `${runtime.wsUrl}?token=${encodeURIComponent(token)}`, ['websocket']))
+    const token = await runtime().token('alice');
+    expect(await openInPage(page, `${runtime().wsUrl}?token=${encodeURIComponent(token)}`, ['websocket']))
       .toEqual({ opened: true, protocol: 'websocket' });
   });
 

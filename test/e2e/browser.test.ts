@@ -7,39 +7,33 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Browser } from 'playwright-core';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { launchChromium } from '../support/browser';
-import { clientBundle, ClientBundle, handlerBundles, Bundles } from './support/bundles';
-import { eventBridgeClient, publish } from './support/clients';
+import { clientBundle, ClientBundle } from './support/bundles';
+import { eventBridgeClient, publish, useLocalRuntime } from './support/clients';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 describe('demo page in Chromium', () => {
-  let bundles: Bundles;
   let client: ClientBundle;
-  let runtime: LocalRuntime;
   let browser: Browser;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    bundles = handlerBundles();
     client = clientBundle();
-    runtime = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, clientBundle: client.file, ttlSweepIntervalMs: 0 });
   });
-
+  // Declared before useLocalRuntime, so the browser closes before the runtime stops.
   afterAll(async () => {
     await browser?.close();
-    await runtime?.stop();
-    bundles?.dispose();
     client?.dispose();
   });
+  const runtime = useLocalRuntime(() => ({ clientBundle: client.file }));
 
   it('connects, subscribes, and shows a published notification live', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
-    await page.goto(`${runtime.url}/`);
+    await page.goto(`${runtime().url}/`);
     await page.fill('#user-id', 'alice');
     await page.click('#connect-button');
     await page.getByRole('status').filter({ hasText: 'Connected as alice' }).waitFor();
@@ -54,8 +48,8 @@ describe('demo page in Chromium', () => {
     await page.locator('.entry-error', { hasText: 'UNKNOWN_ACTION' }).waitFor();
 
     // Published by a backend through the SDK…
-    const events = eventBridgeClient(runtime);
-    await publish(events, runtime, { topic: 'orders/42', data: { status: 'shipped', orderId: 42 } });
+    const events = eventBridgeClient(runtime());
+    await publish(events, runtime(), { topic: 'orders/42', data: { status: 'shipped', orderId: 42 } });
     events.destroy();
     const fromBackend = page.locator('.entry-notification', { hasText: '"shipped"' });
     await fromBackend.waitFor();
@@ -79,11 +73,11 @@ describe('demo page in Chromium', () => {
     await page.fill('#publish-data', `{ "text": "it's in the CLI" }`);
     const command = (await page.locator('#publish-example').textContent())!;
     expect(command).toMatch(/^AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ aws events put-events \\\n/);
-    expect(command).toContain(` --region us-east-1 --endpoint-url ${runtime.url} --entries '`);
+    expect(command).toContain(` --region us-east-1 --endpoint-url ${runtime().url} --entries '`);
     const quoted = /--entries '((?:[^']|'\\'')*)'$/.exec(command)![1];
     const entries = JSON.parse(quoted.replaceAll(`'\\''`, `'`)) as PutEventsRequestEntry[];
     expect(JSON.parse(entries[0].Detail!)).toEqual({ topic: 'orders/42', data: { text: "it's in the CLI" } });
-    const cli = eventBridgeClient(runtime);
+    const cli = eventBridgeClient(runtime());
     expect((await cli.send(new PutEventsCommand({ Entries: entries }))).FailedEntryCount).toBe(0);
     cli.destroy();
     await page.locator('.entry-notification', { hasText: "it's in the CLI" }).waitFor();
@@ -104,11 +98,11 @@ describe('demo page in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${runtime.url}/`);
+    await page.goto(`${runtime().url}/`);
 
     const icon = await page.locator('link[rel="icon"]').getAttribute('href');
     for (const path of [icon!, '/favicon.ico']) {
-      const response = await page.request.get(`${runtime.url}${path}`);
+      const response = await page.request.get(`${runtime().url}${path}`);
       expect({ path, status: response.status(), type: response.headers()['content-type'] }).toEqual({ path, status: 200, type: 'image/svg+xml' });
       expect(await response.text()).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     }
@@ -153,7 +147,7 @@ describe('demo page in Chromium', () => {
   });
 
   it('says on the page to run npm run client:build when the client library is not built', async () => {
-    const unbuilt = await startLocalRuntime({ port: 0, assetsDir: bundles.assetsDir, clientBundle: join(ARTIFACTS, 'no-client', 'index.js'), ttlSweepIntervalMs: 0 });
+    const unbuilt = await runtime.another({ clientBundle: join(ARTIFACTS, 'no-client', 'index.js') });
     try {
       const page = await browser.newPage();
       await page.goto(`${unbuilt.url}/`);

@@ -8,9 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { clientBundle, ClientBundle, handlerBundles, Bundles } from './support/bundles';
-import { connect, TestClient } from './support/clients';
+import { clientBundle, ClientBundle } from './support/bundles';
+import { connect, TestClient, useLocalRuntime } from './support/clients';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 const ROOM = 'rooms/lobby';
@@ -18,35 +17,27 @@ const MAX_PER_SECOND = 3;
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 describe('demo page chat panel in Chromium', () => {
-  let bundles: Bundles;
   let client: ClientBundle;
-  let runtime: LocalRuntime;
   let browser: Browser;
   let carol: TestClient;
   const pageErrors: string[] = [];
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    bundles = handlerBundles();
     client = clientBundle();
-    runtime = await startLocalRuntime({
-      port: 0,
-      assetsDir: bundles.assetsDir,
-      clientBundle: client.file,
-      ttlSweepIntervalMs: 0,
-      // As `npm start`, with a lower rate and a short presence list so both show.
-      settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND, maxPresenceMembers: 2 },
-    });
     browser = await launchChromium();
   });
-
+  // Declared before useLocalRuntime, so carol and the browser leave before the runtime stops.
   afterAll(async () => {
     await carol?.close();
     await browser?.close();
-    await runtime?.stop();
-    bundles?.dispose();
     client?.dispose();
   });
+  const runtime = useLocalRuntime(() => ({
+    clientBundle: client.file,
+    // As `npm start`, with a lower rate and a short presence list so both show.
+    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND, maxPresenceMembers: 2 },
+  }));
 
   /** A page connected as `userId` that joined the chat's default room. */
   async function joinAs(userId: string, viewport: { width: number; height: number }): Promise<Page> {
@@ -56,7 +47,7 @@ describe('demo page chat panel in Chromium', () => {
       dialogs.push(`${userId}: ${dialog.message()}`);
       void dialog.dismiss();
     });
-    await page.goto(`${runtime.url}/`);
+    await page.goto(`${runtime().url}/`);
     await page.fill('#user-id', userId);
     await page.click('#connect-button');
     await page.getByRole('status').filter({ hasText: `Connected as ${userId}` }).waitFor();
@@ -77,7 +68,7 @@ describe('demo page chat panel in Chromium', () => {
 
   it('lets two users see each other, talk, and see each other leave', async () => {
     // Someone already in the room, from outside the browser.
-    carol = await connect(runtime, 'carol');
+    carol = await connect(runtime(), 'carol');
     await carol.subscribe(ROOM);
 
     const alice = await joinAs('alice', { width: 1400, height: 900 });

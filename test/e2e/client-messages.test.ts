@@ -5,9 +5,7 @@
 import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../lib/private/protocol';
 import { SETTINGS } from '../../lib/private/runtime-contract';
 import { BusEvent } from '../../local/bus/put-events';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { handlerBundles, Bundles } from './support/bundles';
-import { clientPool, connect, connectionIdOf, TestClient } from './support/clients';
+import { clientPool, connect, connectionIdOf, TestClient, useLocalRuntime } from './support/clients';
 import { schemaMismatch } from '../support/schema';
 import { eventually } from './support/suite';
 
@@ -16,42 +14,32 @@ const MAX_PER_SECOND = 5;
 const MAX_DATA_BYTES = 1024;
 const MAX_CONNECTIONS = 3;
 
-let bundles: Bundles;
-let runtime: LocalRuntime;
 /** ClientMessage events the bus received, as a backend's rule would see them. */
 let busEvents: BusEvent[];
 /** @connections posts to fail, by connection id. */
 const failingConnections = new Set<string>();
 
-beforeAll(async () => {
-  bundles = handlerBundles();
-  runtime = await startLocalRuntime({
-    port: 0,
-    handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : undefined,
-    handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
-    assetsDir: bundles.assetsDir,
-    ttlSweepIntervalMs: 0,
-    settings: {
-      publishRules: ['rooms/*', 'teams/{userId}/chat'],
-      presenceRules: ['rooms/*'],
-      maxClientMessagesPerSecond: MAX_PER_SECOND,
-      maxClientMessageDataBytes: MAX_DATA_BYTES,
-      maxConnectionsPerUser: MAX_CONNECTIONS,
-      maxPresenceMembers: 2,
-      maxDeliveryAttempts: 2,
-    },
-    connectionsFaults: (method, id) => (method === 'POST' && failingConnections.has(id) ? { status: 500 } : undefined),
-  });
-  runtime.bus.addRule({
+const runtime = useLocalRuntime({
+  handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : undefined,
+  handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
+  settings: {
+    publishRules: ['rooms/*', 'teams/{userId}/chat'],
+    presenceRules: ['rooms/*'],
+    maxClientMessagesPerSecond: MAX_PER_SECOND,
+    maxClientMessageDataBytes: MAX_DATA_BYTES,
+    maxConnectionsPerUser: MAX_CONNECTIONS,
+    maxPresenceMembers: 2,
+    maxDeliveryAttempts: 2,
+  },
+  connectionsFaults: (method, id) => (method === 'POST' && failingConnections.has(id) ? { status: 500 } : undefined),
+});
+
+beforeAll(() => {
+  runtime().bus.addRule({
     name: 'BackendSeesClientMessages',
     pattern: { 'detail-type': ['ClientMessage'] },
     target: (event) => busEvents.push(event),
   });
-}, 120_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-  bundles?.dispose();
 });
 
 beforeEach(() => {
@@ -59,7 +47,7 @@ beforeEach(() => {
   failingConnections.clear();
 });
 
-const { open, closeAll } = clientPool(() => runtime);
+const { open, closeAll } = clientPool(runtime);
 afterEach(closeAll);
 
 async function inRoom(userId: string, topic = ROOM): Promise<TestClient> {
@@ -88,14 +76,14 @@ describe('publish', () => {
       expect(Object.keys(frame)).toEqual(['type', 'id', 'topic', 'data', 'from', 'time']);
     }
     await Promise.all([alice, bob, aliceOtherTab].map((c) => c.sync()));
-    await runtime.drained();
+    await runtime().drained();
     // The sender's own connection does not get it back; nobody gets it twice (the bus event is not delivered again).
     expect(messagesOn(alice, topic)).toEqual([]);
     expect(messagesOn(bob, topic)).toHaveLength(1);
     expect(messagesOn(aliceOtherTab, topic)).toHaveLength(1);
 
     // Nor is the event taken for a misaddressed notification on the construct's own bus.
-    expect(runtime.deadLetters()).toEqual([]);
+    expect(runtime().deadLetters()).toEqual([]);
     expect(busEvents).toHaveLength(1);
     expect(busEvents[0]).toMatchObject({
       'detail-type': 'ClientMessage',
@@ -144,7 +132,7 @@ describe('publish', () => {
     expect((await alice.request({ action: 'publish', topic: 'teams/alice/chat', data: 'ok' })).type).toBe('published');
 
     await bob.sync();
-    await runtime.drained();
+    await runtime().drained();
     expect(bob.notifications).toEqual([]);
     expect(busEvents.map((e) => (e.detail as { topic: string }).topic)).toEqual(['teams/alice/chat']);
   });
@@ -198,14 +186,14 @@ describe('publish', () => {
     const alice = await inRoom('ann', topic);
     const bob = await inRoom('ben', topic);
     const carol = await inRoom('cat', topic);
-    const carolId = await connectionIdOf(runtime, carol);
+    const carolId = await connectionIdOf(runtime(), carol);
     failingConnections.add(carolId);
 
     const answer = await alice.request({ action: 'publish', topic, data: 'are you there?' });
     expect(answer).toMatchObject({ type: 'published' });
     await bob.waitFor((f) => f.id === answer.id, 'the message');
-    await eventually(async () => runtime.deadLetters().some((d) => d.messageAttributes.notificationId === answer.id), 'the dead letter', 60_000);
-    const letter = runtime.deadLetters().find((d) => d.messageAttributes.notificationId === answer.id)!;
+    await eventually(async () => runtime().deadLetters().some((d) => d.messageAttributes.notificationId === answer.id), 'the dead letter', 60_000);
+    const letter = runtime().deadLetters().find((d) => d.messageAttributes.notificationId === answer.id)!;
     expect(letter.messageAttributes).toMatchObject({ reason: 'UNDELIVERED', missedConnections: '1' });
     expect(letter.body).toMatchObject({ connectionIds: [carolId], notification: { id: answer.id, from: 'ann', target: { topic } } });
     expect(messagesOn(bob, topic)).toHaveLength(1);
@@ -252,7 +240,7 @@ describe('presence', () => {
     const watcher = await inRoom('watcher', topic);
     const ghost = await inRoom('ghost', topic);
     await watcher.waitFor((f) => f.type === 'presence' && f.userId === 'ghost', 'ghost joining');
-    expect(runtime.gateway.loseConnection(await connectionIdOf(runtime, ghost))).toBe(true);
+    expect(runtime().gateway.loseConnection(await connectionIdOf(runtime(), ghost))).toBe(true);
 
     expect((await watcher.request({ action: 'publish', topic, data: 'anyone?' })).type).toBe('published');
     await watcher.waitFor((f) => f.type === 'presence' && f.event === 'leave' && f.userId === 'ghost', 'ghost leaving');
@@ -272,16 +260,16 @@ describe('presence', () => {
 describe('connections per user', () => {
   it('refuses the connection past the limit, and counts neither closed nor vanished connections', async () => {
     const tabs = [await open('busy'), await open('busy'), await open('busy')];
-    await expect(connect(runtime, 'busy')).rejects.toThrow('handshake answered 429');
+    await expect(connect(runtime(), 'busy')).rejects.toThrow('handshake answered 429');
     // Another user is not affected.
     await open('calm');
 
     await tabs[0].close();
     await open('busy');
-    await expect(connect(runtime, 'busy')).rejects.toThrow('handshake answered 429');
+    await expect(connect(runtime(), 'busy')).rejects.toThrow('handshake answered 429');
 
     // Dropped without $disconnect: its row stays, but API Gateway no longer knows it.
-    expect(runtime.gateway.loseConnection(await connectionIdOf(runtime, tabs[1]))).toBe(true);
+    expect(runtime().gateway.loseConnection(await connectionIdOf(runtime(), tabs[1]))).toBe(true);
     await open('busy');
   });
 });

@@ -5,9 +5,7 @@
  * user's topic, lookalike and differently-escaped ids included.
  */
 import { encodeTopicSegment as userTopicSegment } from '../../lib/private/topic-segment';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { handlerBundles, Bundles } from './support/bundles';
-import { connect, eventBridgeClient, publish, refusedStatus, TestClient } from './support/clients';
+import { connect, eventBridgeClient, publish, refusedStatus, TestClient, useLocalRuntime } from './support/clients';
 
 /** Ids real issuers give, and ids an attacker could pick to look like them. */
 const USERS = [
@@ -28,35 +26,26 @@ const LOOKALIKES = [
 ];
 
 describe('any OIDC user id through the local runtime', () => {
-  let bundles: Bundles;
-  let runtime: LocalRuntime;
   const clients = new Map<string, TestClient>();
+  // Declared before useLocalRuntime, so the clients close before the runtime stops.
+  afterAll(async () => {
+    await Promise.all([...clients.values()].map((c) => c.close()));
+  });
+  const runtime = useLocalRuntime({ settings: { topicRules: ['orders/*', 'users/{userId}/**'] } });
 
   /** A token from the development issuer's HTTP endpoint, as a frontend would get one. */
   async function devToken(userId: string): Promise<string> {
-    const response = await fetch(`${runtime.url}/dev/token?userId=${encodeURIComponent(userId)}`);
+    const response = await fetch(`${runtime().url}/dev/token?userId=${encodeURIComponent(userId)}`);
     const answer = await response.json() as { token?: string; message?: string };
     if (!answer.token) throw new Error(`/dev/token refused ${userId}: ${answer.message}`);
     return answer.token;
   }
 
   beforeAll(async () => {
-    bundles = handlerBundles();
-    runtime = await startLocalRuntime({
-      port: 0,
-      assetsDir: bundles.assetsDir,
-      ttlSweepIntervalMs: 0,
-      settings: { topicRules: ['orders/*', 'users/{userId}/**'] },
-    });
     for (const [i, userId] of [...USERS, ...LOOKALIKES].entries()) {
       // Half through the query string, half through the subprotocol.
-      clients.set(userId, await connect(runtime, userId, { token: await devToken(userId), tokenIn: i % 2 ? 'subprotocol' : 'query' }));
+      clients.set(userId, await connect(runtime(), userId, { token: await devToken(userId), tokenIn: i % 2 ? 'subprotocol' : 'query' }));
     }
-  });
-  afterAll(async () => {
-    await Promise.all([...clients.values()].map((c) => c.close()));
-    await runtime?.stop();
-    bundles?.dispose();
   });
 
   it('each user subscribes to its own private topic, spelled with the documented escapes', async () => {
@@ -99,10 +88,10 @@ describe('any OIDC user id through the local runtime', () => {
   });
 
   it('user-targeted and private-topic notifications reach exactly their user', async () => {
-    const events = eventBridgeClient(runtime);
+    const events = eventBridgeClient(runtime());
     for (const userId of USERS) {
-      await publish(events, runtime, { userId, data: { to: userId, by: 'userId' } });
-      await publish(events, runtime, { topic: `users/${userTopicSegment(userId)}/inbox`, data: { to: userId, by: 'topic' } });
+      await publish(events, runtime(), { userId, data: { to: userId, by: 'userId' } });
+      await publish(events, runtime(), { topic: `users/${userTopicSegment(userId)}/inbox`, data: { to: userId, by: 'topic' } });
     }
     events.destroy();
     for (const userId of USERS) {
@@ -110,19 +99,19 @@ describe('any OIDC user id through the local runtime', () => {
       expect(received.map((n) => n.data)).toEqual(expect.arrayContaining([{ to: userId, by: 'userId' }, { to: userId, by: 'topic' }]));
       expect(received.find((n) => (n.data as { by: string }).by === 'userId')).toMatchObject({ userId });
     }
-    await runtime.drained();
+    await runtime().drained();
     for (const [userId, client] of clients) {
       await client.sync();
       const expected = USERS.includes(userId) ? 2 : 0;
       expect(`${userId}: ${client.notifications.length}`).toBe(`${userId}: ${expected}`);
       for (const n of client.notifications) expect((n.data as { to: string }).to).toBe(userId);
     }
-    expect(runtime.deadLetters()).toEqual([]);
+    expect(runtime().deadLetters()).toEqual([]);
   });
 
   it('an id too long for any topic is refused at connect, and by /dev/token', async () => {
     const tooLong = 'u'.repeat(513);
-    expect(await refusedStatus(`${runtime.wsUrl}?token=${await runtime.token(tooLong)}`)).toBe(401);
+    expect(await refusedStatus(`${runtime().wsUrl}?token=${await runtime().token(tooLong)}`)).toBe(401);
     await expect(devToken(tooLong)).rejects.toThrow(/513 characters long written as a topic segment/);
   });
 });

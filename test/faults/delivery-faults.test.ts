@@ -8,41 +8,38 @@
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_POST_TIMEOUT_MS } from '../../lambda/delivery/connections-poster';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { useLocalRuntime } from '../e2e/support/clients';
 import { connectClients, eventually, publish, TestClient } from './support/clients';
 import { ConnectionFaultPlan } from './support/connection-faults';
 
 const CLIENTS = 24;
 const plan = new ConnectionFaultPlan();
-let runtime: LocalRuntime;
 let clients: TestClient[];
 let topicCounter = 0;
 
-beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    port: 0,
-    connectionsFaults: plan.injector,
-    // A crashed batch comes back after seconds instead of six minutes; still longer than any
-    // invocation here takes (the slowest waits out one post timeout), as in AWS, where the
-    // construct sets six times the function timeout.
-    queue: { visibilityTimeoutSeconds: Math.ceil(DEFAULT_POST_TIMEOUT_MS / 1000) + 2 },
-    // One re-queue before the DLQ keeps the test short; the path is the same for any number.
-    settings: { maxDeliveryAttempts: 2 },
-    ttlSweepIntervalMs: 0,
-    log: () => undefined,
-    handlerLog: () => undefined,
-  });
-  clients = await connectClients(runtime, CLIENTS, 'fault-user-');
+// Declared before useLocalRuntime, so the clients close before the runtime stops.
+afterAll(() => {
+  for (const c of clients ?? []) c.close();
+});
+const runtime = useLocalRuntime({
+  connectionsFaults: plan.injector,
+  // A crashed batch comes back after seconds instead of six minutes; still longer than any
+  // invocation here takes (the slowest waits out one post timeout), as in AWS, where the
+  // construct sets six times the function timeout.
+  queue: { visibilityTimeoutSeconds: Math.ceil(DEFAULT_POST_TIMEOUT_MS / 1000) + 2 },
+  // One re-queue before the DLQ keeps the test short; the path is the same for any number.
+  settings: { maxDeliveryAttempts: 2 },
+  log: () => undefined,
+  handlerLog: () => undefined,
 });
 
-afterAll(async () => {
-  for (const c of clients ?? []) c.close();
-  await runtime?.stop();
+beforeAll(async () => {
+  clients = await connectClients(runtime(), CLIENTS, 'fault-user-');
 });
 
 beforeEach(() => {
   plan.reset();
-  runtime.deadLetterQueue.purge();
+  runtime().deadLetterQueue.purge();
 });
 
 /** A fresh topic every live client is subscribed to. */
@@ -83,8 +80,8 @@ test('429s, 500s, reset sockets and slow answers are retried for the failed conn
     if (kind === 'requeued') plan.script(c.connectionId, [{ status: 500 }, { status: 500 }, { status: 500 }]);
   });
 
-  await publish(runtime, [{ topic, id: 'n-transient', data: { step: 1 } }]);
-  await runtime.drained();
+  await publish(runtime(), [{ topic, id: 'n-transient', data: { step: 1 } }]);
+  await runtime().drained();
   await eventually(() => clients.forEach((c) => expect(copies(c, 'n-transient')).toBeGreaterThan(0)));
 
   clients.forEach((c, i) => {
@@ -93,7 +90,7 @@ test('429s, 500s, reset sockets and slow answers are retried for the failed conn
     const expectedPosts = { healthy: 1, '429': 2, '500': 2, reset: 2, slow: 1, requeued: 4 }[kindOf(i)];
     expect({ kind: kindOf(i), posts: plan.postsTo(c.connectionId) }).toEqual({ kind: kindOf(i), posts: expectedPosts });
   });
-  expect(runtime.deadLetters()).toEqual([]);
+  expect(runtime().deadLetters()).toEqual([]);
 });
 
 test('a post answered after the client gave up is delivered twice, as the same frame with the same id', async () => {
@@ -102,13 +99,13 @@ test('a post answered after the client gave up is delivered twice, as the same f
   const slow = clients.slice(0, 2);
   for (const c of slow) plan.script(c.connectionId, [{ delayMs: DEFAULT_POST_TIMEOUT_MS + 500 }]);
 
-  await publish(runtime, [{ topic, id: 'n-slow', data: { step: 2 } }]);
-  await runtime.drained();
+  await publish(runtime(), [{ topic, id: 'n-slow', data: { step: 2 } }]);
+  await runtime().drained();
   await eventually(() => slow.forEach((c) => expect(copies(c, 'n-slow')).toBe(2)), DEFAULT_POST_TIMEOUT_MS + 3_000);
 
   expectAtLeastOnce(clients, ['n-slow']);
   for (const c of clients.slice(2)) expect(copies(c, 'n-slow')).toBe(1);
-  expect(runtime.deadLetters()).toEqual([]);
+  expect(runtime().deadLetters()).toEqual([]);
 });
 
 test('connections that keep failing end in the DLQ with their reasons; gone ones are removed; the rest get it once', async () => {
@@ -116,7 +113,7 @@ test('connections that keep failing end in the DLQ with their reasons; gone ones
   const topic = await subscribedTopic(clients);
   // The last client vanishes without a close frame: the gateway answers 410 for it from now on.
   const vanished = clients[CLIENTS - 1];
-  runtime.gateway.loseConnection(vanished.connectionId);
+  runtime().gateway.loseConnection(vanished.connectionId);
   const failing500 = live.slice(0, 2);
   const failing429 = live.slice(2, 4);
   for (const c of failing500) plan.always(c.connectionId, { status: 500 });
@@ -124,14 +121,14 @@ test('connections that keep failing end in the DLQ with their reasons; gone ones
   const healthy = live.slice(4);
 
   const ids = ['n-dlq-1', 'n-dlq-2'];
-  await publish(runtime, ids.map((id, i) => ({ topic, id, data: { step: 3, i } })));
-  await runtime.drained();
+  await publish(runtime(), ids.map((id, i) => ({ topic, id, data: { step: 3, i } })));
+  await runtime().drained();
   await eventually(() => healthy.forEach((c) => ids.forEach((id) => expect(copies(c, id)).toBe(1))));
 
   for (const c of [...failing500, ...failing429]) for (const id of ids) expect(copies(c, id)).toBe(0);
 
   // The DLQ holds, per notification, exactly the connections that could not be reached, and why.
-  const deadLetters = runtime.deadLetters();
+  const deadLetters = runtime().deadLetters();
   expect(deadLetters.length).toBeGreaterThan(0);
   const missed = new Map<string, Record<string, string>>();
   for (const letter of deadLetters) {
@@ -149,8 +146,8 @@ test('connections that keep failing end in the DLQ with their reasons; gone ones
   expect(Object.fromEntries(missed)).toEqual(Object.fromEntries(ids.map((id) => [id, expected])));
 
   // The vanished connection is not a failure: it was cleaned up, subscription and all.
-  const { Items } = await runtime.dynamo.client.send(new QueryCommand({
-    TableName: runtime.settings.subscriptionsTable,
+  const { Items } = await runtime().dynamo.client.send(new QueryCommand({
+    TableName: runtime().settings.subscriptionsTable,
     KeyConditionExpression: 'topic = :t',
     ExpressionAttributeValues: { ':t': { S: topic } },
   }));
@@ -164,25 +161,25 @@ test('connections that keep failing end in the DLQ with their reasons; gone ones
 test('a deliver instance that dies mid-batch loses nothing: the batch comes back and duplicates carry the same id', async () => {
   const topic = await subscribedTopic(clients);
   const ids = ['n-crash-1', 'n-crash-2', 'n-crash-3', 'n-crash-4', 'n-crash-5'];
-  const failedBefore = runtime.eventSourceMapping.stats.failedInvocations;
+  const failedBefore = runtime().eventSourceMapping.stats.failedInvocations;
   const audience = clients.length * ids.length;
   let crashed = false;
   // After a third of the posts, the execution environment dies, as on an out-of-memory kill.
   plan.onPost((_id, total) => {
     if (crashed || total < Math.floor(audience / 3)) return;
     crashed = true;
-    void runtime.functions.deliver.crash();
+    void runtime().functions.deliver.crash();
   });
 
   // One PutEvents call: the five notifications reach deliver as one batch.
-  await publish(runtime, ids.map((id, i) => ({ topic, id, data: { step: 4, i } })));
-  await runtime.drained();
+  await publish(runtime(), ids.map((id, i) => ({ topic, id, data: { step: 4, i } })));
+  await runtime().drained();
   await eventually(() => expectAtLeastOnce(clients, ids), 8_000);
 
   expect(crashed).toBe(true);
-  expect(runtime.eventSourceMapping.stats.failedInvocations).toBeGreaterThan(failedBefore);
+  expect(runtime().eventSourceMapping.stats.failedInvocations).toBeGreaterThan(failedBefore);
   // The crash came after some posts had landed: those clients saw the notification twice.
   const duplicated = clients.flatMap((c) => ids.filter((id) => copies(c, id) > 1));
   expect(duplicated.length).toBeGreaterThan(0);
-  expect(runtime.deadLetters()).toEqual([]);
+  expect(runtime().deadLetters()).toEqual([]);
 });

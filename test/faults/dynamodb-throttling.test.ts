@@ -7,7 +7,7 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamo, startDynamo } from '../../local/dynamodb';
-import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { useLocalRuntime } from '../e2e/support/clients';
 import { connectClients, eventually, publish, TestClient } from './support/clients';
 import { DynamoFault, DynamoProxy, startDynamoProxy, THROTTLED } from './support/dynamodb-proxy';
 
@@ -26,25 +26,24 @@ function throttleEveryOther(): (operation: string) => DynamoFault | undefined {
 
 let dynamo: LocalDynamo;
 let proxy: DynamoProxy;
-let runtime: LocalRuntime;
 let clients: TestClient[];
 
+// Jest runs hooks in the order they are declared: DynamoDB and its proxy start before the
+// runtime; the clients close before it stops, DynamoDB after it.
 beforeAll(async () => {
   dynamo = await startDynamo();
   proxy = await startDynamoProxy({ target: dynamo.endpoint, faults: throttleEveryOther() });
-  runtime = await startLocalRuntime({
-    port: 0,
-    dynamodbEndpoint: proxy.endpoint,
-    ttlSweepIntervalMs: 0,
-    log: process.env.DEBUG_HANDLERS ? (line) => console.log('[local]', line) : () => undefined,
-    handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : () => undefined,
-    handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
-  });
 });
-
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients ?? []) c.close();
-  await runtime?.stop();
+});
+const runtime = useLocalRuntime(() => ({
+  dynamodbEndpoint: proxy.endpoint,
+  log: process.env.DEBUG_HANDLERS ? (line) => console.log('[local]', line) : () => undefined,
+  handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : () => undefined,
+  handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
+}));
+afterAll(async () => {
   await proxy?.close();
   await dynamo?.stop();
 });
@@ -55,21 +54,21 @@ async function rows(table: string): Promise<number> {
 }
 
 test('connect, subscribe, deliver and disconnect succeed while DynamoDB throttles, and write exactly once', async () => {
-  clients = await connectClients(runtime, 4, 'throttled-user-');
+  clients = await connectClients(runtime(), 4, 'throttled-user-');
   await Promise.all(clients.map((c) => c.subscribe('orders/throttled')));
-  expect(await rows(runtime.settings.connectionsTable)).toBe(4);
-  expect(await rows(runtime.settings.subscriptionsTable)).toBe(4);
+  expect(await rows(runtime().settings.connectionsTable)).toBe(4);
+  expect(await rows(runtime().settings.subscriptionsTable)).toBe(4);
 
-  await publish(runtime, [{ topic: 'orders/throttled', id: 'n-throttled', data: { ok: true } }]);
-  await runtime.drained();
+  await publish(runtime(), [{ topic: 'orders/throttled', id: 'n-throttled', data: { ok: true } }]);
+  await runtime().drained();
   await eventually(() => clients.forEach((c) => expect(c.framesById().get('n-throttled')).toHaveLength(1)));
-  expect(runtime.deadLetters()).toEqual([]);
+  expect(runtime().deadLetters()).toEqual([]);
 
   for (const c of clients) c.close();
   // $disconnect runs through the throttling too, and removes everything.
   await eventually(async () => {
-    expect(await rows(runtime.settings.connectionsTable)).toBe(0);
-    expect(await rows(runtime.settings.subscriptionsTable)).toBe(0);
+    expect(await rows(runtime().settings.connectionsTable)).toBe(0);
+    expect(await rows(runtime().settings.subscriptionsTable)).toBe(0);
   }, 30_000);
 
   // Every operation on the path really was refused at least once before it went through.

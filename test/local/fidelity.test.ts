@@ -179,7 +179,7 @@ describe('SQS events from the event source mapping', () => {
 
   it('carries message attributes with the digest SQS computes (the one the SQS SDK verifies)', async () => {
     const store = new LocalQueueStore();
-    const server = createServer((req, res) => { if (!handleSqsRequest(req, res, store)) res.writeHead(404).end(); });
+    const server = createServer((req, res) => { if (!handleSqsRequest(req, res, { store })) res.writeHead(404).end(); });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const sqs = new SQSClient({ endpoint: origin, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });

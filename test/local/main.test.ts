@@ -58,7 +58,8 @@ describe('npm start (local/main.ts)', () => {
       expect(await run.exited).toBe(0);
       expect(run.output()).toContain('SIGTERM: closing 1 connection(s)');
     } finally {
-      run.child.kill('SIGKILL');
+      run.child.kill('SIGTERM'); // tsx passes it on; a SIGKILL would leave the runtime running
+      await run.exited;
     }
   });
 
@@ -101,6 +102,19 @@ describe('npm start (local/main.ts)', () => {
     const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: bundles.assetsDir, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/DynamoDB at http:\/\/127\.0\.0\.1:9 did not answer/);
+  });
+
+  it.each([
+    [{ PORT: '70000' }, 'PORT is "70000"; it must be a whole number from 0 to 65535'],
+    [{ IDLE_TIMEOUT_SECONDS: '1.5', DYNAMODB_LOCAL: 'true' }, 'IDLE_TIMEOUT_SECONDS is "1.5"; it must be a whole number of seconds, 1 or more.'],
+    [{ MAX_CONNECTION_SECONDS: '0' }, 'MAX_CONNECTION_SECONDS is "0"; it must be a whole number of seconds, 1 or more.'],
+    [{ ALLOW_BROADCAST: 'yes' }, 'ALLOW_BROADCAST is "yes"; it must be "true" or "false"'],
+    [{ DYNAMODB_LOCAL: '1' }, 'DYNAMODB_LOCAL is "1"; it must be "true" or "false"'],
+  ])('refuses %j before starting anything, saying what to set', async (env, message) => {
+    const run = startMain({ PORT: '0', LOCAL_ASSETS_DIR: bundles.assetsDir, ...env });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`The local runtime could not start: ${message}`);
+    expect(run.output()).not.toContain('Starting DynamoDB Local');
   });
 
   it('says how to build the bundles when they are missing', async () => {

@@ -1,12 +1,12 @@
 /**
- * startLocalRuntime holds `settings` to the construct's ranges before it starts: the handlers,
- * whose workers start on their first invocation, would refuse such a value only then, on the
- * first request that reaches them.
+ * startLocalRuntime holds `settings` to the construct's ranges, and refuses the auth modes it
+ * cannot run, before it starts: the handlers, whose workers start on their first invocation,
+ * would refuse such a value only then, on the first request that reaches them.
  */
-import { HANDLER_RANGED_SETTINGS, RuntimeSettings, SETTINGS } from '../../lib/private/runtime-contract';
+import { AuthSettings, HANDLER_RANGED_SETTINGS, RuntimeSettings, SETTINGS } from '../../lib/private/runtime-contract';
 import { LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 import { Bundles, handlerBundles } from '../e2e/support/bundles';
-import { connect } from '../e2e/support/clients';
+import { connect, eventBridgeClient, publish } from '../e2e/support/clients';
 
 let bundles: Bundles;
 beforeAll(() => { bundles = handlerBundles(); });
@@ -34,15 +34,29 @@ test('queue.maxReceiveCount is named as it was given', async () => {
     'queue.maxReceiveCount is 0; it must be a whole number from 1 to 1000 (the construct\'s `delivery.maxReceiveCount`).');
 });
 
-test('every setting at its maximum starts, and the handlers that read them answer', async () => {
+test.each<AuthSettings>([
+  { mode: 'cognito', userPoolId: 'us-east-1_example', clientIds: ['client'] },
+  { mode: 'lambda' },
+])('settings.auth.mode $mode is refused at start: it says what runs locally instead', async (auth) => {
+  await expect(start({ settings: { auth } })).rejects.toThrow(
+    `settings.auth.mode "${auth.mode}" cannot run locally. Leave settings.auth unset to use the local issuer (jwt), or set { mode: 'none' } for connections without a token.`);
+});
+
+test('every setting at its maximum starts, and the handlers that read them answer: a notification is delivered', async () => {
   const settings = Object.fromEntries(HANDLER_RANGED_SETTINGS.map((name) => [name, SETTINGS[name].max]));
   const runtime = await start({ settings });
+  const events = eventBridgeClient(runtime);
   try {
     expect(runtime.settings).toMatchObject(settings);
     const client = await connect(runtime, 'alice');
     await client.subscribe('rooms/1');
+    // deliver loads (and reads its settings) on the first notification.
+    await publish(events, runtime, { topic: 'rooms/1', data: 'at the maximum' });
+    const [notification] = await client.waitForNotifications(1);
+    expect(notification).toMatchObject({ topic: 'rooms/1', data: 'at the maximum' });
     await client.close();
   } finally {
+    events.destroy();
     await runtime.stop();
   }
 });

@@ -1,10 +1,11 @@
-/** Real WebSocket clients and a real EventBridge client for the end-to-end tests. */
+/** The local runtime of a test file, real WebSocket clients and a real EventBridge client for the end-to-end tests. */
 import { EventBridgeClient, PutEventsCommand, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import WebSocket from 'ws';
 
 // Lambda runs Node 22; the SDK's notice about Node 20 support is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-import { LocalRuntime } from '../../../local/runtime';
+import { LocalRuntime, LocalRuntimeOptions, startLocalRuntime } from '../../../local/runtime';
+import { Bundles, handlerBundles } from './bundles';
 
 export interface Frame {
   readonly type: string;
@@ -148,6 +149,44 @@ export function clientPool(runtime: () => LocalRuntime): { open(userId: string):
       await Promise.all(clients.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
     },
   };
+}
+
+/** The runtime of `useLocalRuntime`, and other runtimes started the same way. */
+export interface LocalRuntimeHook {
+  /** The runtime; there is one from the hook's beforeAll on. */
+  (): LocalRuntime;
+  /** Starts another runtime with the same bundles and test defaults (not the hook's options); the caller stops it. */
+  another(options?: LocalRuntimeOptions): Promise<LocalRuntime>;
+}
+
+/**
+ * A test file's local runtime: started in beforeAll with the handler bundles as the sources are
+ * now (handlerBundles), on a free port, without the TTL sweeper; stopped in afterAll. Jest runs
+ * hooks in the order they are declared: hooks declared before this call run before the runtime
+ * starts and before it stops, hooks declared after it run once it is up and once it is stopped.
+ * `options` may be a function, called at the start, to use what an earlier beforeAll set up.
+ */
+export function useLocalRuntime(options: LocalRuntimeOptions | (() => LocalRuntimeOptions) = {}): LocalRuntimeHook {
+  let bundles: Bundles | undefined;
+  let runtime: LocalRuntime | undefined;
+  const start = (more: LocalRuntimeOptions) => startLocalRuntime({ port: 0, assetsDir: bundles!.assetsDir, ttlSweepIntervalMs: 0, ...more });
+  beforeAll(async () => {
+    bundles = handlerBundles();
+    runtime = await start(typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    bundles?.dispose();
+  });
+  const current = () => {
+    if (!runtime) throw new Error('The local runtime starts in useLocalRuntime\'s beforeAll: use it in tests and in hooks declared after that call.');
+    return runtime;
+  };
+  const another = (more: LocalRuntimeOptions = {}) => {
+    current(); // there are no bundles before the hook's beforeAll either
+    return start(more);
+  };
+  return Object.assign(current, { another });
 }
 
 /** Tries a handshake that should be refused; resolves with the HTTP status. */

@@ -12,12 +12,12 @@ export interface RecordedEvent {
   readonly event: Record<string, any>;
 }
 
-/** An authorizer that allows `?token=<userId>` and refuses `?token=deny` with "Unauthorized". */
+/** An authorizer that allows `?token=<userId>` and, as the bundled one does, refuses a missing token (and `?token=deny`) with "Unauthorized". */
 export const allowAuthorizer: Invoke = async (event) => {
   const e = event as { methodArn: string; queryStringParameters: Record<string, string> | null };
   const token = e.queryStringParameters?.token;
   // As the invoker reports a handler that threw Error('Unauthorized').
-  if (token === 'deny') throw new HandlerError('authorizer', 'Error', 'Unauthorized');
+  if (!token || token === 'deny') throw new HandlerError('authorizer', 'Error', 'Unauthorized');
   return {
     principalId: token,
     policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: e.methodArn }] },
@@ -58,7 +58,6 @@ export async function startGateway(
       routes: Object.fromEntries(Object.entries(integrations.routes ?? { ping: echo, $default: echo })
         .map(([key, invoke]) => [key, record(key, invoke)])),
     },
-    identitySources: ['route.request.querystring.token'],
     log: (line) => logs.push(line),
     ...options,
   });

@@ -2,7 +2,7 @@
  * The settings the local runtime gives the handler bundles: the same RuntimeSettings type the
  * construct fills with CloudFormation tokens, filled here with local endpoints and names.
  */
-import { HANDLER_RANGED_SETTINGS, RuntimeSettings, SETTINGS } from '../lib/private/runtime-contract';
+import { DEFAULT_USER_ID_CLAIM, HANDLER_RANGED_SETTINGS, RuntimeSettings, SETTINGS } from '../lib/private/runtime-contract';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -66,7 +66,7 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
       issuer: `${baseUrl}/dev`,
       audience: [LOCAL_AUDIENCE],
       jwksUri: `${baseUrl}/dev/.well-known/jwks.json`,
-      userIdClaim: 'sub',
+      userIdClaim: DEFAULT_USER_ID_CLAIM,
     },
     ...overrides,
   };

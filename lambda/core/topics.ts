@@ -24,7 +24,7 @@ export { topicPatternProblem, USER_ID_PLACEHOLDER };
 
 /** Wildcards of topic rules and of other brokers (MQTT's `#` and `+`): never part of a topic. */
 const WILDCARD_SEGMENTS: ReadonlySet<string> = new Set([SINGLE_SEGMENT_WILDCARD, MULTI_SEGMENT_WILDCARD, '#', '+']);
-export const USER_TOPIC_ROOT = 'users';
+const USER_TOPIC_ROOT = 'users';
 
 /** The segment that stands for a user in topics: `users/${userTopicSegment(id)}/inbox`. */
 export const userTopicSegment = encodeTopicSegment;

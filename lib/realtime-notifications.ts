@@ -739,20 +739,23 @@ export class RealtimeNotifications extends Construct {
     const byUser = Tables.connections.byUserIndex;
     const byConnection = { indexName: Tables.subscriptions.byConnectionIndex, actions: ['Query'] };
     const when = (on: boolean, actions: string[]) => (on ? actions : []);
-    // Forgetting a connection removes its row, then its subscriptions found through the byConnection
-    // index; with presence, those on presence topics one by one, counting the user down there and
-    // announcing a leave to the topic (a Query of its subscribers and posts to them).
+    // Forgetting a connection removes its row and its place among its user's connections (an
+    // UpdateItem of the user's set), then its subscriptions found through the byConnection index;
+    // with presence, those on presence topics one by one, counting the user down there and
+    // announcing a leave to the topic (a Query of its subscribers and posts to them), then reading
+    // the count again in case a join raced the leave.
     const forgetting = {
       connections: ['DeleteItem'],
       subscriptions: ['BatchWriteItem', ...when(presence, ['DeleteItem', 'Query'])],
-      counters: when(presence, ['UpdateItem', 'DeleteItem']),
+      counters: ['UpdateItem', ...when(presence, ['DeleteItem', 'GetItem'])],
     };
 
-    // $connect records the connection; at the per-user limit it lists the user's connections,
-    // asks API Gateway which are still open, and forgets the others.
-    allowTableActions(this.connectFunction, connections, ['PutItem', ...forgetting.connections], [{ indexName: byUser, actions: ['Query'] }]);
+    // $connect records the connection and takes a place in its user's set (a conditional
+    // UpdateItem); when the set is full it reads it, asks API Gateway which are still open, and
+    // forgets the others.
+    allowTableActions(this.connectFunction, connections, ['PutItem', ...forgetting.connections]);
     allowTableActions(this.connectFunction, subscriptions, forgetting.subscriptions, [byConnection]);
-    allowTableActions(this.connectFunction, counters, forgetting.counters);
+    allowTableActions(this.connectFunction, counters, [...new Set(['GetItem', ...forgetting.counters])]);
     this.allowConnectionsApi(this.connectFunction, ['GET', ...when(presence, ['POST'])]);
 
     allowTableActions(this.disconnectFunction, connections, forgetting.connections);
@@ -766,7 +769,6 @@ export class RealtimeNotifications extends Construct {
     // With history, it replays what a client missed (reading the stream's head, starting it if new,
     // and its kept notifications) and keeps client messages of topics with history: a position
     // (the head, a claim) and the frame.
-    const posts = clientPublish || presence || history;
     const fansOut = clientPublish || presence;
     const keepsClientMessages = clientPublish && topicHistory;
     const keepingPositions = ['GetItem', 'PutItem', 'UpdateItem'];
@@ -774,11 +776,12 @@ export class RealtimeNotifications extends Construct {
     allowTableActions(this.messageFunction, subscriptions,
       ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])], fansOut ? [byConnection] : []);
     allowTableActions(this.messageFunction, counters, [...new Set([
-      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'Query']),
+      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'GetItem', 'Query']),
       ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages, ['PutItem']),
     ])]);
     allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]));
-    if (posts) this.allowConnectionsApi(this.messageFunction, ['POST']);
+    // A connection that lost its row is told so and closed (DELETE), so its client reconnects.
+    this.allowConnectionsApi(this.messageFunction, ['POST', 'DELETE']);
     if (clientPublish) {
       this.allowQueueSends(this.messageFunction);
       this.eventBus.grantPutEventsTo(this.messageFunction);

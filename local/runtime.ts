@@ -52,6 +52,8 @@ export interface LocalRuntimeOptions {
   readonly idleTimeoutMs?: number;
   /** @default 7200000 (API Gateway's 2 hours) */
   readonly maxConnectionMs?: number;
+  /** How long after $connect returns a connection opens (see GatewayOptions). @default 0 */
+  readonly handshakeDelayMs?: number;
   /** Shorthand for settings.allowBroadcast. @default false */
   readonly allowBroadcast?: boolean;
   /** Any construct setting, e.g. `{ shardThreshold: 100, maxSubscriptionsPerConnection: 5 }`. */
@@ -329,6 +331,7 @@ function createGateway(
     },
     idleTimeoutMs: options.idleTimeoutMs,
     maxConnectionMs: options.maxConnectionMs,
+    handshakeDelayMs: options.handshakeDelayMs,
     log,
   });
 }

@@ -1,22 +1,26 @@
 /**
- * The per-user connection limit, checked on $connect. The byUser index lists the user's
- * connections; only when they reach the limit are they asked for (GET @connections), and those
- * API Gateway no longer knows are forgotten first. So a connection that dropped without
- * $disconnect never counts against its user.
- *
- * The index is eventually consistent: connects of one user racing within a fraction of a second
- * may each see the others missing, so the limit holds to within that race.
+ * The per-user connection limit, checked on $connect. Each user's open connections are a set
+ * (lambda/stores/user-connections-store.ts) that a connection joins with one conditional write,
+ * so racing connects of one user can never pass the limit together. Only when the set is full are
+ * its connections asked for (GET @connections): those API Gateway no longer has (closed without
+ * $disconnect) are forgotten and their places freed, then the connect tries once more. So a
+ * connection that dropped without $disconnect never counts against its user for long.
  */
 import { forEachConcurrently } from './concurrent';
 import type { PostResult } from './fanout';
 
 export interface ConnectionLimitDeps {
-  /** Every open connection of the user, as recorded. */
+  /** Adds the connection to the user's set unless the set holds `max` already; false when full. */
+  readonly admit: (userId: string, connectionId: string, max: number) => Promise<boolean>;
+  /** The ids in the user's set. */
   readonly connectionsOf: (userId: string) => Promise<string[]>;
   /** Whether API Gateway still has the connection (`delivered`), has not (`gone`), or could not say. */
   readonly probe: (connectionId: string) => Promise<PostResult>;
-  /** Forgets a connection API Gateway no longer has (its rows and presence). */
-  readonly forget: (connectionId: string) => Promise<void>;
+  /**
+   * Forgets a connection API Gateway answered 410 for, with its place in the user's set; false
+   * when its $connect may still be running (a 410 then proves nothing), and nothing is forgotten.
+   */
+  readonly forgetGone: (userId: string, connectionId: string) => Promise<boolean>;
 }
 
 export type ConnectionLimitVerdict =
@@ -26,20 +30,18 @@ export type ConnectionLimitVerdict =
 /** Probes at once, at most. */
 const PROBE_CONCURRENCY = 8;
 
-export async function checkConnectionLimit(userId: string, max: number, deps: ConnectionLimitDeps): Promise<ConnectionLimitVerdict> {
-  const recorded = await deps.connectionsOf(userId);
-  if (recorded.length < max) return { allowed: true, forgotten: 0 };
+export async function admitConnection(userId: string, connectionId: string, max: number, deps: ConnectionLimitDeps): Promise<ConnectionLimitVerdict> {
+  if (await deps.admit(userId, connectionId, max)) return { allowed: true, forgotten: 0 };
+  const recorded = (await deps.connectionsOf(userId)).filter((id) => id !== connectionId);
   let open = 0;
   let forgotten = 0;
-  await forEachConcurrently(recorded, PROBE_CONCURRENCY, async (connectionId) => {
-    const answer = await deps.probe(connectionId);
-    if (answer.status === 'gone') {
-      await deps.forget(connectionId);
-      forgotten++;
-    } else {
-      // Open, or unknown: counted, so a failing probe never lets the limit be passed.
-      open++;
-    }
+  await forEachConcurrently(recorded, PROBE_CONCURRENCY, async (id) => {
+    const answer = await deps.probe(id);
+    // Open, opening, or unknown: counted, so a failing probe never lets the limit be passed.
+    if (answer.status === 'gone' && await deps.forgetGone(userId, id)) forgotten++;
+    else open++;
   });
-  return open < max ? { allowed: true, forgotten } : { allowed: false, open };
+  if (forgotten === 0) return { allowed: false, open };
+  // Places were freed, but a racing connect may have taken them first: the set decides again.
+  return await deps.admit(userId, connectionId, max) ? { allowed: true, forgotten } : { allowed: false, open };
 }

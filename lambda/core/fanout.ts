@@ -35,7 +35,9 @@ export type DeliveryFailureReason =
   /** 403: the function may not call @connections; fix its permissions. */
   | 'FORBIDDEN'
   /** Any other 4xx: the request itself is refused; retrying cannot help. */
-  | 'REJECTED';
+  | 'REJECTED'
+  /** 410 while the connection's $connect may still be running: its handshake is not done yet. */
+  | 'OPENING';
 
 export type PostResult =
   | { readonly status: 'delivered' }

@@ -41,6 +41,11 @@ export interface MessageContext {
   readonly clientMessages: ClientMessaging;
   readonly presence: Presence;
   readonly maxPresenceMembers: number;
+  /**
+   * Sends `frame` to a connection whose row is gone, then closes it: with no row nothing is
+   * delivered to it, and a closed client reconnects (and resumes) where an open one stays deaf.
+   */
+  readonly closeUnregistered: (connectionId: string, frame: ServerFrame) => Promise<void>;
 }
 
 /** Client publishing: its rules, limits, and where an accepted message goes. */
@@ -88,7 +93,11 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   const request = parsed.request;
   const requestId = request.requestId;
 
-  if (request.action === 'ping') return pongFrame(requestId);
+  if (request.action === 'ping') {
+    // The keep-alive is also when a connection that lost its row finds out, at the latest.
+    const registered = await ctx.stores.connections.getConnection(caller.connectionId) !== undefined;
+    return registered ? pongFrame(requestId) : unregistered(caller, ctx, requestId);
+  }
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
 
   const topic = request.topic;
@@ -111,6 +120,14 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   }
 }
 
+async function unregistered(caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
+  const frame = errorFrame('INTERNAL',
+    'This connection is no longer registered, so nothing would reach it: the server closes it. Reconnect (and resume) to be registered again.',
+    requestId);
+  await ctx.closeUnregistered(caller.connectionId, frame);
+  return frame;
+}
+
 async function subscribe(topic: string, since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
   if (!ctx.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
@@ -122,9 +139,7 @@ async function subscribe(topic: string, since: StreamPosition | undefined, calle
       `This connection already has the maximum of ${ctx.maxSubscriptions} subscriptions. Unsubscribe from a topic first.`,
       requestId);
   }
-  if (subscription.outcome === 'no-connection') {
-    return errorFrame('INTERNAL', 'This connection is no longer registered. Reconnect, then subscribe again.', requestId);
-  }
+  if (subscription.outcome === 'no-connection') return unregistered(caller, ctx, requestId);
   let counted = false;
   try {
     // The head is read after the subscription is written: whatever is positioned later reaches the

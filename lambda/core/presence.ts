@@ -7,6 +7,12 @@
  * Announcements are posted once to the topic's subscribers (with the fan-out's own retries) and
  * are not re-queued: they are hints for a live member list; the `presence` request is the truth
  * a client reloads after a reconnect.
+ *
+ * Racing tabs of one user (one leaving as another joins) make a join and a leave whose posts may
+ * arrive in either order. So after posting, the announcer reads the count again and, while it
+ * says otherwise, announces what it says. The last announcement to arrive is then always one
+ * whose announcer read the count after every change before it: a list kept by applying the
+ * events in arrival order ends up as the count says.
  */
 import { CounterStore, PresenceCount, SubscriptionEndings } from '../stores';
 import { encodeFrame, presenceEventFrame } from './protocol';
@@ -14,6 +20,9 @@ import { TopicRules } from './topics';
 
 /** Posts a frame to a topic's subscribers, but not to `exceptConnectionId`. */
 export type TopicAnnouncer = (topic: string, frame: Uint8Array, exceptConnectionId?: string) => Promise<void>;
+
+/** Corrections one announcer posts at most: a user's tabs flapping without end must not hold it. */
+const MAX_CORRECTIONS = 4;
 
 export class Presence implements SubscriptionEndings {
   constructor(
@@ -51,6 +60,7 @@ export class Presence implements SubscriptionEndings {
       await this.counters.removePresence(topic, userId).catch(() => undefined);
       throw error;
     }
+    await this.correct(topic, userId, true, connectionId);
   }
 
   /** After a subscription ended (unsubscribe, disconnect, gone): announces the user's last one. */
@@ -67,8 +77,28 @@ export class Presence implements SubscriptionEndings {
   }
 
   /** The announcement half of `ended`. */
-  announceLeave(topic: string, userId: string): Promise<void> {
-    return this.announce(topic, joinOrLeave(topic, 'leave', userId));
+  async announceLeave(topic: string, userId: string): Promise<void> {
+    await this.announce(topic, joinOrLeave(topic, 'leave', userId));
+    await this.correct(topic, userId, false);
+  }
+
+  /**
+   * Reads the user's count after an announcement and, while it contradicts what was last
+   * announced, announces the state it shows. Best effort: the first announcement is made, and a
+   * failing read or post here leaves the list to the next change or the `presence` request.
+   */
+  private async correct(topic: string, userId: string, announcedPresent: boolean, exceptConnectionId?: string): Promise<void> {
+    let announced = announcedPresent;
+    try {
+      for (let round = 0; round < MAX_CORRECTIONS; round++) {
+        const present = await this.counters.presenceOf(topic, userId) > 0;
+        if (present === announced) return;
+        announced = present;
+        await this.announce(topic, joinOrLeave(topic, present ? 'join' : 'leave', userId), exceptConnectionId);
+      }
+    } catch {
+      // Hints only (see the module comment).
+    }
   }
 
   /**

@@ -9,6 +9,8 @@ import { booleanEnv, integerEnv, optionalEnv, requiredEnv, urlEnv } from '../cor
 export interface DeliverConfig {
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
+  /** Positions, presence counts and each user's open connections. */
+  readonly countersTable: string;
   /** The @connections endpoint: https://{api}.execute-api.{region}.amazonaws.com/{stage}, or a local one. */
   readonly callbackUrl: string;
   /** The queue deliver reads from; shards and retries go back onto it. */
@@ -34,6 +36,7 @@ export function loadDeliverConfig(): DeliverConfig {
   return {
     connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE),
     subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE),
+    countersTable: requiredEnv(Env.COUNTERS_TABLE),
     callbackUrl: urlEnv(Env.CALLBACK_URL),
     queueUrl: urlEnv(Env.QUEUE_URL),
     deadLetterQueueUrl: urlEnv(Env.DLQ_URL),

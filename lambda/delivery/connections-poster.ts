@@ -40,6 +40,8 @@ export interface ConnectionsPoster {
    * `gone` closed; a failure says nothing either way.
    */
   readonly probe: (connectionId: string) => Promise<PostResult>;
+  /** Closes a connection (`DELETE @connections/{id}`): `delivered` means closed, `gone` already closed. */
+  readonly disconnect: (connectionId: string) => Promise<PostResult>;
   /** Closes the pooled sockets. */
   close(): void;
 }
@@ -69,7 +71,7 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
   // The same bytes go to every connection of a fan-out: hash them once, not once per post.
   const payloadHashes = new WeakMap<Uint8Array, string>();
 
-  const request = async (method: 'POST' | 'GET', connectionId: string, body: Uint8Array, requestTimeoutMs?: number): Promise<PostResult> => {
+  const request = async (method: 'POST' | 'GET' | 'DELETE', connectionId: string, body: Uint8Array, requestTimeoutMs?: number): Promise<PostResult> => {
     let payloadHash = payloadHashes.get(body);
     if (payloadHash === undefined) {
       payloadHash = createHash('sha256').update(body).digest('hex');
@@ -107,8 +109,9 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
 
   const post: Poster = (connectionId, frame, postTimeoutMs) => request('POST', connectionId, frame, postTimeoutMs);
   const probe = (connectionId: string) => request('GET', connectionId, NO_BODY);
+  const disconnect = (connectionId: string) => request('DELETE', connectionId, NO_BODY);
 
-  return { post, probe, close: () => agent.destroy() };
+  return { post, probe, disconnect, close: () => agent.destroy() };
 }
 
 type Send = (options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest;

@@ -24,7 +24,7 @@ import { RateLimiter } from '../core/fanout-rate';
 import { describeTarget, EncodedNotification, encodeNotification, Notification } from '../core/notification';
 import { checkPublishedEvent } from '../core/publish-contract';
 import { requeueDelaySeconds } from '../core/retry';
-import { removeConnection, Stores, SubscriptionEndings } from '../stores';
+import { removeGoneConnection, Stores, SubscriptionEndings } from '../stores';
 import { AUDIENCE_FIRST_PAGE_SIZE, audiencePages } from './audience';
 import { NotificationHistory } from './history';
 import { DeliverConfig } from './config';
@@ -73,6 +73,12 @@ export interface QueueRecord {
 const MAX_FAILURES_LOGGED = 20;
 /** Stale connections removed at once after a fan-out. */
 const CLEANUP_CONCURRENCY = 16;
+/**
+ * Waits before each new post to connections whose $connect was still running at the last one
+ * (they answer 410 until their handshake is done, which takes moments): about 1.5 s in all, then
+ * they are re-queued like any connection still failing.
+ */
+const OPENING_RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
 
 /** Handles one queue message; throws only when it must be retried by SQS. */
 export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, deadline?: number): Promise<void> {
@@ -255,12 +261,13 @@ async function deliverToConnections(
   if (connections === 0) return 0;
   // From the first read to the last post: an audience read as it is posted to counts its reads.
   reportFanout(result, notification.id, attempt, connections, deps.clock.now() - started, deps);
-  await removeGoneConnections(result.gone, notification.id, deps, deadline);
+  const opening = await removeGoneConnections(result.gone, notification.id, deps, deadline);
+  const failed = [...result.failed, ...await postWhenOpen(opening, encoded, deps, deadline)];
 
   const lastAttempt = attempt >= deps.config.maxAttempts;
-  const retryLater = lastAttempt ? [] : result.failed.filter((f) => f.retryable);
-  const givenUp = lastAttempt ? result.failed : result.failed.filter((f) => !f.retryable);
-  logFailures(result.failed, notification.id, attempt, lastAttempt, deps);
+  const retryLater = lastAttempt ? [] : failed.filter((f) => f.retryable);
+  const givenUp = lastAttempt ? failed : failed.filter((f) => !f.retryable);
+  logFailures(failed, notification.id, attempt, lastAttempt, deps);
   await requeue(notification, result.notAttempted, retryLater, attempt, deps);
   await deadLetter(notification, givenUp, attempt, deps);
   return connections;
@@ -312,15 +319,41 @@ async function deadLetter(notification: Notification, givenUp: readonly FailedDe
   if (givenUp.some((f) => f.reason === 'PAYLOAD_TOO_LARGE')) deps.metrics.count(MetricNames.tooLarge, 1);
 }
 
-async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: AnnouncementDeps, deadline?: number): Promise<void> {
+/**
+ * Posts again to connections that answered 410 while their $connect may still have been running,
+ * a few times over about a second and a half while the deadline allows. Returns those it could
+ * not reach, as failures to retry later (or for good, when they failed for good).
+ */
+async function postWhenOpen(connectionIds: readonly string[], encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number): Promise<FailedDelivery[]> {
+  const failed: FailedDelivery[] = [];
+  let opening = connectionIds;
+  for (const delayMs of OPENING_RETRY_DELAYS_MS) {
+    if (opening.length === 0 || (deadline !== undefined && deps.clock.now() + delayMs >= deadline)) break;
+    await deps.clock.sleep(delayMs);
+    const result = await fanOut(opening, encoded.frame, deps.post, fanoutOptions(deps, deadline));
+    deps.metrics.count(MetricNames.delivered, result.delivered.length);
+    failed.push(...result.failed);
+    opening = [...result.notAttempted, ...await removeGoneConnections(result.gone, encoded.notification.id, deps, deadline)];
+  }
+  return [...failed, ...opening.map((connectionId): FailedDelivery => ({
+    connectionId, reason: 'OPENING', retryable: true, detail: 'The connection\'s handshake was not done yet (410 during its $connect).',
+  }))];
+}
+
+/**
+ * Forgets the connections that answered 410, but not those whose $connect may still be running:
+ * returns those, for the caller to try again.
+ */
+async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: AnnouncementDeps, deadline?: number): Promise<string[]> {
   let skipped = 0;
+  const opening: string[] = [];
   await forEachConcurrently(gone, CLEANUP_CONCURRENCY, async (connectionId) => {
     if (deadline !== undefined && deps.clock.now() >= deadline) {
       skipped++;
       return;
     }
     try {
-      await removeConnection(deps.stores, connectionId, deps.endings);
+      if (!await removeGoneConnection(deps.stores, connectionId, deps.clock.now(), deps.endings)) opening.push(connectionId);
     } catch (error) {
       // Not worth failing the delivery: the row's TTL, or the next 410, removes it.
       deps.logger.warn('Could not remove a gone connection', { notificationId, connectionId, error: String(error) });
@@ -329,6 +362,7 @@ async function removeGoneConnections(gone: readonly string[], notificationId: st
   if (skipped > 0) {
     deps.logger.warn('Lambda time running out; gone connections left to their TTL', { notificationId, connections: skipped });
   }
+  return opening;
 }
 
 function logFailures(failed: readonly FailedDelivery[], notificationId: string, attempt: number, lastAttempt: boolean, deps: DeliveryDeps): void {

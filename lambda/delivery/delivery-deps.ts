@@ -17,6 +17,7 @@ import { logger } from '../core/logger';
 import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore, SubscriptionEndings } from '../stores';
 import { DeliverConfig } from './config';
 import { createConnectionsPoster } from './connections-poster';
+import type { PostResult } from '../core/fanout';
 import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
 import { HistoryPolicy } from '../core/streams';
 import { NotificationHistory } from './history';
@@ -46,11 +47,13 @@ export interface DeliveryRuntime {
    * the time it has left (see callCutoffs). Without a Lambda context, calls are not bounded.
    */
   invocation(endings: SubscriptionEndings, context?: Pick<Context, 'getRemainingTimeInMillis'>): Invocation;
+  /** Closes a connection through @connections (DELETE). */
+  disconnect(connectionId: string): Promise<PostResult>;
 }
 
 export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc: DynamoDBDocumentClient = createDocumentClient()): DeliveryRuntime {
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
-  const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable };
+  const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable, countersTable: config.countersTable };
   const keeping = historySettings();
   const sendBatch = sqsOnFirstUse(config.queueUrl);
   const shared = {
@@ -72,6 +75,7 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
   const unbounded = depsOver(doc);
   return {
     unbounded,
+    disconnect: connections.disconnect,
     invocation: (endings, context) => {
       const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
       if (remaining === undefined) return { deps: { ...unbounded, endings } };

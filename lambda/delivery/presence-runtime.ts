@@ -41,7 +41,11 @@ export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>, 
   let poster: ConnectionsPoster | undefined;
   const ownPoster = () => (poster ??= createConnectionsPoster({ endpoint: requiredEnv(Env.CALLBACK_URL), maxSockets: ANNOUNCE_CONCURRENCY }));
   const deps: Omit<AnnouncementDeps, 'endings'> = base ?? {
-    stores: createStores({ connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE), subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE) }, doc),
+    stores: createStores({
+      connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE),
+      subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE),
+      countersTable: requiredEnv(Env.COUNTERS_TABLE),
+    }, doc),
     post: (connectionId, frame, timeoutMs) => ownPoster().post(connectionId, frame, timeoutMs),
     concurrency: new AdaptiveConcurrency(ANNOUNCE_CONCURRENCY),
     clock: systemClock,

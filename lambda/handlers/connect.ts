@@ -2,33 +2,40 @@
  * $connect: registers the connection, with the user the authorizer named, unless the user
  * already has `maxConnectionsPerUser` open connections; answers with the subprotocol it chose
  * when the client offered any.
+ *
+ * The row is written before the user's place is taken, so every connection in a user's set has
+ * a row that says until when its handshake may run (`openBy`): a 410 for it before then is the
+ * handshake not yet done, not a closed connection (delivery tries it again).
  */
 import type { Context } from 'aws-lambda';
 import { API_SUBPROTOCOL, SETTINGS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
-import { checkConnectionLimit } from '../core/connection-limit';
+import { admitConnection } from '../core/connection-limit';
 import { integerEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { chooseSubprotocol, offeredSubprotocols, SUBPROTOCOL_HEADER } from '../core/subprotocols';
 import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { removeConnection } from '../stores';
+import { removeGoneConnection } from '../stores';
 
 const { stores, presence, probe } = createPresenceRuntime();
 const ttlSeconds = integerEnv(SETTINGS.connectionTtlSeconds);
 const maxConnectionsPerUser = integerEnv(SETTINGS.maxConnectionsPerUser);
+/** Without a Lambda context (tests), how long $connect may run: the route functions' timeout. */
+const DEFAULT_REMAINING_MS = SETTINGS.routeFunctionTimeoutSeconds.default * 1000;
+/** After $connect returns, API Gateway still finishes the handshake: time allowed for that. */
+const HANDSHAKE_MARGIN_MS = 2_000;
 
 const limitDeps = {
-  connectionsOf: async (userId: string) => {
-    const ids: string[] = [];
-    for await (const page of stores.connections.queryConnectionIdsByUser(userId)) ids.push(...page);
-    return ids;
-  },
+  admit: (userId: string, connectionId: string, max: number) => stores.userConnections.admit(userId, connectionId, max, expiresAtNow()),
+  connectionsOf: (userId: string) => stores.userConnections.list(userId),
   probe,
-  forget: async (connectionId: string) => {
-    await removeConnection(stores, connectionId, presence);
-  },
+  forgetGone: (userId: string, connectionId: string) => removeGoneConnection(stores, connectionId, Date.now(), presence, userId),
 };
+
+function expiresAtNow(): number {
+  return Math.floor(Date.now() / 1000) + ttlSeconds;
+}
 
 export async function handler(event: WebSocketEvent, context?: Context): Promise<RouteResponse> {
   const caller = callerOf(event);
@@ -48,9 +55,18 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
       logger.error(`refused: the authorizer's user id cannot be used: ${problem}`);
       return { statusCode: 403 };
     }
+    const now = Date.now();
+    await stores.connections.putConnection({
+      connectionId: caller.connectionId,
+      userId: caller.userId,
+      connectedAt: event.requestContext.connectedAt ?? now,
+      expiresAt: expiresAtNow(),
+      openBy: now + (context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS) + HANDSHAKE_MARGIN_MS,
+    });
     if (caller.userId !== undefined) {
-      const verdict = await checkConnectionLimit(caller.userId, maxConnectionsPerUser, limitDeps);
+      const verdict = await admitConnection(caller.userId, caller.connectionId, maxConnectionsPerUser, limitDeps);
       if (!verdict.allowed) {
+        await stores.connections.deleteConnection(caller.connectionId);
         logger.warn('connection refused: the user has too many open connections', {
           userId: caller.userId, openConnections: verdict.open, maxConnectionsPerUser,
         });
@@ -58,20 +74,24 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
       }
       if (verdict.forgotten > 0) logger.info('forgot connections that had closed without $disconnect', { userId: caller.userId, forgotten: verdict.forgotten });
     }
-    const now = Date.now();
-    await stores.connections.putConnection({
-      connectionId: caller.connectionId,
-      userId: caller.userId,
-      connectedAt: event.requestContext.connectedAt ?? now,
-      expiresAt: Math.floor(now / 1000) + ttlSeconds,
-    });
     logger.info('connected', { userId: caller.userId, protocol });
     return protocol === undefined ? { statusCode: 200 } : { statusCode: 200, headers: { [SUBPROTOCOL_HEADER]: protocol } };
   } catch (error) {
-    // Refuse the connection rather than accept one nothing could deliver to.
+    // Refuse the connection rather than accept one nothing could deliver to; a row already
+    // written would otherwise hold the user's place until a delivery found it gone.
     logger.error('could not register the connection', error as Error);
+    await removeConnectionRow(caller.connectionId, caller.userId);
     return { statusCode: 500 };
   } finally {
     logger.resetKeys();
+  }
+}
+
+async function removeConnectionRow(connectionId: string, userId: string | undefined): Promise<void> {
+  try {
+    await stores.connections.deleteConnection(connectionId);
+    if (userId !== undefined) await stores.userConnections.release(userId, connectionId);
+  } catch (error) {
+    logger.warn('could not remove the refused connection\'s row; its TTL will', { error: String(error) });
   }
 }

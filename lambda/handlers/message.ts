@@ -43,6 +43,11 @@ const messageContext: MessageContext = {
   maxSubscriptions: integerEnv(SETTINGS.maxSubscriptionsPerConnection),
   presence,
   maxPresenceMembers: integerEnv(SETTINGS.maxPresenceMembers),
+  closeUnregistered: async (connectionId, frame) => {
+    logger.warn('closing a connection that is no longer registered');
+    await invocation.deps.post(connectionId, Buffer.from(encodeFrame(frame), 'utf8'));
+    await delivery.disconnect(connectionId);
+  },
   clientMessages: {
     rules: TopicRules.compile(jsonStringArrayEnv(Env.PUBLISH_RULES, SETTINGS.publishRules.default)),
     counters,

@@ -28,6 +28,12 @@ export interface ConnectionRecord {
   readonly connectedAt: number;
   /** Epoch seconds; the table's TTL attribute. */
   readonly expiresAt: number;
+  /**
+   * Epoch milliseconds: the latest moment the connection's $connect can still be running. Until
+   * the handshake is done, @connections answers 410 for the connection as for a closed one, so a
+   * 410 before this moment does not prove the connection is gone.
+   */
+  readonly openBy?: number;
   /** Subscriptions this connection holds, kept for the per-connection cap. */
   readonly subscriptionCount?: number;
 }
@@ -56,6 +62,7 @@ export class ConnectionStore {
         // The byUser index is sparse: connections without a user are simply not in it.
         ...(record.userId !== undefined ? { [C.byUserPartitionKey]: record.userId } : {}),
         connectedAt: record.connectedAt,
+        ...(record.openBy !== undefined ? { openBy: record.openBy } : {}),
         [C.ttlAttribute]: record.expiresAt,
       },
     }));
@@ -78,6 +85,27 @@ export class ConnectionStore {
       ReturnValues: 'ALL_OLD',
     }));
     return Attributes as ConnectionRecord | undefined;
+  }
+
+  /**
+   * Deletes the row of a connection @connections answered 410 for, unless its $connect may still
+   * be running at `nowMs` (see `openBy`): then the row stays and `opening` is answered.
+   */
+  async deleteGoneConnection(connectionId: string, nowMs: number): Promise<{ readonly opening: true } | { readonly opening: false; readonly row?: ConnectionRecord }> {
+    try {
+      const { Attributes } = await this.doc.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: connectionKey(connectionId),
+        ConditionExpression: 'attribute_not_exists(#openBy) OR #openBy <= :now',
+        ExpressionAttributeNames: { '#openBy': 'openBy' },
+        ExpressionAttributeValues: { ':now': nowMs },
+        ReturnValues: 'ALL_OLD',
+      }));
+      return { opening: false, row: Attributes as ConnectionRecord | undefined };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return { opening: true };
+    }
   }
 
   /** The ids of every open connection of one user, a page at a time (a Query on the byUser index). */

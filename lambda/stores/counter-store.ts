@@ -6,7 +6,7 @@
  * - connections per user on each presence topic, so a user joins once and leaves once however
  *   many connections they have.
  */
-import { DeleteCommand, DynamoDBDocumentClient, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from './errors';
 import { presenceKey, presencePartitionKey, rateWindowKey } from './keys';
@@ -98,6 +98,18 @@ export class CounterStore {
       }
     }
     return left;
+  }
+
+  /** How many of the user's connections are on the topic's presence now (a consistent read). */
+  async presenceOf(topic: string, userId: string, nowMs = Date.now()): Promise<number> {
+    const { Item } = await this.doc.send(new GetCommand({
+      TableName: this.tableName,
+      Key: presenceKey(topic, userId),
+      ConsistentRead: true,
+    }));
+    // An expired count is a user whose connections are gone, as in `presence`.
+    if (Item === undefined || Number(Item[K.ttlAttribute]) <= Math.floor(nowMs / 1000)) return 0;
+    return Math.max(0, Number(Item.connections ?? 0));
   }
 
   /**

@@ -7,3 +7,4 @@ export * from './keys';
 export * from './remove-connection';
 export * from './stores';
 export * from './subscription-store';
+export * from './user-connections-store';

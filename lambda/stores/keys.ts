@@ -53,6 +53,14 @@ export function rateWindowKey(sender: string, epochSecond: number): CounterKey {
   return { [K.partitionKey]: `rate#${sender}`, [K.sortKey]: String(epochSecond) };
 }
 
+/**
+ * The set of one user's open connections, which the per-user connection limit is kept on. One
+ * item per user: a user connects far less often than a key's write rate.
+ */
+export function userConnectionsKey(userId: string): CounterKey {
+  return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'open' };
+}
+
 /** The partition holding one topic's presence: one item per present user. */
 export function presencePartitionKey(topic: string): string {
   return `presence#${topic}`;

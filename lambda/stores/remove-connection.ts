@@ -1,3 +1,4 @@
+import type { ConnectionRecord } from './connection-store';
 import { Stores } from './stores';
 
 /** What must follow the end of a user's subscription to a topic (presence leaves). */
@@ -10,22 +11,44 @@ export interface SubscriptionEndings {
 }
 
 /**
- * Forgets a connection: its row, then all its subscriptions. Used by $disconnect, by delivery
- * when @connections answers 410 Gone, and by $connect for a user's stale connections. The row
- * goes first so that no subscribe can reserve a slot on it any more; an already-gone row or
- * subscription is not an error. `endings` hears of each subscription it concerns (the row names
- * the user). Returns how many subscriptions were removed.
+ * Forgets a connection: its row, its place among its user's connections, then all its
+ * subscriptions. Used by $disconnect and by $connect for a user's stale connections. The row goes
+ * first so that no subscribe can reserve a slot on it any more; an already-gone row or
+ * subscription is not an error. `userId` frees the user's place even when the row is already
+ * gone. `endings` hears of each subscription it concerns (the row names the user). Returns how
+ * many subscriptions were removed.
  */
-export async function removeConnection(stores: Stores, connectionId: string, endings?: SubscriptionEndings): Promise<number> {
+export async function removeConnection(stores: Stores, connectionId: string, endings?: SubscriptionEndings, userId?: string): Promise<number> {
   const row = await stores.connections.deleteConnection(connectionId);
+  return forgetRest(stores, connectionId, row, endings, userId);
+}
+
+/**
+ * Forgets a connection @connections answered 410 for (delivery, the per-user limit), unless its
+ * $connect may still be running: then nothing is removed and `false` is answered, for the
+ * caller to try the connection again once its handshake is done. `userId` as for removeConnection.
+ */
+export async function removeGoneConnection(
+  stores: Stores, connectionId: string, nowMs: number, endings?: SubscriptionEndings, userId?: string,
+): Promise<boolean> {
+  const deleted = await stores.connections.deleteGoneConnection(connectionId, nowMs);
+  if (deleted.opening) return false;
+  await forgetRest(stores, connectionId, deleted.row, endings, userId);
+  return true;
+}
+
+async function forgetRest(stores: Stores, connectionId: string, row: ConnectionRecord | undefined, endings?: SubscriptionEndings, userId?: string): Promise<number> {
+  const known = row?.userId ?? userId;
+  if (known !== undefined) await stores.userConnections.release(known, connectionId);
   if (endings === undefined) return stores.subscriptions.removeAllForConnection(connectionId);
-  const known = row?.userId;
-  // Without the row (another removal took it first, or it expired) the user is unknown until each
-  // subscription row is deleted and says whose it was: then every one is deleted on its own.
+  // Without the row (another removal took it first, or it expired) and no user from the caller, the
+  // user is unknown until each subscription row is deleted and says whose it was: then every one
+  // is deleted on its own.
+  const userUnknown = row === undefined && known === undefined;
   return stores.subscriptions.removeAllForConnection(connectionId, {
-    isTracked: (topic) => (row === undefined ? endings.mayConcern(topic) : known !== undefined && endings.concerns(topic, known)),
-    removed: async (topic, userId) => {
-      const user = userId ?? known;
+    isTracked: (topic) => (userUnknown ? endings.mayConcern(topic) : known !== undefined && endings.concerns(topic, known)),
+    removed: async (topic, subscriber) => {
+      const user = subscriber ?? known;
       if (user !== undefined && endings.concerns(topic, user)) await endings.ended(topic, user);
     },
   });

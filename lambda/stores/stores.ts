@@ -1,22 +1,27 @@
-/** The two stores every handler reads and writes, and the one-call set-up the handlers use. */
+/** The stores every handler reads and writes, and the one-call set-up the handlers use. */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './clients';
 import { ConnectionStore } from './connection-store';
 import { SubscriptionStore } from './subscription-store';
+import { UserConnectionsStore } from './user-connections-store';
 
 export interface Stores {
   readonly connections: ConnectionStore;
   readonly subscriptions: SubscriptionStore;
+  /** Each user's open connections, for the per-user limit (in the counters table). */
+  readonly userConnections: UserConnectionsStore;
 }
 
 export interface StoreTableNames {
   readonly connectionsTable: string;
   readonly subscriptionsTable: string;
+  readonly countersTable: string;
 }
 
 export function createStores(tables: StoreTableNames, doc: DynamoDBDocumentClient = createDocumentClient()): Stores {
   return {
     connections: new ConnectionStore(doc, tables.connectionsTable),
     subscriptions: new SubscriptionStore(doc, tables.subscriptionsTable),
+    userConnections: new UserConnectionsStore(doc, tables.countersTable),
   };
 }

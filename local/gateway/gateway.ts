@@ -50,6 +50,12 @@ export interface GatewayOptions {
   readonly idleTimeoutMs?: number;
   /** Closes every connection after this long (API Gateway: 2 hours). */
   readonly maxConnectionMs?: number;
+  /**
+   * How long after $connect returns the connection opens. On AWS the handshake takes a moment to
+   * finish, and until it has, @connections answers 410 for the connection (as here): a delay
+   * widens that window so tests can run the race between a delivery and a connect. @default 0
+   */
+  readonly handshakeDelayMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -176,6 +182,7 @@ export class WebSocketGateway {
       return refuse(socket, 500);
     }
 
+    if (this.options.handshakeDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.handshakeDelayMs));
     if (socket.destroyed) {
       // The client left while $connect ran: API Gateway still sends $disconnect.
       await this.disconnect(facts, authorizer, 1006, 'Client left during $connect');

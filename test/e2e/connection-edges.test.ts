@@ -5,9 +5,10 @@
  * duplicated or admitted across its trials and expects none.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { connect, connectionIdOf, eventBridgeClient, publish, refusedStatus, TestClient, useLocalRuntime } from './support/clients';
+import { eventually } from './support/suite';
 
 const MAX_CONNECTIONS_PER_USER = 5;
 /** Long enough for a delivery to meet a connection between its row and its open socket. */
@@ -34,7 +35,7 @@ async function openAs(userId: string): Promise<TestClient> {
   return client;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function documentClient(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({
@@ -109,21 +110,44 @@ describe('the per-user connection cap under concurrent connects', () => {
     expect(admittedPerTrial).toEqual(Array(TRIALS).fill(MAX_CONNECTIONS_PER_USER));
   });
 
+  /** One at a time: connectionIdOf watches every connection's frames for its own ping. */
+  async function idsOf(clients: TestClient[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const client of clients) ids.push(await connectionIdOf(runtime(), client));
+    return ids;
+  }
+
   it('places freed by closes and by connections that vanished without $disconnect are given again exactly', async () => {
     const userId = 'edge-cap-reuse';
-    for (let round = 0; round < 4; round++) {
-      const admitted = await connectAtOnce(userId, CONCURRENT);
-      expect(admitted).toHaveLength(MAX_CONNECTIONS_PER_USER);
-      expect(await refusedStatus(`${runtime().wsUrl}?token=${encodeURIComponent(await runtime().token(userId))}`)).toBe(429);
-      // Alternate: closed cleanly, or lost without $disconnect (the rows stay until found gone).
-      if (round % 2 === 0) {
-        await Promise.all(admitted.map((c) => c.close()));
-      } else {
-        for (const client of admitted) runtime().gateway.loseConnection(await connectionIdOf(runtime(), client));
-        await Promise.all(admitted.map((c) => c.waitForClose()));
-      }
-    }
-  });
+    const doc = documentClient();
+    const row = (connectionId: string) => doc.send(new GetCommand({
+      TableName: runtime().settings.connectionsTable, Key: { [Tables.connections.partitionKey]: connectionId },
+    })).then((r) => r.Item);
+    const refused = async () => refusedStatus(`${runtime().wsUrl}?token=${encodeURIComponent(await runtime().token(userId))}`);
+
+    const first = await connectAtOnce(userId, CONCURRENT);
+    expect(first).toHaveLength(MAX_CONNECTIONS_PER_USER);
+    expect(await refused()).toBe(429);
+    const firstIds = await idsOf(first);
+    await Promise.all(first.map((c) => c.close()));
+    await eventually(async () => (await Promise.all(firstIds.map(row))).every((r) => r === undefined), '$disconnect to run');
+
+    const second = await connectAtOnce(userId, CONCURRENT);
+    expect(second).toHaveLength(MAX_CONNECTIONS_PER_USER);
+    expect(await refused()).toBe(429);
+    // Lost without $disconnect: the rows stay until a probe finds them gone, which it may only
+    // once their handshake window has passed (a 410 inside it may be a connect still finishing).
+    const secondIds = await idsOf(second);
+    const openBy = Math.max(...(await Promise.all(secondIds.map(row))).map((r) => Number(r?.openBy)));
+    for (const id of secondIds) runtime().gateway.loseConnection(id);
+    await Promise.all(second.map((c) => c.waitForClose()));
+    await sleep(openBy - Date.now() + 50);
+
+    const third = await connectAtOnce(userId, CONCURRENT);
+    expect(third).toHaveLength(MAX_CONNECTIONS_PER_USER);
+    expect(await refused()).toBe(429);
+    expect((await Promise.all(secondIds.map(row))).filter(Boolean)).toEqual([]);
+  }, 60_000);
 });
 
 describe('presence under racing tabs', () => {
@@ -160,5 +184,20 @@ describe('presence under racing tabs', () => {
       open.splice(open.indexOf(tabB), 1);
     }
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe('a connection that lost its row', () => {
+  it.each(['ping', 'subscribe'])('is told so and closed on its next %s, and its client can reconnect', async (action) => {
+    const client = await openAs('edge-unregistered');
+    const connectionId = await connectionIdOf(runtime(), client);
+    await documentClient().send(new DeleteCommand({
+      TableName: runtime().settings.connectionsTable, Key: { [Tables.connections.partitionKey]: connectionId },
+    }));
+    const answer = await client.request(action === 'ping' ? { action } : { action, topic: 'orders/edge-unregistered' });
+    expect(answer).toMatchObject({ type: 'error', code: 'INTERNAL', message: expect.stringContaining('no longer registered') });
+    await client.waitForClose();
+    const again = await openAs('edge-unregistered');
+    await again.subscribe('orders/edge-unregistered');
   });
 });

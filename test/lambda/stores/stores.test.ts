@@ -4,13 +4,14 @@ import { ConnectionStore } from '../../../lambda/stores/connection-store';
 import { subscriptionKey, topicPartitionKeys } from '../../../lambda/stores/keys';
 import { removeConnection } from '../../../lambda/stores/remove-connection';
 import { SubscriptionStore } from '../../../lambda/stores/subscription-store';
-import { createStores } from '../../../lambda/stores';
+import { createStores, removeGoneConnection, Stores } from '../../../lambda/stores';
 import { FaultyDynamoHandler } from '../../support/dynamo-faults';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
 
 let db: TestDynamo;
 let connections: ConnectionStore;
 let subscriptions: SubscriptionStore;
+let stores: Stores;
 
 beforeAll(async () => {
   db = await startTestDynamo();
@@ -20,7 +21,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   const tables = await db.freshTables();
-  ({ connections, subscriptions } = createStores(tables, db.doc));
+  stores = createStores(tables, db.doc);
+  ({ connections, subscriptions } = stores);
 });
 
 async function collect(pages: AsyncIterable<string[]>): Promise<string[][]> {
@@ -182,11 +184,64 @@ describe('removeConnection', () => {
     for (const topic of ['x', 'y', 'users/alice/inbox']) await subscriptions.subscribe(topic, 'a=', expiresAt());
     await subscriptions.subscribe('x', 'b=', expiresAt());
 
-    expect(await removeConnection({ connections, subscriptions }, 'a=')).toBe(3);
+    expect(await removeConnection(stores, 'a=')).toBe(3);
     expect((await db.items(connections.tableName)).map((r) => r.connectionId)).toEqual(['b=']);
     expect(await db.items(subscriptions.tableName)).toEqual([expect.objectContaining({ topic: 'x', connectionId: 'b=' })]);
     // Already gone: not an error.
-    expect(await removeConnection({ connections, subscriptions }, 'a=')).toBe(0);
+    expect(await removeConnection(stores, 'a=')).toBe(0);
+  });
+
+  test("frees the connection's place among its user's connections, with the user from the row or from the caller", async () => {
+    for (const id of ['a=', 'b=', 'c=']) expect(await stores.userConnections.admit('alice', id, 3, expiresAt())).toBe(true);
+    await connections.putConnection({ connectionId: 'a=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt() });
+    await removeConnection(stores, 'a=');
+    // b='s row is already gone: only the caller can say whose it was.
+    await removeConnection(stores, 'b=', undefined, 'alice');
+    expect(await stores.userConnections.list('alice')).toEqual(['c=']);
+  });
+});
+
+describe('removeGoneConnection', () => {
+  test("keeps a connection whose $connect may still be running (a 410 then proves nothing), and removes it after", async () => {
+    const openBy = Date.now() + 5_000;
+    await connections.putConnection({ connectionId: 'a=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt(), openBy });
+    await stores.userConnections.admit('alice', 'a=', 5, expiresAt());
+    expect(await removeGoneConnection(stores, 'a=', openBy - 1)).toBe(false);
+    expect(await connections.getConnection('a=')).toBeDefined();
+    expect(await stores.userConnections.list('alice')).toEqual(['a=']);
+    expect(await removeGoneConnection(stores, 'a=', openBy)).toBe(true);
+    expect(await connections.getConnection('a=')).toBeUndefined();
+    expect(await stores.userConnections.list('alice')).toEqual([]);
+  });
+
+  test('removes rows written without openBy, and a row already gone is not an error', async () => {
+    await connections.putConnection({ connectionId: 'a=', connectedAt: 1, expiresAt: expiresAt() });
+    expect(await removeGoneConnection(stores, 'a=', Date.now())).toBe(true);
+    expect(await removeGoneConnection(stores, 'a=', Date.now())).toBe(true);
+    expect(await db.items(connections.tableName)).toEqual([]);
+  });
+});
+
+describe('user connections', () => {
+  test(`admits at most max connections of a user however many race, and admitting one twice takes one place`, async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `c${i}=`);
+    const admitted = await Promise.all(ids.map((id) => stores.userConnections.admit('alice', id, 7, expiresAt())));
+    expect(admitted.filter(Boolean)).toHaveLength(7);
+    const inSet = await stores.userConnections.list('alice');
+    expect(inSet.sort()).toEqual(ids.filter((_, i) => admitted[i]).sort());
+    expect(await stores.userConnections.admit('alice', inSet[0], 7, expiresAt())).toBe(true);
+    expect(await stores.userConnections.list('alice')).toHaveLength(7);
+  });
+
+  test('release is idempotent and never writes an item for a user with no set', async () => {
+    await stores.userConnections.admit('alice', 'a=', 2, expiresAt());
+    await stores.userConnections.release('alice', 'a=');
+    await stores.userConnections.release('alice', 'a=');
+    await stores.userConnections.release('nobody', 'x=');
+    expect(await stores.userConnections.list('alice')).toEqual([]);
+    expect(await stores.userConnections.admit('alice', 'b=', 1, expiresAt())).toBe(true);
+    expect(await stores.userConnections.admit('alice', 'c=', 1, expiresAt())).toBe(false);
+    expect((await db.items(stores.userConnections.tableName)).map((item) => item.pk)).toEqual(['connections#alice']);
   });
 });
 

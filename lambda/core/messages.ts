@@ -95,8 +95,10 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
 
   if (request.action === 'ping') {
     // The keep-alive is also when a connection that lost its row finds out, at the latest.
-    const registered = await ctx.stores.connections.getConnection(caller.connectionId) !== undefined;
-    return registered ? pongFrame(requestId) : unregistered(caller, ctx, requestId);
+    const row = await ctx.stores.connections.getConnection(caller.connectionId);
+    if (row === undefined) return unregistered(caller, ctx, requestId);
+    if (row.openBy !== undefined) await ctx.stores.connections.markOpen(caller.connectionId);
+    return pongFrame(requestId);
   }
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
 

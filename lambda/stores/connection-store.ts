@@ -31,7 +31,8 @@ export interface ConnectionRecord {
   /**
    * Epoch milliseconds: the latest moment the connection's $connect can still be running. Until
    * the handshake is done, @connections answers 410 for the connection as for a closed one, so a
-   * 410 before this moment does not prove the connection is gone.
+   * 410 before this moment does not prove the connection is gone. Removed once the connection is
+   * heard from (its first subscribe or ping): its handshake is done.
    */
   readonly openBy?: number;
   /** Subscriptions this connection holds, kept for the per-connection cap. */
@@ -108,6 +109,24 @@ export class ConnectionStore {
     }
   }
 
+  /**
+   * Records that the connection finished its handshake (it was heard from), so that a 410 for it
+   * means gone from now on. Never writes a row that is not there.
+   */
+  async markOpen(connectionId: string): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: connectionKey(connectionId),
+        UpdateExpression: 'REMOVE #openBy',
+        ConditionExpression: 'attribute_exists(#id)',
+        ExpressionAttributeNames: { '#id': C.partitionKey, '#openBy': 'openBy' },
+      }));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
   /** The ids of every open connection of one user, a page at a time (a Query on the byUser index). */
   async *queryConnectionIdsByUser(userId: string, options: PageOptions = {}): AsyncGenerator<string[]> {
     const pages = pagesOf(paginateQuery, { client: this.doc }, {
@@ -151,9 +170,10 @@ export class ConnectionStore {
       const { Attributes } = await this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: connectionKey(connectionId),
-        UpdateExpression: 'ADD #count :one',
+        // A connection that subscribes has finished its handshake: a 410 for it now means gone.
+        UpdateExpression: 'ADD #count :one REMOVE #openBy',
         ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#count) OR #count < :max)',
-        ExpressionAttributeNames: { '#id': C.partitionKey, '#count': 'subscriptionCount' },
+        ExpressionAttributeNames: { '#id': C.partitionKey, '#count': 'subscriptionCount', '#openBy': 'openBy' },
         ExpressionAttributeValues: { ':one': 1, ':max': max },
         ReturnValues: 'ALL_NEW',
       }));

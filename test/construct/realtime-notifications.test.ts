@@ -347,14 +347,16 @@ describe('IAM', () => {
     }
   });
 
-  test('connect may put connection rows and, at the per-user limit, look up the user\'s connections and forget closed ones', () => {
+  test('connect may put connection rows, take a place in its user\'s set and, at the limit, read it and forget closed ones', () => {
     expect(grantsOf(functionStatements(template, 'Connect'))).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Connect')]],
       ['logs:PutLogEvents', [logsOf('Connect')]],
       ['dynamodb:PutItem', [connections]],
       ['dynamodb:DeleteItem', [connections]],
-      ['dynamodb:Query', [`${connections}/index/byUser`, `${subscriptions}/index/byConnection`].sort()],
+      ['dynamodb:Query', [`${subscriptions}/index/byConnection`]],
       ['dynamodb:BatchWriteItem', [subscriptions]],
+      ['dynamodb:GetItem', [counters]],
+      ['dynamodb:UpdateItem', [counters]],
       ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/GET/@connections/*`]],
     ]));
   });
@@ -366,6 +368,8 @@ describe('IAM', () => {
       ['dynamodb:DeleteItem', [connections]],
       ['dynamodb:BatchWriteItem', [subscriptions]],
       ['dynamodb:Query', [`${subscriptions}/index/byConnection`]],
+      // The connection's place in its user's set.
+      ['dynamodb:UpdateItem', [counters]],
     ]));
   });
 
@@ -379,7 +383,8 @@ describe('IAM', () => {
       ['dynamodb:DeleteItem', [subscriptions]],
       // The offline inbox (userHistory, on by default): a stream's head, and its kept notifications posted to the caller.
       ['dynamodb:Query', [history]],
-      ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
+      // Replays, and a connection that lost its row is told so and closed.
+      ['execute-api:ManageConnections', ['DELETE', 'POST'].map((method) => `${ARN_PREFIX}:<${apiId}>/prod/${method}/@connections/*`)],
     ]));
   });
 
@@ -408,19 +413,20 @@ describe('IAM', () => {
     expect(grants.has('dynamodb:Scan')).toBe(false);
   });
 
-  test('no other principal may manage connections: connect looks up, deliver and message (replays) post', () => {
+  test('no other principal may manage connections: connect looks up, deliver and message (replays) post, message closes', () => {
     const holders = statements.filter((s) => s.Action.includes('execute-api:ManageConnections'));
     expect(holders.map((h) => [h.policy.replace(/RoleDefaultPolicy.*/, ''), h.Resource.map((r: unknown) => flatten(r).split('/')[2])]).sort())
-      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']], ['NotificationsMessageFunction', ['POST']]]);
+      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']], ['NotificationsMessageFunction', ['POST', 'DELETE']]]);
   });
 
-  test('with history.userStreams off and no history rules, nobody keeps positions and message posts nothing', () => {
+  test('with history.userStreams off and no history rules, nobody keeps positions: counters hold only the users\' connection sets', () => {
     const { template: t } = synth({ history: { userStreams: false } });
     const counterId = resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id;
     const historyId = resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsHistoryTable').id;
-    const using = allStatements(t).filter((st) => [counterId, historyId].some((id) => JSON.stringify(st.Resource).includes(id)));
-    expect(using).toEqual([]);
-    expect(grantsOf(functionStatements(t, 'Message')).has('execute-api:ManageConnections')).toBe(false);
+    const using = (id: string) => allStatements(t).filter((st) => JSON.stringify(st.Resource).includes(id));
+    expect(using(historyId)).toEqual([]);
+    expect([...new Set(using(counterId).flatMap((st) => st.Action))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(grantsOf(functionStatements(t, 'Message')).has('dynamodb:Query')).toBe(false);
     expect(environmentOf(t, 'Deliver').USER_HISTORY).toBe('false');
   });
 });
@@ -444,7 +450,7 @@ describe('IAM with client messages and presence on', () => {
       ['dynamodb:PutItem', [subs]],
       ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters, `<${id('NotificationsHistoryTable')}.Arn>`].sort()],
       ['dynamodb:BatchWriteItem', [subs]],
-      ['execute-api:ManageConnections', [post]],
+      ['execute-api:ManageConnections', [post.replace('/POST/', '/DELETE/'), post]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
       ['events:PutEvents', [`<${resourceNamed(t, 'AWS::Events::EventBus', 'NotificationsEventBus').id}.Arn>`]],
     ]));
@@ -458,6 +464,8 @@ describe('IAM with client messages and presence on', () => {
       ['dynamodb:BatchWriteItem', [subs]],
       ['dynamodb:Query', [subs, `${subs}/index/byConnection`].sort()],
       ['dynamodb:UpdateItem', [counters]],
+      // After a leave, the user's count is read again in case a join raced it.
+      ['dynamodb:GetItem', [counters]],
       ['execute-api:ManageConnections', [post]],
     ]));
   });

@@ -268,7 +268,9 @@ describe('connections per user', () => {
     await open('busy');
     await expect(connect(runtime(), 'busy')).rejects.toThrow('handshake answered 429');
 
-    // Dropped without $disconnect: its row stays, but API Gateway no longer knows it.
+    // Dropped without $disconnect: its row stays, but API Gateway no longer knows it. It was heard
+    // from (a ping), so its handshake is known done and the 410 proves it gone.
+    await tabs[1].sync();
     expect(runtime().gateway.loseConnection(await connectionIdOf(runtime(), tabs[1]))).toBe(true);
     await open('busy');
   });

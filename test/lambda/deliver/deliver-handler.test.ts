@@ -239,6 +239,33 @@ describe('deliver handler: failures and retries', () => {
     expect(d.deadLetters()).toEqual([]);
   });
 
+  test('a connection still in its $connect (410 before its openBy) is posted again once open, and keeps its row', async () => {
+    const d = await deploy(services);
+    await d.connect('o-open', { userId: 'opening', openBy: Date.now() + 60_000, opensAfterMs: 120 });
+    await d.connect('o-never', { userId: 'opening', openBy: Date.now() + 60_000, live: false });
+
+    const { result, metrics } = await captureMetrics(() => d.invoke(bridgeEvent({ userId: 'opening', id: 'n-opening', data: 1 })));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expectExactlyOnce(d, ['o-open'], 'n-opening');
+    for (const connectionId of ['o-open', 'o-never']) {
+      expect(await services.dynamo.get(d.stores.connections.tableName, { connectionId })).toBeDefined();
+    }
+    expect(metrics).toMatchObject({ Delivered: 1 });
+    // The one that never opened goes back on the queue, for itself only, to be tried again later.
+    expect(shardBodies(d)).toEqual([expect.objectContaining({ connectionIds: ['o-never'], attempt: 2, reasons: { 'o-never': 'OPENING' } })]);
+    expect(d.deadLetters()).toEqual([]);
+  });
+
+  test('a 410 after its openBy removes the connection as gone', async () => {
+    const d = await deploy(services);
+    await d.connect('o-late', { userId: 'late', openBy: Date.now() - 1, live: false });
+    const { result } = await captureMetrics(() => d.invoke(bridgeEvent({ userId: 'late', data: 1 })));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await services.dynamo.get(d.stores.connections.tableName, { connectionId: 'o-late' })).toBeUndefined();
+    expect(d.queued()).toEqual([]);
+  });
+
   test('429, 500 and a reset connection, then success: delivered once, nothing re-queued', async () => {
     const d = await deploy(services);
     await d.connect('r-a', { topics: ['r'] });

@@ -74,8 +74,12 @@ export interface Deployment {
   readonly dlqUrl: string;
   /** Frames each live connection received. */
   readonly frames: Map<string, string[]>;
-  /** Opens a connection: its row in DynamoDB and, when live, a socket at the gateway. */
-  connect(connectionId: string, options?: { userId?: string; live?: boolean; topics?: string[] }): Promise<void>;
+  /**
+   * Opens a connection: its row in DynamoDB and, when live, a socket at the gateway. `openBy`
+   * writes the row as $connect does; `opensAfterMs` puts the socket at the gateway only then, as
+   * a handshake that finishes after $connect wrote the row.
+   */
+  connect(connectionId: string, options?: { userId?: string; live?: boolean; topics?: string[]; openBy?: number; opensAfterMs?: number }): Promise<void>;
   /** Runs the handler on a batch made of these bodies. */
   invoke(...bodies: string[]): Promise<SQSBatchResponse>;
   /** Feeds the delivery queue to the handler (delays ignored) until it is empty. */
@@ -118,13 +122,13 @@ export async function deploy(services: Services, env: Record<string, string> = {
     frames,
     async connect(connectionId, options = {}) {
       const now = Date.now();
-      await stores.connections.putConnection({ connectionId, userId: options.userId, connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600 });
+      await stores.connections.putConnection({ connectionId, userId: options.userId, connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600, openBy: options.openBy });
       for (const topic of options.topics ?? []) {
         await stores.subscriptions.subscribe(topic, connectionId, Math.floor(now / 1000) + 3600);
       }
       if (options.live === false) return;
       frames.set(connectionId, []);
-      registry.add({
+      const open = () => registry.add({
         connectionId,
         connectedAt: new Date(now),
         lastActiveAt: new Date(now),
@@ -132,6 +136,8 @@ export async function deploy(services: Services, env: Record<string, string> = {
         send: (data) => frames.get(connectionId)!.push(data),
         close: () => registry.remove(connectionId),
       });
+      if (options.opensAfterMs === undefined) open();
+      else setTimeout(open, options.opensAfterMs);
     },
     invoke,
     async drainQueue() {

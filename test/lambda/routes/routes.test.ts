@@ -212,7 +212,8 @@ describe('subscribe and unsubscribe', () => {
     const id = await connected('alice');
     await disconnect(disconnectEvent({ connectionId: id, userId: 'alice' }));
     expect(await send(id, { action: 'subscribe', topic: 'orders/1', requestId: 'gone' }, 'alice')).toEqual({
-      type: 'error', code: 'INTERNAL', message: 'This connection is no longer registered. Reconnect, then subscribe again.', requestId: 'gone',
+      type: 'error', code: 'INTERNAL', requestId: 'gone',
+      message: 'This connection is no longer registered, so nothing would reach it: the server closes it. Reconnect (and resume) to be registered again.',
     });
     expect(await subscriptionsOf(id)).toEqual([]);
     expect(await db.get(C(), { connectionId: id })).toBeUndefined();

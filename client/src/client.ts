@@ -66,7 +66,7 @@ export interface Subscription {
 /** A user joined or left a topic that tracks presence. */
 export type PresenceEvent = Omit<PresenceEventFrame, 'type'>;
 
-/** The server accepted a published message: its `id`, and its position when the topic keeps history. */
+/** The server accepted a published message: its `id`, and its position when the topic keeps history and this user may read it. */
 export type Published = Omit<PublishedFrame, 'type' | 'requestId'>;
 
 /** Who is subscribed to a topic. */

@@ -130,9 +130,9 @@ export interface PublishedFrame {
   readonly topic: string;
   /** The id the subscribers' notification frames carry. */
   readonly id: string;
-  /** Its position, when the topic keeps history. */
+  /** Its position, when the topic keeps history and the sender may also read it (subscribe to it, or page its history): a sender who may only publish there is not told how many messages the stream holds. */
   readonly seq?: number;
-  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  /** With `seq`: the stream's epoch; positions of another epoch say nothing about this one. */
   readonly epoch?: string;
   /** The `requestId` of the frame this answers, when it had one. */
   readonly requestId?: string;

@@ -157,7 +157,8 @@ export class RealtimeClient {
 
   /**
    * Subscribes to `topic`, resubscribing after every reconnect from the last position, so that
-   * on topics with history nothing is missed; `onNotification` gets each notification once, in order.
+   * on topics with history nothing is missed; `onNotification` gets each notification once: a
+   * replay in seq order, live ones as they arrive (concurrent ones may overtake each other).
    */
   subscribe(topic: string, onNotification: (n: Notification) => void): Subscription {
     this.assertOpen();

@@ -66,7 +66,7 @@ export interface Subscription {
 /** A user joined or left a topic that tracks presence. */
 export type PresenceEvent = Omit<PresenceEventFrame, 'type'>;
 
-/** The server accepted a published message: its `id`, and its position when the topic keeps history. */
+/** The server accepted a published message: its `id`, and its position when the topic keeps history and this user may read it. */
 export type Published = Omit<PublishedFrame, 'type' | 'requestId'>;
 
 /** Who is subscribed to a topic. */
@@ -157,7 +157,8 @@ export class RealtimeClient {
 
   /**
    * Subscribes to `topic`, resubscribing after every reconnect from the last position, so that
-   * on topics with history nothing is missed; `onNotification` gets each notification once, in order.
+   * on topics with history nothing is missed; `onNotification` gets each notification once: a
+   * replay in seq order, live ones as they arrive (concurrent ones may overtake each other).
    */
   subscribe(topic: string, onNotification: (n: Notification) => void): Subscription {
     this.assertOpen();

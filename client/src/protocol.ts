@@ -48,7 +48,7 @@ export interface PublishRequest {
   readonly requestId?: string;
   /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
   readonly topic: string;
-  /** The message: any JSON value, `null` included, at most `clientMessages.maxSize` bytes of JSON and 100 levels deep. */
+  /** The message: any JSON value, `null` included, at most `clientMessages.maxSize` bytes of JSON and 100 levels deep. Numbers are IEEE 754 doubles, as in JavaScript: integers beyond 2^53 lose digits on the way (12345678901234567891 arrives as 12345678901234567000), so send large integers (ids, money in minor units) as strings. */
   readonly data: unknown;
   /** Whether the publishing connection receives its own message too. */
   readonly echo?: boolean;
@@ -130,9 +130,9 @@ export interface PublishedFrame {
   readonly topic: string;
   /** The id the subscribers' notification frames carry. */
   readonly id: string;
-  /** Its position, when the topic keeps history. */
+  /** Its position, when the topic keeps history and the sender may also read it (subscribe to it, or page its history): a sender who may only publish there is not told how many messages the stream holds. */
   readonly seq?: number;
-  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  /** With `seq`: the stream's epoch; positions of another epoch say nothing about this one. */
   readonly epoch?: string;
   /** The `requestId` of the frame this answers, when it had one. */
   readonly requestId?: string;

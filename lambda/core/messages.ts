@@ -118,7 +118,7 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
     case 'presence':
       return presence(topic, caller, ctx, requestId);
     case 'publish':
-      return publish(request, caller, ctx.clientMessages);
+      return publish(request, caller, ctx.clientMessages, ctx.rules);
   }
 }
 
@@ -263,8 +263,9 @@ async function presence(topic: string, caller: Caller, ctx: MessageContext, requ
  * A client message: checked (topic, rules, size) before anything is written, counted against the
  * sender's rate, put on the bus for backends, then delivered by the same engine as backend
  * notifications. `published` is the answer once every subscriber got it or is queued for a retry.
+ * `readRules` are the subscribe rules: they decide whether the answer may carry the position.
  */
-async function publish(request: PublishRequest, caller: Caller, m: ClientMessaging): Promise<ServerFrame> {
+async function publish(request: PublishRequest, caller: Caller, m: ClientMessaging, readRules: TopicRules): Promise<ServerFrame> {
   const { topic, requestId } = request;
   if (topicOwner(topic) !== undefined) {
     return errorFrame('FORBIDDEN', 'Topics under "users/" carry notifications from the server only; clients cannot publish to them.', requestId);
@@ -305,7 +306,10 @@ async function publish(request: PublishRequest, caller: Caller, m: ClientMessagi
   await m.announce(notification, caller.connectionId);
   const delivered = await m.deliver(encoded, request.echo ? undefined : caller.connectionId);
   const { seq, epoch } = delivered.notification;
-  return publishedFrame(topic, notification.id, requestId, seq !== undefined && epoch !== undefined ? { seq, epoch } : undefined);
+  // A seq counts the stream's messages: a sender who may publish to the topic but not read it
+  // (subscribe, history) is not told how many it holds.
+  const mayRead = readRules.allows(topic, caller.userId);
+  return publishedFrame(topic, notification.id, requestId, seq !== undefined && epoch !== undefined && mayRead ? { seq, epoch } : undefined);
 }
 
 /** UTF-8 bytes of a value's JSON; undefined when it is too deep to serialise. */

@@ -23,7 +23,10 @@ const runtime = useLocalRuntime({
   handlerLog: process.env.DEBUG_HANDLERS ? (fn, line) => console.log(fn, line) : undefined,
   handlerLogLevel: process.env.DEBUG_HANDLERS ? 'INFO' : undefined,
   settings: {
-    publishRules: ['rooms/*', 'teams/{userId}/chat'],
+    // Suggestions are publish-only: clients may send them (backends read them on the bus), not read them.
+    topicRules: ['orders/*', 'rooms/*', 'teams/**', 'users/{userId}/**'],
+    publishRules: ['rooms/*', 'teams/{userId}/chat', 'suggestions/*'],
+    historyRules: ['rooms/kept', 'suggestions/*'],
     presenceRules: ['rooms/*'],
     maxClientMessagesPerSecond: MAX_PER_SECOND,
     maxClientMessageDataBytes: MAX_DATA_BYTES,
@@ -102,6 +105,25 @@ describe('publish', () => {
     expect(answer.type).toBe('published');
     const frame = await alice.waitFor((f) => f.type === 'notification', 'the echo');
     expect(frame).toMatchObject({ id: answer.id, from: 'alice', data: 1 });
+  });
+
+  it('answers seq and epoch on a topic with history only to a sender who may read it', async () => {
+    const topic = 'rooms/kept';
+    // Users of their own, so other tests' messages do not count against this one's rate.
+    const fay = await inRoom('fay', topic);
+    const gus = await inRoom('gus', topic);
+    const readable = await fay.request({ action: 'publish', topic, data: 'hi' });
+    expect(readable).toEqual({ type: 'published', topic, id: expect.any(String), seq: 1, epoch: expect.any(String), requestId: expect.any(String) });
+    expect(await gus.waitFor((f) => f.id === readable.id, 'the message')).toMatchObject({ seq: 1, epoch: readable.epoch });
+
+    // Kept too, but fay may not read it: a seq would count the suggestions of everyone.
+    const box = 'suggestions/menu';
+    expect(await fay.request({ action: 'subscribe', topic: box })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    for (const data of ['more tea', 'less tea']) {
+      expect(await fay.request({ action: 'publish', topic: box, data })).toEqual({ type: 'published', topic: box, id: expect.any(String), requestId: expect.any(String) });
+    }
+    await runtime().drained();
+    expect(busEvents.map((e) => (e.detail as { topic: string }).topic)).toEqual([topic, box, box]);
   });
 
   it('is allowed only where publishRules say, never on users/ topics, never without data', async () => {

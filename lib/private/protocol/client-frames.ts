@@ -6,7 +6,7 @@
 import { CLIENT_ACTIONS, ClientAction } from './client-actions';
 import { JsonSchema } from './json-schema';
 import { IDLE_TIMEOUT, prop } from './limits';
-import { MAX_DATA_DEPTH } from './notification-event';
+import { DATA_NUMBERS, MAX_DATA_DEPTH } from './notification-event';
 
 export { CLIENT_ACTIONS };
 export type { ClientAction };
@@ -121,7 +121,7 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
     "Sends a message to a topic's subscribers, where the publish rules allow it. Answered with `published`. A `from`, `userId` or `id` in the frame is ignored: the server stamps the sender and the id.",
     'rooms/lobby', {
       data: {
-        description: `The message: any JSON value, \`null\` included, at most ${/* @__PURE__ */ prop('maxClientMessageDataBytes')} bytes of JSON and ${MAX_DATA_DEPTH} levels deep.`,
+        description: `The message: any JSON value, \`null\` included, at most ${/* @__PURE__ */ prop('maxClientMessageDataBytes')} bytes of JSON and ${MAX_DATA_DEPTH} levels deep. ${DATA_NUMBERS}`,
         examples: [{ text: 'hi' }],
       },
       echo: {

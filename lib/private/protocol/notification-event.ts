@@ -15,6 +15,14 @@ export const MAX_NOTIFICATION_ID_LENGTH = 128;
  */
 export const MAX_DATA_DEPTH = 100;
 
+/**
+ * What `data` may not carry exactly: JSON.parse reads every number as a double, here and in
+ * clients, so integers beyond 2^53 change on the way.
+ */
+export const DATA_NUMBERS =
+  'Numbers are IEEE 754 doubles, as in JavaScript: integers beyond 2^53 lose digits on the way (12345678901234567891 arrives as 12345678901234567000), '
+  + 'so send large integers (ids, money in minor units) as strings.';
+
 /** A target that may also be null, which names no target. */
 function nullable(target: { type: JsonType }, description: string, examples: unknown[]): { field: JsonSchema; target: JsonSchema } {
   return { field: { type: [target.type, 'null'], description, examples }, target };
@@ -59,7 +67,7 @@ export const NOTIFICATION_DETAIL: JsonSchema = /* @__PURE__ */ (() => ({
   properties: {
     ...(/* @__PURE__ */ Object.fromEntries(NOTIFICATION_TARGET_FIELDS.map((field) => [field, NOTIFICATION_TARGETS[field].field]))),
     data: {
-      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. The notification frame must fit in ${FRAME_SIZE}.`,
+      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. The notification frame must fit in ${FRAME_SIZE}. ${DATA_NUMBERS}`,
       examples: [{ status: 'shipped' }],
     },
     id: NOTIFICATION_ID,

@@ -64,8 +64,11 @@ export const SERVER_FRAMES = {
   published: frame('published', 'PublishedFrame', 'The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry.', {
     topic,
     id: { type: 'string', description: "The id the subscribers' notification frames carry." },
-    seq: { ...seq, description: 'Its position, when the topic keeps history.' },
-    epoch,
+    seq: {
+      ...seq,
+      description: 'Its position, when the topic keeps history and the sender may also read it (subscribe to it, or page its history): a sender who may only publish there is not told how many messages the stream holds.',
+    },
+    epoch: { ...epoch, description: "With `seq`: the stream's epoch; positions of another epoch say nothing about this one." },
     requestId,
   }, ['topic', 'id'], [{ type: 'published', topic: 'rooms/lobby', id: 'n-7', requestId: 'p1' }]),
   presence: frame('presence', 'PresenceFrame', 'The answer to `presence`: who is on the topic now.', {

@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
 import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../../lib/private/protocol';
-import { SETTINGS, handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { RuntimeSettings, SETTINGS, handlerEnvironment } from '../../../lib/private/runtime-contract';
 import { LocalEventBus } from '../../../local/bus/event-bus';
 import { BusEvent } from '../../../local/bus/put-events';
 import { LoopbackServer, serveOnLoopback } from '../../../local/loopback-server';
@@ -54,7 +54,7 @@ beforeEach(() => {
   busEvents = [];
 });
 
-async function deployMessage(busEndpoint: string): Promise<Handler> {
+async function deployMessage(busEndpoint: string, overrides: Partial<RuntimeSettings> = {}): Promise<Handler> {
   const tables = await services.dynamo.freshTables();
   stores = createStores(tables, services.dynamo.doc);
   const settings = localSettings('http://127.0.0.1:9', {
@@ -66,6 +66,7 @@ async function deployMessage(busEndpoint: string): Promise<Handler> {
     eventBusName: bus.name,
     publishRules: ['rooms/*'],
     maxClientMessagesPerSecond: 2,
+    ...overrides,
   });
   return loadHandler<{ handler: Handler }>('message', {
     ...services.dynamo.env,
@@ -83,8 +84,9 @@ async function member(userId: string, handler: Handler): Promise<string> {
   return connectionId;
 }
 
-const publish = async (handler: Handler, connectionId: string, userId: string, data: unknown) =>
-  JSON.parse((await handler(messageEvent(JSON.stringify({ action: 'publish', topic: ROOM, data }), { connectionId, userId }), lambdaContext(10_000))).body!);
+const publishTo = async (handler: Handler, topic: string, connectionId: string, userId: string, data: unknown) =>
+  JSON.parse((await handler(messageEvent(JSON.stringify({ action: 'publish', topic, data }), { connectionId, userId }), lambdaContext(10_000))).body!);
+const publish = (handler: Handler, connectionId: string, userId: string, data: unknown) => publishTo(handler, ROOM, connectionId, userId, data);
 
 test('counts accepted and rate-limited messages in the construct\'s metrics', async () => {
   const handler = await deployMessage(busServer.origin);
@@ -117,4 +119,22 @@ test('a message EventBridge refuses is answered INTERNAL and delivered to nobody
   expect(await publish(handler, alice, 'alice', 'lost?')).toMatchObject({ type: 'error', code: 'INTERNAL' });
   expect(frames.get(bob)).toEqual([]);
   expect(services.sqs.store.messages(services.sqs.queueUrl('deliveries'))).toEqual([]);
+});
+
+test('answers the position only to a sender who may read the topic', async () => {
+  // Both keep history; clients may publish to both, but subscribe to rooms only.
+  const handler = await deployMessage(busServer.origin, {
+    topicRules: ['rooms/*'], publishRules: ['rooms/*', 'suggestions/*'], historyRules: ['rooms/*', 'suggestions/*'],
+  });
+  const alice = await member('alice', handler);
+  const bob = await openLiveConnection(services, stores, frames, 'bob');
+  expect(await publishTo(handler, ROOM, alice, 'alice', 'hi')).toEqual({ type: 'published', topic: ROOM, id: expect.any(String), seq: 1, epoch: expect.any(String) });
+
+  // A seq would count the messages of a stream bob may not read.
+  const topic = 'suggestions/menu';
+  for (let i = 0; i < 2; i++) {
+    expect(await publishTo(handler, topic, bob, 'bob', { n: i })).toEqual({ type: 'published', topic, id: expect.any(String) });
+  }
+  expect(JSON.parse((await handler(messageEvent(JSON.stringify({ action: 'history', topic }), { connectionId: bob, userId: 'bob' }))).body!))
+    .toMatchObject({ type: 'error', code: 'FORBIDDEN' });
 });

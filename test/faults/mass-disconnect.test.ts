@@ -17,8 +17,8 @@ import { DynamoFault, DynamoProxy, startDynamoProxy } from './support/dynamodb-p
 const CLIENTS = 600;
 const WAVE_SIZE = 25;
 const WAVE_INTERVAL_MS = 500;
-/** Clients connecting at once while the test sets up. */
-const CONNECTING_AT_ONCE = 50;
+/** Clients connecting and subscribing at once while the test sets up (the leaving is what is under test). */
+const JOINING_AT_ONCE = 50;
 /** How long each connection delete is held: enough to keep a wave's $disconnects overlapping the next. */
 const DELETE_LATENCY_MS = 1_000;
 /** The first connections deleted never get an answer: their $disconnect times out, in the first wave. */
@@ -101,11 +101,16 @@ async function rows(table: string): Promise<number> {
   return count;
 }
 
-async function openClients(count: number): Promise<TestClient[]> {
+/** `count` clients, each subscribed to a topic of its own. */
+async function subscribedClients(count: number): Promise<TestClient[]> {
   const clients: TestClient[] = [];
   while (clients.length < count) {
-    const batch = Array.from({ length: Math.min(CONNECTING_AT_ONCE, count - clients.length) }, (_, i) => `leaver-${clients.length + i}`);
-    clients.push(...await Promise.all(batch.map((userId) => connect(runtime(), userId))));
+    const batch = Array.from({ length: Math.min(JOINING_AT_ONCE, count - clients.length) }, (_, i) => `leaver-${clients.length + i}`);
+    clients.push(...await Promise.all(batch.map(async (userId) => {
+      const client = await connect(runtime(), userId);
+      await client.subscribe(`orders/${userId}`);
+      return client;
+    })));
   }
   return clients;
 }
@@ -113,8 +118,7 @@ async function openClients(count: number): Promise<TestClient[]> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('clients closing in waves while DynamoDB struggles leave only the timed-out $disconnects\' rows behind', async () => {
-  const clients = await openClients(CLIENTS);
-  await Promise.all(clients.map((c) => c.subscribe(`orders/${c.userId}`)));
+  const clients = await subscribedClients(CLIENTS);
   expect(await rows(runtime().settings.connectionsTable)).toBe(CLIENTS);
   expect(await rows(runtime().settings.subscriptionsTable)).toBe(CLIENTS);
 
@@ -135,7 +139,10 @@ test('clients closing in waves while DynamoDB struggles leave only the timed-out
   const outcome = {
     failedDisconnects: failed.length,
     timedOut: timedOut.length,
-    cleanupsFailed: disconnectLog.filter((line) => line.includes('could not clean up the connection')).length,
+    // A stalled invocation may still log its own failure, its delete's request timeout, after it
+    // timed out (its worker runs on until the others in it finish): those are not counted.
+    cleanupsFailed: disconnectLog.filter((line) => line.includes('could not clean up the connection')
+      && !line.includes('"name":"TimeoutError"')).length,
     connectionRowsLeft: await rows(runtime().settings.connectionsTable),
     subscriptionRowsLeft: await rows(runtime().settings.subscriptionsTable),
   };

@@ -4,6 +4,7 @@
  * concurrency and rate limits every record of the instance shares; per invocation the stores, the
  * history and the queue writer, whose calls are bounded by the time the invocation has left.
  */
+import { setMaxListeners } from 'node:events';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -152,10 +153,23 @@ export function callCutoffs(now: number, remainingMs: number): { stores: number;
   return { stores: (deliveryDeadline(now, remainingMs) + end) / 2, queues: end - margin };
 }
 
-function callSignals(now: number, remainingMs: number): CallSignals {
+/** The signals of the invocation starting at `now` with `remainingMs` left: see callCutoffs. */
+export function callSignals(now: number, remainingMs: number): CallSignals {
   const cutoffs = callCutoffs(now, remainingMs);
   return {
-    stores: AbortSignal.timeout(Math.max(0, Math.floor(cutoffs.stores - now))),
-    queues: AbortSignal.timeout(Math.max(0, Math.floor(cutoffs.queues - now))),
+    stores: sharedTimeoutSignal(Math.max(0, Math.floor(cutoffs.stores - now))),
+    queues: sharedTimeoutSignal(Math.max(0, Math.floor(cutoffs.queues - now))),
   };
+}
+
+/**
+ * A timeout signal for every call of an invocation. The SDK adds an 'abort' listener to it per
+ * call in flight (and per retry wait) and removes it when that call ends, so a fan-out with more
+ * than Node's default of 10 calls at once would print MaxListenersExceededWarning though nothing
+ * accumulates: the limit is lifted for this signal only.
+ */
+function sharedTimeoutSignal(ms: number): AbortSignal {
+  const signal = AbortSignal.timeout(ms);
+  setMaxListeners(0, signal);
+  return signal;
 }

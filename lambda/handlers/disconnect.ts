@@ -1,22 +1,39 @@
 /**
  * $disconnect: forgets the connection and all its subscriptions, and announces the user's leave
  * on presence topics where this was their last connection. API Gateway calls it on a best-effort
- * basis, so TTLs and delivery's 410 cleanup cover the times it does not run.
+ * basis, so TTLs and delivery's 410 cleanup cover the times it does not run. A cleanup that fails
+ * (DynamoDB overloaded when many clients leave at once) is tried again while there is time:
+ * otherwise a user stays listed in their presence rooms until the TTL or a 410.
  */
 import type { Context } from 'aws-lambda';
 import { logger } from '../core/logger';
+import { RetryInTime, retryWhileTimeLeft } from '../core/retry-in-time';
 import { RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { removeConnection } from '../stores';
+import { DYNAMODB_CONNECTION_TIMEOUT_MS, removeConnection } from '../stores';
 
 const { stores, presence } = createPresenceRuntime();
+
+/** Each DynamoDB call has had its own retries by then: a failed try means DynamoDB struggles for a while. */
+const CLEANUP_RETRIES: Omit<RetryInTime, 'remainingMs'> = {
+  // Spread the tries of many clients leaving at once.
+  backoff: { baseMs: 100, capMs: 1_000 },
+  // Time for a try whose first connection attempt times out: a try started later would run into
+  // the function timeout, which would end the invocation without the log below.
+  tryTimeMs: DYNAMODB_CONNECTION_TIMEOUT_MS,
+  maxTriesWithoutTime: 3,
+};
 
 export async function handler(event: WebSocketEvent, context?: Context): Promise<RouteResponse> {
   const connectionId = event.requestContext.connectionId;
   if (context) logger.addContext(context);
   logger.appendKeys({ connectionId });
   try {
-    const subscriptions = await removeConnection(stores, connectionId, presence);
+    // removeConnection is idempotent: a try may start over what a failed one half did.
+    const subscriptions = await retryWhileTimeLeft(() => removeConnection(stores, connectionId, presence), {
+      ...CLEANUP_RETRIES,
+      remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+    });
     logger.info('disconnected', { subscriptionsRemoved: subscriptions });
   } catch (error) {
     // The client is gone either way; what is left expires with its TTL.

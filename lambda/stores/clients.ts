@@ -18,6 +18,9 @@ import { fullJitterDelayMs } from '../core/retry';
  */
 export const DYNAMODB_MAX_ATTEMPTS = 6;
 
+/** How long an attempt may wait for a connection to DynamoDB before it fails (and is retried). */
+export const DYNAMODB_CONNECTION_TIMEOUT_MS = 3_000;
+
 /**
  * Full-jitter backoff between attempts, at most 1 s: every retry of a call fits in about 1.5 s.
  * The SDK's own throttling backoff (a 500 ms base, doubling up to 20 s) can outlast a route
@@ -36,7 +39,7 @@ export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): Dyna
     requestHandler: {
       httpAgent: { keepAlive: true },
       httpsAgent: { keepAlive: true },
-      connectionTimeout: 3_000,
+      connectionTimeout: DYNAMODB_CONNECTION_TIMEOUT_MS,
       // An attempt that hangs fails with TimeoutError, which the retry mode retries.
       requestTimeout: 10_000,
       throwOnRequestTimeout: true,

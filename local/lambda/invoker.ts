@@ -2,10 +2,12 @@
  * Runs a Lambda bundle (assets/<name>/index.js) the way Lambda does, as far as the handlers can
  * tell: in an environment of its own (a worker thread whose process.env is exactly the function's
  * environment plus what the Lambda runtime adds), with a Lambda context, and with results passed
- * back as JSON. One worker per function; invocations may overlap inside it. An invocation that
- * times out stops its environment, as Lambda does: nothing it left running goes on (posting,
- * enqueueing, holding state), and the next invocation starts a fresh one. Invocations overlapping
- * it in that environment fail with it (in Lambda each would have had an environment of its own).
+ * back as JSON. One worker per function; invocations may overlap inside it, where Lambda would give
+ * each an environment of its own. An invocation that times out fails alone, as in Lambda: its
+ * worker is retired (the next invocation starts a fresh one), the invocations already running in
+ * it finish, each within its own timeout, and the worker is stopped once none is left. Unlike
+ * Lambda, what the timed-out invocation left running (posting, enqueueing, holding state) goes on
+ * until then; when nothing else was running in it, it stops at once.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -52,6 +54,8 @@ const WORKER_SCRIPT = join(__dirname, 'worker.cjs');
 
 export class LambdaFunction {
   private worker?: Worker;
+  /** Workers an invocation timed out in: they take no new invocations and stop once drained. */
+  private readonly retired = new Set<Worker>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopped = false;
@@ -72,7 +76,7 @@ export class LambdaFunction {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new HandlerError(this.name, 'Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
-        this.discard(worker, 'Another invocation in it timed out, which stops the execution environment.');
+        this.retire(worker);
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer, worker });
       worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + timeoutMs });
@@ -90,15 +94,28 @@ export class LambdaFunction {
   async stop(): Promise<void> {
     this.stopped = true;
     this.failPending(new Error(`${this.name} was stopped during the invocation.`));
-    const worker = this.worker;
+    const workers = [this.worker, ...this.retired].filter((w): w is Worker => w !== undefined);
     this.worker = undefined;
-    if (worker) await worker.terminate();
+    this.retired.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  /** Stops `worker` at once; what else runs in it fails with `reason`. */
-  private discard(worker: Worker, reason: string): void {
+  /**
+   * Takes `worker` out of service after a timeout in it. The invocations running in it are
+   * independent of the one that timed out (in Lambda each would have had an environment of its
+   * own), so they are left to finish; the worker stops when the last one has.
+   */
+  private retire(worker: Worker): void {
     if (this.worker === worker) this.worker = undefined;
-    this.failPending(new HandlerError(this.name, 'Runtime.ExitError', reason), worker);
+    this.retired.add(worker);
+    this.stopIfDrained(worker);
+  }
+
+  /** Stops a retired worker that runs no invocation any more. */
+  private stopIfDrained(worker: Worker): void {
+    if (!this.retired.has(worker)) return;
+    for (const entry of this.pending.values()) if (entry.worker === worker) return;
+    this.retired.delete(worker);
     void worker.terminate();
   }
 
@@ -119,6 +136,7 @@ export class LambdaFunction {
       clearTimeout(entry.timer);
       if (message.ok) entry.resolve(message.result);
       else entry.reject(new HandlerError(o.functionName, message.error!.errorType, message.error!.errorMessage, message.error!.stack));
+      this.stopIfDrained(worker);
     });
     // An uncaught error kills the execution environment, as in Lambda: fail what was in flight and
     // start a fresh one on the next invocation.
@@ -127,6 +145,7 @@ export class LambdaFunction {
     });
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = undefined;
+      this.retired.delete(worker);
       this.failPending(new HandlerError(o.functionName, 'Runtime.ExitError', 'The execution environment exited during the invocation.'), worker);
     });
     worker.unref();

@@ -1,10 +1,12 @@
 /** Running a bundle as Lambda would: its own environment, a context, JSON results, errors, crashes and timeouts. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HandlerError, LambdaFunction } from '../../local/lambda/invoker';
 
 const BUNDLE = join(__dirname, 'fixtures', 'env-echo-handler.js');
+const LATE_WRITER = join(__dirname, 'fixtures', 'late-writer-handler.js');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('LambdaFunction', () => {
   const functions: LambdaFunction[] = [];
@@ -65,31 +67,43 @@ describe('LambdaFunction', () => {
     await expect(create({ timeoutMs: 100 }).invoke({ sleepMs: 1000 })).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
   });
 
-  it('stops the environment of a timed-out invocation: what it left running never happens, the next one starts fresh', async () => {
+  it('stops the environment of a timed-out invocation running alone: what it left running never happens, the next one starts fresh', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'invoker-'));
     try {
-      // A handler with a side effect after a delay, as a delivery posting past its timeout would have.
-      const bundlePath = join(dir, 'late-writer.js');
-      writeFileSync(bundlePath, `'use strict';
-const { writeFileSync } = require('node:fs');
-const loadedAt = Date.now() + Math.random();
-exports.handler = async (event) => {
-  if (event.marker) {
-    await new Promise((resolve) => setTimeout(resolve, event.delayMs));
-    writeFileSync(event.marker, 'written after the timeout');
-  }
-  return { loadedAt };
-};
-`);
-      const fn = create({ bundlePath, timeoutMs: 200 });
+      const fn = create({ bundlePath: LATE_WRITER, timeoutMs: 200 });
       const before = await fn.invoke<any>({});
       const marker = join(dir, 'late-side-effect');
       await expect(fn.invoke({ marker, delayMs: 400 })).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
       // Long past the moment the timed-out handler would have written its file.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await sleep(1_000);
       expect(existsSync(marker)).toBe(false);
       const after = await fn.invoke<any>({});
       expect(after.loadedAt).not.toBe(before.loadedAt);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails only the invocation that timed out: the others in its environment finish, new ones go to a fresh one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoker-'));
+    try {
+      const timeoutMs = 1_000;
+      const fn = create({ bundlePath: LATE_WRITER, timeoutMs });
+      const marker = join(dir, 'late-side-effect');
+      const slow = fn.invoke({ marker, delayMs: 4 * timeoutMs });
+      // These two start in the slow one's environment and are still running when it times out.
+      await sleep(timeoutMs / 2);
+      const overlapping = [fn.invoke<any>({ delayMs: 0.7 * timeoutMs }), fn.invoke<any>({ delayMs: 0.8 * timeoutMs })];
+      await expect(slow).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
+      const next = await fn.invoke<any>({});
+
+      const finished = await Promise.all(overlapping);
+      expect(finished.map((r) => r.delayMs)).toEqual([0.7 * timeoutMs, 0.8 * timeoutMs]);
+      expect(finished[0].loadedAt).toBe(finished[1].loadedAt);
+      expect(next.loadedAt).not.toBe(finished[0].loadedAt);
+      // Once they finished, the retired environment stopped: the slow one's side effect never happens.
+      await sleep(4 * timeoutMs);
+      expect(existsSync(marker)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

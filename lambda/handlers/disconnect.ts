@@ -8,7 +8,7 @@
 import type { Context } from 'aws-lambda';
 import { logger } from '../core/logger';
 import { RetryInTime, retryWhileTimeLeft } from '../core/retry-in-time';
-import { RouteResponse, WebSocketEvent } from '../core/websocket-event';
+import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { DYNAMODB_CONNECTION_TIMEOUT_MS, removeConnection } from '../stores';
 
@@ -25,12 +25,13 @@ const CLEANUP_RETRIES: Omit<RetryInTime, 'remainingMs'> = {
 };
 
 export async function handler(event: WebSocketEvent, context?: Context): Promise<RouteResponse> {
-  const connectionId = event.requestContext.connectionId;
+  // The authorizer's user frees the connection's place even when its row is already gone.
+  const { connectionId, userId } = callerOf(event);
   if (context) logger.addContext(context);
   logger.appendKeys({ connectionId });
   try {
     // removeConnection is idempotent: a try may start over what a failed one half did.
-    const subscriptions = await retryWhileTimeLeft(() => removeConnection(stores, connectionId, presence), {
+    const subscriptions = await retryWhileTimeLeft(() => removeConnection(stores, connectionId, presence, userId), {
       ...CLEANUP_RETRIES,
       remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
     });

@@ -13,7 +13,9 @@
  *   Promise.all of posts, and Query then posts one by one.
  */
 import { join } from 'node:path';
-import { HandlerName, RuntimeSettings, SETTINGS } from '../lib/private/runtime-contract';
+import { RuntimeSettings } from '../lib/private/handlers';
+import { HandlerName } from '../lib/private/runtime-contract';
+import { SETTINGS } from '../lib/private/settings';
 import { startSqsApi, SqsApiServer } from '../local/sqs-api';
 import { summariseCapacity } from './lib/capacity-model';
 import { runProbe } from './lib/child';
@@ -119,7 +121,7 @@ const WARMUP_AUDIENCE = 200;
 
 export async function benchFanout(options: FanoutOptions): Promise<{ section: SectionResult; data: FanoutData }> {
   return withFanoutRig(options.latencyMs, async (rig) => {
-    const concurrency = SETTINGS.deliveryConcurrency.default;
+    const concurrency = SETTINGS['delivery.postConcurrency'].default;
     const data: FanoutData = {
       latencyMs: options.latencyMs,
       concurrency,
@@ -132,7 +134,7 @@ export async function benchFanout(options: FanoutOptions): Promise<{ section: Se
     for (const audience of options.audiences) {
       await withAudience(rig, audience, async (ctx) => {
         data.single.push(await singleInstance(ctx));
-        if (audience > SETTINGS.shardThreshold.default) data.sharded.push(await shardedPath(ctx, options.parallelInstances));
+        if (audience > SETTINGS['delivery.shardThreshold'].default) data.sharded.push(await shardedPath(ctx, options.parallelInstances));
         data.baselines.push(await tutorialBaseline(ctx, 'all', Infinity));
         data.baselines.push(await tutorialBaseline(ctx, 'sequential', options.sequentialSample));
         if (audience === options.ceilingAudience) {
@@ -221,7 +223,7 @@ export async function singleInstance(ctx: RunContext, settings: Partial<RuntimeS
   await ctx.server.reset();
   const mark = ctx.fixture.proxy.capacity.length;
   // The threshold above the audience: one instance delivers all of it.
-  const env = deliverEnv(ctx, { shardThreshold: Math.max(ctx.audience, SETTINGS.shardThreshold.default), ...settings });
+  const env = deliverEnv(ctx, { 'delivery.shardThreshold': Math.max(ctx.audience, SETTINGS['delivery.shardThreshold'].default), ...settings });
   const reps = repetitions(ctx.audience);
   const run = await runHandler<{ batchItemFailures?: unknown[] }>('deliver', Array.from({ length: reps }, () => sqsEvent([notification(ctx.topic)])), env);
   const stats = await ctx.server.stats();
@@ -290,7 +292,7 @@ async function shardedPath(ctx: RunContext, instances: number): Promise<ShardedR
     resolveIdleRssMB: round(resolve.idle.rssBytes / MB, 1),
     resolvePeakRssMB: round(resolve.peak.maxRssKB / 1024, 1),
     warmShardMs: round(warm.length > 0 ? warm.reduce((a, b) => a + b, 0) / warm.length : runs[0].durationsMs[0], 1),
-    shardSize: SETTINGS.shardSize.default,
+    shardSize: SETTINGS['delivery.shardSize'].default,
     instances: plans.length,
     endToEndMs: round(endToEndMs, 1),
     endToEndPerSecond: round(ctx.audience / (endToEndMs / 1000), 0),
@@ -408,7 +410,7 @@ function section(d: FanoutData): SectionResult {
         ],
       }] : []),
       ...(d.sharded.length > 0 ? [{
-        caption: `The default path above the shard threshold (${SETTINGS.shardThreshold.default.toLocaleString('en-US')}): shard messages of ${SETTINGS.shardSize.default.toLocaleString('en-US')} connections on the queue:`,
+        caption: `The default path above the shard threshold (${SETTINGS['delivery.shardThreshold'].default.toLocaleString('en-US')}): shard messages of ${SETTINGS['delivery.shardSize'].default.toLocaleString('en-US')} connections on the queue:`,
         headers: ['Subscribers', 'Shards', 'Read audience + enqueue (ms)', 'One shard, warm instance (ms)', 'Parallel instances', 'End to end (ms)', 'End-to-end deliveries/s', 'vs one instance'],
         rows: d.sharded.map((s) => {
           const single = d.single.find((x) => x.audience === s.audience);

@@ -6,7 +6,7 @@
  *   without (and to a user with history.userStreams on and off), one subscriber each;
  * - fan-out throughput with history on and off, same audience, the runs interleaved.
  */
-import { RuntimeSettings } from '../lib/private/runtime-contract';
+import { RuntimeSettings } from '../lib/private/handlers';
 import { summariseCapacity, CapacitySummary } from './lib/capacity-model';
 import { connectionIdOf, seedSubscribers } from './lib/dynamo-fixture';
 import { events, KILOBYTE_FRAME, notificationEventBody, sizedNotification, sqsEvent } from './lib/events';
@@ -97,7 +97,7 @@ async function measureCosts(rig: FanoutRig, count: number): Promise<CostPair[]> 
   return [
     { notification: 'to a topic, small, one subscriber', without: await run(small({ topic: topics.plain }), topicRules), with: await run(small({ topic: topics.kept }), topicRules) },
     { notification: `to a topic, 1 KB (frame of ${KILOBYTE_FRAME.toLocaleString('en-US')} bytes), one subscriber`, without: await run(kilobyte({ topic: topics.plainKb }), topicRules), with: await run(kilobyte({ topic: topics.keptKb }), topicRules) },
-    { notification: 'to a user, small, one connection (history.userStreams off / on)', without: await run(small({ userId: COST_USER }), { userHistory: false }), with: await run(small({ userId: COST_USER }), { userHistory: true }) },
+    { notification: 'to a user, small, one connection (history.userStreams off / on)', without: await run(small({ userId: COST_USER }), { 'history.userStreams': false }), with: await run(small({ userId: COST_USER }), { 'history.userStreams': true }) },
   ];
 }
 

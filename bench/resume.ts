@@ -211,7 +211,7 @@ async function measureCapacity(o: ResumeOptions): Promise<CapacityFigures> {
   const api = await startConnectionsApi({ registry });
   try {
     // Every connection is the one user's: the per-user limit is raised to hold them all.
-    const settings = benchSettings({ ...RUNTIME_SETTINGS, callbackUrl: api.endpoint, maxConnectionsPerUser: 4 * o.connections });
+    const settings = benchSettings({ ...RUNTIME_SETTINGS, callbackUrl: api.endpoint, 'connections.maxPerUser': 4 * o.connections });
     const env = (h: 'deliver' | 'connect' | 'message') => lambdaProcessEnv(h, settings, { dynamodb: fixture.proxy.endpoint });
     // The missed notifications, kept by deliver as the queue hands them over (10 per batch); nobody is connected.
     const bodies = Array.from({ length: o.missed }, (_, i) => [sizedNotification({ topic: TOPIC }, `t-${i}`), sizedNotification({ userId: USER }, `u-${i}`)])

@@ -1,9 +1,13 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { ConnectionAuth } from './connection-auth';
 
 /**
  * Connections: how long their rows live and how much one connection and one user may hold.
@@ -278,4 +282,174 @@ export interface CustomDomainOptions {
    * @default - no DNS record: point the domain at `domainName.regionalDomainName` yourself
    */
   readonly hostedZone?: route53.IHostedZone;
+}
+
+/**
+ * Properties of `RealtimeNotifications`. Who may do what (the topic rules) and the publish
+ * contract are top-level; everything else is grouped by the part of the system it tunes.
+ */
+export interface RealtimeNotificationsProps {
+  /**
+   * How clients authenticate on `$connect`: `ConnectionAuth.cognito(...)`,
+   * `ConnectionAuth.jwt(...)`, `ConnectionAuth.lambda(fn)` or, for demos only, `ConnectionAuth.none()`.
+   */
+  readonly auth: ConnectionAuth;
+
+  /**
+   * Topic patterns a connection may subscribe to. Segments are separated by `/`; `*` matches
+   * exactly one segment; `**` (only as the last segment) matches one or more; `{userId}` (a
+   * whole segment) matches the connection's own user id. Example: `['orders/*', 'users/{userId}/**']`.
+   * Topics under `users/<id>/` stay private to that user whatever the rules say.
+   * An empty list allows no subscriptions (user-targeted notifications still arrive).
+   *
+   * @default ['**'] - any authenticated connection may subscribe to any topic
+   */
+  readonly topicRules?: string[];
+
+  /**
+   * Topic patterns clients may publish to (`{"action":"publish"}`), written like `topicRules`;
+   * `{userId}` matches the sender's own id. Subscribers receive each message as a notification
+   * with `from` set to the sender's user id by the server. Topics under `users/` are never open
+   * to client publishing. Example: `['rooms/*']` for chat rooms.
+   *
+   * @default [] - clients cannot publish
+   */
+  readonly publishRules?: string[];
+
+  /**
+   * Topic patterns that track presence: subscribers can ask who is there (`{"action":"presence"}`)
+   * and receive `join`/`leave` events when a user's first connection subscribes and their last one
+   * leaves. Written like `topicRules`.
+   *
+   * @default [] - no topic tracks presence
+   */
+  readonly presenceRules?: string[];
+
+  /**
+   * Topic patterns whose notifications are kept, with positions (`seq`, `epoch`), so a client
+   * that reconnects catches up (`subscribe` with `since`) and pages back (`history`). Written
+   * like `topicRules`, without `{userId}`. Each kept notification costs about three more
+   * DynamoDB writes (its position, its claim, the kept frame), so topics opt in.
+   *
+   * @default [] - no topic keeps history
+   */
+  readonly historyRules?: string[];
+
+  /**
+   * The event bus backends publish to.
+   *
+   * On a bus given here, which other applications may share, only events of `detailType` are
+   * notifications: events of other detail types are left to the other rules on the bus. The new
+   * bus made by default is for notifications only: an event of any other detail type published
+   * to it is sent to the dead-letter queue with reason `WRONG_DETAIL_TYPE`.
+   *
+   * @default - a new event bus, for notifications only
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * The `DetailType` of notification events.
+   *
+   * @default "Notification"
+   */
+  readonly detailType?: string;
+
+  /**
+   * Whether `{"broadcast": true}` notifications reach every open connection. Broadcast scans the
+   * connections table, the one fan-out that is not a Query; when off, such notifications go to
+   * the dead-letter queue.
+   *
+   * @default false
+   */
+  readonly allowBroadcast?: boolean;
+
+  /**
+   * The stage name, the last path segment of the WebSocket URL.
+   *
+   * @default "prod"
+   */
+  readonly stageName?: string;
+
+  /**
+   * A custom domain clients connect to, such as `notifications.example.com`, with its ACM
+   * certificate and optionally the Route 53 zone for its alias record. `webSocketUrl` becomes
+   * `wss://<domainName>`.
+   *
+   * @default - clients connect to the stage's execute-api URL
+   */
+  readonly customDomain?: CustomDomainOptions;
+
+  /**
+   * A customer-managed KMS key for the tables, queues and log groups. EventBridge and CloudWatch
+   * Logs must be able to use it: a key defined in the same app gets the needed key policy; an
+   * imported key needs `kms:GenerateDataKey` and `kms:Decrypt` for `events.amazonaws.com`, and
+   * `kms:Encrypt`, `kms:Decrypt`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`, `kms:GenerateDataKey`,
+   * `kms:GenerateDataKeyWithoutPlaintext` and `kms:DescribeKey` for `logs.<region>.amazonaws.com`
+   * under the condition `ArnLike` `kms:EncryptionContext:aws:logs:arn` =
+   * `arn:<partition>:logs:<region>:<account>:log-group:*`.
+   *
+   * @default - AWS-owned encryption: DynamoDB's AWS-managed key, SQS-managed SSE and CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the tables and log groups when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Throttling of every route of the stage: `rateLimit` (steady-state requests per second,
+   * above 0 and at most 1000000) and `burstLimit` (requests, 1 to 1000000). Each one left out
+   * takes its own default: setting only `rateLimit` keeps `burstLimit` at 500, and setting only
+   * `burstLimit` keeps `rateLimit` at 1000.
+   *
+   * @default - rateLimit 1000, burstLimit 500
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+
+  /**
+   * Connections: how long their rows live, and how many subscriptions and connections one
+   * connection and one user may have.
+   *
+   * @default - rows live 3 hours; 50 subscriptions per connection; 20 connections per user
+   */
+  readonly connections?: ConnectionOptions;
+
+  /**
+   * Client messages (`publishRules`) and presence answers (`presenceRules`): rate, size and
+   * the detail type they are announced with on the bus.
+   *
+   * @default - 10 messages per second per user, 32 KiB of data, 100 presence members, detail type "ClientMessage"
+   */
+  readonly clientMessages?: ClientMessageOptions;
+
+  /**
+   * Kept notifications (`historyRules`, and each user's own stream): retention and replay.
+   *
+   * @default - user streams kept, for 24 hours; at most 100 notifications replayed per request
+   */
+  readonly history?: HistoryOptions;
+
+  /**
+   * Delivery tuning: the deliver function, its queue, its event source and its fan-out.
+   *
+   * @default - see each option of `DeliveryOptions`
+   */
+  readonly delivery?: DeliveryOptions;
+
+  /**
+   * Memory and architecture of every function.
+   *
+   * @default - 512 MB, ARM_64
+   */
+  readonly functions?: HandlerFunctionOptions;
+
+  /**
+   * Alarms, their SNS topic, the dashboard and log retention.
+   *
+   * @default - the default alarms without actions, no dashboard, logs kept one month
+   */
+  readonly monitoring?: MonitoringOptions;
 }

@@ -8,29 +8,21 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ConnectionAuth } from './connection-auth';
-import {
-  ClientMessageOptions,
-  ConnectionOptions,
-  CustomDomainOptions,
-  DeliveryOptions,
-  HandlerFunctionOptions,
-  HistoryOptions,
-  MonitoringOptions,
-} from './options';
+import { RealtimeNotificationsProps } from './options';
 import { ConnectionAuthConfig } from './private/connection-auth-config';
 import { addCustomDomain, validateCustomDomain } from './private/custom-domain';
 import { createHandlerFunction } from './private/handler-function';
 import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { DefaultAlarms, ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
-import { ratePerInstance, settingValue, validateProps } from './private/props-validation';
+import { HANDLERS, RuntimeSettings, TableRole } from './private/handlers';
+import { resolveSettings, validateProps } from './private/props-validation';
+import { ResolvedSettings } from './private/settings';
 import {
   AUTHORIZER_IDENTITY_SOURCES,
   AuthSettings,
@@ -41,185 +33,13 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE_DIMENSION,
   MetricNames,
-  RuntimeSettings,
-  SETTINGS,
+  ROUTE_FUNCTION_TIMEOUT_SECONDS,
   SUBSCRIPTIONS_TABLE,
-  Tables,
   VISIBILITY_TIMEOUT_FACTOR,
   misaddressedEventPattern,
   notificationEventPattern,
 } from './private/runtime-contract';
 import { allowTableActions, createTable } from './private/tables';
-
-/**
- * Properties of `RealtimeNotifications`. Who may do what (the topic rules) and the publish
- * contract are top-level; everything else is grouped by the part of the system it tunes.
- */
-export interface RealtimeNotificationsProps {
-  /**
-   * How clients authenticate on `$connect`: `ConnectionAuth.cognito(...)`,
-   * `ConnectionAuth.jwt(...)`, `ConnectionAuth.lambda(fn)` or, for demos only, `ConnectionAuth.none()`.
-   */
-  readonly auth: ConnectionAuth;
-
-  /**
-   * Topic patterns a connection may subscribe to. Segments are separated by `/`; `*` matches
-   * exactly one segment; `**` (only as the last segment) matches one or more; `{userId}` (a
-   * whole segment) matches the connection's own user id. Example: `['orders/*', 'users/{userId}/**']`.
-   * Topics under `users/<id>/` stay private to that user whatever the rules say.
-   * An empty list allows no subscriptions (user-targeted notifications still arrive).
-   *
-   * @default ['**'] - any authenticated connection may subscribe to any topic
-   */
-  readonly topicRules?: string[];
-
-  /**
-   * Topic patterns clients may publish to (`{"action":"publish"}`), written like `topicRules`;
-   * `{userId}` matches the sender's own id. Subscribers receive each message as a notification
-   * with `from` set to the sender's user id by the server. Topics under `users/` are never open
-   * to client publishing. Example: `['rooms/*']` for chat rooms.
-   *
-   * @default [] - clients cannot publish
-   */
-  readonly publishRules?: string[];
-
-  /**
-   * Topic patterns that track presence: subscribers can ask who is there (`{"action":"presence"}`)
-   * and receive `join`/`leave` events when a user's first connection subscribes and their last one
-   * leaves. Written like `topicRules`.
-   *
-   * @default [] - no topic tracks presence
-   */
-  readonly presenceRules?: string[];
-
-  /**
-   * Topic patterns whose notifications are kept, with positions (`seq`, `epoch`), so a client
-   * that reconnects catches up (`subscribe` with `since`) and pages back (`history`). Written
-   * like `topicRules`, without `{userId}`. Each kept notification costs about three more
-   * DynamoDB writes (its position, its claim, the kept frame), so topics opt in.
-   *
-   * @default [] - no topic keeps history
-   */
-  readonly historyRules?: string[];
-
-  /**
-   * The event bus backends publish to.
-   *
-   * On a bus given here, which other applications may share, only events of `detailType` are
-   * notifications: events of other detail types are left to the other rules on the bus. The new
-   * bus made by default is for notifications only: an event of any other detail type published
-   * to it is sent to the dead-letter queue with reason `WRONG_DETAIL_TYPE`.
-   *
-   * @default - a new event bus, for notifications only
-   */
-  readonly eventBus?: events.IEventBus;
-
-  /**
-   * The `DetailType` of notification events.
-   *
-   * @default "Notification"
-   */
-  readonly detailType?: string;
-
-  /**
-   * Whether `{"broadcast": true}` notifications reach every open connection. Broadcast scans the
-   * connections table, the one fan-out that is not a Query; when off, such notifications go to
-   * the dead-letter queue.
-   *
-   * @default false
-   */
-  readonly allowBroadcast?: boolean;
-
-  /**
-   * The stage name, the last path segment of the WebSocket URL.
-   *
-   * @default "prod"
-   */
-  readonly stageName?: string;
-
-  /**
-   * A custom domain clients connect to, such as `notifications.example.com`, with its ACM
-   * certificate and optionally the Route 53 zone for its alias record. `webSocketUrl` becomes
-   * `wss://<domainName>`.
-   *
-   * @default - clients connect to the stage's execute-api URL
-   */
-  readonly customDomain?: CustomDomainOptions;
-
-  /**
-   * A customer-managed KMS key for the tables, queues and log groups. EventBridge and CloudWatch
-   * Logs must be able to use it: a key defined in the same app gets the needed key policy; an
-   * imported key needs `kms:GenerateDataKey` and `kms:Decrypt` for `events.amazonaws.com`, and
-   * `kms:Encrypt`, `kms:Decrypt`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`, `kms:GenerateDataKey`,
-   * `kms:GenerateDataKeyWithoutPlaintext` and `kms:DescribeKey` for `logs.<region>.amazonaws.com`
-   * under the condition `ArnLike` `kms:EncryptionContext:aws:logs:arn` =
-   * `arn:<partition>:logs:<region>:<account>:log-group:*`.
-   *
-   * @default - AWS-owned encryption: DynamoDB's AWS-managed key, SQS-managed SSE and CloudWatch Logs' own encryption
-   */
-  readonly encryptionKey?: kms.IKey;
-
-  /**
-   * What happens to the tables and log groups when they leave the stack.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * Throttling of every route of the stage: `rateLimit` (steady-state requests per second,
-   * above 0 and at most 1000000) and `burstLimit` (requests, 1 to 1000000). Each one left out
-   * takes its own default: setting only `rateLimit` keeps `burstLimit` at 500, and setting only
-   * `burstLimit` keeps `rateLimit` at 1000.
-   *
-   * @default - rateLimit 1000, burstLimit 500
-   */
-  readonly throttle?: apigwv2.ThrottleSettings;
-
-  /**
-   * Connections: how long their rows live, and how many subscriptions and connections one
-   * connection and one user may have.
-   *
-   * @default - rows live 3 hours; 50 subscriptions per connection; 20 connections per user
-   */
-  readonly connections?: ConnectionOptions;
-
-  /**
-   * Client messages (`publishRules`) and presence answers (`presenceRules`): rate, size and
-   * the detail type they are announced with on the bus.
-   *
-   * @default - 10 messages per second per user, 32 KiB of data, 100 presence members, detail type "ClientMessage"
-   */
-  readonly clientMessages?: ClientMessageOptions;
-
-  /**
-   * Kept notifications (`historyRules`, and each user's own stream): retention and replay.
-   *
-   * @default - user streams kept, for 24 hours; at most 100 notifications replayed per request
-   */
-  readonly history?: HistoryOptions;
-
-  /**
-   * Delivery tuning: the deliver function, its queue, its event source and its fan-out.
-   *
-   * @default - see each option of `DeliveryOptions`
-   */
-  readonly delivery?: DeliveryOptions;
-
-  /**
-   * Memory and architecture of every function.
-   *
-   * @default - 512 MB, ARM_64
-   */
-  readonly functions?: HandlerFunctionOptions;
-
-  /**
-   * Alarms, their SNS topic, the dashboard and log retention.
-   *
-   * @default - the default alarms without actions, no dashboard, logs kept one month
-   */
-  readonly monitoring?: MonitoringOptions;
-}
 
 /**
  * Realtime push notifications over API Gateway WebSockets.
@@ -324,12 +144,16 @@ export class RealtimeNotifications extends Construct {
    */
   public readonly domainName?: apigwv2.DomainName;
 
+  /** Every setting, resolved from the props once. */
+  private readonly settings: ResolvedSettings;
+
   /** The @connections grants made to the functions, for the cdk-nag acknowledgements. */
   private readonly connectionsGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
 
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
     validateProps(props);
+    this.settings = resolveSettings(props);
     validateCustomDomain(this, props.customDomain);
     const auth = props.auth._bind();
     this.serviceName = Names.uniqueId(this);
@@ -344,7 +168,7 @@ export class RealtimeNotifications extends Construct {
       domainName: this.domainName, webSocketUrl: this.webSocketUrl } = this.createApi(props));
     this.callbackUrl = this.stage.callbackUrl;
 
-    const settings = this.runtimeSettings(props, auth);
+    const settings = this.runtimeSettings(auth);
     ({ connect: this.connectFunction, disconnect: this.disconnectFunction, message: this.messageFunction,
       deliver: this.deliverFunction, authorizer: this.authorizerFunction } = this.createFunctions(props, settings, auth));
     this.addRoutes();
@@ -354,7 +178,7 @@ export class RealtimeNotifications extends Construct {
     const alarms = this.createAlarms(props);
     ({ deadLetterQueue: this.deadLetterQueueAlarm, deliverErrors: this.deliverErrorsAlarm, queueAge: this.queueAgeAlarm,
       apiErrors: this.apiErrorsAlarm, throttling: this.throttlingAlarm } = alarms ?? {});
-    if (settingValue(props, 'dashboard')) {
+    if (this.settings['monitoring.dashboard']) {
       this.dashboard = createDashboard(this, this.observedMetrics(), alarms ? Object.values(alarms) : []);
     }
     this.acknowledgeNagFindings(auth);
@@ -522,16 +346,16 @@ export class RealtimeNotifications extends Construct {
     const deliveries = new sqs.Queue(this, 'DeliveryQueue', {
       ...queueEncryption,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(settingValue(props, 'deliverTimeoutSeconds') * VISIBILITY_TIMEOUT_FACTOR),
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: settingValue(props, 'maxReceiveCount') },
+      visibilityTimeout: Duration.seconds(this.settings['delivery.timeout'] * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: this.settings['delivery.maxReceiveCount'] },
     });
     return { deadLetters, deliveries };
   }
 
   /** The rule(s) that put events of the bus on the delivery queue, and the queue policies that admit only them. */
   private createRules(props: RealtimeNotificationsProps): events.Rule {
-    const detailType = settingValue(props, 'detailType');
-    const clientMessageDetailType = settingValue(props, 'clientMessageDetailType');
+    const detailType = this.settings.detailType;
+    const clientMessageDetailType = this.settings['clientMessages.detailType'];
     const notificationRule = new events.Rule(this, 'NotificationRule', {
       description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
       eventBus: this.eventBus,
@@ -573,15 +397,15 @@ export class RealtimeNotifications extends Construct {
     });
     if (props.encryptionKey) allowCloudWatchLogs(this, props.encryptionKey);
     const accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logRetentionOf(props), removalPolicy: removalPolicyOf(props), encryptionKey: props.encryptionKey,
+      retention: this.settings['monitoring.logRetention'] as logs.RetentionDays, removalPolicy: removalPolicyOf(props), encryptionKey: props.encryptionKey,
     });
     const stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi,
-      stageName: settingValue(props, 'stageName'),
+      stageName: this.settings.stageName,
       autoDeploy: true,
       throttle: {
-        rateLimit: settingValue(props, 'throttleRateLimit'),
-        burstLimit: settingValue(props, 'throttleBurstLimit'),
+        rateLimit: this.settings['throttle.rateLimit'],
+        burstLimit: this.settings['throttle.burstLimit'],
       },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogGroup),
@@ -592,10 +416,10 @@ export class RealtimeNotifications extends Construct {
     return { webSocketApi, accessLogGroup, stage, domainName: customDomain?.domainName, webSocketUrl: customDomain?.url ?? stage.url };
   }
 
-  /** What every handler is configured with: one set of runtime settings, from the props and the resources. */
-  private runtimeSettings(props: RealtimeNotificationsProps, auth: ConnectionAuthConfig): RuntimeSettings {
-    const setting = <K extends Parameters<typeof settingValue>[1]>(name: K) => settingValue(props, name);
+  /** What every handler is configured with: where the resources are, and every setting. */
+  private runtimeSettings(auth: ConnectionAuthConfig): RuntimeSettings {
     return {
+      ...this.settings,
       serviceName: this.serviceName,
       connectionsTable: this.connectionsTable.tableName,
       subscriptionsTable: this.subscriptionsTable.tableName,
@@ -604,41 +428,19 @@ export class RealtimeNotifications extends Construct {
       callbackUrl: this.callbackUrl,
       queueUrl: this.deliveryQueue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
-      detailType: setting('detailType'),
-      connectionTtlSeconds: setting('connectionTtlSeconds'),
-      maxSubscriptionsPerConnection: setting('maxSubscriptionsPerConnection'),
-      topicRules: setting('topicRules'),
-      publishRules: setting('publishRules'),
-      presenceRules: setting('presenceRules'),
-      maxClientMessagesPerSecond: setting('maxClientMessagesPerSecond'),
-      maxClientMessageDataBytes: setting('maxClientMessageDataBytes'),
-      maxConnectionsPerUser: setting('maxConnectionsPerUser'),
-      maxPresenceMembers: setting('maxPresenceMembers'),
       eventBusName: this.eventBus.eventBusName,
-      clientMessageDetailType: setting('clientMessageDetailType'),
-      historyRules: setting('historyRules'),
-      userHistory: setting('userHistory'),
-      historyRetentionSeconds: setting('historyRetentionSeconds'),
-      maxReplay: setting('maxReplay'),
-      allowBroadcast: setting('allowBroadcast'),
-      deliveryConcurrency: setting('deliveryConcurrency'),
-      shardThreshold: setting('shardThreshold'),
-      shardSize: setting('shardSize'),
-      maxDeliveryRatePerSecond: ratePerInstance(props),
-      maxDeliveryAttempts: setting('maxDeliveryAttempts'),
-      maxReceiveCount: setting('maxReceiveCount'),
       auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
     };
   }
 
   /** The handler functions, and the authorizer: the bundled one for cognito/jwt, the user's own for lambda. */
   private createFunctions(props: RealtimeNotificationsProps, settings: RuntimeSettings, auth: ConnectionAuthConfig) {
-    const routeTimeout = Duration.seconds(SETTINGS.routeFunctionTimeoutSeconds.default);
+    const routeTimeout = Duration.seconds(ROUTE_FUNCTION_TIMEOUT_SECONDS);
     const common = {
       settings,
-      memorySize: settingValue(props, 'memorySize'),
+      memorySize: this.settings['functions.memorySize'],
       architecture: props.functions?.architecture ?? lambda.Architecture.ARM_64,
-      logRetention: logRetentionOf(props),
+      logRetention: this.settings['monitoring.logRetention'] as logs.RetentionDays,
       logRemovalPolicy: removalPolicyOf(props),
       logEncryptionKey: props.encryptionKey,
     };
@@ -653,7 +455,7 @@ export class RealtimeNotifications extends Construct {
         ...common, name: 'message', timeout: routeTimeout, description: 'Answers client frames and delivers client messages',
       }),
       deliver: createHandlerFunction(this, 'DeliverFunction', {
-        ...common, name: 'deliver', timeout: Duration.seconds(settingValue(props, 'deliverTimeoutSeconds')),
+        ...common, name: 'deliver', timeout: Duration.seconds(this.settings['delivery.timeout']),
         description: 'Delivers queued notifications to their connections',
       }),
       authorizer: auth.authorizerSettings
@@ -673,7 +475,7 @@ export class RealtimeNotifications extends Construct {
   /** The delivery queue invokes deliver, which reports the records it failed. */
   private addDeliveryEventSource(props: RealtimeNotificationsProps): void {
     this.deliverFunction.addEventSource(new SqsEventSource(this.deliveryQueue, {
-      batchSize: settingValue(props, 'batchSize'),
+      batchSize: this.settings['delivery.batchSize'],
       maxBatchingWindow: props.delivery?.maxBatchingWindow,
       maxConcurrency: props.delivery?.maxConcurrency,
       reportBatchItemFailures: true,
@@ -682,9 +484,9 @@ export class RealtimeNotifications extends Construct {
 
   /** The default alarms, unless turned off. */
   private createAlarms(props: RealtimeNotificationsProps): DefaultAlarms | undefined {
-    if (!settingValue(props, 'alarms')) return undefined;
+    if (!this.settings['monitoring.alarms']) return undefined;
     return createDefaultAlarms(this, this.observedMetrics(),
-      Duration.seconds(settingValue(props, 'queueAgeAlarmThresholdSeconds')), props.monitoring?.alarmTopic);
+      Duration.seconds(this.settings['monitoring.queueAgeAlarmThreshold']), props.monitoring?.alarmTopic);
   }
 
   /** The cdk-nag findings this design accepts, each with its reason. */
@@ -724,78 +526,25 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
-   * Least privilege: each function gets exactly the actions its handler performs, and the
-   * presence and client-publishing actions only when those are turned on.
+   * Least privilege: each function gets exactly the actions its handler performs
+   * (lib/private/handlers.ts), and the presence and client-publishing actions only when those are
+   * turned on.
    */
   private grantHandlerPermissions(settings: RuntimeSettings): void {
-    const allowBroadcast = settings.allowBroadcast;
-    const presence = settings.presenceRules.length > 0;
-    const clientPublish = settings.publishRules.length > 0;
-    const topicHistory = settings.historyRules.length > 0;
-    const history = topicHistory || settings.userHistory;
-    const connections = this.connectionsTable;
-    const subscriptions = this.subscriptionsTable;
-    const counters = this.countersTable;
-    const byUser = Tables.connections.byUserIndex;
-    const byConnection = { indexName: Tables.subscriptions.byConnectionIndex, actions: ['Query'] };
-    const when = (on: boolean, actions: string[]) => (on ? actions : []);
-    // Forgetting a connection removes its row and its place among its user's connections (an
-    // UpdateItem of the user's set), then its subscriptions found through the byConnection index;
-    // with presence, those on presence topics one by one, counting the user down there and
-    // announcing a leave to the topic (a Query of its subscribers and posts to them), then reading
-    // the count again in case a join raced the leave.
-    const forgetting = {
-      connections: ['DeleteItem'],
-      subscriptions: ['BatchWriteItem', ...when(presence, ['DeleteItem', 'Query'])],
-      counters: ['UpdateItem', ...when(presence, ['DeleteItem', 'GetItem'])],
+    const tables: Record<TableRole, dynamodb.Table> = {
+      connections: this.connectionsTable, subscriptions: this.subscriptionsTable, counters: this.countersTable, history: this.historyTable,
     };
-
-    // $connect records the connection and takes a place in its user's set (a conditional
-    // UpdateItem); when the set is full it reads it, asks API Gateway which are still open, and
-    // forgets the others.
-    allowTableActions(this.connectFunction, connections, ['PutItem', ...forgetting.connections]);
-    allowTableActions(this.connectFunction, subscriptions, forgetting.subscriptions, [byConnection]);
-    allowTableActions(this.connectFunction, counters, [...new Set(['GetItem', ...forgetting.counters])]);
-    this.allowConnectionsApi(this.connectFunction, ['GET', ...when(presence, ['POST'])]);
-
-    allowTableActions(this.disconnectFunction, connections, forgetting.connections);
-    allowTableActions(this.disconnectFunction, subscriptions, forgetting.subscriptions, [byConnection]);
-    allowTableActions(this.disconnectFunction, counters, forgetting.counters);
-    if (presence) this.allowConnectionsApi(this.disconnectFunction, ['POST']);
-
-    // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the
-    // subscription. Client messages and presence announcements are posted from here, like deliver
-    // posts notifications: audience Queries, posts, re-queued retries, and gone connections forgotten.
-    // With history, it replays what a client missed (reading the stream's head, starting it if new,
-    // and its kept notifications) and keeps client messages of topics with history: a position
-    // (the head, a claim) and the frame.
-    const fansOut = clientPublish || presence;
-    const keepsClientMessages = clientPublish && topicHistory;
-    const keepingPositions = ['GetItem', 'PutItem', 'UpdateItem'];
-    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(fansOut, forgetting.connections)]);
-    allowTableActions(this.messageFunction, subscriptions,
-      ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])], fansOut ? [byConnection] : []);
-    allowTableActions(this.messageFunction, counters, [...new Set([
-      ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'GetItem', 'Query']),
-      ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages, ['PutItem']),
-    ])]);
-    allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]));
-    // A connection that lost its row is told so and closed (DELETE), so its client reconnects.
-    this.allowConnectionsApi(this.messageFunction, ['POST', 'DELETE']);
-    if (clientPublish) {
-      this.allowQueueSends(this.messageFunction);
-      this.eventBus.grantPutEventsTo(this.messageFunction);
+    const functions = { connect: this.connectFunction, disconnect: this.disconnectFunction, message: this.messageFunction, deliver: this.deliverFunction };
+    for (const [name, fn] of Object.entries(functions) as Array<[keyof typeof functions, lambda.IFunction]>) {
+      const allowed = HANDLERS[name].permissions(settings);
+      for (const [role, grant] of Object.entries(allowed.tables) as Array<[TableRole, NonNullable<typeof allowed.tables[TableRole]>]>) {
+        allowTableActions(fn, tables[role], [...grant.actions],
+          Object.entries(grant.indexes ?? {}).map(([indexName, actions]) => ({ indexName, actions: [...actions] })));
+      }
+      if (allowed.connections.length > 0) this.allowConnectionsApi(fn, [...allowed.connections]);
+      if (allowed.queueSends) this.allowQueueSends(fn);
+      if (allowed.putEvents) this.eventBus.grantPutEventsTo(fn);
     }
-
-    // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the connection.
-    allowTableActions(this.deliverFunction, connections, ['DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
-      [{ indexName: byUser, actions: ['Query'] }]);
-    allowTableActions(this.deliverFunction, subscriptions, ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], [byConnection]);
-    allowTableActions(this.deliverFunction, counters, [...new Set([...forgetting.counters, ...when(history, keepingPositions)])]);
-    allowTableActions(this.deliverFunction, this.historyTable, when(history, ['PutItem']));
-    // Deliver re-queues shards and retries, and dead-letters what it gives up on, with a reason.
-    this.allowQueueSends(this.deliverFunction);
-    this.allowConnectionsApi(this.deliverFunction, ['POST']);
   }
 
   private allowQueueSends(fn: lambda.IFunction): void {
@@ -870,6 +619,3 @@ function removalPolicyOf(props: RealtimeNotificationsProps): RemovalPolicy {
   return props.removalPolicy ?? RemovalPolicy.RETAIN;
 }
 
-function logRetentionOf(props: RealtimeNotificationsProps): logs.RetentionDays {
-  return settingValue(props, 'logRetentionDays') as logs.RetentionDays;
-}

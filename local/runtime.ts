@@ -8,17 +8,17 @@ import { existsSync } from 'node:fs';
 import { createServer, RequestListener, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { handlerEnvironment, RuntimeSettings } from '../lib/private/handlers';
 import {
   HANDLER_NAMES,
   HandlerName,
-  handlerEnvironment,
   MESSAGE_ROUTES,
   misaddressedEventPattern,
   notificationEventPattern,
-  RuntimeSettings,
-  SETTINGS,
+  ROUTE_FUNCTION_TIMEOUT_SECONDS,
   VISIBILITY_TIMEOUT_FACTOR,
 } from '../lib/private/runtime-contract';
+import { SETTINGS } from '../lib/private/settings';
 import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { BusRule, LocalEventBus } from './bus/event-bus';
 import { ConnectionRegistry, FaultInjector, handleConnectionsRequest } from './connections-api';
@@ -65,7 +65,7 @@ export interface LocalRuntimeOptions {
     readonly maxConcurrency?: number;
     /** @default 360 (six times the deliver timeout) */
     readonly visibilityTimeoutSeconds?: number;
-    /** Shorthand for settings.maxReceiveCount: the queue's redrive and deliver read the one value. @default 5 */
+    /** Shorthand for settings['delivery.maxReceiveCount']: the queue's redrive and deliver read the one value. @default 5 */
     readonly maxReceiveCount?: number;
   };
   /** Makes chosen @connections requests fail or slow down, for tests of delivery under failure. */
@@ -227,13 +227,13 @@ function resolveSettings(url: string, options: LocalRuntimeOptions): RuntimeSett
   const settings = localSettings(url, {
     ...options.settings,
     ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
-    ...(options.queue?.maxReceiveCount !== undefined ? { maxReceiveCount: options.queue.maxReceiveCount } : {}),
+    ...(options.queue?.maxReceiveCount !== undefined ? { 'delivery.maxReceiveCount': options.queue.maxReceiveCount } : {}),
   });
   if (settings.auth.mode === 'cognito' || settings.auth.mode === 'lambda') {
     throw new Error(`settings.auth.mode "${settings.auth.mode}" cannot run locally. Leave settings.auth unset to use the `
       + 'local issuer (jwt), or set { mode: \'none\' } for connections without a token.');
   }
-  checkSettingRanges(settings, options.queue?.maxReceiveCount !== undefined ? { maxReceiveCount: 'queue.maxReceiveCount' } : {});
+  checkSettingRanges(settings, options.queue?.maxReceiveCount !== undefined ? { 'delivery.maxReceiveCount': 'queue.maxReceiveCount' } : {});
   return settings;
 }
 
@@ -254,8 +254,8 @@ function createQueues(settings: RuntimeSettings, q: QueueOptions): LocalQueues {
     name: 'deliveries',
     url: settings.queueUrl,
     arn: queueArn(settings.queueUrl),
-    visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? SETTINGS.deliverTimeoutSeconds.default * VISIBILITY_TIMEOUT_FACTOR,
-    redrive: { deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? SETTINGS['delivery.timeout'].default * VISIBILITY_TIMEOUT_FACTOR,
+    redrive: { deadLetterQueue, maxReceiveCount: settings['delivery.maxReceiveCount'] },
   });
   const queues = new Map([[deliveryQueue.url, deliveryQueue], [deadLetterQueue.url, deadLetterQueue]]);
   const sqsStore = new LocalQueueStore();
@@ -295,7 +295,7 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
     }),
   });
   bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType) });
-  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings.clientMessageDetailType) });
+  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType']) });
   return bus;
 }
 
@@ -306,7 +306,7 @@ function startEventSourceMapping(
     queue: deliveryQueue,
     invoke: (event) => functions.deliver.invoke(event),
     region: LOCAL_REGION,
-    batchSize: q.batchSize ?? SETTINGS.batchSize.default,
+    batchSize: q.batchSize ?? SETTINGS['delivery.batchSize'].default,
     maxConcurrency: q.maxConcurrency ?? 5,
     log,
   });
@@ -459,7 +459,7 @@ function createFunctions(
         ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
       },
       region: LOCAL_REGION,
-      timeoutMs: name === 'deliver' ? SETTINGS.deliverTimeoutSeconds.default * 1000 : SETTINGS.routeFunctionTimeoutSeconds.default * 1000,
+      timeoutMs: name === 'deliver' ? SETTINGS['delivery.timeout'].default * 1000 : ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

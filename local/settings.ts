@@ -2,7 +2,9 @@
  * The settings the local runtime gives the handler bundles: the same RuntimeSettings type the
  * construct fills with CloudFormation tokens, filled here with local endpoints and names.
  */
-import { DEFAULT_USER_ID_CLAIM, HANDLER_RANGED_SETTINGS, RuntimeSettings, SETTINGS } from '../lib/private/runtime-contract';
+import { HANDLERS, RuntimeSettings } from '../lib/private/handlers';
+import { DEFAULT_USER_ID_CLAIM } from '../lib/private/runtime-contract';
+import { defaultSettings, RANGED_SETTINGS, RangedSettingName, rangeProblem } from '../lib/private/settings';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -24,12 +26,15 @@ export function queueArn(queueUrl: string): string {
 }
 
 /**
- * Local values for everything the construct decides. `baseUrl` is `http://127.0.0.1:PORT`;
- * overrides win, so tests can switch broadcast on, shrink shards, and so on.
+ * Local values for everything the construct decides: local endpoints and names, and every
+ * setting's default. `baseUrl` is `http://127.0.0.1:PORT`; overrides win, by the settings' own
+ * names, so tests can switch broadcast on (`allowBroadcast`), shrink shards (`delivery.shardSize`),
+ * and so on.
  */
 export function localSettings(baseUrl: string, overrides: Partial<RuntimeSettings> = {}): RuntimeSettings {
   const queues = queueUrls(baseUrl);
   return {
+    ...defaultSettings(),
     serviceName: 'realtime-notifications-local',
     connectionsTable: 'notifications-local-connections',
     subscriptionsTable: 'notifications-local-subscriptions',
@@ -38,29 +43,7 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
     callbackUrl: `${baseUrl}/${LOCAL_STAGE}`,
     queueUrl: queues.deliveries,
     deadLetterQueueUrl: queues.deadLetters,
-    detailType: SETTINGS.detailType.default,
-    connectionTtlSeconds: SETTINGS.connectionTtlSeconds.default,
-    maxSubscriptionsPerConnection: SETTINGS.maxSubscriptionsPerConnection.default,
-    topicRules: SETTINGS.topicRules.default,
-    publishRules: SETTINGS.publishRules.default,
-    presenceRules: SETTINGS.presenceRules.default,
-    maxClientMessagesPerSecond: SETTINGS.maxClientMessagesPerSecond.default,
-    maxClientMessageDataBytes: SETTINGS.maxClientMessageDataBytes.default,
-    maxConnectionsPerUser: SETTINGS.maxConnectionsPerUser.default,
-    maxPresenceMembers: SETTINGS.maxPresenceMembers.default,
     eventBusName: LOCAL_EVENT_BUS,
-    clientMessageDetailType: SETTINGS.clientMessageDetailType.default,
-    historyRules: SETTINGS.historyRules.default,
-    userHistory: SETTINGS.userHistory.default,
-    historyRetentionSeconds: SETTINGS.historyRetentionSeconds.default,
-    maxReplay: SETTINGS.maxReplay.default,
-    allowBroadcast: SETTINGS.allowBroadcast.default,
-    deliveryConcurrency: SETTINGS.deliveryConcurrency.default,
-    shardThreshold: SETTINGS.shardThreshold.default,
-    shardSize: SETTINGS.shardSize.default,
-    maxDeliveryRatePerSecond: SETTINGS.maxDeliveryRatePerSecond.default,
-    maxDeliveryAttempts: SETTINGS.maxDeliveryAttempts.default,
-    maxReceiveCount: SETTINGS.maxReceiveCount.default,
     auth: {
       mode: 'jwt',
       issuer: `${baseUrl}/dev`,
@@ -75,15 +58,15 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
 /**
  * Holds every ranged setting the handlers read to the construct's range, at start: the handlers
  * would refuse it too, but only at their cold start, on the first request that reaches them.
- * `names` says how the caller spelled a setting, where not as `settings.<name>`.
+ * `names` says how the caller spelled a setting, where not as `settings['<name>']`.
  */
-export function checkSettingRanges(settings: RuntimeSettings, names: Partial<Record<keyof RuntimeSettings, string>> = {}): void {
-  for (const name of HANDLER_RANGED_SETTINGS) {
-    const { min, max, prop, unit }: { min: number; max: number; prop: string; unit?: string } = SETTINGS[name];
-    const value: unknown = settings[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`${names[name] ?? `settings.${name}`} is ${JSON.stringify(value)}; it must be a whole number from ${min} to ${max}`
-        + ` (the construct's \`${prop}\`${unit === undefined ? '' : `, in ${unit}`}).`);
-    }
+export function checkSettingRanges(settings: RuntimeSettings, names: Partial<Record<RangedSettingName, string>> = {}): void {
+  const read = new Set(Object.values(HANDLERS).flatMap((handler) => handler.settings));
+  for (const name of RANGED_SETTINGS.filter((setting) => read.has(setting))) {
+    const problem = rangeProblem(name, settings[name]);
+    if (problem === undefined) continue;
+    throw new Error(names[name] === undefined
+      ? `settings['${name}'] is ${problem}.`
+      : `${names[name]} is ${problem} (the construct's \`${name}\`).`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTINGS } from '../lib/private/runtime-contract';
+import { SETTINGS } from '../lib/private/settings';
 
 interface Row { readonly props: string[]; readonly defaults: string[] }
 
@@ -35,9 +35,8 @@ function valueOf(text: string): unknown {
   return undefined;
 }
 
-const settingByProp = new Map(Object.values(SETTINGS)
-  .filter((setting): setting is typeof setting & { prop: string } => 'prop' in setting)
-  .map((setting) => [setting.prop, setting]));
+/** Every setting is named by its prop's path. */
+const settingByProp = new Map<string, unknown>(Object.entries(SETTINGS));
 
 const checked = tuningRows().flatMap((row) => (row.props.length === row.defaults.length
   ? row.props.map((prop, i) => ({ prop, written: row.defaults[i], value: valueOf(row.defaults[i]) }))

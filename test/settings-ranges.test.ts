@@ -1,37 +1,35 @@
 /**
  * The construct's validation, the local runtime's settings check and the handlers' environment
- * parsing read one table of ranges (SETTINGS in lib/private/runtime-contract.ts). For every
+ * parsing read one table of ranges (SETTINGS in lib/private/settings.ts). For every
  * ranged setting a handler reads, all three accept its bounds and refuse one step beyond them,
  * so none can drift from the others.
  */
 import { Duration, Size } from 'aws-cdk-lib';
 import { ConnectionAuth, RealtimeNotificationsProps } from '../lib';
 import { validateProps } from '../lib/private/props-validation';
-import {
-  HANDLER_NAMES,
-  HANDLER_RANGED_SETTINGS,
-  HandlerName,
-  RangedSettingName,
-  SETTINGS,
-  handlerEnvironment,
-} from '../lib/private/runtime-contract';
+import { HANDLERS, handlerEnvironment } from '../lib/private/handlers';
+import { envNameOf, RANGED_SETTINGS, RangedSettingName, SETTINGS } from '../lib/private/settings';
+import { HANDLER_NAMES, HandlerName } from '../lib/private/runtime-contract';
 import { checkSettingRanges, localSettings } from '../local/settings';
 import { loadHandler } from './support/handlers';
 
 /** Props a setting is only valid with: a shard is at most the threshold; a rate cap is split between a known number of instances. */
 const COMPANIONS: Partial<Record<RangedSettingName, RealtimeNotificationsProps['delivery']>> = {
-  shardSize: { shardThreshold: SETTINGS.shardThreshold.max },
-  shardThreshold: { shardSize: SETTINGS.shardSize.min },
-  maxDeliveryRatePerSecond: { maxConcurrency: SETTINGS.deliverMaxConcurrency.min },
+  'delivery.shardSize': { shardThreshold: SETTINGS['delivery.shardThreshold'].max },
+  'delivery.shardThreshold': { shardSize: SETTINGS['delivery.shardSize'].min },
+  'delivery.maxRatePerSecond': { maxConcurrency: SETTINGS['delivery.maxConcurrency'].min },
 };
 
+/** The ranged settings some handler reads from its environment. */
+const HANDLER_RANGED_SETTINGS = RANGED_SETTINGS.filter((name) => HANDLER_NAMES.some((h) => HANDLERS[h].settings.includes(name)));
+
 /** A ranged setting the handlers read, and the variable they read it from. */
-const handlerSetting = (name: RangedSettingName) => SETTINGS[name] as { min: number; max: number; prop: string; env: string };
+const handlerSetting = (name: RangedSettingName) => ({ ...(SETTINGS[name] as { min: number; max: number }), env: envNameOf(name) });
 
 /** Props with the setting at `value`, in the prop's own type (a Duration, a Size or a number). */
 function propsWith(name: RangedSettingName, value: number): RealtimeNotificationsProps {
-  const setting: { prop: string; unit?: string } = SETTINGS[name];
-  const [group, field] = setting.prop.split('.');
+  const setting = SETTINGS[name] as { unit?: string };
+  const [group, field] = name.split('.');
   const typed = setting.unit === 'seconds' ? Duration.seconds(value) : setting.unit === 'bytes' ? Size.bytes(value) : value;
   const companions = group === 'delivery' ? COMPANIONS[name] : undefined;
   return {
@@ -67,7 +65,8 @@ test('every ranged setting a handler reads is in some handler\'s environment', (
 });
 
 describe.each(HANDLER_RANGED_SETTINGS.map((name) => [name]))('%s', (name) => {
-  const { min, max, env, prop } = handlerSetting(name);
+  const { min, max, env } = handlerSetting(name);
+  const unit: string | undefined = (SETTINGS[name] as { unit?: string }).unit;
   const boundaries: Array<[string, number, boolean]> = [
     ['one below the minimum', min - 1, false],
     ['the minimum', min, true],
@@ -78,20 +77,20 @@ describe.each(HANDLER_RANGED_SETTINGS.map((name) => [name]))('%s', (name) => {
   test.each(boundaries)('the construct: %s (%d) accepted = %s', (_what, value, accepted) => {
     const validate = () => validateProps(propsWith(name, value));
     if (accepted) expect(validate).not.toThrow();
-    else expect(validate).toThrow(`invalid \`${prop}\``);
+    else expect(validate).toThrow(`invalid \`${name}\``);
   });
 
   test.each(boundaries)('the local runtime\'s settings: %s (%d) accepted = %s', (_what, value, accepted) => {
     const check = () => checkSettingRanges(localSettings('http://127.0.0.1:9', { [name]: value }));
     if (accepted) expect(check).not.toThrow();
-    else expect(check).toThrow(`settings.${name} is ${value}; it must be a whole number from ${min} to ${max} (the construct's \`${prop}\``);
+    else expect(check).toThrow(`settings['${name}'] is ${value}; it must be a whole number from ${min} to ${max}${unit === undefined ? '' : `, in ${unit}`}.`);
   });
 
   test.each(boundaries)('the handlers: %s (%d) accepted = %s', (_what, value, accepted) => {
     for (const handler of handlersReading(env)) {
       const load = () => loadWith(handler, env, value);
       if (accepted) expect(load).not.toThrow();
-      else expect(load).toThrow(`Environment variable ${env} is "${value}"; it must be an integer from ${min} to ${max}.`);
+      else expect(load).toThrow(`Environment variable ${env} is "${value}"; it must be an integer from ${min} to ${max} (\`${name}\`).`);
     }
   });
 });

@@ -3,7 +3,8 @@
  * endpoints, turned into each handler's environment by the same handlerEnvironment() the
  * construct and the local runtime use.
  */
-import { HandlerName, RuntimeSettings, handlerEnvironment } from '../../lib/private/runtime-contract';
+import { handlerEnvironment, RuntimeSettings } from '../../lib/private/handlers';
+import { HandlerName } from '../../lib/private/runtime-contract';
 import { localSettings } from '../../local/settings';
 
 export const BENCH_TABLES = {

@@ -1,10 +1,16 @@
 /**
- * The deliver function's configuration, read from the environment the construct sets
- * (lib/private/runtime-contract handlerEnvironment('deliver')) once at init. A misconfigured
- * function fails its cold start with a message naming the variable and the fix.
+ * The delivery configuration of the deliver and message functions, from their settings
+ * (lambda/runtime/settings.ts readSettings).
  */
-import { Env, SETTINGS } from '../../lib/private/runtime-contract';
-import { booleanEnv, integerEnv, optionalEnv, requiredEnv, urlEnv } from '../core/env';
+import type { RuntimeSettings } from '../../lib/private/handlers';
+import { SETTINGS } from '../../lib/private/settings';
+
+/** What delivering reads; the message function, which never takes events off the queue, has no detail type, broadcast or receive count. */
+export type DeliverySettings = Pick<RuntimeSettings,
+'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'historyTable' | 'callbackUrl' | 'queueUrl' | 'deadLetterQueueUrl'
+| 'presenceRules' | 'historyRules' | 'history.userStreams' | 'history.retention'
+| 'delivery.postConcurrency' | 'delivery.shardThreshold' | 'delivery.shardSize' | 'delivery.maxRatePerSecond' | 'delivery.maxAttempts'>
+& Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount'>>;
 
 export interface DeliverConfig {
   readonly connectionsTable: string;
@@ -32,21 +38,21 @@ export interface DeliverConfig {
   readonly maxReceiveCount: number;
 }
 
-export function loadDeliverConfig(): DeliverConfig {
+export function deliverConfig(s: DeliverySettings): DeliverConfig {
   return {
-    connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE),
-    subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE),
-    countersTable: requiredEnv(Env.COUNTERS_TABLE),
-    callbackUrl: urlEnv(Env.CALLBACK_URL),
-    queueUrl: urlEnv(Env.QUEUE_URL),
-    deadLetterQueueUrl: urlEnv(Env.DLQ_URL),
-    detailType: optionalEnv(Env.DETAIL_TYPE) ?? SETTINGS.detailType.default,
-    allowBroadcast: booleanEnv(Env.ALLOW_BROADCAST, SETTINGS.allowBroadcast.default),
-    concurrency: integerEnv(SETTINGS.deliveryConcurrency),
-    shardThreshold: integerEnv(SETTINGS.shardThreshold),
-    shardSize: integerEnv(SETTINGS.shardSize),
-    maxRatePerSecond: integerEnv(SETTINGS.maxDeliveryRatePerSecond),
-    maxAttempts: integerEnv(SETTINGS.maxDeliveryAttempts),
-    maxReceiveCount: integerEnv(SETTINGS.maxReceiveCount),
+    connectionsTable: s.connectionsTable,
+    subscriptionsTable: s.subscriptionsTable,
+    countersTable: s.countersTable,
+    callbackUrl: s.callbackUrl,
+    queueUrl: s.queueUrl,
+    deadLetterQueueUrl: s.deadLetterQueueUrl,
+    detailType: s.detailType ?? SETTINGS.detailType.default,
+    allowBroadcast: s.allowBroadcast ?? SETTINGS.allowBroadcast.default,
+    concurrency: s['delivery.postConcurrency'],
+    shardThreshold: s['delivery.shardThreshold'],
+    shardSize: s['delivery.shardSize'],
+    maxRatePerSecond: s['delivery.maxRatePerSecond'],
+    maxAttempts: s['delivery.maxAttempts'],
+    maxReceiveCount: s['delivery.maxReceiveCount'] ?? SETTINGS['delivery.maxReceiveCount'].default,
   };
 }

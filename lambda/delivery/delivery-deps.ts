@@ -8,15 +8,14 @@ import { setMaxListeners } from 'node:events';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { Env, MetricNames, SETTINGS } from '../../lib/private/runtime-contract';
-import { booleanEnv, integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
+import { MetricNames } from '../../lib/private/runtime-contract';
 import { TopicRules } from '../core/topics';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
 import { RateLimiter } from '../core/fanout-rate';
 import { logger } from '../core/logger';
 import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore, SubscriptionEndings } from '../stores';
-import { DeliverConfig } from './config';
+import { deliverConfig, DeliverySettings } from './config';
 import { createConnectionsPoster } from './connections-poster';
 import type { PostResult } from '../core/fanout';
 import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
@@ -52,10 +51,11 @@ export interface DeliveryRuntime {
   disconnect(connectionId: string): Promise<PostResult>;
 }
 
-export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc: DynamoDBDocumentClient = createDocumentClient()): DeliveryRuntime {
+export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics, doc: DynamoDBDocumentClient = createDocumentClient()): DeliveryRuntime {
+  const config = deliverConfig(settings);
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable, countersTable: config.countersTable };
-  const keeping = historySettings();
+  const keeping = historySettings(settings);
   const sendBatch = sqsOnFirstUse(config.queueUrl);
   const shared = {
     config,
@@ -91,15 +91,12 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
 }
 
 /** Which streams keep history, where, and for how long, as the construct configured it. */
-function historySettings(): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
+function historySettings(s: DeliverySettings): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
   return {
-    historyTable: requiredEnv(Env.HISTORY_TABLE),
-    countersTable: requiredEnv(Env.COUNTERS_TABLE),
-    retentionSeconds: integerEnv(SETTINGS.historyRetentionSeconds),
-    policy: {
-      topics: TopicRules.compile(jsonStringArrayEnv(Env.HISTORY_RULES, SETTINGS.historyRules.default)),
-      users: booleanEnv(Env.USER_HISTORY, SETTINGS.userHistory.default),
-    },
+    historyTable: s.historyTable,
+    countersTable: s.countersTable,
+    retentionSeconds: s['history.retention'],
+    policy: { topics: TopicRules.compile(s.historyRules), users: s['history.userStreams'] },
   };
 }
 

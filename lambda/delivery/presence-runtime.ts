@@ -4,8 +4,7 @@
  * a poster for announcements, and Presence wired to post its join and leave frames through the
  * fan-out engine. Gone connections met while announcing are removed with their presence too.
  */
-import { Env } from '../../lib/private/runtime-contract';
-import { jsonStringArrayEnv, requiredEnv } from '../core/env';
+import type { RuntimeSettings } from '../../lib/private/handlers';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
 import { logger } from '../core/logger';
@@ -32,29 +31,30 @@ export interface PresenceRuntime {
   readonly announceDeps: AnnouncementDeps;
 }
 
+/** What presence reads: where the tables and @connections are, and which topics track it. */
+export type PresenceSettings = Pick<RuntimeSettings, 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'callbackUrl' | 'presenceRules'>;
+
 /**
- * Builds it from the environment the construct sets. `base` and `doc` let the message and deliver
- * functions share their own stores, poster, limits and DynamoDB client. The poster of its own is
- * made on first use: the functions with a base only ever probe in $connect, which has none.
+ * Builds it from the function's settings. `base` and `doc` let the message and deliver functions
+ * share their own stores, poster, limits and DynamoDB client. The poster of its own is made on
+ * first use: the functions with a base only ever probe in $connect, which has none.
  */
-export function createPresenceRuntime(base?: Omit<AnnouncementDeps, 'endings'>, doc: DynamoDBDocumentClient = createDocumentClient()): PresenceRuntime {
+export function createPresenceRuntime(
+  settings: PresenceSettings, base?: Omit<AnnouncementDeps, 'endings'>, doc: DynamoDBDocumentClient = createDocumentClient(),
+): PresenceRuntime {
   let poster: ConnectionsPoster | undefined;
-  const ownPoster = () => (poster ??= createConnectionsPoster({ endpoint: requiredEnv(Env.CALLBACK_URL), maxSockets: ANNOUNCE_CONCURRENCY }));
+  const ownPoster = () => (poster ??= createConnectionsPoster({ endpoint: settings.callbackUrl, maxSockets: ANNOUNCE_CONCURRENCY }));
   const deps: Omit<AnnouncementDeps, 'endings'> = base ?? {
-    stores: createStores({
-      connectionsTable: requiredEnv(Env.CONNECTIONS_TABLE),
-      subscriptionsTable: requiredEnv(Env.SUBSCRIPTIONS_TABLE),
-      countersTable: requiredEnv(Env.COUNTERS_TABLE),
-    }, doc),
+    stores: createStores(settings, doc),
     post: (connectionId, frame, timeoutMs) => ownPoster().post(connectionId, frame, timeoutMs),
     concurrency: new AdaptiveConcurrency(ANNOUNCE_CONCURRENCY),
     clock: systemClock,
     logger,
   };
-  const counters = new CounterStore(doc, requiredEnv(Env.COUNTERS_TABLE));
+  const counters = new CounterStore(doc, settings.countersTable);
   let announceDeps!: AnnouncementDeps;
   const presence = new Presence(
-    TopicRules.compile(jsonStringArrayEnv(Env.PRESENCE_RULES, [])),
+    TopicRules.compile(settings.presenceRules),
     counters,
     async (topic, frame, exceptConnectionId) => {
       await announceToTopic(topic, frame, announceDeps, deps.clock.now() + ANNOUNCE_BUDGET_MS, exceptConnectionId);

@@ -8,21 +8,22 @@
  * handshake not yet done, not a closed connection (delivery tries it again).
  */
 import type { Context } from 'aws-lambda';
-import { API_SUBPROTOCOL, SETTINGS } from '../../lib/private/runtime-contract';
+import { API_SUBPROTOCOL, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
 import { admitConnection } from '../core/connection-limit';
-import { integerEnv } from '../core/env';
 import { logger } from '../core/logger';
 import { chooseSubprotocol, offeredSubprotocols, SUBPROTOCOL_HEADER } from '../core/subprotocols';
 import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { removeGoneConnection } from '../stores';
+import { readSettings } from '../runtime/settings';
 
-const { stores, presence, probe } = createPresenceRuntime();
-const ttlSeconds = integerEnv(SETTINGS.connectionTtlSeconds);
-const maxConnectionsPerUser = integerEnv(SETTINGS.maxConnectionsPerUser);
+const settings = readSettings('connect');
+const { stores, presence, probe } = createPresenceRuntime(settings);
+const ttlSeconds = settings['connections.ttl'];
+const maxConnectionsPerUser = settings['connections.maxPerUser'];
 /** Without a Lambda context (tests), how long $connect may run: the route functions' timeout. */
-const DEFAULT_REMAINING_MS = SETTINGS.routeFunctionTimeoutSeconds.default * 1000;
+const DEFAULT_REMAINING_MS = ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000;
 /** After $connect returns, API Gateway still finishes the handshake: time allowed for that. */
 const HANDSHAKE_MARGIN_MS = 2_000;
 

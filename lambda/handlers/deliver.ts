@@ -10,21 +10,20 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../../lib/private/runtime-contract';
-import { optionalEnv } from '../core/env';
 import { logger } from '../core/logger';
-import { loadDeliverConfig } from '../delivery/config';
 import { processRecord } from '../delivery/process-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { createDeliveryDeps } from '../delivery/delivery-deps';
 import { createDocumentClient } from '../stores';
+import { readSettings } from '../runtime/settings';
 
-const config = loadDeliverConfig();
-const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
+const settings = readSettings('deliver');
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 // One DynamoDB client (and its keep-alive sockets) for delivery and presence alike.
 const doc = createDocumentClient();
-const delivery = createDeliveryDeps(config, metrics, doc);
+const delivery = createDeliveryDeps(settings, metrics, doc);
 // A gone connection may have been a user's last one on a presence topic: its leave is announced.
-const { presence } = createPresenceRuntime(delivery.unbounded, doc);
+const { presence } = createPresenceRuntime(settings, delivery.unbounded, doc);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   // Every DynamoDB and SQS call is bounded by the time left (see callCutoffs).

@@ -10,9 +10,10 @@ import { logger } from '../core/logger';
 import { RetryInTime, retryWhileTimeLeft } from '../core/retry-in-time';
 import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
+import { readSettings } from '../runtime/settings';
 import { DYNAMODB_CONNECTION_TIMEOUT_MS, removeConnection } from '../stores';
 
-const { stores, presence } = createPresenceRuntime();
+const { stores, presence } = createPresenceRuntime(readSettings('disconnect'));
 
 /** Each DynamoDB call has had its own retries by then: a failed try means DynamoDB struggles for a while. */
 const CLEANUP_RETRIES: Omit<RetryInTime, 'remainingMs'> = {

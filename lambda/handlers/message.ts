@@ -6,53 +6,52 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { Env, METRICS_NAMESPACE, MetricNames, SETTINGS } from '../../lib/private/runtime-contract';
-import { integerEnv, jsonStringArrayEnv, optionalEnv, requiredEnv } from '../core/env';
+import { METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
 import { logger } from '../core/logger';
 import { answerClientFrame, MessageContext } from '../core/messages';
 import { encodeFrame, errorFrame, requestIdOf, ServerFrame } from '../core/protocol';
 import { TopicRules } from '../core/topics';
 import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
 import { createClientMessagePublisher } from '../delivery/client-message-event';
-import { loadDeliverConfig } from '../delivery/config';
 import { deliverNotification, postInOrder } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { createDeliveryDeps } from '../delivery/delivery-deps';
 import { createDocumentClient } from '../stores';
+import { readSettings } from '../runtime/settings';
 
-const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
+const settings = readSettings('message');
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 // One DynamoDB client (and its keep-alive sockets) for every store the function reads.
 const doc = createDocumentClient();
-const delivery = createDeliveryDeps(loadDeliverConfig(), metrics, doc);
+const delivery = createDeliveryDeps(settings, metrics, doc);
 const { stores, history } = delivery.unbounded;
-const { presence, counters } = createPresenceRuntime(delivery.unbounded, doc);
+const { presence, counters } = createPresenceRuntime(settings, delivery.unbounded, doc);
 /** The running invocation's delivery deps (its DynamoDB and SQS calls end with its time) and deadline. */
 let invocation = delivery.invocation(presence);
-const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME),
-  optionalEnv(Env.CLIENT_MESSAGE_DETAIL_TYPE) ?? SETTINGS.clientMessageDetailType.default);
+const publishToBus = createClientMessagePublisher(settings.eventBusName, settings['clientMessages.detailType']);
 
 const messageContext: MessageContext = {
   stores,
   history: {
     policy: history.policy,
     source: history.store,
-    maxReplay: integerEnv(SETTINGS.maxReplay),
+    maxReplay: settings['history.maxReplay'],
     replayTo: (connectionId, frames) => postInOrder(connectionId, frames, invocation.deps, invocation.deadline),
   },
-  rules: TopicRules.compile(jsonStringArrayEnv(Env.TOPIC_RULES, SETTINGS.topicRules.default)),
-  maxSubscriptions: integerEnv(SETTINGS.maxSubscriptionsPerConnection),
+  rules: TopicRules.compile(settings.topicRules),
+  maxSubscriptions: settings['connections.maxSubscriptions'],
   presence,
-  maxPresenceMembers: integerEnv(SETTINGS.maxPresenceMembers),
+  maxPresenceMembers: settings['clientMessages.maxPresenceMembers'],
   closeUnregistered: async (connectionId, frame) => {
     logger.warn('closing a connection that is no longer registered');
     await invocation.deps.post(connectionId, Buffer.from(encodeFrame(frame), 'utf8'));
     await delivery.disconnect(connectionId);
   },
   clientMessages: {
-    rules: TopicRules.compile(jsonStringArrayEnv(Env.PUBLISH_RULES, SETTINGS.publishRules.default)),
+    rules: TopicRules.compile(settings.publishRules),
     counters,
-    maxPerSecond: integerEnv(SETTINGS.maxClientMessagesPerSecond),
-    maxDataBytes: integerEnv(SETTINGS.maxClientMessageDataBytes),
+    maxPerSecond: settings['clientMessages.maxPerSecond'],
+    maxDataBytes: settings['clientMessages.maxSize'],
     announce: publishToBus,
     deliver: async (encoded, exceptConnectionId) => {
       // A client message's id is new: no earlier delivery gave it a position.

@@ -9,7 +9,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HandlerName, RuntimeSettings, handlerEnvironment } from './runtime-contract';
+import { handlerEnvironment, RuntimeSettings } from './handlers';
+import { HandlerName } from './runtime-contract';
 
 /** Where the pre-built bundles live: <package root>/assets/<name>/index.js. */
 export const ASSETS_DIR = path.join(__dirname, '..', '..', 'assets');

@@ -3,7 +3,7 @@
  * through a spread or `any`) that still sets one is refused at synth instead of silently getting
  * the default. README.md's "Upgrading from 0.x" table lists the same moves; a test holds it to this.
  */
-import type { RealtimeNotificationsProps } from '../realtime-notifications';
+import type { RealtimeNotificationsProps } from '../options';
 
 type Props = RealtimeNotificationsProps;
 type OptionGroup = 'throttle' | 'connections' | 'clientMessages' | 'history' | 'delivery' | 'functions' | 'monitoring';

@@ -1,19 +1,21 @@
 /**
- * Synth-time validation of RealtimeNotificationsProps: every ranged setting against its range in
- * the runtime contract's SETTINGS (the one the handlers parse their environment with), then the
- * rules that tie settings together. Errors name the prop's path, such as `delivery.shardSize`.
+ * Props to settings: synth-time validation of RealtimeNotificationsProps (every ranged setting
+ * against its range in SETTINGS, the one the handlers parse their environment with, then the
+ * rules that tie settings together) and their resolution into the settings the handlers get.
+ * Errors name the prop's path, such as `delivery.shardSize`.
  */
 import { Duration, Size, Token } from 'aws-cdk-lib';
-import type { RealtimeNotificationsProps } from '../realtime-notifications';
+import type { RealtimeNotificationsProps } from '../options';
 import { hasControlCharacter } from './control-characters';
 import { movedPropsIn } from './moved-props';
-import { RANGED_SETTINGS, RangedSettingName, SETTINGS, LIMITS } from './runtime-contract';
+import { LIMITS } from './runtime-contract';
+import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
 import { topicPatternProblem } from './topic-patterns';
 import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, invalidProp } from './validation';
 
 /** Why a range is what it is, where the bounds alone do not say. */
 const RANGE_REASONS: Partial<Record<RangedSettingName, string>> = {
-  connectionTtlSeconds: ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours',
+  'connections.ttl': ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours',
 };
 
 const DETAIL_TYPE_RULE = '1 to 128 characters without control characters';
@@ -29,8 +31,8 @@ export function validateProps(p: RealtimeNotificationsProps): void {
   }
   checkMovedProps(p);
   validateTopicRules(p);
-  for (const name of RANGED_SETTINGS) checkSetting(name, propValue(p, SETTINGS[name].prop));
-  checkPositive(SETTINGS.throttleRateLimit.prop, p.throttle?.rateLimit, SETTINGS.throttleRateLimit.max);
+  for (const name of RANGED_SETTINGS) checkSetting(name, propValue(p, name));
+  checkPositive('throttle.rateLimit', p.throttle?.rateLimit, SETTINGS['throttle.rateLimit'].max);
   checkPattern('stageName', p.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1 to 128 letters, digits, "-" or "_"');
   checkText('detailType', p.detailType, isDetailType, DETAIL_TYPE_RULE);
   checkText('clientMessages.detailType', p.clientMessages?.detailType, isDetailType, DETAIL_TYPE_RULE);
@@ -40,35 +42,39 @@ export function validateProps(p: RealtimeNotificationsProps): void {
   validateMonitoring(p);
 }
 
-/** The value at a prop path such as `delivery.shardSize`. */
+/** The value at a prop path such as `delivery.shardSize`: a setting's name. */
 function propValue(p: RealtimeNotificationsProps, path: string): unknown {
   return path.split('.').reduce<any>((value, key) => value?.[key], p);
 }
 
-/** The settings the construct takes from a prop and defaults when it is unset. */
-type PropSettingName = {
-  [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends { readonly prop: string; readonly default: unknown } ? K : never
-}[keyof typeof SETTINGS];
+/**
+ * Every setting as the handlers get it, walking SETTINGS: its prop (a Duration in seconds, a Size
+ * in bytes), else its default. Each deliver instance gets its share of the rate cap.
+ */
+export function resolveSettings(p: RealtimeNotificationsProps): ResolvedSettings {
+  const resolved = Object.fromEntries((Object.keys(SETTINGS) as SettingName[]).map((name) => [name, settingValue(p, name)]));
+  return { ...resolved, 'delivery.maxRatePerSecond': ratePerInstance(p) } as unknown as ResolvedSettings;
+}
 
-/** A setting as the handlers get it: its prop (a Duration in seconds, a Size in bytes), else its default. */
-export function settingValue<K extends PropSettingName>(p: RealtimeNotificationsProps, name: K): (typeof SETTINGS)[K]['default'] {
-  const s: { prop: string; default: unknown; unit?: 'seconds' | 'bytes' } = SETTINGS[name];
-  const value = propValue(p, s.prop);
-  if (value === undefined) return s.default as (typeof SETTINGS)[K]['default'];
-  if (s.unit === 'seconds') return (value as Duration).toSeconds();
-  if (s.unit === 'bytes') return (value as Size).toBytes();
-  return value as (typeof SETTINGS)[K]['default'];
+/** One setting from the props: its prop in the setting's unit, else its default. */
+function settingValue<K extends SettingName>(p: RealtimeNotificationsProps, name: K): ResolvedSettings[K] {
+  const s: SettingSpec = SETTINGS[name];
+  const value = propValue(p, name);
+  if (value === undefined) return (Array.isArray(s.default) ? [...s.default] : s.default) as ResolvedSettings[K];
+  if (s.unit === 'seconds') return (value as Duration).toSeconds() as ResolvedSettings[K];
+  if (s.unit === 'bytes') return (value as Size).toBytes() as ResolvedSettings[K];
+  return value as ResolvedSettings[K];
 }
 
 function checkSetting(name: RangedSettingName, value: unknown): void {
-  const s: { prop: string; min: number; max: number; unit?: 'seconds' | 'bytes' } = SETTINGS[name];
+  const s: { min: number; max: number; unit?: 'seconds' | 'bytes' } = SETTINGS[name];
   if (value === undefined) return;
   if (s.unit === 'seconds') {
-    checkDuration(s.prop, value as Duration, s.min, s.max, RANGE_REASONS[name]);
+    checkDuration(name, value as Duration, s.min, s.max, RANGE_REASONS[name]);
   } else if (s.unit === 'bytes') {
-    checkSize(s.prop, value as Size, s.min, s.max);
+    checkSize(name, value as Size, s.min, s.max);
   } else {
-    checkInteger(s.prop, value as number, s.min, s.max);
+    checkInteger(name, value as number, s.min, s.max);
   }
 }
 
@@ -110,7 +116,7 @@ function checkTopicPatterns(prop: string, patterns: string[]): void {
 
 function validateDetailTypes(p: RealtimeNotificationsProps): void {
   const detailType = settingValue(p, 'detailType');
-  const clientDetailType = settingValue(p, 'clientMessageDetailType');
+  const clientDetailType = settingValue(p, 'clientMessages.detailType');
   if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {
     throw invalidProp('clientMessages.detailType', `it equals detailType (${JSON.stringify(detailType)}), so every client message would be delivered a second time by the notification rule`,
       'Give client messages and notifications different detail types.');
@@ -119,8 +125,8 @@ function validateDetailTypes(p: RealtimeNotificationsProps): void {
 
 function validateFanout(p: RealtimeNotificationsProps): void {
   const d = p.delivery ?? {};
-  const threshold = settingValue(p, 'shardThreshold');
-  const shardSize = settingValue(p, 'shardSize');
+  const threshold = settingValue(p, 'delivery.shardThreshold');
+  const shardSize = settingValue(p, 'delivery.shardSize');
   if (!Token.isUnresolved(threshold) && !Token.isUnresolved(shardSize) && shardSize > threshold) {
     throw invalidProp('delivery.shardSize', `${shardSize} is larger than delivery.shardThreshold (${threshold}), so sharding would never split an audience`,
       'Set delivery.shardSize at most delivery.shardThreshold.');
@@ -144,7 +150,7 @@ function validateFanout(p: RealtimeNotificationsProps): void {
 
 function validateEventSource(p: RealtimeNotificationsProps): void {
   const d = p.delivery ?? {};
-  const batchSize = settingValue(p, 'batchSize');
+  const batchSize = settingValue(p, 'delivery.batchSize');
   const window = d.maxBatchingWindow;
   if (!Token.isUnresolved(batchSize) && batchSize > LIMITS.maxBatchSizeWithoutWindow
     && (window === undefined || (!Token.isUnresolved(window.toSeconds()) && window.toSeconds() < 1))) {
@@ -171,8 +177,8 @@ function validateMonitoring(p: RealtimeNotificationsProps): void {
 }
 
 /** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */
-export function ratePerInstance(p: RealtimeNotificationsProps): number {
-  const rate = settingValue(p, 'maxDeliveryRatePerSecond');
+function ratePerInstance(p: RealtimeNotificationsProps): number {
+  const rate = settingValue(p, 'delivery.maxRatePerSecond');
   const instances = p.delivery?.maxConcurrency;
   if (!rate || instances === undefined) return rate;
   return Math.floor(rate / instances);

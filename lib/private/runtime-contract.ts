@@ -12,48 +12,21 @@ import { CLIENT_ACTIONS } from './protocol/client-actions';
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
-/** Environment variable names the construct sets and the handlers read. */
+/**
+ * Environment variables of the deployment facts (lib/private/handlers.ts FACT_ENV) and of the
+ * authorizer's configuration. Settings are read from variables derived from their names
+ * (lib/private/settings.ts envNameOf).
+ */
 export const Env = {
   CONNECTIONS_TABLE: 'CONNECTIONS_TABLE',
   SUBSCRIPTIONS_TABLE: 'SUBSCRIPTIONS_TABLE',
   COUNTERS_TABLE: 'COUNTERS_TABLE',
   HISTORY_TABLE: 'HISTORY_TABLE',
-  /** JSON array of topic patterns whose notifications are kept, with positions. */
-  HISTORY_RULES: 'HISTORY_RULES',
-  /** "true" when each user's own stream (user-targeted notifications) is kept: the offline inbox. */
-  USER_HISTORY: 'USER_HISTORY',
-  HISTORY_RETENTION_SECONDS: 'HISTORY_RETENTION_SECONDS',
-  MAX_REPLAY: 'MAX_REPLAY',
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint. */
   CALLBACK_URL: 'CALLBACK_URL',
-  CONNECTION_TTL_SECONDS: 'CONNECTION_TTL_SECONDS',
-  MAX_SUBSCRIPTIONS: 'MAX_SUBSCRIPTIONS_PER_CONNECTION',
-  /** JSON array of topic patterns (lib/private/topic-patterns.ts): who may subscribe to what. */
-  TOPIC_RULES: 'TOPIC_RULES',
-  /** JSON array of topic patterns clients may publish to. */
-  PUBLISH_RULES: 'PUBLISH_RULES',
-  /** JSON array of topic patterns that track presence. */
-  PRESENCE_RULES: 'PRESENCE_RULES',
-  MAX_MESSAGES_PER_SECOND: 'MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER',
-  MAX_MESSAGE_DATA_BYTES: 'MAX_CLIENT_MESSAGE_DATA_BYTES',
-  MAX_CONNECTIONS_PER_USER: 'MAX_CONNECTIONS_PER_USER',
-  MAX_PRESENCE_MEMBERS: 'MAX_PRESENCE_MEMBERS',
-  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
-  CLIENT_MESSAGE_DETAIL_TYPE: 'CLIENT_MESSAGE_DETAIL_TYPE',
-  ALLOW_BROADCAST: 'ALLOW_BROADCAST',
-  DETAIL_TYPE: 'NOTIFICATION_DETAIL_TYPE',
-  DELIVERY_CONCURRENCY: 'DELIVERY_CONCURRENCY',
-  /** Audience size above which deliver splits the work into shard messages. */
-  SHARD_THRESHOLD: 'FANOUT_SHARD_THRESHOLD',
-  SHARD_SIZE: 'FANOUT_SHARD_SIZE',
-  /** Per deliver-instance cap on @connections calls per second; 0 means no cap. */
-  MAX_DELIVERY_RATE: 'MAX_DELIVERY_RATE_PER_SECOND',
-  /** Delivery attempts per connection, the first included, before giving up to the DLQ. */
-  MAX_DELIVERY_ATTEMPTS: 'MAX_DELIVERY_ATTEMPTS',
-  /** The delivery queue's redrive maxReceiveCount: on a record's last receive, deliver dead-letters it itself, with a reason. */
-  MAX_RECEIVE_COUNT: 'MAX_RECEIVE_COUNT',
   QUEUE_URL: 'DELIVERY_QUEUE_URL',
   DLQ_URL: 'DEAD_LETTER_QUEUE_URL',
+  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
   AUTH_MODE: 'AUTH_MODE',
   AUTH_ISSUER: 'AUTH_ISSUER',
   AUTH_AUDIENCE: 'AUTH_AUDIENCE',
@@ -149,125 +122,8 @@ export const LIMITS = {
   maxFunctionTimeoutSeconds: 15 * 60,
 } as const;
 
-/** The name of a variable in a handler's environment. */
-export type EnvName = (typeof Env)[keyof typeof Env];
-
-/** What the table says of one setting; see SETTINGS. */
-interface SettingSpec {
-  /** The value when none is given; absent when unset means "not configured" (no limit, no window). */
-  readonly default?: unknown;
-  /** Smallest and largest value the construct accepts, and the handlers accept from their environment. */
-  readonly min?: number;
-  readonly max?: number;
-  /** Where the construct takes it, as a path in RealtimeNotificationsProps; validation errors name it. */
-  readonly prop?: string;
-  /** The prop is a Duration (in seconds here) or a Size (in bytes here). */
-  readonly unit?: 'seconds' | 'bytes';
-  /** The environment variable the handlers read it from: the one place a setting is paired with its variable. */
-  readonly env?: EnvName;
-}
-
-/**
- * Every setting's default and range, once: the construct's validation and defaults, the
- * handlers' environment parsing and the local runtime all read this table.
- */
-export const SETTINGS = {
-  stageName: { default: 'prod', prop: 'stageName' },
-  detailType: { default: 'Notification', prop: 'detailType' },
-  allowBroadcast: { default: false, prop: 'allowBroadcast' },
-  /** Any authenticated connection may subscribe to any topic; users/{userId}/… stays private. */
-  topicRules: { default: ['**'] as string[], prop: 'topicRules' },
-  /** Client publishing is off until a team names the topics. */
-  publishRules: { default: [] as string[], prop: 'publishRules' },
-  /** Presence is off until a team names the topics. */
-  presenceRules: { default: [] as string[], prop: 'presenceRules' },
-  /** Topics keep no history unless named: each kept notification costs about three more writes. */
-  historyRules: { default: [] as string[], prop: 'historyRules' },
-
-  throttleRateLimit: { default: 1000, max: 1_000_000, prop: 'throttle.rateLimit' },
-  throttleBurstLimit: { default: 500, min: 1, max: 1_000_000, prop: 'throttle.burstLimit' },
-
-  /** Rows must outlive the connection, which API Gateway keeps open for up to 2 hours; then TTL removes them. */
-  connectionTtlSeconds: {
-    default: 3 * 60 * 60, min: LIMITS.maxConnectionSeconds, max: 365 * 24 * 60 * 60,
-    prop: 'connections.ttl', unit: 'seconds', env: Env.CONNECTION_TTL_SECONDS,
-  },
-  /** A disconnect removes every subscription of the connection within a route function's timeout. */
-  maxSubscriptionsPerConnection: { default: 50, min: 1, max: 1000, prop: 'connections.maxSubscriptions', env: Env.MAX_SUBSCRIPTIONS },
-  /** Open connections per user; the next $connect is refused. */
-  maxConnectionsPerUser: { default: 20, min: 1, max: 100_000, prop: 'connections.maxPerUser', env: Env.MAX_CONNECTIONS_PER_USER },
-
-  /** Client messages per second per user, across all of the user's connections. */
-  maxClientMessagesPerSecond: { default: 10, min: 1, max: 10_000, prop: 'clientMessages.maxPerSecond', env: Env.MAX_MESSAGES_PER_SECOND },
-  /** Largest `data` of a client message (UTF-8 bytes of its JSON): room is left in the 128 KB frame for the envelope. */
-  maxClientMessageDataBytes: {
-    default: 32 * 1024, min: 1, max: 100 * 1024, prop: 'clientMessages.maxSize', unit: 'bytes', env: Env.MAX_MESSAGE_DATA_BYTES,
-  },
-  /** Members a presence answer lists at most. */
-  maxPresenceMembers: { default: 100, min: 1, max: 1000, prop: 'clientMessages.maxPresenceMembers', env: Env.MAX_PRESENCE_MEMBERS },
-  /** Detail type of the event every accepted client message puts on the bus. */
-  clientMessageDetailType: { default: 'ClientMessage', prop: 'clientMessages.detailType' },
-
-  /** Each user's own stream is kept: the offline inbox. */
-  userHistory: { default: true, prop: 'history.userStreams' },
-  historyRetentionSeconds: {
-    default: 24 * 60 * 60, min: 60, max: 14 * 24 * 60 * 60, prop: 'history.retention', unit: 'seconds', env: Env.HISTORY_RETENTION_SECONDS,
-  },
-  /** Notifications one subscribe, resume or history request replays at most. */
-  maxReplay: { default: 100, min: 1, max: 1000, prop: 'history.maxReplay', env: Env.MAX_REPLAY },
-
-  /** Posts to connections one deliver invocation keeps in flight. */
-  deliveryConcurrency: { default: 50, min: 1, max: 1000, prop: 'delivery.postConcurrency', env: Env.DELIVERY_CONCURRENCY },
-  shardThreshold: { default: 1000, min: 1, max: 10_000_000, prop: 'delivery.shardThreshold', env: Env.SHARD_THRESHOLD },
-  /**
-   * A shard carries its connection ids and the notification in one SQS message: 5,000 ids
-   * (about 95 KB of JSON) beside the largest notification (a 128 KB frame) still fit its 256 KB.
-   */
-  shardSize: { default: 1000, min: 1, max: 5000, prop: 'delivery.shardSize', env: Env.SHARD_SIZE },
-  /** 0 means no cap. */
-  maxDeliveryRatePerSecond: { default: 0, min: 0, max: 100_000, prop: 'delivery.maxRatePerSecond', env: Env.MAX_DELIVERY_RATE },
-  /**
-   * Attempts, the first included, each re-queued with a delay of up to SQS's 15 minutes: ten
-   * already keep an unreachable connection's notification in circulation for over an hour.
-   */
-  maxDeliveryAttempts: { default: 3, min: 1, max: 10, prop: 'delivery.maxAttempts', env: Env.MAX_DELIVERY_ATTEMPTS },
-  maxReceiveCount: { default: 5, min: 1, max: 1000, prop: 'delivery.maxReceiveCount', env: Env.MAX_RECEIVE_COUNT },
-  batchSize: { default: 10, min: 1, max: 10_000, prop: 'delivery.batchSize' },
-  /** Unset: no batching window. */
-  maxBatchingWindowSeconds: { min: 0, max: LIMITS.maxBatchingWindowSeconds, prop: 'delivery.maxBatchingWindow', unit: 'seconds' },
-  /** Unset: no limit other than the account's Lambda concurrency. */
-  deliverMaxConcurrency: { min: 2, max: 1000, prop: 'delivery.maxConcurrency' },
-  deliverTimeoutSeconds: { default: 60, min: 1, max: LIMITS.maxFunctionTimeoutSeconds, prop: 'delivery.timeout', unit: 'seconds' },
-  /** Timeout of the route functions (authorizer, $connect, $disconnect, message): not configurable. */
-  routeFunctionTimeoutSeconds: { default: 10 },
-
-  memorySize: { default: 512, min: 128, max: 10_240, prop: 'functions.memorySize' },
-
-  alarms: { default: true, prop: 'monitoring.alarms' },
-  queueAgeAlarmThresholdSeconds: {
-    default: 5 * 60, min: 60, max: 14 * 24 * 60 * 60, prop: 'monitoring.queueAgeAlarmThreshold', unit: 'seconds',
-  },
-  dashboard: { default: false, prop: 'monitoring.dashboard' },
-  /** CloudWatch Logs retention in days (RetentionDays.ONE_MONTH). */
-  logRetentionDays: { default: 30, prop: 'monitoring.logRetention' },
-} satisfies Record<string, SettingSpec>;
-
-/** The settings with a range. */
-export type RangedSettingName = {
-  [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends { readonly min: number; readonly max: number } ? K : never
-}[keyof typeof SETTINGS];
-
-/** The settings with a range, in table order. */
-export const RANGED_SETTINGS = (Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)
-  .filter((name): name is RangedSettingName => 'min' in SETTINGS[name] && 'max' in SETTINGS[name]);
-
-/** The ranged settings the handlers read from their environment: each is a RuntimeSettings field of the same name. */
-type HandlerRangedSettingName = {
-  [K in RangedSettingName]: (typeof SETTINGS)[K] extends { readonly env: string } ? K : never
-}[RangedSettingName];
-
-export const HANDLER_RANGED_SETTINGS = RANGED_SETTINGS
-  .filter((name): name is HandlerRangedSettingName => 'env' in SETTINGS[name]);
+/** Timeout of the route functions (authorizer, $connect, $disconnect, message): not configurable. */
+export const ROUTE_FUNCTION_TIMEOUT_SECONDS = 10;
 
 /** AWS recommends a queue visibility timeout of at least six times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -353,45 +209,6 @@ export const COUNTERS_TABLE = definitionOf(Tables.counters);
  */
 export const HISTORY_TABLE = definitionOf(Tables.history, 'N');
 
-/** Everything the handlers need to know; the construct fills it with tokens, local/ with local values. */
-export interface RuntimeSettings {
-  /** Names this deployment in logs and in the `service` dimension of every metric. */
-  readonly serviceName: string;
-  readonly connectionsTable: string;
-  readonly subscriptionsTable: string;
-  readonly countersTable: string;
-  readonly historyTable: string;
-  readonly callbackUrl: string;
-  readonly queueUrl: string;
-  readonly deadLetterQueueUrl: string;
-  readonly detailType: string;
-  readonly connectionTtlSeconds: number;
-  readonly maxSubscriptionsPerConnection: number;
-  readonly topicRules: string[];
-  readonly publishRules: string[];
-  readonly presenceRules: string[];
-  readonly maxClientMessagesPerSecond: number;
-  readonly maxClientMessageDataBytes: number;
-  readonly maxConnectionsPerUser: number;
-  readonly maxPresenceMembers: number;
-  /** The bus accepted client messages are put on. */
-  readonly eventBusName: string;
-  readonly clientMessageDetailType: string;
-  readonly historyRules: string[];
-  readonly userHistory: boolean;
-  readonly historyRetentionSeconds: number;
-  readonly maxReplay: number;
-  readonly allowBroadcast: boolean;
-  readonly deliveryConcurrency: number;
-  readonly shardThreshold: number;
-  readonly shardSize: number;
-  readonly maxDeliveryRatePerSecond: number;
-  readonly maxDeliveryAttempts: number;
-  /** Receives of a delivery-queue message before SQS moves it to the DLQ (the queue's redrive policy). */
-  readonly maxReceiveCount: number;
-  readonly auth: AuthSettings;
-}
-
 export interface AuthSettings {
   readonly mode: AuthMode;
   readonly issuer?: string;
@@ -402,88 +219,6 @@ export interface AuthSettings {
   readonly tokenUse?: 'id' | 'access';
   /** The claim that names the user; the authorizer reads DEFAULT_USER_ID_CLAIM when it is unset. */
   readonly userIdClaim?: string;
-}
-
-/** The environment each handler gets: only what it reads, so a change to one does not redeploy all. */
-export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Record<string, string> {
-  const powertools = {
-    POWERTOOLS_SERVICE_NAME: s.serviceName,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  };
-  const tables = {
-    [Env.CONNECTIONS_TABLE]: s.connectionsTable,
-    [Env.SUBSCRIPTIONS_TABLE]: s.subscriptionsTable,
-    [Env.COUNTERS_TABLE]: s.countersTable,
-  };
-  // Forgetting a connection ($disconnect, a 410, a stale connection found on $connect) may end a
-  // user's presence on a topic, which is announced to the topic's other subscribers.
-  const presence = {
-    ...tables,
-    [Env.CALLBACK_URL]: s.callbackUrl,
-    [Env.PRESENCE_RULES]: JSON.stringify(s.presenceRules),
-  };
-  // Where positions are given and kept; read to replay.
-  const history = {
-    [Env.HISTORY_TABLE]: s.historyTable,
-    [Env.HISTORY_RULES]: JSON.stringify(s.historyRules),
-    [Env.USER_HISTORY]: String(s.userHistory),
-    ...settingsEnv(s, 'historyRetentionSeconds'),
-  };
-  // What posting a notification to an audience needs: the message function fans out client messages itself.
-  const delivery = {
-    ...presence,
-    ...history,
-    [Env.QUEUE_URL]: s.queueUrl,
-    [Env.DLQ_URL]: s.deadLetterQueueUrl,
-    ...settingsEnv(s, 'deliveryConcurrency', 'shardThreshold', 'shardSize', 'maxDeliveryRatePerSecond', 'maxDeliveryAttempts'),
-  };
-  switch (handler) {
-    case 'authorizer':
-      return { ...powertools, ...authEnvironment(s.auth) };
-    case 'connect':
-      return {
-        ...powertools,
-        ...presence,
-        ...settingsEnv(s, 'connectionTtlSeconds', 'maxConnectionsPerUser'),
-      };
-    case 'disconnect':
-      return { ...powertools, ...presence };
-    case 'message':
-      return {
-        ...powertools,
-        ...delivery,
-        [Env.TOPIC_RULES]: JSON.stringify(s.topicRules),
-        [Env.PUBLISH_RULES]: JSON.stringify(s.publishRules),
-        ...settingsEnv(s, 'maxSubscriptionsPerConnection', 'maxClientMessagesPerSecond', 'maxClientMessageDataBytes', 'maxPresenceMembers', 'maxReplay'),
-        [Env.EVENT_BUS_NAME]: s.eventBusName,
-        [Env.CLIENT_MESSAGE_DETAIL_TYPE]: s.clientMessageDetailType,
-      };
-    case 'deliver':
-      return {
-        ...powertools,
-        ...delivery,
-        [Env.DETAIL_TYPE]: s.detailType,
-        [Env.ALLOW_BROADCAST]: String(s.allowBroadcast),
-        ...settingsEnv(s, 'maxReceiveCount'),
-      };
-  }
-}
-
-/** Ranged settings, each under the variable SETTINGS names for it. */
-function settingsEnv(s: RuntimeSettings, ...names: HandlerRangedSettingName[]): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [SETTINGS[name].env, String(s[name])]));
-}
-
-function authEnvironment(a: AuthSettings): Record<string, string> {
-  const env: Record<string, string> = { [Env.AUTH_MODE]: a.mode };
-  if (a.issuer !== undefined) env[Env.AUTH_ISSUER] = a.issuer;
-  if (a.audience !== undefined) env[Env.AUTH_AUDIENCE] = a.audience.join(',');
-  if (a.jwksUri !== undefined) env[Env.AUTH_JWKS_URI] = a.jwksUri;
-  if (a.userPoolId !== undefined) env[Env.AUTH_USER_POOL_ID] = a.userPoolId;
-  if (a.clientIds !== undefined) env[Env.AUTH_CLIENT_IDS] = a.clientIds.join(',');
-  if (a.tokenUse !== undefined) env[Env.AUTH_TOKEN_USE] = a.tokenUse;
-  if (a.userIdClaim !== undefined) env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim;
-  return env;
 }
 
 /**

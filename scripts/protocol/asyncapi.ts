@@ -8,7 +8,8 @@ import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, ClientAction, clientMessageEvent, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_HEADERS,
   JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PROTOCOL_VERSION, SERVER_FRAMES, ServerFrameName,
 } from '../../lib/private/protocol';
-import { API_SUBPROTOCOL, SETTINGS, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
+import { API_SUBPROTOCOL, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
+import { SETTINGS } from '../../lib/private/settings';
 import { namedSchemas } from './client-types';
 
 export const ASYNCAPI_FILE = 'docs/asyncapi.json';
@@ -18,7 +19,7 @@ const ref = (path: string) => ({ $ref: `#/${path}` });
 
 export function renderAsyncApi(): object {
   const event = notificationEvent(SETTINGS.detailType.default);
-  const clientEvent = clientMessageEvent(SETTINGS.clientMessageDetailType.default);
+  const clientEvent = clientMessageEvent(SETTINGS['clientMessages.detailType'].default);
   const named = [...namedSchemas(), NOTIFICATION_DETAIL, event, CLIENT_MESSAGE_DETAIL, clientEvent, deadLetterHeaders];
   const schemas = Object.fromEntries([...new Set(named)].map((schema) => [schema.title!, toAsyncApiSchema(schema, named, true)]));
   const message = (schema: JsonSchema, name: string, summary = schema.description) => ({
@@ -125,9 +126,9 @@ export function renderAsyncApi(): object {
         messages: channelMessages(['notificationEvent']),
       },
       clientMessages: {
-        address: SETTINGS.clientMessageDetailType.default,
+        address: SETTINGS['clientMessages.detailType'].default,
         title: 'Client message events',
-        description: `Events of detail type "${SETTINGS.clientMessageDetailType.default}" (the construct's clientMessages.detailType prop) on the construct's bus: `
+        description: `Events of detail type "${SETTINGS['clientMessages.detailType'].default}" (the construct's clientMessages.detailType prop) on the construct's bus: `
           + 'one per accepted client message, for backends to match with their own rules.',
         servers: [ref('servers/eventBus')],
         messages: channelMessages(['clientMessageEvent']),

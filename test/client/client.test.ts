@@ -13,7 +13,7 @@ import { LocalRuntime } from '../../local/runtime';
 import { clientTests, expectEachOnce, publish, settled, waitUntil } from './support';
 
 const MAX_PER_SECOND = 5;
-const { start, app, fresh } = clientTests({ publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND });
+const { start, app, fresh } = clientTests({ publishRules: ['rooms/*'], presenceRules: ['rooms/*'], 'clientMessages.maxPerSecond': MAX_PER_SECOND });
 
 describe('with API Gateway’s usual limits', () => {
   let runtime: LocalRuntime;

@@ -55,12 +55,12 @@ test.each<[string, { rateLimit?: number; burstLimit?: number }, { ThrottlingRate
 
 test('connections.ttl reaches the connect handler in seconds', () => {
   const { template } = synth({ connections: { ttl: Duration.hours(6) } });
-  expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe('21600');
+  expect(environmentOf(template, 'Connect').CONNECTIONS_TTL_SECONDS).toBe('21600');
 });
 
 test('connections.maxSubscriptions reaches the message handler', () => {
   const { template } = synth({ connections: { maxSubscriptions: 7 } });
-  expect(environmentOf(template, 'Message').MAX_SUBSCRIPTIONS_PER_CONNECTION).toBe('7');
+  expect(environmentOf(template, 'Message').CONNECTIONS_MAX_SUBSCRIPTIONS).toBe('7');
 });
 
 test('delivery tuning reaches the deliver handler', () => {
@@ -75,12 +75,12 @@ test('delivery tuning reaches the deliver handler', () => {
     },
   });
   expect(environmentOf(template, 'Deliver')).toMatchObject({
-    DELIVERY_CONCURRENCY: '20',
-    FANOUT_SHARD_THRESHOLD: '5000',
-    FANOUT_SHARD_SIZE: '2500',
+    DELIVERY_POST_CONCURRENCY: '20',
+    DELIVERY_SHARD_THRESHOLD: '5000',
+    DELIVERY_SHARD_SIZE: '2500',
     // The deployment-wide cap is split between the at most 4 deliver instances, rounding down.
-    MAX_DELIVERY_RATE_PER_SECOND: '75',
-    MAX_DELIVERY_ATTEMPTS: '5',
+    DELIVERY_MAX_RATE_PER_SECOND: '75',
+    DELIVERY_MAX_ATTEMPTS: '5',
   });
 });
 
@@ -103,7 +103,7 @@ test('delivery.timeout sets the function timeout and six times it as the queue v
 test('delivery.maxReceiveCount sets the redrive policy, and deliver is told it to dead-letter on the last receive', () => {
   const { template } = synth({ delivery: { maxReceiveCount: 9 } });
   expect(resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').resource.Properties!.RedrivePolicy.maxReceiveCount).toBe(9);
-  expect(environmentOf(template, 'Deliver').MAX_RECEIVE_COUNT).toBe('9');
+  expect(environmentOf(template, 'Deliver').DELIVERY_MAX_RECEIVE_COUNT).toBe('9');
 });
 
 test('eventBus: the rule listens on the given bus and no bus is created', () => {
@@ -139,7 +139,7 @@ test('eventBus: on a bus given, shared with other applications, only the notific
 test('detailType sets the rule pattern and the deliver handler setting', () => {
   const { template } = synth({ detailType: 'UserNotice' });
   template.hasResourceProperties('AWS::Events::Rule', { EventPattern: notificationEventPattern('UserNotice') });
-  expect(environmentOf(template, 'Deliver').NOTIFICATION_DETAIL_TYPE).toBe('UserNotice');
+  expect(environmentOf(template, 'Deliver').DETAIL_TYPE).toBe('UserNotice');
 });
 
 test('allowBroadcast: the deliver handler may scan the connections table, and only then', () => {
@@ -180,10 +180,10 @@ test('client messaging props reach the handlers that enforce them', () => {
     connections: { maxPerUser: 7 },
   });
   expect(environmentOf(template, 'Message')).toMatchObject({
-    PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/{userId}"]', MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER: '3',
-    MAX_CLIENT_MESSAGE_DATA_BYTES: '4096', MAX_PRESENCE_MEMBERS: '25', CLIENT_MESSAGE_DETAIL_TYPE: 'ChatMessage',
+    PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/{userId}"]', CLIENT_MESSAGES_MAX_PER_SECOND: '3',
+    CLIENT_MESSAGES_MAX_SIZE_BYTES: '4096', CLIENT_MESSAGES_MAX_PRESENCE_MEMBERS: '25', CLIENT_MESSAGES_DETAIL_TYPE: 'ChatMessage',
   });
-  expect(environmentOf(template, 'Connect')).toMatchObject({ MAX_CONNECTIONS_PER_USER: '7', PRESENCE_RULES: '["rooms/{userId}"]' });
+  expect(environmentOf(template, 'Connect')).toMatchObject({ CONNECTIONS_MAX_PER_USER: '7', PRESENCE_RULES: '["rooms/{userId}"]' });
   for (const fn of ['Disconnect', 'Deliver']) expect(environmentOf(template, fn)).toMatchObject({ PRESENCE_RULES: '["rooms/{userId}"]' });
   // The notification rule still matches notifications only: client-message events are not delivered twice.
   const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];

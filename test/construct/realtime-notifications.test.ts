@@ -1,20 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { RealtimeNotifications } from '../../lib';
-import {
-  CONNECTIONS_TABLE,
-  COUNTERS_TABLE,
-  HISTORY_TABLE,
-  HANDLER_NAMES,
-  HandlerName,
-  RuntimeSettings,
-  SETTINGS,
-  SUBSCRIPTIONS_TABLE,
-  TableDefinition,
-  handlerEnvironment,
-  misaddressedEventPattern,
-  notificationEventPattern,
-} from '../../lib/private/runtime-contract';
+import { RuntimeSettings, handlerEnvironment } from '../../lib/private/handlers';
+import { defaultSettings, SETTINGS } from '../../lib/private/settings';
+import { CONNECTIONS_TABLE, COUNTERS_TABLE, HISTORY_TABLE, HANDLER_NAMES, HandlerName, SUBSCRIPTIONS_TABLE, TableDefinition, misaddressedEventPattern, notificationEventPattern } from '../../lib/private/runtime-contract';
 import {
   allStatements,
   environmentOf,
@@ -253,13 +242,9 @@ describe('functions', () => {
     authorizer: 'Authorizer', connect: 'Connect', disconnect: 'Disconnect', message: 'Message', deliver: 'Deliver',
   };
   const anySettings: RuntimeSettings = {
+    ...defaultSettings(),
     serviceName: 's', connectionsTable: 'c', subscriptionsTable: 's', countersTable: 'k', historyTable: 'h', callbackUrl: 'u', queueUrl: 'q',
-    deadLetterQueueUrl: 'd', detailType: 'Notification', connectionTtlSeconds: 1, maxSubscriptionsPerConnection: 1,
-    topicRules: [], publishRules: [], presenceRules: [], maxClientMessagesPerSecond: 1, maxClientMessageDataBytes: 1,
-    maxConnectionsPerUser: 1, maxPresenceMembers: 1, eventBusName: 'b', clientMessageDetailType: 'ClientMessage',
-    historyRules: [], userHistory: true, historyRetentionSeconds: 1, maxReplay: 1,
-    allowBroadcast: false, deliveryConcurrency: 1, shardThreshold: 1, shardSize: 1,
-    maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, maxReceiveCount: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j', userIdClaim: 'c' },
+    deadLetterQueueUrl: 'd', eventBusName: 'b', auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j', userIdClaim: 'c' },
   };
 
   test.each(HANDLER_NAMES)('%s runs its bundle on Node.js 22, arm64, with its own log group', (name) => {
@@ -279,21 +264,21 @@ describe('functions', () => {
   });
 
   test('settings reach the handlers with their defaults', () => {
-    expect(environmentOf(template, 'Connect').CONNECTION_TTL_SECONDS).toBe(String(SETTINGS.connectionTtlSeconds.default));
+    expect(environmentOf(template, 'Connect').CONNECTIONS_TTL_SECONDS).toBe(String(SETTINGS['connections.ttl'].default));
     expect(environmentOf(template, 'Message')).toMatchObject({
-      MAX_SUBSCRIPTIONS_PER_CONNECTION: '50',
+      CONNECTIONS_MAX_SUBSCRIPTIONS: '50',
       TOPIC_RULES: JSON.stringify(SETTINGS.topicRules.default),
     });
     const deliver = environmentOf(template, 'Deliver');
     expect(deliver).toMatchObject({
-      NOTIFICATION_DETAIL_TYPE: 'Notification',
+      DETAIL_TYPE: 'Notification',
       ALLOW_BROADCAST: 'false',
-      DELIVERY_CONCURRENCY: '50',
-      FANOUT_SHARD_THRESHOLD: '1000',
-      FANOUT_SHARD_SIZE: '1000',
-      MAX_DELIVERY_RATE_PER_SECOND: '0',
-      MAX_DELIVERY_ATTEMPTS: '3',
-      MAX_RECEIVE_COUNT: '5',
+      DELIVERY_POST_CONCURRENCY: '50',
+      DELIVERY_SHARD_THRESHOLD: '1000',
+      DELIVERY_SHARD_SIZE: '1000',
+      DELIVERY_MAX_RATE_PER_SECOND: '0',
+      DELIVERY_MAX_ATTEMPTS: '3',
+      DELIVERY_MAX_RECEIVE_COUNT: '5',
     });
     expect(flatten(deliver.CALLBACK_URL)).toBe(`https://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/prod`);
     expect(deliver.DELIVERY_QUEUE_URL).toEqual({ Ref: resourceNamed(template, 'AWS::SQS::Queue', 'NotificationsDeliveryQueue').id });
@@ -427,7 +412,7 @@ describe('IAM', () => {
     expect(using(historyId)).toEqual([]);
     expect([...new Set(using(counterId).flatMap((st) => st.Action))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(grantsOf(functionStatements(t, 'Message')).has('dynamodb:Query')).toBe(false);
-    expect(environmentOf(t, 'Deliver').USER_HISTORY).toBe('false');
+    expect(environmentOf(t, 'Deliver').HISTORY_USER_STREAMS).toBe('false');
   });
 });
 
@@ -472,10 +457,10 @@ describe('IAM with client messages and presence on', () => {
 
   test('the message function receives the rules and limits', () => {
     expect(environmentOf(t, 'Message')).toMatchObject({
-      PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/*"]', MAX_CLIENT_MESSAGES_PER_SECOND_PER_USER: '10',
-      MAX_CLIENT_MESSAGE_DATA_BYTES: String(32 * 1024), MAX_PRESENCE_MEMBERS: '100', CLIENT_MESSAGE_DETAIL_TYPE: 'ClientMessage',
+      PUBLISH_RULES: '["rooms/*"]', PRESENCE_RULES: '["rooms/*"]', CLIENT_MESSAGES_MAX_PER_SECOND: '10',
+      CLIENT_MESSAGES_MAX_SIZE_BYTES: String(32 * 1024), CLIENT_MESSAGES_MAX_PRESENCE_MEMBERS: '100', CLIENT_MESSAGES_DETAIL_TYPE: 'ClientMessage',
     });
-    expect(environmentOf(t, 'Connect')).toMatchObject({ MAX_CONNECTIONS_PER_USER: '20', PRESENCE_RULES: '["rooms/*"]' });
+    expect(environmentOf(t, 'Connect')).toMatchObject({ CONNECTIONS_MAX_PER_USER: '20', PRESENCE_RULES: '["rooms/*"]' });
   });
 
   test('no Allow statement has a wildcard action', () => {
@@ -487,7 +472,7 @@ describe('IAM with client messages and presence on', () => {
     const table = (name: string) => `<${resourceNamed(h, 'AWS::DynamoDB::Table', name).id}.Arn>`;
     const grants = grantsOf(functionStatements(h, 'Message'));
     expect(grants.get('dynamodb:PutItem')).toEqual([table('NotificationsCountersTable'), table('NotificationsHistoryTable'), table('NotificationsSubscriptionsTable')].sort());
-    expect(environmentOf(h, 'Message')).toMatchObject({ HISTORY_RULES: '["rooms/*"]', MAX_REPLAY: '100', HISTORY_RETENTION_SECONDS: String(24 * 3600) });
+    expect(environmentOf(h, 'Message')).toMatchObject({ HISTORY_RULES: '["rooms/*"]', HISTORY_MAX_REPLAY: '100', HISTORY_RETENTION_SECONDS: String(24 * 3600) });
   });
 
   test('the authorizer needs nothing but its logs', () => {

@@ -3,7 +3,7 @@
  * local gateway, real `ws` clients, the local bus, queue and @connections API, dynalite.
  */
 import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../lib/private/protocol';
-import { SETTINGS } from '../../lib/private/runtime-contract';
+import { SETTINGS } from '../../lib/private/settings';
 import { BusEvent } from '../../local/bus/put-events';
 import { clientPool, connect, connectionIdOf, TestClient, useLocalRuntime } from './support/clients';
 import { schemaMismatch } from '../support/schema';
@@ -28,11 +28,11 @@ const runtime = useLocalRuntime({
     publishRules: ['rooms/*', 'teams/{userId}/chat', 'suggestions/*'],
     historyRules: ['rooms/kept', 'suggestions/*'],
     presenceRules: ['rooms/*'],
-    maxClientMessagesPerSecond: MAX_PER_SECOND,
-    maxClientMessageDataBytes: MAX_DATA_BYTES,
-    maxConnectionsPerUser: MAX_CONNECTIONS,
-    maxPresenceMembers: 2,
-    maxDeliveryAttempts: 2,
+    'clientMessages.maxPerSecond': MAX_PER_SECOND,
+    'clientMessages.maxSize': MAX_DATA_BYTES,
+    'connections.maxPerUser': MAX_CONNECTIONS,
+    'clientMessages.maxPresenceMembers': 2,
+    'delivery.maxAttempts': 2,
   },
   connectionsFaults: (method, id) => (method === 'POST' && failingConnections.has(id) ? { status: 500 } : undefined),
 });
@@ -95,7 +95,7 @@ describe('publish', () => {
     });
     // As documented: docs/protocol.md and docs/asyncapi.json are generated from these schemas.
     expect(schemaMismatch(busEvents[0].detail, CLIENT_MESSAGE_DETAIL)).toBeUndefined();
-    expect(firstViolation(busEvents[0], clientMessageEvent(SETTINGS.clientMessageDetailType.default))).toBeUndefined();
+    expect(firstViolation(busEvents[0], clientMessageEvent(SETTINGS['clientMessages.detailType'].default))).toBeUndefined();
   });
 
   it('echoes to the sender when asked', async () => {

@@ -17,10 +17,10 @@ const HANDSHAKE_DELAY_MS = 40;
 const runtime = useLocalRuntime({
   handshakeDelayMs: HANDSHAKE_DELAY_MS,
   settings: {
-    maxConnectionsPerUser: MAX_CONNECTIONS_PER_USER,
+    'connections.maxPerUser': MAX_CONNECTIONS_PER_USER,
     presenceRules: ['rooms/*'],
     publishRules: ['rooms/*'],
-    maxClientMessagesPerSecond: 1000,
+    'clientMessages.maxPerSecond': 1000,
   },
 });
 

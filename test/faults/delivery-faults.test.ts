@@ -28,7 +28,7 @@ const runtime = useLocalRuntime({
   // construct sets six times the function timeout.
   queue: { visibilityTimeoutSeconds: Math.ceil(DEFAULT_POST_TIMEOUT_MS / 1000) + 2 },
   // One re-queue before the DLQ keeps the test short; the path is the same for any number.
-  settings: { maxDeliveryAttempts: 2 },
+  settings: { 'delivery.maxAttempts': 2 },
   log: () => undefined,
   handlerLog: () => undefined,
 });

@@ -6,7 +6,7 @@
  * is fast again the notification reaches everyone, always with the same id.
  */
 import { SQSBatchResponse } from 'aws-lambda';
-import { Env } from '../../lib/private/runtime-contract';
+import { envNameOf } from '../../lib/private/settings';
 import {
   bridgeEvent, deploy, Deployment, lambdaContext, parsedFrames, recordMetrics, Services, shardBody, sqsRecord, startServices,
 } from '../lambda/deliver/harness';
@@ -87,7 +87,7 @@ test('a DynamoDB too slow to answer: the record is given back before the timeout
 });
 
 test('a DynamoDB too slow on the last receive: the record is dead-lettered with its reason before the timeout', async () => {
-  const d = await deployBehindProxy({ [Env.MAX_RECEIVE_COUNT]: '2' });
+  const d = await deployBehindProxy({ [envNameOf('delivery.maxReceiveCount')]: '2' });
   await d.connect('sl-a', { topics: ['slow/last'] });
   slowQueries = true;
   const body = bridgeEvent({ topic: 'slow/last', id: 'n-slow-last', data: 1 });
@@ -104,7 +104,7 @@ test('a DynamoDB too slow on the last receive: the record is dead-lettered with 
 
 test('an SQS too slow to answer: the record is given back before the timeout, and nothing is lost', async () => {
   // Every connection of the audience goes to a shard message, so delivery needs SQS.
-  const d = await deployBehindProxy({ [Env.SHARD_THRESHOLD]: '1', [Env.SHARD_SIZE]: '1' });
+  const d = await deployBehindProxy({ [envNameOf('delivery.shardThreshold')]: '1', [envNameOf('delivery.shardSize')]: '1' });
   const audience = ['ss-a', 'ss-b', 'ss-c'];
   for (const connectionId of audience) await d.connect(connectionId, { topics: ['slow/sqs'] });
   await d.connect('ss-d');

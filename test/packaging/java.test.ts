@@ -29,8 +29,8 @@ describe('Java package', () => {
     expect(resourcesOfType(template, 'AWS::DynamoDB::GlobalTable').length
       + resourcesOfType(template, 'AWS::DynamoDB::Table').length).toBe(4);
     const envs = resourcesOfType(template, 'AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables ?? {});
-    expect(envs.some((v) => v.MAX_SUBSCRIPTIONS_PER_CONNECTION === '20')).toBe(true);
-    expect(envs.some((v) => v.PUBLISH_RULES === '["rooms/*"]' && v.HISTORY_RULES === '["rooms/*"]' && v.MAX_REPLAY === '50')).toBe(true);
+    expect(envs.some((v) => v.CONNECTIONS_MAX_SUBSCRIPTIONS === '20')).toBe(true);
+    expect(envs.some((v) => v.PUBLISH_RULES === '["rooms/*"]' && v.HISTORY_RULES === '["rooms/*"]' && v.HISTORY_MAX_REPLAY === '50')).toBe(true);
   });
 
   test('HandlerFunctionOptions sets every function, imported beside aws-cdk-lib\'s lambda FunctionOptions', () => {

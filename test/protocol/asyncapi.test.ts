@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { CLIENT_ACTIONS, CLIENT_MESSAGE_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASON_CODES, SERVER_FRAMES } from '../../lib/private/protocol';
-import { API_SUBPROTOCOL, CLIENT_MESSAGE_SOURCE, SETTINGS, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
+import { SETTINGS } from '../../lib/private/settings';
+import { API_SUBPROTOCOL, CLIENT_MESSAGE_SOURCE, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
 
 const text = readFileSync(join(__dirname, '..', '..', 'docs', 'asyncapi.json'), 'utf8');
 
@@ -55,7 +56,7 @@ test('it describes every action, every server frame, the token and the publish c
 test('it describes the client message events backends receive and the dead letters operators read', async () => {
   const api = (await new Parser().parse(text)).document!;
   const clientEvent = api.channels().get('clientMessages')!;
-  expect(clientEvent.address()).toBe(SETTINGS.clientMessageDetailType.default);
+  expect(clientEvent.address()).toBe(SETTINGS['clientMessages.detailType'].default);
   const event = clientEvent.messages().all()[0].payload()!;
   expect(event.properties()!.source.const()).toBe(CLIENT_MESSAGE_SOURCE);
   expect(Object.keys(event.properties()!.detail.properties()!)).toEqual(Object.keys(CLIENT_MESSAGE_DETAIL.properties!));

@@ -7,7 +7,8 @@
 import type { RouteResponse, WebSocketEvent } from '../../lambda/core/websocket-event';
 import { parseClientFrame } from '../../lambda/core/protocol';
 import { CLIENT_ACTIONS, CLIENT_FRAMES, ClientAction, JsonSchema, JsonType, MAX_REQUEST_ID_LENGTH } from '../../lib/private/protocol';
-import { handlerEnvironment, LIMITS } from '../../lib/private/runtime-contract';
+import { handlerEnvironment } from '../../lib/private/handlers';
+import { LIMITS } from '../../lib/private/runtime-contract';
 import { localSettings } from '../../local/settings';
 import { startTestDynamo, TestDynamo } from '../support/dynamo';
 import { loadHandler } from '../support/handlers';

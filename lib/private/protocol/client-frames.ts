@@ -121,7 +121,7 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
     "Sends a message to a topic's subscribers, where the publish rules allow it. Answered with `published`. A `from`, `userId` or `id` in the frame is ignored: the server stamps the sender and the id.",
     'rooms/lobby', {
       data: {
-        description: `The message: any JSON value, \`null\` included, at most ${/* @__PURE__ */ prop('maxClientMessageDataBytes')} bytes of JSON and ${MAX_DATA_DEPTH} levels deep. ${DATA_NUMBERS}`,
+        description: `The message: any JSON value, \`null\` included, at most ${/* @__PURE__ */ prop('clientMessages.maxSize')} bytes of JSON and ${MAX_DATA_DEPTH} levels deep. ${DATA_NUMBERS}`,
         examples: [{ text: 'hi' }],
       },
       echo: {
@@ -141,7 +141,7 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
   history: /* @__PURE__ */ topicFrame('history', 'HistoryRequest', "Pages back through a topic's kept notifications. Answered with `history`.",
     'rooms/lobby', {
       before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
-      limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('maxReplay')}).`),
+      limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('history.maxReplay')}).`),
     },
     [{ action: 'history', topic: 'rooms/lobby', before: 72, limit: 1, requestId: 'h1' }]),
   ping: /* @__PURE__ */ frame('ping', 'PingRequest',

@@ -37,7 +37,7 @@ export function clientMessageEvent(detailType: string): JsonSchema {
       + "The construct's notification rule does not match it, so it is delivered once.",
     type: 'object',
     properties: {
-      'detail-type': { const: detailType, description: `"${detailType}" unless the construct's ${prop('clientMessageDetailType')} prop changes it.` },
+      'detail-type': { const: detailType, description: `"${detailType}" unless the construct's ${prop('clientMessages.detailType')} prop changes it.` },
       'source': { const: CLIENT_MESSAGE_SOURCE, description: 'Always this source, so rules can tell client messages from your own events.' },
       'id': { type: 'string', description: 'The EventBridge event id (not the message id: that is `detail.id`).' },
       'time': { type: 'string', description: "The message's `time`, ISO-8601 to the second." },

@@ -28,7 +28,7 @@ export const DEAD_LETTER_REASONS = {
   ...PUBLISH_REJECT_REASONS,
   BAD_SHARD: "a message that claims to be one of deliver's own shard messages but is not valid",
   UNDELIVERED: 'connections still unreachable after the last delivery attempt (see below)',
-  RETRIES_EXHAUSTED: `the queue message could not be processed (DynamoDB or SQS failing) on any of its ${prop('maxReceiveCount')} receives; the body is the message as received`,
+  RETRIES_EXHAUSTED: `the queue message could not be processed (DynamoDB or SQS failing) on any of its ${prop('delivery.maxReceiveCount')} receives; the body is the message as received`,
 } as const;
 
 export type RejectReason = keyof typeof PUBLISH_REJECT_REASONS;

@@ -2,7 +2,8 @@
  * The runtime's limits and settings as the protocol's texts name them: derived, so that no text
  * restates a number or a prop that runtime-contract.ts holds.
  */
-import { LIMITS, SETTINGS } from '../runtime-contract';
+import { LIMITS } from '../runtime-contract';
+import { SettingName } from '../settings';
 
 /** The largest frame API Gateway accepts or posts, in words: "128 KB". */
 export const FRAME_SIZE = `${LIMITS.maxFrameBytes / 1024} KB`;
@@ -10,9 +11,7 @@ export const FRAME_SIZE = `${LIMITS.maxFrameBytes / 1024} KB`;
 /** How long API Gateway keeps an idle connection open, in words: "10 minutes". */
 export const IDLE_TIMEOUT = `${LIMITS.idleTimeoutSeconds / 60} minutes`;
 
-type PropSetting = { [Name in keyof typeof SETTINGS]: (typeof SETTINGS)[Name] extends { readonly prop: string } ? Name : never }[keyof typeof SETTINGS];
-
 /** The construct prop that configures a setting, as code: "`history.maxReplay`". */
-export function prop(setting: PropSetting): string {
-  return `\`${SETTINGS[setting].prop}\``;
+export function prop(setting: SettingName): string {
+  return `\`${setting}\``;
 }

@@ -73,7 +73,7 @@ export const SERVER_FRAMES = {
   }, ['topic', 'id'], [{ type: 'published', topic: 'rooms/lobby', id: 'n-7', requestId: 'p1' }]),
   presence: frame('presence', 'PresenceFrame', 'The answer to `presence`: who is on the topic now.', {
     topic,
-    members: { type: 'array', items: PRESENCE_MEMBER, description: `Up to ${prop('maxPresenceMembers')} users, in user id order.` },
+    members: { type: 'array', items: PRESENCE_MEMBER, description: `Up to ${prop('clientMessages.maxPresenceMembers')} users, in user id order.` },
     count: { type: 'integer', minimum: 0, description: 'Members in all, listed or not.' },
     truncated: { type: 'boolean', description: 'Whether `members` lists fewer than `count`.' },
     requestId,

@@ -323,7 +323,7 @@ export function endToEndSuite(engine: DynamoEngine): void {
         const failPostsTo = new Set<string>();
         const posts = new Map<string, number>();
         const faulty = await start({
-          settings: { maxDeliveryAttempts: 2, connectionsTable: `faulty-${engine.name}-connections`, subscriptionsTable: `faulty-${engine.name}-subscriptions` },
+          settings: { 'delivery.maxAttempts': 2, connectionsTable: `faulty-${engine.name}-connections`, subscriptionsTable: `faulty-${engine.name}-subscriptions` },
           connectionsFaults: (method, connectionId) => {
             if (method !== 'POST') return undefined;
             posts.set(connectionId, (posts.get(connectionId) ?? 0) + 1);
@@ -408,8 +408,8 @@ export function endToEndSuite(engine: DynamoEngine): void {
         const scale = await start({
           allowBroadcast: true,
           settings: {
-            shardThreshold: 40,
-            shardSize: 40,
+            'delivery.shardThreshold': 40,
+            'delivery.shardSize': 40,
             connectionsTable: `scale-${engine.name}-connections`,
             subscriptionsTable: `scale-${engine.name}-subscriptions`,
           },

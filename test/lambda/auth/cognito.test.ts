@@ -8,7 +8,7 @@ import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { authorizeConnect } from '../../../lambda/auth/authorize';
 import { AuthConfig, readAuthConfig } from '../../../lambda/auth/config';
 import { ConnectionAuth } from '../../../lib';
-import { handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { handlerEnvironment } from '../../../lib/private/handlers';
 import { localSettings } from '../../../local/settings';
 import { createJwksCache, createTokenVerifier } from '../../../lambda/auth/token-verifier';
 import { startTestIssuer, TestIssuer } from '../../support/jwt-issuer';

@@ -322,7 +322,7 @@ describe('deliver handler: failures and retries', () => {
   });
 
   test('a dead letter redriven to the delivery queue tries its connections once more', async () => {
-    const d = await deploy(services, { MAX_DELIVERY_ATTEMPTS: '1' });
+    const d = await deploy(services, { DELIVERY_MAX_ATTEMPTS: '1' });
     await d.connect('rd-a', { topics: ['rd'] });
     services.connectionFaults = (method) => (method === 'POST' ? { status: 500 } : undefined);
     await d.invoke(bridgeEvent({ topic: 'rd', data: 1 }));
@@ -372,7 +372,7 @@ describe('deliver handler: failures and retries', () => {
 
   test('a record that fails before its last receive is left to SQS; on its last receive it is dead-lettered with its reason', async () => {
     // A subscriptions table that does not exist: every audience read fails, as when DynamoDB is unavailable.
-    const d = await deploy(services, { SUBSCRIPTIONS_TABLE: 'no-such-table', MAX_RECEIVE_COUNT: '3' });
+    const d = await deploy(services, { SUBSCRIPTIONS_TABLE: 'no-such-table', DELIVERY_MAX_RECEIVE_COUNT: '3' });
     const body = bridgeEvent({ topic: 'down', id: 'n-down', data: 1 });
 
     for (const receives of [1, 2]) {
@@ -396,7 +396,7 @@ describe('deliver handler: failures and retries', () => {
   });
 
   test('a shard that fails on its last receive is dead-lettered with its notification id', async () => {
-    const d = await deploy(services, { MAX_RECEIVE_COUNT: '2' });
+    const d = await deploy(services, { DELIVERY_MAX_RECEIVE_COUNT: '2' });
     // The post fails, and so does re-queueing the connection for a later attempt.
     services.connectionFaults = (method) => (method === 'POST' ? { status: 500 } : undefined);
     services.sqsFaults = ({ queueUrl }) => (queueUrl === d.queueUrl ? { code: 'InternalError', status: 500 } : undefined);
@@ -411,7 +411,7 @@ describe('deliver handler: failures and retries', () => {
   });
 
   test('a record failing on its last receive while the dead-letter queue is unreachable is reported failed, for SQS to redrive', async () => {
-    const d = await deploy(services, { SUBSCRIPTIONS_TABLE: 'no-such-table', MAX_RECEIVE_COUNT: '2' });
+    const d = await deploy(services, { SUBSCRIPTIONS_TABLE: 'no-such-table', DELIVERY_MAX_RECEIVE_COUNT: '2' });
     services.sqsFaults = ({ queueUrl }) => (queueUrl === d.dlqUrl ? { code: 'InternalError', status: 500 } : undefined);
     await d.connect('ex-live');
     const failing = sqsRecord(bridgeEvent({ topic: 'down', data: 1 }), d.queueUrl, 2);
@@ -426,7 +426,7 @@ describe('deliver handler: failures and retries', () => {
   });
 
   test('when the function runs out of time, the connections not yet tried are re-queued, not skipped', async () => {
-    const d = await deploy(services, { DELIVERY_CONCURRENCY: '1' });
+    const d = await deploy(services, { DELIVERY_POST_CONCURRENCY: '1' });
     const audience = Array.from({ length: 10 }, (_, i) => `dl-${i}`);
     for (const id of audience) await d.connect(id, { topics: ['slow'] });
     services.connectionFaults = (method) => (method === 'POST' ? { delayMs: 250 } : undefined);
@@ -451,7 +451,7 @@ describe('deliver handler: failures and retries', () => {
 
 describe('deliver handler: sharding', () => {
   test('an audience over the threshold is split into shard messages whose union is exactly the audience', async () => {
-    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '5', FANOUT_SHARD_SIZE: '4', MAX_DELIVERY_RATE_PER_SECOND: '200' });
+    const d = await deploy(services, { DELIVERY_SHARD_THRESHOLD: '5', DELIVERY_SHARD_SIZE: '4', DELIVERY_MAX_RATE_PER_SECOND: '200' });
     const audience = Array.from({ length: 13 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
     for (const id of audience) await d.connect(id, { topics: ['big'] });
     await d.connect('s-other', { topics: ['small'] });
@@ -474,7 +474,7 @@ describe('deliver handler: sharding', () => {
   });
 
   test('an audience at the threshold is delivered inline', async () => {
-    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '3' });
+    const d = await deploy(services, { DELIVERY_SHARD_THRESHOLD: '3' });
     for (const id of ['i-a', 'i-b', 'i-c']) await d.connect(id, { userId: 'carol' });
     await d.invoke(bridgeEvent({ userId: 'carol', data: 1 }));
     expect(d.queued()).toEqual([]);
@@ -482,7 +482,7 @@ describe('deliver handler: sharding', () => {
   });
 
   test('crossing the threshold mid-audience: the pages already posted to stay here, the rest is sharded, none in both', async () => {
-    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '150', FANOUT_SHARD_SIZE: '40' });
+    const d = await deploy(services, { DELIVERY_SHARD_THRESHOLD: '150', DELIVERY_SHARD_SIZE: '40' });
     const audience = Array.from({ length: 230 }, (_, i) => `m-${String(i).padStart(3, '0')}`);
     for (const id of audience) await d.connect(id, { topics: ['mid'] });
 
@@ -504,7 +504,7 @@ describe('deliver handler: sharding', () => {
 
   test('an audience of exactly the threshold read over several pages is delivered inline', async () => {
     const audience = Array.from({ length: AUDIENCE_FIRST_PAGE_SIZE + 20 }, (_, i) => `x-${i}`);
-    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: String(audience.length) });
+    const d = await deploy(services, { DELIVERY_SHARD_THRESHOLD: String(audience.length) });
     for (const id of audience) await d.connect(id, { topics: ['exact'] });
     await d.invoke(bridgeEvent({ topic: 'exact', id: 'n-exact', data: 1 }));
     expect(d.queued()).toEqual([]);
@@ -512,7 +512,7 @@ describe('deliver handler: sharding', () => {
   });
 
   test('SendMessageBatch entries that SQS fails are sent again', async () => {
-    const d = await deploy(services, { FANOUT_SHARD_THRESHOLD: '2', FANOUT_SHARD_SIZE: '1' });
+    const d = await deploy(services, { DELIVERY_SHARD_THRESHOLD: '2', DELIVERY_SHARD_SIZE: '1' });
     const audience = ['f-a', 'f-b', 'f-c', 'f-d'];
     for (const id of audience) await d.connect(id, { topics: ['flaky'] });
     const failedOnce = new Set<string>();
@@ -533,8 +533,8 @@ describe('deliver handler: sharding', () => {
 describe('deliver handler: configuration', () => {
   test('a missing or invalid variable fails init with a message naming it', () => {
     expect(() => loadHandler('deliver', { CALLBACK_URL: undefined })).toThrow(/CALLBACK_URL/);
-    expect(() => loadHandler('deliver', { CALLBACK_URL: 'http://127.0.0.1:1/x', DELIVERY_CONCURRENCY: 'lots' })).toThrow(/DELIVERY_CONCURRENCY.*integer/);
-    expect(() => loadHandler('deliver', { DELIVERY_CONCURRENCY: '4', ALLOW_BROADCAST: 'yes' })).toThrow(/ALLOW_BROADCAST.*"true" or "false"/);
-    expect(() => loadHandler('deliver', { ALLOW_BROADCAST: 'false', MAX_RECEIVE_COUNT: '0' })).toThrow(/MAX_RECEIVE_COUNT.*integer from 1 to 1000/);
+    expect(() => loadHandler('deliver', { CALLBACK_URL: 'http://127.0.0.1:1/x', DELIVERY_POST_CONCURRENCY: 'lots' })).toThrow(/DELIVERY_POST_CONCURRENCY.*integer/);
+    expect(() => loadHandler('deliver', { DELIVERY_POST_CONCURRENCY: '4', ALLOW_BROADCAST: 'yes' })).toThrow(/ALLOW_BROADCAST.*"true" or "false"/);
+    expect(() => loadHandler('deliver', { ALLOW_BROADCAST: 'false', DELIVERY_MAX_RECEIVE_COUNT: '0' })).toThrow(/DELIVERY_MAX_RECEIVE_COUNT.*integer from 1 to 1000/);
   });
 });

@@ -10,7 +10,8 @@ import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../loc
 import { createStores, Stores } from '../../../lambda/stores';
 import { DEFAULT_SHARD_MAX_BYTES, packShards } from '../../../lambda/delivery/shard-message';
 import { DEAD_LETTER_HEADERS } from '../../../lib/private/protocol';
-import { handlerEnvironment, METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
+import { handlerEnvironment } from '../../../lib/private/handlers';
+import { METRICS_NAMESPACE, METRICS_SERVICE_DIMENSION } from '../../../lib/private/runtime-contract';
 import { localSettings } from '../../../local/settings';
 import type { TableNames } from '../../../local/dynamodb';
 import { loadHandler } from '../../support/handlers';
@@ -101,7 +102,7 @@ export async function deploy(services: Services, env: Record<string, string> = {
     callbackUrl: services.connectionsApi.endpoint,
     queueUrl,
     deadLetterQueueUrl: dlqUrl,
-    deliveryConcurrency: 4,
+    'delivery.postConcurrency': 4,
   });
   const handler = loadHandler<{ handler: DeliverHandler }>('deliver', {
     ...services.dynamo.env,

@@ -122,7 +122,7 @@ test('a user notification is kept in the user\'s own stream even with no connect
 });
 
 test('with userHistory off and no history rules, nothing is kept and frames carry no position', async () => {
-  const d = await deploy(services, { USER_HISTORY: 'false' });
+  const d = await deploy(services, { HISTORY_USER_STREAMS: 'false' });
   await d.connect('a', { userId: 'plain', topics: ['orders/6'] });
   await d.invoke(bridgeEvent({ userId: 'plain', id: 'p-1', data: 1 }), bridgeEvent({ topic: 'orders/6', id: 'p-2', data: 2 }));
   expect(parsedFrames(d, 'a').map((f) => f.seq)).toEqual([undefined, undefined]);

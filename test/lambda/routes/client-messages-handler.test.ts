@@ -6,7 +6,8 @@
 import type { Context } from 'aws-lambda';
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
 import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../../lib/private/protocol';
-import { RuntimeSettings, SETTINGS, handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { RuntimeSettings, handlerEnvironment } from '../../../lib/private/handlers';
+import { SETTINGS } from '../../../lib/private/settings';
 import { LocalEventBus } from '../../../local/bus/event-bus';
 import { BusEvent } from '../../../local/bus/put-events';
 import { LoopbackServer, serveOnLoopback } from '../../../local/loopback-server';
@@ -65,7 +66,7 @@ async function deployMessage(busEndpoint: string, overrides: Partial<RuntimeSett
     deadLetterQueueUrl: services.sqs.queueUrl('dead-letters'),
     eventBusName: bus.name,
     publishRules: ['rooms/*'],
-    maxClientMessagesPerSecond: 2,
+    'clientMessages.maxPerSecond': 2,
     ...overrides,
   });
   return loadHandler<{ handler: Handler }>('message', {
@@ -108,7 +109,7 @@ test('counts accepted and rate-limited messages in the construct\'s metrics', as
   // Each as documented: docs/protocol.md and docs/asyncapi.json are generated from these schemas.
   for (const event of busEvents) {
     expect(schemaMismatch(event.detail, CLIENT_MESSAGE_DETAIL)).toBeUndefined();
-    expect(firstViolation(event, clientMessageEvent(SETTINGS.clientMessageDetailType.default))).toBeUndefined();
+    expect(firstViolation(event, clientMessageEvent(SETTINGS['clientMessages.detailType'].default))).toBeUndefined();
   }
 });
 

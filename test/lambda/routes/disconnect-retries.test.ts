@@ -7,7 +7,8 @@
 import type { Context } from 'aws-lambda';
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
 import { DYNAMODB_CONNECTION_TIMEOUT_MS, DYNAMODB_MAX_ATTEMPTS } from '../../../lambda/stores/clients';
-import { handlerEnvironment, Tables } from '../../../lib/private/runtime-contract';
+import { handlerEnvironment } from '../../../lib/private/handlers';
+import { Tables } from '../../../lib/private/runtime-contract';
 import { localSettings } from '../../../local/settings';
 import { DynamoFault, DynamoProxy, startDynamoProxy } from '../../faults/support/dynamodb-proxy';
 import { lambdaContext } from '../deliver/harness';

@@ -10,7 +10,7 @@ import { TopicRules } from '../../../lambda/core/topics';
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
 import { CounterStore, createStores, HistoryStore, Stores } from '../../../lambda/stores';
 import { topicStream } from '../../../lambda/stores/keys';
-import { handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { handlerEnvironment } from '../../../lib/private/handlers';
 import type { TableNames } from '../../../local/dynamodb';
 import { localSettings } from '../../../local/settings';
 import { loadHandler } from '../../support/handlers';

@@ -3,7 +3,7 @@
  * embedded DynamoDB with the real SDK clients the handlers build for themselves.
  */
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
-import { handlerEnvironment } from '../../../lib/private/runtime-contract';
+import { handlerEnvironment } from '../../../lib/private/handlers';
 import { localSettings } from '../../../local/settings';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
 import { loadHandler } from '../../support/handlers';
@@ -25,14 +25,14 @@ beforeAll(async () => {
   db = await startTestDynamo();
   // What the construct gives these three functions, pointed at the test tables; nothing here posts.
   // (The per-user connection limit is out of the way: these rows belong to no live connection.)
-  const settings = localSettings('http://127.0.0.1:9', { ...db.tables, maxConnectionsPerUser: 100_000 });
+  const settings = localSettings('http://127.0.0.1:9', { ...db.tables, 'connections.maxPerUser': 100_000 });
   const env = {
     ...db.env,
     ...handlerEnvironment('connect', settings),
     ...handlerEnvironment('disconnect', settings),
     ...handlerEnvironment('message', settings),
-    CONNECTION_TTL_SECONDS: String(TTL_SECONDS),
-    MAX_SUBSCRIPTIONS_PER_CONNECTION: String(MAX_SUBSCRIPTIONS),
+    CONNECTIONS_TTL_SECONDS: String(TTL_SECONDS),
+    CONNECTIONS_MAX_SUBSCRIPTIONS: String(MAX_SUBSCRIPTIONS),
     TOPIC_RULES: JSON.stringify(RULES),
   };
   connect = loadHandler<{ handler: Handler }>('connect', env).handler;
@@ -357,7 +357,7 @@ describe('unexpected failures', () => {
     const broken = loadHandler<{ handler: Handler }>('message', {
       ...db.env,
       SUBSCRIPTIONS_TABLE: 'no-such-table',
-      MAX_SUBSCRIPTIONS_PER_CONNECTION: '3',
+      CONNECTIONS_MAX_SUBSCRIPTIONS: '3',
       TOPIC_RULES: JSON.stringify(RULES),
     }).handler;
     const id = await connected('alice');
@@ -373,8 +373,8 @@ describe('unexpected failures', () => {
     expect(() => loadHandler('message', { ...db.env, TOPIC_RULES: JSON.stringify(['orders/**/x']) }))
       .toThrow(/Topic rule "orders\/\*\*\/x"/);
     expect(() => loadHandler('message', { ...db.env, TOPIC_RULES: 'orders/*' })).toThrow(/TOPIC_RULES must be a JSON array/);
-    expect(() => loadHandler('message', { ...db.env, TOPIC_RULES: undefined, MAX_SUBSCRIPTIONS_PER_CONNECTION: '0' }))
-      .toThrow(/MAX_SUBSCRIPTIONS_PER_CONNECTION is "0"/);
+    expect(() => loadHandler('message', { ...db.env, TOPIC_RULES: undefined, CONNECTIONS_MAX_SUBSCRIPTIONS: '0' }))
+      .toThrow(/CONNECTIONS_MAX_SUBSCRIPTIONS is "0"/);
   });
 });
 

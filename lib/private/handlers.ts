@@ -1,0 +1,239 @@
+/**
+ * Each handler described once: what it reads from its environment (deployment facts and
+ * settings), what it may do (its permissions, as data) and which routes invoke it. The construct
+ * applies these in a loop, the local runtime wires the bundles from them, and lambda/ reads its
+ * part back with readSettings (lambda/runtime/settings.ts). Plain data and pure functions.
+ */
+import { AuthSettings, Env, HandlerName, MESSAGE_ROUTES, METRICS_NAMESPACE, Tables } from './runtime-contract';
+import { envNameOf, ResolvedSettings, SettingName } from './settings';
+
+/** Where this deployment's resources are: the construct fills these with tokens, local/ with local values. */
+export interface DeploymentFacts {
+  /** Names this deployment in logs and in the `service` dimension of every metric. */
+  readonly serviceName: string;
+  readonly connectionsTable: string;
+  readonly subscriptionsTable: string;
+  readonly countersTable: string;
+  readonly historyTable: string;
+  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint. */
+  readonly callbackUrl: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  /** The bus accepted client messages are put on. */
+  readonly eventBusName: string;
+  readonly auth: AuthSettings;
+}
+
+/** Everything the handlers are configured with: where things are, and every setting by its name. */
+export type RuntimeSettings = DeploymentFacts & ResolvedSettings;
+
+/** The facts a handler may read from its environment, each under its own variable. */
+export const FACT_ENV = {
+  connectionsTable: Env.CONNECTIONS_TABLE,
+  subscriptionsTable: Env.SUBSCRIPTIONS_TABLE,
+  countersTable: Env.COUNTERS_TABLE,
+  historyTable: Env.HISTORY_TABLE,
+  callbackUrl: Env.CALLBACK_URL,
+  queueUrl: Env.QUEUE_URL,
+  deadLetterQueueUrl: Env.DLQ_URL,
+  eventBusName: Env.EVENT_BUS_NAME,
+} as const;
+
+export type FactName = keyof typeof FACT_ENV;
+
+/** A table a handler may act on, by its role. */
+export type TableRole = 'connections' | 'subscriptions' | 'counters' | 'history';
+
+/** DynamoDB actions on a table, and on its indexes by name. */
+export interface TableGrant {
+  readonly actions: readonly string[];
+  readonly indexes?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What one handler may do, in the deployment `s` describes. */
+export interface HandlerPermissions {
+  readonly tables: Partial<Record<TableRole, TableGrant>>;
+  /** Methods of `@connections/*` on this API's stage. */
+  readonly connections: readonly ('GET' | 'POST' | 'DELETE')[];
+  /** sqs:SendMessage to the delivery queue and the DLQ. */
+  readonly queueSends?: boolean;
+  /** events:PutEvents on the construct's bus. */
+  readonly putEvents?: boolean;
+}
+
+export interface HandlerDescription {
+  /** Deployment facts read from the environment. */
+  readonly facts: readonly FactName[];
+  /** Settings read from the environment, each under envNameOf(name). */
+  readonly settings: readonly SettingName[];
+  /** API Gateway route keys that invoke it (deliver: the queue; authorizer: $connect's authorizer). */
+  readonly routes: readonly string[];
+  permissions(s: RuntimeSettings): HandlerPermissions;
+}
+
+const BY_USER = Tables.connections.byUserIndex;
+const BY_CONNECTION = Tables.subscriptions.byConnectionIndex;
+const TABLE_FACTS: FactName[] = ['connectionsTable', 'subscriptionsTable', 'countersTable'];
+const DELIVERY_FACTS: FactName[] = [...TABLE_FACTS, 'historyTable', 'callbackUrl', 'queueUrl', 'deadLetterQueueUrl'];
+/** What giving notifications their positions, keeping them and replaying them reads. */
+const HISTORY_SETTINGS: SettingName[] = ['historyRules', 'history.userStreams', 'history.retention'];
+/** What posting a notification to an audience reads: the message function fans out client messages itself. */
+const DELIVERY_SETTINGS: SettingName[] = [
+  'presenceRules', ...HISTORY_SETTINGS,
+  'delivery.postConcurrency', 'delivery.shardThreshold', 'delivery.shardSize', 'delivery.maxRatePerSecond', 'delivery.maxAttempts',
+];
+
+const when = <T>(on: boolean, items: readonly T[]): readonly T[] => (on ? items : []);
+const unique = <T>(...lists: ReadonlyArray<readonly T[]>): T[] => [...new Set(lists.flat())];
+
+/** The switches permissions depend on. */
+function features(s: RuntimeSettings) {
+  const topicHistory = s.historyRules.length > 0;
+  return {
+    presence: s.presenceRules.length > 0,
+    clientPublish: s.publishRules.length > 0,
+    topicHistory,
+    history: topicHistory || s['history.userStreams'],
+  };
+}
+
+/**
+ * Forgetting a connection removes its row and its place among its user's connections (an
+ * UpdateItem of the user's set), then its subscriptions found through the byConnection index;
+ * with presence, those on presence topics one by one, counting the user down there and
+ * announcing a leave to the topic (a Query of its subscribers and posts to them), then reading
+ * the count again in case a join raced the leave.
+ */
+function forgetting(presence: boolean): Record<'connections' | 'subscriptions' | 'counters', TableGrant> {
+  return {
+    connections: { actions: ['DeleteItem'] },
+    subscriptions: { actions: ['BatchWriteItem', ...when(presence, ['DeleteItem', 'Query'])], indexes: { [BY_CONNECTION]: ['Query'] } },
+    counters: { actions: ['UpdateItem', ...when(presence, ['DeleteItem', 'GetItem'])] },
+  };
+}
+
+export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
+  authorizer: {
+    facts: [],
+    settings: [],
+    routes: ['$connect authorizer'],
+    permissions: () => ({ tables: {}, connections: [] }),
+  },
+  connect: {
+    facts: [...TABLE_FACTS, 'callbackUrl'],
+    settings: ['connections.ttl', 'connections.maxPerUser', 'presenceRules'],
+    routes: ['$connect'],
+    // Records the connection and takes a place in its user's set (a conditional UpdateItem); when
+    // the set is full it reads it, asks API Gateway which are still open, and forgets the others.
+    permissions: (s) => {
+      const { presence } = features(s);
+      const forget = forgetting(presence);
+      return {
+        tables: {
+          connections: { actions: ['PutItem', ...forget.connections.actions] },
+          subscriptions: forget.subscriptions,
+          counters: { actions: unique(['GetItem'], forget.counters.actions) },
+        },
+        connections: ['GET', ...when(presence, ['POST' as const])],
+      };
+    },
+  },
+  disconnect: {
+    facts: [...TABLE_FACTS, 'callbackUrl'],
+    settings: ['presenceRules'],
+    routes: ['$disconnect'],
+    permissions: (s) => {
+      const { presence } = features(s);
+      return { tables: forgetting(presence), connections: when(presence, ['POST' as const]) };
+    },
+  },
+  message: {
+    facts: [...DELIVERY_FACTS, 'eventBusName'],
+    settings: [
+      ...DELIVERY_SETTINGS, 'topicRules', 'publishRules', 'connections.maxSubscriptions', 'clientMessages.maxPerSecond',
+      'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
+    ],
+    routes: MESSAGE_ROUTES,
+    // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the
+    // subscription. Client messages and presence announcements are posted from here, like deliver
+    // posts notifications: audience Queries, posts, re-queued retries, and gone connections forgotten.
+    // With history, it replays what a client missed (reading the stream's head, starting it if new,
+    // and its kept notifications) and keeps client messages of topics with history: a position
+    // (the head, a claim) and the frame. A connection that lost its row is told so and closed
+    // (DELETE), so its client reconnects.
+    permissions: (s) => {
+      const { presence, clientPublish, topicHistory, history } = features(s);
+      const fansOut = clientPublish || presence;
+      const keepsClientMessages = clientPublish && topicHistory;
+      return {
+        tables: {
+          connections: { actions: ['GetItem', 'UpdateItem', ...when(fansOut, forgetting(presence).connections.actions)] },
+          subscriptions: {
+            actions: ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])],
+            indexes: fansOut ? { [BY_CONNECTION]: ['Query'] } : undefined,
+          },
+          counters: {
+            actions: unique(
+              when(fansOut, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
+              when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']),
+            ),
+          },
+          history: { actions: when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]) },
+        },
+        connections: ['POST', 'DELETE'],
+        queueSends: clientPublish,
+        putEvents: clientPublish,
+      };
+    },
+  },
+  deliver: {
+    facts: DELIVERY_FACTS,
+    settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount'],
+    routes: ['delivery queue'],
+    // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
+    // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
+    permissions: (s) => {
+      const { presence, history } = features(s);
+      const forget = forgetting(presence);
+      return {
+        tables: {
+          connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
+          subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
+          counters: { actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem'])) },
+          history: { actions: when(history, ['PutItem']) },
+        },
+        connections: ['POST'],
+        queueSends: true,
+      };
+    },
+  },
+};
+
+/** A handler's whole environment: only what it reads, so a change to one does not redeploy all. */
+export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Record<string, string> {
+  const d = HANDLERS[handler];
+  return {
+    POWERTOOLS_SERVICE_NAME: s.serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    ...Object.fromEntries(d.facts.map((fact) => [FACT_ENV[fact], s[fact]])),
+    ...Object.fromEntries(d.settings.map((name) => [envNameOf(name), encodeSetting(s[name])])),
+    ...(handler === 'authorizer' ? authEnvironment(s.auth) : {}),
+  };
+}
+
+/** A setting's value as its variable holds it: lists as JSON, the rest as text. */
+export function encodeSetting(value: unknown): string {
+  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+function authEnvironment(a: AuthSettings): Record<string, string> {
+  const env: Record<string, string> = { [Env.AUTH_MODE]: a.mode };
+  if (a.issuer !== undefined) env[Env.AUTH_ISSUER] = a.issuer;
+  if (a.audience !== undefined) env[Env.AUTH_AUDIENCE] = a.audience.join(',');
+  if (a.jwksUri !== undefined) env[Env.AUTH_JWKS_URI] = a.jwksUri;
+  if (a.userPoolId !== undefined) env[Env.AUTH_USER_POOL_ID] = a.userPoolId;
+  if (a.clientIds !== undefined) env[Env.AUTH_CLIENT_IDS] = a.clientIds.join(',');
+  if (a.tokenUse !== undefined) env[Env.AUTH_TOKEN_USE] = a.tokenUse;
+  if (a.userIdClaim !== undefined) env[Env.AUTH_USER_ID_CLAIM] = a.userIdClaim;
+  return env;
+}

@@ -36,7 +36,7 @@ describe('demo page chat panel in Chromium', () => {
   const runtime = useLocalRuntime(() => ({
     clientBundle: client.file,
     // As `npm start`, with a lower rate and a short presence list so both show.
-    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], maxClientMessagesPerSecond: MAX_PER_SECOND, maxPresenceMembers: 2 },
+    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], 'clientMessages.maxPerSecond': MAX_PER_SECOND, 'clientMessages.maxPresenceMembers': 2 },
   }));
 
   /** A page connected as `userId` that joined the chat's default room. */

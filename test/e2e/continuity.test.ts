@@ -7,7 +7,7 @@ import { LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { handlerBundles, Bundles } from './support/bundles';
 import { clientPool, connectionIdOf, eventBridgeClient, Frame, publish, TestClient } from './support/clients';
 
-const HISTORY_MAX_REPLAY = 30;
+const MAX_REPLAY = 30;
 /** @connections posts to fail, by connection id. */
 const failingConnections = new Set<string>();
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
     port: 0,
     assetsDir: bundles.assetsDir,
     ttlSweepIntervalMs: 0,
-    settings: { historyRules: ['orders/*', 'rooms/*'], publishRules: ['rooms/*'], 'history.maxReplay': HISTORY_MAX_REPLAY, 'clientMessages.maxPerSecond': 1000 },
+    settings: { historyRules: ['orders/*', 'rooms/*'], publishRules: ['rooms/*'], 'history.maxReplay': MAX_REPLAY, 'clientMessages.maxPerSecond': 1000 },
     connectionsFaults: (method, id) => (method === 'POST' && failingConnections.has(id) ? { status: 500 } : undefined),
   });
 }, 120_000);
@@ -79,19 +79,19 @@ describe('subscribe with since', () => {
     const topic = 'orders/gap';
     const client = await open('alice');
     const ack = await client.request({ action: 'subscribe', topic });
-    await publishAll(Array.from({ length: HISTORY_MAX_REPLAY + 5 }, (_, i) => ({ topic, id: `g-${i}`, data: i })));
+    await publishAll(Array.from({ length: MAX_REPLAY + 5 }, (_, i) => ({ topic, id: `g-${i}`, data: i })));
     await client.close();
 
     const other = await open('alice');
     expect(await other.request({ action: 'subscribe', topic, since: { epoch: 'not-this-one', seq: 3 } }))
-      .toMatchObject({ type: 'subscribed', recovered: false, epoch: ack.epoch, seq: HISTORY_MAX_REPLAY + 5 });
+      .toMatchObject({ type: 'subscribed', recovered: false, epoch: ack.epoch, seq: MAX_REPLAY + 5 });
     expect(await other.request({ action: 'subscribe', topic, since: { epoch: ack.epoch, seq: 0 } }))
-      .toMatchObject({ type: 'subscribed', recovered: false, seq: HISTORY_MAX_REPLAY + 5 });
+      .toMatchObject({ type: 'subscribed', recovered: false, seq: MAX_REPLAY + 5 });
     // Within the cap it replays.
     expect(await other.request({ action: 'subscribe', topic, since: { epoch: ack.epoch, seq: 10 } }))
-      .toMatchObject({ type: 'subscribed', recovered: true, seq: HISTORY_MAX_REPLAY + 5 });
+      .toMatchObject({ type: 'subscribed', recovered: true, seq: MAX_REPLAY + 5 });
     await other.sync();
-    expect(other.notifications.map((n) => n.seq)).toEqual(Array.from({ length: HISTORY_MAX_REPLAY + 5 - 10 }, (_, i) => i + 11));
+    expect(other.notifications.map((n) => n.seq)).toEqual(Array.from({ length: MAX_REPLAY + 5 - 10 }, (_, i) => i + 11));
   });
 
   it('live notifications published during the reconnect are never lost; duplicates carry the same id and seq', async () => {
@@ -241,7 +241,7 @@ describe('bad input', () => {
     ['a fractional seq', { action: 'resume', since: { epoch: 'e', seq: 1.5 } }, 'BAD_REQUEST', /"since\.seq" must be .* a whole number, 0 or more/],
     ['a seq as a string', { action: 'resume', since: { epoch: 'e', seq: '3' } }, 'BAD_REQUEST', /"since\.seq" must be .* a whole number, 0 or more/],
     ['history without a topic', { action: 'history' }, 'BAD_REQUEST', /"history" needs a "topic"/],
-    ['a huge limit', { action: 'history', topic: 'rooms/lobby', limit: 1_000_000 }, 'BAD_REQUEST', new RegExp(`"limit" may be at most ${HISTORY_MAX_REPLAY}\\. Ask for fewer`)],
+    ['a huge limit', { action: 'history', topic: 'rooms/lobby', limit: 1_000_000 }, 'BAD_REQUEST', new RegExp(`"limit" may be at most ${MAX_REPLAY}\\. Ask for fewer`)],
     ['a zero limit', { action: 'history', topic: 'rooms/lobby', limit: 0 }, 'BAD_REQUEST', /"limit" must be a whole number of at least 1/],
     ['a negative before', { action: 'history', topic: 'rooms/lobby', before: -5 }, 'BAD_REQUEST', /"before" must be a whole number of at least 1/],
     ['history of another user\'s topic', { action: 'history', topic: 'users/bob/inbox' }, 'FORBIDDEN', /private to their user; this connection may only use "users\/eve\//],

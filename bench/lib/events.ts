@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER } from '../../lib/private/runtime-contract';
-import { encodeFrame, NotificationTarget, notificationFrame } from '../../lambda/core/protocol';
+import { encodeFrame, NotificationTarget, notificationFrame } from '../../lambda/protocol/frames';
 import { ApiDescription, authorizerEvent, ConnectionFacts, connectEvent, disconnectEvent, messageEvent } from '../../local/gateway/events';
 import { LocalQueue } from '../../local/queue/queue';
 import { toLambdaRecord } from '../../local/queue/records';

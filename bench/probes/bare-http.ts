@@ -7,7 +7,7 @@
  *   (connection ids as connectionIdOf makes them)
  */
 import { Agent, request } from 'node:http';
-import { createRequestSigner } from '../../lambda/delivery/request-signer';
+import { createRequestSigner } from '../../lambda/fanout/request-signer';
 import { LOCAL_AWS } from '../../local/dynamodb';
 import { connectionIdOf } from '../lib/dynamo-fixture';
 

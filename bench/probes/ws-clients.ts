@@ -16,7 +16,7 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RawData, WebSocket } from 'ws';
-import { forEachConcurrently } from '../../lambda/core/concurrent';
+import { forEachConcurrently } from '../../lambda/runtime/concurrent';
 import { LOCAL_AWS } from '../../local/dynamodb';
 import { probeEnv } from './probe-env';
 

@@ -1,7 +1,7 @@
 /** The $connect REQUEST authorizer's decision, over a token verifier. */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
-import { offeredSubprotocols, subprotocolTokens } from '../core/subprotocols';
+import { offeredSubprotocols, subprotocolTokens } from '../protocol/subprotocols';
 import { TokenVerifier } from './token-verifier';
 
 /** API Gateway turns exactly this error message into a 401 response. */

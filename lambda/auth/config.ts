@@ -1,6 +1,6 @@
 /** The $connect authorizer's configuration, read from the environment the construct sets. */
 import { DEFAULT_USER_ID_CLAIM, Env } from '../../lib/private/runtime-contract';
-import { listEnv, optionalEnv, requiredEnv } from '../core/env';
+import { listEnv, optionalEnv, requiredEnv } from '../runtime/env';
 
 export type AuthConfig =
   | {

@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
-import { isLoopbackHttpUrl } from '../core/loopback';
+import { isLoopbackHttpUrl } from '../runtime/loopback';
 
 const RESPONSE_TIMEOUT_MS = 3_000;
 const MAX_JWKS_BYTES = 1024 * 1024;

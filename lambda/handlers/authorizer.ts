@@ -6,7 +6,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Cont
 import { authorizeConnect, Refusal, UNAUTHORIZED } from '../auth/authorize';
 import { readAuthConfig } from '../auth/config';
 import { createTokenVerifier } from '../auth/token-verifier';
-import { logger } from '../core/logger';
+import { logger } from '../runtime/logger';
 
 // Once per instance: the verifier caches the issuer's JWKS between invocations.
 const verifier = createTokenVerifier(readAuthConfig());

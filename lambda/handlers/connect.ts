@@ -10,11 +10,11 @@
 import type { Context } from 'aws-lambda';
 import { API_SUBPROTOCOL, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
-import { admitConnection } from '../core/connection-limit';
-import { logger } from '../core/logger';
-import { chooseSubprotocol, offeredSubprotocols, SUBPROTOCOL_HEADER } from '../core/subprotocols';
-import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
-import { createPresenceRuntime } from '../delivery/presence-runtime';
+import { admitConnection } from '../connections/connection-limit';
+import { logger } from '../runtime/logger';
+import { chooseSubprotocol, offeredSubprotocols, SUBPROTOCOL_HEADER } from '../protocol/subprotocols';
+import { callerOf, RouteResponse, WebSocketEvent } from '../protocol/websocket-event';
+import { createPresenceRuntime } from '../presence/presence-runtime';
 import { removeGoneConnection } from '../stores';
 import { readSettings } from '../runtime/settings';
 

@@ -1,7 +1,7 @@
 /**
  * The deliver function: takes batches from the delivery queue (EventBridge events and its own
  * shard messages) and posts notifications to connections. A thin adapter: configuration is read
- * once at init, each record is handled by lambda/delivery/deliver-record.ts (dead-lettered with a
+ * once at init, each record is handled by lambda/fanout/deliver-record.ts (dead-lettered with a
  * reason if it still fails on its last receive: process-record.ts) with its DynamoDB and SQS
  * calls bounded by the invocation's remaining time, and Powertools
  * reports partial batch failures (only the records that must be retried) and flushes metrics.
@@ -10,10 +10,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../../lib/private/runtime-contract';
-import { logger } from '../core/logger';
-import { processRecord } from '../delivery/process-record';
-import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { createDeliveryDeps } from '../delivery/delivery-deps';
+import { logger } from '../runtime/logger';
+import { processRecord } from '../fanout/process-record';
+import { createPresenceRuntime } from '../presence/presence-runtime';
+import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 

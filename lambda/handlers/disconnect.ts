@@ -6,10 +6,10 @@
  * otherwise a user stays listed in their presence rooms until the TTL or a 410.
  */
 import type { Context } from 'aws-lambda';
-import { logger } from '../core/logger';
-import { RetryInTime, retryWhileTimeLeft } from '../core/retry-in-time';
-import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
-import { createPresenceRuntime } from '../delivery/presence-runtime';
+import { logger } from '../runtime/logger';
+import { RetryInTime, retryWhileTimeLeft } from '../runtime/retry-in-time';
+import { callerOf, RouteResponse, WebSocketEvent } from '../protocol/websocket-event';
+import { createPresenceRuntime } from '../presence/presence-runtime';
 import { readSettings } from '../runtime/settings';
 import { DYNAMODB_CONNECTION_TIMEOUT_MS, removeConnection } from '../stores';
 

@@ -7,15 +7,15 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE, MetricNames } from '../../lib/private/runtime-contract';
-import { logger } from '../core/logger';
-import { answerClientFrame, MessageContext } from '../core/messages';
-import { encodeFrame, errorFrame, requestIdOf, ServerFrame } from '../core/protocol';
-import { TopicRules } from '../core/topics';
-import { callerOf, RouteResponse, WebSocketEvent } from '../core/websocket-event';
-import { createClientMessagePublisher } from '../delivery/client-message-event';
-import { deliverNotification, postInOrder } from '../delivery/deliver-record';
-import { createPresenceRuntime } from '../delivery/presence-runtime';
-import { createDeliveryDeps } from '../delivery/delivery-deps';
+import { logger } from '../runtime/logger';
+import { answerClientFrame, MessageContext } from '../routes/messages';
+import { encodeFrame, errorFrame, requestIdOf, ServerFrame } from '../protocol/frames';
+import { TopicRules } from '../protocol/topics';
+import { callerOf, RouteResponse, WebSocketEvent } from '../protocol/websocket-event';
+import { createClientMessagePublisher } from '../routes/client-message-event';
+import { deliverNotification, postInOrder } from '../fanout/deliver-record';
+import { createPresenceRuntime } from '../presence/presence-runtime';
+import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 

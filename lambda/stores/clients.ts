@@ -9,7 +9,7 @@
 import { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { fullJitterDelayMs } from '../core/retry';
+import { fullJitterDelayMs } from '../runtime/retry';
 
 /**
  * Attempts per DynamoDB call, first one included. The SDK's standard retry strategy retries

@@ -2,7 +2,6 @@
 export * from './clients';
 export * from './connection-store';
 export * from './counter-store';
-export * from './history-store';
 export * from './keys';
 export * from './remove-connection';
 export * from './stores';

@@ -13,8 +13,8 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { LIMITS, Tables } from '../../lib/private/runtime-contract';
-import { forEachConcurrently } from '../core/concurrent';
-import { fullJitterDelayMs } from '../core/retry';
+import { forEachConcurrently } from '../runtime/concurrent';
+import { fullJitterDelayMs } from '../runtime/retry';
 import { PageOptions, pagesOf } from './pages';
 import { isConditionalCheckFailed } from './errors';
 import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';

@@ -4,7 +4,7 @@
  * size, so however many connects of one user race, at most `max` are admitted. Adding and
  * removing an id are idempotent (set semantics), so a repeated cleanup never frees a place twice;
  * ids of connections that vanished without cleanup are found and released at the limit
- * (lambda/core/connection-limit.ts).
+ * (lambda/connections/connection-limit.ts).
  */
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';

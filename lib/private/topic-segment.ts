@@ -9,7 +9,7 @@
  * escaped completely (`%2E`, `%2E%2E`, `%2B`).
  *
  * The one definition of topic syntax: the construct checks topic rules with it, the Lambda code
- * (lambda/core/topics.ts) topics on the wire.
+ * (lambda/protocol/topics.ts) topics on the wire.
  */
 import { hasControlCharacter } from './control-characters';
 import { LIMITS } from './runtime-contract';

@@ -7,7 +7,7 @@
  * and the DLQ holds exactly the connections that could not be reached, with their reasons.
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_POST_TIMEOUT_MS } from '../../lambda/delivery/connections-poster';
+import { DEFAULT_POST_TIMEOUT_MS } from '../../lambda/fanout/connections-poster';
 import { useLocalRuntime } from '../e2e/support/clients';
 import { connectClients, eventually, publish, TestClient } from './support/clients';
 import { ConnectionFaultPlan } from './support/connection-faults';

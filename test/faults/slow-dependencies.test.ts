@@ -9,7 +9,7 @@ import { SQSBatchResponse } from 'aws-lambda';
 import { envNameOf } from '../../lib/private/settings';
 import {
   bridgeEvent, deploy, Deployment, lambdaContext, parsedFrames, recordMetrics, Services, shardBody, sqsRecord, startServices,
-} from '../lambda/deliver/harness';
+} from '../lambda/fanout/harness';
 import { DynamoProxy, startDynamoProxy } from './support/dynamodb-proxy';
 
 /** Longer than any invocation here is given: the answer never comes in time. */

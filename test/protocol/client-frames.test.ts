@@ -4,8 +4,8 @@
  * function answers each with the error code and the words the schema gives, the requestId echoed;
  * the parser and the deployed route agree.
  */
-import type { RouteResponse, WebSocketEvent } from '../../lambda/core/websocket-event';
-import { parseClientFrame } from '../../lambda/core/protocol';
+import type { RouteResponse, WebSocketEvent } from '../../lambda/protocol/websocket-event';
+import { parseClientFrame } from '../../lambda/protocol/frames';
 import { CLIENT_ACTIONS, CLIENT_FRAMES, ClientAction, JsonSchema, JsonType, MAX_REQUEST_ID_LENGTH } from '../../lib/private/protocol';
 import { handlerEnvironment } from '../../lib/private/handlers';
 import { LIMITS } from '../../lib/private/runtime-contract';

@@ -3,8 +3,8 @@
  * lib/private/protocol: what deliver and the message function write matches those schemas, and
  * the compiler refuses a reason code or attribute name they do not list.
  */
-import { clientMessageEntry } from '../../lambda/delivery/client-message-event';
-import { fitInSqs, rejectedMessage } from '../../lambda/delivery/dead-letters';
+import { clientMessageEntry } from '../../lambda/routes/client-message-event';
+import { fitInSqs, rejectedMessage } from '../../lambda/fanout/dead-letters';
 import {
   CLIENT_MESSAGE_DETAIL, clientMessageEvent, DEAD_LETTER_HEADERS, DEAD_LETTER_REASON_CODES, DEAD_LETTER_REASONS, DeadLetterAttributes,
   firstViolation, PUBLISH_REJECT_REASONS,

@@ -3,7 +3,7 @@
  * AsyncAPI document and docs/protocol.md show them (the docs' JSON examples are generated from
  * them), so a wrong one would teach clients and publishers a frame the server refuses.
  */
-import { parseClientFrame } from '../../lambda/core/protocol';
+import { parseClientFrame } from '../../lambda/protocol/frames';
 import {
   CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, clientMessageEvent, DEAD_LETTER_HEADERS, firstViolation, JsonSchema,
   NOTIFICATION_DETAIL, notificationEvent, PRESENCE_MEMBER, SERVER_FRAMES, STREAM_POSITION,

@@ -4,7 +4,7 @@
  * Only what a JSON Schema cannot say (topic syntax, user id rules, depth, frame size, whether
  * broadcast is allowed) is checked beyond it, with its own reasons.
  */
-import { checkPublishedEvent, RejectReason } from '../../lambda/core/publish-contract';
+import { checkPublishedEvent, RejectReason } from '../../lambda/protocol/publish-contract';
 import { firstViolation, MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, NOTIFICATION_DETAIL, notificationEvent } from '../../lib/private/protocol';
 
 const options = { detailType: 'Notification', allowBroadcast: true };

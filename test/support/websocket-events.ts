@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import type { WebSocketEvent } from '../../lambda/core/websocket-event';
+import type { WebSocketEvent } from '../../lambda/protocol/websocket-event';
 
 export const TEST_API = { apiId: 'abc123', stage: 'test', domainName: 'abc123.execute-api.us-east-1.amazonaws.com' };
 

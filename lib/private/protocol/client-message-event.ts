@@ -1,7 +1,7 @@
 /**
  * The event the message function puts on the construct's bus for every accepted client message,
  * so backends can keep history, moderate or react with their own EventBridge rules. The message
- * function builds its detail with the type below (lambda/delivery/client-message-event.ts).
+ * function builds its detail with the type below (lambda/routes/client-message-event.ts).
  */
 import { CLIENT_MESSAGE_SOURCE } from '../runtime-contract';
 import { JsonSchema, JsonValueOf } from './json-schema';

@@ -1,7 +1,7 @@
 /**
  * The dead-letter queue's contract, which operators read and alarm on: why a message is there
  * (the `reason` attribute) and the message attributes that say so. The deliver function may only
- * use the codes and attribute names listed here (lambda/delivery/dead-letters.ts takes its types
+ * use the codes and attribute names listed here (lambda/fanout/dead-letters.ts takes its types
  * from them); docs/protocol.md and docs/asyncapi.json are generated from them.
  */
 import { JsonSchema, JsonValueOf } from './json-schema';

@@ -1,6 +1,6 @@
 /**
  * The wire protocol and the publish contract, written once as JSON Schemas. The server validates
- * with them (lambda/core/protocol.ts, lambda/core/publish-contract.ts); the client library's types
+ * with them (lambda/protocol/frames.ts, lambda/protocol/publish-contract.ts); the client library's types
  * (client/src/protocol.ts), the tables of docs/protocol.md and docs/asyncapi.json are generated
  * from them by `npm run docs:protocol`. Plain data and functions: lib/, lambda/ and local/ all
  * import it.

@@ -1,6 +1,6 @@
 /**
  * The publish contract: the EventBridge event a backend puts on the bus for the construct to
- * deliver. The deliver function checks each one (lambda/core/publish-contract.ts) and
+ * deliver. The deliver function checks each one (lambda/protocol/publish-contract.ts) and
  * dead-letters the ones that break it, with a reason. Calls are marked pure so that bundles that
  * check nothing with the schema leave it out (its texts, built from the runtime's limits, are not
  * provably free of side effects to a bundler).

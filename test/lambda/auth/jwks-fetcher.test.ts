@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { assertFetchableJwksUri, LoopbackHttpFetcher } from '../../../lambda/auth/jwks-fetcher';
-import { isLoopbackHttpUrl } from '../../../lambda/core/loopback';
+import { isLoopbackHttpUrl } from '../../../lambda/runtime/loopback';
 
 test.each([
   ['http://127.0.0.1:3001/dev/.well-known/jwks.json', true],

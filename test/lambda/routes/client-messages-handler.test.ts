@@ -4,7 +4,7 @@
  * the metrics it reports, and what happens when EventBridge refuses the ClientMessage event.
  */
 import type { Context } from 'aws-lambda';
-import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
+import type { RouteResponse, WebSocketEvent } from '../../../lambda/protocol/websocket-event';
 import { CLIENT_MESSAGE_DETAIL, clientMessageEvent, firstViolation } from '../../../lib/private/protocol';
 import { RuntimeSettings, handlerEnvironment } from '../../../lib/private/handlers';
 import { SETTINGS } from '../../../lib/private/settings';
@@ -16,7 +16,7 @@ import { createStores, Stores } from '../../../lambda/stores';
 import { loadHandler } from '../../support/handlers';
 import { schemaMismatch } from '../../support/schema';
 import { messageEvent } from '../../support/websocket-events';
-import { captureMetrics, lambdaContext, recordMetrics, Services, startServices } from '../deliver/harness';
+import { captureMetrics, lambdaContext, recordMetrics, Services, startServices } from '../fanout/harness';
 import { openLiveConnection } from './live-connections';
 
 type Handler = (event: WebSocketEvent, context?: Context) => Promise<RouteResponse>;

@@ -4,7 +4,7 @@
  */
 import type { Stores } from '../../../lambda/stores';
 import { newConnectionId } from '../../support/websocket-events';
-import type { Services } from '../deliver/harness';
+import type { Services } from '../fanout/harness';
 
 /** Opens a connection of `userId`; what is posted to it is appended to `frames` under its id. */
 export async function openLiveConnection(services: Services, stores: Stores, frames: Map<string, string[]>, userId: string): Promise<string> {

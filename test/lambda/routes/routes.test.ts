@@ -2,7 +2,7 @@
  * The connect, message and disconnect handlers, called as API Gateway calls them, against the
  * embedded DynamoDB with the real SDK clients the handlers build for themselves.
  */
-import type { RouteResponse, WebSocketEvent } from '../../../lambda/core/websocket-event';
+import type { RouteResponse, WebSocketEvent } from '../../../lambda/protocol/websocket-event';
 import { handlerEnvironment } from '../../../lib/private/handlers';
 import { localSettings } from '../../../local/settings';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';

@@ -1,0 +1,199 @@
+/**
+ * Streams with history: their positions (a head per stream, in the counters table) and their
+ * kept notifications (the history table, one row per position, expiring with the retention).
+ *
+ * A notification's position is given once, and a redelivery finds it again:
+ *
+ * 1. its claim (stream, notification id) is read, when it may have been delivered before; a
+ *    claimed notification keeps its position;
+ * 2. otherwise the head's `last` is incremented (one atomic update), which gives the next seq;
+ * 3. the claim is written, on condition that none exists, and the frame kept at its position, at
+ *    once, before anything is posted; when a concurrent delivery of the same notification claimed
+ *    first, that position is used and the one taken here is marked void in the history, so the
+ *    stream has no unexplained gap.
+ *
+ * A write cut off between 2 and 3 marks the position void on its way out. Only a crash there
+ * leaves a position with nothing behind it: a client resuming across it is told
+ * `recovered: false`, never given a wrong history.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Tables } from '../../lib/private/runtime-contract';
+import { isConditionalCheckFailed } from '../stores/errors';
+import { historyKey, positionClaimKey, streamHeadKey } from '../stores/keys';
+
+const H = Tables.history;
+/** Items per page of a read that a byte budget may stop. */
+const BUDGETED_PAGE_ITEMS = 16;
+const K = Tables.counters;
+
+export interface Position {
+  readonly seq: number;
+  /** Changes when the stream's history is lost or starts over. */
+  readonly epoch: string;
+}
+
+/** A kept notification: the frame as posted, or a void position. */
+export interface KeptNotification {
+  readonly seq: number;
+  /** Absent for a void position (a position taken and then not used). */
+  readonly frame?: string;
+}
+
+export class HistoryStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly historyTable: string,
+    private readonly countersTable: string,
+    private readonly retentionSeconds: number,
+    private readonly newEpoch: () => string = () => randomBytes(6).toString('base64url'),
+  ) {}
+
+  /**
+   * The position a notification was given in the stream, if it was. An eventually consistent
+   * read is enough to find the claim of an earlier receive (SQS redelivers minutes later); the
+   * claim's conditional write settles a race with a concurrent one.
+   */
+  async claimed(stream: string, notificationId: string, consistent = false): Promise<Position | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({
+      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId), ConsistentRead: consistent,
+    }));
+    return Item === undefined ? undefined : { seq: Number(Item.seq), epoch: String(Item.epoch) };
+  }
+
+  /**
+   * Gives a notification its position and keeps its frame (the steps above); idempotent per
+   * notification id. `frameAt` builds the frame for a position. The claim is looked up first only
+   * when the notification may have been positioned before (`mayBeRedelivery`); the claim and the
+   * frame are then written together.
+   */
+  async positionAndKeep(
+    stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
+  ): Promise<{ position: Position; frame: string }> {
+    const known = mayBeRedelivery ? await this.claimed(stream, notificationId) : undefined;
+    if (known) return this.keepAt(stream, known, frameAt, nowMs);
+    const taken = await this.advance(stream, nowMs);
+    const frame = frameAt(taken);
+    const [claiming, keeping] = await Promise.allSettled([
+      this.claim(stream, notificationId, taken, nowMs),
+      this.keep(stream, taken.seq, frame, nowMs),
+    ]);
+    if (claiming.status === 'fulfilled') {
+      if (keeping.status === 'rejected') throw keeping.reason;
+      return { position: taken, frame };
+    }
+    if (!isConditionalCheckFailed(claiming.reason)) {
+      // Cut off (an abort as time runs out, a failing table): the position taken is marked void
+      // if it still can be, so replays across it are not refused for a gap.
+      await this.keep(stream, taken.seq, undefined, nowMs).catch(() => undefined);
+      throw claiming.reason;
+    }
+    // A concurrent delivery of the same notification claimed first: its position counts, and the
+    // one taken here is marked void (its frame was a copy, with the same id).
+    await this.keep(stream, taken.seq, undefined, nowMs);
+    const winner = await this.claimed(stream, notificationId, true);
+    if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
+    return this.keepAt(stream, winner, frameAt, nowMs);
+  }
+
+  private async keepAt(stream: string, position: Position, frameAt: (position: Position) => string, nowMs: number): Promise<{ position: Position; frame: string }> {
+    const frame = frameAt(position);
+    // Kept again: the delivery that claimed it may have been cut off before keeping it.
+    await this.keep(stream, position.seq, frame, nowMs);
+    return { position, frame };
+  }
+
+  private async claim(stream: string, notificationId: string, taken: Position, nowMs: number): Promise<void> {
+    await this.doc.send(new PutCommand({
+        TableName: this.countersTable,
+        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(nowMs) },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+    }));
+  }
+
+  /** Keeps a frame at its position (or, without a frame, marks the position void). */
+  async keep(stream: string, seq: number, frame: string | undefined, nowMs: number): Promise<void> {
+    await this.doc.send(new PutCommand({
+      TableName: this.historyTable,
+      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(nowMs) },
+    }));
+  }
+
+  /** The stream's current position; a stream never written gets its epoch now, at seq 0. */
+  async head(stream: string, nowMs: number): Promise<Position> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.countersTable, Key: streamHeadKey(stream), ConsistentRead: true }));
+    if (Item?.epoch !== undefined) return { seq: Number(Item.last ?? 0), epoch: String(Item.epoch) };
+    const { Attributes } = await this.doc.send(new UpdateCommand({
+      TableName: this.countersTable,
+      Key: streamHeadKey(stream),
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #last = if_not_exists(#last, :zero), #ttl = :ttl',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':zero': 0, ':ttl': this.expiry(nowMs) },
+      ReturnValues: 'ALL_NEW',
+    }));
+    return { seq: Number(Attributes?.last ?? 0), epoch: String(Attributes?.epoch) };
+  }
+
+  /**
+   * Kept notifications after `afterSeq`, oldest first, up to `limit` positions. `consistent`
+   * reads include every notification kept before the read, at twice the read units.
+   */
+  async after(stream: string, afterSeq: number, limit: number, consistent = false): Promise<KeptNotification[]> {
+    return this.read(stream, '#seq > :from', afterSeq, limit, true, consistent);
+  }
+
+  /**
+   * Kept notifications before `beforeSeq`, newest first, up to `limit` positions, reading no
+   * further once the frames read pass `maxBytes`.
+   */
+  async before(stream: string, beforeSeq: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<KeptNotification[]> {
+    return this.read(stream, '#seq < :from', beforeSeq, limit, false, false, maxBytes);
+  }
+
+  private async read(
+    stream: string, condition: string, from: number, limit: number, forward: boolean, consistent: boolean, maxBytes = Number.POSITIVE_INFINITY,
+  ): Promise<KeptNotification[]> {
+    let bytes = 0;
+    const kept: KeptNotification[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+        TableName: this.historyTable,
+        KeyConditionExpression: `#stream = :stream AND ${condition}`,
+        ExpressionAttributeNames: { '#stream': H.partitionKey, '#seq': H.sortKey },
+        ExpressionAttributeValues: { ':stream': stream, ':from': from },
+        ScanIndexForward: forward,
+        ConsistentRead: consistent,
+        // Small pages when a byte budget may stop the read early.
+        Limit: Math.min(limit - kept.length, maxBytes === Number.POSITIVE_INFINITY ? limit : BUDGETED_PAGE_ITEMS),
+        ExclusiveStartKey: start,
+      }));
+      for (const item of page.Items ?? []) {
+        kept.push(item.frame === undefined ? { seq: Number(item[H.sortKey]) } : { seq: Number(item[H.sortKey]), frame: String(item.frame) });
+        bytes += item.frame === undefined ? 0 : Buffer.byteLength(String(item.frame));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined && kept.length < limit && bytes <= maxBytes);
+    return kept;
+  }
+
+  /** Takes the next position: one atomic update of the head, which also starts a new stream's epoch. */
+  private async advance(stream: string, nowMs: number): Promise<Position> {
+    const { Attributes } = await this.doc.send(new UpdateCommand({
+      TableName: this.countersTable,
+      Key: streamHeadKey(stream),
+      // The head lives as long as the stream's newest kept notification: once it expires, so has
+      // every notification, and the stream starts over in a new epoch.
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #ttl = :ttl ADD #last :one',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(nowMs) },
+      ReturnValues: 'ALL_NEW',
+    }));
+    return { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) };
+  }
+
+  private expiry(nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.retentionSeconds;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What the server answers to each client frame (docs/protocol.md): parse, check, act, build the
+ * answer. The message handler is a thin adapter over this.
+ */
+import type { Caller } from '../protocol/websocket-event';
+import { errorFrame, parseClientFrame, pongFrame, ServerFrame, unsubscribedFrame } from '../protocol/frames';
+import { checkTopic } from '../protocol/topics';
+import { MessageContext, unregistered } from './context';
+import { subscribe, unsubscribe } from './subscribe';
+import { resume } from './resume';
+import { history } from './history';
+import { presence } from './presence';
+import { publish } from './publish';
+
+export type { Caller } from '../protocol/websocket-event';
+export type { ClientMessaging, MessageContext, StreamHistory } from './context';
+
+/** Answers one frame. Bad input gets an error frame and writes nothing; store failures throw. */
+export async function answerClientFrame(body: string | undefined, caller: Caller, ctx: MessageContext): Promise<ServerFrame> {
+  const parsed = parseClientFrame(body);
+  if (!parsed.ok) return errorFrame(parsed.code, parsed.message, parsed.requestId);
+  const request = parsed.request;
+  const requestId = request.requestId;
+
+  if (request.action === 'ping') {
+    // The keep-alive is also when a connection that lost its row finds out, at the latest.
+    const row = await ctx.stores.connections.getConnection(caller.connectionId);
+    if (row === undefined) return unregistered(caller, ctx, requestId);
+    if (row.openBy !== undefined) await ctx.stores.connections.markOpen(caller.connectionId);
+    return pongFrame(requestId);
+  }
+  if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
+
+  const topic = request.topic;
+  const syntax = checkTopic(topic);
+  if (!syntax.ok) return errorFrame('BAD_REQUEST', syntax.reason, requestId);
+
+  switch (request.action) {
+    case 'unsubscribe':
+      // No rule check: rules may have changed since the subscribe, and leaving must always work.
+      await unsubscribe(topic, caller, ctx);
+      return unsubscribedFrame(topic, requestId);
+    case 'subscribe':
+      return subscribe(topic, request.since, caller, ctx, requestId);
+    case 'history':
+      return history(request, caller, ctx);
+    case 'presence':
+      return presence(topic, caller, ctx, requestId);
+    case 'publish':
+      return publish(request, caller, ctx.clientMessages, ctx.rules);
+  }
+}

@@ -9,11 +9,11 @@ import { CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, ClientAction } from '..
 import type { ErrorCode } from '../../lib/private/protocol/error-codes';
 import { firstViolation, JsonSchema } from '../../lib/private/protocol/json-schema';
 import { LIMITS } from '../../lib/private/runtime-contract';
-import type * as Wire from '../../client/src/protocol';
+import type * as Wire from './wire';
 import type {
   ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
   ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
-} from '../../client/src/protocol';
+} from './wire';
 
 export { CLIENT_ACTIONS, MAX_EPOCH_LENGTH, MAX_REQUEST_ID_LENGTH } from '../../lib/private/protocol/client-frames';
 export type { ClientAction } from '../../lib/private/protocol/client-frames';
@@ -129,7 +129,7 @@ function withRequestId<T extends object>(request: T, requestId: string | undefin
 export type {
   ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
   ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
-} from '../../client/src/protocol';
+} from './wire';
 
 /** What a subscribe or resume found in a stream with history. */
 export interface ReplayAnswer {

@@ -1,12 +1,15 @@
 /**
- * Renders the protocol's frames as TypeScript types for the client library (client/src/protocol.ts),
- * which ships without dependencies and so cannot import lib/: it gets a generated copy instead.
+ * Renders the protocol's frames as TypeScript types, written twice from the one source: for the
+ * client library (client/src/protocol.ts), which ships without dependencies and so cannot import
+ * the runtime, and for the runtime (lambda/protocol/wire.ts), which must not depend on the
+ * browser package's source.
  */
 import {
   CLIENT_FRAMES, ERROR_CODE_NAMES, JsonSchema, JsonType, PRESENCE_MEMBER, SERVER_FRAMES, STREAM_POSITION,
 } from '../../lib/private/protocol';
 
 export const CLIENT_TYPES_FILE = 'client/src/protocol.ts';
+export const RUNTIME_TYPES_FILE = 'lambda/protocol/wire.ts';
 
 /** The named types, in the order they are written; nested uses of them are written by name. */
 export function namedSchemas(): JsonSchema[] {

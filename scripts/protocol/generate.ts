@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASYNCAPI_FILE, renderAsyncApi } from './asyncapi';
-import { CLIENT_TYPES_FILE, renderClientTypes } from './client-types';
+import { CLIENT_TYPES_FILE, renderClientTypes, RUNTIME_TYPES_FILE } from './client-types';
 import { PROTOCOL_DOC, withTables } from './docs-tables';
 
 export function generatedFiles(root: string): Record<string, string> {
   return {
     [CLIENT_TYPES_FILE]: renderClientTypes(),
+    [RUNTIME_TYPES_FILE]: renderClientTypes(),
     [PROTOCOL_DOC]: withTables(readFileSync(join(root, PROTOCOL_DOC), 'utf8')),
     [ASYNCAPI_FILE]: `${JSON.stringify(renderAsyncApi(), null, 2)}\n`,
   };

@@ -1,0 +1,249 @@
+// Generated from lib/private/protocol by `npm run docs:protocol`: do not edit.
+/** The wire protocol (docs/protocol.md): the frames a client sends and the server sends back. */
+
+export type ErrorCode = 'BAD_REQUEST' | 'UNKNOWN_ACTION' | 'FORBIDDEN' | 'LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'INTERNAL';
+
+/** Where a client is in a stream with history: the position up to which it has every notification (not the last one received: frames can arrive out of order). */
+export interface StreamPosition {
+  /** The stream's epoch, as the notifications and answers carry it. */
+  readonly epoch: string;
+  /** The seq up to which every notification of the stream was received. */
+  readonly seq: number;
+}
+
+export interface PresenceMember {
+  /** The user. */
+  readonly userId: string;
+  /** The user's connections subscribed to the topic. */
+  readonly connections: number;
+}
+
+/** Subscribes the connection to a topic, after catching up from `since` on a topic with history. Answered with `subscribed`. */
+export interface SubscribeRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'subscribe';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
+  readonly topic: string;
+  /** Replay what the stream kept after this position before answering; absent or null for none. */
+  readonly since?: StreamPosition | null;
+}
+
+/** Ends the subscription to a topic. Answered with `unsubscribed`. */
+export interface UnsubscribeRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'unsubscribe';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
+  readonly topic: string;
+}
+
+/** Sends a message to a topic's subscribers, where the publish rules allow it. Answered with `published`. A `from`, `userId` or `id` in the frame is ignored: the server stamps the sender and the id. */
+export interface PublishRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'publish';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
+  readonly topic: string;
+  /** The message: any JSON value, `null` included, at most `clientMessages.maxSize` bytes of JSON and 100 levels deep. Numbers are IEEE 754 doubles, as in JavaScript: integers beyond 2^53 lose digits on the way (12345678901234567891 arrives as 12345678901234567000), so send large integers (ids, money in minor units) as strings. */
+  readonly data: unknown;
+  /** Whether the publishing connection receives its own message too. */
+  readonly echo?: boolean;
+}
+
+/** Asks who is subscribed to a topic that tracks presence. Answered with `presence`. */
+export interface PresenceRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'presence';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
+  readonly topic: string;
+}
+
+/** Replays the signed-in user's own stream (user-targeted notifications) after `since`. Answered with `resumed`. */
+export interface ResumeRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'resume';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** Replay what the stream kept after this position before answering; absent or null for none. */
+  readonly since?: StreamPosition | null;
+}
+
+/** Pages back through a topic's kept notifications. Answered with `history`. */
+export interface HistoryRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'history';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** A topic: segments separated by `/` (docs/protocol.md, "Topics and topic rules"); its syntax and who may use it are checked after parsing. */
+  readonly topic: string;
+  /** Only notifications before this seq; the latest when absent. */
+  readonly before?: number;
+  /** At most this many notifications (50 by default, at most `history.maxReplay`). */
+  readonly limit?: number;
+}
+
+/** Keeps the connection alive (API Gateway closes connections idle for 10 minutes). Answered with `pong`. */
+export interface PingRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'ping';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+}
+
+/** The answer to `subscribe`, after any replay. */
+export interface SubscribedFrame {
+  /** What kind of frame this is. */
+  readonly type: 'subscribed';
+  /** The topic. */
+  readonly topic: string;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+  /** With `since`: whether every notification after it was replayed before this answer. */
+  readonly recovered?: boolean;
+  /** When the topic keeps history: its epoch as of this answer. */
+  readonly epoch?: string;
+  /** When the topic keeps history: its position as of this answer. */
+  readonly seq?: number;
+}
+
+/** The answer to `unsubscribe`. */
+export interface UnsubscribedFrame {
+  /** What kind of frame this is. */
+  readonly type: 'unsubscribed';
+  /** The topic. */
+  readonly topic: string;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry. */
+export interface PublishedFrame {
+  /** What kind of frame this is. */
+  readonly type: 'published';
+  /** The topic. */
+  readonly topic: string;
+  /** The id the subscribers' notification frames carry. */
+  readonly id: string;
+  /** Its position, when the topic keeps history and the sender may also read it (subscribe to it, or page its history): a sender who may only publish there is not told how many messages the stream holds. */
+  readonly seq?: number;
+  /** With `seq`: the stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch?: string;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** The answer to `presence`: who is on the topic now. */
+export interface PresenceFrame {
+  /** What kind of frame this is. */
+  readonly type: 'presence';
+  /** The topic. */
+  readonly topic: string;
+  /** Up to `clientMessages.maxPresenceMembers` users, in user id order. */
+  readonly members: ReadonlyArray<PresenceMember>;
+  /** Members in all, listed or not. */
+  readonly count: number;
+  /** Whether `members` lists fewer than `count`. */
+  readonly truncated: boolean;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** Pushed to a presence topic's subscribers when a user's first connection joins it or the last one leaves. */
+export interface PresenceEventFrame {
+  /** What kind of frame this is. */
+  readonly type: 'presence';
+  /** The topic. */
+  readonly topic: string;
+  /** Whether the user arrived or left. */
+  readonly event: 'join' | 'leave';
+  /** The user. */
+  readonly userId: string;
+}
+
+/** The answer to `resume`: the user's own stream was replayed up to this position. */
+export interface ResumedFrame {
+  /** What kind of frame this is. */
+  readonly type: 'resumed';
+  /** Whether every notification after `since` was replayed; false without `since`. */
+  readonly recovered: boolean;
+  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch?: string;
+  /** The stream's position: +1 per notification of the stream. */
+  readonly seq?: number;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** The answer to `history`: kept notifications of the topic, oldest first, as many as fit in one frame. */
+export interface HistoryFrame {
+  /** What kind of frame this is. */
+  readonly type: 'history';
+  /** The topic. */
+  readonly topic: string;
+  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch: string;
+  /** Oldest first. */
+  readonly notifications: ReadonlyArray<NotificationFrame>;
+  /** Whether older notifications are kept than the first one listed. */
+  readonly hasMore: boolean;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** The answer to `ping`. */
+export interface PongFrame {
+  /** What kind of frame this is. */
+  readonly type: 'pong';
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** A refusal: the answer to a frame that could not be carried out, or a frame that could not be read. */
+export interface ErrorFrame {
+  /** What kind of frame this is. */
+  readonly type: 'error';
+  /** What kind of refusal (see the error codes). */
+  readonly code: ErrorCode;
+  /** What was wrong, in words, and what to change. */
+  readonly message: string;
+  /** With RATE_LIMITED: when the next message will be accepted. */
+  readonly retryAfterMs?: number;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** A notification, pushed to its audience. Exactly one of `topic`, `userId` or `broadcast` says how it was addressed. */
+export interface NotificationFrame {
+  /** What kind of frame this is. */
+  readonly type: 'notification';
+  /** Stable across retries, so clients can drop duplicates. */
+  readonly id: string;
+  /** Its position in a stream with history: +1 per notification of the stream. */
+  readonly seq?: number;
+  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch?: string;
+  /** The topic, for topic notifications. */
+  readonly topic?: string;
+  /** The user, for notifications sent to one user. */
+  readonly userId?: string;
+  /** Present on broadcasts. */
+  readonly broadcast?: true;
+  /** The payload, any JSON value, as the backend or client published it. */
+  readonly data: unknown;
+  /** The sending user of a client message, stamped by the server; absent on backend notifications. */
+  readonly from?: string;
+  /** When it was published, ISO-8601. */
+  readonly time: string;
+}
+
+/** Any frame a client sends. */
+export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | PingRequest;
+
+/** Any frame the server sends. */
+export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | PongFrame | ErrorFrame | NotificationFrame;

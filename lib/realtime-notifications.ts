@@ -29,7 +29,6 @@ import {
   CONNECTIONS_TABLE,
   COUNTERS_TABLE,
   HISTORY_TABLE,
-  MESSAGE_ROUTES,
   METRICS_NAMESPACE,
   METRICS_SERVICE_DIMENSION,
   MetricNames,
@@ -493,7 +492,7 @@ export class RealtimeNotifications extends Construct {
   private acknowledgeNagFindings(auth: ConnectionAuthConfig): void {
     acknowledgeDesignFindings({
       webSocketApi: this.webSocketApi,
-      authorizedRouteKeys: ['$disconnect', ...MESSAGE_ROUTES],
+      authorizedRouteKeys: [...HANDLERS.disconnect.routes, ...HANDLERS.message.routes],
       connectionsGrants: this.connectionsGrants,
       bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
         ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
@@ -509,19 +508,16 @@ export class RealtimeNotifications extends Construct {
         identitySource: [...AUTHORIZER_IDENTITY_SOURCES],
       })
       : undefined;
-    this.webSocketApi.addRoute('$connect', {
-      integration: integration('ConnectIntegration', this.connectFunction),
-      authorizer,
-    });
-    this.webSocketApi.addRoute('$disconnect', {
-      integration: integration('DisconnectIntegration', this.disconnectFunction),
-    });
-    for (const routeKey of MESSAGE_ROUTES) {
-      const id = routeKey === '$default' ? 'Default' : routeKey[0].toUpperCase() + routeKey.slice(1);
-      this.webSocketApi.addRoute(routeKey, {
-        integration: integration(`${id}Integration`, this.messageFunction),
-        returnResponse: true,
-      });
+    const functions = { connect: this.connectFunction, disconnect: this.disconnectFunction, message: this.messageFunction };
+    for (const [name, fn] of Object.entries(functions) as Array<[keyof typeof functions, lambda.IFunction]>) {
+      for (const routeKey of HANDLERS[name].routes) {
+        const id = routeKey.replace(/^\$/, '');
+        this.webSocketApi.addRoute(routeKey, {
+          integration: integration(`${id[0].toUpperCase()}${id.slice(1)}Integration`, fn),
+          authorizer: routeKey === '$connect' ? authorizer : undefined,
+          returnResponse: HANDLERS[name].answers,
+        });
+      }
     }
   }
 

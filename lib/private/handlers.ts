@@ -66,8 +66,10 @@ export interface HandlerDescription {
   readonly facts: readonly FactName[];
   /** Settings read from the environment, each under envNameOf(name). */
   readonly settings: readonly SettingName[];
-  /** API Gateway route keys that invoke it (deliver: the queue; authorizer: $connect's authorizer). */
+  /** The API Gateway route keys it integrates (the authorizer guards $connect; the queue invokes deliver). */
   readonly routes: readonly string[];
+  /** Its result is the route response, sent back to the client (two-way routes). */
+  readonly answers?: boolean;
   permissions(s: RuntimeSettings): HandlerPermissions;
 }
 
@@ -116,7 +118,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
   authorizer: {
     facts: [],
     settings: [],
-    routes: ['$connect authorizer'],
+    routes: [],
     permissions: () => ({ tables: {}, connections: [] }),
   },
   connect: {
@@ -154,6 +156,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
       'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
     ],
     routes: MESSAGE_ROUTES,
+    answers: true,
     // Subscribe takes a slot on the connection row (conditional UpdateItem), then writes the
     // subscription. Client messages and presence announcements are posted from here, like deliver
     // posts notifications: audience Queries, posts, re-queued retries, and gone connections forgotten.
@@ -189,7 +192,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
   deliver: {
     facts: DELIVERY_FACTS,
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount'],
-    routes: ['delivery queue'],
+    routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
     permissions: (s) => {

@@ -14,7 +14,7 @@ import { connect, TestClient, useLocalRuntime } from '../e2e/support/clients';
 import { eventually } from './support/clients';
 import { DynamoFault, DynamoProxy, startDynamoProxy } from './support/dynamodb-proxy';
 
-const CLIENTS = 600;
+const CLIENTS = 300;
 const WAVE_SIZE = 25;
 const WAVE_INTERVAL_MS = 500;
 /** Clients connecting and subscribing at once while the test sets up (the leaving is what is under test). */

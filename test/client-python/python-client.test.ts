@@ -20,6 +20,8 @@ const ROOT = join(__dirname, '..', '..');
 const PACKAGE = join(ROOT, 'client-python');
 /** The client's one dependency, pinned for the tests (pyproject allows >=13,<18). */
 const REQUIREMENTS = ['websockets==15.0.1'];
+/** The tests' venv also type-checks the package. */
+const MYPY = 'mypy==2.4.1';
 const MAX_PER_SECOND = 5;
 const { start, fresh } = clientTests({
   topicRules: ['feeds/*', 'rooms/*', 'orders/*'], historyRules: ['feeds/*', 'rooms/*'], publishRules: ['rooms/*'], presenceRules: ['rooms/*'],
@@ -31,7 +33,7 @@ let work: string;
 const apps: PyApp[] = [];
 
 beforeAll(() => {
-  python = join(pythonEnv('python-client-venv', REQUIREMENTS), 'bin', 'python');
+  python = join(pythonEnv('python-client-venv', [...REQUIREMENTS, MYPY]), 'bin', 'python');
   work = mkdtempSync(join(tmpdir(), 'python-client-'));
 });
 afterEach(async () => {
@@ -162,6 +164,13 @@ test('the package installs from its folder with pip, typed (py.typed), on websoc
   const version = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./client/package.json").version)'], { cwd: ROOT, encoding: 'utf8' }));
   expect(out).toBe(`${version} True ['API_SUBPROTOCOL', 'Backoff', 'Closed']`);
 }, 600_000);
+
+test('type-checks with mypy --strict (the package, and the driver as an app using it)', () => {
+  const out = execFileSync(python, ['-m', 'mypy', '--strict', '--no-incremental', join(PACKAGE, 'src'), join(__dirname, 'driver.py')], {
+    cwd: PACKAGE, env: { ...process.env, MYPYPATH: join(PACKAGE, 'src') }, encoding: 'utf8', stdio: 'pipe',
+  });
+  expect(out).toMatch(/^Success: no issues found/);
+}, 300_000);
 
 test('the pure parts: stream ordering, duplicates, backoff with jitter, keep-alive timing (unittest)', () => {
   const out = execFileSync(python, ['-m', 'unittest', 'discover', '-s', join(PACKAGE, 'tests'), '-v'], {

@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import json
 import re
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Generator, List, Optional, Set, Union, cast
 
@@ -141,8 +142,12 @@ class RealtimeClient:
         self._resume_unknown = False
         self._background: Set["asyncio.Task[Any]"] = set()
         # Listeners added right after the constructor hear the first state too.
-        self._loop.call_soon(lambda: self.state == "connecting" and self._emit("state", "connecting"))
+        self._loop.call_soon(self._announce_connecting)
         self._dial(0)
+
+    def _announce_connecting(self) -> None:
+        if self.state == "connecting":
+            self._emit("state", "connecting")
 
     async def __aenter__(self) -> "RealtimeClient":
         return self
@@ -234,7 +239,11 @@ class RealtimeClient:
         if self.state == "open":
             return
         opened: asyncio.Future[None] = self._loop.create_future()
-        stop = self.on("state", lambda s: s == "open" and not opened.done() and opened.set_result(None))
+        def on_state(state: ConnectionState) -> None:
+            if state == "open" and not opened.done():
+                opened.set_result(None)
+
+        stop = self.on("state", on_state)
         try:
             await asyncio.wait_for(opened, timeout)
         finally:
@@ -298,10 +307,11 @@ class RealtimeClient:
                 raise
         if self.state == "closed":
             raise RuntimeError("closed")
-        ws = await ws_connect(
-            self.url, subprotocols=protocols, ping_interval=None, open_timeout=self._open_timeout, max_size=None,
-            **({"user_agent_header": self._user_agent} if self._user_agent else {}),
-        )
+        if self._user_agent:
+            ws = await ws_connect(self.url, subprotocols=protocols, ping_interval=None, open_timeout=self._open_timeout, max_size=None,
+                                  user_agent_header=self._user_agent)
+        else:
+            ws = await ws_connect(self.url, subprotocols=protocols, ping_interval=None, open_timeout=self._open_timeout, max_size=None)
         return _Connection(ws)
 
     def _adopt(self, c: _Connection) -> None:
@@ -320,9 +330,9 @@ class RealtimeClient:
         # Resubscribe everything from its last position; switch over once all have answered.
         restored: List[asyncio.Future[None]] = []
         for topic, entry in list(self._topics.items()):
-            restored.append(self._restore(lambda done, t=topic, e=entry: self._subscribe_on(c, t, e, done)))
+            restored.append(self._restore(partial(self._subscribe_on, c, topic, entry)))
         if self._user_handlers:
-            restored.append(self._restore(lambda done: self._resume_on(c, done)))
+            restored.append(self._restore(partial(self._resume_on, c)))
         if not replacing:
             self._ready(c)
 
@@ -340,7 +350,12 @@ class RealtimeClient:
 
     def _restore(self, start: Callable[[Callable[[], None]], None]) -> "asyncio.Future[None]":
         done: asyncio.Future[None] = self._loop.create_future()
-        start(lambda: done.done() or done.set_result(None))
+
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        start(finish)
         return done
 
     async def _read(self, c: _Connection) -> None:
@@ -355,7 +370,11 @@ class RealtimeClient:
     async def _keep_alive(self, c: _Connection) -> None:
         while not c.gone:
             await asyncio.sleep(self.ping_interval)
-            self._send(c, {"action": "ping"}, lambda error, _: error is not None and error.code == "TIMEOUT" and self._drop(c, 4000))
+            self._send(c, {"action": "ping"}, partial(self._pinged, c))
+
+    def _pinged(self, c: _Connection, error: Optional[RealtimeError], _: Optional[Frame]) -> None:
+        if error is not None and error.code == "TIMEOUT":
+            self._drop(c, 4000)  # no answer: the connection is not trusted
 
     def _ready(self, c: _Connection) -> None:
         self._set_state("open")

@@ -130,7 +130,8 @@ class Backoff:
     max_delay: float = 30.0
 
     def delay(self, attempt: int, random: Callable[[], float] = _random.random) -> float:
-        return random() * min(self.max_delay, self.initial_delay * 2 ** min(attempt, 30))
+        cap: float = min(self.max_delay, self.initial_delay * 2.0 ** min(attempt, 30))
+        return random() * cap
 
 
 @dataclass(frozen=True)

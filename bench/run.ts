@@ -5,12 +5,13 @@
  * this run. `npm run bench -- --help` lists the options (bench/lib/cli.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { benchBundles } from './bundles';
 import { benchClientSize } from './client-size';
 import { benchCapacity } from './capacity';
+import { renderCharts, withCharts } from './charts';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
@@ -157,6 +158,15 @@ async function main(): Promise<void> {
   };
   mkdirSync(dirname(options.markdownPath), { recursive: true });
   writeReports(report, options.markdownPath, options.jsonPath);
+  // Charts beside the report (bench/charts/ for the committed one), drawn from what it just wrote.
+  const chartsDir = options.update ? join(__dirname, 'charts') : join(dirname(options.markdownPath), 'charts');
+  try {
+    const charts = await renderCharts(JSON.parse(readFileSync(options.jsonPath, 'utf8')), chartsDir);
+    const prefix = relative(dirname(options.markdownPath), chartsDir);
+    writeFileSync(options.markdownPath, withCharts(readFileSync(options.markdownPath, 'utf8'), charts, prefix));
+  } catch (error) {
+    process.stderr.write(`bench: the charts could not be drawn: ${(error as Error).stack ?? error}\n`);
+  }
   process.stdout.write(`bench: wrote ${relative(root, options.markdownPath)} and ${relative(root, options.jsonPath)} in ${Math.round(report.durationSeconds)} s\n`);
   if (!options.update) process.stdout.write('bench: to update the committed BENCHMARKS.md and bench/results.json, run `npm run bench -- --update`\n');
 }

@@ -6,8 +6,8 @@ export const SECTION_IDS = ['fanout', 'capacity', 'bundles', 'memory', 'cost', '
 export const HELP = `Usage: npm run bench -- [options]
 
 Measures the delivery path (about 8 minutes; --quick: a few) and writes a report for people
-(BENCHMARKS.md) and one for machines (results.json). Every figure is measured beside its
-baseline in the same run.
+(BENCHMARKS.md, with SVG charts in charts/ beside it: bench/charts/ for the committed one) and
+one for machines (results.json). Every figure is measured beside its baseline in the same run.
 
 Options:
   --quick           smaller audiences and fewer repetitions (env BENCH_QUICK=1)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { dualDeclarations } from '../client/dts.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const outdir = process.argv[2] ?? join(here, 'dist');
@@ -37,6 +38,7 @@ try {
   } finally {
     rmSync(config);
   }
+  dualDeclarations(outdir); // *.d.ts for import, *.d.cts for require
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@
 //   dist/index.js   one ES module with no imports (loadable as is by a browser or Node: `import`)
 //   dist/index.cjs  the same as CommonJS (`require`)
 //   dist/node.js, dist/node.cjs   `cdk-realtime-notifications-client/node` (filePositions; imports node:fs)
-// and the type declarations; prints the main module's minified and gzipped sizes.
+// and the type declarations (*.d.ts for import, *.d.cts for require); prints the main module's minified and gzipped sizes.
 // Usage: node build.mjs [outdir]   (default: dist)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { dualDeclarations } from './dts.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const outdir = process.argv[2] ?? join(here, 'dist');
@@ -26,6 +27,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 for (const config of ['tsconfig.json', 'tsconfig.node.json']) {
   execFileSync(process.execPath, [tsc, '-p', join(here, config), '--outDir', outdir], { stdio: 'inherit' });
 }
+dualDeclarations(outdir); // *.d.ts for import, *.d.cts for require
 
 const minified = (await build({ ...entry('index'), format: 'esm', minify: true, write: false })).outputFiles[0].contents;
 console.log(`client: ${outdir}/index.js (and index.cjs, node.js, node.cjs); minified ${minified.length} B, minified + gzip ${gzipSync(minified).length} B`);

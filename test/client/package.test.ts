@@ -64,8 +64,9 @@ describe('the built client package', () => {
 
   it('ships type declarations for its entry points, and exports for import and require', () => {
     const types = readFileSync(join(outdir, 'dist', 'index.d.ts'), 'utf8');
-    expect(types).toMatch(/export \{ connect, RealtimeClient \} from '.\/client'/);
-    for (const file of ['client.d.ts', 'errors.d.ts', 'positions.d.ts', 'stream.d.ts', 'backoff.d.ts', 'node.d.ts', 'index.cjs', 'node.js', 'node.cjs']) {
+    expect(types).toMatch(/export \{ connect, RealtimeClient \} from '.\/client\.js'/);
+    expect(readFileSync(join(outdir, 'dist', 'index.d.cts'), 'utf8')).toMatch(/export \{ connect, RealtimeClient \} from '.\/client\.cjs'/);
+    for (const file of ['client.d.ts', 'errors.d.ts', 'positions.d.ts', 'stream.d.ts', 'backoff.d.ts', 'node.d.ts', 'index.cjs', 'node.js', 'node.cjs', 'index.d.cts', 'client.d.cts']) {
       expect(existsSync(join(outdir, 'dist', file))).toBe(true);
     }
     const manifest = JSON.parse(readFileSync(join(CLIENT, 'package.json'), 'utf8'));
@@ -73,8 +74,8 @@ describe('the built client package', () => {
       type: 'module',
       main: './dist/index.cjs',
       exports: {
-        '.': { types: './dist/index.d.ts', import: './dist/index.js', require: './dist/index.cjs' },
-        './node': { types: './dist/node.d.ts', import: './dist/node.js', require: './dist/node.cjs' },
+        '.': { import: { types: './dist/index.d.ts', default: './dist/index.js' }, require: { types: './dist/index.d.cts', default: './dist/index.cjs' } },
+        './node': { import: { types: './dist/node.d.ts', default: './dist/node.js' }, require: { types: './dist/node.d.cts', default: './dist/node.cjs' } },
       },
     });
     expect(manifest.dependencies).toBeUndefined();

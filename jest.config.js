@@ -9,6 +9,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+  // The React bindings import the client by its package name; in this repository, its source.
+  moduleNameMapper: { '^cdk-realtime-notifications-client$': '<rootDir>/client/src/index.ts' },
   testTimeout: 120000,
   maxWorkers: 2,
 };

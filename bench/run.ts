@@ -1,24 +1,24 @@
 /**
  * `npm run bench`: measures the delivery path and writes BENCHMARKS.md (for people) and
- * bench/results.json (for machines). Every figure is measured beside its baseline in this run.
- *
- *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a few minutes instead of ~8)
- *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model,
- *                   resume, history-cost, client);
- *                   the report then holds only those sections.
+ * results.json (for machines), into .cache/bench/<date>/ unless asked (--update) to write the
+ * committed BENCHMARKS.md and bench/results.json. Every figure is measured beside its baseline in
+ * this run. `npm run bench -- --help` lists the options (bench/lib/cli.ts).
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { benchBundles } from './bundles';
 import { benchClientSize } from './client-size';
 import { benchCapacity } from './capacity';
+import { renderCharts, withCharts } from './charts';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
 import { latencyModelSection } from './latency-model';
 import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
+import { benchOptions, HELP } from './lib/cli';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
@@ -69,7 +69,7 @@ const SECTIONS: SectionSpec[] = [
     title: '4. Peak memory of deliver',
     run: async (ctx) => {
       const data = fanoutData(ctx);
-      if (!data) throw new Error('the fan-out benchmark did not run (add fanout to BENCH_ONLY)');
+      if (!data) throw new Error('the fan-out benchmark did not run (add fanout to --only)');
       return memorySection(data);
     },
   },
@@ -110,8 +110,21 @@ const SECTIONS: SectionSpec[] = [
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const root = join(__dirname, '..');
+  let options: ReturnType<typeof benchOptions>;
+  try {
+    options = benchOptions(process.argv.slice(2), process.env, root);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const { quick, only } = options;
+  // The handler bundles as the sources are now (scripts/bundle.mjs writes assets/).
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: 'inherit' });
   const ctx: BenchContext = { quick, results: new Map() };
   // Measure a snapshot of the bundles: a rebuild of assets/ during the run cannot touch it.
   const snapshot = mkdtempSync(join(tmpdir(), 'bench-assets-'));
@@ -143,9 +156,19 @@ async function main(): Promise<void> {
     durationSeconds: (Date.now() - started) / 1000,
     sections,
   };
-  const root = join(__dirname, '..');
-  writeReports(report, join(root, 'BENCHMARKS.md'), join(__dirname, 'results.json'));
-  process.stdout.write(`bench: wrote BENCHMARKS.md and bench/results.json in ${Math.round(report.durationSeconds)} s\n`);
+  mkdirSync(dirname(options.markdownPath), { recursive: true });
+  writeReports(report, options.markdownPath, options.jsonPath);
+  // Charts beside the report (bench/charts/ for the committed one), drawn from what it just wrote.
+  const chartsDir = options.update ? join(__dirname, 'charts') : join(dirname(options.markdownPath), 'charts');
+  try {
+    const charts = await renderCharts(JSON.parse(readFileSync(options.jsonPath, 'utf8')), chartsDir);
+    const prefix = relative(dirname(options.markdownPath), chartsDir);
+    writeFileSync(options.markdownPath, withCharts(readFileSync(options.markdownPath, 'utf8'), charts, prefix));
+  } catch (error) {
+    process.stderr.write(`bench: the charts could not be drawn: ${(error as Error).stack ?? error}\n`);
+  }
+  process.stdout.write(`bench: wrote ${relative(root, options.markdownPath)} and ${relative(root, options.jsonPath)} in ${Math.round(report.durationSeconds)} s\n`);
+  if (!options.update) process.stdout.write('bench: to update the committed BENCHMARKS.md and bench/results.json, run `npm run bench -- --update`\n');
 }
 
 main().catch((error) => {

@@ -10,6 +10,9 @@ export function startupBanner(runtime: Pick<LocalRuntime, 'url' | 'wsUrl' | 'cal
   });
   const engine = dynamo.engine === 'embedded'
     ? 'embedded (dynalite, in-process). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
+      + (dynamo.dataDir
+        ? `                   Kept in ${dynamo.dataDir}: history and subscriptions survive a restart.\n`
+        : '                   In memory: everything is gone on restart (npm start -- --data-dir .data keeps it).\n')
       + '                   DYNAMODB_LOCAL=true npm start runs DynamoDB Local instead; DYNAMODB_ENDPOINT=http://… uses one running.'
     : `${dynamo.endpoint} (external)`;
   return `

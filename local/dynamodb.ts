@@ -3,6 +3,7 @@
  * endpoint given (DynamoDB Local, say). Tables are created from the same definitions the
  * construct deploys (lib/private/runtime-contract).
  */
+import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -24,12 +25,16 @@ export interface LocalDynamo {
   readonly client: DynamoDBClient;
   /** Which engine serves it, so callers can be honest about its gaps (dynalite never expires TTL items and has no transactions). */
   readonly engine: 'embedded' | 'external';
+  /** Where the embedded engine keeps its tables across restarts; in memory when absent. */
+  readonly dataDir?: string;
   stop(): Promise<void>;
 }
 
 export interface StartDynamoOptions {
   /** Use this endpoint instead of starting the embedded engine. */
   readonly endpoint?: string;
+  /** The embedded engine keeps its tables in this folder (LevelDB), to find them again on the next start. @default in memory */
+  readonly dataDir?: string;
 }
 
 export async function startDynamo(options: StartDynamoOptions = {}): Promise<LocalDynamo> {
@@ -46,7 +51,8 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Loc
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite');
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -58,6 +64,7 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Loc
     endpoint,
     client,
     engine: 'embedded',
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     stop: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,7 @@
 /**
- * `npm start`: the sample system on this machine. Environment:
+ * `npm start`: the sample system on this machine. Options (after `npm start --`):
+ *   --data-dir DIR     keep the embedded DynamoDB's tables in DIR across restarts (or DATA_DIR)
+ * Environment:
  *   PORT               the one port everything is served on (default 3001)
  *   DYNAMODB_ENDPOINT  an external DynamoDB (e.g. DynamoDB Local) instead of the embedded engine
  *   DYNAMODB_LOCAL     "true" to fetch (Maven) and run DynamoDB Local (Java 17) instead of the embedded engine
@@ -9,6 +11,7 @@
  *   IDLE_TIMEOUT_SECONDS    close connections idle this long (default 600, API Gateway's 10 minutes)
  *   LOCAL_ASSETS_DIR   where the handler bundles are (default assets/, as `npm run bundle` builds them)
  */
+import { resolve } from 'node:path';
 import { startupBanner } from './banner';
 import { DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
@@ -23,6 +26,10 @@ async function main(): Promise<void> {
   const allowBroadcast = booleanEnv('ALLOW_BROADCAST');
   const dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT || undefined;
   const runDynamoDbLocal = booleanEnv('DYNAMODB_LOCAL') && !dynamodbEndpoint;
+  const dataDir = dataDirOption(process.argv.slice(2)) ?? (process.env.DATA_DIR || undefined);
+  if (dataDir && (dynamodbEndpoint || runDynamoDbLocal)) {
+    throw new Error('--data-dir keeps the embedded engine\'s data: leave out DYNAMODB_ENDPOINT and DYNAMODB_LOCAL, which keep their own.');
+  }
 
   let dynamoDbLocal: DynamoDbLocal | undefined;
   if (runDynamoDbLocal) {
@@ -33,6 +40,7 @@ async function main(): Promise<void> {
     port,
     assetsDir: process.env.LOCAL_ASSETS_DIR || undefined,
     dynamodbEndpoint: dynamodbEndpoint ?? dynamoDbLocal?.endpoint,
+    ...(dataDir ? { dataDir: resolve(dataDir) } : {}),
     allowBroadcast,
     // Rehearse API Gateway's closes in seconds rather than hours.
     maxConnectionMs,
@@ -51,6 +59,18 @@ async function main(): Promise<void> {
     await runtime.stop();
     await dynamoDbLocal?.stop();
   }, () => runtime.registry.size);
+}
+
+/** `--data-dir DIR` (or `--data-dir=DIR`) from the command line; anything else is refused. */
+function dataDirOption(args: string[]): string | undefined {
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
+    if (name !== '--data-dir') throw new Error(`Unknown option ${args[i]}: npm start takes --data-dir DIR (keep the data across restarts); the rest is set in the environment (see local/README.md).`);
+    dir = inline ?? args[++i];
+    if (!dir) throw new Error('--data-dir needs a folder: npm start -- --data-dir .data');
+  }
+  return dir;
 }
 
 /** A whole number of seconds from the environment, in milliseconds; undefined when unset. */

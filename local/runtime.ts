@@ -48,6 +48,11 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** Use this DynamoDB endpoint (DynamoDB Local, say) instead of the embedded engine. */
   readonly dynamodbEndpoint?: string;
+  /**
+   * Keep the embedded DynamoDB's tables (connections, subscriptions, history…) in this folder, so
+   * a restart finds them again (`npm start -- --data-dir .data`). @default in memory: lost on stop
+   */
+  readonly dataDir?: string;
   /** @default 600000 (API Gateway's 10 minutes) */
   readonly idleTimeoutMs?: number;
   /** @default 7200000 (API Gateway's 2 hours) */
@@ -138,7 +143,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   try {
     const settings = resolveSettings(url, options);
-    const dynamo = await startDynamo({ endpoint: options.dynamodbEndpoint });
+    const dynamo = await startDynamo({
+      endpoint: options.dynamodbEndpoint,
+      ...(options.dataDir && !options.dynamodbEndpoint ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
+    });
     stops.add(() => dynamo.stop());
     await createTables(dynamo.client, settings);
 

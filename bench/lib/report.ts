@@ -88,13 +88,15 @@ export function renderMarkdown(report: RunReport): string {
     + '[bench/results.json](bench/results.json). Every figure stands beside a baseline measured in the '
     + 'same run on the same machine, and the ratio between them is what carries over to other machines. '
     + 'Benchmarks are not tests: nothing here is asserted by `npm test`.', '');
-  out.push(`- Date: ${report.date}${report.quick ? ' (quick run, `BENCH_QUICK=1`: fewer repetitions and smaller audiences)' : ''}`);
+  out.push(`- Date: ${report.date}${report.quick ? ' (quick run, `--quick`: fewer repetitions and smaller audiences)' : ''}`);
   out.push(`- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory, ${m.os}`);
   out.push(`- Node.js ${m.nodeVersion} (Lambda runs Node.js 22; figures are for this machine, not for Lambda)`);
   out.push(`- Whole run: ${Math.round(report.durationSeconds)} s`, '');
-  out.push('Run it with `npm run bench` (about 8 minutes here; it bundles the handlers first). `BENCH_QUICK=1` makes a shorter run with '
-    + 'smaller audiences and fewer repetitions; `BENCH_ONLY=fanout,capacity` runs only the sections named (ids: fanout, capacity, '
-    + 'bundles, memory, cost, latency, latency-model, resume, history-cost, client); `DYNAMODB_ENDPOINT=http://…` measures capacity on an engine you started instead of the embedded one.', '');
+  out.push('Run it with `npm run bench` (about 8 minutes here; it bundles the handlers first): it writes its report to '
+    + '`.cache/bench/<date>/`, and `npm run bench -- --update` to this file and bench/results.json. `--quick` makes a shorter run with '
+    + 'smaller audiences and fewer repetitions; `--only fanout,capacity` runs only the sections named (ids: fanout, capacity, '
+    + 'bundles, memory, cost, latency, latency-model, resume, history-cost, client); `npm run bench -- --help` lists the options. '
+    + '`DYNAMODB_ENDPOINT=http://…` measures capacity on an engine you started instead of the embedded one.', '');
 
   const targets = report.sections.flatMap((s) => s.targets);
   if (targets.length > 0) {

@@ -2,7 +2,10 @@ import { backoffDelay, BackoffOptions } from './backoff';
 import { RealtimeError } from './errors';
 import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
-import type { ClientFrame, HistoryFrame, PresenceEventFrame, PresenceFrame, PublishedFrame } from './protocol';
+import type {
+  ClientFrame, ErrorFrame, HistoryFrame, PongFrame, PresenceEventFrame, PresenceFrame, PublishedFrame, ResumedFrame, ServerFrame, SubscribedFrame,
+  UnsubscribedFrame,
+} from './protocol';
 import { RecentIds } from './recent-ids';
 import { Notification, Position, Stream, StreamAck } from './stream';
 import { socketArgs } from './transport';
@@ -25,7 +28,7 @@ export interface ConnectOptions {
   readonly url: string;
   /** Called before every (re)connect for a fresh token. Leave it out for connections without one. */
   readonly token?: () => string | Promise<string>;
-  /** The WebSocket class. @default globalThis.WebSocket (pass `ws`'s on Node 20) */
+  /** The WebSocket class. @default globalThis.WebSocket (browsers, Node 22 and later) */
   readonly WebSocket?: WebSocketConstructor;
   /** Waits between reconnect attempts. @default { initialDelayMs: 500, maxDelayMs: 30000 } */
   readonly reconnect?: BackoffOptions;
@@ -41,7 +44,7 @@ export interface ConnectOptions {
   readonly maxConnectionMs?: number;
   /** How long a request waits for its answer. @default 10000 */
   readonly requestTimeoutMs?: number;
-  /** Keeps stream positions across page loads, for the offline inbox. @default none */
+  /** Keeps stream positions across page loads (`localStoragePositions`) or restarts (`filePositions` on Node), for the offline inbox. @default none */
   readonly positions?: PositionStore;
   /** How many notification ids to remember to drop duplicates. @default 1000 */
   readonly dedupeWindow?: number;
@@ -66,7 +69,10 @@ export interface Subscription {
 /** A user joined or left a topic that tracks presence. */
 export type PresenceEvent = Omit<PresenceEventFrame, 'type'>;
 
-/** The server accepted a published message: its `id`, and its position when the topic keeps history and this user may read it. */
+/**
+ * The server accepted a published message: its `topic` and `id`, and, only when the topic keeps
+ * history and this user may also read it (subscribe or page its history), its `seq` and `epoch`.
+ */
 export type Published = Omit<PublishedFrame, 'type' | 'requestId'>;
 
 /** Who is subscribed to a topic. */
@@ -75,8 +81,17 @@ export type PresenceAnswer = Omit<PresenceFrame, 'type' | 'requestId'>;
 /** A page of a topic's kept notifications, oldest first. */
 export type HistoryPage = Omit<HistoryFrame, 'type' | 'requestId'>;
 
-type Frame = Record<string, any>;
-type Answer = (error: RealtimeError | undefined, frame?: Frame) => void;
+/** The answer a request of each action gets. */
+interface Answers {
+  subscribe: SubscribedFrame;
+  unsubscribe: UnsubscribedFrame;
+  publish: PublishedFrame;
+  presence: PresenceFrame;
+  resume: ResumedFrame;
+  history: HistoryFrame;
+  ping: PongFrame;
+}
+type Answer = (error: RealtimeError | undefined, frame?: ServerFrame) => void;
 
 interface Connection {
   readonly ws: WebSocketLike;
@@ -104,6 +119,9 @@ interface Request {
 
 const USER = 'user';
 const OPEN = 1;
+const ANSWERS: { readonly [A in keyof Answers]: Answers[A]['type'] } = {
+  subscribe: 'subscribed', unsubscribe: 'unsubscribed', publish: 'published', presence: 'presence', resume: 'resumed', history: 'history', ping: 'pong',
+};
 
 /** Opens a client; it connects at once and stays connected until `close()`. */
 export function connect(options: ConnectOptions): RealtimeClient {
@@ -113,7 +131,7 @@ export function connect(options: ConnectOptions): RealtimeClient {
 export class RealtimeClient {
   state: ConnectionState = 'connecting';
   private readonly WS: WebSocketConstructor;
-  private readonly listeners = new Map<string, Set<(value: any) => void>>();
+  private readonly listeners: { [K in keyof ClientEvents]?: Set<(value: ClientEvents[K]) => void> } = {};
   private readonly topics = new Map<string, Topic>();
   private readonly presenceHandlers = new Map<string, Set<(e: PresenceEvent) => void>>();
   private readonly userHandlers = new Set<(n: Notification) => void>();
@@ -133,7 +151,7 @@ export class RealtimeClient {
   constructor(private readonly options: ConnectOptions) {
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) {
-      throw new TypeError('No WebSocket class here: pass one, e.g. connect({ url, WebSocket }) with `import { WebSocket } from "ws"` on Node 20.');
+      throw new TypeError('No WebSocket class here: use Node 22 or later, or pass one, e.g. connect({ url, WebSocket }) with `import { WebSocket } from "ws"`.');
     }
     this.WS = WS;
     if (!/^wss?:\/\//.test(options.url)) {
@@ -145,13 +163,15 @@ export class RealtimeClient {
     }
     this.recent = new RecentIds(options.dedupeWindow);
     this.user.position = readPosition(options.positions, USER);
+    // Listeners added right after connect() hear the first state too.
+    Promise.resolve().then(() => this.state === 'connecting' && this.emit('state', 'connecting'));
     this.dial(0);
   }
 
   /** Listens to `state`, `gap` or `error`; returns the function that stops listening. */
   on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void {
-    const set = this.listeners.get(event) ?? new Set();
-    this.listeners.set(event, set.add(listener));
+    const set: Set<(value: ClientEvents[K]) => void> = this.listeners[event] ?? new Set();
+    this.listeners[event] = set.add(listener) as (typeof this.listeners)[K];
     return () => set.delete(listener);
   }
 
@@ -203,25 +223,26 @@ export class RealtimeClient {
 
   /** Publishes a client message; resolves with its id once the server accepted it. */
   publish(topic: string, data: unknown, options: { echo?: boolean } = {}): Promise<Published> {
-    return this.request({ action: 'publish', topic, data, ...(options.echo ? { echo: true } : {}) }).then((answer) => {
+    return this.request({ action: 'publish', topic, data, ...(options.echo ? { echo: true } : {}) }).then(({ type, requestId, ...answer }) => {
       const entry = this.topics.get(topic);
+      const { epoch, seq } = answer;
       // Without echo the message never comes back live: a replay must not hand it over later either.
-      if (!options.echo && entry && answer.epoch !== undefined) {
+      if (!options.echo && entry && epoch !== undefined && seq !== undefined) {
         this.recent.add(answer.id);
-        entry.stream.skip(answer as Position);
+        entry.stream.skip({ epoch, seq });
       }
-      return answer as Published;
+      return answer;
     });
   }
 
   /** Who is subscribed to `topic` (on topics that track presence). */
   presence(topic: string): Promise<PresenceAnswer> {
-    return this.request({ action: 'presence', topic }) as Promise<any>;
+    return this.request({ action: 'presence', topic }).then(({ type, requestId, ...answer }) => answer);
   }
 
   /** A page of `topic`'s stored history, oldest first: pass `before` the oldest seq to page back. */
   history(topic: string, options: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
-    return this.request({ action: 'history', topic, ...options }) as Promise<any>;
+    return this.request({ action: 'history', topic, ...options }).then(({ type, requestId, ...page }) => page);
   }
 
   /** Closes the connection for good; pending requests fail with CLOSED. */
@@ -353,7 +374,8 @@ export class RealtimeClient {
   private subscribeOn(c: Connection, topic: string, entry: Topic, done?: () => void): void {
     entry.stream.hold();
     const since = entry.stream.position;
-    this.send(c, { action: 'subscribe', topic, ...(since ? { since } : {}) }, (error, ack) => {
+    this.send(c, { action: 'subscribe', topic, ...(since ? { since } : {}) }, (error, answer) => {
+      const ack = answer?.type === 'subscribed' ? answer : undefined;
       if (this.topics.get(topic) !== entry) {
         entry.settle(error); // unsubscribed meanwhile
         return done?.();
@@ -382,7 +404,8 @@ export class RealtimeClient {
     if (this.resumeUnknown) return done?.();
     this.user.hold();
     const since = this.user.position;
-    this.send(c, { action: 'resume', ...(since ? { since } : {}) }, (error, ack) => {
+    this.send(c, { action: 'resume', ...(since ? { since } : {}) }, (error, answer) => {
+      const ack = answer?.type === 'resumed' ? answer : undefined;
       if (error?.code === 'BAD_REQUEST' && since) {
         this.user.forget();
         this.emit('gap', {});
@@ -411,23 +434,25 @@ export class RealtimeClient {
   }
 
   private receive(c: Connection, text: string): void {
-    let frame: Frame;
+    let frame: ServerFrame;
     try {
-      frame = JSON.parse(text);
+      frame = JSON.parse(text) as ServerFrame;
     } catch {
       return;
     }
-    const id = frame.requestId;
+    const id = 'requestId' in frame ? frame.requestId : undefined;
     if (id !== undefined && this.requests.get(id)?.on === c) {
-      this.settle(id, frame.type === 'error' ? new RealtimeError(frame.code, frame.message, frame.retryAfterMs) : undefined, frame);
+      this.settle(id, frame.type === 'error' ? refusal(frame) : undefined, frame);
     } else if (frame.type === 'notification') {
-      const entry = frame.topic === undefined ? undefined : this.topics.get(frame.topic);
-      if (entry) this.hand(entry.stream, entry.handlers, `topic:${frame.topic}`, entry.stream.take(frame as Notification));
-      else if (frame.topic === undefined) this.hand(this.user, this.userHandlers, USER, this.user.take(frame as Notification));
-    } else if (frame.type === 'presence' && frame.event) {
-      this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, frame as PresenceEvent));
+      const { topic } = frame;
+      const entry = topic === undefined ? undefined : this.topics.get(topic);
+      if (entry) this.hand(entry.stream, entry.handlers, `topic:${topic}`, entry.stream.take(frame));
+      else if (topic === undefined) this.hand(this.user, this.userHandlers, USER, this.user.take(frame));
+    } else if (frame.type === 'presence' && 'event' in frame) {
+      const event: PresenceEvent = frame;
+      this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, event));
     } else if (frame.type === 'error') {
-      this.emit('error', new RealtimeError(frame.code, frame.message, frame.retryAfterMs));
+      this.emit('error', refusal(frame));
     }
   }
 
@@ -439,10 +464,16 @@ export class RealtimeClient {
 
   // ---- requests ---------------------------------------------------------------------------
 
-  private request(frame: ClientFrame): Promise<Frame> {
+  /** Sends a request; resolves with its answer (an answer of another type fails it with INTERNAL). */
+  private request<A extends keyof Answers>(frame: Extract<ClientFrame, { action: A }>): Promise<Answers[A]> {
+    const action = frame.action as A;
     this.assertOpen();
     return new Promise((resolve, reject) => {
-      const answer: Answer = (error, f) => (error ? reject(error) : resolve(f ?? {}));
+      const answer: Answer = (error, f) => {
+        if (error) return reject(error);
+        if (f && isAnswer(f, action)) return resolve(f);
+        reject(new RealtimeError('INTERNAL', `The server answered "${frame.action}" with ${f ? `a "${f.type}" frame` : 'nothing'}.`));
+      };
       if (this.conn) this.send(this.conn, frame, answer);
       else this.send(undefined, frame, answer);
     });
@@ -473,7 +504,7 @@ export class RealtimeClient {
     else this.outbox.push(go);
   }
 
-  private settle(requestId: string, error: RealtimeError | undefined, frame?: Frame): void {
+  private settle(requestId: string, error: RealtimeError | undefined, frame?: ServerFrame): void {
     const request = this.requests.get(requestId);
     if (!request) return;
     this.requests.delete(requestId);
@@ -494,8 +525,18 @@ export class RealtimeClient {
   }
 
   private emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void {
-    this.listeners.get(event)?.forEach((fn) => call(fn, value));
+    (this.listeners[event] as Set<(value: ClientEvents[K]) => void> | undefined)?.forEach((fn) => call(fn, value));
   }
+}
+
+/** Whether `frame` is the answer to an `action` request (a presence event is not the presence answer). */
+function isAnswer<A extends keyof Answers>(frame: ServerFrame, action: A): frame is Answers[A] {
+  return frame.type === ANSWERS[action] && !('event' in frame);
+}
+
+/** The server's refusal as the app's error. */
+function refusal(frame: ErrorFrame): RealtimeError {
+  return new RealtimeError(frame.code, frame.message, frame.retryAfterMs);
 }
 
 /** Calls an app's listener; what it throws is reported without breaking the client. */

@@ -79,8 +79,11 @@ export class DevIssuer {
       const userId = queryOf(req).get('userId') ?? '';
       const problem = userIdProblem(userId);
       if (problem !== undefined) {
+        const example = `/dev/token?userId=alice (any id an issuer puts in sub, URL-encoded: /dev/token?userId=${encodeURIComponent('auth0|abc123')})`;
         sendJson(res, 400, {
-          message: `userId cannot be a user id: ${problem}. Give it URL-encoded, for example /dev/token?userId=${encodeURIComponent('auth0|abc123')}`,
+          message: userId === ''
+            ? `Which user is the token for? Give the user id: ${example}.`
+            : `This userId cannot be used: ${problem}. Give another one: ${example}.`,
         }, undefined, CORS);
         return true;
       }

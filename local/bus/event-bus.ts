@@ -28,6 +28,8 @@ export class LocalEventBus {
   private readonly rules: BusRule[] = [];
   /** Events accepted, matched or not, for tests and the demo. */
   private accepted = 0;
+  /** Detail types already reported as reaching no rule: said once each, not for every event. */
+  private readonly unmatched = new Set<string>();
 
   constructor(private readonly bus: BusDescription, private readonly log?: (line: string) => void) {}
 
@@ -37,6 +39,19 @@ export class LocalEventBus {
 
   get acceptedCount(): number {
     return this.accepted;
+  }
+
+  /**
+   * An event no rule takes is accepted and dropped, as EventBridge does: normal for the client
+   * messages the construct puts on the bus for backends' own rules, which the local runtime has
+   * none of. Said once per detail type, as information.
+   */
+  private reportUnmatched(event: BusEvent): void {
+    const detailType = event['detail-type'];
+    if (this.unmatched.has(detailType)) return;
+    this.unmatched.add(detailType);
+    this.log?.(`note: events of detail-type "${detailType}" (the first: ${event.id}) reach no rule here, and are dropped as EventBridge drops them. `
+      + 'For client messages that is expected: on AWS, your backends\' rules on the bus receive them. Not said again for this detail-type.');
   }
 
   addRule(rule: BusRule): void {
@@ -62,7 +77,7 @@ export class LocalEventBus {
         continue;
       }
       const matching = this.rules.filter((rule) => matchesPattern(rule.pattern, outcome.event));
-      if (matching.length === 0) this.log?.(`event ${outcome.event.id} (detail-type ${outcome.event['detail-type']}) matched no rule`);
+      if (matching.length === 0) this.reportUnmatched(outcome.event);
       for (const rule of matching) this.deliver(rule, outcome.event);
     }
     return result;

@@ -5,7 +5,7 @@ import { connect as connectClient, keepAliveTiming } from '/client.js';
 
 const $ = (selector) => document.querySelector(selector);
 const state = {
-  client: null, userId: null, subscriptions: new Map(), busName: 'notifications-local', detailType: 'Notification', region: 'us-east-1',
+  client: null, userId: null, subscriptions: new Map(), chatRoom: null, busName: 'notifications-local', detailType: 'Notification', region: 'us-east-1',
   allowBroadcast: true,
 };
 /** The sockets the library has open (two while it replaces one): the raw panel sends on the newest. */
@@ -32,6 +32,7 @@ function setStatus(connectionState) {
   const { kind, text } = STATUS[connectionState];
   const pill = $('#status');
   pill.textContent = text(state.userId);
+  pill.title = pill.textContent;
   pill.className = `pill pill-${kind}`;
   pill.dataset.state = connectionState;
   const open = connectionState === 'open';
@@ -111,7 +112,12 @@ async function connect(userId) {
   });
   client.on('gap', ({ topic }) => addFeed('error', 'Missed notifications', `the server could not replay what ${topic ?? 'your own stream'} missed`));
   client.onUserNotification(showNotification);
-  announce(client, userId, 'connecting');
+}
+
+/** The room the chat panel joined (null once it left): listed with the subscriptions (chat.js). */
+export function showChatRoom(room) {
+  state.chatRoom = room;
+  renderTopics();
 }
 
 /** Calls `listener({ client, userId, state })` on every change of the connection (chat.js). */
@@ -207,19 +213,29 @@ function addFeed(kind, title, body, meta) {
     small.textContent = meta;
     item.append(small);
   }
-  feed.prepend(item);
-  while (feed.children.length > 200) feed.lastElementChild.remove();
+  // Oldest first, as the chat: new entries at the bottom, followed unless the reader scrolled up.
+  const atBottom = feed.scrollHeight - feed.scrollTop - feed.clientHeight < 40;
+  feed.append(item);
+  while (feed.children.length > 200) feed.firstElementChild.remove();
+  if (atBottom) feed.scrollTop = feed.scrollHeight;
 }
 
 function renderTopics() {
   const list = $('#topics');
   list.replaceChildren();
-  if (state.subscriptions.size === 0) {
+  if (state.subscriptions.size === 0 && state.chatRoom === null) {
     const empty = document.createElement('li');
     empty.className = 'empty';
     empty.textContent = 'No subscriptions yet';
     list.append(empty);
     return;
+  }
+  if (state.chatRoom !== null && !state.subscriptions.has(state.chatRoom)) {
+    const chip = document.createElement('li');
+    chip.className = 'chip chip-chat';
+    chip.title = 'Joined in the chat panel: leave the room there';
+    chip.textContent = `${state.chatRoom} · chat`;
+    list.append(chip);
   }
   for (const [topic, subscription] of state.subscriptions) {
     const chip = document.createElement('li');

@@ -2,7 +2,7 @@
 // there), send messages with the client's publish, and keep the member list current from presence
 // join and leave events. It shares the page's one client (app.js). Text from users only ever
 // reaches the page through textContent.
-import { onConnection, showNotification } from '/app.js';
+import { onConnection, showChatRoom, showNotification } from '/app.js';
 
 const HISTORY_ON_JOIN = 20;
 
@@ -109,7 +109,8 @@ const HISTORY_ON_JOIN = 20;
   function inWords(error) {
     switch (error.code) {
       case 'RATE_LIMITED':
-        return `Too many messages at once: not sent. The server asked to wait ${(Math.ceil(error.retryAfterMs / 100) / 10).toFixed(1)} s before sending again.`;
+        // In the server's words and unit, as the live feed shows its error frame.
+        return `Too many messages at once: not sent. Try again in ${error.retryAfterMs} ms.`;
       case 'FORBIDDEN':
         return `Not allowed: ${error.message}`;
       case 'PAYLOAD_TOO_LARGE':
@@ -160,9 +161,23 @@ const HISTORY_ON_JOIN = 20;
       return;
     }
     if (chat.client !== client || chat.joining !== room) return leave(); // disconnected meanwhile
+    // A chat room tracks who is there (the presence rules); any other topic is not one to join here.
+    const presence = await client.presence(room).catch((error) => error);
+    if (presence instanceof Error && presence.code === 'FORBIDDEN') {
+      leave();
+      if (chat.joining === room) chat.joining = null;
+      showError({ code: 'FORBIDDEN', message: `${room} is not a chat room (${presence.message}) Try rooms/lobby.` });
+      render();
+      return;
+    }
+    if (chat.client !== client || chat.joining !== room) return leave();
     chat.joining = null;
     chat.room = room;
-    chat.leave = leave;
+    chat.leave = () => {
+      leave();
+      showChatRoom(null);
+    };
+    showChatRoom(room);
     chat.shown.clear();
     byId('chat-messages').replaceChildren();
     clearError();

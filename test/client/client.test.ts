@@ -28,7 +28,7 @@ describe('with API Gateway’s usual limits', () => {
     const topic = fresh('orders');
     alice.onUserNotifications();
     await alice.subscribe(topic);
-    expect(alice.states).toEqual(['open']);
+    expect(alice.states).toEqual(['connecting', 'open']);
 
     const sent = [1, 2, 3, 4, 5];
     await Promise.all(sent.map((data) => publish(events, runtime, { topic, data })));
@@ -171,7 +171,7 @@ describe('with API Gateway’s usual limits', () => {
       ['TOKEN_FAILED', 'The token function failed: it returned an empty token. Connecting again later.'],
       ['TOKEN_FAILED', expect.stringMatching(/it returned a token with characters a WebSocket subprotocol cannot carry.*without "Bearer "/)],
     ]);
-    expect(alice.states).toEqual(['reconnecting', 'open']);
+    expect(alice.states).toEqual(['connecting', 'reconnecting', 'open']);
     expect(alice.sockets).toHaveLength(1); // nothing was opened without a token
     await alice.subscribe(fresh('orders'));
   });
@@ -195,7 +195,7 @@ describe('bad options', () => {
     const platform = (globalThis as { WebSocket?: unknown }).WebSocket;
     delete (globalThis as { WebSocket?: unknown }).WebSocket;
     try {
-      expect(() => connect({ url })).toThrow(/No WebSocket class here: pass one/);
+      expect(() => connect({ url })).toThrow(/No WebSocket class here: use Node 22 or later, or pass one/);
     } finally {
       if (platform) (globalThis as { WebSocket?: unknown }).WebSocket = platform;
     }
@@ -283,7 +283,7 @@ describe('with short idle and maximum connection times on the server', () => {
     const [connectionId] = alice.connections();
     await new Promise((resolve) => setTimeout(resolve, 3 * IDLE_MS));
     expect(alice.connections()).toEqual([connectionId]);
-    expect(alice.states).toEqual(['open']);
+    expect(alice.states).toEqual(['connecting', 'open']);
   });
 
   it('reconnects and resubscribes after an idle close, and after the maximum-duration close', async () => {
@@ -329,7 +329,7 @@ describe('with short idle and maximum connection times on the server', () => {
     }
     await settled(runtime, alice);
     expect(connections.size).toBeGreaterThanOrEqual(3);
-    expect(alice.states).toEqual(['open']); // never reconnecting: each replacement was ready first
+    expect(alice.states).toEqual(['connecting', 'open']); // never reconnecting: each replacement was ready first
     expectEachOnce(alice.list(topic), sent);
     expectEachOnce(alice.list(''), toUser);
     expectEachOnce(alice.list(room), chat);

@@ -77,8 +77,8 @@ describe('demo page reconnects in Chromium', () => {
 
   const pageConnections = (runtime: LocalRuntime) => runtime.registry.ids().filter((id) => runtime.registry.get(id)?.userAgent === USER_AGENT);
   const messages = (page: Page) => page.locator('#chat-messages .chat-message .chat-text').allTextContents();
-  /** The live feed's entry titles, oldest first (the feed shows the newest on top). */
-  const feedTitles = async (page: Page) => (await page.locator('#feed .entry-head strong').allTextContents()).reverse();
+  /** The live feed's entry titles, oldest first (as the feed shows them). */
+  const feedTitles = (page: Page) => page.locator('#feed .entry-head strong').allTextContents();
 
   it('shows reconnecting, then open, and every message missed meanwhile once, in order', async () => {
     const { runtime, events } = await start();

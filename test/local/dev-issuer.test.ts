@@ -46,11 +46,20 @@ describe('development token issuer', () => {
     }
   });
 
-  it('refuses user ids the authorizer would refuse: empty, or too long for a topic', async () => {
-    for (const userId of ['', 'a'.repeat(513), '/'.repeat(171)]) {
+  it('refuses user ids the authorizer would refuse: too long for a topic', async () => {
+    for (const userId of ['a'.repeat(513), '/'.repeat(171)]) {
       const response = await fetch(`${base}/dev/token?userId=${encodeURIComponent(userId)}`);
       expect(`${userId}: ${response.status}`).toBe(`${userId}: 400`);
-      expect((await response.json() as { message: string }).message).toMatch(/userId cannot be a user id: it is (empty|\d+ characters long)/);
+      expect((await response.json() as { message: string }).message).toMatch(/^This userId cannot be used: it is \d+ characters long.*Give another one: \/dev\/token\?userId=alice/);
+    }
+  });
+
+  it('asks which user, without a user id', async () => {
+    for (const query of ['', '?userId=']) {
+      const response = await fetch(`${base}/dev/token${query}`);
+      expect(response.status).toBe(400);
+      expect((await response.json() as { message: string }).message)
+        .toBe('Which user is the token for? Give the user id: /dev/token?userId=alice (any id an issuer puts in sub, URL-encoded: /dev/token?userId=auth0%7Cabc123).');
     }
   });
 });

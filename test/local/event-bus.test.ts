@@ -63,7 +63,12 @@ describe('local event bus', () => {
       version: '0', id: out.Entries![0].EventId, 'detail-type': 'Notification', source: 'my.app',
       account: '000000000000', time: '2026-03-01T10:20:30Z', region: 'us-east-1', resources: [], detail: { topic: 'a', data: 1 },
     });
-    expect(logs.join('\n')).toContain('matched no rule');
+    expect(logs.filter((line) => line.includes('reach no rule'))).toEqual([
+      expect.stringMatching(/^note: events of detail-type "Other" \(the first: [\w-]+\) reach no rule here, and are dropped as EventBridge drops them\./),
+    ]);
+    // Said once per detail-type, not for every event.
+    await client.send(new PutEventsCommand({ Entries: [entry({ DetailType: 'Other' })] }));
+    expect(logs.filter((line) => line.includes('reach no rule'))).toHaveLength(1);
   });
 
   it('answers per-entry errors as EventBridge does, and delivers the valid entries of the same request', async () => {

@@ -1,5 +1,5 @@
 /**
- * Python command-line tools for tests (cfn-lint, say), installed from PyPI into a virtual
+ * Python command-line tools and libraries for tests (cfn-lint, the Python client's websockets), installed from PyPI into a virtual
  * environment under node_modules/.cache, created once and reused while the pinned spec holds.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,10 +13,19 @@ const CACHE_DIR = join(__dirname, '..', '..', 'node_modules', '.cache');
  * (a pip requirement such as `cfn-lint==1.58.0`), creating or refreshing the venv as needed.
  */
 export function pythonTool(name: string, requirement: string, command: string): string {
+  return join(pythonEnv(name, [requirement]), 'bin', command);
+}
+
+/**
+ * Returns the path of a venv named `name` holding `requirements` (pip requirements such as
+ * `websockets==15.0.1`), creating or refreshing it as needed.
+ */
+export function pythonEnv(name: string, requirements: string[]): string {
+  const requirement = requirements.join(' ');
   const venv = join(CACHE_DIR, name);
   const marker = join(venv, '.requirement');
-  const executable = join(venv, 'bin', command);
-  if (existsSync(executable) && existsSync(marker) && readFileSync(marker, 'utf8') === requirement) return executable;
+  const executable = join(venv, 'bin', 'python');
+  if (existsSync(executable) && existsSync(marker) && readFileSync(marker, 'utf8') === requirement) return venv;
   rmSync(venv, { recursive: true, force: true });
   const run = (file: string, args: string[]) => {
     try {
@@ -28,7 +37,7 @@ export function pythonTool(name: string, requirement: string, command: string): 
     }
   };
   run('python3', ['-m', 'venv', venv]);
-  run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', requirement]);
+  run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...requirements]);
   writeFileSync(marker, requirement);
-  return executable;
+  return venv;
 }

@@ -25,7 +25,7 @@ const MYPY = 'mypy==2.4.1';
 const MAX_PER_SECOND = 5;
 const { start, fresh } = clientTests({
   topicRules: ['feeds/*', 'rooms/*', 'orders/*'], historyRules: ['feeds/*', 'rooms/*'], publishRules: ['rooms/*'], presenceRules: ['rooms/*'],
-  maxClientMessagesPerSecond: MAX_PER_SECOND,
+  'clientMessages.maxPerSecond': MAX_PER_SECOND,
 });
 
 let python: string;

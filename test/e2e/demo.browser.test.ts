@@ -24,7 +24,7 @@ describe('demo page, first hour', () => {
   });
   const runtime = useLocalRuntime(() => ({
     clientBundle: client.file,
-    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], historyRules: ['rooms/*'], maxClientMessagesPerSecond: 2 },
+    settings: { publishRules: ['rooms/*'], presenceRules: ['rooms/*'], historyRules: ['rooms/*'], 'clientMessages.maxPerSecond': 2 },
   }));
 
   async function connectAs(userId: string, width = 1400): Promise<Page> {

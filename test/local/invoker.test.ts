@@ -70,12 +70,14 @@ describe('LambdaFunction', () => {
   it('stops the environment of a timed-out invocation running alone: what it left running never happens, the next one starts fresh', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'invoker-'));
     try {
-      const fn = create({ bundlePath: LATE_WRITER, timeoutMs: 200 });
+      // Room for a cold start on a busy machine: the first invocation starts the environment.
+      const timeoutMs = 1_000;
+      const fn = create({ bundlePath: LATE_WRITER, timeoutMs });
       const before = await fn.invoke<any>({});
       const marker = join(dir, 'late-side-effect');
-      await expect(fn.invoke({ marker, delayMs: 400 })).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
+      await expect(fn.invoke({ marker, delayMs: 2 * timeoutMs })).rejects.toMatchObject({ errorType: 'Sandbox.Timedout' });
       // Long past the moment the timed-out handler would have written its file.
-      await sleep(1_000);
+      await sleep(3 * timeoutMs);
       expect(existsSync(marker)).toBe(false);
       const after = await fn.invoke<any>({});
       expect(after.loadedAt).not.toBe(before.loadedAt);

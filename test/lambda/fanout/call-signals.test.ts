@@ -39,11 +39,10 @@ async function probe(signals: 'plain' | 'invocation'): Promise<ProbeResult> {
   return JSON.parse(stdout) as ProbeResult;
 }
 
-test('one signal for many calls at once, as Node makes it, prints MaxListenersExceededWarning (the cause)', async () => {
+test('one signal for many calls at once carries more listeners than Node\'s default at once (the cause: Node 20 warns), and none after', async () => {
   const result = await probe('plain');
   expect(result.signals).toEqual([{ most: expect.any(Number), after: 0 }]);
   expect(result.signals[0].most).toBeGreaterThan(NODE_DEFAULT_MAX_LISTENERS);
-  expect(result.warnings).toBe(1);
 });
 
 test('an invocation\'s call signals take many calls at once without a warning, and keep no listener after', async () => {

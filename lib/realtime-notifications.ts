@@ -619,6 +619,7 @@ export class RealtimeNotifications extends Construct {
       historyRules: setting('historyRules'),
       userHistory: setting('userHistory'),
       historyRetentionSeconds: setting('historyRetentionSeconds'),
+      userStreamRetentionSeconds: setting('userStreamRetentionSeconds'),
       maxReplay: setting('maxReplay'),
       allowBroadcast: setting('allowBroadcast'),
       deliveryConcurrency: setting('deliveryConcurrency'),

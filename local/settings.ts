@@ -53,6 +53,7 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
     historyRules: SETTINGS.historyRules.default,
     userHistory: SETTINGS.userHistory.default,
     historyRetentionSeconds: SETTINGS.historyRetentionSeconds.default,
+    userStreamRetentionSeconds: SETTINGS.userStreamRetentionSeconds.default,
     maxReplay: SETTINGS.maxReplay.default,
     allowBroadcast: SETTINGS.allowBroadcast.default,
     deliveryConcurrency: SETTINGS.deliveryConcurrency.default,

@@ -27,6 +27,7 @@ import {
   subscribedFrame,
   unsubscribedFrame,
 } from './protocol';
+import { answerInbox, answerMarkRead, Inbox } from '../inbox/answers';
 import { aheadOfStream, replaySince, ReplaySource } from './replay';
 import { HistoryPolicy, streamOf } from './streams';
 import { subscribeWithinCap, unsubscribeAndRelease } from './subscriptions';
@@ -34,6 +35,8 @@ import { checkTopic, topicOwner, TopicRules, userTopicSegment } from './topics';
 
 export interface MessageContext {
   readonly stores: Stores;
+  /** Read state on each user's own stream; absent when user streams are not kept. */
+  readonly inbox?: Inbox;
   readonly history: StreamHistory;
   /** Who may subscribe to what (and ask who is present). */
   readonly rules: TopicRules;
@@ -101,6 +104,8 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
     return pongFrame(requestId);
   }
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
+  if (request.action === 'markRead') return answerMarkRead(request, caller, ctx.inbox, ctx.clientMessages);
+  if (request.action === 'inbox') return answerInbox(request, caller, ctx.inbox, ctx.history.maxReplay);
 
   const topic = request.topic;
   const syntax = checkTopic(topic);
@@ -187,7 +192,12 @@ async function resume(since: StreamPosition | undefined, caller: Caller, ctx: Me
     return errorFrame('FORBIDDEN', 'Resuming needs a signed-in connection: only a user has a stream of their own.', requestId);
   }
   const stream = streamOf({ userId: caller.userId }, ctx.history.policy);
-  return catchUp(stream, since, caller, ctx, (replay) => resumedFrame(replay, requestId), requestId);
+  const userId = caller.userId;
+  const answer = await catchUp(stream, since, caller, ctx, (replay) => resumedFrame(replay, requestId), requestId);
+  // The inbox's count, as of the position answered.
+  if (answer.type !== 'resumed' || ctx.inbox === undefined || answer.epoch === undefined) return answer;
+  const unread = await ctx.inbox.unread(userId, { epoch: answer.epoch, seq: answer.seq ?? 0 });
+  return resumedFrame(answer, requestId, unread);
 }
 
 /**

@@ -57,6 +57,8 @@ export interface DeliveryDeps {
   readonly endings?: SubscriptionEndings;
   /** Gives notifications of streams with history their positions, and keeps them. */
   readonly history?: NotificationHistory;
+  /** Pushes a user's new unread count after their notification was posted (the inbox). */
+  readonly inbox?: { notified(userId: string, position: { seq: number; epoch: string }, connectionIds: readonly string[]): Promise<void> };
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
@@ -141,8 +143,16 @@ export async function deliverNotification(
   const positioned = notification.seq !== undefined;
   const audience = withoutConnection(
     audiencePages(notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId);
-  const inline = pagesUpToThreshold(audience, deps.config.shardThreshold, shards);
+  const reached: string[] = [];
+  const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
+  const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
+  if (userId !== undefined && notification.seq !== undefined && notification.epoch !== undefined && reached.length > 0) {
+    // After the first posts: the count never delays the notification itself.
+    await deps.inbox!.notified(userId, { seq: notification.seq, epoch: notification.epoch }, reached).catch((error: unknown) => {
+      deps.logger.warn('Could not push the unread count', { notificationId: notification.id, error: String(error) });
+    });
+  }
   if (shards.count > 0) {
     deps.logger.info('Notification split into shards', {
       notificationId: notification.id, target: describeTarget(notification.target), shards: shards.count,
@@ -190,6 +200,14 @@ export async function postInOrder(connectionId: string, frames: readonly string[
 
 function fanoutOptions(deps: AnnouncementDeps, deadline: number | undefined): FanoutOptions {
   return { concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random };
+}
+
+/** The pages as they are, each id also added to `into`. */
+async function* collected(pages: AsyncIterable<string[]>, into: string[]): AsyncGenerator<string[]> {
+  for await (const page of pages) {
+    into.push(...page);
+    yield page;
+  }
 }
 
 function withoutConnection(pages: AsyncIterable<string[]>, connectionId: string | undefined): AsyncIterable<string[]> {

@@ -15,11 +15,12 @@ import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
 import { RateLimiter } from '../core/fanout-rate';
 import { logger } from '../core/logger';
-import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore, SubscriptionEndings } from '../stores';
+import { abortableDocumentClient, createDocumentClient, createStores, HistoryStore, SubscriptionEndings, userOfStream } from '../stores';
 import { DeliverConfig } from './config';
 import { createConnectionsPoster } from './connections-poster';
 import type { PostResult } from '../core/fanout';
-import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
+import { DeliveryDeps, DeliveryMetrics, postInOrder } from './deliver-record';
+import { createInbox } from '../inbox/runtime';
 import { HistoryPolicy } from '../core/streams';
 import { NotificationHistory } from './history';
 import { QueueWriter, SendBatch } from './queue-writer';
@@ -66,13 +67,18 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
     metrics: powertoolsMetrics(metrics),
     logger,
   };
-  const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => ({
-    ...shared,
-    stores: createStores(tables, client),
-    queue: new QueueWriter(sendBatch, { signal: queues }),
-    history: new NotificationHistory(
-      new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds), keeping.policy, systemClock),
-  });
+  const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => {
+    const deps = {
+      ...shared,
+      stores: createStores(tables, client),
+      queue: new QueueWriter(sendBatch, { signal: queues }),
+      history: new NotificationHistory(
+        new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf), keeping.policy, systemClock),
+    };
+    // A user's new notification is followed by their unread count (the inbox), posted like it.
+    const inbox = keeping.policy.users ? createInbox(client, deps.stores, deps.history.store, (ids, frame) => pushFrame(ids, frame, deps)) : undefined;
+    return { ...deps, inbox };
+  };
   const unbounded = depsOver(doc);
   return {
     unbounded,
@@ -91,16 +97,24 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
 }
 
 /** Which streams keep history, where, and for how long, as the construct configured it. */
-function historySettings(): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
+function historySettings(): { historyTable: string; countersTable: string; retentionOf: (stream: string) => number; policy: HistoryPolicy } {
+  const topics = integerEnv(SETTINGS.historyRetentionSeconds);
+  const users = integerEnv(SETTINGS.userStreamRetentionSeconds);
   return {
     historyTable: requiredEnv(Env.HISTORY_TABLE),
     countersTable: requiredEnv(Env.COUNTERS_TABLE),
-    retentionSeconds: integerEnv(SETTINGS.historyRetentionSeconds),
+    // Each user's own stream (the inbox) keeps its own retention; topics share theirs.
+    retentionOf: (stream) => (userOfStream(stream) !== undefined ? users : topics),
     policy: {
       topics: TopicRules.compile(jsonStringArrayEnv(Env.HISTORY_RULES, SETTINGS.historyRules.default)),
       users: booleanEnv(Env.USER_HISTORY, SETTINGS.userHistory.default),
     },
   };
+}
+
+/** Posts one frame to each connection, with the fan-out's retries; what does not arrive is not retried later. */
+async function pushFrame(connectionIds: readonly string[], frame: string, deps: Parameters<typeof postInOrder>[2]): Promise<void> {
+  await Promise.all(connectionIds.map((id) => postInOrder(id, [frame], deps)));
 }
 
 /**

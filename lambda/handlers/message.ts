@@ -18,6 +18,7 @@ import { loadDeliverConfig } from '../delivery/config';
 import { deliverNotification, postInOrder } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { createDeliveryDeps } from '../delivery/delivery-deps';
+import { createInbox } from '../inbox/runtime';
 import { createDocumentClient } from '../stores';
 
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
@@ -33,6 +34,12 @@ const publishToBus = createClientMessagePublisher(requiredEnv(Env.EVENT_BUS_NAME
 
 const messageContext: MessageContext = {
   stores,
+  // Mark-reads and inbox pages; the new count is posted to the user's other connections.
+  inbox: history.policy.users
+    ? createInbox(doc, stores, history.store, async (ids, frame) => {
+      await Promise.all(ids.map((id) => postInOrder(id, [frame], invocation.deps, invocation.deadline)));
+    })
+    : undefined,
   history: {
     policy: history.policy,
     source: history.store,

@@ -45,7 +45,8 @@ export class HistoryStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly historyTable: string,
     private readonly countersTable: string,
-    private readonly retentionSeconds: number,
+    /** How long a stream's notifications are kept: one figure, or one per stream (the user streams keep theirs). */
+    private readonly retentionSeconds: number | ((stream: string) => number),
     private readonly newEpoch: () => string = () => randomBytes(6).toString('base64url'),
   ) {}
 
@@ -106,7 +107,7 @@ export class HistoryStore {
   private async claim(stream: string, notificationId: string, taken: Position, nowMs: number): Promise<void> {
     await this.doc.send(new PutCommand({
         TableName: this.countersTable,
-        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(nowMs) },
+        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(stream, nowMs) },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
     }));
@@ -116,7 +117,7 @@ export class HistoryStore {
   async keep(stream: string, seq: number, frame: string | undefined, nowMs: number): Promise<void> {
     await this.doc.send(new PutCommand({
       TableName: this.historyTable,
-      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(nowMs) },
+      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(stream, nowMs) },
     }));
   }
 
@@ -129,7 +130,7 @@ export class HistoryStore {
       Key: streamHeadKey(stream),
       UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #last = if_not_exists(#last, :zero), #ttl = :ttl',
       ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':zero': 0, ':ttl': this.expiry(nowMs) },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':zero': 0, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
     return { seq: Number(Attributes?.last ?? 0), epoch: String(Attributes?.epoch) };
@@ -187,13 +188,18 @@ export class HistoryStore {
       // every notification, and the stream starts over in a new epoch.
       UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #ttl = :ttl ADD #last :one',
       ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(nowMs) },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
     return { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) };
   }
 
-  private expiry(nowMs: number): number {
-    return Math.floor(nowMs / 1000) + this.retentionSeconds;
+  private expiry(stream: string, nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.retention(stream);
+  }
+
+  /** How long the stream's notifications are kept, in seconds. */
+  retention(stream: string): number {
+    return typeof this.retentionSeconds === 'number' ? this.retentionSeconds : this.retentionSeconds(stream);
   }
 }

@@ -83,6 +83,19 @@ export function userStream(userId: string): string {
   return `u#${userId}`;
 }
 
+/** The user whose own stream this is; undefined for a topic's stream. */
+export function userOfStream(stream: string): string | undefined {
+  return stream.startsWith('u#') ? stream.slice(2) : undefined;
+}
+
+/**
+ * The read state of a user's own stream (the inbox): its epoch, the seq up to which everything is
+ * read, and the seqs read above it. One item per user, written only by mark-reads.
+ */
+export function readStateKey(stream: string): CounterKey {
+  return { [K.partitionKey]: `read#${stream}`, [K.sortKey]: 'read' };
+}
+
 export interface HistoryKey {
   readonly [H.partitionKey]: string;
   readonly [H.sortKey]: number;

@@ -23,6 +23,8 @@ export const Env = {
   /** "true" when each user's own stream (user-targeted notifications) is kept: the offline inbox. */
   USER_HISTORY: 'USER_HISTORY',
   HISTORY_RETENTION_SECONDS: 'HISTORY_RETENTION_SECONDS',
+  /** How long each user's own stream keeps its notifications (and their read state): the inbox. */
+  USER_STREAM_RETENTION_SECONDS: 'USER_STREAM_RETENTION_SECONDS',
   MAX_REPLAY: 'MAX_REPLAY',
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint. */
   CALLBACK_URL: 'CALLBACK_URL',
@@ -213,6 +215,10 @@ export const SETTINGS = {
   historyRetentionSeconds: {
     default: 24 * 60 * 60, min: 60, max: 14 * 24 * 60 * 60, prop: 'history.retention', unit: 'seconds', env: Env.HISTORY_RETENTION_SECONDS,
   },
+  /** The user's own stream (the inbox) outlives a reconnect window: its notifications and read state are kept this long. */
+  userStreamRetentionSeconds: {
+    default: 30 * 24 * 60 * 60, min: 60, max: 365 * 24 * 60 * 60, prop: 'history.userStreamRetention', unit: 'seconds', env: Env.USER_STREAM_RETENTION_SECONDS,
+  },
   /** Notifications one subscribe, resume or history request replays at most. */
   maxReplay: { default: 100, min: 1, max: 1000, prop: 'history.maxReplay', env: Env.MAX_REPLAY },
 
@@ -380,6 +386,7 @@ export interface RuntimeSettings {
   readonly historyRules: string[];
   readonly userHistory: boolean;
   readonly historyRetentionSeconds: number;
+  readonly userStreamRetentionSeconds: number;
   readonly maxReplay: number;
   readonly allowBroadcast: boolean;
   readonly deliveryConcurrency: number;
@@ -427,7 +434,7 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     [Env.HISTORY_TABLE]: s.historyTable,
     [Env.HISTORY_RULES]: JSON.stringify(s.historyRules),
     [Env.USER_HISTORY]: String(s.userHistory),
-    ...settingsEnv(s, 'historyRetentionSeconds'),
+    ...settingsEnv(s, 'historyRetentionSeconds', 'userStreamRetentionSeconds'),
   };
   // What posting a notification to an audience needs: the message function fans out client messages itself.
   const delivery = {

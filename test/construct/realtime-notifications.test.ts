@@ -257,7 +257,7 @@ describe('functions', () => {
     deadLetterQueueUrl: 'd', detailType: 'Notification', connectionTtlSeconds: 1, maxSubscriptionsPerConnection: 1,
     topicRules: [], publishRules: [], presenceRules: [], maxClientMessagesPerSecond: 1, maxClientMessageDataBytes: 1,
     maxConnectionsPerUser: 1, maxPresenceMembers: 1, eventBusName: 'b', clientMessageDetailType: 'ClientMessage',
-    historyRules: [], userHistory: true, historyRetentionSeconds: 1, maxReplay: 1,
+    historyRules: [], userHistory: true, historyRetentionSeconds: 1, userStreamRetentionSeconds: 60, maxReplay: 1,
     allowBroadcast: false, deliveryConcurrency: 1, shardThreshold: 1, shardSize: 1,
     maxDeliveryRatePerSecond: 0, maxDeliveryAttempts: 1, maxReceiveCount: 1, auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j', userIdClaim: 'c' },
   };

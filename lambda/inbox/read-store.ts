@@ -1,0 +1,177 @@
+/**
+ * The read state of each user's own stream (the inbox), in the counters table, and what the
+ * unread count is read from:
+ *
+ * - the stream's head (`last`, in the counters table: history-store.ts) counts every position;
+ * - one read-state item per user stream: its epoch, `upTo` (every seq up to it is read), `above`
+ *   (the seqs read beyond `upTo`, kept short: a run that reaches `upTo` is folded into it) and
+ *   `version` (+1 per change);
+ * - unread = head − max(upTo, expired) − |above ∩ (max(upTo, expired), head]|.
+ *
+ * Only mark-reads write the read state, each with a conditional write on the version it read
+ * (compare-and-set, retried on a conflict): two devices marking at once are serialised, a retried
+ * mark-read changes nothing, and a notification arriving meanwhile only moves the head, which the
+ * count is taken against afterwards. Nothing here is on the notification's way to its first post.
+ */
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { Tables } from '../../lib/private/runtime-contract';
+import { isConditionalCheckFailed } from '../stores/errors';
+import { positionClaimKey, readStateKey } from '../stores/keys';
+
+const K = Tables.counters;
+const H = Tables.history;
+
+export interface ReadState {
+  readonly epoch: string;
+  /** Every seq up to and including this one is read. */
+  readonly upTo: number;
+  /** Seqs above `upTo` read one by one, ascending. */
+  readonly above: readonly number[];
+  /** +1 per change in this epoch. */
+  readonly version: number;
+}
+
+/** The read state of an epoch nothing was marked read in. */
+export function unreadState(epoch: string): ReadState {
+  return { epoch, upTo: 0, above: [], version: 0 };
+}
+
+/**
+ * A stored state read as the state of `epoch`: a state of another epoch (the stream started over)
+ * is nothing read.
+ */
+export function stateIn(stored: ReadState | undefined, epoch: string): ReadState {
+  return stored !== undefined && stored.epoch === epoch ? stored : unreadState(epoch);
+}
+
+/** Whether `seq` is read in `state`. */
+export function isRead(state: ReadState, seq: number): boolean {
+  return seq <= state.upTo || state.above.includes(seq);
+}
+
+/**
+ * The state with `upTo` raised to `upTo` (if higher) and `seqs` added; runs reaching `upTo` are
+ * folded into it. The same state (by value) when nothing changes.
+ */
+export function withRead(state: ReadState, change: { upTo?: number; seqs?: readonly number[] }): ReadState {
+  let upTo = Math.max(state.upTo, change.upTo ?? 0);
+  const above = new Set([...state.above, ...(change.seqs ?? [])].filter((s) => s > upTo));
+  while (above.delete(upTo + 1)) upTo++;
+  const sorted = [...above].sort((a, b) => a - b);
+  const same = upTo === state.upTo && sorted.length === state.above.length && sorted.every((s, i) => s === state.above[i]);
+  return same ? state : { epoch: state.epoch, upTo, above: sorted, version: state.version + 1 };
+}
+
+/** Notifications not read at `head`, given the seq up to which the stream's notifications expired. */
+export function unreadCount(state: ReadState, head: number, expiredUpTo: number): number {
+  const from = Math.max(state.upTo, expiredUpTo);
+  if (head <= from) return 0;
+  return head - from - state.above.filter((s) => s > from && s <= head).length;
+}
+
+/** Rows the walk past expired notifications reads at most per page, and pages at most. */
+const EXPIRY_PAGE = 25;
+const EXPIRY_PAGES = 4;
+/**
+ * A position missing below a notification kept longer ago than this is not one still being kept
+ * (a function's longest run is 15 minutes): it expired (and was deleted) or was never used.
+ */
+const IN_FLIGHT_MS = 15 * 60 * 1000;
+
+export class ReadStateStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly countersTable: string,
+    private readonly historyTable: string,
+    /** How long a stream keeps its notifications, to tell when a live row was kept. */
+    private readonly retentionOf: (stream: string) => number,
+  ) {}
+
+  async get(stream: string): Promise<{ state: ReadState; stored: boolean } | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.countersTable, Key: readStateKey(stream), ConsistentRead: true }));
+    if (Item === undefined) return undefined;
+    return {
+      state: { epoch: String(Item.epoch), upTo: Number(Item.upTo ?? 0), above: ((Item.above ?? []) as unknown[]).map(Number), version: Number(Item.version ?? 0) },
+      stored: true,
+    };
+  }
+
+  /**
+   * Writes `next` if the stored state is still `previous` (the version and epoch read, or no item
+   * when none was read); false when another write came first.
+   */
+  async put(stream: string, next: ReadState, previous: ReadState | undefined, expiresAt: number): Promise<boolean> {
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.countersTable,
+        Item: { ...readStateKey(stream), epoch: next.epoch, upTo: next.upTo, above: next.above, version: next.version, [K.ttlAttribute]: expiresAt },
+        ...(previous === undefined
+          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': K.partitionKey } }
+          : {
+            ConditionExpression: '#v = :v AND #e = :e',
+            ExpressionAttributeNames: { '#v': 'version', '#e': 'epoch' },
+            ExpressionAttributeValues: { ':v': previous.version, ':e': previous.epoch },
+          }),
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The positions the ids were given in the user's stream (their claims), by id: consistent reads,
+   * so a notification just posted is found. Ids of other streams (another user's) are not found.
+   */
+  async positionsOf(stream: string, ids: readonly string[]): Promise<Map<string, { seq: number; epoch: string }>> {
+    const found = new Map<string, { seq: number; epoch: string }>();
+    let keys: Record<string, unknown>[] = [...new Set(ids)].map((id) => ({ ...positionClaimKey(stream, id) }));
+    for (let round = 0; keys.length > 0 && round < 5; round++) {
+      const { Responses, UnprocessedKeys } = await this.doc.send(new BatchGetCommand({
+        RequestItems: { [this.countersTable]: { Keys: keys, ConsistentRead: true } },
+      }));
+      for (const item of Responses?.[this.countersTable] ?? []) {
+        found.set(String(item[K.sortKey]), { seq: Number(item.seq), epoch: String(item.epoch) });
+      }
+      keys = (UnprocessedKeys?.[this.countersTable]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    if (keys.length > 0) throw new Error('DynamoDB left claims unread after retries; try again.');
+    return found;
+  }
+
+  /**
+   * The seq up to which the stream's notifications above `from` have expired: rows past their
+   * expiry (DynamoDB deletes them late), and positions missing below the first live row when that
+   * row is older than any delivery still running. `from` when none has.
+   */
+  async expiredUpTo(stream: string, from: number, nowMs: number): Promise<number> {
+    const now = Math.floor(nowMs / 1000);
+    let floor = from;
+    let start: Record<string, unknown> | undefined;
+    for (let page = 0; page < EXPIRY_PAGES; page++) {
+      const result: QueryCommandOutput = await this.doc.send(new QueryCommand({
+        TableName: this.historyTable,
+        KeyConditionExpression: '#s = :s AND #q > :from',
+        ExpressionAttributeNames: { '#s': H.partitionKey, '#q': H.sortKey, '#t': H.ttlAttribute },
+        ExpressionAttributeValues: { ':s': stream, ':from': from },
+        ProjectionExpression: '#q, #t',
+        Limit: page === 0 ? 1 : EXPIRY_PAGE,
+        ExclusiveStartKey: start,
+      }));
+      for (const item of result.Items ?? []) {
+        const seq = Number(item[H.sortKey]);
+        const expiresAt = Number(item[H.ttlAttribute]);
+        if (expiresAt <= now) {
+          floor = seq;
+          continue;
+        }
+        const keptAtMs = (expiresAt - this.retentionOf(stream)) * 1000;
+        return keptAtMs < nowMs - IN_FLIGHT_MS ? seq - 1 : floor;
+      }
+      start = result.LastEvaluatedKey;
+      if (start === undefined) break;
+    }
+    return floor;
+  }
+}

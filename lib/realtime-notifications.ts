@@ -535,7 +535,7 @@ export class RealtimeNotifications extends Construct {
     const notificationRule = new events.Rule(this, 'NotificationRule', {
       description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
       eventBus: this.eventBus,
-      eventPattern: { detailType: notificationEventPattern(detailType)['detail-type'] },
+      eventPattern: { detailType: notificationEventPattern(detailType, settingValue(props, 'userHistory'))['detail-type'] },
     });
     const rules = [notificationRule];
     if (props.eventBus === undefined) {
@@ -770,30 +770,36 @@ export class RealtimeNotifications extends Construct {
     // With history, it replays what a client missed (reading the stream's head, starting it if new,
     // and its kept notifications) and keeps client messages of topics with history: a position
     // (the head, a claim) and the frame.
+    // The inbox (user streams kept): a mark-read reads the ids' claims (BatchGetItem) and writes the
+    // user's read state (a conditional PutItem), reads the stream's head and the oldest kept
+    // notifications (expiry), posts the count to the user's other connections (byUser index) and
+    // puts a NotificationsRead event on the bus. Deliver does the same for backends' MarkRead events,
+    // and after a user's notification reads the read state and posts the count.
+    const inbox = settings.userHistory;
     const fansOut = clientPublish || presence;
     const keepsClientMessages = clientPublish && topicHistory;
     const keepingPositions = ['GetItem', 'PutItem', 'UpdateItem'];
-    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(fansOut, forgetting.connections)]);
+    allowTableActions(this.messageFunction, connections, ['GetItem', 'UpdateItem', ...when(fansOut, forgetting.connections)],
+      inbox ? [{ indexName: byUser, actions: ['Query'] }] : []);
     allowTableActions(this.messageFunction, subscriptions,
       ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])], fansOut ? [byConnection] : []);
     allowTableActions(this.messageFunction, counters, [...new Set([
       ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'GetItem', 'Query']),
-      ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages, ['PutItem']),
+      ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages || inbox, ['PutItem']), ...when(inbox, ['BatchGetItem']),
     ])]);
     allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]));
     // A connection that lost its row is told so and closed (DELETE), so its client reconnects.
     this.allowConnectionsApi(this.messageFunction, ['POST', 'DELETE']);
-    if (clientPublish) {
-      this.allowQueueSends(this.messageFunction);
-      this.eventBus.grantPutEventsTo(this.messageFunction);
-    }
+    if (clientPublish) this.allowQueueSends(this.messageFunction);
+    if (clientPublish || inbox) this.eventBus.grantPutEventsTo(this.messageFunction);
 
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the connection.
     allowTableActions(this.deliverFunction, connections, ['DeleteItem', ...(allowBroadcast ? ['Scan'] : [])],
       [{ indexName: byUser, actions: ['Query'] }]);
     allowTableActions(this.deliverFunction, subscriptions, ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], [byConnection]);
-    allowTableActions(this.deliverFunction, counters, [...new Set([...forgetting.counters, ...when(history, keepingPositions)])]);
-    allowTableActions(this.deliverFunction, this.historyTable, when(history, ['PutItem']));
+    allowTableActions(this.deliverFunction, counters, [...new Set([...forgetting.counters, ...when(history, keepingPositions), ...when(inbox, ['BatchGetItem'])])]);
+    allowTableActions(this.deliverFunction, this.historyTable, [...when(history, ['PutItem']), ...when(inbox, ['Query'])]);
+    if (inbox) this.eventBus.grantPutEventsTo(this.deliverFunction);
     // Deliver re-queues shards and retries, and dead-letters what it gives up on, with a reason.
     this.allowQueueSends(this.deliverFunction);
     this.allowConnectionsApi(this.deliverFunction, ['POST']);

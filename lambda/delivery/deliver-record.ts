@@ -27,6 +27,8 @@ import { requeueDelaySeconds } from '../core/retry';
 import { removeGoneConnection, Stores, SubscriptionEndings } from '../stores';
 import { AUDIENCE_FIRST_PAGE_SIZE, audiencePages } from './audience';
 import { NotificationHistory } from './history';
+import type { Inbox } from '../inbox/inbox';
+import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
@@ -58,7 +60,7 @@ export interface DeliveryDeps {
   /** Gives notifications of streams with history their positions, and keeps them. */
   readonly history?: NotificationHistory;
   /** Pushes a user's new unread count after their notification was posted (the inbox). */
-  readonly inbox?: { notified(userId: string, position: { seq: number; epoch: string }, connectionIds: readonly string[]): Promise<void> };
+  readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
@@ -101,6 +103,14 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
     }
     const { shard } = parsed;
     await deliverToConnections(encodeNotification(shard.notification), shard.connectionIds, shard.attempt, deps, deadline);
+    return;
+  }
+
+  if (deps.inbox !== undefined && isMarkReadEvent(body)) {
+    // A backend marks a user's notifications read (the inbox).
+    const parsed = parseMarkReadEvent(body);
+    const result = parsed.ok ? await deps.inbox.markRead(parsed.userId, parsed, { backend: true }) : parsed;
+    if (!result.ok) await reject(record, deps, 'BAD_MARK_READ', result.message);
     return;
   }
 

@@ -9,7 +9,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { Env, MetricNames, SETTINGS } from '../../lib/private/runtime-contract';
-import { booleanEnv, integerEnv, jsonStringArrayEnv, requiredEnv } from '../core/env';
+import { booleanEnv, integerEnv, jsonStringArrayEnv, optionalEnv, requiredEnv } from '../core/env';
 import { TopicRules } from '../core/topics';
 import { AdaptiveConcurrency } from '../core/fanout-concurrency';
 import { systemClock } from '../core/fanout-clock';
@@ -21,6 +21,7 @@ import { createConnectionsPoster } from './connections-poster';
 import type { PostResult } from '../core/fanout';
 import { DeliveryDeps, DeliveryMetrics, postInOrder } from './deliver-record';
 import { createInbox } from '../inbox/runtime';
+import { createReadAnnouncer } from '../inbox/bus';
 import { HistoryPolicy } from '../core/streams';
 import { NotificationHistory } from './history';
 import { QueueWriter, SendBatch } from './queue-writer';
@@ -58,6 +59,8 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable, countersTable: config.countersTable };
   const keeping = historySettings();
   const sendBatch = sqsOnFirstUse(config.queueUrl);
+  const busName = optionalEnv(Env.EVENT_BUS_NAME);
+  const announceReads = busName !== undefined ? createReadAnnouncer(busName) : undefined;
   const shared = {
     config,
     post: connections.post,
@@ -76,7 +79,9 @@ export function createDeliveryDeps(config: DeliverConfig, metrics: Metrics, doc:
         new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf), keeping.policy, systemClock),
     };
     // A user's new notification is followed by their unread count (the inbox), posted like it.
-    const inbox = keeping.policy.users ? createInbox(client, deps.stores, deps.history.store, (ids, frame) => pushFrame(ids, frame, deps)) : undefined;
+    const inbox = keeping.policy.users
+      ? createInbox(client, deps.stores, deps.history.store, (ids, frame) => pushFrame(ids, frame, deps), announceReads)
+      : undefined;
     return { ...deps, inbox };
   };
   const unbounded = depsOver(doc);

@@ -19,6 +19,7 @@ import { deliverNotification, postInOrder } from '../delivery/deliver-record';
 import { createPresenceRuntime } from '../delivery/presence-runtime';
 import { createDeliveryDeps } from '../delivery/delivery-deps';
 import { createInbox } from '../inbox/runtime';
+import { createReadAnnouncer } from '../inbox/bus';
 import { createDocumentClient } from '../stores';
 
 const metrics = new Metrics({ namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE });
@@ -38,7 +39,7 @@ const messageContext: MessageContext = {
   inbox: history.policy.users
     ? createInbox(doc, stores, history.store, async (ids, frame) => {
       await Promise.all(ids.map((id) => postInOrder(id, [frame], invocation.deps, invocation.deadline)));
-    })
+    }, createReadAnnouncer(requiredEnv(Env.EVENT_BUS_NAME)))
     : undefined,
   history: {
     policy: history.policy,

@@ -7,6 +7,7 @@
  * import it without pulling in aws-cdk-lib.
  */
 import { CLIENT_ACTIONS } from './protocol/client-actions';
+import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE } from './protocol/inbox-event-names';
 
 /** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
@@ -471,6 +472,8 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
         ...delivery,
         [Env.DETAIL_TYPE]: s.detailType,
         [Env.ALLOW_BROADCAST]: String(s.allowBroadcast),
+        // Mark-reads from backends are announced on the bus, as clients' are.
+        ...(s.userHistory ? { [Env.EVENT_BUS_NAME]: s.eventBusName } : {}),
         ...settingsEnv(s, 'maxReceiveCount'),
       };
   }
@@ -497,8 +500,9 @@ function authEnvironment(a: AuthSettings): Record<string, string> {
  * The EventBridge pattern of the rule that feeds the delivery queue. The local runtime matches
  * PutEvents entries against this same pattern.
  */
-export function notificationEventPattern(detailType: string): { 'detail-type': string[] } {
-  return { 'detail-type': [detailType] };
+export function notificationEventPattern(detailType: string, inbox = false): { 'detail-type': string[] } {
+  // With the inbox, backends' mark-reads go to deliver too.
+  return { 'detail-type': inbox ? [detailType, MARK_READ_DETAIL_TYPE] : [detailType] };
 }
 
 /**
@@ -509,5 +513,5 @@ export function notificationEventPattern(detailType: string): { 'detail-type': s
  * applications. The local runtime uses it as well.
  */
 export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string): { 'detail-type': Array<{ 'anything-but': string[] }> } {
-  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType] }] };
+  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE] }] };
 }

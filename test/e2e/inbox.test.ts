@@ -4,7 +4,8 @@
  * concurrent writers. The real bundles behind the local gateway, real `ws` clients, backends
  * publishing with the EventBridge SDK.
  */
-import { eventBridgeClient, Frame, publish, TestClient, clientPool, useLocalRuntime } from './support/clients';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { connectionIdOf, eventBridgeClient, Frame, publish, TestClient, clientPool, useLocalRuntime } from './support/clients';
 
 const MAX_PER_SECOND = 20;
 const runtime = useLocalRuntime({ settings: { maxClientMessagesPerSecond: MAX_PER_SECOND } });
@@ -196,4 +197,51 @@ describe('exact counts under concurrency', () => {
       await closeAll();
     }
   }, 300_000);
+});
+
+describe('the inbox on the bus', () => {
+  /** NotificationsRead events, as a backend's rule sees them. */
+  const reads: Array<{ detail: Record<string, unknown>; source: string }> = [];
+  beforeAll(() => {
+    runtime().bus.addRule({
+      name: 'BackendSeesReads',
+      pattern: { 'detail-type': ['NotificationsRead'] },
+      target: (event) => { reads.push(event as unknown as { detail: Record<string, unknown>; source: string }); },
+    });
+  });
+
+  async function backendMarkRead(detail: unknown): Promise<void> {
+    const output = await eventBridgeClient(runtime()).send(new PutEventsCommand({
+      Entries: [{ EventBusName: runtime().eventBusName, Source: 'e2e.backend', DetailType: 'MarkRead', Detail: JSON.stringify(detail) }],
+    }));
+    if (output.FailedEntryCount) throw new Error('PutEvents refused the MarkRead');
+    await runtime().drained();
+  }
+
+  it('a backend marks read with a MarkRead event; every mark-read is a NotificationsRead event; bad ones are dead-lettered', async () => {
+    const erin = freshUser('erin');
+    const client = await open(erin);
+    await send(erin, ['e1', 'e2']);
+    await runtime().drained();
+    await client.waitFor((f) => f.type === 'unread' && f.count === 2, 'two unread');
+
+    await backendMarkRead({ userId: erin, ids: ['e1'] });
+    const pushed = await client.waitFor((f) => f.type === 'unread' && f.readVersion === 1, 'the count after the backend marked e1');
+    expect(pushed).toMatchObject({ count: 1, seq: 2 });
+    const byBackend = reads.find((e) => e.detail.userId === erin && e.detail.readVersion === 1);
+    expect(byBackend).toMatchObject({ source: 'realtime-notifications.inbox', detail: { userId: erin, ids: ['e1'], unread: 1, readVersion: 1, epoch: pushed.epoch } });
+    expect(byBackend!.detail.connectionId).toBeUndefined();
+
+    expect(await client.request({ action: 'markRead', upTo: { epoch: pushed.epoch, seq: 2 } })).toMatchObject({ count: 0, readVersion: 2 });
+    const connectionId = await connectionIdOf(runtime(), client);
+    expect(reads.find((e) => e.detail.userId === erin && e.detail.readVersion === 2))
+      .toMatchObject({ detail: { userId: erin, upTo: 2, unread: 0, connectionId } });
+
+    const before = runtime().deadLetters().length;
+    await backendMarkRead({ userId: erin, ids: ['not-erins'] });
+    await backendMarkRead({ ids: ['e1'] });
+    const letters = runtime().deadLetters().slice(before);
+    expect(letters.map((l) => l.messageAttributes.reason)).toEqual(['BAD_MARK_READ', 'BAD_MARK_READ']);
+    expect(await client.request({ action: 'resume' })).toMatchObject({ unread: 0, readVersion: 2 });
+  });
 });

@@ -132,6 +132,18 @@ export class Inbox {
     throw new Error(`The read state of ${stream} kept changing under ${MAX_CAS_ATTEMPTS} attempts; try again.`);
   }
 
+  /** A position of the user's stream that was taken and not used (history-store.ts) is not unread: marked read, unannounced. */
+  async voided(stream: string, seq: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const head = await this.deps.history.head(stream, this.now());
+      const stored = await this.deps.reads.get(stream);
+      const current = stateIn(stored?.state, head.epoch);
+      const next = withRead(current, { seqs: [seq] });
+      const expiresAt = Math.floor(this.now() / 1000) + this.deps.history.retention(stream);
+      if (next === current || await this.deps.reads.put(stream, next, stored?.state, expiresAt)) return;
+    }
+  }
+
   /**
    * After a new notification of the user's stream was posted to `connectionIds`: pushes them the
    * count, taken after its position was (the read state read now).

@@ -2,6 +2,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Env } from '../../lib/private/runtime-contract';
 import { requiredEnv } from '../core/env';
+import { userOfStream } from '../stores/keys';
 import type { HistoryStore, Stores } from '../stores';
 import { Inbox, MarkedRead } from './inbox';
 import { ReadStateStore } from './read-store';
@@ -14,7 +15,7 @@ export function createInbox(
   announce?: (read: MarkedRead) => Promise<void>,
 ): Inbox {
   const reads = new ReadStateStore(doc, requiredEnv(Env.COUNTERS_TABLE), requiredEnv(Env.HISTORY_TABLE), (stream) => history.retention(stream));
-  return new Inbox({
+  const inbox = new Inbox({
     reads,
     history,
     connectionsOf: async (userId) => {
@@ -25,4 +26,6 @@ export function createInbox(
     push,
     announce,
   });
+  history.onVoid = (stream, seq) => (userOfStream(stream) !== undefined ? inbox.voided(stream, seq) : Promise.resolve());
+  return inbox;
 }

@@ -86,12 +86,13 @@ export class HistoryStore {
     if (!isConditionalCheckFailed(claiming.reason)) {
       // Cut off (an abort as time runs out, a failing table): the position taken is marked void
       // if it still can be, so replays across it are not refused for a gap.
-      await this.keep(stream, taken.seq, undefined, nowMs).catch(() => undefined);
+      await this.keep(stream, taken.seq, undefined, nowMs).then(() => this.onVoid?.(stream, taken.seq)).catch(() => undefined);
       throw claiming.reason;
     }
     // A concurrent delivery of the same notification claimed first: its position counts, and the
     // one taken here is marked void (its frame was a copy, with the same id).
     await this.keep(stream, taken.seq, undefined, nowMs);
+    await this.onVoid?.(stream, taken.seq);
     const winner = await this.claimed(stream, notificationId, true);
     if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
     return this.keepAt(stream, winner, frameAt, nowMs);
@@ -112,6 +113,9 @@ export class HistoryStore {
         ExpressionAttributeNames: { '#pk': K.partitionKey },
     }));
   }
+
+  /** Told of each position marked void (taken, then not used): the inbox does not count it unread. */
+  onVoid?: (stream: string, seq: number) => Promise<void>;
 
   /** Keeps a frame at its position (or, without a frame, marks the position void). */
   async keep(stream: string, seq: number, frame: string | undefined, nowMs: number): Promise<void> {

@@ -158,7 +158,8 @@ describe('bad input changes nobody\'s state', () => {
 describe('exact counts under concurrency', () => {
   const TRIALS = Number(process.env.INBOX_TRIALS ?? 25);
 
-  it(`two devices marking at once, a notification arriving meanwhile, a retried mark-read: exact, ${TRIALS} trials`, async () => {
+  it(`two devices marking at once, a notification arriving meanwhile (published twice), a retried mark-read: exact, ${TRIALS} trials`, async () => {
+    let voids = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const user = freshUser('dana');
       const a = await open(user);
@@ -176,7 +177,8 @@ describe('exact counts under concurrency', () => {
         b.request({ action: 'markRead', ids: ids.slice(2, 5) }),
         b.request({ action: 'markRead', upTo: { epoch, seq: upTo } }),
         a.request({ action: 'markRead', ids: ids.slice(0, 3) }),
-        send(user, [late]),
+        // The late one published twice at once (a duplicate event): one position is used, the other void.
+        send(user, [late, late]),
       ]);
       await runtime().drained();
       await a.sync();
@@ -185,17 +187,22 @@ describe('exact counts under concurrency', () => {
       const read = new Set([...ids.slice(0, 5).map((id) => seqs.get(id)!)]);
       for (let s = 1; s <= upTo; s++) read.add(s);
       const expected = 7 - read.size;
+      const fresh = await a.request({ action: 'inbox' });
+      const head = fresh.seq as number;
+      if (head > 7) voids++;
+      expect(fresh).toMatchObject({ unread: expected });
+      expect((fresh.notifications as Frame[]).map((n) => n.id).sort()).toEqual([...ids, late].sort());
       for (const device of [a, b]) {
         const kept = keptCount(device);
-        if (kept?.count !== expected || kept.seq !== 7) {
-          throw new Error(`trial ${trial}: ${device.userId} kept ${JSON.stringify(kept)}, expected ${expected} at seq 7; frames ${JSON.stringify(device.frames.filter((f) => f.type !== 'notification'))}`);
+        if (kept?.count !== expected || kept.seq !== head) {
+          throw new Error(`trial ${trial}: ${device.userId} kept ${JSON.stringify(kept)}, expected ${expected} at seq ${head}; frames ${JSON.stringify(device.frames.filter((f) => f.type !== 'notification'))}`);
         }
       }
-      const fresh = await a.request({ action: 'inbox' });
-      expect(fresh).toMatchObject({ unread: expected, seq: 7 });
       expect((fresh.notifications as Frame[]).filter((n) => !n.read).length).toBe(expected);
       await closeAll();
     }
+    // How many trials the duplicate took a second (void) position in: the count stayed exact in those too.
+    console.log(`inbox concurrency: ${TRIALS} trials, ${voids} with a void position`);
   }, 300_000);
 });
 

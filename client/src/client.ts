@@ -1,5 +1,6 @@
 import { backoffDelay, BackoffOptions } from './backoff';
 import { RealtimeError } from './errors';
+import { Inbox } from './inbox';
 import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
 import type { ClientFrame, HistoryFrame, PresenceEventFrame, PresenceFrame, PublishedFrame } from './protocol';
@@ -112,6 +113,8 @@ export function connect(options: ConnectOptions): RealtimeClient {
 
 export class RealtimeClient {
   state: ConnectionState = 'connecting';
+  /** The user's inbox: unread count, mark read, pages with read state. */
+  readonly inbox = new Inbox((frame) => this.request(frame));
   private readonly WS: WebSocketConstructor;
   private readonly listeners = new Map<string, Set<(value: any) => void>>();
   private readonly topics = new Map<string, Topic>();
@@ -296,6 +299,7 @@ export class RealtimeClient {
     const restored = [...this.topics].map(([topic, entry]) => new Promise<void>((done) => this.subscribeOn(c, topic, entry, done)));
     if (this.userHandlers.size > 0) restored.push(new Promise<void>((done) => this.resumeOn(c, done)));
     if (!replacing) this.ready(c);
+    this.inbox.sync();
     Promise.all(restored).then(() => {
       if (c.gone || this.state === 'closed') return;
       this.failures = 0;
@@ -394,6 +398,7 @@ export class RealtimeClient {
       else if (error) this.emit('error', error);
       const lost = since !== undefined && ack?.recovered === false;
       if (lost) this.emit('gap', {});
+      if (ack?.unread !== undefined) this.inbox.take({ ...ack, count: ack.unread } as any);
       this.hand(this.user, this.userHandlers, USER, this.user.release(ack, lost));
       done?.();
     });
@@ -424,6 +429,8 @@ export class RealtimeClient {
       const entry = frame.topic === undefined ? undefined : this.topics.get(frame.topic);
       if (entry) this.hand(entry.stream, entry.handlers, `topic:${frame.topic}`, entry.stream.take(frame as Notification));
       else if (frame.topic === undefined) this.hand(this.user, this.userHandlers, USER, this.user.take(frame as Notification));
+    } else if (frame.type === 'unread') {
+      this.inbox.take(frame as any);
     } else if (frame.type === 'presence' && frame.event) {
       this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, frame as PresenceEvent));
     } else if (frame.type === 'error') {

@@ -4,7 +4,7 @@
  *
  *   BENCH_QUICK=1   smaller audiences and fewer repetitions (a few minutes instead of ~8)
  *   BENCH_ONLY=a,b  run only these sections (ids: fanout, capacity, bundles, memory, cost, latency, latency-model,
- *                   resume, history-cost, client);
+ *                   resume, history-cost, client, inbox);
  *                   the report then holds only those sections.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { benchCapacity } from './capacity';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
+import { benchInboxLatency } from './inbox-latency';
 import { latencyModelSection } from './latency-model';
 import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
@@ -106,6 +107,11 @@ const SECTIONS: SectionSpec[] = [
     run: (ctx) => benchHistoryCost({ latencyMs: LATENCY_MS, notifications: ctx.quick ? 10 : 30, audiences: [1_000, 10_000], rounds: ctx.quick ? 2 : 5 }),
   },
   { id: 'client', title: '10. Browser client: size', run: () => benchClientSize() },
+  {
+    id: 'inbox',
+    title: '11. The inbox: what it costs a user-targeted notification',
+    run: (ctx) => benchInboxLatency({ clients: 1_000, rate: 200, seconds: ctx.quick ? 3 : 10, connectConcurrency: 50, turns: ctx.quick ? 1 : 2 }),
+  },
 ];
 
 async function main(): Promise<void> {

@@ -147,19 +147,26 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
 export async function deliverNotification(
   unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
 ): Promise<EncodedNotification> {
-  const encoded = deps.history ? await deps.history.keep(unpositioned, mayBeRedelivery) : unpositioned;
+  // The position first (one round trip), then the claim and the frame are written while the
+  // audience's first page is read: nothing is posted before its frame is kept, and a notification
+  // with history waits one round trip more than one without (the head's increment).
+  const { encoded: taken, kept } = deps.history ? await deps.history.position(unpositioned, mayBeRedelivery) : { encoded: unpositioned, kept: undefined };
+  const readAhead = (pages: AsyncIterable<string[]>) => (kept === undefined ? pages : eager(pages));
+  const positioned = taken.notification.seq !== undefined;
+  const audience = readAhead(withoutConnection(
+    audiencePages(taken.notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId));
+  // The position that counts: another delivery of the same id may have claimed first.
+  const encoded = (await kept) ?? taken;
   const { notification } = encoded;
   const shards = new ShardSender(notification, deps);
-  const positioned = notification.seq !== undefined;
-  const audience = withoutConnection(
-    audiencePages(notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId);
   const reached: string[] = [];
   const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
   const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
-  if (userId !== undefined && notification.seq !== undefined && notification.epoch !== undefined && reached.length > 0) {
-    // After the first posts: the count never delays the notification itself.
-    await deps.inbox!.notified(userId, { seq: notification.seq, epoch: notification.epoch }, reached).catch((error: unknown) => {
+  const { seq, epoch } = encoded.notification;
+  if (userId !== undefined && seq !== undefined && epoch !== undefined && reached.length > 0) {
+    // After the posts: the count never delays the notification itself.
+    await deps.inbox!.notified(userId, { seq, epoch }, reached).catch((error: unknown) => {
       deps.logger.warn('Could not push the unread count', { notificationId: notification.id, error: String(error) });
     });
   }
@@ -210,6 +217,16 @@ export async function postInOrder(connectionId: string, frames: readonly string[
 
 function fanoutOptions(deps: AnnouncementDeps, deadline: number | undefined): FanoutOptions {
   return { concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random };
+}
+
+/** The pages, the first one read at once (before the caller asks for it). */
+function eager<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  const first = iterator.next();
+  first.catch(() => undefined); // read by the caller, or abandoned when keeping failed
+  return (async function* () {
+    for (let page = await first; !page.done; page = await iterator.next()) yield page.value;
+  })();
 }
 
 /** The pages as they are, each id also added to `into`. */

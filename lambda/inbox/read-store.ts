@@ -78,7 +78,16 @@ const EXPIRY_PAGES = 4;
  */
 const IN_FLIGHT_MS = 15 * 60 * 1000;
 
+/** Streams whose expiry floor one instance remembers at most. */
+const FLOORS_KEPT = 10_000;
+
 export class ReadStateStore {
+  /**
+   * Per stream, the seq up to which its notifications are gone and when the oldest one kept expires:
+   * until then nothing more expires, and the count needs no Query (one per stream per instance).
+   */
+  private readonly floors = new Map<string, { readonly from: number; readonly floor: number; readonly until: number }>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly countersTable: string,
@@ -147,6 +156,19 @@ export class ReadStateStore {
    */
   async expiredUpTo(stream: string, from: number, nowMs: number): Promise<number> {
     const now = Math.floor(nowMs / 1000);
+    const known = this.floors.get(stream);
+    // Read from `known.from` on, it says nothing of what lies below.
+    if (known !== undefined && now < known.until && from >= known.from) return Math.max(from, known.floor);
+    const { floor, until } = await this.readFloor(stream, from, nowMs);
+    if (until !== undefined) {
+      if (this.floors.size >= FLOORS_KEPT) this.floors.clear();
+      this.floors.set(stream, { from, floor, until });
+    }
+    return floor;
+  }
+
+  private async readFloor(stream: string, from: number, nowMs: number): Promise<{ floor: number; until?: number }> {
+    const now = Math.floor(nowMs / 1000);
     let floor = from;
     let start: Record<string, unknown> | undefined;
     for (let page = 0; page < EXPIRY_PAGES; page++) {
@@ -167,11 +189,12 @@ export class ReadStateStore {
           continue;
         }
         const keptAtMs = (expiresAt - this.retentionOf(stream)) * 1000;
-        return keptAtMs < nowMs - IN_FLIGHT_MS ? seq - 1 : floor;
+        // Remembered only when the gap below is settled: no delivery still keeping a position there.
+        return keptAtMs < nowMs - IN_FLIGHT_MS || seq === floor + 1 ? { floor: keptAtMs < nowMs - IN_FLIGHT_MS ? seq - 1 : floor, until: expiresAt } : { floor };
       }
       start = result.LastEvaluatedKey;
       if (start === undefined) break;
     }
-    return floor;
+    return { floor };
   }
 }

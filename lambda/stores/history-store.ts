@@ -71,10 +71,35 @@ export class HistoryStore {
   async positionAndKeep(
     stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
   ): Promise<{ position: Position; frame: string }> {
+    return (await this.position(stream, notificationId, frameAt, nowMs, mayBeRedelivery)).kept;
+  }
+
+  /**
+   * The steps above, resolving as soon as the position is known (one round trip on a first
+   * receive: the head's increment), with `kept`, which settles once the claim and the frame are
+   * written (the position that counts, should a concurrent delivery of the same id have claimed
+   * first). The caller may post the frame meanwhile, and must await `kept` before it reports the
+   * notification done: a failure there is retried like any other.
+   */
+  async position(
+    stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
+  ): Promise<{ position: Position; frame: string; kept: Promise<{ position: Position; frame: string }> }> {
     const known = mayBeRedelivery ? await this.claimed(stream, notificationId) : undefined;
-    if (known) return this.keepAt(stream, known, frameAt, nowMs);
+    if (known) {
+      const done = await this.keepAt(stream, known, frameAt, nowMs);
+      return { ...done, kept: Promise.resolve(done) };
+    }
     const taken = await this.advance(stream, nowMs);
     const frame = frameAt(taken);
+    const kept = this.claimAndKeep(stream, notificationId, taken, frame, frameAt, nowMs);
+    // Awaited by the caller; never an unhandled rejection meanwhile.
+    kept.catch(() => undefined);
+    return { position: taken, frame, kept };
+  }
+
+  private async claimAndKeep(
+    stream: string, notificationId: string, taken: Position, frame: string, frameAt: (position: Position) => string, nowMs: number,
+  ): Promise<{ position: Position; frame: string }> {
     const [claiming, keeping] = await Promise.allSettled([
       this.claim(stream, notificationId, taken, nowMs),
       this.keep(stream, taken.seq, frame, nowMs),

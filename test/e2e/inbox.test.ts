@@ -146,10 +146,13 @@ describe('bad input changes nobody\'s state', () => {
     const client = await open(carol);
     await send(carol, ['c1']);
     await runtime().drained();
-    // Sent at once, they may span two seconds: at most twice the limit is accepted.
-    const answers = await Promise.all(Array.from({ length: 3 * MAX_PER_SECOND }, () => client.request({ action: 'markRead', ids: ['c1'] })));
+    // Sent at once; on a busy machine their answers may span a few seconds, each second allowing the limit.
+    const startedAt = Date.now();
+    const answers = await Promise.all(Array.from({ length: 4 * MAX_PER_SECOND }, () => client.request({ action: 'markRead', ids: ['c1'] })));
+    const seconds = Math.floor(Date.now() / 1000) - Math.floor(startedAt / 1000) + 1;
     const limited = answers.filter((a) => a.code === 'RATE_LIMITED');
-    expect(limited.length).toBeGreaterThanOrEqual(MAX_PER_SECOND);
+    expect(answers.length - limited.length).toBeLessThanOrEqual(MAX_PER_SECOND * seconds);
+    expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]).toMatchObject({ type: 'error', retryAfterMs: expect.any(Number), message: expect.stringMatching(/mark-reads included/) });
     expect(answers.filter((a) => a.type === 'unread').every((a) => a.count === 0)).toBe(true);
   });

@@ -771,7 +771,7 @@ export class RealtimeNotifications extends Construct {
     // and its kept notifications) and keeps client messages of topics with history: a position
     // (the head, a claim) and the frame.
     // The inbox (user streams kept): a mark-read reads the ids' claims (BatchGetItem) and writes the
-    // user's read state (a conditional PutItem), reads the stream's head and the oldest kept
+    // user's read state on the stream's head (a conditional UpdateItem), reads the head and the oldest kept
     // notifications (expiry), posts the count to the user's other connections (byUser index) and
     // puts a NotificationsRead event on the bus. Deliver does the same for backends' MarkRead events,
     // and after a user's notification reads the read state and posts the count.
@@ -785,7 +785,7 @@ export class RealtimeNotifications extends Construct {
       ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])], fansOut ? [byConnection] : []);
     allowTableActions(this.messageFunction, counters, [...new Set([
       ...when(clientPublish || presence, ['UpdateItem']), ...when(presence, ['DeleteItem', 'GetItem', 'Query']),
-      ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages || inbox, ['PutItem']), ...when(inbox, ['BatchGetItem']),
+      ...when(history, ['GetItem', 'UpdateItem']), ...when(keepsClientMessages, ['PutItem']), ...when(inbox, ['BatchGetItem']),
     ])]);
     allowTableActions(this.messageFunction, this.historyTable, when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]));
     // A connection that lost its row is told so and closed (DELETE), so its client reconnects.

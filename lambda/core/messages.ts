@@ -194,9 +194,9 @@ async function resume(since: StreamPosition | undefined, caller: Caller, ctx: Me
   const stream = streamOf({ userId: caller.userId }, ctx.history.policy);
   const userId = caller.userId;
   const answer = await catchUp(stream, since, caller, ctx, (replay) => resumedFrame(replay, requestId), requestId);
-  // The inbox's count, as of the position answered.
+  // The inbox's count, as of now (a notification positioned since the answer's seq is counted, and followed by its own count).
   if (answer.type !== 'resumed' || ctx.inbox === undefined || answer.epoch === undefined) return answer;
-  const unread = await ctx.inbox.unread(userId, { epoch: answer.epoch, seq: answer.seq ?? 0 });
+  const unread = await ctx.inbox.unread(userId);
   return resumedFrame(answer, requestId, unread);
 }
 

@@ -150,7 +150,7 @@ export async function deliverNotification(
   // The position first (one round trip), then the claim and the frame are written while the
   // audience's first page is read: nothing is posted before its frame is kept, and a notification
   // with history waits one round trip more than one without (the head's increment).
-  const { encoded: taken, kept } = deps.history ? await deps.history.position(unpositioned, mayBeRedelivery) : { encoded: unpositioned, kept: undefined };
+  const { encoded: taken, kept, head } = deps.history ? await deps.history.position(unpositioned, mayBeRedelivery) : { encoded: unpositioned, kept: undefined, head: undefined };
   const readAhead = (pages: AsyncIterable<string[]>) => (kept === undefined ? pages : eager(pages));
   const positioned = taken.notification.seq !== undefined;
   const audience = readAhead(withoutConnection(
@@ -166,7 +166,7 @@ export async function deliverNotification(
   const { seq, epoch } = encoded.notification;
   if (userId !== undefined && seq !== undefined && epoch !== undefined && reached.length > 0) {
     // After the posts: the count never delays the notification itself.
-    await deps.inbox!.notified(userId, { seq, epoch }, reached).catch((error: unknown) => {
+    await deps.inbox!.notified(userId, { seq, epoch }, reached, head).catch((error: unknown) => {
       deps.logger.warn('Could not push the unread count', { notificationId: notification.id, error: String(error) });
     });
   }

@@ -28,7 +28,9 @@ export class NotificationHistory {
    * may differ when a concurrent delivery of the same id claimed first). Posting meanwhile costs the
    * notification no extra round trip; `kept` must be awaited before the notification is reported done.
    */
-  async position(encoded: EncodedNotification, mayBeRedelivery = true): Promise<{ encoded: EncodedNotification; kept: Promise<EncodedNotification | undefined> }> {
+  async position(encoded: EncodedNotification, mayBeRedelivery = true): Promise<{
+    encoded: EncodedNotification; kept: Promise<EncodedNotification | undefined>; head?: Record<string, unknown>;
+  }> {
     const { notification } = encoded;
     const as = (frame: EncodedNotification) => ({ encoded: frame, kept: Promise.resolve(frame) });
     if (notification.seq !== undefined) return as(encoded);
@@ -36,9 +38,9 @@ export class NotificationHistory {
     if (stream === undefined) return as(encoded);
     const encodeAt = ({ seq, epoch }: { seq: number; epoch: string }) => encodeNotification({ ...notification, seq, epoch });
     const frameAt = (position: { seq: number; epoch: string }) => Buffer.from(encodeAt(position).frame).toString('utf8');
-    const { position, kept } = await this.store.position(stream, notification.id, frameAt, this.clock.now(), mayBeRedelivery);
+    const { position, kept, head } = await this.store.position(stream, notification.id, frameAt, this.clock.now(), mayBeRedelivery);
     const settled = kept.then((done) => encodeAt(done.position));
     settled.catch(() => undefined);
-    return { encoded: encodeAt(position), kept: settled };
+    return { encoded: encodeAt(position), kept: settled, head };
   }
 }

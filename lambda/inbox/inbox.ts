@@ -3,23 +3,27 @@
  * design of the count). What the message function answers to `markRead` and `inbox`, what the
  * `resume` answer adds, and what deliver pushes after a user's new notification.
  *
- * Every count pushed or answered is taken after the write it follows (a mark-read reads the head
- * after writing the read state; a new notification's count reads the read state after its
- * position was taken), so of any two racing writers at least one counts both writes: the frame
- * with the highest `seq` and `readVersion` is always exact.
+ * Every count pushed or answered is taken from one snapshot of the stream's head and read state
+ * (kept in one item: what the mark-read's update, or the notification's position, returned), so
+ * the counts are ordered by their `seq` and `readVersion` together, and the one with the highest
+ * of both is always exact.
  */
 import type { InboxFrame, NotificationFrame, StreamPosition, UnreadFrame } from '../../client/src/protocol';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import type { HistoryStore, Position } from '../stores/history-store';
 import { userStream } from '../stores/keys';
-import { isRead, ReadState, ReadStateStore, stateIn, unreadCount, withRead } from './read-store';
+import { HeadAndState, headAndState, isRead, ReadState, ReadStateStore, unreadCount, unreadState, withRead } from './read-store';
 
 /** Times a mark-read re-reads the state after another write came first. */
 const MAX_CAS_ATTEMPTS = 20;
 /** Room kept in an `inbox` answer for its envelope. */
 const INBOX_ENVELOPE_BYTES = 1024;
-/** Seqs marked read one by one above `upTo` at most, per user: beyond, mark read with `upTo`. */
-export const MAX_READ_ABOVE = 5_000;
+/**
+ * Seqs marked read one by one above `upTo` at most, per user: beyond, mark read with `upTo`. The
+ * read state is on the stream's head, which every notification writes: its size is its write cost
+ * (a thousand seqs, about 6 KB, at the most).
+ */
+export const MAX_READ_ABOVE = 1_000;
 
 export type UnreadCount = Omit<UnreadFrame, 'type' | 'requestId'>;
 
@@ -61,15 +65,21 @@ export class Inbox {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** The count as of now: the read state read first, then the head (a count never runs ahead of the state it counts). */
-  async unread(userId: string, head?: Position): Promise<UnreadCount> {
-    const stream = userStream(userId);
-    const stored = await this.deps.reads.get(stream);
-    const at = head ?? await this.deps.history.head(stream, this.now());
-    return this.countAt(stream, stateIn(stored?.state, at.epoch), at);
+  /** The head and read state now; a stream never written is started (seq 0, nothing read). */
+  private async current(stream: string): Promise<HeadAndState> {
+    const read = await this.deps.reads.get(stream);
+    if (read !== undefined) return read;
+    const head = await this.deps.history.head(stream, this.now());
+    return { head, state: unreadState(head.epoch) };
   }
 
-  private async countAt(stream: string, state: ReadState, head: Position): Promise<UnreadCount> {
+  /** The count as of now. */
+  async unread(userId: string): Promise<UnreadCount> {
+    const stream = userStream(userId);
+    return this.countAt(stream, await this.current(stream));
+  }
+
+  private async countAt(stream: string, { head, state }: HeadAndState): Promise<UnreadCount> {
     const expired = head.seq > state.upTo ? await this.deps.reads.expiredUpTo(stream, state.upTo, this.now()) : state.upTo;
     return { count: unreadCount(state, head.seq, expired), epoch: head.epoch, seq: head.seq, readVersion: state.version };
   }
@@ -83,7 +93,8 @@ export class Inbox {
     userId: string, change: { ids?: readonly string[]; upTo?: StreamPosition }, by: MarkedRead['by'],
   ): Promise<MarkReadResult> {
     const stream = userStream(userId);
-    const head = await this.deps.history.head(stream, this.now());
+    let now = await this.current(stream);
+    const { head } = now;
     let seqs: number[] = [];
     if (change.upTo !== undefined) {
       if (change.upTo.epoch !== head.epoch) {
@@ -106,19 +117,19 @@ export class Inbox {
     }
 
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const stored = await this.deps.reads.get(stream);
-      const current = stateIn(stored?.state, head.epoch);
+      if (attempt > 0) now = await this.current(stream);
+      // Within the epoch checked above: a stream that started over since has none of these.
+      if (now.head.epoch !== head.epoch) return bad('Your stream started over meanwhile: what you marked is gone. Resume to get the current position.');
+      const current = now.state;
       const next = withRead(current, { upTo: change.upTo?.seq, seqs });
-      if (next === current) {
-        return { ok: true, unread: await this.countAt(stream, current, await this.deps.history.head(stream, this.now())), changed: false };
-      }
+      if (next === current) return { ok: true, unread: await this.countAt(stream, now), changed: false };
       if (next.above.length > MAX_READ_ABOVE) {
         return { ok: false, code: 'LIMIT_EXCEEDED', message: `More than ${MAX_READ_ABOVE} notifications would be marked read one by one; mark read with "upTo" instead.` };
       }
-      const expiresAt = Math.floor(this.now() / 1000) + this.deps.history.retention(stream);
-      if (!await this.deps.reads.put(stream, next, stored?.state, expiresAt)) continue;
-      // The head after the write: a notification that arrived meanwhile is counted, here or in its own push.
-      const unread = await this.countAt(stream, next, await this.deps.history.head(stream, this.now()));
+      const written = await this.deps.reads.put(stream, next, current);
+      if (written === undefined) continue;
+      // The head as the write left it: a notification that arrived meanwhile is counted.
+      const unread = await this.countAt(stream, written);
       const except = 'connectionId' in by ? by.connectionId : undefined;
       await Promise.all([
         this.pushTo(userId, unread, except),
@@ -135,22 +146,23 @@ export class Inbox {
   /** A position of the user's stream that was taken and not used (history-store.ts) is not unread: marked read, unannounced. */
   async voided(stream: string, seq: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const head = await this.deps.history.head(stream, this.now());
-      const stored = await this.deps.reads.get(stream);
-      const current = stateIn(stored?.state, head.epoch);
-      const next = withRead(current, { seqs: [seq] });
-      const expiresAt = Math.floor(this.now() / 1000) + this.deps.history.retention(stream);
-      if (next === current || await this.deps.reads.put(stream, next, stored?.state, expiresAt)) return;
+      const { state } = await this.current(stream);
+      const next = withRead(state, { seqs: [seq] });
+      if (next === state || await this.deps.reads.put(stream, next, state) !== undefined) return;
     }
   }
 
   /**
    * After a new notification of the user's stream was posted to `connectionIds`: pushes them the
-   * count, taken after its position was (the read state read now).
+   * count, from the head as its position's increment returned it (`head`, the item's attributes),
+   * or as read now when there is none (a redelivery, or a position another delivery claimed).
    */
-  async notified(userId: string, position: Position, connectionIds: readonly string[]): Promise<void> {
+  async notified(userId: string, position: Position, connectionIds: readonly string[], head?: Record<string, unknown>): Promise<void> {
     if (connectionIds.length === 0) return;
-    const unread = await this.unread(userId, position);
+    const stream = userStream(userId);
+    const snapshot = head !== undefined ? headAndState(head) : undefined;
+    const at = snapshot !== undefined && snapshot.head.seq === position.seq && snapshot.head.epoch === position.epoch ? snapshot : await this.current(stream);
+    const unread = await this.countAt(stream, at);
     await this.deps.push(connectionIds, JSON.stringify(unreadFrame(unread)));
   }
 
@@ -162,10 +174,9 @@ export class Inbox {
   /** A page of the user's own stream, newest last, each with its read state. */
   async page(userId: string, before: number | undefined, limit: number): Promise<Omit<InboxFrame, 'type' | 'requestId'>> {
     const stream = userStream(userId);
-    const stored = await this.deps.reads.get(stream);
-    const head = await this.deps.history.head(stream, this.now());
-    const state = stateIn(stored?.state, head.epoch);
-    const unread = await this.countAt(stream, state, head);
+    const now = await this.current(stream);
+    const { head, state } = now;
+    const unread = await this.countAt(stream, now);
     const expired = await this.deps.reads.expiredUpTo(stream, 0, this.now());
     const from = Math.min(before ?? head.seq + 1, head.seq + 1);
     const newestFirst = await this.deps.history.before(stream, from, limit + 1, LIMITS.maxFrameBytes);

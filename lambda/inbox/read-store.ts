@@ -3,23 +3,47 @@
  * unread count is read from:
  *
  * - the stream's head (`last`, in the counters table: history-store.ts) counts every position;
- * - one read-state item per user stream: its epoch, `upTo` (every seq up to it is read), `above`
- *   (the seqs read beyond `upTo`, kept short: a run that reaches `upTo` is folded into it) and
- *   `version` (+1 per change);
+ * - the read state, on the same head item: `upTo` (every seq up to it is read), `above` (the seqs
+ *   read beyond `upTo`, kept short: a run that reaches `upTo` is folded into it) and `version`
+ *   (+1 per change); the head's epoch is the state's;
  * - unread = head − max(upTo, expired) − |above ∩ (max(upTo, expired), head]|.
  *
- * Only mark-reads write the read state, each with a conditional write on the version it read
+ * Only mark-reads write the read state, each with a conditional update on the version it read
  * (compare-and-set, retried on a conflict): two devices marking at once are serialised, a retried
- * mark-read changes nothing, and a notification arriving meanwhile only moves the head, which the
- * count is taken against afterwards. Nothing here is on the notification's way to its first post.
+ * mark-read changes nothing, and a notification arriving meanwhile only moves `last`. Each count
+ * is taken from one snapshot of the item (what a mark-read's or a notification's update returned),
+ * so counts are ordered by their `seq` and `version` together. Nothing here is on the
+ * notification's way to its first post.
  */
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Position } from '../stores/history-store';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from '../stores/errors';
-import { positionClaimKey, readStateKey } from '../stores/keys';
+import { positionClaimKey, streamHeadKey } from '../stores/keys';
 
 const K = Tables.counters;
 const H = Tables.history;
+
+/**
+ * The read state is kept on the stream's head (history-store.ts), beside its position: the head's
+ * increment that positions a notification returns the read state with it, so the count pushed
+ * after a notification needs no read of its own, and every count is taken from one snapshot.
+ */
+const READ = { upTo: 'readUpTo', above: 'readAbove', version: 'readVersion' } as const;
+
+/** The head and the read state from the head's attributes (as read, or as an update returned them). */
+export function headAndState(item: Record<string, unknown>): HeadAndState {
+  const epoch = String(item.epoch);
+  return {
+    head: { seq: Number(item.last ?? 0), epoch },
+    state: { epoch, upTo: Number(item[READ.upTo] ?? 0), above: ((item[READ.above] ?? []) as unknown[]).map(Number), version: Number(item[READ.version] ?? 0) },
+  };
+}
+
+export interface HeadAndState {
+  readonly head: Position;
+  readonly state: ReadState;
+}
 
 export interface ReadState {
   readonly epoch: string;
@@ -34,14 +58,6 @@ export interface ReadState {
 /** The read state of an epoch nothing was marked read in. */
 export function unreadState(epoch: string): ReadState {
   return { epoch, upTo: 0, above: [], version: 0 };
-}
-
-/**
- * A stored state read as the state of `epoch`: a state of another epoch (the stream started over)
- * is nothing read.
- */
-export function stateIn(stored: ReadState | undefined, epoch: string): ReadState {
-  return stored !== undefined && stored.epoch === epoch ? stored : unreadState(epoch);
 }
 
 /** Whether `seq` is read in `state`. */
@@ -96,35 +112,31 @@ export class ReadStateStore {
     private readonly retentionOf: (stream: string) => number,
   ) {}
 
-  async get(stream: string): Promise<{ state: ReadState; stored: boolean } | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.countersTable, Key: readStateKey(stream), ConsistentRead: true }));
-    if (Item === undefined) return undefined;
-    return {
-      state: { epoch: String(Item.epoch), upTo: Number(Item.upTo ?? 0), above: ((Item.above ?? []) as unknown[]).map(Number), version: Number(Item.version ?? 0) },
-      stored: true,
-    };
+  /** The stream's head and its read state, read together (one consistent GetItem); undefined for a stream never written. */
+  async get(stream: string): Promise<HeadAndState | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.countersTable, Key: streamHeadKey(stream), ConsistentRead: true }));
+    return Item?.epoch === undefined ? undefined : headAndState(Item);
   }
 
   /**
-   * Writes `next` if the stored state is still `previous` (the version and epoch read, or no item
-   * when none was read); false when another write came first.
+   * Writes `next` on the head if the read state there is still `previous` (its epoch and version);
+   * the head and state after the write, or undefined when another mark-read came first. Only the
+   * read state is written: the position and its expiry are the notifications'.
    */
-  async put(stream: string, next: ReadState, previous: ReadState | undefined, expiresAt: number): Promise<boolean> {
+  async put(stream: string, next: ReadState, previous: ReadState): Promise<HeadAndState | undefined> {
     try {
-      await this.doc.send(new PutCommand({
+      const { Attributes } = await this.doc.send(new UpdateCommand({
         TableName: this.countersTable,
-        Item: { ...readStateKey(stream), epoch: next.epoch, upTo: next.upTo, above: next.above, version: next.version, [K.ttlAttribute]: expiresAt },
-        ...(previous === undefined
-          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': K.partitionKey } }
-          : {
-            ConditionExpression: '#v = :v AND #e = :e',
-            ExpressionAttributeNames: { '#v': 'version', '#e': 'epoch' },
-            ExpressionAttributeValues: { ':v': previous.version, ':e': previous.epoch },
-          }),
+        Key: streamHeadKey(stream),
+        UpdateExpression: 'SET #up = :up, #above = :above, #rv = :next',
+        ConditionExpression: previous.version === 0 ? '#e = :e AND (attribute_not_exists(#rv) OR #rv = :v)' : '#e = :e AND #rv = :v',
+        ExpressionAttributeNames: { '#e': 'epoch', '#up': READ.upTo, '#above': READ.above, '#rv': READ.version },
+        ExpressionAttributeValues: { ':e': previous.epoch, ':v': previous.version, ':up': next.upTo, ':above': next.above, ':next': next.version },
+        ReturnValues: 'ALL_NEW',
       }));
-      return true;
+      return headAndState(Attributes!);
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }

@@ -83,18 +83,19 @@ export class HistoryStore {
    */
   async position(
     stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
-  ): Promise<{ position: Position; frame: string; kept: Promise<{ position: Position; frame: string }> }> {
+  ): Promise<{ position: Position; frame: string; kept: Promise<{ position: Position; frame: string }>; head?: Record<string, unknown> }> {
     const known = mayBeRedelivery ? await this.claimed(stream, notificationId) : undefined;
     if (known) {
       const done = await this.keepAt(stream, known, frameAt, nowMs);
       return { ...done, kept: Promise.resolve(done) };
     }
-    const taken = await this.advance(stream, nowMs);
+    const { position: taken, head } = await this.advance(stream, nowMs);
     const frame = frameAt(taken);
     const kept = this.claimAndKeep(stream, notificationId, taken, frame, frameAt, nowMs);
     // Awaited by the caller; never an unhandled rejection meanwhile.
     kept.catch(() => undefined);
-    return { position: taken, frame, kept };
+    // `head`: the head's attributes as the increment left them (the inbox's read state is there too).
+    return { position: taken, frame, kept, head };
   }
 
   private async claimAndKeep(
@@ -209,7 +210,7 @@ export class HistoryStore {
   }
 
   /** Takes the next position: one atomic update of the head, which also starts a new stream's epoch. */
-  private async advance(stream: string, nowMs: number): Promise<Position> {
+  private async advance(stream: string, nowMs: number): Promise<{ position: Position; head: Record<string, unknown> }> {
     const { Attributes } = await this.doc.send(new UpdateCommand({
       TableName: this.countersTable,
       Key: streamHeadKey(stream),
@@ -220,7 +221,7 @@ export class HistoryStore {
       ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
-    return { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) };
+    return { position: { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) }, head: Attributes ?? {} };
   }
 
   private expiry(stream: string, nowMs: number): number {

@@ -88,14 +88,6 @@ export function userOfStream(stream: string): string | undefined {
   return stream.startsWith('u#') ? stream.slice(2) : undefined;
 }
 
-/**
- * The read state of a user's own stream (the inbox): its epoch, the seq up to which everything is
- * read, and the seqs read above it. One item per user, written only by mark-reads.
- */
-export function readStateKey(stream: string): CounterKey {
-  return { [K.partitionKey]: `read#${stream}`, [K.sortKey]: 'read' };
-}
-
 export interface HistoryKey {
   readonly [H.partitionKey]: string;
   readonly [H.sortKey]: number;
@@ -106,8 +98,9 @@ export function historyKey(stream: string, seq: number): HistoryKey {
 }
 
 /**
- * A stream's head: its epoch and last position. One item, one write per kept notification: a
- * stream takes about 1,000 notifications per second, DynamoDB's rate for one key.
+ * A stream's head: its epoch and last position (and, on a user's stream, the inbox's read state:
+ * lambda/inbox/read-store.ts). One item, one write per kept notification: a stream takes about
+ * 1,000 notifications per second, DynamoDB's rate for one key.
  */
 export function streamHeadKey(stream: string): CounterKey {
   return { [K.partitionKey]: `head#${stream}`, [K.sortKey]: 'head' };

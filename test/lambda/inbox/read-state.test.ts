@@ -1,5 +1,5 @@
 /** The read state's arithmetic (lambda/inbox/read-store.ts): pure, so every case is cheap to check. */
-import { isRead, stateIn, unreadCount, unreadState, withRead } from '../../../lambda/inbox/read-store';
+import { headAndState, isRead, unreadCount, unreadState, withRead } from '../../../lambda/inbox/read-store';
 
 describe('withRead', () => {
   const start = unreadState('e1');
@@ -43,11 +43,10 @@ describe('unreadCount', () => {
     expect(unreadCount(unreadState('e'), 0, 0)).toBe(0);
   });
 
-  it('reads another epoch as nothing read', () => {
-    const stored = withRead(unreadState('old'), { upTo: 9 });
-    expect(stateIn(stored, 'new')).toEqual(unreadState('new'));
-    expect(stateIn(stored, 'old')).toBe(stored);
-    expect(isRead(stored, 9)).toBe(true);
-    expect(isRead(stored, 10)).toBe(false);
+  it('reads the head and its read state from one item: a head without one has nothing read', () => {
+    expect(headAndState({ pk: 'head#u#a', epoch: 'e1', last: 7 })).toEqual({ head: { seq: 7, epoch: 'e1' }, state: unreadState('e1') });
+    const both = headAndState({ epoch: 'e1', last: 9, readUpTo: 4, readAbove: [6, 8], readVersion: 3 });
+    expect(both).toEqual({ head: { seq: 9, epoch: 'e1' }, state: { epoch: 'e1', upTo: 4, above: [6, 8], version: 3 } });
+    expect([4, 5, 6, 7, 8].map((s) => isRead(both.state, s))).toEqual([true, false, true, false, true]);
   });
 });

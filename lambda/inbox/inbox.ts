@@ -79,8 +79,10 @@ export class Inbox {
     return this.countAt(stream, await this.current(stream));
   }
 
-  private async countAt(stream: string, { head, state }: HeadAndState): Promise<UnreadCount> {
-    const expired = head.seq > state.upTo ? await this.deps.reads.expiredUpTo(stream, state.upTo, this.now()) : state.upTo;
+  private async countAt(stream: string, { head, state, since }: HeadAndState): Promise<UnreadCount> {
+    // An epoch younger than the retention has nothing expired: no Query.
+    const young = since !== undefined && (since + this.deps.history.retention(stream)) * 1000 > this.now();
+    const expired = head.seq > state.upTo && !young ? await this.deps.reads.expiredUpTo(stream, state.upTo, this.now()) : state.upTo;
     return { count: unreadCount(state, head.seq, expired), epoch: head.epoch, seq: head.seq, readVersion: state.version };
   }
 

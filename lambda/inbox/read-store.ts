@@ -35,6 +35,7 @@ const READ = { upTo: 'readUpTo', above: 'readAbove', version: 'readVersion' } as
 export function headAndState(item: Record<string, unknown>): HeadAndState {
   const epoch = String(item.epoch);
   return {
+    ...(item.since !== undefined ? { since: Number(item.since) } : {}),
     head: { seq: Number(item.last ?? 0), epoch },
     state: { epoch, upTo: Number(item[READ.upTo] ?? 0), above: ((item[READ.above] ?? []) as unknown[]).map(Number), version: Number(item[READ.version] ?? 0) },
   };
@@ -43,6 +44,8 @@ export function headAndState(item: Record<string, unknown>): HeadAndState {
 export interface HeadAndState {
   readonly head: Position;
   readonly state: ReadState;
+  /** When the epoch started (epoch seconds), when the head says: nothing in it is older. */
+  readonly since?: number;
 }
 
 export interface ReadState {

@@ -158,9 +158,9 @@ export class HistoryStore {
     const { Attributes } = await this.doc.send(new UpdateCommand({
       TableName: this.countersTable,
       Key: streamHeadKey(stream),
-      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #last = if_not_exists(#last, :zero), #ttl = :ttl',
-      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':zero': 0, ':ttl': this.expiry(stream, nowMs) },
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #since = if_not_exists(#since, :now), #last = if_not_exists(#last, :zero), #ttl = :ttl',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#since': 'since', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':now': Math.floor(nowMs / 1000), ':zero': 0, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
     return { seq: Number(Attributes?.last ?? 0), epoch: String(Attributes?.epoch) };
@@ -216,9 +216,10 @@ export class HistoryStore {
       Key: streamHeadKey(stream),
       // The head lives as long as the stream's newest kept notification: once it expires, so has
       // every notification, and the stream starts over in a new epoch.
-      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #ttl = :ttl ADD #last :one',
-      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(stream, nowMs) },
+      // `since`: when the epoch started (nothing in it is older, so nothing expired before since + retention).
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #since = if_not_exists(#since, :now), #ttl = :ttl ADD #last :one',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#since': 'since', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':now': Math.floor(nowMs / 1000), ':one': 1, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
     return { position: { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) }, head: Attributes ?? {} };

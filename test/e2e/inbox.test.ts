@@ -5,10 +5,12 @@
  * publishing with the EventBridge SDK.
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SETTINGS, Tables } from '../../lib/private/runtime-contract';
 import { connectionIdOf, eventBridgeClient, Frame, publish, TestClient, clientPool, useLocalRuntime } from './support/clients';
 
 const MAX_PER_SECOND = 20;
-const runtime = useLocalRuntime({ settings: { maxClientMessagesPerSecond: MAX_PER_SECOND } });
+const runtime = useLocalRuntime({ settings: { maxClientMessagesPerSecond: MAX_PER_SECOND, historyRules: ['orders/*'] } });
 const { open, closeAll } = clientPool(runtime);
 afterEach(closeAll);
 
@@ -92,6 +94,24 @@ describe('read state', () => {
     await send(alice, ['a4']);
     await tablet.waitFor((f) => f.type === 'unread' && f.seq === 4, 'the count after a4');
     expect(keptCount(tablet)).toMatchObject({ count: 1, seq: 4, readVersion: 2 });
+  });
+
+  it('the user stream keeps its notifications for history.userStreamRetention (30 days), topics for history.retention (24 hours)', async () => {
+    const kim = freshUser('kim');
+    await send(kim, ['k1']);
+    await publish(eventBridgeClient(runtime()), runtime(), { topic: 'orders/retention', id: 't1', data: 1 });
+    await runtime().drained();
+    const doc = DynamoDBDocumentClient.from(runtime().dynamo.client);
+    const expiryOf = async (stream: string) => (await doc.send(new QueryCommand({
+      TableName: runtime().settings.historyTable,
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': Tables.history.partitionKey },
+      ExpressionAttributeValues: { ':s': stream },
+    }))).Items![0][Tables.history.ttlAttribute] as number;
+    const now = Date.now() / 1000;
+    expect((await expiryOf(`u#${kim}`)) - now).toBeCloseTo(SETTINGS.userStreamRetentionSeconds.default, -2);
+    expect((await expiryOf('t#orders/retention')) - now).toBeCloseTo(SETTINGS.historyRetentionSeconds.default, -2);
+    expect(SETTINGS.userStreamRetentionSeconds.default).toBe(30 * 24 * 60 * 60);
   });
 
   it('pages back through the inbox with before and limit', async () => {

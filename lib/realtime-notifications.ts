@@ -545,7 +545,7 @@ export class RealtimeNotifications extends Construct {
         description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
         eventBus: this.eventBus,
         // Match.anyOf takes the contract's matchers (here one anything-but) as they are.
-        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType)['detail-type']) },
+        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType, settingValue(props, 'userHistory'))['detail-type']) },
       }));
     }
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.

@@ -295,7 +295,7 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
     }),
   });
   bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType, settings.userHistory) });
-  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings.clientMessageDetailType) });
+  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings.clientMessageDetailType, settings.userHistory) });
   return bus;
 }
 

@@ -512,6 +512,7 @@ export function notificationEventPattern(detailType: string, inbox = false): { '
  * their being dropped unseen. Never on a bus passed in: there, other detail types belong to other
  * applications. The local runtime uses it as well.
  */
-export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string): { 'detail-type': Array<{ 'anything-but': string[] }> } {
-  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE] }] };
+export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string, inbox = false): { 'detail-type': Array<{ 'anything-but': string[] }> } {
+  // The construct's own NotificationsRead events are for backends; a MarkRead is the inbox's, when there is one.
+  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE] }] };
 }

@@ -200,7 +200,12 @@ describe('publishing path', () => {
 
   test('on its own bus, a second rule sends the events of any other detail type to the queue, to be dead-lettered with a reason', () => {
     template.resourceCountIs('AWS::Events::Rule', 2);
-    expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage'));
+    expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage', true));
+    // Neither the inbox's own NotificationsRead events (for backends) nor, with the inbox, a backend's MarkRead.
+    expect(misaddressedEventPattern('Notification', 'ClientMessage', true))
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'MarkRead', 'NotificationsRead'] }] });
+    expect(misaddressedEventPattern('Notification', 'ClientMessage', false))
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'NotificationsRead'] }] });
   });
 
   test('both queues refuse requests without TLS, and sends by EventBridge for any other rule', () => {

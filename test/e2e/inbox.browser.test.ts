@@ -61,14 +61,14 @@ describe('demo page inbox bell in Chromium', () => {
     } finally {
       events.destroy();
     }
-    for (const page of [first, second]) await page.locator('#unread-count[data-count="3"]').waitFor({ timeout: 10_000 });
+    for (const page of [first, second]) await page.locator('#unread-count[data-count="3"]').waitFor({ timeout: 30_000 });
     mkdirSync(ARTIFACTS, { recursive: true });
     await second.screenshot({ path: join(ARTIFACTS, 'inbox-bell-before.png'), clip: { x: 900, y: 0, width: 500, height: 220 } });
 
     await first.click('#inbox-bell');
-    await first.locator('#unread-count[data-count="0"]').waitFor({ timeout: 10_000 });
+    await first.locator('#unread-count[data-count="0"]').waitFor({ timeout: 30_000 });
     // The other tab is told by the server: nothing was clicked there.
-    await second.locator('#unread-count[data-count="0"]').waitFor({ timeout: 10_000 });
+    await second.locator('#unread-count[data-count="0"]').waitFor({ timeout: 30_000 });
     expect(await badge(second).textContent()).toBe('0');
     await second.screenshot({ path: join(ARTIFACTS, 'inbox-bell-after.png'), clip: { x: 900, y: 0, width: 500, height: 220 } });
     expect(pageErrors).toEqual([]);

@@ -9,7 +9,7 @@ export function startupBanner(runtime: Pick<LocalRuntime, 'url' | 'wsUrl' | 'cal
     Entries: [{ EventBusName: eventBusName, Source: 'my.backend', DetailType: settings.detailType, Detail: detail }],
   });
   const engine = dynamo.engine === 'embedded'
-    ? 'embedded (dynalite, in-process). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
+    ? 'embedded (dynalite, on a thread of its own). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
       + '                   DYNAMODB_LOCAL=true npm start runs DynamoDB Local instead; DYNAMODB_ENDPOINT=http://… uses one running.'
     : `${dynamo.endpoint} (external)`;
   return `

@@ -299,6 +299,9 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
   return bus;
 }
 
+/** Batches the event source mapping delivers at once unless told otherwise: deliver gets as many environments. */
+const DELIVER_BATCHES_IN_FLIGHT = 5;
+
 function startEventSourceMapping(
   deliveryQueue: LocalQueue, functions: Record<HandlerName, LambdaFunction>, q: QueueOptions, log: (line: string) => void,
 ): EventSourceMapping {
@@ -307,7 +310,7 @@ function startEventSourceMapping(
     invoke: (event) => functions.deliver.invoke(event),
     region: LOCAL_REGION,
     batchSize: q.batchSize ?? SETTINGS.batchSize.default,
-    maxConcurrency: q.maxConcurrency ?? 5,
+    maxConcurrency: q.maxConcurrency ?? DELIVER_BATCHES_IN_FLIGHT,
     log,
   });
   eventSourceMapping.start();
@@ -460,6 +463,8 @@ function createFunctions(
       },
       region: LOCAL_REGION,
       timeoutMs: name === 'deliver' ? SETTINGS.deliverTimeoutSeconds.default * 1000 : SETTINGS.routeFunctionTimeoutSeconds.default * 1000,
+      // Deliver scales out as Lambda does: an environment per batch in flight.
+      maxEnvironments: name === 'deliver' ? options.queue?.maxConcurrency ?? DELIVER_BATCHES_IN_FLIGHT : 1,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

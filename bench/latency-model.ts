@@ -56,6 +56,18 @@ export const HOPS: readonly Hop[] = [
   { hop: 'API Gateway → member: the frame out', client: true, server: true, floor: true, lowMs: 10, highMs: 50, source: NETWORK_ESTIMATE },
 ];
 
+/**
+ * A user-targeted notification in deliver, with the inbox (each user's own stream kept: the
+ * default) and without: its DynamoDB calls, in the order they wait on each other. Calls on one
+ * row run at once; only the rows before the first post delay the notification.
+ */
+export const USER_NOTIFICATION_CALLS: ReadonlyArray<{ readonly step: string; readonly off: string; readonly on: string; readonly beforeFirstPost: boolean }> = [
+  { step: '1', off: '—', on: 'UpdateItem: the stream head\'s increment (the position)', beforeFirstPost: true },
+  { step: '2', off: 'Query: the user\'s connections (byUser index)', on: 'Query: the user\'s connections ∥ PutItem: the position claim ∥ PutItem: the frame kept', beforeFirstPost: true },
+  { step: '3', off: '@connections posts', on: '@connections posts', beforeFirstPost: false },
+  { step: '4', off: '—', on: 'GetItem: the read state (and, once per stream and instance, a Query for the expiry floor), then the `unread` posts', beforeFirstPost: false },
+];
+
 export function pathTotal(hops: readonly Hop[], path: 'client' | 'server' | 'floor'): { lowMs: number; highMs: number } {
   const on = hops.filter((h) => h[path]);
   return { lowMs: on.reduce((n, h) => n + h.lowMs, 0), highMs: on.reduce((n, h) => n + h.highMs, 0) };
@@ -85,6 +97,11 @@ export function latencyModelSection(measured: LatencyData | undefined): SectionR
         caption: 'Hops (ms, typical, warm):',
         headers: ['Hop', 'Client message', 'Server notification', 'Typical (ms)', 'Source'],
         rows: HOPS.map((h) => [h.hop, mark(h.client), mark(h.server), `${h.lowMs}–${h.highMs}`, h.source]),
+      },
+      {
+        caption: 'A user-targeted notification in deliver: DynamoDB calls with and without the inbox (∥: at once). The inbox adds one sequential round trip (2–10 ms) before the first post; its read-state read and the `unread` posts come after:',
+        headers: ['Step', 'Inbox off (`history.userStreams: false`)', 'Inbox on (the default)', 'Before the first post'],
+        rows: USER_NOTIFICATION_CALLS.map((c) => [c.step, c.off, c.on, c.beforeFirstPost ? 'yes' : 'no']),
       },
       {
         caption: 'The two paths end to end:',

@@ -15,6 +15,7 @@ import { renderCharts, withCharts } from './charts';
 import { costSection } from './cost';
 import { benchFanout, FanoutData, memorySection } from './fanout';
 import { benchLatency } from './latency';
+import { benchInboxLatency } from './inbox-latency';
 import { latencyModelSection } from './latency-model';
 import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
@@ -106,6 +107,14 @@ const SECTIONS: SectionSpec[] = [
     run: (ctx) => benchHistoryCost({ latencyMs: LATENCY_MS, notifications: ctx.quick ? 10 : 30, audiences: [1_000, 10_000], rounds: ctx.quick ? 2 : 5 }),
   },
   { id: 'client', title: '10. Browser client: size', run: () => benchClientSize() },
+  {
+    id: 'inbox',
+    title: '11. The inbox: what it costs a user-targeted notification',
+    // BENCH_INBOX_RATE: another rate, to compare the two below the rate a busy machine sustains.
+    run: (ctx) => benchInboxLatency({
+      clients: 1_000, rate: Number(process.env.BENCH_INBOX_RATE ?? 200), seconds: ctx.quick ? 3 : 10, connectConcurrency: 50, turns: ctx.quick ? 1 : 2,
+    }),
+  },
 ];
 
 async function main(): Promise<void> {

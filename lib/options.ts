@@ -97,6 +97,15 @@ export interface HistoryOptions {
   readonly retention?: Duration;
 
   /**
+   * How long each user's own stream (the inbox: user-targeted notifications and their read
+   * state) is kept, apart from the topics' `retention` (1 minute to 365 days). An inbox outlives a
+   * reconnect window: a notification older than this is no longer listed or counted unread.
+   *
+   * @default Duration.days(30)
+   */
+  readonly userStreamRetention?: Duration;
+
+  /**
    * Notifications one `subscribe` with `since`, `resume` or `history` request replays at most
    * (1 to 1000). A client that missed more is told `recovered: false`.
    *

@@ -358,7 +358,7 @@ export class RealtimeNotifications extends Construct {
     const notificationRule = new events.Rule(this, 'NotificationRule', {
       description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
       eventBus: this.eventBus,
-      eventPattern: { detailType: notificationEventPattern(detailType)['detail-type'] },
+      eventPattern: { detailType: notificationEventPattern(detailType, this.settings['history.userStreams'])['detail-type'] },
     });
     const rules = [notificationRule];
     if (props.eventBus === undefined) {
@@ -368,7 +368,7 @@ export class RealtimeNotifications extends Construct {
         description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
         eventBus: this.eventBus,
         // Match.anyOf takes the contract's matchers (here one anything-but) as they are.
-        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType)['detail-type']) },
+        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType, this.settings['history.userStreams'])['detail-type']) },
       }));
     }
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.

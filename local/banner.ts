@@ -9,7 +9,7 @@ export function startupBanner(runtime: Pick<LocalRuntime, 'url' | 'wsUrl' | 'cal
     Entries: [{ EventBusName: eventBusName, Source: 'my.backend', DetailType: settings.detailType, Detail: detail }],
   });
   const engine = dynamo.engine === 'embedded'
-    ? 'embedded (dynalite, in-process). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
+    ? 'embedded (dynalite, on a thread of its own). It never expires TTL items: a sweeper deletes expired rows every minute.\n'
       + (dynamo.dataDir
         ? `                   Kept in ${dynamo.dataDir}: history and subscriptions survive a restart.\n`
         : '                   In memory: everything is gone on restart (npm start -- --data-dir .data keeps it).\n')

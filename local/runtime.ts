@@ -302,10 +302,13 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
       },
     }),
   });
-  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType) });
-  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType']) });
+  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType, settings['history.userStreams']) });
+  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType'], settings['history.userStreams']) });
   return bus;
 }
+
+/** Batches the event source mapping delivers at once unless told otherwise: deliver gets as many environments. */
+const DELIVER_BATCHES_IN_FLIGHT = 5;
 
 function startEventSourceMapping(
   deliveryQueue: LocalQueue, functions: Record<HandlerName, LambdaFunction>, q: QueueOptions, log: (line: string) => void,
@@ -315,7 +318,7 @@ function startEventSourceMapping(
     invoke: (event) => functions.deliver.invoke(event),
     region: LOCAL_REGION,
     batchSize: q.batchSize ?? SETTINGS['delivery.batchSize'].default,
-    maxConcurrency: q.maxConcurrency ?? 5,
+    maxConcurrency: q.maxConcurrency ?? DELIVER_BATCHES_IN_FLIGHT,
     log,
   });
   eventSourceMapping.start();
@@ -468,6 +471,8 @@ function createFunctions(
       },
       region: LOCAL_REGION,
       timeoutMs: name === 'deliver' ? SETTINGS['delivery.timeout'].default * 1000 : ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000,
+      // Deliver scales out as Lambda does: an environment per batch in flight.
+      maxEnvironments: name === 'deliver' ? options.queue?.maxConcurrency ?? DELIVER_BATCHES_IN_FLIGHT : 1,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

@@ -1,10 +1,11 @@
 import { backoffDelay, BackoffOptions } from './backoff';
 import { RealtimeError } from './errors';
+import { Inbox } from './inbox';
 import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
 import type {
   ClientFrame, ErrorFrame, HistoryFrame, PongFrame, PresenceEventFrame, PresenceFrame, PublishedFrame, ResumedFrame, ServerFrame, SubscribedFrame,
-  UnsubscribedFrame,
+  UnsubscribedFrame, UnreadFrame, InboxFrame,
 } from './protocol';
 import { RecentIds } from './recent-ids';
 import { Notification, Position, Stream, StreamAck } from './stream';
@@ -90,6 +91,8 @@ interface Answers {
   resume: ResumedFrame;
   history: HistoryFrame;
   ping: PongFrame;
+  markRead: UnreadFrame;
+  inbox: InboxFrame;
 }
 type Answer = (error: RealtimeError | undefined, frame?: ServerFrame) => void;
 
@@ -121,6 +124,7 @@ const USER = 'user';
 const OPEN = 1;
 const ANSWERS: { readonly [A in keyof Answers]: Answers[A]['type'] } = {
   subscribe: 'subscribed', unsubscribe: 'unsubscribed', publish: 'published', presence: 'presence', resume: 'resumed', history: 'history', ping: 'pong',
+  markRead: 'unread', inbox: 'inbox',
 };
 
 /** Opens a client; it connects at once and stays connected until `close()`. */
@@ -130,6 +134,8 @@ export function connect(options: ConnectOptions): RealtimeClient {
 
 export class RealtimeClient {
   state: ConnectionState = 'connecting';
+  /** The user's inbox: unread count, mark read, pages with read state. */
+  readonly inbox = new Inbox((frame) => this.request(frame));
   private readonly WS: WebSocketConstructor;
   private readonly listeners: { [K in keyof ClientEvents]?: Set<(value: ClientEvents[K]) => void> } = {};
   private readonly topics = new Map<string, Topic>();
@@ -317,6 +323,7 @@ export class RealtimeClient {
     const restored = [...this.topics].map(([topic, entry]) => new Promise<void>((done) => this.subscribeOn(c, topic, entry, done)));
     if (this.userHandlers.size > 0) restored.push(new Promise<void>((done) => this.resumeOn(c, done)));
     if (!replacing) this.ready(c);
+    this.inbox.sync();
     Promise.all(restored).then(() => {
       if (c.gone || this.state === 'closed') return;
       this.failures = 0;
@@ -417,6 +424,7 @@ export class RealtimeClient {
       else if (error) this.emit('error', error);
       const lost = since !== undefined && ack?.recovered === false;
       if (lost) this.emit('gap', {});
+      if (ack?.unread !== undefined) this.inbox.take({ ...ack, count: ack.unread } as any);
       this.hand(this.user, this.userHandlers, USER, this.user.release(ack, lost));
       done?.();
     });
@@ -448,6 +456,8 @@ export class RealtimeClient {
       const entry = topic === undefined ? undefined : this.topics.get(topic);
       if (entry) this.hand(entry.stream, entry.handlers, `topic:${topic}`, entry.stream.take(frame));
       else if (topic === undefined) this.hand(this.user, this.userHandlers, USER, this.user.take(frame));
+    } else if (frame.type === 'unread') {
+      this.inbox.take(frame);
     } else if (frame.type === 'presence' && 'event' in frame) {
       const event: PresenceEvent = frame;
       this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, event));

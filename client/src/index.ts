@@ -7,6 +7,8 @@ export type { BackoffOptions } from './backoff';
 export { keepAliveTiming } from './keep-alive';
 export type { KeepAliveTiming, ServerTimeouts } from './keep-alive';
 export { RealtimeError } from './errors';
+export type { Inbox } from './inbox';
+export type { InboxPage, UnreadCount } from './inbox';
 export type { RealtimeErrorCode } from './errors';
 export { localStoragePositions } from './positions';
 export type { PositionStore } from './positions';

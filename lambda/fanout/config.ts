@@ -8,9 +8,9 @@ import { SETTINGS } from '../../lib/private/settings';
 /** What delivering reads; the message function, which never takes events off the queue, has no detail type, broadcast or receive count. */
 export type DeliverySettings = Pick<RuntimeSettings,
 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'historyTable' | 'callbackUrl' | 'queueUrl' | 'deadLetterQueueUrl'
-| 'presenceRules' | 'historyRules' | 'history.userStreams' | 'history.retention'
+| 'presenceRules' | 'historyRules' | 'history.userStreams' | 'history.retention' | 'history.userStreamRetention'
 | 'delivery.postConcurrency' | 'delivery.shardThreshold' | 'delivery.shardSize' | 'delivery.maxRatePerSecond' | 'delivery.maxAttempts'>
-& Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount'>>;
+& Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount' | 'eventBusName'>>;
 
 export interface DeliverConfig {
   readonly connectionsTable: string;

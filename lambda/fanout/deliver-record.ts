@@ -27,6 +27,8 @@ import { requeueDelaySeconds } from '../runtime/retry';
 import { removeGoneConnection, Stores, SubscriptionEndings } from '../stores';
 import { AUDIENCE_FIRST_PAGE_SIZE, audiencePages } from './audience';
 import { NotificationHistory } from '../history/notification-history';
+import type { Inbox } from '../inbox/inbox';
+import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
@@ -57,6 +59,8 @@ export interface DeliveryDeps {
   readonly endings?: SubscriptionEndings;
   /** Gives notifications of streams with history their positions, and keeps them. */
   readonly history?: NotificationHistory;
+  /** Pushes a user's new unread count after their notification was posted (the inbox). */
+  readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
@@ -102,6 +106,14 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
     return;
   }
 
+  if (deps.inbox !== undefined && isMarkReadEvent(body)) {
+    // A backend marks a user's notifications read (the inbox).
+    const parsed = parseMarkReadEvent(body);
+    const result = parsed.ok ? await deps.inbox.markRead(parsed.userId, parsed, { backend: true }) : parsed;
+    if (!result.ok) await reject(record, deps, 'BAD_MARK_READ', result.message);
+    return;
+  }
+
   deps.metrics.count(MetricNames.notifications, 1);
   const checked = checkPublishedEvent(body, { detailType: deps.config.detailType, allowBroadcast: deps.config.allowBroadcast });
   if (!checked.ok) {
@@ -135,14 +147,29 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
 export async function deliverNotification(
   unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
 ): Promise<EncodedNotification> {
-  const encoded = deps.history ? await deps.history.keep(unpositioned, mayBeRedelivery) : unpositioned;
+  // The position first (one round trip), then the claim and the frame are written while the
+  // audience's first page is read: nothing is posted before its frame is kept, and a notification
+  // with history waits one round trip more than one without (the head's increment).
+  const { encoded: taken, kept, head } = deps.history ? await deps.history.position(unpositioned, mayBeRedelivery) : { encoded: unpositioned, kept: undefined, head: undefined };
+  const readAhead = (pages: AsyncIterable<string[]>) => (kept === undefined ? pages : eager(pages));
+  const positioned = taken.notification.seq !== undefined;
+  const audience = readAhead(withoutConnection(
+    audiencePages(taken.notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId));
+  // The position that counts: another delivery of the same id may have claimed first.
+  const encoded = (await kept) ?? taken;
   const { notification } = encoded;
   const shards = new ShardSender(notification, deps);
-  const positioned = notification.seq !== undefined;
-  const audience = withoutConnection(
-    audiencePages(notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId);
-  const inline = pagesUpToThreshold(audience, deps.config.shardThreshold, shards);
+  const reached: string[] = [];
+  const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
+  const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
+  const { seq, epoch } = encoded.notification;
+  if (userId !== undefined && seq !== undefined && epoch !== undefined && reached.length > 0) {
+    // After the posts: the count never delays the notification itself.
+    await deps.inbox!.notified(userId, { seq, epoch }, reached, head).catch((error: unknown) => {
+      deps.logger.warn('Could not push the unread count', { notificationId: notification.id, error: String(error) });
+    });
+  }
   if (shards.count > 0) {
     deps.logger.info('Notification split into shards', {
       notificationId: notification.id, target: describeTarget(notification.target), shards: shards.count,
@@ -190,6 +217,24 @@ export async function postInOrder(connectionId: string, frames: readonly string[
 
 function fanoutOptions(deps: AnnouncementDeps, deadline: number | undefined): FanoutOptions {
   return { concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random };
+}
+
+/** The pages, the first one read at once (before the caller asks for it). */
+function eager<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  const first = iterator.next();
+  first.catch(() => undefined); // read by the caller, or abandoned when keeping failed
+  return (async function* () {
+    for (let page = await first; !page.done; page = await iterator.next()) yield page.value;
+  })();
+}
+
+/** The pages as they are, each id also added to `into`. */
+async function* collected(pages: AsyncIterable<string[]>, into: string[]): AsyncGenerator<string[]> {
+  for await (const page of pages) {
+    into.push(...page);
+    yield page;
+  }
 }
 
 function withoutConnection(pages: AsyncIterable<string[]>, connectionId: string | undefined): AsyncIterable<string[]> {

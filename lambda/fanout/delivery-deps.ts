@@ -14,12 +14,14 @@ import { AdaptiveConcurrency } from './concurrency';
 import { systemClock } from '../runtime/clock';
 import { RateLimiter } from './rate';
 import { logger } from '../runtime/logger';
-import { abortableDocumentClient, createDocumentClient, createStores, SubscriptionEndings } from '../stores';
+import { abortableDocumentClient, createDocumentClient, createStores, SubscriptionEndings, userOfStream } from '../stores';
 import { HistoryStore } from '../history/history-store';
 import { deliverConfig, DeliverySettings } from './config';
 import { createConnectionsPoster } from './connections-poster';
 import type { PostResult } from './fanout';
-import { DeliveryDeps, DeliveryMetrics } from './deliver-record';
+import { DeliveryDeps, DeliveryMetrics, postInOrder } from './deliver-record';
+import { createInbox } from '../inbox/runtime';
+import { createReadAnnouncer } from '../inbox/bus';
 import { HistoryPolicy } from '../history/streams';
 import { NotificationHistory } from '../history/notification-history';
 import { QueueWriter, SendBatch } from './queue-writer';
@@ -58,6 +60,7 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable, countersTable: config.countersTable };
   const keeping = historySettings(settings);
   const sendBatch = sqsOnFirstUse(config.queueUrl);
+  const announceReads = settings.eventBusName !== undefined ? createReadAnnouncer(settings.eventBusName) : undefined;
   const shared = {
     config,
     post: connections.post,
@@ -67,13 +70,20 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
     metrics: powertoolsMetrics(metrics),
     logger,
   };
-  const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => ({
-    ...shared,
-    stores: createStores(tables, client),
-    queue: new QueueWriter(sendBatch, { signal: queues }),
-    history: new NotificationHistory(
-      new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionSeconds), keeping.policy, systemClock),
-  });
+  const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => {
+    const deps = {
+      ...shared,
+      stores: createStores(tables, client),
+      queue: new QueueWriter(sendBatch, { signal: queues }),
+      history: new NotificationHistory(
+        new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf), keeping.policy, systemClock),
+    };
+    // A user's new notification is followed by their unread count (the inbox), posted like it.
+    const inbox = keeping.policy.users
+      ? createInbox(client, keeping, deps.stores, deps.history.store, (ids, frame) => pushFrame(ids, frame, deps), announceReads)
+      : undefined;
+    return { ...deps, inbox };
+  };
   const unbounded = depsOver(doc);
   return {
     unbounded,
@@ -92,13 +102,21 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
 }
 
 /** Which streams keep history, where, and for how long, as the construct configured it. */
-function historySettings(s: DeliverySettings): { historyTable: string; countersTable: string; retentionSeconds: number; policy: HistoryPolicy } {
+function historySettings(s: DeliverySettings): { historyTable: string; countersTable: string; retentionOf: (stream: string) => number; policy: HistoryPolicy } {
+  const topics = s['history.retention'];
+  const users = s['history.userStreamRetention'];
   return {
     historyTable: s.historyTable,
     countersTable: s.countersTable,
-    retentionSeconds: s['history.retention'],
+    // Each user's own stream (the inbox) keeps its own retention; topics share theirs.
+    retentionOf: (stream) => (userOfStream(stream) !== undefined ? users : topics),
     policy: { topics: TopicRules.compile(s.historyRules), users: s['history.userStreams'] },
   };
+}
+
+/** Posts one frame to each connection, with the fan-out's retries; what does not arrive is not retried later. */
+async function pushFrame(connectionIds: readonly string[], frame: string, deps: Parameters<typeof postInOrder>[2]): Promise<void> {
+  await Promise.all(connectionIds.map((id) => postInOrder(id, [frame], deps)));
 }
 
 /**

@@ -16,6 +16,8 @@ import { createClientMessagePublisher } from '../routes/client-message-event';
 import { deliverNotification, postInOrder } from '../fanout/deliver-record';
 import { createPresenceRuntime } from '../presence/presence-runtime';
 import { createDeliveryDeps } from '../fanout/delivery-deps';
+import { createInbox } from '../inbox/runtime';
+import { createReadAnnouncer } from '../inbox/bus';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 
@@ -32,6 +34,12 @@ const publishToBus = createClientMessagePublisher(settings.eventBusName, setting
 
 const messageContext: MessageContext = {
   stores,
+  // Mark-reads and inbox pages; the new count is posted to the user's other connections.
+  inbox: history.policy.users
+    ? createInbox(doc, settings, stores, history.store, async (ids, frame) => {
+      await Promise.all(ids.map((id) => postInOrder(id, [frame], invocation.deps, invocation.deadline)));
+    }, createReadAnnouncer(settings.eventBusName))
+    : undefined,
   history: {
     policy: history.policy,
     source: history.store,

@@ -45,7 +45,8 @@ export class HistoryStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly historyTable: string,
     private readonly countersTable: string,
-    private readonly retentionSeconds: number,
+    /** How long a stream's notifications are kept: one figure, or one per stream (the user streams keep theirs). */
+    private readonly retentionSeconds: number | ((stream: string) => number),
     private readonly newEpoch: () => string = () => randomBytes(6).toString('base64url'),
   ) {}
 
@@ -70,10 +71,36 @@ export class HistoryStore {
   async positionAndKeep(
     stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
   ): Promise<{ position: Position; frame: string }> {
+    return (await this.position(stream, notificationId, frameAt, nowMs, mayBeRedelivery)).kept;
+  }
+
+  /**
+   * The steps above, resolving as soon as the position is known (one round trip on a first
+   * receive: the head's increment), with `kept`, which settles once the claim and the frame are
+   * written (the position that counts, should a concurrent delivery of the same id have claimed
+   * first). The caller may post the frame meanwhile, and must await `kept` before it reports the
+   * notification done: a failure there is retried like any other.
+   */
+  async position(
+    stream: string, notificationId: string, frameAt: (position: Position) => string, nowMs: number, mayBeRedelivery = true,
+  ): Promise<{ position: Position; frame: string; kept: Promise<{ position: Position; frame: string }>; head?: Record<string, unknown> }> {
     const known = mayBeRedelivery ? await this.claimed(stream, notificationId) : undefined;
-    if (known) return this.keepAt(stream, known, frameAt, nowMs);
-    const taken = await this.advance(stream, nowMs);
+    if (known) {
+      const done = await this.keepAt(stream, known, frameAt, nowMs);
+      return { ...done, kept: Promise.resolve(done) };
+    }
+    const { position: taken, head } = await this.advance(stream, nowMs);
     const frame = frameAt(taken);
+    const kept = this.claimAndKeep(stream, notificationId, taken, frame, frameAt, nowMs);
+    // Awaited by the caller; never an unhandled rejection meanwhile.
+    kept.catch(() => undefined);
+    // `head`: the head's attributes as the increment left them (the inbox's read state is there too).
+    return { position: taken, frame, kept, head };
+  }
+
+  private async claimAndKeep(
+    stream: string, notificationId: string, taken: Position, frame: string, frameAt: (position: Position) => string, nowMs: number,
+  ): Promise<{ position: Position; frame: string }> {
     const [claiming, keeping] = await Promise.allSettled([
       this.claim(stream, notificationId, taken, nowMs),
       this.keep(stream, taken.seq, frame, nowMs),
@@ -85,12 +112,13 @@ export class HistoryStore {
     if (!isConditionalCheckFailed(claiming.reason)) {
       // Cut off (an abort as time runs out, a failing table): the position taken is marked void
       // if it still can be, so replays across it are not refused for a gap.
-      await this.keep(stream, taken.seq, undefined, nowMs).catch(() => undefined);
+      await this.keep(stream, taken.seq, undefined, nowMs).then(() => this.onVoid?.(stream, taken.seq)).catch(() => undefined);
       throw claiming.reason;
     }
     // A concurrent delivery of the same notification claimed first: its position counts, and the
     // one taken here is marked void (its frame was a copy, with the same id).
     await this.keep(stream, taken.seq, undefined, nowMs);
+    await this.onVoid?.(stream, taken.seq);
     const winner = await this.claimed(stream, notificationId, true);
     if (!winner) throw new Error(`The position claim of ${notificationId} in ${stream} vanished; retry.`);
     return this.keepAt(stream, winner, frameAt, nowMs);
@@ -106,17 +134,20 @@ export class HistoryStore {
   private async claim(stream: string, notificationId: string, taken: Position, nowMs: number): Promise<void> {
     await this.doc.send(new PutCommand({
         TableName: this.countersTable,
-        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(nowMs) },
+        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(stream, nowMs) },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
     }));
   }
 
+  /** Told of each position marked void (taken, then not used): the inbox does not count it unread. */
+  onVoid?: (stream: string, seq: number) => Promise<void>;
+
   /** Keeps a frame at its position (or, without a frame, marks the position void). */
   async keep(stream: string, seq: number, frame: string | undefined, nowMs: number): Promise<void> {
     await this.doc.send(new PutCommand({
       TableName: this.historyTable,
-      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(nowMs) },
+      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(stream, nowMs) },
     }));
   }
 
@@ -127,9 +158,9 @@ export class HistoryStore {
     const { Attributes } = await this.doc.send(new UpdateCommand({
       TableName: this.countersTable,
       Key: streamHeadKey(stream),
-      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #last = if_not_exists(#last, :zero), #ttl = :ttl',
-      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':zero': 0, ':ttl': this.expiry(nowMs) },
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #since = if_not_exists(#since, :now), #last = if_not_exists(#last, :zero), #ttl = :ttl',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#since': 'since', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':now': Math.floor(nowMs / 1000), ':zero': 0, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
     return { seq: Number(Attributes?.last ?? 0), epoch: String(Attributes?.epoch) };
@@ -179,21 +210,27 @@ export class HistoryStore {
   }
 
   /** Takes the next position: one atomic update of the head, which also starts a new stream's epoch. */
-  private async advance(stream: string, nowMs: number): Promise<Position> {
+  private async advance(stream: string, nowMs: number): Promise<{ position: Position; head: Record<string, unknown> }> {
     const { Attributes } = await this.doc.send(new UpdateCommand({
       TableName: this.countersTable,
       Key: streamHeadKey(stream),
       // The head lives as long as the stream's newest kept notification: once it expires, so has
       // every notification, and the stream starts over in a new epoch.
-      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #ttl = :ttl ADD #last :one',
-      ExpressionAttributeNames: { '#epoch': 'epoch', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':one': 1, ':ttl': this.expiry(nowMs) },
+      // `since`: when the epoch started (nothing in it is older, so nothing expired before since + retention).
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #since = if_not_exists(#since, :now), #ttl = :ttl ADD #last :one',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#since': 'since', '#last': 'last', '#ttl': K.ttlAttribute },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':now': Math.floor(nowMs / 1000), ':one': 1, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
-    return { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) };
+    return { position: { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) }, head: Attributes ?? {} };
   }
 
-  private expiry(nowMs: number): number {
-    return Math.floor(nowMs / 1000) + this.retentionSeconds;
+  private expiry(stream: string, nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.retention(stream);
+  }
+
+  /** How long the stream's notifications are kept, in seconds. */
+  retention(stream: string): number {
+    return typeof this.retentionSeconds === 'number' ? this.retentionSeconds : this.retentionSeconds(stream);
   }
 }

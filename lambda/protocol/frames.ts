@@ -33,6 +33,8 @@ export type PublishRequest = Wire.PublishRequest & {
   readonly echo: boolean;
 };
 export type HistoryRequest = Wire.HistoryRequest;
+export type MarkReadRequest = Wire.MarkReadRequest;
+export type InboxRequest = Wire.InboxRequest;
 
 export type ClientRequest =
   | Parsed<Wire.SubscribeRequest>
@@ -41,6 +43,8 @@ export type ClientRequest =
   | PublishRequest
   | Parsed<Wire.ResumeRequest>
   | HistoryRequest
+  | MarkReadRequest
+  | InboxRequest
   | Wire.PingRequest;
 
 /** Why a frame could not be parsed, with the error frame to answer it with. */
@@ -143,8 +147,9 @@ export function subscribedFrame(topic: string, requestId?: string, replay: Repla
   return withRequestId({ type: 'subscribed' as const, topic, ...replay }, requestId);
 }
 
-export function resumedFrame(replay: ReplayAnswer, requestId?: string): ResumedFrame {
-  return withRequestId({ type: 'resumed' as const, recovered: replay.recovered ?? false, ...replay }, requestId);
+export function resumedFrame(replay: ReplayAnswer, requestId?: string, unread?: { count: number; readVersion: number }): ResumedFrame {
+  const counted = unread !== undefined ? { unread: unread.count, readVersion: unread.readVersion } : {};
+  return withRequestId({ type: 'resumed' as const, recovered: replay.recovered ?? false, ...replay, ...counted }, requestId);
 }
 
 export function historyFrame(topic: string, epoch: string, notifications: readonly NotificationFrame[], hasMore: boolean, requestId?: string): HistoryFrame {

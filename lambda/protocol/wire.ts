@@ -88,6 +88,35 @@ export interface HistoryRequest {
   readonly limit?: number;
 }
 
+/** Marks notifications of the signed-in user's own stream read: the ones `ids` names, or every one up to and including `upTo` (exactly one of the two). Marking read what is read already changes nothing, so a retry is safe. Answered with `unread` (the count after it); every other connection of the user is pushed the new `unread` count. Counted against the user's client-message rate. */
+export interface MarkReadRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'markRead';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** Ids of notifications in the user's own stream, as their frames carry them. */
+  readonly ids?: ReadonlyArray<string>;
+  /** Everything in the user's own stream up to and including this position (the `epoch` and `seq` of a notification, or of a `resumed` or `inbox` answer). */
+  readonly upTo?: {
+    /** The stream's epoch, as the notifications and answers carry it. */
+    readonly epoch: string;
+    /** The seq up to which (included) everything is read. */
+    readonly seq: number;
+  };
+}
+
+/** Pages back through the signed-in user's own stream (user-targeted notifications), each with its read state. Answered with `inbox`. */
+export interface InboxRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'inbox';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** Only notifications before this seq; the latest when absent. */
+  readonly before?: number;
+  /** At most this many notifications (50 by default, at most `history.maxReplay`). */
+  readonly limit?: number;
+}
+
 /** Keeps the connection alive (API Gateway closes connections idle for 10 minutes). Answered with `pong`. */
 export interface PingRequest {
   /** What to do: routes the frame. */
@@ -176,6 +205,10 @@ export interface ResumedFrame {
   readonly epoch?: string;
   /** The stream's position: +1 per notification of the stream. */
   readonly seq?: number;
+  /** When the user stream is kept: its notifications not read, as of this answer (see `unread`). */
+  readonly unread?: number;
+  /** With `unread`: as in the `unread` frame. */
+  readonly readVersion?: number;
   /** The `requestId` of the frame this answers, when it had one. */
   readonly requestId?: string;
 }
@@ -192,6 +225,65 @@ export interface HistoryFrame {
   readonly notifications: ReadonlyArray<NotificationFrame>;
   /** Whether older notifications are kept than the first one listed. */
   readonly hasMore: boolean;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** How many notifications of the user's own stream (within `history.userStreamRetention`) are not read: the answer to `markRead`, and pushed to every connection of the user whenever the count changes (a new notification for the user, a mark-read from another device or a backend). Frames can arrive out of order: keep the one with the highest `seq` and `readVersion` (a frame whose two are both lower than, or equal to, those of the one you have is older); another `epoch` means the stream started over. */
+export interface UnreadFrame {
+  /** What kind of frame this is. */
+  readonly type: 'unread';
+  /** Notifications not read. */
+  readonly count: number;
+  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch: string;
+  /** The stream's position the count was taken at. */
+  readonly seq: number;
+  /** +1 for every mark-read that changed the user's read state (in this epoch). */
+  readonly readVersion: number;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** The answer to `inbox`: the user's own stream, oldest first, each notification with its read state, as many as fit in one frame. */
+export interface InboxFrame {
+  /** What kind of frame this is. */
+  readonly type: 'inbox';
+  /** The stream's epoch; positions of another epoch say nothing about this one. */
+  readonly epoch: string;
+  /** Oldest first: the notification frames as they were posted, each with `read`. */
+  readonly notifications: ReadonlyArray<{
+    /** What kind of frame this is. */
+    readonly type: 'notification';
+    /** Stable across retries, so clients can drop duplicates. */
+    readonly id: string;
+    /** Its position in a stream with history: +1 per notification of the stream. */
+    readonly seq?: number;
+    /** The stream's epoch; positions of another epoch say nothing about this one. */
+    readonly epoch?: string;
+    /** The topic, for topic notifications. */
+    readonly topic?: string;
+    /** The user, for notifications sent to one user. */
+    readonly userId?: string;
+    /** Present on broadcasts. */
+    readonly broadcast?: true;
+    /** The payload, any JSON value, as the backend or client published it. */
+    readonly data: unknown;
+    /** The sending user of a client message, stamped by the server; absent on backend notifications. */
+    readonly from?: string;
+    /** When it was published, ISO-8601. */
+    readonly time: string;
+    /** Whether it is marked read. */
+    readonly read: boolean;
+  }>;
+  /** Whether older notifications are kept than the first one listed. */
+  readonly hasMore: boolean;
+  /** Notifications not read, in the whole stream. */
+  readonly unread: number;
+  /** The stream's position as of this answer. */
+  readonly seq: number;
+  /** As in `unread`. */
+  readonly readVersion: number;
   /** The `requestId` of the frame this answers, when it had one. */
   readonly requestId?: string;
 }
@@ -243,7 +335,7 @@ export interface NotificationFrame {
 }
 
 /** Any frame a client sends. */
-export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | PingRequest;
+export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | MarkReadRequest | InboxRequest | PingRequest;
 
 /** Any frame the server sends. */
-export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | PongFrame | ErrorFrame | NotificationFrame;
+export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | UnreadFrame | InboxFrame | PongFrame | ErrorFrame | NotificationFrame;

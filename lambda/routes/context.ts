@@ -1,5 +1,6 @@
 /** What the routes share: their dependencies, and the answers more than one of them gives. */
 import type { Caller } from '../protocol/websocket-event';
+import type { Inbox } from '../inbox/answers';
 import { CounterStore, Stores } from '../stores';
 import { KeptNotification } from '../history/history-store';
 import { EncodedNotification, Notification } from '../protocol/notification';
@@ -11,6 +12,8 @@ import { topicOwner, TopicRules, userTopicSegment } from '../protocol/topics';
 
 export interface MessageContext {
   readonly stores: Stores;
+  /** Read state on each user's own stream; absent when user streams are not kept. */
+  readonly inbox?: Inbox;
   readonly history: StreamHistory;
   /** Who may subscribe to what (and ask who is present). */
   readonly rules: TopicRules;

@@ -11,6 +11,7 @@ import { resume } from './resume';
 import { history } from './history';
 import { presence } from './presence';
 import { publish } from './publish';
+import { answerInbox, answerMarkRead } from '../inbox/answers';
 
 export type { Caller } from '../protocol/websocket-event';
 export type { ClientMessaging, MessageContext, StreamHistory } from './context';
@@ -30,6 +31,8 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
     return pongFrame(requestId);
   }
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
+  if (request.action === 'markRead') return answerMarkRead(request, caller, ctx.inbox, ctx.clientMessages);
+  if (request.action === 'inbox') return answerInbox(request, caller, ctx.inbox, ctx.history.maxReplay);
 
   const topic = request.topic;
   const syntax = checkTopic(topic);

@@ -11,7 +11,12 @@ export async function resume(since: StreamPosition | undefined, caller: Caller, 
     return errorFrame('FORBIDDEN', 'Resuming needs a signed-in connection: only a user has a stream of their own.', requestId);
   }
   const stream = streamOf({ userId: caller.userId }, ctx.history.policy);
-  return catchUp(stream, since, caller, ctx, (replay) => resumedFrame(replay, requestId), requestId);
+  const userId = caller.userId;
+  const answer = await catchUp(stream, since, caller, ctx, (replay) => resumedFrame(replay, requestId), requestId);
+  // The inbox's count, as of now (a notification positioned since the answer's seq is counted, and followed by its own count).
+  if (answer.type !== 'resumed' || ctx.inbox === undefined || answer.epoch === undefined) return answer;
+  const unread = await ctx.inbox.unread(userId);
+  return resumedFrame(answer, requestId, unread);
 }
 
 /**

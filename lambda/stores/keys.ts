@@ -83,6 +83,11 @@ export function userStream(userId: string): string {
   return `u#${userId}`;
 }
 
+/** The user whose own stream this is; undefined for a topic's stream. */
+export function userOfStream(stream: string): string | undefined {
+  return stream.startsWith('u#') ? stream.slice(2) : undefined;
+}
+
 export interface HistoryKey {
   readonly [H.partitionKey]: string;
   readonly [H.sortKey]: number;
@@ -93,8 +98,9 @@ export function historyKey(stream: string, seq: number): HistoryKey {
 }
 
 /**
- * A stream's head: its epoch and last position. One item, one write per kept notification: a
- * stream takes about 1,000 notifications per second, DynamoDB's rate for one key.
+ * A stream's head: its epoch and last position (and, on a user's stream, the inbox's read state:
+ * lambda/inbox/read-store.ts). One item, one write per kept notification: a stream takes about
+ * 1,000 notifications per second, DynamoDB's rate for one key.
  */
 export function streamHeadKey(stream: string): CounterKey {
   return { [K.partitionKey]: `head#${stream}`, [K.sortKey]: 'head' };

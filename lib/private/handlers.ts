@@ -78,7 +78,7 @@ const BY_CONNECTION = Tables.subscriptions.byConnectionIndex;
 const TABLE_FACTS: FactName[] = ['connectionsTable', 'subscriptionsTable', 'countersTable'];
 const DELIVERY_FACTS: FactName[] = [...TABLE_FACTS, 'historyTable', 'callbackUrl', 'queueUrl', 'deadLetterQueueUrl'];
 /** What giving notifications their positions, keeping them and replaying them reads. */
-const HISTORY_SETTINGS: SettingName[] = ['historyRules', 'history.userStreams', 'history.retention'];
+const HISTORY_SETTINGS: SettingName[] = ['historyRules', 'history.userStreams', 'history.retention', 'history.userStreamRetention'];
 /** What posting a notification to an audience reads: the message function fans out client messages itself. */
 const DELIVERY_SETTINGS: SettingName[] = [
   'presenceRules', ...HISTORY_SETTINGS,
@@ -96,6 +96,8 @@ function features(s: RuntimeSettings) {
     clientPublish: s.publishRules.length > 0,
     topicHistory,
     history: topicHistory || s['history.userStreams'],
+    /** Users' own streams are kept, with their read state. */
+    inbox: s['history.userStreams'],
   };
 }
 
@@ -163,14 +165,20 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // With history, it replays what a client missed (reading the stream's head, starting it if new,
     // and its kept notifications) and keeps client messages of topics with history: a position
     // (the head, a claim) and the frame. A connection that lost its row is told so and closed
-    // (DELETE), so its client reconnects.
+    // (DELETE), so its client reconnects. The inbox: a mark-read reads the ids' claims
+    // (BatchGetItem) and writes the user's read state on the stream's head (a conditional
+    // UpdateItem), posts the count to the user's other connections (byUser index) and puts a
+    // NotificationsRead event on the bus.
     permissions: (s) => {
-      const { presence, clientPublish, topicHistory, history } = features(s);
+      const { presence, clientPublish, topicHistory, history, inbox } = features(s);
       const fansOut = clientPublish || presence;
       const keepsClientMessages = clientPublish && topicHistory;
       return {
         tables: {
-          connections: { actions: ['GetItem', 'UpdateItem', ...when(fansOut, forgetting(presence).connections.actions)] },
+          connections: {
+            actions: ['GetItem', 'UpdateItem', ...when(fansOut, forgetting(presence).connections.actions)],
+            indexes: inbox ? { [BY_USER]: ['Query'] } : undefined,
+          },
           subscriptions: {
             actions: ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])],
             indexes: fansOut ? { [BY_CONNECTION]: ['Query'] } : undefined,
@@ -178,35 +186,39 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
           counters: {
             actions: unique(
               when(fansOut, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
-              when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']),
+              when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']), when(inbox, ['BatchGetItem']),
             ),
           },
           history: { actions: when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]) },
         },
         connections: ['POST', 'DELETE'],
         queueSends: clientPublish,
-        putEvents: clientPublish,
+        putEvents: clientPublish || inbox,
       };
     },
   },
   deliver: {
-    facts: DELIVERY_FACTS,
+    // The bus: mark-reads from backends are announced on it, as clients' are.
+    facts: [...DELIVERY_FACTS, 'eventBusName'],
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
+    // With the inbox it handles backends' MarkRead events as the message function handles
+    // clients', and after a user's notification reads the read state and posts the count.
     permissions: (s) => {
-      const { presence, history } = features(s);
+      const { presence, history, inbox } = features(s);
       const forget = forgetting(presence);
       return {
         tables: {
           connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
           subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
-          counters: { actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem'])) },
-          history: { actions: when(history, ['PutItem']) },
+          counters: { actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem'])) },
+          history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
         connections: ['POST'],
         queueSends: true,
+        putEvents: inbox,
       };
     },
   },

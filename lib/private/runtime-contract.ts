@@ -7,6 +7,7 @@
  * import it without pulling in aws-cdk-lib.
  */
 import { CLIENT_ACTIONS } from './protocol/client-actions';
+import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE } from './protocol/inbox-event-names';
 
 /** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
@@ -225,8 +226,9 @@ export interface AuthSettings {
  * The EventBridge pattern of the rule that feeds the delivery queue. The local runtime matches
  * PutEvents entries against this same pattern.
  */
-export function notificationEventPattern(detailType: string): { 'detail-type': string[] } {
-  return { 'detail-type': [detailType] };
+export function notificationEventPattern(detailType: string, inbox = false): { 'detail-type': string[] } {
+  // With the inbox, backends' mark-reads go to deliver too.
+  return { 'detail-type': inbox ? [detailType, MARK_READ_DETAIL_TYPE] : [detailType] };
 }
 
 /**
@@ -236,6 +238,7 @@ export function notificationEventPattern(detailType: string): { 'detail-type': s
  * their being dropped unseen. Never on a bus passed in: there, other detail types belong to other
  * applications. The local runtime uses it as well.
  */
-export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string): { 'detail-type': Array<{ 'anything-but': string[] }> } {
-  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType] }] };
+export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string, inbox = false): { 'detail-type': Array<{ 'anything-but': string[] }> } {
+  // The construct's own NotificationsRead events are for backends; a MarkRead is the inbox's, when there is one.
+  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE] }] };
 }

@@ -53,6 +53,8 @@ export const SETTINGS = {
   /** Each user's own stream is kept: the offline inbox. */
   'history.userStreams': { default: true },
   'history.retention': { default: 24 * 60 * 60, min: 60, max: 14 * 24 * 60 * 60, unit: 'seconds' },
+  /** The user's own stream (the inbox) outlives a reconnect window: its notifications and read state are kept this long. */
+  'history.userStreamRetention': { default: 30 * 24 * 60 * 60, min: 60, max: 365 * 24 * 60 * 60, unit: 'seconds' },
   /** Notifications one subscribe, resume or history request replays at most. */
   'history.maxReplay': { default: 100, min: 1, max: 1000 },
 

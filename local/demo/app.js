@@ -100,6 +100,7 @@ async function connect(userId) {
       state.client = null;
       state.subscriptions.clear();
       renderTopics();
+      renderBell(0);
     }
     announce(client, userId, connectionState);
   });
@@ -112,6 +113,10 @@ async function connect(userId) {
   });
   client.on('gap', ({ topic }) => addFeed('error', 'Missed notifications', `the server could not replay what ${topic ?? 'your own stream'} missed`));
   client.onUserNotification(showNotification);
+  // The bell: the unread count, kept current on every device (a new notification, a mark-read in another tab).
+  client.inbox.on('unread', (count) => {
+    if (state.client === client) renderBell(count);
+  });
 }
 
 /** The room the chat panel joined (null once it left): listed with the subscriptions (chat.js). */
@@ -119,6 +124,19 @@ export function showChatRoom(room) {
   state.chatRoom = room;
   renderTopics();
 }
+
+function renderBell(count) {
+  const badge = $('#unread-count');
+  badge.textContent = count > 99 ? '99+' : String(count);
+  badge.dataset.count = String(count);
+}
+
+$('#inbox-bell').addEventListener('click', () => {
+  state.client?.inbox.markAllRead().then(
+    (count) => addFeed('info', 'Marked all read', `unread: ${count}; your other tabs' bells follow`),
+    (error) => addFeed('error', 'Mark read refused', error.message),
+  );
+});
 
 /** Calls `listener({ client, userId, state })` on every change of the connection (chat.js). */
 export function onConnection(listener) {
@@ -176,6 +194,12 @@ function onFrame(text) {
       break;
     case 'pong':
       addFeed('ack', 'Pong', '');
+      break;
+    case 'unread':
+      addFeed('ack', 'Unread', `${frame.count} not read (seq ${frame.seq}, read version ${frame.readVersion})`);
+      break;
+    case 'inbox':
+      addFeed('ack', 'Inbox', `${frame.notifications.length} notification(s), ${frame.unread} unread`);
       break;
     case 'error':
       addFeed('error', `Error · ${frame.code}`, frame.message);

@@ -2,8 +2,10 @@
  * Runs a Lambda bundle (assets/<name>/index.js) the way Lambda does, as far as the handlers can
  * tell: in an environment of its own (a worker thread whose process.env is exactly the function's
  * environment plus what the Lambda runtime adds), with a Lambda context, and with results passed
- * back as JSON. One worker per function; invocations may overlap inside it, where Lambda would give
- * each an environment of its own. An invocation that times out fails alone, as in Lambda: its
+ * back as JSON. One worker per function unless `maxEnvironments` allows more: an invocation that
+ * arrives while every worker is busy starts another, up to that many, as Lambda scales out (deliver
+ * has as many as its event source mapping runs batches at once); invocations may overlap inside a
+ * worker, where Lambda would give each an environment of its own. An invocation that times out fails alone, as in Lambda: its
  * worker is retired (the next invocation starts a fresh one), the invocations already running in
  * it finish, each within its own timeout, and the worker is stopped once none is left. Unlike
  * Lambda, what the timed-out invocation left running (posting, enqueueing, holding state) goes on
@@ -38,6 +40,8 @@ export interface LambdaFunctionOptions {
   readonly region: string;
   readonly timeoutMs?: number;
   readonly memoryMb?: number;
+  /** Execution environments (worker threads) at most; a new one starts when every one is busy. @default 1 */
+  readonly maxEnvironments?: number;
   /** Receives every line the handler writes to stdout or stderr. */
   readonly log?: (functionName: string, line: string) => void;
 }
@@ -53,7 +57,8 @@ interface Pending {
 const WORKER_SCRIPT = join(__dirname, 'worker.cjs');
 
 export class LambdaFunction {
-  private worker?: Worker;
+  /** The environments taking invocations. */
+  private readonly live: Worker[] = [];
   /** Workers an invocation timed out in: they take no new invocations and stop once drained. */
   private readonly retired = new Set<Worker>();
   private readonly pending = new Map<number, Pending>();
@@ -69,7 +74,7 @@ export class LambdaFunction {
   /** Invokes the handler with `event`; resolves with its (JSON-serialised) result, rejects with HandlerError. */
   invoke<T = unknown>(event: unknown): Promise<T> {
     if (this.stopped) return Promise.reject(new Error(`${this.name} is stopped.`));
-    const worker = this.worker ?? this.startWorker();
+    const worker = this.pick();
     const id = this.nextId++;
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     return new Promise<T>((resolve, reject) => {
@@ -88,14 +93,27 @@ export class LambdaFunction {
    * would: what is in flight fails, and the next invocation starts a fresh environment.
    */
   async crash(): Promise<void> {
-    await this.worker?.terminate();
+    await Promise.all([...this.live].map((w) => w.terminate()));
+  }
+
+  /** The least busy environment; a new one when every one is busy and more are allowed. */
+  private pick(): Worker {
+    let best: Worker | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const worker of this.live) {
+      let running = 0;
+      for (const entry of this.pending.values()) if (entry.worker === worker) running++;
+      if (running < fewest) [best, fewest] = [worker, running];
+    }
+    if (best === undefined || (fewest > 0 && this.live.length < (this.options.maxEnvironments ?? 1))) return this.startWorker();
+    return best;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.failPending(new Error(`${this.name} was stopped during the invocation.`));
-    const workers = [this.worker, ...this.retired].filter((w): w is Worker => w !== undefined);
-    this.worker = undefined;
+    const workers = [...this.live, ...this.retired];
+    this.live.length = 0;
     this.retired.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -106,7 +124,7 @@ export class LambdaFunction {
    * own), so they are left to finish; the worker stops when the last one has.
    */
   private retire(worker: Worker): void {
-    if (this.worker === worker) this.worker = undefined;
+    this.forget(worker);
     this.retired.add(worker);
     this.stopIfDrained(worker);
   }
@@ -144,13 +162,19 @@ export class LambdaFunction {
       o.log?.(o.functionName, `execution environment crashed: ${error.stack ?? error.message}`);
     });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
+      this.forget(worker);
       this.retired.delete(worker);
       this.failPending(new HandlerError(o.functionName, 'Runtime.ExitError', 'The execution environment exited during the invocation.'), worker);
     });
     worker.unref();
-    this.worker = worker;
+    this.live.push(worker);
     return worker;
+  }
+
+  /** Takes `worker` out of the environments that take invocations. */
+  private forget(worker: Worker): void {
+    const at = this.live.indexOf(worker);
+    if (at >= 0) this.live.splice(at, 1);
   }
 
   /** Fails the invocations in flight (in `worker` only, when given). */

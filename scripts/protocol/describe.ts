@@ -28,6 +28,8 @@ function limits(schema: JsonSchema): string[] {
   if (schema.minLength !== undefined && schema.minLength > 0) out.push('not empty');
   if (schema.maxLength !== undefined) out.push(`at most ${schema.maxLength} characters`);
   if (schema.minimum !== undefined) out.push(`${schema.minimum} or more`);
+  if (schema.minItems !== undefined && schema.minItems > 0) out.push(`at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+  if (schema.maxItems !== undefined) out.push(`at most ${schema.maxItems} items`);
   return out;
 }
 

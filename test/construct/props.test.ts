@@ -128,7 +128,8 @@ test('eventBus: on a bus given, shared with other applications, only the notific
   }));
   template.resourceCountIs('AWS::Events::Rule', 1);
   const rule = resourceNamed(template, 'AWS::Events::Rule', 'NotificationsNotificationRule');
-  expect(rule.resource.Properties!.EventPattern).toEqual(notificationEventPattern('UserNotice'));
+  // Notifications, and (user streams are kept by default) backends' mark-reads for the inbox.
+  expect(rule.resource.Properties!.EventPattern).toEqual(notificationEventPattern('UserNotice', true));
   for (const queuePolicy of ['NotificationsDeliveryQueuePolicy', 'NotificationsDeadLetterQueuePolicy']) {
     const [deny] = allStatements(template).filter((s) => s.Effect === 'Deny' && s.policy.startsWith(queuePolicy)
       && JSON.stringify(s.Principal).includes('events.amazonaws.com'));
@@ -138,7 +139,7 @@ test('eventBus: on a bus given, shared with other applications, only the notific
 
 test('detailType sets the rule pattern and the deliver handler setting', () => {
   const { template } = synth({ detailType: 'UserNotice' });
-  template.hasResourceProperties('AWS::Events::Rule', { EventPattern: notificationEventPattern('UserNotice') });
+  template.hasResourceProperties('AWS::Events::Rule', { EventPattern: notificationEventPattern('UserNotice', true) });
   expect(environmentOf(template, 'Deliver').DETAIL_TYPE).toBe('UserNotice');
 });
 
@@ -187,7 +188,7 @@ test('client messaging props reach the handlers that enforce them', () => {
   for (const fn of ['Disconnect', 'Deliver']) expect(environmentOf(template, fn)).toMatchObject({ PRESENCE_RULES: '["rooms/{userId}"]' });
   // The notification rule still matches notifications only: client-message events are not delivered twice.
   const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
-  expect(rule.Properties.EventPattern).toEqual({ 'detail-type': ['Notification'] });
+  expect(rule.Properties.EventPattern).toEqual({ 'detail-type': ['Notification', 'MarkRead'] });
 });
 
 describe('encryptionKey', () => {

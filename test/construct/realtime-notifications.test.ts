@@ -34,10 +34,10 @@ describe('WebSocket API', () => {
     });
   });
 
-  test('has exactly the ten routes, only $connect behind the authorizer', () => {
+  test('has exactly the twelve routes, only $connect behind the authorizer', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort())
-      .toEqual(['$connect', '$default', '$disconnect', 'history', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
+      .toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
     const authorizerId = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id;
     for (const route of routes) {
       if (route.RouteKey === '$connect') {
@@ -59,10 +59,10 @@ describe('WebSocket API', () => {
     expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${authorizerFn}.Arn>`);
   });
 
-  test('subscribe, unsubscribe, publish, presence, resume, history, ping and $default answer (two-way) through the one message function', () => {
+  test('subscribe, unsubscribe, publish, presence, resume, history, markRead, inbox, ping and $default answer (two-way) through the one message function', () => {
     const messageFn = functionNamed(template, 'Message').id;
     const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'));
-    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'ping', '$default'];
+    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'ping', '$default'];
     for (const routeKey of twoWay) {
       const [routeId, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
@@ -76,7 +76,7 @@ describe('WebSocket API', () => {
       const [, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
     }
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(8);
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(10);
   });
 
   test('API Gateway may invoke each function only from its own route keys', () => {
@@ -84,7 +84,7 @@ describe('WebSocket API', () => {
       .filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionNamed(template, fn).id)
       .map((p) => flatten(p.Properties.SourceArn))
       .sort();
-    expect(sources('Message')).toEqual(['*$default', '*history', '*ping', '*presence', '*publish', '*resume', '*subscribe', '*unsubscribe']
+    expect(sources('Message')).toEqual(['*$default', '*history', '*inbox', '*markRead', '*ping', '*presence', '*publish', '*resume', '*subscribe', '*unsubscribe']
       .map((k) => `${ARN_PREFIX}:<${apiId}>/${k}`).sort());
     expect(sources('Connect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$connect`]);
     expect(sources('Disconnect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$disconnect`]);
@@ -168,9 +168,10 @@ describe('publishing path', () => {
     return rule.EventPattern;
   };
 
-  test('a new bus with a rule on the Notification detail type, targeting the queue', () => {
+  test('a new bus with a rule on the Notification detail type (and, with the inbox, backends\' MarkRead), targeting the queue', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
-    expect(patternOfRuleToQueue('NotificationsNotificationRule')).toEqual(notificationEventPattern('Notification'));
+    expect(patternOfRuleToQueue('NotificationsNotificationRule')).toEqual(notificationEventPattern('Notification', true));
+    expect(notificationEventPattern('Notification', true)).toEqual({ 'detail-type': ['Notification', 'MarkRead'] });
   });
 
   test('the queue is encrypted, redrives to the DLQ, and outlasts six deliver timeouts', () => {
@@ -188,7 +189,12 @@ describe('publishing path', () => {
 
   test('on its own bus, a second rule sends the events of any other detail type to the queue, to be dead-lettered with a reason', () => {
     template.resourceCountIs('AWS::Events::Rule', 2);
-    expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage'));
+    expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage', true));
+    // Neither the inbox's own NotificationsRead events (for backends) nor, with the inbox, a backend's MarkRead.
+    expect(misaddressedEventPattern('Notification', 'ClientMessage', true))
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'MarkRead', 'NotificationsRead'] }] });
+    expect(misaddressedEventPattern('Notification', 'ClientMessage', false))
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'NotificationsRead'] }] });
   });
 
   test('both queues refuse requests without TLS, and sends by EventBridge for any other rule', () => {
@@ -307,6 +313,7 @@ describe('IAM', () => {
   const subscriptions = tableArn('NotificationsSubscriptionsTable');
   const counters = tableArn('NotificationsCountersTable');
   const history = tableArn('NotificationsHistoryTable');
+  const bus = `<${resourceNamed(template, 'AWS::Events::EventBus', 'NotificationsEventBus').id}.Arn>`;
   const logsOf = (name: string) => `<${resourceNamed(template, 'AWS::Logs::LogGroup', `Notifications${name}FunctionLogs`).id}.Arn>`;
 
   test('no Allow statement anywhere has a wildcard action', () => {
@@ -366,8 +373,13 @@ describe('IAM', () => {
       ['dynamodb:UpdateItem', [connections, counters].sort()],
       ['dynamodb:PutItem', [subscriptions]],
       ['dynamodb:DeleteItem', [subscriptions]],
-      // The offline inbox (userHistory, on by default): a stream's head, and its kept notifications posted to the caller.
-      ['dynamodb:Query', [history]],
+      // The offline inbox: a stream's head, and its kept notifications posted to the caller; the
+      // user's other connections, told the new unread count.
+      ['dynamodb:Query', [history, `${connections}/index/byUser`].sort()],
+      // The ids a markRead names, found by their position claims.
+      ['dynamodb:BatchGetItem', [counters]],
+      // Each mark-read, announced to backends.
+      ['events:PutEvents', [bus]],
       // Replays, and a connection that lost its row is told so and closed.
       ['execute-api:ManageConnections', ['DELETE', 'POST'].map((method) => `${ARN_PREFIX}:<${apiId}>/prod/${method}/@connections/*`)],
     ]));
@@ -380,12 +392,15 @@ describe('IAM', () => {
       ['logs:CreateLogStream', [logsOf('Deliver')]],
       ['logs:PutLogEvents', [logsOf('Deliver')]],
       ['dynamodb:DeleteItem', [connections]],
-      ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`].sort()],
+      ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`, history].sort()],
       ['dynamodb:BatchWriteItem', [subscriptions]],
       // Positions of users' own streams (a head and a claim per notification) and the kept frames.
       ['dynamodb:GetItem', [counters]],
       ['dynamodb:PutItem', [counters, history].sort()],
       ['dynamodb:UpdateItem', [counters]],
+      // Backends' MarkRead events: the ids' claims, and the oldest kept notifications for the count.
+      ['dynamodb:BatchGetItem', [counters]],
+      ['events:PutEvents', [bus]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
       ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
       // the event source mapping's own permissions
@@ -433,7 +448,8 @@ describe('IAM with client messages and presence on', () => {
       ['dynamodb:UpdateItem', [conns, counters].sort()],
       ['dynamodb:DeleteItem', [conns, subs, counters].sort()],
       ['dynamodb:PutItem', [subs]],
-      ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters, `<${id('NotificationsHistoryTable')}.Arn>`].sort()],
+      ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters, `<${id('NotificationsHistoryTable')}.Arn>`, `${conns}/index/byUser`].sort()],
+      ['dynamodb:BatchGetItem', [counters]],
       ['dynamodb:BatchWriteItem', [subs]],
       ['execute-api:ManageConnections', [post.replace('/POST/', '/DELETE/'), post]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],

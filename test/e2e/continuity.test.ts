@@ -158,7 +158,7 @@ describe('the offline inbox (resume)', () => {
   it('delivers what was sent to the user while no connection of theirs was open', async () => {
     const bob = await open('bob-inbox');
     const start = await bob.request({ action: 'resume' });
-    expect(start).toEqual({ type: 'resumed', recovered: false, epoch: expect.any(String), seq: 0, requestId: expect.any(String) });
+    expect(start).toEqual({ type: 'resumed', recovered: false, epoch: expect.any(String), seq: 0, unread: 0, readVersion: 0, requestId: expect.any(String) });
     await publishAll([{ userId: 'bob-inbox', id: 'u-1', data: 'while online' }]);
     const online = await bob.waitFor((f) => f.id === 'u-1', 'the first');
     expect(online).toMatchObject({ seq: 1, epoch: start.epoch, userId: 'bob-inbox' });

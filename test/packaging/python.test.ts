@@ -28,7 +28,7 @@ describe('Python package', () => {
     const [api] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
     expect(api.Properties).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
     const routeKeys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
-    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', 'history', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
+    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
   });
 
   test('Python props reach the handlers', () => {

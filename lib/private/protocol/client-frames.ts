@@ -20,6 +20,10 @@ export const MAX_EPOCH_LENGTH = 64;
  * the smaller of the two.
  */
 export const DEFAULT_HISTORY_LIMIT = 50;
+/** Notification ids one `markRead` names at most: the ids are looked up in one DynamoDB BatchGetItem. */
+export const MAX_MARK_READ_IDS = 100;
+/** A notification id is at most this long (the publish contract's bound). */
+const MAX_NOTIFICATION_ID_LENGTH = 256;
 /**
  * Number.MAX_SAFE_INTEGER, written out so that bundlers see a constant. As an integer's `maximum` it
  * never fires (json-schema.ts refuses unsafe integers in the type check already): it is there so
@@ -144,6 +148,37 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
       limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('history.maxReplay')}).`),
     },
     [{ action: 'history', topic: 'rooms/lobby', before: 72, limit: 1, requestId: 'h1' }]),
+  markRead: /* @__PURE__ */ frame('markRead', 'MarkReadRequest',
+    "Marks notifications of the signed-in user's own stream read: the ones `ids` names, or every one up to and including `upTo` (exactly one of the two). "
+    + 'Marking read what is read already changes nothing, so a retry is safe. Answered with `unread` (the count after it); '
+    + "every other connection of the user is pushed the new `unread` count. Counted against the user's client-message rate.",
+    {
+      ids: {
+        type: 'array',
+        minItems: 1,
+        maxItems: MAX_MARK_READ_IDS,
+        items: { type: 'string', minLength: 1, maxLength: MAX_NOTIFICATION_ID_LENGTH, errorMessage: `"ids" must list notification ids: strings of 1 to ${MAX_NOTIFICATION_ID_LENGTH} characters.` },
+        description: "Ids of notifications in the user's own stream, as their frames carry them.",
+        errorMessage: `"ids" must be an array of 1 to ${MAX_MARK_READ_IDS} notification ids; mark more with "upTo".`,
+      },
+      upTo: {
+        ...STREAM_POSITION,
+        properties: {
+          epoch: { ...STREAM_POSITION.properties!.epoch, errorMessage: '"upTo.epoch" must be the epoch string of your stream, as its notifications carry it.' },
+          seq: { ...STREAM_POSITION.properties!.seq, description: 'The seq up to which (included) everything is read.', errorMessage: '"upTo.seq" must be the seq of a notification of your stream: a whole number, 0 or more.' },
+        },
+        description: "Everything in the user's own stream up to and including this position (the `epoch` and `seq` of a notification, or of a `resumed` or `inbox` answer).",
+        errorMessage: '"upTo" must be an object such as {"epoch":"p0x1","seq":9}: a position of your own stream.',
+      },
+    },
+    [{ action: 'markRead', ids: ['n-8'], requestId: 'm1' }, { action: 'markRead', upTo: { epoch: 'p0x1', seq: 9 }, requestId: 'm2' }]),
+  inbox: /* @__PURE__ */ frame('inbox', 'InboxRequest',
+    "Pages back through the signed-in user's own stream (user-targeted notifications), each with its read state. Answered with `inbox`.",
+    {
+      before: /* @__PURE__ */ wholeNumber('before', 'Only notifications before this seq; the latest when absent.'),
+      limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('history.maxReplay')}).`),
+    },
+    [{ action: 'inbox', limit: 20, requestId: 'i1' }]),
   ping: /* @__PURE__ */ frame('ping', 'PingRequest',
     `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,
     {}, [{ action: 'ping' }]),

@@ -4,7 +4,7 @@ import { FRAME_SIZE, prop } from './limits';
 export const ERROR_CODES = {
   BAD_REQUEST: `not JSON, no \`action\`, a field of the wrong type, a malformed topic, a \`since\` that is not a position of the stream, a \`limit\` over ${prop('history.maxReplay')}`,
   UNKNOWN_ACTION: 'an `action` this server does not know',
-  FORBIDDEN: 'the topic rules do not let this user subscribe to that topic (or ask who is on it, or read its history); the publish rules do not let clients publish there; the topic does not track presence or keep history; `resume` without a signed-in user',
+  FORBIDDEN: 'the topic rules do not let this user subscribe to that topic (or ask who is on it, or read its history); the publish rules do not let clients publish there; the topic does not track presence or keep history; `resume`, `markRead` or `inbox` without a signed-in user or when user streams are not kept',
   LIMIT_EXCEEDED: `the connection already has ${prop('connections.maxSubscriptions')} subscriptions`,
   PAYLOAD_TOO_LARGE: `the frame is larger than ${FRAME_SIZE}, or a published \`data\` is larger than ${prop('clientMessages.maxSize')}`,
   RATE_LIMITED: `the user published more than ${prop('clientMessages.maxPerSecond')} messages this second; \`retryAfterMs\` says when the next one is accepted`,

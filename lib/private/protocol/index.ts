@@ -12,4 +12,5 @@ export * from './error-codes';
 export * from './notification-event';
 export * from './dead-letters';
 export * from './client-message-event';
+export * from './inbox-events';
 export * from './version';

@@ -24,6 +24,8 @@ export interface JsonSchema {
   readonly properties?: { readonly [name: string]: JsonSchema };
   readonly required?: readonly string[];
   readonly items?: JsonSchema;
+  readonly minItems?: number;
+  readonly maxItems?: number;
   /** Exactly one branch holds; when none does, the branch of the value's type reports. */
   readonly oneOf?: readonly JsonSchema[];
   readonly examples?: readonly unknown[];
@@ -73,6 +75,7 @@ export function firstViolation(value: unknown, schema: JsonSchema, path = ''): S
       return ofItsType.length === 1 ? ofItsType[0] : broken();
     }
   }
+  if (Array.isArray(value) && (value.length < (schema.minItems ?? 0) || value.length > (schema.maxItems ?? Infinity))) return broken();
   if (Array.isArray(value) && schema.items !== undefined) {
     for (const [index, item] of value.entries()) {
       const violation = firstViolation(item, schema.items, `${path}[${index}]`);

@@ -87,8 +87,11 @@ export const SERVER_FRAMES = {
     }, ['topic', 'event', 'userId'], [{ type: 'presence', topic: 'rooms/lobby', event: 'join', userId: 'bob' }]),
   resumed: frame('resumed', 'ResumedFrame', "The answer to `resume`: the user's own stream was replayed up to this position.", {
     recovered: { ...recovered, description: 'Whether every notification after `since` was replayed; false without `since`.' },
-    epoch, seq, requestId,
-  }, ['recovered'], [{ type: 'resumed', recovered: true, epoch: 'p0x1', seq: 9, requestId: 'r3' }]),
+    epoch, seq,
+    unread: { type: 'integer', minimum: 0, description: 'When the user stream is kept: its notifications not read, as of this answer (see `unread`).' },
+    readVersion: { type: 'integer', minimum: 0, description: 'With `unread`: as in the `unread` frame.' },
+    requestId,
+  }, ['recovered'], [{ type: 'resumed', recovered: true, epoch: 'p0x1', seq: 9, unread: 2, readVersion: 4, requestId: 'r3' }]),
   history: frame('history', 'HistoryFrame', "The answer to `history`: kept notifications of the topic, oldest first, as many as fit in one frame.", {
     topic, epoch,
     notifications: { type: 'array', items: NOTIFICATION_FRAME, description: 'Oldest first.' },
@@ -102,6 +105,41 @@ export const SERVER_FRAMES = {
     notifications: [{ type: 'notification', id: 'n-71', seq: 71, epoch: 'k3j9', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T09:58:00.000Z' }],
     hasMore: true,
     requestId: 'h1',
+  }]),
+  unread: frame('unread', 'UnreadFrame',
+    `How many notifications of the user's own stream (within ${prop('history.userStreamRetention')}) are not read: the answer to \`markRead\`, `
+    + 'and pushed to every connection of the user whenever the count changes (a new notification for the user, a mark-read from another device or a backend). '
+    + 'Frames can arrive out of order: keep the one with the highest `seq` and `readVersion` (a frame whose two are both lower than, or equal to, '
+    + "those of the one you have is older); another `epoch` means the stream started over.", {
+      count: { type: 'integer', minimum: 0, description: 'Notifications not read.' },
+      epoch,
+      seq: { ...seq, description: "The stream's position the count was taken at." },
+      readVersion: { type: 'integer', minimum: 0, description: "+1 for every mark-read that changed the user's read state (in this epoch)." },
+      requestId,
+    }, ['count', 'epoch', 'seq', 'readVersion'], [{ type: 'unread', count: 3, epoch: 'p0x1', seq: 9, readVersion: 4 }]),
+  inbox: frame('inbox', 'InboxFrame', "The answer to `inbox`: the user's own stream, oldest first, each notification with its read state, as many as fit in one frame.", {
+    epoch,
+    notifications: {
+      type: 'array',
+      items: { ...NOTIFICATION_FRAME, title: 'InboxItem', properties: { ...NOTIFICATION_FRAME.properties, read: { type: 'boolean', description: 'Whether it is marked read.' } },
+        required: [...(NOTIFICATION_FRAME.required ?? []), 'read'], examples: [] },
+      description: 'Oldest first: the notification frames as they were posted, each with `read`.',
+    },
+    hasMore: { type: 'boolean', description: 'Whether older notifications are kept than the first one listed.' },
+    unread: { type: 'integer', minimum: 0, description: 'Notifications not read, in the whole stream.' },
+    seq: { ...seq, description: "The stream's position as of this answer." },
+    readVersion: { type: 'integer', minimum: 0, description: 'As in `unread`.' },
+    requestId,
+  }, ['epoch', 'notifications', 'hasMore', 'unread', 'seq', 'readVersion'],
+  [{
+    type: 'inbox',
+    epoch: 'p0x1',
+    notifications: [{ type: 'notification', id: 'n-8', seq: 9, epoch: 'p0x1', userId: 'alice', data: { text: 'Your order shipped' }, time: '2026-11-22T09:58:00.000Z', read: false }],
+    hasMore: false,
+    unread: 1,
+    seq: 9,
+    readVersion: 4,
+    requestId: 'i1',
   }]),
   pong: frame('pong', 'PongFrame', 'The answer to `ping`.', { requestId }, [], [{ type: 'pong' }]),
   error: frame('error', 'ErrorFrame', 'A refusal: the answer to a frame that could not be carried out, or a frame that could not be read.', {
@@ -123,6 +161,8 @@ export const ANSWERS = {
   presence: 'presence',
   resume: 'resumed',
   history: 'history',
+  markRead: 'unread',
+  inbox: 'inbox',
   ping: 'pong',
 } as const satisfies Record<ClientAction, ServerFrameName>;
 

@@ -1,0 +1,10 @@
+/**
+ * The inbox's events on the bus, by name (inbox-events.ts has their schemas): apart, so that the
+ * runtime contract can name them in the rules' patterns without loading the schemas.
+ */
+/** The detail type of a backend's mark-read. */
+export const MARK_READ_DETAIL_TYPE = 'MarkRead';
+/** The detail type of the event every mark-read that changed something puts on the bus. */
+export const NOTIFICATIONS_READ_DETAIL_TYPE = 'NotificationsRead';
+/** The `Source` of `NotificationsRead` events. */
+export const INBOX_EVENT_SOURCE = 'realtime-notifications.inbox';

@@ -18,13 +18,12 @@ import {
   topicPatternProblem,
   USER_ID_PLACEHOLDER,
 } from '../../lib/private/topic-patterns';
-import { encodeTopicSegment, PLAIN_CHARACTERS, segmentProblem as spellingProblem, TOPIC_SEPARATOR } from '../../lib/private/topic-segment';
+import { encodeTopicSegment, PLAIN_CHARACTERS, segmentProblem as spellingProblem, TOPIC_SEPARATOR, USER_TOPIC_ROOT } from '../../lib/private/topic-segment';
 
 export { topicPatternProblem, USER_ID_PLACEHOLDER };
 
 /** Wildcards of topic rules and of other brokers (MQTT's `#` and `+`): never part of a topic. */
 const WILDCARD_SEGMENTS: ReadonlySet<string> = new Set([SINGLE_SEGMENT_WILDCARD, MULTI_SEGMENT_WILDCARD, '#', '+']);
-const USER_TOPIC_ROOT = 'users';
 
 /** The segment that stands for a user in topics: `users/${userTopicSegment(id)}/inbox`. */
 export const userTopicSegment = encodeTopicSegment;

@@ -11,6 +11,7 @@ import { movedPropsIn } from './moved-props';
 import { LIMITS } from './runtime-contract';
 import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
 import { topicPatternProblem } from './topic-patterns';
+import { TOPIC_SEPARATOR, USER_TOPIC_ROOT } from './topic-segment';
 import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, invalidProp } from './validation';
 
 /** Why a range is what it is, where the bounds alone do not say. */
@@ -91,6 +92,12 @@ function checkSize(prop: string, size: Size, min: number, max: number): void {
 function validateTopicRules(p: RealtimeNotificationsProps): void {
   checkTopicPatterns('topicRules', settingValue(p, 'topicRules'));
   checkTopicPatterns('publishRules', p.publishRules ?? []);
+  (p.publishRules ?? []).forEach((pattern, i) => {
+    if (pattern.split(TOPIC_SEPARATOR)[0] === USER_TOPIC_ROOT) {
+      throw invalidProp(`publishRules[${i}]`, `${JSON.stringify(pattern)} names topics under "${USER_TOPIC_ROOT}/", which are never open to client publishing`,
+        'Remove it; backends reach a user with a user-targeted notification ({"userId": …}) or a topic under users/<id>/.');
+    }
+  });
   checkTopicPatterns('presenceRules', p.presenceRules ?? []);
   checkTopicPatterns('historyRules', p.historyRules ?? []);
   (p.historyRules ?? []).forEach((pattern, i) => {

@@ -16,6 +16,8 @@ import { LIMITS } from './runtime-contract';
 
 /** Between the segments of a topic, and of a topic rule. */
 export const TOPIC_SEPARATOR = '/';
+/** The first segment of the topics private to one user: `users/<id>/…`. */
+export const USER_TOPIC_ROOT = 'users';
 /** The characters a segment holds as they are (a regex class body): RFC 3986 path characters except `*`, and `|`. */
 const PLAIN_CLASS = 'A-Za-z0-9._~!$&\'()+,;=:@|\\-';
 const PLAIN_CHARACTER = new RegExp(`[${PLAIN_CLASS}]`);

@@ -79,6 +79,10 @@ describe('publishRules, presenceRules and historyRules', () => {
     rejects({ historyRules: ['rooms/*', 'users/{userId}/**'] }, /invalid `historyRules\[1\]`: "users\/\{userId\}\/\*\*" uses \{userId\}.*history\.userStreams/);
   });
 
+  test.each(['users/*', 'users/{userId}', 'users/**'])('publishRules may not name topics under users/ (%s): clients never publish there', (pattern) => {
+    rejects({ publishRules: ['rooms/*', pattern] }, /invalid `publishRules\[1\]`: .* names topics under "users\/", which are never open to client publishing/);
+  });
+
   test.each(['publishRules', 'presenceRules', 'historyRules'] as const)('%s are checked like topicRules, by their own name', (prop) => {
     expect(() => synth({ [prop]: ['rooms/*', 'rooms//x'] })).toThrow(`invalid \`${prop}[1]\`: "rooms//x" has an empty segment`);
     expect(() => synth({ [prop]: ['rooms/*', 'rooms/**'] })).not.toThrow();

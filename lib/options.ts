@@ -319,7 +319,7 @@ export interface RealtimeNotificationsProps {
    * Topic patterns clients may publish to (`{"action":"publish"}`), written like `topicRules`;
    * `{userId}` matches the sender's own id. Subscribers receive each message as a notification
    * with `from` set to the sender's user id by the server. Topics under `users/` are never open
-   * to client publishing. Example: `['rooms/*']` for chat rooms.
+   * to client publishing (a rule naming them is refused at synth). Example: `['rooms/*']` for chat rooms.
    *
    * @default [] - clients cannot publish
    */

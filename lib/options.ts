@@ -30,7 +30,7 @@ export interface ConnectionOptions {
   readonly maxSubscriptions?: number;
 
   /**
-   * Open connections one user may have (1 to 100000); the next `$connect` is refused with HTTP
+   * Open connections one user may have (1 to 1000); the next `$connect` is refused with HTTP
    * 429. Connections that closed without `$disconnect` are found out and do not count.
    *
    * @default 20

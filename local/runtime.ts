@@ -61,13 +61,19 @@ export interface LocalRuntimeOptions {
   readonly handshakeDelayMs?: number;
   /** Shorthand for settings.allowBroadcast. @default false */
   readonly allowBroadcast?: boolean;
-  /** Any construct setting, e.g. `{ shardThreshold: 100, maxSubscriptionsPerConnection: 5 }`. */
+  /** Any construct setting by its prop's name, e.g. `{ 'delivery.shardThreshold': 100, 'connections.maxSubscriptions': 5 }`. */
   readonly settings?: Partial<RuntimeSettings>;
   /** The event source mapping and queue, as the construct configures them. */
   readonly queue?: {
     readonly batchSize?: number;
     /** Batches delivered at once. @default 5 */
     readonly maxConcurrency?: number;
+    /**
+     * Execution environments deliver runs in, up to one per batch in flight, as Lambda scales out.
+     * More than one delivers batches truly side by side, so positions follow arrival rather than
+     * publishing order. @default 1
+     */
+    readonly deliverEnvironments?: number;
     /** @default 360 (six times the deliver timeout) */
     readonly visibilityTimeoutSeconds?: number;
     /** Shorthand for settings['delivery.maxReceiveCount']: the queue's redrive and deliver read the one value. @default 5 */
@@ -307,7 +313,7 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
   return bus;
 }
 
-/** Batches the event source mapping delivers at once unless told otherwise: deliver gets as many environments. */
+/** Batches the event source mapping delivers at once unless told otherwise. */
 const DELIVER_BATCHES_IN_FLIGHT = 5;
 
 function startEventSourceMapping(
@@ -471,8 +477,8 @@ function createFunctions(
       },
       region: LOCAL_REGION,
       timeoutMs: name === 'deliver' ? SETTINGS['delivery.timeout'].default * 1000 : ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000,
-      // Deliver scales out as Lambda does: an environment per batch in flight.
-      maxEnvironments: name === 'deliver' ? options.queue?.maxConcurrency ?? DELIVER_BATCHES_IN_FLIGHT : 1,
+      // Deliver may scale out as Lambda does (queue.deliverEnvironments).
+      maxEnvironments: name === 'deliver' ? options.queue?.deliverEnvironments ?? 1 : 1,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

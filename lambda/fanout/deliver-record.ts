@@ -387,7 +387,8 @@ async function postWhenOpen(connectionIds: readonly string[], encoded: EncodedNo
 
 /**
  * Forgets the connections that answered 410, but not those whose $connect may still be running:
- * returns those, for the caller to try again.
+ * returns those, for the caller to try again, with those it could not settle (no time left, or
+ * DynamoDB failing): a connection still opening must never be dropped unaccounted for.
  */
 async function removeGoneConnections(gone: readonly string[], notificationId: string, deps: AnnouncementDeps, deadline?: number): Promise<string[]> {
   let skipped = 0;
@@ -395,17 +396,19 @@ async function removeGoneConnections(gone: readonly string[], notificationId: st
   await forEachConcurrently(gone, CLEANUP_CONCURRENCY, async (connectionId) => {
     if (deadline !== undefined && deps.clock.now() >= deadline) {
       skipped++;
+      opening.push(connectionId);
       return;
     }
     try {
       if (!await removeGoneConnection(deps.stores, connectionId, deps.clock.now(), deps.endings)) opening.push(connectionId);
     } catch (error) {
-      // Not worth failing the delivery: the row's TTL, or the next 410, removes it.
+      // Not worth failing the delivery; but it may be a connection still opening: tried again later.
       deps.logger.warn('Could not remove a gone connection', { notificationId, connectionId, error: String(error) });
+      opening.push(connectionId);
     }
   });
   if (skipped > 0) {
-    deps.logger.warn('Lambda time running out; gone connections left to their TTL', { notificationId, connections: skipped });
+    deps.logger.warn('Lambda time running out; gone connections tried again later', { notificationId, connections: skipped });
   }
   return opening;
 }

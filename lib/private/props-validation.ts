@@ -8,7 +8,11 @@ import { Duration, Size, Token } from 'aws-cdk-lib';
 import type { RealtimeNotificationsProps } from '../options';
 import { hasControlCharacter } from './control-characters';
 import { movedPropsIn } from './moved-props';
+import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE } from './protocol/inbox-event-names';
 import { LIMITS } from './runtime-contract';
+
+/** The inbox's events on the bus: backends' mark-reads and the construct's read announcements. */
+const INBOX_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE];
 import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
 import { topicPatternProblem } from './topic-patterns';
 import { TOPIC_SEPARATOR, USER_TOPIC_ROOT } from './topic-segment';
@@ -124,6 +128,12 @@ function checkTopicPatterns(prop: string, patterns: string[]): void {
 function validateDetailTypes(p: RealtimeNotificationsProps): void {
   const detailType = settingValue(p, 'detailType');
   const clientDetailType = settingValue(p, 'clientMessages.detailType');
+  for (const [prop, value] of [['detailType', detailType], ['clientMessages.detailType', clientDetailType]] as const) {
+    if (!Token.isUnresolved(value) && INBOX_DETAIL_TYPES.includes(value)) {
+      throw invalidProp(prop, `${JSON.stringify(value)} is the detail type of the inbox's own events`,
+        `Choose another detail type than ${INBOX_DETAIL_TYPES.map((t) => JSON.stringify(t)).join(' and ')}.`);
+    }
+  }
   if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {
     throw invalidProp('clientMessages.detailType', `it equals detailType (${JSON.stringify(detailType)}), so every client message would be delivered a second time by the notification rule`,
       'Give client messages and notifications different detail types.');

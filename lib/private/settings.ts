@@ -38,8 +38,12 @@ export const SETTINGS = {
   'connections.ttl': { default: 3 * 60 * 60, min: LIMITS.maxConnectionSeconds, max: 365 * 24 * 60 * 60, unit: 'seconds' },
   /** A disconnect removes every subscription of the connection within a route function's timeout. */
   'connections.maxSubscriptions': { default: 50, min: 1, max: 1000 },
-  /** Open connections per user; the next $connect is refused. */
-  'connections.maxPerUser': { default: 20, min: 1, max: 100_000 },
+  /**
+   * Open connections per user; the next $connect is refused. A user's connection ids are one set
+   * in one item (about 16 bytes each, against DynamoDB's 400 KB item and the probes one
+   * $connect can make at the limit): a thousand keeps both small.
+   */
+  'connections.maxPerUser': { default: 20, min: 1, max: 1000 },
 
   /** Client messages per second per user, across all of the user's connections. */
   'clientMessages.maxPerSecond': { default: 10, min: 1, max: 10_000 },

@@ -74,6 +74,12 @@ describe('topicRules', () => {
   });
 });
 
+test.each([['detailType', { detailType: 'MarkRead' }], ['clientMessages.detailType', { clientMessages: { detailType: 'NotificationsRead' } }]] as const)(
+  '%s may not be one of the inbox\'s own detail types', (prop, props) => {
+    expect(() => synth(props)).toThrow(`invalid \`${prop}\``);
+    expect(() => synth(props)).toThrow(/the detail type of the inbox's own events/);
+  });
+
 describe('publishRules, presenceRules and historyRules', () => {
   test('historyRules may not name {userId}: a topic\'s history is the same for everyone', () => {
     rejects({ historyRules: ['rooms/*', 'users/{userId}/**'] }, /invalid `historyRules\[1\]`: "users\/\{userId\}\/\*\*" uses \{userId\}.*history\.userStreams/);
@@ -94,7 +100,7 @@ test.each<[string, Partial<RealtimeNotificationsProps>, RegExp]>([
   ['fractional clientMessages.maxPerSecond', { clientMessages: { maxPerSecond: 2.5 } }, /invalid `clientMessages\.maxPerSecond`/],
   ['clientMessages.maxSize over 100 KiB', { clientMessages: { maxSize: Size.kibibytes(101) } }, /invalid `clientMessages\.maxSize`: 103424 bytes is outside 1 byte to 100 KiB\. API Gateway frames carry at most 128 KB/],
   ['zero clientMessages.maxSize', { clientMessages: { maxSize: Size.bytes(0) } }, /invalid `clientMessages\.maxSize`/],
-  ['zero connections.maxPerUser', { connections: { maxPerUser: 0 } }, /invalid `connections\.maxPerUser`: 0 is not a whole number from 1 to 100000/],
+  ['zero connections.maxPerUser', { connections: { maxPerUser: 0 } }, /invalid `connections\.maxPerUser`: 0 is not a whole number from 1 to 1000/],
   ['zero clientMessages.maxPresenceMembers', { clientMessages: { maxPresenceMembers: 0 } }, /invalid `clientMessages\.maxPresenceMembers`: 0 is not a whole number from 1 to 1000/],
   ['huge clientMessages.maxPresenceMembers', { clientMessages: { maxPresenceMembers: 5000 } }, /invalid `clientMessages\.maxPresenceMembers`/],
   ['empty clientMessages.detailType', { clientMessages: { detailType: '' } }, /invalid `clientMessages\.detailType`/],

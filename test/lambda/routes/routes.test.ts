@@ -5,6 +5,7 @@
 import type { RouteResponse, WebSocketEvent } from '../../../lambda/protocol/websocket-event';
 import { handlerEnvironment } from '../../../lib/private/handlers';
 import { localSettings } from '../../../local/settings';
+import { SETTINGS } from '../../../lib/private/settings';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
 import { loadHandler } from '../../support/handlers';
 import { connectEvent, disconnectEvent, messageEvent, newConnectionId } from '../../support/websocket-events';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   db = await startTestDynamo();
   // What the construct gives these three functions, pointed at the test tables; nothing here posts.
   // (The per-user connection limit is out of the way: these rows belong to no live connection.)
-  const settings = localSettings('http://127.0.0.1:9', { ...db.tables, 'connections.maxPerUser': 100_000 });
+  const settings = localSettings('http://127.0.0.1:9', { ...db.tables, 'connections.maxPerUser': SETTINGS['connections.maxPerUser'].max });
   const env = {
     ...db.env,
     ...handlerEnvironment('connect', settings),

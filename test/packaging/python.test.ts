@@ -35,7 +35,7 @@ describe('Python package', () => {
     const envs = resourcesOfType(template, 'AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables ?? {});
     expect(envs.some((v) => v.TOPIC_RULES === JSON.stringify(['orders/*', 'rooms/*', 'users/{userId}/**']))).toBe(true);
     expect(envs.some((v) => v.PUBLISH_RULES === '["rooms/*"]' && v.HISTORY_RULES === '["rooms/*"]'
-      && v.MAX_CLIENT_MESSAGE_DATA_BYTES === String(8 * 1024) && v.HISTORY_RETENTION_SECONDS === String(6 * 3600))).toBe(true);
+      && v.CLIENT_MESSAGES_MAX_SIZE_BYTES === String(8 * 1024) && v.HISTORY_RETENTION_SECONDS === String(6 * 3600))).toBe(true);
     expect(envs.some((v) => v.PRESENCE_RULES === '["rooms/*"]')).toBe(true);
     expect(envs.some((v) => v.ALLOW_BROADCAST === 'true')).toBe(true);
     expect(envs.some((v) => v.AUTH_MODE === 'jwt' && v.AUTH_ISSUER === 'https://issuer.example.com')).toBe(true);

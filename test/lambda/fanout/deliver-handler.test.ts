@@ -261,6 +261,17 @@ describe('deliver handler: failures and retries', () => {
     expect(d.deadLetters()).toEqual([]);
   });
 
+  test('a 410 whose removal fails (DynamoDB refusing) is tried again later, never dropped unaccounted for', async () => {
+    // The connections table is unreachable for this deployment: the row cannot be removed, and
+    // the connection may as well be one still in its $connect.
+    const d = await deploy(services, { CONNECTIONS_TABLE: 'no-such-table' });
+    await d.connect('u-unsettled', { topics: ['t/unsettled'], live: false });
+    const { result } = await captureMetrics(() => d.invoke(bridgeEvent({ topic: 't/unsettled', id: 'n-unsettled', data: 1 })));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(shardBodies(d)).toEqual([expect.objectContaining({ connectionIds: ['u-unsettled'], attempt: 2, reasons: { 'u-unsettled': 'OPENING' } })]);
+    expect(d.deadLetters()).toEqual([]);
+  });
+
   test('a 410 after its openBy removes the connection as gone', async () => {
     const d = await deploy(services);
     await d.connect('o-late', { userId: 'late', openBy: Date.now() - 1, live: false });

@@ -29,7 +29,7 @@ Realtime notifications: the sample system, running locally
   DynamoDB         ${engine}
   Broadcast        ${settings.allowBroadcast ? 'allowed' : 'off (ALLOW_BROADCAST=true npm start to allow)'}
   Client messages  ${settings.publishRules.length > 0 ? `publish to ${settings.publishRules.join(', ')}` : 'off'}; presence on ${settings.presenceRules.length > 0 ? settings.presenceRules.join(', ') : 'no topic'}
-  History          ${settings.historyRules.length > 0 ? settings.historyRules.join(', ') : 'no topic'}${settings['history.userStreams'] ? ', and each user\'s own stream (resume)' : ''}; kept ${Math.round(settings['history.retention'] / 3600)} h
+  History          ${settings.historyRules.length > 0 ? settings.historyRules.join(', ') : 'no topic'}, kept ${Math.round(settings['history.retention'] / 3600)} h${settings['history.userStreams'] ? `; each user's own stream (resume, the inbox), kept ${Math.round(settings['history.userStreamRetention'] / 86_400)} days` : ''}
 
 Publish with curl:
 

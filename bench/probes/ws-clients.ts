@@ -67,7 +67,11 @@ function onFrame(raw: RawData): void {
   }
 }
 
+/** Each phase's notification ids are its own: a reused id is the same notification (deduplicated, its position kept). */
+let phase = 0;
+
 function startPhase(): void {
+  phase++;
   samples = [];
   received = 0;
   perMessage = new Map();
@@ -208,12 +212,12 @@ async function putEvents(rate: number, seconds: number, detailOf: (seq: number) 
 
 /** Notifications to users: one connection per user, so each reaches exactly one client. */
 function publish(rate: number, seconds: number) {
-  return putEvents(rate, seconds, (seq) => ({ userId: `bench-user-${seq % sockets.length}`, id: `lat-${seq}`, data: { seq, sentAt: now() } }), 1);
+  return putEvents(rate, seconds, (seq) => ({ userId: `bench-user-${seq % sockets.length}`, id: `lat-${phase}-${seq}`, data: { seq, sentAt: now() } }), 1);
 }
 
 /** Server notifications to a room: a topic target, reaching every member. */
 function room(topic: string, members: number, rate: number, seconds: number) {
-  return putEvents(rate, seconds, (seq) => ({ topic, id: `room-${seq}`, data: { seq, sentAt: now() } }), members);
+  return putEvents(rate, seconds, (seq) => ({ topic, id: `room-${phase}-${seq}`, data: { seq, sentAt: now() } }), members);
 }
 
 async function answersSettled(timeoutMs: number): Promise<void> {

@@ -8,7 +8,7 @@ import {
   createContext, createElement, ReactNode, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore,
 } from 'react';
 import {
-  connect, ConnectionState, ConnectOptions, HistoryPage, Notification, PresenceEvent, Published, RealtimeClient, RealtimeError,
+  connect, ConnectionState, ConnectOptions, HistoryPage, InboxPage, Notification, Position, PresenceEvent, Published, RealtimeClient, RealtimeError,
 } from 'cdk-realtime-notifications-client';
 import { Hub } from './hub';
 
@@ -179,6 +179,11 @@ export function usePresence(topic: string | undefined): PresenceState {
   return state;
 }
 
+/** What the hooks' functions answer before the provider's client exists. */
+function noClientYet(what: string): Promise<never> {
+  return Promise.reject(new RealtimeError('CLOSED', `No client yet: ${what} from an event handler or an effect inside a mounted <RealtimeProvider>.`));
+}
+
 /**
  * A function that publishes to `topic` (where the publish rules allow it): resolves with the
  * server's answer, rejects with a RealtimeError (RATE_LIMITED, FORBIDDEN…). Stable while the
@@ -186,9 +191,7 @@ export function usePresence(topic: string | undefined): PresenceState {
  */
 export function usePublish(topic: string): (data: unknown, options?: { echo?: boolean }) => Promise<Published> {
   const client = useRealtimeClient();
-  return useCallback((data: unknown, options?: { echo?: boolean }) => (client
-    ? client.publish(topic, data, options)
-    : Promise.reject(new RealtimeError('CLOSED', 'No client yet: publish from an event handler or an effect inside a mounted <RealtimeProvider>.'))), [client, topic]);
+  return useCallback((data: unknown, options?: { echo?: boolean }) => (client ? client.publish(topic, data, options) : noClientYet('publish')), [client, topic]);
 }
 
 export interface HistoryState {
@@ -233,4 +236,88 @@ export function useHistory(topic: string | undefined, options: { limit?: number 
   return { ...state, loadMore };
 }
 
-export type { ConnectionState, ConnectOptions, Notification, PresenceEvent, Published, RealtimeClient, RealtimeError };
+/** A notification of the user's inbox, with its read state. */
+export type InboxItem = InboxPage['notifications'][number];
+
+export interface InboxState {
+  /** Notifications not read, kept current on every device; undefined until the server said. */
+  readonly unread?: number;
+  /** The latest page and the older ones loaded, oldest first; new ones are added as they arrive. */
+  readonly notifications: readonly InboxItem[];
+  /** Whether older notifications are kept than the first one loaded. */
+  readonly hasMore: boolean;
+  readonly loading: boolean;
+  readonly error?: RealtimeError;
+  /** Loads the page before the first one loaded. */
+  readonly loadMore: () => void;
+  /** Marks read these ids, or everything up to a position; resolves with the unread count. */
+  readonly markRead: (what: readonly string[] | Position) => Promise<number>;
+  /** Marks everything read. */
+  readonly markAllRead: () => Promise<number>;
+}
+
+type InboxData = Omit<InboxState, 'unread' | 'loadMore' | 'markRead' | 'markAllRead'>;
+const NO_INBOX: InboxData = { notifications: [], hasMore: false, loading: true };
+
+/** `page` merged into `items` by id (a reload's read state wins), in stream order. */
+function merged(items: readonly InboxItem[], page: readonly InboxItem[]): readonly InboxItem[] {
+  const byId = new Map(items.map((n) => [n.id, n]));
+  for (const n of page) byId.set(n.id, n);
+  return [...byId.values()].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+}
+
+/**
+ * The user's inbox (their own stream, kept 30 days by default): the unread count, live on every
+ * device; the latest `limit` notifications with their read state, new ones added as they arrive
+ * and older pages on `loadMore()`; `markRead` and `markAllRead`. When the count drops (a
+ * mark-read here or on another device), the latest page is read again for its read state.
+ */
+export function useInbox(options: { limit?: number } = {}): InboxState {
+  const client = useRealtimeClient();
+  const limit = options.limit ?? 20;
+  const [data, setData] = useState<InboxData>(NO_INBOX);
+  const [unread, setUnread] = useState<number>();
+  const current = useRef(data);
+  current.current = data;
+  const loader = useRef<(before?: number) => void>(noop);
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    let shown: number | undefined;
+    const update = (change: (s: InboxData) => InboxData) => live && setData(change);
+    const load = loader.current = (before?: number) => {
+      update((s) => ({ ...s, loading: true }));
+      client.inbox.page({ before, limit }).then(
+        // A reload of the latest page leaves what is known of older pages as it is.
+        (page) => update((s) => ({ notifications: merged(s.notifications, page.notifications), hasMore: before === undefined && s.notifications.length > 0 ? s.hasMore : page.hasMore, loading: false })),
+        (error: RealtimeError) => update((s) => ({ ...s, loading: false, error })),
+      );
+    };
+    const stops = [
+      client.inbox.on('unread', (count) => {
+        if (shown !== undefined && count < shown) load();
+        shown = count;
+        setUnread(count);
+      }),
+      // Only notifications to the user are kept in the inbox: broadcasts are not.
+      client.onUserNotification((n) => n.userId !== undefined && update((s) => ({ ...s, notifications: merged(s.notifications, [{ ...n, type: 'notification', read: false }]) }))),
+      client.on('state', (state) => state === 'open' && shown !== undefined && load()), // back after a reconnect
+    ];
+    load();
+    return () => {
+      live = false;
+      loader.current = noop;
+      stops.forEach((stop) => stop());
+      setData(NO_INBOX);
+    };
+  }, [client, limit]);
+  const loadMore = useCallback(() => {
+    const { notifications, loading, hasMore } = current.current;
+    if (!loading && hasMore && notifications[0]?.seq !== undefined) loader.current(notifications[0].seq);
+  }, []);
+  const markRead = useCallback((what: readonly string[] | Position) => (client ? client.inbox.markRead(what) : noClientYet('mark read')), [client]);
+  const markAllRead = useCallback(() => (client ? client.inbox.markAllRead() : noClientYet('mark read')), [client]);
+  return { ...data, unread, loadMore, markRead, markAllRead };
+}
+
+export type { ConnectionState, ConnectOptions, InboxPage, Notification, Position, PresenceEvent, Published, RealtimeClient, RealtimeError };

@@ -1,12 +1,12 @@
 /**
  * The React app of react.browser.test.ts, bundled with React, the bindings and the client:
  * a StrictMode tree with one provider, a topic panel whose topic the test switches, and a chat
- * room (publish, presence, history). window.app lets the test drive it.
+ * room (publish, presence, history), and an inbox bell. window.app lets the test drive it.
  */
 import { createElement as h, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
-  RealtimeProvider, useConnectionState, useHistory, usePresence, usePublish, useSubscription,
+  RealtimeProvider, useConnectionState, useHistory, useInbox, usePresence, usePublish, useSubscription,
 } from '../../client-react/src';
 
 const params = new URLSearchParams(location.search);
@@ -21,6 +21,8 @@ declare global {
       /** Mounts a second subscriber of `topic`, once the client is open: StrictMode mounts it twice. */
       showLate(topic: string): void;
       say(text: string): Promise<unknown>;
+      markRead(ids: string[]): Promise<number>;
+      markAllRead(): Promise<number>;
       unmount(): void;
     };
   }
@@ -64,11 +66,25 @@ function Chat() {
     h('ul', { id: 'chat' }, notifications.map((n) => h('li', { key: n.id }, `${n.from}: ${(n.data as { text: string }).text}`))));
 }
 
+/** The bell: the unread count and the inbox's notifications with their read state. */
+function Inbox() {
+  const inbox = useInbox({ limit: 10 });
+  useEffect(() => {
+    window.app.markRead = inbox.markRead;
+    window.app.markAllRead = inbox.markAllRead;
+  }, [inbox.markRead, inbox.markAllRead]);
+  return h('section', null,
+    h('p', { id: 'unread' }, inbox.unread === undefined ? '?' : String(inbox.unread)),
+    h('ul', { id: 'inbox', 'data-loading': String(inbox.loading) },
+      inbox.notifications.map((n) => h('li', { key: n.id }, `${n.id}${n.read ? ' (read)' : ''}`))));
+}
+
 function State() {
   return h('p', { id: 'state' }, useConnectionState());
 }
 
-window.app = { setTopic: () => undefined, showLate: () => undefined, say: () => Promise.reject(new Error('not mounted')), unmount: () => undefined };
+const notMounted = () => Promise.reject(new Error('not mounted'));
+window.app = { setTopic: () => undefined, showLate: () => undefined, say: notMounted, markRead: notMounted, markAllRead: notMounted, unmount: () => undefined };
 const root = createRoot(document.getElementById('root')!);
 window.app.unmount = () => root.unmount();
 root.render(h(StrictMode, null,
@@ -78,4 +94,4 @@ root.render(h(StrictMode, null,
       token: async () => ((await (await fetch(`/dev/token?userId=${encodeURIComponent(userId)}`)).json()) as { token: string }).token,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
     },
-  }, h(State), h(TopicPanel), h(LateSlot), params.has('chat') ? h(Chat) : null)));
+  }, h(State), h(TopicPanel), h(LateSlot), params.has('chat') ? h(Chat) : null, params.has('inbox') ? h(Inbox) : null)));

@@ -1,7 +1,7 @@
 /**
  * The React bindings as they ship: ES module and CommonJS builds that import react and the client
  * (peer dependencies, never bundled), type declarations naming the client by its package name,
- * and the size budget: 2 KB minified and gzipped, beyond React and the client.
+ * and the size budget: 2.5 KB minified and gzipped, beyond React and the client.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,10 +49,10 @@ test('declares react and the client as peer dependencies, at the client\'s versi
   });
 });
 
-test('stays within 2 KB minified and gzipped', () => {
+test('stays within 2.5 KB minified and gzipped', () => {
   const gzipped = /minified \+ gzip (\d+) B/.exec(report);
   expect(gzipped).not.toBeNull();
-  expect(Number(gzipped![1])).toBeLessThanOrEqual(2 * 1024);
+  expect(Number(gzipped![1])).toBeLessThanOrEqual(2.5 * 1024);
 });
 
 /**

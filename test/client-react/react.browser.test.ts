@@ -3,7 +3,8 @@
  * build, which mounts every effect twice): the frames the page sends are counted per topic.
  *   - a double mount opens one socket and sends one subscribe, no unsubscribe;
  *   - fast topic changes leave exactly the last topic subscribed (the server's presence agrees);
- *   - chat: publish, presence, history and the connection state across a dropped connection.
+ *   - chat: publish, presence, history and the connection state across a dropped connection;
+ *   - the inbox: two pages of one user, the count and read state following mark-reads on either.
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -198,4 +199,41 @@ test('chat: publish, presence, history, and the connection state across a droppe
   expect(await carol.page.locator('#history li').allTextContents()).toEqual(['hi from bob', 'while you were away', 'after']);
   for (const { page } of [alice, bob, carol]) expect((page as Page & { errors?: string[] }).errors).toEqual([]);
   expect(alice.sent.sockets).toBe(2); // the first, and the one after the drop
+});
+
+test('inbox: two pages of one user keep the same count and read state, whichever marks read', async () => {
+  const user = 'inboxer';
+  // Sorted: the list is in stream order (seq), which follows the order deliveries took positions.
+  const items = async (page: Page) => (await page.locator('#inbox li').allTextContents()).sort();
+  const a = await open(`user=${user}&inbox=1`);
+  const b = await open(`user=${user}&inbox=1`);
+  for (const { page } of [a, b]) await page.locator('#unread', { hasText: /^0$/ }).waitFor();
+  for (const id of ['n1', 'n2', 'n3']) await publish(events, runtime(), { userId: user, id, data: { text: id } });
+  await runtime().drained();
+  for (const { page } of [a, b]) {
+    await page.locator('#unread', { hasText: /^3$/ }).waitFor();
+    await poll(() => items(page), ['n1', 'n2', 'n3']);
+  }
+
+  // Read on one page: the other's badge and list follow.
+  expect(await a.page.evaluate(() => window.app.markRead(['n2']))).toBe(2);
+  await poll(() => items(a.page), ['n1', 'n2 (read)', 'n3']);
+  await b.page.locator('#unread', { hasText: /^2$/ }).waitFor();
+  await poll(() => items(b.page), ['n1', 'n2 (read)', 'n3']);
+
+  // A new one while one page is away: both count it; then everything read from the other page.
+  runtime().gateway.loseConnection(pageConnections(user)[0]);
+  await publish(events, runtime(), { userId: user, id: 'n4', data: { text: 'n4' } });
+  await runtime().drained();
+  for (const { page } of [a, b]) {
+    await page.locator('#state', { hasText: 'open' }).waitFor();
+    await page.locator('#unread', { hasText: /^3$/ }).waitFor();
+    await poll(() => items(page), ['n1', 'n2 (read)', 'n3', 'n4']);
+  }
+  expect(await b.page.evaluate(() => window.app.markAllRead())).toBe(0);
+  for (const { page } of [a, b]) {
+    await page.locator('#unread', { hasText: /^0$/ }).waitFor();
+    await poll(() => items(page), ['n1 (read)', 'n2 (read)', 'n3 (read)', 'n4 (read)']);
+  }
+  for (const { page } of [a, b]) expect((page as Page & { errors?: string[] }).errors).toEqual([]);
 });

@@ -1,12 +1,13 @@
 /**
- * The AsyncAPI 3.0 document of the WebSocket API, the publish contract, the client message events
- * and the dead-letter queue (docs/asyncapi.json), built from the protocol's schemas: the construct
+ * The AsyncAPI 3.0 document of the WebSocket API, the publish contract, the client message events,
+ * the inbox's events and the dead-letter queue (docs/asyncapi.json), built from the protocol's schemas: the construct
  * is the application it describes, so it receives client frames (and replies) and notification
  * events, and sends notifications, presence events, client message events and dead letters.
  */
 import {
   ANSWERS, CLIENT_ACTIONS, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, ClientAction, clientMessageEvent, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_HEADERS,
-  JsonSchema, NOTIFICATION_DETAIL, notificationEvent, PROTOCOL_VERSION, SERVER_FRAMES, ServerFrameName,
+  JsonSchema, MARK_READ_DETAIL, MARK_READ_DETAIL_TYPE, MARK_READ_EVENT, NOTIFICATION_DETAIL, notificationEvent, NOTIFICATIONS_READ_DETAIL, NOTIFICATIONS_READ_DETAIL_TYPE, NOTIFICATIONS_READ_EVENT,
+  PROTOCOL_VERSION, SERVER_FRAMES, ServerFrameName,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL, LIMITS, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 import { SETTINGS } from '../../lib/private/settings';
@@ -20,7 +21,10 @@ const ref = (path: string) => ({ $ref: `#/${path}` });
 export function renderAsyncApi(): object {
   const event = notificationEvent(SETTINGS.detailType.default);
   const clientEvent = clientMessageEvent(SETTINGS['clientMessages.detailType'].default);
-  const named = [...namedSchemas(), NOTIFICATION_DETAIL, event, CLIENT_MESSAGE_DETAIL, clientEvent, deadLetterHeaders];
+  const named = [
+    ...namedSchemas(), NOTIFICATION_DETAIL, event, CLIENT_MESSAGE_DETAIL, clientEvent,
+    MARK_READ_DETAIL, MARK_READ_EVENT, NOTIFICATIONS_READ_DETAIL, NOTIFICATIONS_READ_EVENT, deadLetterHeaders,
+  ];
   const schemas = Object.fromEntries([...new Set(named)].map((schema) => [schema.title!, toAsyncApiSchema(schema, named, true)]));
   const message = (schema: JsonSchema, name: string, summary = schema.description) => ({
     name,
@@ -34,6 +38,8 @@ export function renderAsyncApi(): object {
     ...Object.fromEntries(Object.entries(SERVER_FRAMES).map(([name, schema]) => [name, message(schema, name)])),
     notificationEvent: message(event, 'notificationEvent'),
     clientMessageEvent: message(clientEvent, 'clientMessageEvent'),
+    markReadEvent: message(MARK_READ_EVENT, 'markReadEvent'),
+    notificationsReadEvent: message(NOTIFICATIONS_READ_EVENT, 'notificationsReadEvent'),
     deadLetter: {
       name: 'deadLetter',
       title: 'DeadLetter',
@@ -46,7 +52,7 @@ export function renderAsyncApi(): object {
       },
     },
   };
-  const busChannels = ['notificationEvent', 'clientMessageEvent', 'deadLetter'];
+  const busChannels = ['notificationEvent', 'clientMessageEvent', 'markReadEvent', 'notificationsReadEvent', 'deadLetter'];
   const channelMessages = (names: string[]) => Object.fromEntries(names.map((name) => [name, ref(`components/messages/${name}`)]));
   const onConnection = (name: string) => ref(`channels/connection/messages/${name}`);
 
@@ -133,6 +139,20 @@ export function renderAsyncApi(): object {
         servers: [ref('servers/eventBus')],
         messages: channelMessages(['clientMessageEvent']),
       },
+      markRead: {
+        address: MARK_READ_DETAIL_TYPE,
+        title: 'Mark-read events',
+        description: `${MARK_READ_EVENT.description} Only while user streams are kept (history.userStreams).`,
+        servers: [ref('servers/eventBus')],
+        messages: channelMessages(['markReadEvent']),
+      },
+      notificationsRead: {
+        address: NOTIFICATIONS_READ_DETAIL_TYPE,
+        title: 'Notifications-read events',
+        description: NOTIFICATIONS_READ_EVENT.description,
+        servers: [ref('servers/eventBus')],
+        messages: channelMessages(['notificationsReadEvent']),
+      },
       deadLetters: {
         address: null,
         title: 'The dead-letter queue',
@@ -178,6 +198,20 @@ export function renderAsyncApi(): object {
         summary: `${clientEvent.description} Backends receive it with a rule on its detail type and source.`,
         channel: ref('channels/clientMessages'),
         messages: [ref('channels/clientMessages/messages/clientMessageEvent')],
+      },
+      receiveMarkReadEvent: {
+        action: 'receive',
+        title: 'Take a backend\'s mark-read off the bus',
+        summary: MARK_READ_DETAIL.description,
+        channel: ref('channels/markRead'),
+        messages: [ref('channels/markRead/messages/markReadEvent')],
+      },
+      sendNotificationsReadEvent: {
+        action: 'send',
+        title: 'Put a mark-read on the bus',
+        summary: NOTIFICATIONS_READ_DETAIL.description,
+        channel: ref('channels/notificationsRead'),
+        messages: [ref('channels/notificationsRead/messages/notificationsReadEvent')],
       },
       sendDeadLetter: {
         action: 'send',

@@ -8,6 +8,8 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SETTINGS } from '../../lib/private/settings';
 import { Tables } from '../../lib/private/runtime-contract';
+import { NOTIFICATIONS_READ_DETAIL, NOTIFICATIONS_READ_EVENT, firstViolation } from '../../lib/private/protocol';
+import { schemaMismatch } from '../support/schema';
 import { connectionIdOf, eventBridgeClient, Frame, publish, TestClient, clientPool, useLocalRuntime } from './support/clients';
 
 const MAX_PER_SECOND = 20;
@@ -274,5 +276,11 @@ describe('the inbox on the bus', () => {
     const letters = runtime().deadLetters().slice(before);
     expect(letters.map((l) => l.messageAttributes.reason)).toEqual(['BAD_MARK_READ', 'BAD_MARK_READ']);
     expect(await client.request({ action: 'resume' })).toMatchObject({ unread: 0, readVersion: 2 });
+    // Every event put on the bus is what the protocol (docs/protocol.md, AsyncAPI) says.
+    expect(reads.length).toBeGreaterThan(0);
+    for (const event of reads) {
+      expect(firstViolation(event, NOTIFICATIONS_READ_EVENT)).toBeUndefined();
+      expect(schemaMismatch(event.detail, NOTIFICATIONS_READ_DETAIL)).toBeUndefined();
+    }
   });
 });

@@ -52,3 +52,33 @@ export const NOTIFICATIONS_READ_DETAIL: JsonSchema = {
   required: ['userId', 'epoch', 'unread', 'readVersion', 'time'],
   examples: [{ userId: 'alice', epoch: 'p0x1', ids: ['order-42-shipped'], unread: 2, readVersion: 5, connectionId: 'L0SM9cOFvHcCIhw=', time: '2026-11-22T10:00:00.000Z' }],
 };
+
+/** A backend's `MarkRead` event as it arrives on the construct's bus. */
+export const MARK_READ_EVENT: JsonSchema = {
+  title: 'MarkReadEvent',
+  description: `An EventBridge event a backend puts on the construct's bus to mark a user's notifications read (detail type \`${MARK_READ_DETAIL_TYPE}\`, any source). `
+    + 'The construct\'s notification rule sends it to the deliver function, which applies it like a client\'s `markRead`.',
+  type: 'object',
+  properties: {
+    'detail-type': { const: MARK_READ_DETAIL_TYPE, description: 'Always this detail type.' },
+    'source': { type: 'string', description: 'Your own source.' },
+    'detail': MARK_READ_DETAIL,
+  },
+  required: ['detail-type', 'source', 'detail'],
+};
+
+/** The `NotificationsRead` event the construct puts on its bus. */
+export const NOTIFICATIONS_READ_EVENT: JsonSchema = {
+  title: 'NotificationsReadEvent',
+  description: `An EventBridge event the construct puts on its bus after every mark-read that changed a user's read state, from a client or a backend. `
+    + 'Backends receive it with a rule on its detail type and source (for example, to cancel an email reminder).',
+  type: 'object',
+  properties: {
+    'detail-type': { const: NOTIFICATIONS_READ_DETAIL_TYPE, description: 'Always this detail type.' },
+    'source': { const: INBOX_EVENT_SOURCE, description: 'Always this source.' },
+    'id': { type: 'string', description: 'The EventBridge event id.' },
+    'time': { type: 'string', description: 'When, ISO-8601 to the second.' },
+    'detail': NOTIFICATIONS_READ_DETAIL,
+  },
+  required: ['detail-type', 'source', 'detail'],
+};

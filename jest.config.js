@@ -9,7 +9,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet-output.ts'],
   // The React bindings import the client by its package name; in this repository, its source.
   moduleNameMapper: { '^cdk-realtime-notifications-client$': '<rootDir>/client/src/index.ts' },
   testTimeout: 120000,

@@ -65,7 +65,7 @@ export const USER_NOTIFICATION_CALLS: ReadonlyArray<{ readonly step: string; rea
   { step: '1', off: '—', on: 'UpdateItem: the stream head\'s increment (the position)', beforeFirstPost: true },
   { step: '2', off: 'Query: the user\'s connections (byUser index)', on: 'Query: the user\'s connections ∥ PutItem: the position claim ∥ PutItem: the frame kept', beforeFirstPost: true },
   { step: '3', off: '@connections posts', on: '@connections posts', beforeFirstPost: false },
-  { step: '4', off: '—', on: 'GetItem: the read state (and, once per stream and instance, a Query for the expiry floor), then the `unread` posts', beforeFirstPost: false },
+  { step: '4', off: '—', on: 'the `unread` posts: the count comes from the head as step 1 returned it (a GetItem only on a redelivery; a Query for the expiry floor only once the stream is older than its retention)', beforeFirstPost: false },
 ];
 
 export function pathTotal(hops: readonly Hop[], path: 'client' | 'server' | 'floor'): { lowMs: number; highMs: number } {
@@ -99,7 +99,7 @@ export function latencyModelSection(measured: LatencyData | undefined): SectionR
         rows: HOPS.map((h) => [h.hop, mark(h.client), mark(h.server), `${h.lowMs}–${h.highMs}`, h.source]),
       },
       {
-        caption: 'A user-targeted notification in deliver: DynamoDB calls with and without the inbox (∥: at once). The inbox adds one sequential round trip (2–10 ms) before the first post; its read-state read and the `unread` posts come after:',
+        caption: 'A user-targeted notification in deliver: DynamoDB calls with and without the inbox (∥: at once). The inbox adds one sequential round trip (2–10 ms) before the first post; the `unread` posts come after:',
         headers: ['Step', 'Inbox off (`history.userStreams: false`)', 'Inbox on (the default)', 'Before the first post'],
         rows: USER_NOTIFICATION_CALLS.map((c) => [c.step, c.off, c.on, c.beforeFirstPost ? 'yes' : 'no']),
       },

@@ -49,16 +49,26 @@ export class CounterStore {
 
   /** Adds a connection of `userId` to the topic's presence; returns the user's connections there now. */
   async addPresence(topic: string, userId: string, expiresAt: number): Promise<number> {
-    const { Attributes } = await this.doc.send(new UpdateCommand({
+    const add = (ttl: boolean) => this.doc.send(new UpdateCommand({
       TableName: this.tableName,
       Key: presenceKey(topic, userId),
-      // The item lives as long as the newest of the user's subscriptions to the topic.
-      UpdateExpression: 'ADD #n :one SET #ttl = :ttl',
-      ExpressionAttributeNames: { '#n': 'connections', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':one': 1, ':ttl': expiresAt },
+      // The item lives as long as the newest of the user's subscriptions to the topic: its expiry
+      // only ever moves later (an older connection subscribing again must not shorten it, or the
+      // user would read as gone while a newer connection is still there).
+      UpdateExpression: ttl ? 'ADD #n :one SET #ttl = :ttl' : 'ADD #n :one',
+      ...(ttl ? { ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :ttl' } : {}),
+      ExpressionAttributeNames: { '#n': 'connections', ...(ttl ? { '#ttl': K.ttlAttribute } : {}) },
+      ExpressionAttributeValues: { ':one': 1, ...(ttl ? { ':ttl': expiresAt } : {}) },
       ReturnValues: 'UPDATED_NEW',
     }));
-    return Number(Attributes?.connections ?? 0);
+    let output;
+    try {
+      output = await add(true);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      output = await add(false); // a later expiry is there already: counted, expiry kept
+    }
+    return Number(output.Attributes?.connections ?? 0);
   }
 
   /**

@@ -64,6 +64,23 @@ describe('presence counts', () => {
     expect(await counters.presence('rooms/a', 10)).toEqual({ members: [{ userId: 'bob', connections: 1 }], count: 1 });
   });
 
+  test('the expiry only moves later: an older connection subscribing again does not make the user read as gone', async () => {
+    const now = Date.now();
+    const nowS = Math.floor(now / 1000);
+    // Tab B (newer, expires later) subscribes, then tab A (connected earlier, expires sooner) again, many times at once.
+    await counters.addPresence('rooms/ttl', 'alice', nowS + 7200);
+    const counts = await Promise.all(Array.from({ length: 10 }, (_, i) => counters.addPresence('rooms/ttl', 'alice', nowS + 60 + i)));
+    expect(counts.sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const item = await db.get(tables.countersTable, presenceKey('rooms/ttl', 'alice') as unknown as Record<string, string>);
+    expect(item).toMatchObject({ connections: 11, expiresAt: nowS + 7200 });
+    // Once the older tabs' expiry has passed, alice is still there (tab B).
+    expect(await counters.presenceOf('rooms/ttl', 'alice', now + 120_000)).toBe(11);
+    expect((await counters.presence('rooms/ttl', 10, now + 120_000)).count).toBe(1);
+    // A later expiry moves it.
+    await counters.addPresence('rooms/ttl', 'alice', nowS + 9000);
+    expect(await db.get(tables.countersTable, presenceKey('rooms/ttl', 'alice') as unknown as Record<string, string>)).toMatchObject({ expiresAt: nowS + 9000 });
+  });
+
   test('lists at most the limit and still counts everyone', async () => {
     const users = Array.from({ length: 7 }, (_, i) => `user-${i}`);
     for (const u of users) await counters.addPresence('rooms/big', u, expiresAt());

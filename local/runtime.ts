@@ -71,7 +71,7 @@ export interface LocalRuntimeOptions {
     /**
      * Execution environments deliver runs in, up to one per batch in flight, as Lambda scales out.
      * More than one delivers batches truly side by side, so positions follow arrival rather than
-     * publishing order. @default 1
+     * publishing order, and each enforces its share of `delivery.maxRatePerSecond`. @default 1
      */
     readonly deliverEnvironments?: number;
     /** @default 360 (six times the deliver timeout) */
@@ -450,12 +450,16 @@ function createFunctions(
   dynamodbEndpoint: string,
   options: LocalRuntimeOptions,
 ): Record<HandlerName, LambdaFunction> {
+  const deliverEnvironments = options.queue?.deliverEnvironments ?? 1;
+  // As the construct does for deliver instances: each environment enforces its share of the cap.
+  const rate = settings['delivery.maxRatePerSecond'];
+  const shared: RuntimeSettings = rate > 0 ? { ...settings, 'delivery.maxRatePerSecond': Math.max(1, Math.floor(rate / deliverEnvironments)) } : settings;
   const entries = HANDLER_NAMES.map((name) => {
     const functionName = `${settings.serviceName}-${name}`;
     const fn = new LambdaFunction({
       functionName,
       bundlePath: join(assetsDir, name, 'index.js'),
-      environment: handlerEnvironment(name, settings),
+      environment: handlerEnvironment(name, shared),
       // What Lambda itself adds, and the endpoints that make the AWS SDK inside talk to this machine.
       runtimeEnvironment: {
         AWS_REGION: LOCAL_REGION,
@@ -478,7 +482,7 @@ function createFunctions(
       region: LOCAL_REGION,
       timeoutMs: name === 'deliver' ? SETTINGS['delivery.timeout'].default * 1000 : ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000,
       // Deliver may scale out as Lambda does (queue.deliverEnvironments).
-      maxEnvironments: name === 'deliver' ? options.queue?.deliverEnvironments ?? 1 : 1,
+      maxEnvironments: name === 'deliver' ? deliverEnvironments : 1,
       log: (_fn, line) => options.handlerLog?.(name, line),
     });
     return [name, fn] as const;

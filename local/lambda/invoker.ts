@@ -71,6 +71,11 @@ export class LambdaFunction {
     return this.options.functionName;
   }
 
+  /** Its environment variables, as the construct would set them. */
+  get environment(): Readonly<Record<string, string>> {
+    return this.options.environment;
+  }
+
   /** Invokes the handler with `event`; resolves with its (JSON-serialised) result, rejects with HandlerError. */
   invoke<T = unknown>(event: unknown): Promise<T> {
     if (this.stopped) return Promise.reject(new Error(`${this.name} is stopped.`));

@@ -31,6 +31,18 @@ test.each<[string, Partial<RuntimeSettings>, string]>([
   await expect(start({ settings })).rejects.toThrow(message);
 });
 
+test('each deliver environment enforces its share of delivery.maxRatePerSecond, as each deliver instance does on AWS', async () => {
+  for (const [environments, share] of [[undefined, 100], [4, 25], [3, 33], [200, 1]] as const) {
+    const runtime = await start({ settings: { 'delivery.maxRatePerSecond': 100 }, queue: { deliverEnvironments: environments } });
+    try {
+      expect(runtime.functions.deliver.environment.DELIVERY_MAX_RATE_PER_SECOND).toBe(String(share));
+      expect(runtime.settings['delivery.maxRatePerSecond']).toBe(100);
+    } finally {
+      await runtime.stop();
+    }
+  }
+});
+
 test('queue.maxReceiveCount is named as it was given', async () => {
   await expect(start({ queue: { maxReceiveCount: 0 } })).rejects.toThrow(
     'queue.maxReceiveCount is 0; it must be a whole number from 1 to 1000 (the construct\'s `delivery.maxReceiveCount`).');

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { RealtimeNotifications } from '../../lib';
 import { RuntimeSettings, handlerEnvironment } from '../../lib/private/handlers';
 import { defaultSettings, SETTINGS } from '../../lib/private/settings';
@@ -496,6 +497,37 @@ describe('IAM with client messages and presence on', () => {
   test('the authorizer needs nothing but its logs', () => {
     expect([...grantsOf(functionStatements(template, 'Authorizer')).keys()].sort())
       .toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
+describe('IAM with push', () => {
+  const { template: t } = synth({}, (stack) => ({
+    push: { vapidKeys: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Vapid', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vapid-AbCdEf') },
+  }));
+  const counters = `<${resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id}.Arn>`;
+  const vapid = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vapid-AbCdEf';
+
+  test('deliver reads the VAPID secret (that one only) and the users\' devices; message writes them', () => {
+    const deliver = grantsOf(functionStatements(t, 'Deliver'));
+    expect(deliver.get('secretsmanager:GetSecretValue')).toEqual([vapid]);
+    expect(deliver.get('secretsmanager:DescribeSecret')).toEqual([vapid]);
+    expect(deliver.get('dynamodb:GetItem')).toContain(counters);
+    expect(deliver.get('dynamodb:UpdateItem')).toContain(counters);
+    const message = grantsOf(functionStatements(t, 'Message'));
+    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) expect(message.get(action)).toContain(counters);
+    expect([...message.keys()].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    for (const fn of ['Connect', 'Disconnect', 'Authorizer']) {
+      expect([...grantsOf(functionStatements(t, fn)).keys()].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    }
+  });
+
+  test('the template holds the secret\'s ARN, never its keys; deliver and message get the push settings', () => {
+    expect(environmentOf(t, 'Deliver')).toMatchObject({ PUSH_VAPID_KEYS: vapid, PUSH_MAX_DEVICES_PER_USER: '10', PUSH_DEVICE_TTL_SECONDS: String(60 * 24 * 3600) });
+    expect(environmentOf(t, 'Message')).toMatchObject({ PUSH_VAPID_KEYS: vapid, PUSH_ALLOWED_ENDPOINTS: JSON.stringify(SETTINGS['push.allowedEndpoints'].default) });
+  });
+
+  test('without push, no function may read a secret', () => {
+    expect(allStatements(template).flatMap((st) => st.Action).filter((a: string) => a.startsWith('secretsmanager:'))).toEqual([]);
   });
 });
 

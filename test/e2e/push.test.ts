@@ -10,9 +10,14 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer };
-import { clientPool, eventBridgeClient, Frame, publish, useLocalRuntime } from './support/clients';
+import { clientPool, connectionIdOf, eventBridgeClient, Frame, publish, useLocalRuntime } from './support/clients';
 
-const runtime = useLocalRuntime({ settings: { 'delivery.maxAttempts': 2 } });
+/** Connections whose every post fails (500), as if @connections could not reach them. */
+const failingConnections = new Set<string>();
+const runtime = useLocalRuntime({
+  settings: { 'delivery.maxAttempts': 2 },
+  connectionsFaults: (method, id) => (method === 'POST' && failingConnections.has(id) ? { status: 500 } : undefined),
+});
 const { open, closeAll } = clientPool(runtime);
 afterEach(closeAll);
 
@@ -134,6 +139,19 @@ describe('a user with no connection', () => {
     expect(server.to(bobs.id)).toHaveLength(0);
     await notify({ userId: bob, data: {}, push: { title: 'for bob' } });
     expect(server.to(bobs.id).map((r) => server.decrypt(r))).toEqual([expect.objectContaining({ title: 'for bob', userId: bob })]);
+  });
+});
+
+describe('a user whose every connection failed to take it', () => {
+  it('is pushed it', async () => {
+    const kim = freshUser('kim');
+    const sub = server.subscription();
+    await registered(kim, sub);
+    const unreachable = await open(kim);
+    failingConnections.add(await connectionIdOf(runtime(), unreachable));
+    await notify({ userId: kim, id: `failed-${kim}`, data: {}, push: { title: 'no post arrived' } });
+    expect(unreachable.notifications).toHaveLength(0);
+    expect(server.to(sub.id).map((r) => server.decrypt(r))).toEqual([expect.objectContaining({ id: `failed-${kim}`, title: 'no post arrived' })]);
   });
 });
 

@@ -292,6 +292,34 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
+   * Web Push messages a push service accepted (`push`).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPushSent(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.pushSent, props);
+  }
+
+  /**
+   * Pushes given up on (refused for good, or still failing after `delivery.maxAttempts`) and
+   * sent to the DLQ with reason PUSH_UNDELIVERED.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPushFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.pushFailed, props);
+  }
+
+  /**
+   * Push devices removed because their push service said they are gone (404/410).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPushDevicesRemoved(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.pushDevicesRemoved, props);
+  }
+
+  /**
    * Client messages accepted and delivered by the message function.
    *
    * @default - sum over 5 minutes

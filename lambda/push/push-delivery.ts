@@ -4,7 +4,7 @@
  * 5xx, or could not be reached, is tried again in a later job after a backoff (the wait the
  * service asked for, when longer), up to `delivery.maxAttempts`, then dead-lettered with reason
  * PUSH_UNDELIVERED, like a push refused for good (another 4xx). A device reached is kept another
- * TTL.
+ * TTL (written at most once a day).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { LIMITS, MetricNames } from '../../lib/private/runtime-contract';
@@ -15,6 +15,8 @@ import { requeueDelaySeconds } from '../runtime/retry';
 import { PushDeviceStore, WebPushDevice } from './device-store';
 import { DEFAULT_PUSH_TTL_SECONDS, PushJob, pushJobMessage } from './push-message';
 import { PushOutcome, WebPushSender } from './web-push-sender';
+
+const TOUCH_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export interface PushDeliveryDeps {
   readonly devices: PushDeviceStore;
@@ -45,7 +47,8 @@ export async function deliverPush(job: PushJob, deps: PushDeliveryDeps): Promise
   const retry = outcomes.filter((o): o is { device: WebPushDevice; outcome: Extract<PushOutcome, { kind: 'retry' }> } => o.outcome.kind === 'retry');
   const failed = outcomes.filter((o) => o.outcome.kind === 'failed');
   deps.metrics.count(MetricNames.pushSent, sent.length);
-  await Promise.all(sent.map((d) => deps.devices.touch(job.userId, d.id, deps.now())));
+  // Kept another TTL: written at most once a day per device, however often it is pushed to.
+  await Promise.all(sent.filter((d) => d.usedAt < deps.now() - TOUCH_INTERVAL_MS).map((d) => deps.devices.touch(job.userId, d.id, deps.now())));
   if (gone.length > 0) {
     await deps.devices.remove(job.userId, gone);
     deps.metrics.count(MetricNames.pushDevicesRemoved, gone.length);

@@ -6,6 +6,8 @@
  */
 import { ActionCapacity, ROOM_ACTIONS, SmallNotificationFigures } from './capacity';
 import type { FanoutData } from './fanout';
+import { pushCost } from './lib/cost-model';
+import { measurePushCpuMs } from './push';
 import { ActionUnits, chatDailyCost, ChatUnits, ChatWorkload, clientMessageCost, CostLine, dailyCost, MeasuredUnits, total, Workload } from './lib/cost-model';
 import { PRICES, PRICES_CHECKED, PRICES_REGION } from './lib/prices';
 import { SectionResult, Table } from './lib/report';
@@ -39,6 +41,12 @@ export const CHAT_SCENARIO: ChatWorkload = {
   roomsPerConnection: 1,
   presenceQueriesPerJoin: 1,
 };
+
+/**
+ * Assumed, not measured (no push service is reachable from the benchmark machine): how long
+ * deliver waits for a push service's answer, within a region's network reach of FCM or Mozilla.
+ */
+export const PUSH_SERVICE_WAIT_MS = 50;
 
 /** The room size of the latency benchmark, for the per-million figure. */
 const LARGE_ROOM = 50;
@@ -76,6 +84,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
 
   const fanoutRow = fanoutMarginal(fanout, units);
   const chat = capacity.room ? chatCost(units, capacity.room) : undefined;
+  const push = pushSection();
   return {
     id: 'cost',
     title: '5. Cost model',
@@ -96,6 +105,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
         [`Per million notifications, delivery only (the first ${delivery.length} lines)`, perMillion],
       ], fanoutRow ? [[fanoutRow.label, usd(fanoutRow.usd), 'n/a']] : []),
       ...(chat ? chat.tables : []),
+      push.table,
       {
         caption: `Prices (${PRICES_REGION}, compiled ${PRICES_CHECKED}):`,
         headers: ['Item', 'US$', 'Per', 'Source'],
@@ -107,6 +117,7 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       'The tutorial design counts 200 ms of Lambda per message and ten DynamoDB reads per message; measured here, a notification to one subscriber takes '
         + `${units.deliverMsPerNotification} ms of deliver time and ${units.readUnitsPerNotification} read units (one Query).`,
       ...(chat ? chat.notes : []),
+      push.note,
       'Not counted: CloudWatch Logs and metrics (the handlers log at INFO and emit EMF metrics: about $0.50 per GB ingested), data transfer out, DynamoDB storage (a few MB), the Lambda INIT phase of cold starts, and SQS\'s empty long polls when the queue is idle.',
     ],
     targets: [],
@@ -121,7 +132,21 @@ export function costSection(capacity: CapacityData | undefined, fanout: FanoutDa
       baseline: `tutorial design: ${usd(TUTORIAL_DAILY_USD)}`,
       ratio: ratio(all, TUTORIAL_DAILY_USD),
     }, ...(chat ? [chat.headline] : [])],
-    data: { scenario: SCENARIO, units, lines, totals: { all, tutorialScope, perMillionDeliveryOnly: perMillion, tutorialDailyUsd: TUTORIAL_DAILY_USD }, fanout: fanoutRow, chat: chat?.data },
+    data: { push: push.data, scenario: SCENARIO, units, lines, totals: { all, tutorialScope, perMillionDeliveryOnly: perMillion, tutorialDailyUsd: TUTORIAL_DAILY_USD }, fanout: fanoutRow, chat: chat?.data },
+  };
+}
+
+/** The push path: a million Web Push jobs to users with no connection open, one device each. */
+function pushSection() {
+  const cpuMs = round(measurePushCpuMs(), 3);
+  const msPerPush = cpuMs + PUSH_SERVICE_WAIT_MS;
+  const lines = pushCost({ msPerPush }, SCENARIO);
+  return {
+    table: dayTable(`Push path: 1,000,000 Web Push jobs (users with no connection open, one device each; ${cpuMs} ms of encryption and VAPID signing measured, ${PUSH_SERVICE_WAIT_MS} ms waiting for the push service assumed):`, lines),
+    note: `Push: $${total(lines).toFixed(2)} per million pushes, on top of the notification's own delivery; the push services (FCM, Mozilla, Apple, Windows) do not bill the sender. `
+      + 'Lambda time is mostly the wait for the push service\'s answer (assumed: none is reachable from here); the records of a batch are handled one after another in this model. '
+      + 'A device is written (kept another TTL) at most once a day, so users pushed more often cost less than the last line. Mobile push through SNS (not built yet) would add $0.50 per million.',
+    data: { cpuMsPerPush: cpuMs, assumedWaitMs: PUSH_SERVICE_WAIT_MS, lines, total: total(lines) },
   };
 }
 

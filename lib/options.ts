@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConnectionAuth } from './connection-auth';
 
@@ -199,6 +200,45 @@ export interface DeliveryOptions {
    * @default 5
    */
   readonly maxReceiveCount?: number;
+}
+
+/**
+ * Push notifications for users who are not connected: Web Push to the browsers they registered.
+ */
+export interface PushOptions {
+  /**
+   * The VAPID keys Web Push requests are signed with: a secret whose value is JSON
+   * `{"publicKey": "…", "privateKey": "…", "subject": "mailto:you@example.com"}` (the keys
+   * URL-safe base64, as `npx web-push generate-vapid-keys` prints them). The deliver function
+   * reads it at run time; the template holds only its ARN. Browsers subscribe with the public key.
+   *
+   * @default - no Web Push: devices can be registered but nothing is pushed
+   */
+  readonly vapidKeys?: secretsmanager.ISecret;
+
+  /**
+   * The hosts a Web Push subscription's endpoint may name, https only; `*.` matches any
+   * subdomain. A subscription elsewhere is refused at registration, so the deliver function
+   * never posts anywhere else.
+   *
+   * @default ['fcm.googleapis.com', '*.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com']
+   */
+  readonly allowedEndpoints?: string[];
+
+  /**
+   * Devices one user may register (1 to 100); the next registration is refused until one is
+   * removed.
+   *
+   * @default 10
+   */
+  readonly maxDevicesPerUser?: number;
+
+  /**
+   * How long a device neither registered again nor pushed to is kept (1 to 365 days).
+   *
+   * @default Duration.days(60)
+   */
+  readonly deviceTtl?: Duration;
 }
 
 /**
@@ -447,6 +487,14 @@ export interface RealtimeNotificationsProps {
    * @default - see each option of `DeliveryOptions`
    */
   readonly delivery?: DeliveryOptions;
+
+  /**
+   * Push notifications (Web Push) for user-targeted notifications that no connection of the
+   * user received live.
+   *
+   * @default - devices may be registered; nothing is pushed without `push.vapidKeys`
+   */
+  readonly push?: PushOptions;
 
   /**
    * Memory and architecture of every function.

@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RealtimeNotificationsProps } from './options';
@@ -171,7 +172,7 @@ export class RealtimeNotifications extends Construct {
     ({ connect: this.connectFunction, disconnect: this.disconnectFunction, message: this.messageFunction,
       deliver: this.deliverFunction, authorizer: this.authorizerFunction } = this.createFunctions(props, settings, auth));
     this.addRoutes();
-    this.grantHandlerPermissions(settings);
+    this.grantHandlerPermissions(settings, props.push?.vapidKeys);
     this.addDeliveryEventSource(props);
 
     const alarms = this.createAlarms(props);
@@ -288,6 +289,34 @@ export class RealtimeNotifications extends Construct {
    */
   public metricFanoutDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(MetricNames.fanoutDuration, { statistic: 'p99', ...props });
+  }
+
+  /**
+   * Web Push messages a push service accepted (`push`).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPushSent(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.pushSent, props);
+  }
+
+  /**
+   * Pushes given up on (refused for good, or still failing after `delivery.maxAttempts`) and
+   * sent to the DLQ with reason PUSH_UNDELIVERED.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPushFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.pushFailed, props);
+  }
+
+  /**
+   * Push devices removed because their push service said they are gone (404/410).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPushDevicesRemoved(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricNames.pushDevicesRemoved, props);
   }
 
   /**
@@ -526,7 +555,7 @@ export class RealtimeNotifications extends Construct {
    * (lib/private/handlers.ts), and the presence and client-publishing actions only when those are
    * turned on.
    */
-  private grantHandlerPermissions(settings: RuntimeSettings): void {
+  private grantHandlerPermissions(settings: RuntimeSettings, vapidKeys: secretsmanager.ISecret | undefined): void {
     const tables: Record<TableRole, dynamodb.Table> = {
       connections: this.connectionsTable, subscriptions: this.subscriptionsTable, counters: this.countersTable, history: this.historyTable,
     };
@@ -540,6 +569,8 @@ export class RealtimeNotifications extends Construct {
       if (allowed.connections.length > 0) this.allowConnectionsApi(fn, [...allowed.connections]);
       if (allowed.queueSends) this.allowQueueSends(fn);
       if (allowed.putEvents) this.eventBus.grantPutEventsTo(fn);
+      // GetSecretValue and DescribeSecret on this one secret, and Decrypt with its key when it has one.
+      if (allowed.readsVapidKeys) vapidKeys!.grantRead(fn);
     }
   }
 

@@ -41,6 +41,10 @@ import {
   queueArn,
 } from './settings';
 import { handleSqsRequest, LocalQueueStore } from './sqs-api';
+import { handleSecretsRequest } from './secrets-api';
+import { LocalPushService } from './push/push-service';
+import { generateVAPIDKeys } from 'web-push';
+import { LOOPBACK_HTTP_ENDPOINTS } from '../lib/private/push-endpoints';
 import { TtlSweeper } from './ttl-sweeper';
 
 export interface LocalRuntimeOptions {
@@ -127,6 +131,10 @@ export interface LocalRuntime {
   readonly deadLetterQueue: LocalQueue;
   readonly eventSourceMapping: EventSourceMapping;
   readonly functions: Readonly<Record<HandlerName, LambdaFunction>>;
+  /** The local Web Push service: subscriptions on this runtime, and the pushes they received, decrypted. */
+  readonly push: LocalPushService;
+  /** The VAPID public key the deliver function signs pushes with: browsers subscribe with it. */
+  readonly vapidPublicKey: string;
   /** A token the local issuer signed for `userId`. */
   token(userId: string, options?: TokenOptions): Promise<string>;
   /** Resolves once every queued notification has been handled (retries and redrive included). */
@@ -162,6 +170,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       pathPrefix: '/dev',
     });
 
+    // The VAPID keys in the local Secrets Manager, as a team stores them for the construct.
+    const vapid = generateVAPIDKeys();
+    const secrets = new Map([[settings['push.vapidKeys'], JSON.stringify({ ...vapid, subject: 'mailto:local@example.com' })]]);
+    const push = new LocalPushService(url, `/${LOCAL_STAGE}/push`, vapid.publicKey);
+
     const functions = createFunctions(settings, assetsDir, url, dynamo.endpoint, options);
     stops.add(() => Promise.all(Object.values(functions).map((fn) => fn.stop())).then(() => undefined));
 
@@ -180,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (sweeper) stops.add(() => sweeper.stop());
 
     const parts: RuntimeParts = {
-      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, options,
+      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, options, secrets, push, vapidPublicKey: vapid.publicKey,
       deadLetters: () => queues.deadLetters.peekAll().map(toDeadLetter),
       stop: () => stops.runAll(),
     };
@@ -239,6 +252,10 @@ async function listenFront(requestedPort: number) {
 
 function resolveSettings(url: string, options: LocalRuntimeOptions): RuntimeSettings {
   const settings = localSettings(url, {
+    // Push is on locally: the VAPID keys in the local Secrets Manager, and loopback http endpoints
+    // admitted beside the push services' (the local push service, tests' servers).
+    'push.vapidKeys': `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:local-vapid-keys`,
+    'push.allowedEndpoints': [...SETTINGS['push.allowedEndpoints'].default, LOOPBACK_HTTP_ENDPOINTS],
     ...options.settings,
     ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
     ...(options.queue?.maxReceiveCount !== undefined ? { 'delivery.maxReceiveCount': options.queue.maxReceiveCount } : {}),
@@ -375,6 +392,9 @@ interface RuntimeParts {
   readonly registry: ConnectionRegistry;
   readonly gateway: WebSocketGateway;
   readonly options: LocalRuntimeOptions;
+  readonly secrets: ReadonlyMap<string, string>;
+  readonly push: LocalPushService;
+  readonly vapidPublicKey: string;
   readonly deadLetters: () => DeadLetter[];
   readonly stop: () => Promise<void>;
 }
@@ -396,6 +416,8 @@ function runtimeHandle(parts: RuntimeParts): LocalRuntime {
     deadLetterQueue: queues.deadLetters,
     eventSourceMapping,
     functions: parts.functions,
+    push: parts.push,
+    vapidPublicKey: parts.vapidPublicKey,
     token: (userId, tokenOptions) => issuer.token(userId, tokenOptions),
     drained: () => eventSourceMapping.drained(),
     deadLetters: parts.deadLetters,
@@ -411,6 +433,8 @@ function routeRequests(endpoints: RuntimeParts): RequestListener {
     const path = pathOf(req);
     if (bus.handle(req, res)) return;
     if (handleSqsRequest(req, res, { store: queues.sqs, queueUrls: queues.urls })) return;
+    if (handleSecretsRequest(req, res, endpoints.secrets)) return;
+    if (endpoints.push.handle(req, res)) return;
     if (handleConnectionsRequest(req, res, { stage, registry, faults: options.connectionsFaults })) return;
     if (issuer.handle(req, res)) return;
     if (path === `/${stage}/dlq`) {
@@ -423,7 +447,7 @@ function routeRequests(endpoints: RuntimeParts): RequestListener {
   };
 }
 
-function status({ settings, dynamo, queues, bus, registry, gateway }: RuntimeParts): Record<string, unknown> {
+function status({ settings, dynamo, queues, bus, registry, gateway, vapidPublicKey }: RuntimeParts): Record<string, unknown> {
   return {
     connections: registry.size,
     deliveryQueue: queues.delivery.size,
@@ -436,6 +460,8 @@ function status({ settings, dynamo, queues, bus, registry, gateway }: RuntimePar
     // The demo page times its keep-alive and its replacement of connections by these.
     idleTimeoutMs: gateway.idleTimeoutMs,
     maxConnectionMs: gateway.maxConnectionMs,
+    // The demo page subscribes to pushes with it.
+    vapidPublicKey,
   };
 }
 
@@ -474,6 +500,7 @@ function createFunctions(
         AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
         AWS_ENDPOINT_URL_SQS: url,
         AWS_ENDPOINT_URL_EVENTBRIDGE: url,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
         ...(options.handlerMetrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),

@@ -194,3 +194,25 @@ function messageLines(c: ChatUnits, w: Pick<ChatWorkload, 'messagesPerDay' | 'ro
 export function total(lines: readonly CostLine[], filter: (l: CostLine) => boolean = () => true): number {
   return lines.filter(filter).reduce((sum, l) => sum + l.usd, 0);
 }
+
+/** What one push job costs deliver: its Lambda time (the encryption and VAPID signing measured, the push service's answer assumed). */
+export interface PushUnits {
+  /** Lambda milliseconds per push job of one device. */
+  readonly msPerPush: number;
+}
+
+/**
+ * A million Web Push jobs of one device each (users with no connection open): the job on the
+ * delivery queue, deliver's time, the device read and the device's `usedAt` update. Web Push
+ * itself is free: the push services (FCM, Mozilla, Apple, Windows) do not bill the sender.
+ */
+export function pushCost(p: PushUnits, w: Pick<Workload, 'batchSize' | 'memoryMb'>, pushes = 1e6): CostLine[] {
+  const { lines, add } = collector();
+  const invocations = Math.ceil(pushes / w.batchSize);
+  const sqsRequests = pushes + 2 * invocations;
+  add('SQS: push job send, receive, delete', sqsRequests, 'requests', perMillion(sqsRequests, PRICES.sqsRequest.usd), false);
+  add('Lambda deliver: push jobs (requests and compute)', invocations, 'invocations', lambdaUsd(invocations, p.msPerPush * w.batchSize, w.memoryMb), false);
+  add('DynamoDB: the user\'s devices (one consistent GetItem)', pushes, 'RRU', perMillion(pushes, PRICES.dynamoRead.usd), false);
+  add('DynamoDB: the device kept another TTL (one UpdateItem)', pushes, 'WRU', perMillion(pushes, PRICES.dynamoWrite.usd), false);
+  return lines;
+}

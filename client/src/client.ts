@@ -5,7 +5,7 @@ import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
 import type {
   ClientFrame, ErrorFrame, HistoryFrame, PongFrame, PresenceEventFrame, PresenceFrame, PublishedFrame, ResumedFrame, ServerFrame, SubscribedFrame,
-  UnsubscribedFrame, UnreadFrame, InboxFrame,
+  UnsubscribedFrame, UnreadFrame, InboxFrame, PushDevicesFrame,
 } from './protocol';
 import { RecentIds } from './recent-ids';
 import { Notification, Position, Stream, StreamAck } from './stream';
@@ -21,6 +21,14 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
+
+/** A Web Push subscription: the browser's PushSubscription, or its JSON. */
+export type PushSubscriptionLike =
+  | { readonly endpoint: string; readonly keys: { readonly p256dh: string; readonly auth: string } }
+  | { toJSON(): { endpoint?: string; keys?: Record<string, string> } };
+
+/** The signed-in user's push devices, and how many they may have. */
+export type PushDevices = Omit<PushDevicesFrame, 'type' | 'requestId'>;
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
@@ -93,6 +101,9 @@ interface Answers {
   ping: PongFrame;
   markRead: UnreadFrame;
   inbox: InboxFrame;
+  registerPush: PushDevicesFrame;
+  unregisterPush: PushDevicesFrame;
+  pushDevices: PushDevicesFrame;
 }
 type Answer = (error: RealtimeError | undefined, frame?: ServerFrame) => void;
 
@@ -124,7 +135,7 @@ const USER = 'user';
 const OPEN = 1;
 const ANSWERS: { readonly [A in keyof Answers]: Answers[A]['type'] } = {
   subscribe: 'subscribed', unsubscribe: 'unsubscribed', publish: 'published', presence: 'presence', resume: 'resumed', history: 'history', ping: 'pong',
-  markRead: 'unread', inbox: 'inbox',
+  markRead: 'unread', inbox: 'inbox', registerPush: 'pushDevices', unregisterPush: 'pushDevices', pushDevices: 'pushDevices',
 };
 
 /** Opens a client; it connects at once and stays connected until `close()`. */
@@ -249,6 +260,26 @@ export class RealtimeClient {
   /** A page of `topic`'s stored history, oldest first: pass `before` the oldest seq to page back. */
   history(topic: string, options: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
     return this.request({ action: 'history', topic, ...options }).then(({ type, requestId, ...page }) => page);
+  }
+
+  /**
+   * Registers this browser's Web Push subscription (`pushManager.subscribe()`) for the signed-in
+   * user: notifications with a `push` part then reach it while no connection is open. Resolves
+   * with the user's devices.
+   */
+  registerPush(subscription: PushSubscriptionLike): Promise<PushDevices> {
+    const { endpoint, keys } = ('toJSON' in subscription ? subscription.toJSON() : subscription) as { endpoint: string; keys: { p256dh: string; auth: string } };
+    return this.request({ action: 'registerPush', subscription: { endpoint, keys: { p256dh: keys?.p256dh, auth: keys?.auth } } }).then(({ type, requestId, ...devices }) => devices);
+  }
+
+  /** Removes the device registered with `endpoint` (a subscription's). */
+  unregisterPush(endpoint: string): Promise<PushDevices> {
+    return this.request({ action: 'unregisterPush', endpoint }).then(({ type, requestId, ...devices }) => devices);
+  }
+
+  /** The signed-in user's registered push devices. */
+  pushDevices(): Promise<PushDevices> {
+    return this.request({ action: 'pushDevices' }).then(({ type, requestId, ...devices }) => devices);
   }
 
   /** Closes the connection for good; pending requests fail with CLOSED. */

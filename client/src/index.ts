@@ -1,7 +1,7 @@
 export { connect, RealtimeClient } from './client';
 export type {
   ClientEvents, ConnectionState, ConnectOptions, HistoryPage, PresenceAnswer, Published, PresenceEvent, Subscription,
-  WebSocketConstructor, WebSocketLike,
+  WebSocketConstructor, WebSocketLike, PushDevices, PushSubscriptionLike,
 } from './client';
 export type { BackoffOptions } from './backoff';
 export { keepAliveTiming } from './keep-alive';

@@ -85,6 +85,20 @@ export function undeliveredMessages(
   }));
 }
 
+/** The dead letter of a push job's devices given up on: the job, listing only those devices. */
+export function pushUndeliveredMessage(jobBody: string, notificationId: string, attempt: number, reasons: readonly string[]): OutgoingMessage {
+  return fitInSqs({
+    body: jobBody,
+    attributes: attributes({
+      reason: 'PUSH_UNDELIVERED',
+      reasonMessage: `${reasons.length} push device(s) missed notification ${notificationId} after ${attempt} attempt(s): ${reasons.join('; ')}. `
+        + 'Redrive the message to the delivery queue to push to them again.',
+      notificationId,
+      attempts: String(attempt),
+    }),
+  });
+}
+
 /** "THROTTLED ×3, SERVER_ERROR ×1" */
 export function summariseReasons(reasons: readonly string[]): string {
   const counts = new Map<string, number>();

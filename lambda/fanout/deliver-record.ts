@@ -30,6 +30,7 @@ import { NotificationHistory } from '../history/notification-history';
 import type { Inbox } from '../inbox/inbox';
 import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
+import { isPushJob, parsePushJob, PushContent, PushJob, pushJobMessage, pushPayload } from '../push/push-message';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
 import { DEFAULT_SHARD_MAX_BYTES, EncodedShard, isShardMessage, packShards, parseShardMessage, ShardLimits, ShardPacker } from './shard-message';
@@ -61,6 +62,8 @@ export interface DeliveryDeps {
   readonly history?: NotificationHistory;
   /** Pushes a user's new unread count after their notification was posted (the inbox). */
   readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
+  /** Pushes to users' devices (Web Push): present when push is configured. */
+  readonly push?: { deliver(job: PushJob, queue: QueueWriter): Promise<void> };
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
@@ -106,6 +109,18 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
     return;
   }
 
+  if (isPushJob(body)) {
+    const job = parsePushJob(body);
+    if (job === undefined || deps.push === undefined) {
+      await reject(record, deps, 'BAD_SHARD', deps.push === undefined
+        ? 'A push job reached a deliver function without push configured (push.vapidKeys); redrive it once push is configured.'
+        : 'The message claims to be a push job but is not one deliver wrote.');
+      return;
+    }
+    await deps.push.deliver(job, deps.queue);
+    return;
+  }
+
   if (deps.inbox !== undefined && isMarkReadEvent(body)) {
     // A backend marks a user's notifications read (the inbox).
     const parsed = parseMarkReadEvent(body);
@@ -145,7 +160,7 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
  * message's sender).
  */
 export async function deliverNotification(
-  unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
+  unpositioned: EncodedNotification & { readonly push?: PushContent }, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
 ): Promise<EncodedNotification> {
   // The position first (one round trip), then the claim and the frame are written while the
   // audience's first page is read: nothing is posted before its frame is kept, and a notification
@@ -162,7 +177,16 @@ export async function deliverNotification(
   const reached: string[] = [];
   const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
   const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
-  const deliveredHere = await deliverToConnections(encoded, inline, 1, deps, deadline);
+  const { connections: deliveredHere, delivered } = await deliverToConnections(encoded, inline, 1, deps, deadline);
+  if (unpositioned.push !== undefined && deps.push !== undefined && 'userId' in notification.target && delivered === 0 && shards.count === 0) {
+    // No connection of the user took it live (none open, or every post failed): their devices are pushed.
+    await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({
+      kind: 'push', userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, unpositioned.push),
+      ...(unpositioned.push.urgency !== undefined && { urgency: unpositioned.push.urgency }),
+      ...(unpositioned.push.ttl !== undefined && { ttl: unpositioned.push.ttl }),
+      attempt: 1,
+    })]);
+  }
   const { seq, epoch } = encoded.notification;
   if (userId !== undefined && seq !== undefined && epoch !== undefined && reached.length > 0) {
     // After the posts: the count never delays the notification itself.
@@ -290,7 +314,8 @@ class ShardSender {
 
 /**
  * Posts to the connections, then accounts for every one of them (see the module comment).
- * Returns how many connections it posted to or accounted for; with none, it reports nothing.
+ * Returns how many connections it posted to or accounted for, and how many of them took the frame
+ * at once; with none, it reports nothing.
  */
 async function deliverToConnections(
   encoded: EncodedNotification,
@@ -298,16 +323,17 @@ async function deliverToConnections(
   attempt: number,
   deps: DeliveryDeps,
   deadline?: number,
-): Promise<number> {
+): Promise<{ connections: number; delivered: number }> {
   const { notification } = encoded;
   const started = deps.clock.now();
   const result = await fanOut(connectionIds, encoded.frame, deps.post, fanoutOptions(deps, deadline));
   const connections = result.delivered.length + result.gone.length + result.failed.length + result.notAttempted.length;
-  if (connections === 0) return 0;
+  if (connections === 0) return { connections, delivered: 0 };
   // From the first read to the last post: an audience read as it is posted to counts its reads.
   reportFanout(result, notification.id, attempt, connections, deps.clock.now() - started, deps);
   const opening = await removeGoneConnections(result.gone, notification.id, deps, deadline);
-  const failed = [...result.failed, ...await postWhenOpen(opening, encoded, deps, deadline)];
+  const whenOpen = await postWhenOpen(opening, encoded, deps, deadline);
+  const failed = [...result.failed, ...whenOpen.failed];
 
   const lastAttempt = attempt >= deps.config.maxAttempts;
   const retryLater = lastAttempt ? [] : failed.filter((f) => f.retryable);
@@ -315,7 +341,7 @@ async function deliverToConnections(
   logFailures(failed, notification.id, attempt, lastAttempt, deps);
   await requeue(notification, result.notAttempted, retryLater, attempt, deps);
   await deadLetter(notification, givenUp, attempt, deps);
-  return connections;
+  return { connections, delivered: result.delivered.length + whenOpen.delivered };
 }
 
 function reportFanout(result: FanoutResult, notificationId: string, attempt: number, connections: number, durationMs: number, deps: DeliveryDeps): void {
@@ -369,20 +395,27 @@ async function deadLetter(notification: Notification, givenUp: readonly FailedDe
  * a few times over about a second and a half while the deadline allows. Returns those it could
  * not reach, as failures to retry later (or for good, when they failed for good).
  */
-async function postWhenOpen(connectionIds: readonly string[], encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number): Promise<FailedDelivery[]> {
+async function postWhenOpen(
+  connectionIds: readonly string[], encoded: EncodedNotification, deps: DeliveryDeps, deadline?: number,
+): Promise<{ failed: FailedDelivery[]; delivered: number }> {
   const failed: FailedDelivery[] = [];
+  let delivered = 0;
   let opening = connectionIds;
   for (const delayMs of OPENING_RETRY_DELAYS_MS) {
     if (opening.length === 0 || (deadline !== undefined && deps.clock.now() + delayMs >= deadline)) break;
     await deps.clock.sleep(delayMs);
     const result = await fanOut(opening, encoded.frame, deps.post, fanoutOptions(deps, deadline));
     deps.metrics.count(MetricNames.delivered, result.delivered.length);
+    delivered += result.delivered.length;
     failed.push(...result.failed);
     opening = [...result.notAttempted, ...await removeGoneConnections(result.gone, encoded.notification.id, deps, deadline)];
   }
-  return [...failed, ...opening.map((connectionId): FailedDelivery => ({
-    connectionId, reason: 'OPENING', retryable: true, detail: 'The connection\'s handshake was not done yet (410 during its $connect).',
-  }))];
+  return {
+    delivered,
+    failed: [...failed, ...opening.map((connectionId): FailedDelivery => ({
+      connectionId, reason: 'OPENING', retryable: true, detail: 'The connection\'s handshake was not done yet (410 during its $connect).',
+    }))],
+  };
 }
 
 /**

@@ -16,6 +16,7 @@ import { createPresenceRuntime } from '../presence/presence-runtime';
 import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
+import { createPushRuntime } from '../push/push-runtime';
 
 const settings = readSettings('deliver');
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
@@ -24,10 +25,13 @@ const doc = createDocumentClient();
 const delivery = createDeliveryDeps(settings, metrics, doc);
 // A gone connection may have been a user's last one on a presence topic: its leave is announced.
 const { presence } = createPresenceRuntime(settings, delivery.unbounded, doc);
+// Users' devices are pushed what no connection of theirs took live (with push.vapidKeys).
+const push = createPushRuntime(settings, doc, delivery.unbounded);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   // Every DynamoDB and SQS call is bounded by the time left (see callCutoffs).
-  const { deps, deadline } = delivery.invocation(presence, context);
+  const { deps: delivering, deadline } = delivery.invocation(presence, context);
+  const deps = { ...delivering, push };
   // One processor per invocation: it holds the batch's state.
   const processor = new BatchProcessor(EventType.SQS, { logger });
   const recordHandler = (record: SQSRecord) => processRecord(record, deps, deadline);

@@ -45,6 +45,9 @@ export type ClientRequest =
   | HistoryRequest
   | MarkReadRequest
   | InboxRequest
+  | Wire.RegisterPushRequest
+  | Wire.UnregisterPushRequest
+  | Wire.PushDevicesRequest
   | Wire.PingRequest;
 
 /** Why a frame could not be parsed, with the error frame to answer it with. */

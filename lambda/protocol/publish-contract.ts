@@ -15,6 +15,7 @@ import { userIdProblem } from '../../lib/private/topic-segment';
 import { encodeNotification, EncodedNotification } from './notification';
 import { NotificationTarget } from './frames';
 import { checkTopic } from './topics';
+import { PushContent, pushContentProblem } from '../push/push-message';
 
 export type { RejectReason };
 
@@ -34,7 +35,8 @@ export interface Rejection {
   readonly eventId?: string;
 }
 
-export type ContractResult = ({ readonly ok: true; readonly eventId: string } & EncodedNotification) | Rejection;
+/** An accepted notification; `push` when it has a push part and targets a user (topics' are never pushed). */
+export type ContractResult = ({ readonly ok: true; readonly eventId: string; readonly push?: PushContent } & EncodedNotification) | Rejection;
 
 /** The fields of an EventBridge event that delivery reads. */
 interface EventEnvelope {
@@ -102,6 +104,11 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   if (encoded.frameBytes > LIMITS.maxFrameBytes) {
     return rejectEvent('PAYLOAD_TOO_LARGE', `The notification frame is ${encoded.frameBytes} bytes; API Gateway posts at most `
       + `${LIMITS.maxFrameBytes}. Make "data" smaller, or send a reference (an id or URL) the client fetches.`);
+  }
+  if (detail.push !== undefined && detail.push !== null) {
+    const problem = pushContentProblem(detail.push, encoded.notification);
+    if (problem !== undefined) return rejectEvent('BAD_PUSH', problem);
+    if ('userId' in target.target) return { ok: true, eventId: eventId ?? id, ...encoded, push: detail.push as unknown as PushContent };
   }
   return { ok: true, eventId: eventId ?? id, ...encoded };
 }

@@ -117,6 +117,44 @@ export interface InboxRequest {
   readonly limit?: number;
 }
 
+/** Registers a browser's Web Push subscription for the signed-in user: user-targeted notifications published with a `push` part are pushed to it when no connection of the user receives them live. Registering the same endpoint again updates its keys. At most `push.maxDevicesPerUser` devices per user; the endpoint must be an https URL of an accepted push service (`push.allowedEndpoints`). Answered with `pushDevices`. */
+export interface RegisterPushRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'registerPush';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** A Web Push subscription, as the browser's PushSubscription.toJSON() gives it; other fields are ignored. */
+  readonly subscription: {
+    /** The push service's URL for this browser. */
+    readonly endpoint: string;
+    /** The browser's public key (P-256) and authentication secret. */
+    readonly keys: {
+      /** 65 bytes, URL-safe base64. */
+      readonly p256dh: string;
+      /** 16 bytes, URL-safe base64. */
+      readonly auth: string;
+    };
+  };
+}
+
+/** Removes one of the signed-in user's devices by its endpoint; removing one that is not registered changes nothing. Answered with `pushDevices`. */
+export interface UnregisterPushRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'unregisterPush';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** The endpoint the device was registered with. */
+  readonly endpoint: string;
+}
+
+/** Lists the signed-in user's registered devices. Answered with `pushDevices`. */
+export interface PushDevicesRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'pushDevices';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+}
+
 /** Keeps the connection alive (API Gateway closes connections idle for 10 minutes). Answered with `pong`. */
 export interface PingRequest {
   /** What to do: routes the frame. */
@@ -288,6 +326,25 @@ export interface InboxFrame {
   readonly requestId?: string;
 }
 
+/** The answer to `registerPush`, `unregisterPush` and `pushDevices`: the signed-in user's devices after it. */
+export interface PushDevicesFrame {
+  /** What kind of frame this is. */
+  readonly type: 'pushDevices';
+  /** Oldest registration first. */
+  readonly devices: ReadonlyArray<{
+    /** Names the device (derived from its endpoint). */
+    readonly id: string;
+    /** Its Web Push endpoint. */
+    readonly endpoint: string;
+    /** When it was last registered, ISO-8601. */
+    readonly registeredAt: string;
+  }>;
+  /** How many devices the user may register (`push.maxDevicesPerUser`). */
+  readonly max: number;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
 /** The answer to `ping`. */
 export interface PongFrame {
   /** What kind of frame this is. */
@@ -335,7 +392,7 @@ export interface NotificationFrame {
 }
 
 /** Any frame a client sends. */
-export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | MarkReadRequest | InboxRequest | PingRequest;
+export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | MarkReadRequest | InboxRequest | RegisterPushRequest | UnregisterPushRequest | PushDevicesRequest | PingRequest;
 
 /** Any frame the server sends. */
-export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | UnreadFrame | InboxFrame | PongFrame | ErrorFrame | NotificationFrame;
+export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | UnreadFrame | InboxFrame | PushDevicesFrame | PongFrame | ErrorFrame | NotificationFrame;

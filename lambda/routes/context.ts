@@ -8,6 +8,7 @@ import { Presence } from '../presence/presence';
 import { errorFrame, ServerFrame } from '../protocol/frames';
 import { ReplaySource } from '../history/replay';
 import { HistoryPolicy } from '../history/streams';
+import type { PushRegistration } from './push';
 import { topicOwner, TopicRules, userTopicSegment } from '../protocol/topics';
 
 export interface MessageContext {
@@ -21,6 +22,8 @@ export interface MessageContext {
   readonly clientMessages: ClientMessaging;
   readonly presence: Presence;
   readonly maxPresenceMembers: number;
+  /** Each user's push devices; absent when push is not configured (no `push.vapidKeys`). */
+  readonly push?: PushRegistration;
   /**
    * Sends `frame` to a connection whose row is gone, then closes it: with no row nothing is
    * delivered to it, and a closed client reconnects (and resumes) where an open one stays deaf.

@@ -12,6 +12,7 @@ import { history } from './history';
 import { presence } from './presence';
 import { publish } from './publish';
 import { answerInbox, answerMarkRead } from '../inbox/answers';
+import { answerPush } from './push';
 
 export type { Caller } from '../protocol/websocket-event';
 export type { ClientMessaging, MessageContext, StreamHistory } from './context';
@@ -33,6 +34,9 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
   if (request.action === 'markRead') return answerMarkRead(request, caller, ctx.inbox, ctx.clientMessages);
   if (request.action === 'inbox') return answerInbox(request, caller, ctx.inbox, ctx.history.maxReplay);
+  if (request.action === 'registerPush' || request.action === 'unregisterPush' || request.action === 'pushDevices') {
+    return answerPush(request, caller, ctx.push);
+  }
 
   const topic = request.topic;
   const syntax = checkTopic(topic);

@@ -3,11 +3,7 @@
  * runtime's issuer and @connections API): anywhere else, what is sent could be read or swapped
  * in transit.
  */
-
-/** localhost, [::1] and 127.0.0.0/8, as URL parses them (an IPv6 host keeps its brackets). */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
+import { isLoopbackHost } from '../../lib/private/loopback';
 
 export function isLoopbackHttpUrl(url: string | URL): boolean {
   let parsed: URL;

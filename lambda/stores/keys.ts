@@ -61,6 +61,11 @@ export function userConnectionsKey(userId: string): CounterKey {
   return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'open' };
 }
 
+/** One user's push devices, as one map: a user registers devices far less often than a key's write rate. */
+export function pushDevicesKey(userId: string): CounterKey {
+  return { [K.partitionKey]: `push#${userId}`, [K.sortKey]: 'devices' };
+}
+
 /** The partition holding one topic's presence: one item per present user. */
 export function presencePartitionKey(topic: string): string {
   return `presence#${topic}`;

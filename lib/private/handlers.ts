@@ -59,6 +59,8 @@ export interface HandlerPermissions {
   readonly queueSends?: boolean;
   /** events:PutEvents on the construct's bus. */
   readonly putEvents?: boolean;
+  /** Reads the VAPID keys' secret (`push.vapidKeys`). */
+  readonly readsVapidKeys?: boolean;
 }
 
 export interface HandlerDescription {
@@ -98,6 +100,8 @@ function features(s: RuntimeSettings) {
     history: topicHistory || s['history.userStreams'],
     /** Users' own streams are kept, with their read state. */
     inbox: s['history.userStreams'],
+    /** Users register push devices, and deliver pushes to them. */
+    push: s['push.vapidKeys'] !== '',
   };
 }
 
@@ -156,6 +160,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     settings: [
       ...DELIVERY_SETTINGS, 'topicRules', 'publishRules', 'connections.maxSubscriptions', 'clientMessages.maxPerSecond',
       'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
+      'push.vapidKeys', 'push.allowedEndpoints', 'push.maxDevicesPerUser', 'push.deviceTtl',
     ],
     routes: MESSAGE_ROUTES,
     answers: true,
@@ -168,9 +173,10 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // (DELETE), so its client reconnects. The inbox: a mark-read reads the ids' claims
     // (BatchGetItem) and writes the user's read state on the stream's head (a conditional
     // UpdateItem), posts the count to the user's other connections (byUser index) and puts a
-    // NotificationsRead event on the bus.
+    // NotificationsRead event on the bus. Push devices are one item per user (read, a conditional
+    // UpdateItem into it, or a PutItem that starts it).
     permissions: (s) => {
-      const { presence, clientPublish, topicHistory, history, inbox } = features(s);
+      const { presence, clientPublish, topicHistory, history, inbox, push } = features(s);
       const fansOut = clientPublish || presence;
       const keepsClientMessages = clientPublish && topicHistory;
       return {
@@ -187,6 +193,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
             actions: unique(
               when(fansOut, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
               when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']), when(inbox, ['BatchGetItem']),
+              when(push, ['GetItem', 'UpdateItem', 'PutItem']),
             ),
           },
           history: { actions: when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]) },
@@ -200,25 +207,31 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
   deliver: {
     // The bus: mark-reads from backends are announced on it, as clients' are.
     facts: [...DELIVERY_FACTS, 'eventBusName'],
-    settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount'],
+    settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount', 'push.vapidKeys', 'push.allowedEndpoints', 'push.deviceTtl',
+      'push.maxDevicesPerUser'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
     // With the inbox it handles backends' MarkRead events as the message function handles
-    // clients', and after a user's notification reads the read state and posts the count.
+    // clients', and after a user's notification reads the read state and posts the count. With
+    // push it reads the VAPID keys' secret, a user's devices, and updates them (a device reached
+    // is kept longer, a gone one removed).
     permissions: (s) => {
-      const { presence, history, inbox } = features(s);
+      const { presence, history, inbox, push } = features(s);
       const forget = forgetting(presence);
       return {
         tables: {
           connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
           subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
-          counters: { actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem'])) },
+          counters: {
+            actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']), when(push, ['GetItem', 'UpdateItem'])),
+          },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
         connections: ['POST'],
         queueSends: true,
         putEvents: inbox,
+        readsVapidKeys: push,
       };
     },
   },

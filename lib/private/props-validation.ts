@@ -14,6 +14,7 @@ import { LIMITS } from './runtime-contract';
 /** The inbox's events on the bus: backends' mark-reads and the construct's read announcements. */
 const INBOX_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE];
 import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
+import { allowedEndpointProblem } from './push-endpoints';
 import { topicPatternProblem } from './topic-patterns';
 import { TOPIC_SEPARATOR, USER_TOPIC_ROOT } from './topic-segment';
 import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, invalidProp } from './validation';
@@ -45,6 +46,7 @@ export function validateProps(p: RealtimeNotificationsProps): void {
   validateFanout(p);
   validateEventSource(p);
   validateMonitoring(p);
+  validatePush(p);
 }
 
 /** The value at a prop path such as `delivery.shardSize`: a setting's name. */
@@ -58,7 +60,11 @@ function propValue(p: RealtimeNotificationsProps, path: string): unknown {
  */
 export function resolveSettings(p: RealtimeNotificationsProps): ResolvedSettings {
   const resolved = Object.fromEntries((Object.keys(SETTINGS) as SettingName[]).map((name) => [name, settingValue(p, name)]));
-  return { ...resolved, 'delivery.maxRatePerSecond': ratePerInstance(p) } as unknown as ResolvedSettings;
+  return {
+    ...resolved,
+    'delivery.maxRatePerSecond': ratePerInstance(p),
+    'push.vapidKeys': p.push?.vapidKeys?.secretArn ?? SETTINGS['push.vapidKeys'].default,
+  } as unknown as ResolvedSettings;
 }
 
 /** One setting from the props: its prop in the setting's unit, else its default. */
@@ -191,6 +197,19 @@ function validateMonitoring(p: RealtimeNotificationsProps): void {
     throw invalidProp('monitoring.queueAgeAlarmThreshold', 'it is set while monitoring.alarms is false',
       'Remove monitoring.queueAgeAlarmThreshold, or leave alarms on.');
   }
+}
+
+/** Push endpoints are https hosts; a loopback or http entry exists only in the local runtime. */
+function validatePush(p: RealtimeNotificationsProps): void {
+  (p.push?.allowedEndpoints ?? []).forEach((host, i) => {
+    if (Token.isUnresolved(host)) {
+      throw invalidProp(`push.allowedEndpoints[${i}]`, 'it is a deploy-time token', 'Name the push service hosts as literal strings known at synth.');
+    }
+    if (allowedEndpointProblem(host) !== undefined) {
+      throw invalidProp(`push.allowedEndpoints[${i}]`, `${JSON.stringify(host)} ${allowedEndpointProblem(host)}`,
+        'Give a host name such as "fcm.googleapis.com", or "*.push.apple.com" for any of its subdomains: no scheme, port or path (endpoints are always https).');
+    }
+  });
 }
 
 /** Each deliver instance enforces its share of the deployment-wide rate cap (validated to be at least 1 post/s). */

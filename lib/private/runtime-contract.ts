@@ -64,6 +64,12 @@ export const MetricNames = {
   clientMessages: 'ClientMessages',
   /** Client messages refused for exceeding the per-user rate (count). */
   rateLimited: 'RateLimited',
+  /** Pushes a push service accepted (count). */
+  pushSent: 'PushSent',
+  /** Pushes given up on and dead-lettered (count). */
+  pushFailed: 'PushFailed',
+  /** Push devices removed because the push service said they are gone (404/410) (count). */
+  pushDevicesRemoved: 'PushDevicesRemoved',
 } as const;
 export const METRICS_SERVICE_DIMENSION = 'service';
 

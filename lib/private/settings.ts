@@ -85,6 +85,22 @@ export const SETTINGS = {
   'delivery.maxConcurrency': { min: 2, max: 1000 },
   'delivery.timeout': { default: 60, min: 1, max: LIMITS.maxFunctionTimeoutSeconds, unit: 'seconds' },
 
+  /**
+   * Secrets Manager secret holding the VAPID keys as JSON ({"publicKey","privateKey","subject"}):
+   * its ARN. Empty: Web Push is off.
+   */
+  'push.vapidKeys': { default: '' },
+  /**
+   * The hosts a Web Push subscription's endpoint may name (https only; `*.` matches any
+   * subdomain): the push services of Chrome/Android (FCM), Firefox, Safari and Edge. A client
+   * gives the endpoint, so nothing else is ever posted to.
+   */
+  'push.allowedEndpoints': { default: ['fcm.googleapis.com', '*.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'] as string[] },
+  /** Devices one user may register; the next registration is refused until one is removed. */
+  'push.maxDevicesPerUser': { default: 10, min: 1, max: 100 },
+  /** A device neither registered again nor pushed to for this long is forgotten. */
+  'push.deviceTtl': { default: 60 * 24 * 60 * 60, min: 24 * 60 * 60, max: 365 * 24 * 60 * 60, unit: 'seconds' },
+
   'functions.memorySize': { default: 512, min: 128, max: 10_240 },
 
   'monitoring.alarms': { default: true },

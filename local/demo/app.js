@@ -288,7 +288,9 @@ function selectedTarget() {
 
 function detailFor(target, to, data) {
   if (target === 'broadcast') return { broadcast: true, data };
-  return { [target]: to, data };
+  // A user-targeted notification may carry a push part: pushed when no connection of the user takes it.
+  const pushTitle = target === 'userId' ? $('#publish-push').value.trim() : '';
+  return pushTitle ? { [target]: to, data, push: { title: pushTitle } } : { [target]: to, data };
 }
 
 async function publish(detail) {
@@ -404,6 +406,7 @@ function renderTarget() {
 document.querySelectorAll('input[name="target"]').forEach((radio) => radio.addEventListener('change', renderTarget));
 $('#publish-to').addEventListener('input', renderExample);
 $('#publish-data').addEventListener('input', renderExample);
+$('#publish-push').addEventListener('input', renderExample);
 
 $('#publish-form').addEventListener('submit', async (event) => {
   event.preventDefault();

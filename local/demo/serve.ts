@@ -1,6 +1,6 @@
 /**
- * Serves the demo page (index.html, app.js, style.css, favicon.svg, and the chat panel's chat.js and
- * chat.css, from this folder) and, as /client.js, the client library the page connects with
+ * Serves the demo page (index.html, app.js, style.css, favicon.svg, the chat panel's chat.js and
+ * chat.css, and the push panel's push.js and service worker sw.js, from this folder) and, as /client.js, the client library the page connects with
  * (client/dist/index.js, built by `npm run client:build`).
  */
 import { readFile } from 'node:fs';
@@ -19,6 +19,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/index.html': { file: 'index.html', type: HTML },
   '/app.js': { file: 'app.js', type: JS },
   '/chat.js': { file: 'chat.js', type: JS },
+  '/push.js': { file: 'push.js', type: JS },
+  '/sw.js': { file: 'sw.js', type: JS },
   '/chat.css': { file: 'chat.css', type: 'text/css; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },

@@ -23,6 +23,27 @@ describe('with API Gateway’s usual limits', () => {
     ({ runtime, events } = await start());
   }, 120_000);
 
+  it('registers a Web Push subscription (a browser\'s PushSubscription), lists and removes it; the local push service gets the push', async () => {
+    const user = 'push-user';
+    const phone = app(runtime, user);
+    const subscription = runtime.push.subscribe();
+    // What a browser's pushManager.subscribe() resolves with: an object with toJSON().
+    const devices = await phone.client.registerPush({ toJSON: () => ({ ...subscription, expirationTime: null }) });
+    expect(devices).toEqual({ devices: [{ id: expect.any(String), endpoint: subscription.endpoint, registeredAt: expect.any(String) }], max: 10 });
+    expect(await phone.client.pushDevices()).toEqual(devices);
+    phone.close();
+    await waitUntil(() => runtime.registry.size === 0, 'the phone\'s connection to close');
+
+    await publish(events, runtime, { userId: user, id: 'p-1', data: {}, push: { title: 'Hello', url: '/inbox' } });
+    await runtime.drained();
+    const pushed = runtime.push.received().filter((p) => p.subscriptionId === subscription.endpoint.split('/').pop());
+    expect(pushed.map((p) => p.payload)).toEqual([{ id: 'p-1', userId: user, time: expect.any(String), title: 'Hello', url: '/inbox' }]);
+
+    const laptop = app(runtime, user);
+    expect(await laptop.client.unregisterPush(subscription.endpoint)).toEqual({ devices: [], max: 10 });
+    await expect(laptop.client.registerPush({ endpoint: 'https://example.com/x', keys: subscription.keys })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('hands over topic and user notifications from the backend, each once', async () => {
     const alice = app(runtime, 'alice');
     const topic = fresh('orders');

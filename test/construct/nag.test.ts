@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -100,7 +101,7 @@ describe('a stack that uses the construct', () => {
 });
 
 describe('every configuration of the construct is clean', () => {
-  test('customer key, alarm topic, dashboard, broadcast, client messages, presence, custom domain, an environment-bound stack', () => {
+  test('customer key, alarm topic, dashboard, broadcast, push, client messages, presence, custom domain, an environment-bound stack', () => {
     const { stack, notifications } = adopterStack({}, { env: { account: '123456789012', region: 'eu-west-1' } });
     const team = new RealtimeNotifications(stack, 'Configured', {
       auth: ConnectionAuth.cognito({ userPool: new cognito.UserPool(stack, 'Pool') }),
@@ -110,6 +111,7 @@ describe('every configuration of the construct is clean', () => {
         dashboard: true,
       },
       allowBroadcast: true,
+      push: { vapidKeys: new secretsmanager.Secret(stack, 'Vapid', { encryptionKey: new kms.Key(stack, 'VapidKey', { enableKeyRotation: true }) }) },
       publishRules: ['rooms/*'],
       presenceRules: ['rooms/*'],
       customDomain: {

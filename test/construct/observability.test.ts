@@ -18,6 +18,9 @@ describe('metric methods', () => {
     ['metricNotifications', (o) => notifications.metricNotifications(o), MetricNames.notifications],
     ['metricClientMessages', (o) => notifications.metricClientMessages(o), MetricNames.clientMessages],
     ['metricRateLimited', (o) => notifications.metricRateLimited(o), MetricNames.rateLimited],
+    ['metricPushSent', (o) => notifications.metricPushSent(o), MetricNames.pushSent],
+    ['metricPushFailed', (o) => notifications.metricPushFailed(o), MetricNames.pushFailed],
+    ['metricPushDevicesRemoved', (o) => notifications.metricPushDevicesRemoved(o), MetricNames.pushDevicesRemoved],
   ])('%s reads the handlers\' EMF metric in this deployment\'s service dimension', (_name, metric, metricName) => {
     const m = metric();
     expect(m).toMatchObject({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum' });

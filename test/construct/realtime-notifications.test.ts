@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { RealtimeNotifications } from '../../lib';
 import { RuntimeSettings, handlerEnvironment } from '../../lib/private/handlers';
 import { defaultSettings, SETTINGS } from '../../lib/private/settings';
@@ -34,10 +35,11 @@ describe('WebSocket API', () => {
     });
   });
 
-  test('has exactly the twelve routes, only $connect behind the authorizer', () => {
+  test('has exactly the fifteen routes, only $connect behind the authorizer', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort())
-      .toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
+      .toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'pushDevices', 'registerPush', 'resume', 'subscribe',
+        'unregisterPush', 'unsubscribe']);
     const authorizerId = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id;
     for (const route of routes) {
       if (route.RouteKey === '$connect') {
@@ -59,10 +61,10 @@ describe('WebSocket API', () => {
     expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${authorizerFn}.Arn>`);
   });
 
-  test('subscribe, unsubscribe, publish, presence, resume, history, markRead, inbox, ping and $default answer (two-way) through the one message function', () => {
+  test('subscribe, unsubscribe, publish, presence, resume, history, markRead, inbox, the push devices\' actions, ping and $default answer (two-way) through the one message function', () => {
     const messageFn = functionNamed(template, 'Message').id;
     const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'));
-    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'ping', '$default'];
+    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'registerPush', 'unregisterPush', 'pushDevices', 'ping', '$default'];
     for (const routeKey of twoWay) {
       const [routeId, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
@@ -76,7 +78,7 @@ describe('WebSocket API', () => {
       const [, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
     }
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(10);
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(13);
   });
 
   test('API Gateway may invoke each function only from its own route keys', () => {
@@ -84,7 +86,8 @@ describe('WebSocket API', () => {
       .filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionNamed(template, fn).id)
       .map((p) => flatten(p.Properties.SourceArn))
       .sort();
-    expect(sources('Message')).toEqual(['*$default', '*history', '*inbox', '*markRead', '*ping', '*presence', '*publish', '*resume', '*subscribe', '*unsubscribe']
+    expect(sources('Message')).toEqual(['*$default', '*history', '*inbox', '*markRead', '*ping', '*presence', '*publish', '*pushDevices', '*registerPush', '*resume',
+      '*subscribe', '*unregisterPush', '*unsubscribe']
       .map((k) => `${ARN_PREFIX}:<${apiId}>/${k}`).sort());
     expect(sources('Connect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$connect`]);
     expect(sources('Disconnect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$disconnect`]);
@@ -494,6 +497,37 @@ describe('IAM with client messages and presence on', () => {
   test('the authorizer needs nothing but its logs', () => {
     expect([...grantsOf(functionStatements(template, 'Authorizer')).keys()].sort())
       .toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
+describe('IAM with push', () => {
+  const { template: t } = synth({}, (stack) => ({
+    push: { vapidKeys: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Vapid', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vapid-AbCdEf') },
+  }));
+  const counters = `<${resourceNamed(t, 'AWS::DynamoDB::Table', 'NotificationsCountersTable').id}.Arn>`;
+  const vapid = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vapid-AbCdEf';
+
+  test('deliver reads the VAPID secret (that one only) and the users\' devices; message writes them', () => {
+    const deliver = grantsOf(functionStatements(t, 'Deliver'));
+    expect(deliver.get('secretsmanager:GetSecretValue')).toEqual([vapid]);
+    expect(deliver.get('secretsmanager:DescribeSecret')).toEqual([vapid]);
+    expect(deliver.get('dynamodb:GetItem')).toContain(counters);
+    expect(deliver.get('dynamodb:UpdateItem')).toContain(counters);
+    const message = grantsOf(functionStatements(t, 'Message'));
+    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) expect(message.get(action)).toContain(counters);
+    expect([...message.keys()].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    for (const fn of ['Connect', 'Disconnect', 'Authorizer']) {
+      expect([...grantsOf(functionStatements(t, fn)).keys()].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    }
+  });
+
+  test('the template holds the secret\'s ARN, never its keys; deliver and message get the push settings', () => {
+    expect(environmentOf(t, 'Deliver')).toMatchObject({ PUSH_VAPID_KEYS: vapid, PUSH_MAX_DEVICES_PER_USER: '10', PUSH_DEVICE_TTL_SECONDS: String(60 * 24 * 3600) });
+    expect(environmentOf(t, 'Message')).toMatchObject({ PUSH_VAPID_KEYS: vapid, PUSH_ALLOWED_ENDPOINTS: JSON.stringify(SETTINGS['push.allowedEndpoints'].default) });
+  });
+
+  test('without push, no function may read a secret', () => {
+    expect(allStatements(template).flatMap((st) => st.Action).filter((a: string) => a.startsWith('secretsmanager:'))).toEqual([]);
   });
 });
 

@@ -27,6 +27,7 @@ const PROPS: Record<keyof RealtimeNotificationsProps, 'group' | 'prop'> = {
   clientMessages: 'group',
   history: 'group',
   delivery: 'group',
+  push: 'group',
   functions: 'group',
   monitoring: 'group',
 };

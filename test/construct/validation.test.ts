@@ -209,3 +209,26 @@ describe('tokens (such as CloudFormation parameters)', () => {
     }))).toThrow(/invalid `auth.audience`: it is a list token/);
   });
 });
+
+describe('push.allowedEndpoints', () => {
+  test.each([
+    ['a URL', 'https://fcm.googleapis.com/fcm'],
+    ['the local runtime\'s loopback entry', 'http://loopback'],
+    ['a host with a port', 'push.example.com:8443'],
+    ['a bare name', 'localhost'],
+    ['a wildcard in the middle', 'push.*.example.com'],
+  ])('refuses %s, saying what to give', (_name, host) => {
+    rejects({ push: { allowedEndpoints: ['fcm.googleapis.com', host] } },
+      `invalid \`push.allowedEndpoints[1]\`: ${JSON.stringify(host)} is not a lower-case host name with at least one dot, optionally starting with "*.". `
+      + 'Give a host name such as "fcm.googleapis.com"');
+  });
+
+  test('accepts hosts and *. patterns', () => {
+    expect(() => synth({ push: { allowedEndpoints: ['fcm.googleapis.com', '*.push.example.com'] } })).not.toThrow();
+  });
+
+  test('push.maxDevicesPerUser and push.deviceTtl are held to their ranges', () => {
+    rejects({ push: { maxDevicesPerUser: 0 } }, /invalid `push\.maxDevicesPerUser`/);
+    rejects({ push: { deviceTtl: Duration.hours(1) } }, /invalid `push\.deviceTtl`/);
+  });
+});

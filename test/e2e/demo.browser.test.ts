@@ -104,4 +104,31 @@ describe('demo page, first hour', () => {
   });
 
   afterAll(() => expect(pageErrors).toEqual([]));
+
+  it('registers with the local push service, and lists the push a user who left is sent', async () => {
+    const open = runtime().registry.size;
+    const page = await connectAs('pushed-user');
+    await page.locator('#push-local:not([disabled])').waitFor();
+    await page.click('#push-local');
+    await page.locator('#push-result', { hasText: 'Registered.' }).waitFor();
+    expect(await page.locator('#push-devices li').allTextContents()).toEqual([new URL(runtime().url).host]);
+    await page.close();
+    await waitFor(() => runtime().registry.size === open);
+
+    const sender = await connectAs('sender');
+    await sender.check('input[name="target"][value="userId"]');
+    await sender.fill('#publish-to', 'pushed-user');
+    await sender.fill('#publish-push', 'Your order shipped');
+    await sender.click('#publish-form button[type="submit"]');
+    await sender.locator('#push-received li', { hasText: 'pushed-user · Your order shipped' }).waitFor({ timeout: 20_000 });
+    await sender.close();
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -7,6 +7,7 @@ import { CLIENT_ACTIONS, ClientAction } from './client-actions';
 import { JsonSchema } from './json-schema';
 import { IDLE_TIMEOUT, prop } from './limits';
 import { DATA_NUMBERS, MAX_DATA_DEPTH } from './notification-event';
+import { MAX_PUSH_ENDPOINT_LENGTH } from '../push-endpoints';
 
 export { CLIENT_ACTIONS };
 export type { ClientAction };
@@ -85,10 +86,42 @@ function action(name: string): JsonSchema {
   return { const: name, description: 'What to do: routes the frame.' };
 }
 
-/** A frame: its action, the requestId every frame may carry, and `more` fields. */
-function frame(name: string, title: string, description: string, more: Record<string, JsonSchema>, examples: unknown[]): JsonSchema {
-  return { title, description, type: 'object', properties: { action: action(name), requestId, ...more }, required: ['action'], examples };
+/** A frame: its action, the requestId every frame may carry, and `more` fields; `required` with the words for their absence. */
+function frame(name: string, title: string, description: string, more: Record<string, JsonSchema>, examples: unknown[], required: Record<string, string> = {}): JsonSchema {
+  const schema: JsonSchema = { title, description, type: 'object', properties: { action: action(name), requestId, ...more }, required: ['action', ...Object.keys(required)], examples };
+  return Object.keys(required).length === 0 ? schema : { ...schema, errorMessage: { required } };
 }
+
+/** A key of a push subscription: URL-safe base64 (padding allowed), as PushSubscription.toJSON() gives it. */
+const pushKey = (name: string, bytes: number): JsonSchema => ({
+  type: 'string',
+  minLength: Math.floor((bytes * 4) / 3),
+  maxLength: Math.ceil(bytes / 3) * 4,
+  description: `${bytes} bytes, URL-safe base64.`,
+  errorMessage: `"keys.${name}" of the subscription must be the subscription's ${name} key: ${bytes} bytes in URL-safe base64.`,
+});
+
+/** A browser's public key, as PushSubscription.toJSON() gives one. */
+const EXAMPLE_P256DH = 'BJX_OSmckTCUthZzqdPYlhXVdDvgKHmcewP0mixKkytZVThdd33R_eSLzct3obR7BkgwIOQC0ZuUBCSl5-ayt6k';
+
+/** A browser's Web Push subscription (RFC 8030 endpoint, RFC 8291 keys), as PushSubscription.toJSON() gives it. */
+export const PUSH_SUBSCRIPTION: JsonSchema = {
+  title: 'PushSubscription',
+  description: 'A Web Push subscription, as the browser\'s PushSubscription.toJSON() gives it; other fields are ignored.',
+  type: 'object',
+  properties: {
+    endpoint: { type: 'string', minLength: 1, maxLength: MAX_PUSH_ENDPOINT_LENGTH, description: "The push service's URL for this browser.", errorMessage: '"subscription.endpoint" must be the https URL the browser gave.' },
+    keys: {
+      type: 'object',
+      properties: { p256dh: pushKey('p256dh', 65), auth: pushKey('auth', 16) },
+      required: ['p256dh', 'auth'],
+      description: "The browser's public key (P-256) and authentication secret.",
+      errorMessage: '"subscription.keys" must be an object {"p256dh": …, "auth": …}: the keys of the subscription the browser gave.',
+    },
+  },
+  required: ['endpoint', 'keys'],
+  errorMessage: '"subscription" must be the PushSubscription the browser gave, as JSON: {"endpoint": …, "keys": {"p256dh": …, "auth": …}}.',
+};
 
 /**
  * A frame naming a topic; `example` is the topic its "needs a topic" message suggests, `required`
@@ -179,6 +212,20 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
       limit: /* @__PURE__ */ wholeNumber('limit', `At most this many notifications (${DEFAULT_HISTORY_LIMIT} by default, at most ${/* @__PURE__ */ prop('history.maxReplay')}).`),
     },
     [{ action: 'inbox', limit: 20, requestId: 'i1' }]),
+  registerPush: /* @__PURE__ */ frame('registerPush', 'RegisterPushRequest',
+    "Registers a browser's Web Push subscription for the signed-in user: user-targeted notifications published with a `push` part are pushed to it "
+    + `when no connection of the user receives them live. Registering the same endpoint again updates its keys. At most ${/* @__PURE__ */ prop('push.maxDevicesPerUser')} devices per user; `
+    + `the endpoint must be an https URL of an accepted push service (${/* @__PURE__ */ prop('push.allowedEndpoints')}). Answered with \`pushDevices\`.`,
+    { subscription: PUSH_SUBSCRIPTION },
+    [{ action: 'registerPush', subscription: { endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', keys: { p256dh: EXAMPLE_P256DH, auth: 'AqpIgDcnDBMdXhDoWWv5tQ' } }, requestId: 'w1' }],
+    { subscription: '"registerPush" needs "subscription": the PushSubscription the browser gave (pushManager.subscribe(), then .toJSON()).' }),
+  unregisterPush: /* @__PURE__ */ frame('unregisterPush', 'UnregisterPushRequest',
+    "Removes one of the signed-in user's devices by its endpoint; removing one that is not registered changes nothing. Answered with `pushDevices`.",
+    { endpoint: { type: 'string', minLength: 1, maxLength: MAX_PUSH_ENDPOINT_LENGTH, description: 'The endpoint the device was registered with.', errorMessage: '"endpoint" must be the endpoint URL of a registered subscription.' } },
+    [{ action: 'unregisterPush', endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', requestId: 'w2' }],
+    { endpoint: '"unregisterPush" needs "endpoint": the endpoint URL of the subscription to remove.' }),
+  pushDevices: /* @__PURE__ */ frame('pushDevices', 'PushDevicesRequest', "Lists the signed-in user's registered devices. Answered with `pushDevices`.",
+    {}, [{ action: 'pushDevices', requestId: 'w3' }]),
   ping: /* @__PURE__ */ frame('ping', 'PingRequest',
     `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,
     {}, [{ action: 'ping' }]),

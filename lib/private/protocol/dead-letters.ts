@@ -6,7 +6,7 @@
  */
 import { JsonSchema, JsonValueOf } from './json-schema';
 import { FRAME_SIZE, prop } from './limits';
-import { MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH } from './notification-event';
+import { MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, MAX_PUSH_BYTES } from './notification-event';
 
 /** Why the publish contract refuses an event, by code. */
 export const PUBLISH_REJECT_REASONS = {
@@ -21,6 +21,7 @@ export const PUBLISH_REJECT_REASONS = {
   DATA_TOO_DEEP: `\`data\` nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`,
   BAD_ID: `\`id\` is neither null nor a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters, or there is no id at all (neither the detail's nor the event's)`,
   PAYLOAD_TOO_LARGE: `the notification frame would exceed ${FRAME_SIZE}`,
+  BAD_PUSH: `\`push\` is not an object with a \`title\` (see PushContent), or the push message would exceed ${MAX_PUSH_BYTES / 1024} KB`,
 } as const;
 
 /** Every reason a message is in the dead-letter queue, by code: the publish contract's, then delivery's own. */
@@ -29,6 +30,7 @@ export const DEAD_LETTER_REASONS = {
   BAD_MARK_READ: 'a `MarkRead` event whose detail is not `{"userId", "ids" | "upTo"}`, or names what is not in the user\'s own stream (see [Inbox events](#inbox-events))',
   BAD_SHARD: "a message that claims to be one of deliver's own shard messages but is not valid",
   UNDELIVERED: 'connections still unreachable after the last delivery attempt (see below)',
+  PUSH_UNDELIVERED: `push devices the push service still refused (429, 5xx, network) after ${prop('delivery.maxAttempts')} attempts; the body is the push message, listing those devices`,
   RETRIES_EXHAUSTED: `the queue message could not be processed (DynamoDB or SQS failing) on any of its ${prop('delivery.maxReceiveCount')} receives; the body is the message as received`,
 } as const;
 
@@ -42,7 +44,7 @@ export const DEAD_LETTER_ATTRIBUTES = {
   reasonMessage: { type: 'string', description: 'what was wrong, in words, and what to change' },
   eventId: { type: 'string', description: 'the EventBridge event id, when known' },
   notificationId: { type: 'string', description: 'the notification id, when known' },
-  attempts: { type: 'string', description: 'delivery attempts made (`UNDELIVERED` only)', examples: ['3'] },
+  attempts: { type: 'string', description: 'delivery attempts made (`UNDELIVERED` and `PUSH_UNDELIVERED` only)', examples: ['3'] },
   missedConnections: { type: 'string', description: 'how many connections the message lists (`UNDELIVERED` only)', examples: ['1'] },
   truncated: { const: 'true', description: '`true` when the body is only the start of the message, which did not fit in SQS beside its attributes' },
   originalBytes: { type: 'string', description: 'the size in bytes (UTF-8) of the whole message body (`truncated` only)' },

@@ -59,6 +59,35 @@ export const NOTIFICATION_ID: JsonSchema = {
   examples: ['order-42-shipped'],
 };
 
+/**
+ * The largest push message (the JSON of the `push` part with the notification's id and time),
+ * in UTF-8 bytes: Web Push carries at most 4 KB once encrypted (RFC 8291), room kept for the
+ * encryption's own bytes.
+ */
+export const MAX_PUSH_BYTES = 3 * 1024;
+/** Longest time a push service is asked to keep an undelivered push: the 4 weeks of FCM's limit. */
+export const MAX_PUSH_TTL_SECONDS = 28 * 24 * 60 * 60;
+export const PUSH_URGENCIES = ['very-low', 'low', 'normal', 'high'] as const;
+
+/** The `push` part of a notification: what a user who is not connected is shown. */
+export const PUSH_CONTENT: JsonSchema = {
+  title: 'PushContent',
+  description: 'Push it to the user\'s registered devices when no connection of the user receives it live (user-targeted notifications only; '
+    + `without ${/* @__PURE__ */ prop('push.vapidKeys')} it is ignored). At most ${MAX_PUSH_BYTES / 1024} KB of JSON with the notification's id and time.`,
+  type: 'object',
+  properties: {
+    title: { type: 'string', minLength: 1, description: 'The title the device shows.', errorMessage: '"push.title" must be a non-empty string: what the device shows.' },
+    body: { type: 'string', description: 'The text under the title.', errorMessage: '"push.body" must be a string.' },
+    url: { type: 'string', description: 'Where a click takes the user; the service worker decides.', errorMessage: '"push.url" must be a string: a URL or path.' },
+    data: { description: 'Anything else the service worker or app reads.' },
+    urgency: { enum: PUSH_URGENCIES, description: 'How soon the push service should wake the device (RFC 8030 `Urgency`); `normal` when absent.', errorMessage: `"push.urgency" must be one of: ${PUSH_URGENCIES.join(', ')}.` },
+    ttl: { type: 'integer', minimum: 0, maximum: MAX_PUSH_TTL_SECONDS, description: 'Seconds the push service keeps it for a device that is offline (RFC 8030 `TTL`); one day when absent.', errorMessage: `"push.ttl" must be a whole number of seconds from 0 to ${MAX_PUSH_TTL_SECONDS}.` },
+  },
+  required: ['title'],
+  errorMessage: '"push" must be an object such as {"title": "Your order shipped", "body": "…", "url": "/orders/42"}.',
+  examples: [{ title: 'Your order shipped', body: 'Order 42 is on its way.', url: '/orders/42', urgency: 'normal', ttl: 3600 }],
+};
+
 /** The `Detail` of a notification event. Fields not listed are ignored, so publishers can carry their own metadata. */
 export const NOTIFICATION_DETAIL: JsonSchema = /* @__PURE__ */ (() => ({
   title: 'NotificationDetail',
@@ -71,12 +100,14 @@ export const NOTIFICATION_DETAIL: JsonSchema = /* @__PURE__ */ (() => ({
       examples: [{ status: 'shipped' }],
     },
     id: NOTIFICATION_ID,
+    push: PUSH_CONTENT,
   },
   required: ['data'],
   oneOf: /* @__PURE__ */ NOTIFICATION_TARGET_FIELDS.map((field) => ({ required: [field], properties: { [field]: NOTIFICATION_TARGETS[field].target } })),
   examples: [
     { topic: 'orders/42', data: { status: 'shipped' } },
     { userId: 'u-123', data: { text: 'Your order shipped' }, id: 'order-42-shipped' },
+    { userId: 'u-123', data: { orderId: 42 }, push: { title: 'Your order shipped', url: '/orders/42' } },
     { broadcast: true, data: 'maintenance at 22:00' },
   ],
 }))();

@@ -141,6 +141,24 @@ export const SERVER_FRAMES = {
     readVersion: 4,
     requestId: 'i1',
   }]),
+  pushDevices: frame('pushDevices', 'PushDevicesFrame', "The answer to `registerPush`, `unregisterPush` and `pushDevices`: the signed-in user's devices after it.", {
+    devices: {
+      type: 'array',
+      items: {
+        title: 'PushDevice',
+        type: 'object',
+        properties: {
+          id: { type: 'string', description: 'Names the device (derived from its endpoint).' },
+          endpoint: { type: 'string', description: 'Its Web Push endpoint.' },
+          registeredAt: { type: 'string', description: 'When it was last registered, ISO-8601.' },
+        },
+        required: ['id', 'endpoint', 'registeredAt'],
+      },
+      description: 'Oldest registration first.',
+    },
+    max: { type: 'integer', minimum: 1, description: `How many devices the user may register (${prop('push.maxDevicesPerUser')}).` },
+    requestId,
+  }, ['devices', 'max'], [{ type: 'pushDevices', devices: [{ id: 'Zk3…', endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', registeredAt: '2026-11-22T10:00:00.000Z' }], max: 10, requestId: 'w1' }]),
   pong: frame('pong', 'PongFrame', 'The answer to `ping`.', { requestId }, [], [{ type: 'pong' }]),
   error: frame('error', 'ErrorFrame', 'A refusal: the answer to a frame that could not be carried out, or a frame that could not be read.', {
     code: { enum: ERROR_CODE_NAMES, description: 'What kind of refusal (see the error codes).' },
@@ -163,6 +181,9 @@ export const ANSWERS = {
   history: 'history',
   markRead: 'unread',
   inbox: 'inbox',
+  registerPush: 'pushDevices',
+  unregisterPush: 'pushDevices',
+  pushDevices: 'pushDevices',
   ping: 'pong',
 } as const satisfies Record<ClientAction, ServerFrameName>;
 

@@ -30,6 +30,7 @@ import { NotificationHistory } from '../history/notification-history';
 import type { Inbox } from '../inbox/inbox';
 import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
+import type { Payloads } from '../payloads/payloads';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
 import { DEFAULT_SHARD_MAX_BYTES, EncodedShard, isShardMessage, packShards, parseShardMessage, ShardLimits, ShardPacker } from './shard-message';
@@ -61,10 +62,12 @@ export interface DeliveryDeps {
   readonly history?: NotificationHistory;
   /** Pushes a user's new unread count after their notification was posted (the inbox). */
   readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
+  /** Sends notifications too large for a frame by reference, and presents references as URLs. */
+  readonly payloads?: Payloads;
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
-export type AnnouncementDeps = Pick<DeliveryDeps, 'stores' | 'post' | 'concurrency' | 'rateLimiter' | 'postRetry' | 'clock' | 'random' | 'logger' | 'endings'>;
+export type AnnouncementDeps = Pick<DeliveryDeps, 'stores' | 'post' | 'concurrency' | 'rateLimiter' | 'postRetry' | 'clock' | 'random' | 'logger' | 'endings' | 'payloads'>;
 
 export interface QueueRecord {
   readonly messageId: string;
@@ -115,7 +118,9 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
   }
 
   deps.metrics.count(MetricNames.notifications, 1);
-  const checked = checkPublishedEvent(body, { detailType: deps.config.detailType, allowBroadcast: deps.config.allowBroadcast });
+  const checked = checkPublishedEvent(body, {
+    detailType: deps.config.detailType, allowBroadcast: deps.config.allowBroadcast, maxPayloadBytes: deps.payloads && deps.config.maxPayloadBytes,
+  });
   if (!checked.ok) {
     if (checked.reason === 'PAYLOAD_TOO_LARGE') deps.metrics.count(MetricNames.tooLarge, 1);
     await reject(record, deps, checked.reason, checked.message, checked.eventId);
@@ -145,8 +150,10 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
  * message's sender).
  */
 export async function deliverNotification(
-  unpositioned: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
+  published: EncodedNotification, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
 ): Promise<EncodedNotification> {
+  // A frame too large to post is stored once and carried on by reference, kept and sharded so.
+  const unpositioned = deps.payloads ? await deps.payloads.offload(published) : published;
   // The position first (one round trip), then the claim and the frame are written while the
   // audience's first page is read: nothing is posted before its frame is kept, and a notification
   // with history waits one round trip more than one without (the head's increment).
@@ -203,7 +210,8 @@ export async function announceToTopic(topic: string, frame: Uint8Array, deps: An
  * replay). Stops at the first that does not arrive; returns whether all did.
  */
 export async function postInOrder(connectionId: string, frames: readonly string[], deps: AnnouncementDeps, deadline?: number): Promise<boolean> {
-  for (const frame of frames) {
+  for (const kept of frames) {
+    const frame = deps.payloads ? await deps.payloads.present(kept) : kept;
     const result = await fanOut([connectionId], Buffer.from(frame, 'utf8'), deps.post, fanoutOptions(deps, deadline));
     if (result.delivered.length !== 1) {
       deps.logger.info('Replay stopped: a frame did not reach the connection', {
@@ -293,12 +301,14 @@ class ShardSender {
  * Returns how many connections it posted to or accounted for; with none, it reports nothing.
  */
 async function deliverToConnections(
-  encoded: EncodedNotification,
+  kept: EncodedNotification,
   connectionIds: FanoutAudience,
   attempt: number,
   deps: DeliveryDeps,
   deadline?: number,
 ): Promise<number> {
+  // A reference is presented as a URL presigned for this attempt: every post of it shares the frame.
+  const encoded = deps.payloads ? await deps.payloads.presentEncoded(kept) : kept;
   const { notification } = encoded;
   const started = deps.clock.now();
   const result = await fanOut(connectionIds, encoded.frame, deps.post, fanoutOptions(deps, deadline));

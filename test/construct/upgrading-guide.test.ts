@@ -27,6 +27,7 @@ const PROPS: Record<keyof RealtimeNotificationsProps, 'group' | 'prop'> = {
   clientMessages: 'group',
   history: 'group',
   delivery: 'group',
+  payloads: 'group',
   functions: 'group',
   monitoring: 'group',
 };

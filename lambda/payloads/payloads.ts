@@ -34,6 +34,14 @@ export function payloadKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/** Room a presigned URL takes in a frame (a role session's token makes it over a kilobyte). */
+export const PRESENTED_URL_BYTES = 2_048;
+
+/** A kept frame's size once presented: with room for its URL when it refers to a payload. */
+export function presentedBytes(keptFrame: string): number {
+  return Buffer.byteLength(keptFrame) + (keptFrame.includes(`"${KEPT_PAYLOAD_KEY}"`) ? PRESENTED_URL_BYTES : 0);
+}
+
 export interface PayloadsOptions {
   readonly bucket: PayloadBucket;
   /** How long a presigned URL is valid. */

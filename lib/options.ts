@@ -242,6 +242,30 @@ export interface PushOptions {
 }
 
 /**
+ * Payloads too large for a WebSocket frame, sent through the construct's payload bucket.
+ */
+export interface PayloadOptions {
+  /**
+   * The largest payload sent by reference (the JSON of `data`, or a backend's object), 1 KiB to
+   * 5 GiB. Delivery stores what arrives on the bus (at most EventBridge's 256 KB per event);
+   * larger payloads are put by backends (`grantPutPayload`) and published as a `payload`
+   * reference, refused above this size. Clients download a payload whole before handing it over.
+   *
+   * @default Size.mebibytes(10)
+   */
+  readonly maxObjectSize?: Size;
+
+  /**
+   * How long a presigned payload URL is valid (10 seconds to 1 hour). Clients fetch it when the
+   * frame arrives; a replay or history answer presigns a new one. A URL also stops working when
+   * the function's role session that signed it ends.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly urlExpiry?: Duration;
+}
+
+/**
  * Settings of every Lambda function the construct creates: the handlers that answer routes and
  * deliver notifications.
  */
@@ -495,6 +519,14 @@ export interface RealtimeNotificationsProps {
    * @default - devices may be registered; nothing is pushed without `push.vapidKeys`
    */
   readonly push?: PushOptions;
+
+  /**
+   * Payloads over API Gateway's 128 KB frame, kept in the payload bucket and fetched by clients
+   * through short-lived presigned URLs.
+   *
+   * @default - payloads up to 10 MiB; URLs valid 5 minutes
+   */
+  readonly payloads?: PayloadOptions;
 
   /**
    * Memory and architecture of every function.

@@ -12,6 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RealtimeNotificationsProps } from './options';
@@ -38,8 +39,10 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
   misaddressedEventPattern,
   notificationEventPattern,
+  PAYLOAD_PREFIX,
 } from './private/runtime-contract';
 import { allowTableActions, createTable } from './private/tables';
+import { createPayloadBucket } from './private/payload-bucket';
 
 /**
  * Realtime push notifications over API Gateway WebSockets.
@@ -74,6 +77,12 @@ export class RealtimeNotifications extends Construct {
   public readonly countersTable: dynamodb.Table;
   /** Kept notifications of streams with history, by stream and position, until the retention ends. */
   public readonly historyTable: dynamodb.Table;
+  /**
+   * Payloads too large for a frame, under `payloads/`: delivery's own, and those backends put
+   * (`grantPutPayload`) and publish by reference. Clients fetch them through presigned URLs.
+   * Objects expire a day after the longest history retention.
+   */
+  public readonly payloadBucket: s3.Bucket;
   /** The bus backends publish notifications to. */
   public readonly eventBus: events.IEventBus;
   /**
@@ -149,6 +158,8 @@ export class RealtimeNotifications extends Construct {
 
   /** The @connections grants made to the functions, for the cdk-nag acknowledgements. */
   private readonly connectionsGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
+  /** The payload bucket grants made to the functions, for the cdk-nag acknowledgements. */
+  private readonly payloadGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
 
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
@@ -161,6 +172,9 @@ export class RealtimeNotifications extends Construct {
     ({ connections: this.connectionsTable, subscriptions: this.subscriptionsTable, counters: this.countersTable,
       history: this.historyTable } = this.createTables(props));
     ({ deadLetters: this.deadLetterQueue, deliveries: this.deliveryQueue } = this.createQueues(props));
+    this.payloadBucket = createPayloadBucket(this, 'PayloadBucket', {
+      encryptionKey: props.encryptionKey, removalPolicy: removalPolicyOf(props), expiresAfterSeconds: this.longestRetentionSeconds(),
+    });
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.notificationRule = this.createRules(props);
 
@@ -189,6 +203,17 @@ export class RealtimeNotifications extends Construct {
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
     return this.eventBus.grantPutEventsTo(grantee);
+  }
+
+  /**
+   * Allows `grantee` to put payloads too large for an event in the payload bucket, to publish by
+   * reference (`{"payload": {"key", "size", "sha256"}}`): `s3:PutObject` on keys under `payloads/`
+   * only, and `kms:GenerateDataKey` on the `encryptionKey` when there is one.
+   */
+  public grantPutPayload(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.payloadBucket.arnForObjects(`${PAYLOAD_PREFIX}*`)] });
+    this.payloadBucket.encryptionKey?.grant(grantee, 'kms:GenerateDataKey');
+    return grant;
   }
 
   /**
@@ -457,6 +482,7 @@ export class RealtimeNotifications extends Construct {
       queueUrl: this.deliveryQueue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
       eventBusName: this.eventBus.eventBusName,
+      payloadBucket: this.payloadBucket.bucketName,
       auth: auth.authorizerSettings ?? { mode: auth.unauthenticated ? 'none' : 'lambda' } satisfies AuthSettings,
     };
   }
@@ -523,6 +549,8 @@ export class RealtimeNotifications extends Construct {
       webSocketApi: this.webSocketApi,
       authorizedRouteKeys: [...HANDLERS.disconnect.routes, ...HANDLERS.message.routes],
       connectionsGrants: this.connectionsGrants,
+      payloadGrants: this.payloadGrants,
+      payloadBucket: this.payloadBucket,
       bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
         ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
     });
@@ -571,7 +599,21 @@ export class RealtimeNotifications extends Construct {
       if (allowed.putEvents) this.eventBus.grantPutEventsTo(fn);
       // GetSecretValue and DescribeSecret on this one secret, and Decrypt with its key when it has one.
       if (allowed.readsVapidKeys) vapidKeys!.grantRead(fn);
+      if (allowed.payloads !== undefined && allowed.payloads.length > 0) this.allowPayloadObjects(fn, allowed.payloads);
     }
+  }
+
+  /** The actions on the payload bucket's objects under `payloads/`, and the key's use they need. */
+  private allowPayloadObjects(fn: lambda.IFunction, actions: readonly ('GetObject' | 'PutObject')[]): void {
+    const objects = this.payloadBucket.arnForObjects(`${PAYLOAD_PREFIX}*`);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `s3:${action}`), resources: [objects] }));
+    this.payloadBucket.encryptionKey?.grant(fn, ...actions.map((action) => (action === 'GetObject' ? 'kms:Decrypt' : 'kms:GenerateDataKey')));
+    this.payloadGrants.push({ fn, arns: [objects] });
+  }
+
+  /** The longest any stream is kept: payload objects its history refers to must outlive it. */
+  private longestRetentionSeconds(): number {
+    return Math.max(this.settings['history.retention'], this.settings['history.userStreams'] ? this.settings['history.userStreamRetention'] : 0);
   }
 
   private allowQueueSends(fn: lambda.IFunction): void {

@@ -5,6 +5,8 @@
  *   PORT               the one port everything is served on (default 3001)
  *   DYNAMODB_ENDPOINT  an external DynamoDB (e.g. DynamoDB Local) instead of the embedded engine
  *   DYNAMODB_LOCAL     "true" to fetch (Maven) and run DynamoDB Local (Java 17) instead of the embedded engine
+ *   S3_ENDPOINT        an S3 endpoint for the payload bucket instead of moto's S3 server
+ *   LOCAL_S3           "false" to run without a payload bucket (no Python needed; notifications over 128 KB are dead-lettered)
  *   ALLOW_BROADCAST    "true" to let `{"broadcast": true}` notifications through
  *   LOG_LEVEL          the handlers' log level (default WARN; INFO shows every invocation)
  *   MAX_CONNECTION_SECONDS  close every connection after this long (default 7200, API Gateway's 2 hours)
@@ -15,6 +17,7 @@ import { resolve } from 'node:path';
 import { startupBanner } from './banner';
 import { DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
+import { LocalS3, startLocalS3 } from './s3';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -31,6 +34,13 @@ async function main(): Promise<void> {
     throw new Error('--data-dir keeps the embedded engine\'s data: leave out DYNAMODB_ENDPOINT and DYNAMODB_LOCAL, which keep their own.');
   }
 
+  const s3Endpoint = process.env.S3_ENDPOINT || undefined;
+  const runS3 = !s3Endpoint && (process.env.LOCAL_S3 === undefined || process.env.LOCAL_S3 === '' || booleanEnv('LOCAL_S3'));
+  let localS3: LocalS3 | undefined;
+  if (runS3) {
+    console.log('Starting moto\'s S3 server for the payload bucket (the first run installs it from PyPI)…');
+    localS3 = await startLocalS3();
+  }
   let dynamoDbLocal: DynamoDbLocal | undefined;
   if (runDynamoDbLocal) {
     console.log('Starting DynamoDB Local (the first run fetches it with Maven)…');
@@ -40,6 +50,7 @@ async function main(): Promise<void> {
     port,
     assetsDir: process.env.LOCAL_ASSETS_DIR || undefined,
     dynamodbEndpoint: dynamodbEndpoint ?? dynamoDbLocal?.endpoint,
+    s3Endpoint: s3Endpoint ?? localS3?.endpoint,
     ...(dataDir ? { dataDir: resolve(dataDir) } : {}),
     allowBroadcast,
     // Rehearse API Gateway's closes in seconds rather than hours.
@@ -52,12 +63,14 @@ async function main(): Promise<void> {
     handlerLog: (name, line) => console.log(`[${name}] ${line}`),
   }).catch(async (error: Error) => {
     await dynamoDbLocal?.stop();
+    await localS3?.stop();
     throw error;
   });
-  console.log(startupBanner(runtime));
+  console.log(startupBanner(runtime, s3Endpoint ?? localS3?.endpoint));
   handleShutdown(async () => {
     await runtime.stop();
     await dynamoDbLocal?.stop();
+    await localS3?.stop();
   }, () => runtime.registry.size);
 }
 

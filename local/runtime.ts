@@ -23,6 +23,7 @@ import { DevIssuer, TokenOptions } from './auth/dev-issuer';
 import { BusRule, LocalEventBus } from './bus/event-bus';
 import { ConnectionRegistry, FaultInjector, handleConnectionsRequest } from './connections-api';
 import { serveDemo } from './demo/serve';
+import { createPayloadBucket } from './s3';
 import { createTables, LOCAL_AWS, LocalDynamo, startDynamo, tableDefinitions } from './dynamodb';
 import { WebSocketGateway } from './gateway/gateway';
 import { pathOf, sendJson } from './http';
@@ -52,6 +53,12 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** Use this DynamoDB endpoint (DynamoDB Local, say) instead of the embedded engine. */
   readonly dynamodbEndpoint?: string;
+  /**
+   * An S3 endpoint (moto's server: local/s3.ts) for the payload bucket, which the runtime creates
+   * there. Without one, a notification too large for a frame cannot be stored: its record fails
+   * until it is dead-lettered (RETRIES_EXHAUSTED). @default none
+   */
+  readonly s3Endpoint?: string;
   /**
    * Keep the embedded DynamoDB's tables (connections, subscriptions, history…) in this folder, so
    * a restart finds them again (`npm start -- --data-dir .data`). @default in memory: lost on stop
@@ -163,6 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     stops.add(() => dynamo.stop());
     await createTables(dynamo.client, settings);
+    if (options.s3Endpoint) await createPayloadBucket(options.s3Endpoint, settings.payloadBucket);
 
     const issuer = await DevIssuer.create({
       issuer: settings.auth.issuer ?? `${url}/dev`,
@@ -501,6 +509,8 @@ function createFunctions(
         AWS_ENDPOINT_URL_SQS: url,
         AWS_ENDPOINT_URL_EVENTBRIDGE: url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
+        // No S3 configured: an endpoint that answers every request 404, so a payload put fails plainly.
+        AWS_ENDPOINT_URL_S3: options.s3Endpoint ?? `${url}/no-s3`,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
         ...(options.handlerMetrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),

@@ -12,6 +12,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_API_ID = 'localapi01';
 export const LOCAL_EVENT_BUS = 'notifications-local';
 export const LOCAL_AUDIENCE = 'realtime-notifications-local';
+export const LOCAL_PAYLOAD_BUCKET = 'notifications-local-payloads';
 
 /** The queue URLs the deliver handler is given; the runtime's own SQS endpoint serves them. */
 export function queueUrls(baseUrl: string): { deliveries: string; deadLetters: string } {
@@ -44,6 +45,7 @@ export function localSettings(baseUrl: string, overrides: Partial<RuntimeSetting
     queueUrl: queues.deliveries,
     deadLetterQueueUrl: queues.deadLetters,
     eventBusName: LOCAL_EVENT_BUS,
+    payloadBucket: LOCAL_PAYLOAD_BUCKET,
     auth: {
       mode: 'jwt',
       issuer: `${baseUrl}/dev`,

@@ -1,5 +1,6 @@
 import { backoffDelay, BackoffOptions } from './backoff';
 import { RealtimeError } from './errors';
+import { withData } from './payload';
 import { Inbox } from './inbox';
 import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
@@ -162,6 +163,8 @@ export class RealtimeClient {
   private next?: Connection;
   private failures = 0;
   private counter = 0;
+  /** Set while payloads sent by reference are being fetched: later frames queue behind them. */
+  private loading?: Promise<unknown>;
   private dialTimer?: ReturnType<typeof setTimeout>;
   private resumeUnknown = false;
 
@@ -479,6 +482,23 @@ export class RealtimeClient {
     } catch {
       return;
     }
+    // Payloads sent by reference are fetched first; frames behind them wait, so order holds.
+    // (A frame whose data merely mentions "dataUrl" takes the same path, and comes out as it went in.)
+    if (!this.loading && !text.includes('"dataUrl"')) return this.dispatch(c, frame);
+    const paged = frame as { notifications?: Notification[] };
+    const list = paged.notifications;
+    const get = (n: Notification) => withData(n).catch((error: RealtimeError) => void this.emit('error', error));
+    const f = frame;
+    const loading = Promise.resolve(this.loading).then(async () => {
+      if (list) paged.notifications = (await Promise.all(list.map(get))).filter(Boolean) as Notification[];
+      const loaded = f.type === 'notification' ? await get(f) : f;
+      if (loaded) this.dispatch(c, loaded as ServerFrame);
+    });
+    this.loading = loading;
+    loading.then(() => this.loading === loading && (this.loading = undefined));
+  }
+
+  private dispatch(c: Connection, frame: ServerFrame): void {
     const id = 'requestId' in frame ? frame.requestId : undefined;
     if (id !== undefined && this.requests.get(id)?.on === c) {
       this.settle(id, frame.type === 'error' ? refusal(frame) : undefined, frame);

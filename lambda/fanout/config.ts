@@ -10,7 +10,8 @@ export type DeliverySettings = Pick<RuntimeSettings,
 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'historyTable' | 'callbackUrl' | 'queueUrl' | 'deadLetterQueueUrl'
 | 'presenceRules' | 'historyRules' | 'history.userStreams' | 'history.retention' | 'history.userStreamRetention'
 | 'delivery.postConcurrency' | 'delivery.shardThreshold' | 'delivery.shardSize' | 'delivery.maxRatePerSecond' | 'delivery.maxAttempts'>
-& Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount' | 'eventBusName'>>;
+& Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount' | 'eventBusName'
+| 'payloadBucket' | 'payloads.maxObjectSize' | 'payloads.urlExpiry'>>;
 
 export interface DeliverConfig {
   readonly connectionsTable: string;
@@ -36,6 +37,8 @@ export interface DeliverConfig {
   readonly maxAttempts: number;
   /** The delivery queue's maxReceiveCount: a record still failing on this receive is dead-lettered here, with a reason. */
   readonly maxReceiveCount: number;
+  /** The largest payload sent by reference; undefined without a payload bucket (frames over 128 KB are refused). */
+  readonly maxPayloadBytes?: number;
 }
 
 export function deliverConfig(s: DeliverySettings): DeliverConfig {
@@ -54,5 +57,6 @@ export function deliverConfig(s: DeliverySettings): DeliverConfig {
     maxRatePerSecond: s['delivery.maxRatePerSecond'],
     maxAttempts: s['delivery.maxAttempts'],
     maxReceiveCount: s['delivery.maxReceiveCount'] ?? SETTINGS['delivery.maxReceiveCount'].default,
+    maxPayloadBytes: s.payloadBucket !== undefined ? s['payloads.maxObjectSize'] ?? SETTINGS['payloads.maxObjectSize'].default : undefined,
   };
 }

@@ -31,6 +31,7 @@ import type { Inbox } from '../inbox/inbox';
 import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
 import { isPushJob, parsePushJob, PushContent, PushJob, pushJobMessage, pushPayload } from '../push/push-message';
+import type { Payloads } from '../payloads/payloads';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
 import { DEFAULT_SHARD_MAX_BYTES, EncodedShard, isShardMessage, packShards, parseShardMessage, ShardLimits, ShardPacker } from './shard-message';
@@ -64,10 +65,12 @@ export interface DeliveryDeps {
   readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
   /** Pushes to users' devices (Web Push): present when push is configured. */
   readonly push?: { deliver(job: PushJob, queue: QueueWriter): Promise<void> };
+  /** Sends notifications too large for a frame by reference, and presents references as URLs. */
+  readonly payloads?: Payloads;
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
-export type AnnouncementDeps = Pick<DeliveryDeps, 'stores' | 'post' | 'concurrency' | 'rateLimiter' | 'postRetry' | 'clock' | 'random' | 'logger' | 'endings'>;
+export type AnnouncementDeps = Pick<DeliveryDeps, 'stores' | 'post' | 'concurrency' | 'rateLimiter' | 'postRetry' | 'clock' | 'random' | 'logger' | 'endings' | 'payloads'>;
 
 export interface QueueRecord {
   readonly messageId: string;
@@ -130,7 +133,9 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
   }
 
   deps.metrics.count(MetricNames.notifications, 1);
-  const checked = checkPublishedEvent(body, { detailType: deps.config.detailType, allowBroadcast: deps.config.allowBroadcast });
+  const checked = checkPublishedEvent(body, {
+    detailType: deps.config.detailType, allowBroadcast: deps.config.allowBroadcast, maxPayloadBytes: deps.payloads && deps.config.maxPayloadBytes,
+  });
   if (!checked.ok) {
     if (checked.reason === 'PAYLOAD_TOO_LARGE') deps.metrics.count(MetricNames.tooLarge, 1);
     await reject(record, deps, checked.reason, checked.message, checked.eventId);
@@ -160,8 +165,11 @@ async function reject(record: QueueRecord, deps: DeliveryDeps, reason: Parameter
  * message's sender).
  */
 export async function deliverNotification(
-  unpositioned: EncodedNotification & { readonly push?: PushContent }, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
+  published: EncodedNotification & { readonly push?: PushContent }, deps: DeliveryDeps, deadline?: number, exceptConnectionId?: string, mayBeRedelivery = true,
 ): Promise<EncodedNotification> {
+  const { push } = published;
+  // A frame too large to post is stored once and carried on by reference, kept and sharded so.
+  const unpositioned = deps.payloads ? await deps.payloads.offload(published) : published;
   // The position first (one round trip), then the claim and the frame are written while the
   // audience's first page is read: nothing is posted before its frame is kept, and a notification
   // with history waits one round trip more than one without (the head's increment).
@@ -178,12 +186,12 @@ export async function deliverNotification(
   const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
   const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const { connections: deliveredHere, delivered } = await deliverToConnections(encoded, inline, 1, deps, deadline);
-  if (unpositioned.push !== undefined && deps.push !== undefined && 'userId' in notification.target && delivered === 0 && shards.count === 0) {
+  if (push !== undefined && deps.push !== undefined && 'userId' in notification.target && delivered === 0 && shards.count === 0) {
     // No connection of the user took it live (none open, or every post failed): their devices are pushed.
     await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({
-      kind: 'push', userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, unpositioned.push),
-      ...(unpositioned.push.urgency !== undefined && { urgency: unpositioned.push.urgency }),
-      ...(unpositioned.push.ttl !== undefined && { ttl: unpositioned.push.ttl }),
+      kind: 'push', userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, push),
+      ...(push.urgency !== undefined && { urgency: push.urgency }),
+      ...(push.ttl !== undefined && { ttl: push.ttl }),
       attempt: 1,
     })]);
   }
@@ -227,7 +235,8 @@ export async function announceToTopic(topic: string, frame: Uint8Array, deps: An
  * replay). Stops at the first that does not arrive; returns whether all did.
  */
 export async function postInOrder(connectionId: string, frames: readonly string[], deps: AnnouncementDeps, deadline?: number): Promise<boolean> {
-  for (const frame of frames) {
+  for (const kept of frames) {
+    const frame = deps.payloads ? await deps.payloads.present(kept) : kept;
     const result = await fanOut([connectionId], Buffer.from(frame, 'utf8'), deps.post, fanoutOptions(deps, deadline));
     if (result.delivered.length !== 1) {
       deps.logger.info('Replay stopped: a frame did not reach the connection', {
@@ -318,12 +327,14 @@ class ShardSender {
  * at once; with none, it reports nothing.
  */
 async function deliverToConnections(
-  encoded: EncodedNotification,
+  kept: EncodedNotification,
   connectionIds: FanoutAudience,
   attempt: number,
   deps: DeliveryDeps,
   deadline?: number,
 ): Promise<{ connections: number; delivered: number }> {
+  // A reference is presented as a URL presigned for this attempt: every post of it shares the frame.
+  const encoded = deps.payloads ? await deps.payloads.presentEncoded(kept) : kept;
   const { notification } = encoded;
   const started = deps.clock.now();
   const result = await fanOut(connectionIds, encoded.frame, deps.post, fanoutOptions(deps, deadline));

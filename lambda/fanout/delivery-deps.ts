@@ -9,6 +9,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { MetricNames } from '../../lib/private/runtime-contract';
+import { SETTINGS } from '../../lib/private/settings';
 import { TopicRules } from '../protocol/topics';
 import { AdaptiveConcurrency } from './concurrency';
 import { systemClock } from '../runtime/clock';
@@ -25,6 +26,9 @@ import { createReadAnnouncer } from '../inbox/bus';
 import { HistoryPolicy } from '../history/streams';
 import { NotificationHistory } from '../history/notification-history';
 import { QueueWriter, SendBatch } from './queue-writer';
+import { Payloads } from '../payloads/payloads';
+import { createPayloadBucket } from '../payloads/payload-bucket';
+import { LIMITS } from '../../lib/private/runtime-contract';
 
 /** When an invocation's DynamoDB and SQS calls are abandoned, if still running. */
 interface CallSignals {
@@ -69,6 +73,11 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
     clock: systemClock,
     metrics: powertoolsMetrics(metrics),
     logger,
+    payloads: settings.payloadBucket !== undefined ? new Payloads({
+      bucket: createPayloadBucket({ bucket: settings.payloadBucket }),
+      urlExpirySeconds: settings['payloads.urlExpiry'] ?? SETTINGS['payloads.urlExpiry'].default,
+      maxFrameBytes: LIMITS.maxFrameBytes,
+    }) : undefined,
   };
   const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => {
     const deps = {

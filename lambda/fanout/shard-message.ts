@@ -162,7 +162,12 @@ export function parseShardMessage(body: unknown): ShardParseResult {
   if (typeof n !== 'object' || n === null) return fail('"notification" is missing');
   if (typeof n.id !== 'string' || n.id.length === 0) return fail('"notification.id" must be a non-empty string');
   if (typeof n.time !== 'string') return fail('"notification.time" must be a string');
-  if (!('data' in n)) return fail('"notification.data" is missing');
+  const payload = n.payload as Record<string, unknown> | undefined;
+  if (payload !== undefined && (typeof payload !== 'object' || payload === null || typeof payload.key !== 'string'
+    || !Number.isSafeInteger(payload.size) || typeof payload.sha256 !== 'string')) {
+    return fail('"notification.payload" must be {"key", "size", "sha256"}');
+  }
+  if (!('data' in n) && payload === undefined) return fail('"notification.data" is missing');
   if (n.from !== undefined && (typeof n.from !== 'string' || n.from.length === 0)) return fail('"notification.from" must be a non-empty string');
   if ((n.seq === undefined) !== (n.epoch === undefined)
     || (n.seq !== undefined && (!Number.isInteger(n.seq) || (n.seq as number) < 1 || typeof n.epoch !== 'string'))) {
@@ -179,7 +184,9 @@ export function parseShardMessage(body: unknown): ShardParseResult {
         id: n.id,
         ...(n.seq !== undefined ? { seq: n.seq as number, epoch: n.epoch as string } : {}),
         target,
-        data: n.data,
+        ...(payload !== undefined
+          ? { payload: { key: payload.key as string, size: payload.size as number, sha256: payload.sha256 as string } }
+          : { data: n.data }),
         ...(n.from !== undefined ? { from: n.from as string } : {}),
         time: n.time,
       },

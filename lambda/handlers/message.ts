@@ -33,19 +33,24 @@ const { presence, counters } = createPresenceRuntime(settings, delivery.unbounde
 let invocation = delivery.invocation(presence);
 const publishToBus = createClientMessagePublisher(settings.eventBusName, settings['clientMessages.detailType']);
 
+/** Kept references to large payloads, answered as fresh presigned URLs. */
+const payloads = delivery.unbounded.payloads;
+const presentPayload = payloads && (<F extends object>(frame: F) => payloads.presentFrame(frame));
+
 const messageContext: MessageContext = {
   stores,
   // Mark-reads and inbox pages; the new count is posted to the user's other connections.
   inbox: history.policy.users
     ? createInbox(doc, settings, stores, history.store, async (ids, frame) => {
       await Promise.all(ids.map((id) => postInOrder(id, [frame], invocation.deps, invocation.deadline)));
-    }, createReadAnnouncer(settings.eventBusName))
+    }, createReadAnnouncer(settings.eventBusName), presentPayload)
     : undefined,
   history: {
     policy: history.policy,
     source: history.store,
     maxReplay: settings['history.maxReplay'],
     replayTo: (connectionId, frames) => postInOrder(connectionId, frames, invocation.deps, invocation.deadline),
+    present: presentPayload,
   },
   rules: TopicRules.compile(settings.topicRules),
   maxSubscriptions: settings['connections.maxSubscriptions'],

@@ -8,6 +8,7 @@
  * the counts are ordered by their `seq` and `readVersion` together, and the one with the highest
  * of both is always exact.
  */
+import { presentedBytes } from '../payloads/payloads';
 import type { InboxFrame, NotificationFrame, StreamPosition, UnreadFrame } from '../../client/src/protocol';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import type { HistoryStore, Position } from '../history/history-store';
@@ -51,6 +52,8 @@ export interface InboxDeps {
   readonly push: (connectionIds: readonly string[], frame: string) => Promise<void>;
   /** Puts the mark-read on the bus; absent: not announced. */
   readonly announce?: (read: MarkedRead) => Promise<void>;
+  /** A kept frame as answered: a payload reference as a fresh presigned URL (lambda/payloads/). */
+  readonly present?: <F extends object>(frame: F) => Promise<F>;
   readonly now?: () => number;
 }
 
@@ -187,7 +190,7 @@ export class Inbox {
     let hasMore = newestFirst.length > limit;
     for (const kept of newestFirst.slice(0, limit)) {
       if (kept.frame === undefined || kept.seq <= expired) continue;
-      const size = Buffer.byteLength(kept.frame) + 16;
+      const size = presentedBytes(kept.frame) + 16;
       if (bytes + size > LIMITS.maxFrameBytes) {
         hasMore = true;
         break;
@@ -195,7 +198,9 @@ export class Inbox {
       bytes += size;
       listed.push({ ...(JSON.parse(kept.frame) as NotificationFrame), read: isRead(state, kept.seq) });
     }
-    return { epoch: head.epoch, notifications: listed.reverse(), hasMore, unread: unread.count, seq: head.seq, readVersion: unread.readVersion };
+    const present = this.deps.present;
+    const notifications = present ? await Promise.all(listed.map((frame) => present(frame))) : listed;
+    return { epoch: head.epoch, notifications: notifications.reverse(), hasMore, unread: unread.count, seq: head.seq, readVersion: unread.readVersion };
   }
 }
 

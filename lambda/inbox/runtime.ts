@@ -13,6 +13,7 @@ export function createInbox(
   history: HistoryStore,
   push: (connectionIds: readonly string[], frame: string) => Promise<void>,
   announce?: (read: MarkedRead) => Promise<void>,
+  present?: <F extends object>(frame: F) => Promise<F>,
 ): Inbox {
   const reads = new ReadStateStore(doc, tables.countersTable, tables.historyTable, (stream) => history.retention(stream));
   const inbox = new Inbox({
@@ -25,6 +26,7 @@ export function createInbox(
     },
     push,
     announce,
+    present,
   });
   history.onVoid = (stream, seq) => (userOfStream(stream) !== undefined ? inbox.voided(stream, seq) : Promise.resolve());
   return inbox;

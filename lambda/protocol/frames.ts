@@ -198,12 +198,23 @@ export interface NotificationInput {
   readonly seq?: number;
   readonly epoch?: string;
   readonly target: NotificationTarget;
-  readonly data: unknown;
+  readonly data?: unknown;
+  /** A payload in the payload bucket instead of `data`: the frame is then a kept frame (see KEPT_PAYLOAD_KEY). */
+  readonly payload?: { readonly key: string; readonly size: number; readonly sha256: string };
   readonly from?: string;
   readonly time: Date | string;
 }
 
-/** Builds the frame pushed to clients: `{"type":"notification","id"[,"seq","epoch"],"topic"|"userId","data"[,"from"],"time"}`. */
+/**
+ * The field naming a payload's object in a frame as it is kept (history, shards): never posted,
+ * lambda/payloads/ swaps it for a presigned `dataUrl` each time the frame is.
+ */
+export const KEPT_PAYLOAD_KEY = 'dataKey';
+
+/**
+ * Builds the frame pushed to clients: `{"type":"notification","id"[,"seq","epoch"],"topic"|"userId","data"[,"from"],"time"}`;
+ * with a payload reference, `"size","sha256","dataKey"` instead of `"data"` (presented with a `dataUrl` when posted).
+ */
 export function notificationFrame(input: NotificationInput): NotificationFrame {
   const target = input.target;
   const addressing = 'topic' in target ? { topic: target.topic }
@@ -214,7 +225,9 @@ export function notificationFrame(input: NotificationInput): NotificationFrame {
     id: input.id,
     ...(input.seq !== undefined && input.epoch !== undefined ? { seq: input.seq, epoch: input.epoch } : {}),
     ...addressing,
-    data: input.data,
+    ...(input.payload !== undefined
+      ? { size: input.payload.size, sha256: input.payload.sha256, [KEPT_PAYLOAD_KEY]: input.payload.key }
+      : { data: input.data }),
     ...(input.from !== undefined ? { from: input.from } : {}),
     time: typeof input.time === 'string' ? input.time : input.time.toISOString(),
   };

@@ -12,11 +12,22 @@ export interface Notification {
   readonly seq?: number;
   readonly epoch?: string;
   readonly target: NotificationTarget;
-  readonly data: unknown;
+  /** The payload; absent when `payload` refers to it instead. */
+  readonly data?: unknown;
+  /** The payload kept in the payload bucket, when it does not fit in a frame (lambda/payloads/). */
+  readonly payload?: PayloadReference;
   /** The user who sent it, for client messages; absent on backend notifications. */
   readonly from?: string;
   /** ISO-8601: when it was published. */
   readonly time: string;
+}
+
+/** A payload in the payload bucket: its key, and what clients check its bytes against. */
+export interface PayloadReference {
+  readonly key: string;
+  readonly size: number;
+  /** Lowercase hex. */
+  readonly sha256: string;
 }
 
 export interface EncodedNotification {

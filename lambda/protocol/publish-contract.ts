@@ -9,10 +9,12 @@ import type { RejectReason } from '../../lib/private/protocol/dead-letters';
 import { firstViolation } from '../../lib/private/protocol/json-schema';
 import {
   MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, namesTarget, NOTIFICATION_ID, NOTIFICATION_TARGET_FIELDS, NOTIFICATION_TARGETS, NotificationTargetField,
+  PAYLOAD_REFERENCE,
 } from '../../lib/private/protocol/notification-event';
+import { payloadKeyProblem } from '../payloads/payloads';
 import { LIMITS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
-import { encodeNotification, EncodedNotification } from './notification';
+import { encodeNotification, EncodedNotification, PayloadReference } from './notification';
 import { NotificationTarget } from './frames';
 import { checkTopic } from './topics';
 import { PushContent, pushContentProblem } from '../push/push-message';
@@ -25,6 +27,8 @@ export interface PublishContractOptions {
   /** The configured detail type (`Notification` unless changed). */
   readonly detailType: string;
   readonly allowBroadcast: boolean;
+  /** The largest payload (its JSON) delivered by reference; without it, a frame over 128 KB is refused. */
+  readonly maxPayloadBytes?: number;
 }
 
 export interface Rejection {
@@ -80,10 +84,18 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   const target = checkTarget(present[0], detail[present[0]], options);
   if ('reason' in target) return rejectEvent(target.reason, target.message);
 
-  if (!('data' in detail) || detail.data === undefined) {
-    return rejectEvent('MISSING_DATA', 'The detail has no "data"; add the payload (any JSON value) to deliver.');
+  const hasPayload = detail.payload !== undefined && detail.payload !== null;
+  if ((detail.data === undefined) === !hasPayload) {
+    return rejectEvent('MISSING_DATA', hasPayload
+      ? 'The detail has both "data" and "payload"; give one: "data" inline, or "payload", a reference to an object in the payload bucket.'
+      : 'The detail has no "data"; add the payload (any JSON value) to deliver.');
   }
-  if (nestsDeeperThan(detail.data, MAX_DATA_DEPTH)) {
+  let payload: PayloadReference | undefined;
+  if (hasPayload) {
+    const checked = checkPayloadReference(detail.payload, options);
+    if (typeof checked === 'string') return rejectEvent('BAD_PAYLOAD', checked);
+    payload = checked;
+  } else if (nestsDeeperThan(detail.data, MAX_DATA_DEPTH)) {
     return rejectEvent('DATA_TOO_DEEP', `"data" nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep; `
       + `flatten it to at most ${MAX_DATA_DEPTH} levels.`);
   }
@@ -100,10 +112,15 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   const time = typeof envelope.time === 'string' && !Number.isNaN(Date.parse(envelope.time))
     ? new Date(envelope.time).toISOString()
     : new Date().toISOString();
-  const encoded = encodeNotification({ id, target: target.target, data: detail.data, time });
+  const encoded = encodeNotification({ id, target: target.target, ...(payload !== undefined ? { payload } : { data: detail.data }), time });
   if (encoded.frameBytes > LIMITS.maxFrameBytes) {
-    return rejectEvent('PAYLOAD_TOO_LARGE', `The notification frame is ${encoded.frameBytes} bytes; API Gateway posts at most `
-      + `${LIMITS.maxFrameBytes}. Make "data" smaller, or send a reference (an id or URL) the client fetches.`);
+    // Delivery sends it by reference (lambda/payloads/), within the payload limit.
+    const dataBytes = Buffer.byteLength(JSON.stringify(detail.data));
+    if (options.maxPayloadBytes === undefined || dataBytes > options.maxPayloadBytes) {
+      return rejectEvent('PAYLOAD_TOO_LARGE', `The notification frame is ${encoded.frameBytes} bytes; API Gateway posts at most `
+        + `${LIMITS.maxFrameBytes}${options.maxPayloadBytes === undefined ? '' : ` and payloads.maxObjectSize is ${options.maxPayloadBytes}`}. `
+        + 'Make "data" smaller, or put it in the payload bucket and publish a "payload" reference.');
+    }
   }
   if (detail.push !== undefined && detail.push !== null) {
     const problem = pushContentProblem(detail.push, encoded.notification);
@@ -111,6 +128,20 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
     if ('userId' in target.target) return { ok: true, eventId: eventId ?? id, ...encoded, push: detail.push as unknown as PushContent };
   }
   return { ok: true, eventId: eventId ?? id, ...encoded };
+}
+
+/** The published reference, or what is wrong with it. */
+function checkPayloadReference(value: unknown, options: PublishContractOptions): PayloadReference | string {
+  const violation = firstViolation(value, PAYLOAD_REFERENCE, 'payload');
+  if (violation !== undefined) return `${violation.message} Publish "payload" as {"key": "payloads/…", "size": <bytes>, "sha256": "<lowercase hex>"}.`;
+  const ref = value as PayloadReference;
+  const problem = payloadKeyProblem(ref.key);
+  if (problem !== undefined) return `"payload.key" cannot be sent to clients: ${problem}.`;
+  if (options.maxPayloadBytes === undefined) return '"payload" references are not delivered here (no payload bucket).';
+  if (ref.size > options.maxPayloadBytes) {
+    return `"payload.size" is ${ref.size} bytes, over payloads.maxObjectSize (${options.maxPayloadBytes}); raise it on the construct, or send less.`;
+  }
+  return { key: ref.key, size: ref.size, sha256: ref.sha256 };
 }
 
 type TargetCheck = { readonly target: NotificationTarget } | { readonly reason: RejectReason; readonly message: string };

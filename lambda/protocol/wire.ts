@@ -305,8 +305,14 @@ export interface InboxFrame {
     readonly userId?: string;
     /** Present on broadcasts. */
     readonly broadcast?: true;
-    /** The payload, any JSON value, as the backend or client published it. */
-    readonly data: unknown;
+    /** The payload, any JSON value, as the backend or client published it; absent when `dataUrl` carries it. */
+    readonly data?: unknown;
+    /** Present instead of `data` when the payload does not fit in the frame: a short-lived (`payloads.urlExpiry`) HTTPS URL of the payload's JSON, to GET without credentials. Check its `size` and `sha256`, then parse it: that is `data`. The client libraries do this before handing the notification over. */
+    readonly dataUrl?: string;
+    /** With `dataUrl`: the payload's size in bytes. */
+    readonly size?: number;
+    /** With `dataUrl`: the SHA-256 of the payload's bytes, lowercase hex. */
+    readonly sha256?: string;
     /** The sending user of a client message, stamped by the server; absent on backend notifications. */
     readonly from?: string;
     /** When it was published, ISO-8601. */
@@ -383,8 +389,14 @@ export interface NotificationFrame {
   readonly userId?: string;
   /** Present on broadcasts. */
   readonly broadcast?: true;
-  /** The payload, any JSON value, as the backend or client published it. */
-  readonly data: unknown;
+  /** The payload, any JSON value, as the backend or client published it; absent when `dataUrl` carries it. */
+  readonly data?: unknown;
+  /** Present instead of `data` when the payload does not fit in the frame: a short-lived (`payloads.urlExpiry`) HTTPS URL of the payload's JSON, to GET without credentials. Check its `size` and `sha256`, then parse it: that is `data`. The client libraries do this before handing the notification over. */
+  readonly dataUrl?: string;
+  /** With `dataUrl`: the payload's size in bytes. */
+  readonly size?: number;
+  /** With `dataUrl`: the SHA-256 of the payload's bytes, lowercase hex. */
+  readonly sha256?: string;
   /** The sending user of a client message, stamped by the server; absent on backend notifications. */
   readonly from?: string;
   /** When it was published, ISO-8601. */

@@ -57,6 +57,8 @@ export interface StreamHistory {
   readonly maxReplay: number;
   /** Posts replayed frames to the connection, in order; false when one did not arrive. */
   readonly replayTo: (connectionId: string, frames: readonly string[]) => Promise<boolean>;
+  /** A kept frame as answered: a payload reference as a fresh presigned URL (lambda/payloads/). */
+  readonly present?: <F extends object>(frame: F) => Promise<F>;
   readonly now?: () => number;
 }
 

@@ -5,6 +5,7 @@ import { LIMITS } from '../../lib/private/runtime-contract';
 import { errorFrame, HistoryRequest, historyFrame, NotificationFrame, ServerFrame } from '../protocol/frames';
 import { streamOf } from '../history/streams';
 import { MessageContext, forbiddenMessage } from './context';
+import { presentedBytes } from '../payloads/payloads';
 
 /** Room kept in a `history` answer for its envelope: the notifications listed must fit in one frame. */
 const HISTORY_ENVELOPE_BYTES = 1024;
@@ -32,7 +33,7 @@ export async function history(request: HistoryRequest, caller: Caller, ctx: Mess
   let hasMore = newestFirst.length > limit;
   for (const kept of newestFirst.slice(0, limit)) {
     if (kept.frame === undefined) continue;
-    const size = Buffer.byteLength(kept.frame) + 1;
+    const size = presentedBytes(kept.frame) + 1;
     if (bytes + size > LIMITS.maxFrameBytes) {
       hasMore = true;
       break;
@@ -40,5 +41,7 @@ export async function history(request: HistoryRequest, caller: Caller, ctx: Mess
     bytes += size;
     listed.push(JSON.parse(kept.frame) as NotificationFrame);
   }
-  return historyFrame(topic, epoch, listed.reverse(), hasMore, requestId);
+  const present = h.present;
+  const notifications = present ? await Promise.all(listed.map((frame) => present(frame))) : listed;
+  return historyFrame(topic, epoch, notifications.reverse(), hasMore, requestId);
 }

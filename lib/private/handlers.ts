@@ -21,6 +21,8 @@ export interface DeploymentFacts {
   readonly deadLetterQueueUrl: string;
   /** The bus accepted client messages are put on. */
   readonly eventBusName: string;
+  /** The bucket payloads too large for a frame are kept in (under PAYLOAD_PREFIX). */
+  readonly payloadBucket: string;
   readonly auth: AuthSettings;
 }
 
@@ -37,6 +39,7 @@ export const FACT_ENV = {
   queueUrl: Env.QUEUE_URL,
   deadLetterQueueUrl: Env.DLQ_URL,
   eventBusName: Env.EVENT_BUS_NAME,
+  payloadBucket: Env.PAYLOAD_BUCKET,
 } as const;
 
 export type FactName = keyof typeof FACT_ENV;
@@ -61,6 +64,11 @@ export interface HandlerPermissions {
   readonly putEvents?: boolean;
   /** Reads the VAPID keys' secret (`push.vapidKeys`). */
   readonly readsVapidKeys?: boolean;
+  /**
+   * On the payload bucket's objects under PAYLOAD_PREFIX: GetObject to presign the URLs clients
+   * fetch payloads with (a presigned URL acts with its signer's permissions), PutObject to store them.
+   */
+  readonly payloads?: readonly ('GetObject' | 'PutObject')[];
 }
 
 export interface HandlerDescription {
@@ -78,13 +86,14 @@ export interface HandlerDescription {
 const BY_USER = Tables.connections.byUserIndex;
 const BY_CONNECTION = Tables.subscriptions.byConnectionIndex;
 const TABLE_FACTS: FactName[] = ['connectionsTable', 'subscriptionsTable', 'countersTable'];
-const DELIVERY_FACTS: FactName[] = [...TABLE_FACTS, 'historyTable', 'callbackUrl', 'queueUrl', 'deadLetterQueueUrl'];
+const DELIVERY_FACTS: FactName[] = [...TABLE_FACTS, 'historyTable', 'callbackUrl', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'];
 /** What giving notifications their positions, keeping them and replaying them reads. */
 const HISTORY_SETTINGS: SettingName[] = ['historyRules', 'history.userStreams', 'history.retention', 'history.userStreamRetention'];
 /** What posting a notification to an audience reads: the message function fans out client messages itself. */
 const DELIVERY_SETTINGS: SettingName[] = [
   'presenceRules', ...HISTORY_SETTINGS,
   'delivery.postConcurrency', 'delivery.shardThreshold', 'delivery.shardSize', 'delivery.maxRatePerSecond', 'delivery.maxAttempts',
+  'payloads.urlExpiry',
 ];
 
 const when = <T>(on: boolean, items: readonly T[]): readonly T[] => (on ? items : []);
@@ -201,6 +210,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         connections: ['POST', 'DELETE'],
         queueSends: clientPublish,
         putEvents: clientPublish || inbox,
+        // Replays and history answers present kept references as presigned URLs.
+        payloads: when(history, ['GetObject' as const]),
       };
     },
   },
@@ -208,7 +219,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // The bus: mark-reads from backends are announced on it, as clients' are.
     facts: [...DELIVERY_FACTS, 'eventBusName'],
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount', 'push.vapidKeys', 'push.allowedEndpoints', 'push.deviceTtl',
-      'push.maxDevicesPerUser'],
+      'push.maxDevicesPerUser', 'payloads.maxObjectSize'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
@@ -232,6 +243,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         queueSends: true,
         putEvents: inbox,
         readsVapidKeys: push,
+        // Stores payloads too large for a frame, and presigns the URLs clients fetch them with.
+        payloads: ['PutObject', 'GetObject'],
       };
     },
   },

@@ -8,16 +8,19 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 
 /**
  * Records a cdk-nag acknowledgement on a construct. `Validations.acknowledge()` refuses IDs with
  * more than one '::', which cdk-nag's per-finding IDs contain as soon as a resource ARN is built
- * from pseudo parameters (`Resource::arn:<AWS::Partition>:…`); those are recorded as the same
- * metadata entry that cdk-nag reads.
+ * from pseudo parameters (`Resource::arn:<AWS::Partition>:…`); per-finding IDs are recorded as
+ * the same metadata entry that cdk-nag reads.
  */
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
-  if (id.split('::').length <= 2) {
+  // Validations.acknowledge() copies the scope's last acknowledgement entry into each new one, so
+  // per-finding IDs (`Rule[Resource::…]`) all go the one way, as their own entries.
+  if (!id.includes('[') && id.split('::').length <= 2) {
     Validations.of(scope).acknowledge({ id, reason });
   } else {
     scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [id]: reason });
@@ -36,6 +39,9 @@ export interface DesignFindingTargets {
   readonly connectionsGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
   /** The functions running the bundled handlers (not a user's own authorizer). */
   readonly bundledFunctions: lambda.Function[];
+  /** Each function granted object actions on the payload bucket, with the `<bucket ARN>/payloads/*` ARN it was granted. */
+  readonly payloadGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
+  readonly payloadBucket: s3.Bucket;
 }
 
 const DESIGN_FINDING_REASONS = {
@@ -44,6 +50,11 @@ const DESIGN_FINDING_REASONS = {
   'AwsSolutions-IAM5': 'Connection ids exist only at run time: the functions post to connections (notifications, client messages, '
     + 'presence announcements), $connect looks them up and the message function closes one that lost its registration, each with execute-api:ManageConnections on one method of '
     + '@connections/* of this API\'s own stage, nothing wider.',
+  'AwsSolutions-IAM5[payloads]': 'Payload objects are named by notification id at run time: deliver stores and presigns them, and the '
+    + 'message function presigns kept ones for replays, with s3:PutObject or s3:GetObject on the payload bucket\'s payloads/ prefix only.',
+  'AwsSolutions-S1': 'The payload bucket holds short-lived copies of notification payloads, written by the deliver function and read '
+    + 'through presigned URLs it signs; who published and who was sent what is in the functions\' logs. Access logs would need a '
+    + 'second bucket per deployment; enable CloudTrail S3 data events on it where object-level audit is required.',
   'AwsSolutions-L1': 'The handler bundles are built and tested for the Node.js 22 target (esbuild target node22); the '
     + 'runtime is pinned to match them rather than follow the newest Node.js release.',
 };
@@ -58,6 +69,12 @@ export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
       acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::${connections}]`, DESIGN_FINDING_REASONS['AwsSolutions-IAM5']);
     }
   }
+  for (const { fn, arns } of t.payloadGrants) {
+    for (const arn of arns) {
+      acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::${flattenForNag(Stack.of(fn).resolve(arn))}]`, DESIGN_FINDING_REASONS['AwsSolutions-IAM5[payloads]']);
+    }
+  }
+  acknowledge(t.payloadBucket, 'AwsSolutions-S1', DESIGN_FINDING_REASONS['AwsSolutions-S1']);
   for (const fn of t.bundledFunctions) {
     acknowledge(fn, 'AwsSolutions-L1', DESIGN_FINDING_REASONS['AwsSolutions-L1']);
   }

@@ -89,11 +89,15 @@ function checkSetting(name: RangedSettingName, value: unknown): void {
   }
 }
 
-/** Sizes are checked in bytes; only the client message size is one, a part of API Gateway's frame. */
+/** Sizes are checked in bytes: the client message size (a part of API Gateway's frame) and the payload size (one S3 object). */
 function checkSize(prop: string, size: Size, min: number, max: number): void {
   const bytes = size.toBytes();
   if (Token.isUnresolved(bytes)) return;
   if (bytes < min || bytes > max) {
+    if (prop === 'payloads.maxObjectSize') {
+      throw invalidProp(prop, `${bytes} bytes is outside ${min / 1024} KiB to ${max / 1024 ** 3} GiB`,
+        `One S3 PutObject stores at most ${max / 1024 ** 3} GiB, and clients download a payload whole: set it between Size.kibibytes(${min / 1024}) and Size.gibibytes(${max / 1024 ** 3}).`);
+    }
     throw invalidProp(prop, `${bytes} bytes is outside ${min} byte to ${max / 1024} KiB`,
       `API Gateway frames carry at most ${LIMITS.maxFrameBytes / 1024} KB, envelope included: set it to at most Size.kibibytes(${max / 1024}).`);
   }

@@ -28,6 +28,7 @@ export const Env = {
   QUEUE_URL: 'DELIVERY_QUEUE_URL',
   DLQ_URL: 'DEAD_LETTER_QUEUE_URL',
   EVENT_BUS_NAME: 'EVENT_BUS_NAME',
+  PAYLOAD_BUCKET: 'PAYLOAD_BUCKET',
   AUTH_MODE: 'AUTH_MODE',
   AUTH_ISSUER: 'AUTH_ISSUER',
   AUTH_AUDIENCE: 'AUTH_AUDIENCE',
@@ -127,7 +128,18 @@ export const LIMITS = {
   maxBatchingWindowSeconds: 5 * 60,
   /** Longest Lambda function timeout. */
   maxFunctionTimeoutSeconds: 15 * 60,
+  /** Largest object one S3 PutObject stores. */
+  maxPutObjectBytes: 5 * 1024 * 1024 * 1024,
+  /** A presigned S3 URL is valid for at most 7 days (and never beyond the signing credentials' expiry). */
+  maxPresignedUrlSeconds: 7 * 24 * 60 * 60,
 } as const;
+
+/**
+ * Where payloads too large for a frame are kept in the payload bucket: delivery's own under
+ * `payloads/n/`, backends' anywhere under `payloads/` (grantPutPayload). A published reference
+ * must name a key under it, so no backend can make clients fetch any other object.
+ */
+export const PAYLOAD_PREFIX = 'payloads/';
 
 /** Timeout of the route functions (authorizer, $connect, $disconnect, message): not configurable. */
 export const ROUTE_FUNCTION_TIMEOUT_SECONDS = 10;

@@ -101,6 +101,17 @@ export const SETTINGS = {
   /** A device neither registered again nor pushed to for this long is forgotten. */
   'push.deviceTtl': { default: 60 * 24 * 60 * 60, min: 24 * 60 * 60, max: 365 * 24 * 60 * 60, unit: 'seconds' },
 
+  /**
+   * Largest payload sent by reference (its JSON): delivery stores what it takes off the bus (at most
+   * EventBridge's 256 KB); backends put larger ones themselves. Clients download it in full.
+   */
+  'payloads.maxObjectSize': { default: 10 * 1024 * 1024, min: 1024, max: LIMITS.maxPutObjectBytes, unit: 'bytes' },
+  /**
+   * How long a presigned payload URL is valid: clients fetch it as the frame arrives; a replay
+   * presigns a new one. A URL also ends with the function's role session that signed it.
+   */
+  'payloads.urlExpiry': { default: 5 * 60, min: 10, max: 60 * 60, unit: 'seconds' },
+
   'functions.memorySize': { default: 512, min: 128, max: 10_240 },
 
   'monitoring.alarms': { default: true },

@@ -72,7 +72,7 @@ describe('a stack that uses the construct', () => {
       expect(ack.reason.length).toBeGreaterThan(80);
     }
     expect([...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort())
-      .toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+      .toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
   });
 
   test('acknowledges single findings: the @connections grant, not wildcard resources in general', () => {
@@ -80,12 +80,15 @@ describe('a stack that uses the construct', () => {
     const grant = (method: string) => expect.stringMatching(new RegExp(
       `^AwsSolutions-IAM5\\[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<NotificationsWebSocketApi[0-9A-F]{8}>\\/prod\\/${method}\\/@connections\\/\\*\\]$`));
     // $connect looks connections up (the per-user limit); message (replays of the offline inbox) and deliver post to them;
-    // message closes a connection that lost its row.
+    // message closes a connection that lost its row. Deliver stores and presigns payloads, message presigns kept ones.
+    const payloads = expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<NotificationsPayloadBucket[0-9A-F]{8}\.Arn>\/payloads\/\*\]$/);
     expect(iam5.map((a) => [a.path, a.id])).toEqual([
       [notifications.connectFunction.role!.node.path, grant('GET')],
       [notifications.messageFunction.role!.node.path, grant('POST')],
       [notifications.messageFunction.role!.node.path, grant('DELETE')],
+      [notifications.messageFunction.role!.node.path, payloads],
       [notifications.deliverFunction.role!.node.path, grant('POST')],
+      [notifications.deliverFunction.role!.node.path, payloads],
     ]);
   });
 

@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { RealtimeNotifications } from '../../lib';
 import { RuntimeSettings, handlerEnvironment } from '../../lib/private/handlers';
 import { defaultSettings, SETTINGS } from '../../lib/private/settings';
@@ -253,7 +255,7 @@ describe('functions', () => {
   const anySettings: RuntimeSettings = {
     ...defaultSettings(),
     serviceName: 's', connectionsTable: 'c', subscriptionsTable: 's', countersTable: 'k', historyTable: 'h', callbackUrl: 'u', queueUrl: 'q',
-    deadLetterQueueUrl: 'd', eventBusName: 'b', auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j', userIdClaim: 'c' },
+    deadLetterQueueUrl: 'd', eventBusName: 'b', payloadBucket: 'p', auth: { mode: 'jwt', issuer: 'i', audience: ['a'], jwksUri: 'j', userIdClaim: 'c' },
   };
 
   test.each(HANDLER_NAMES)('%s runs its bundle on Node.js 22, arm64, with its own log group', (name) => {
@@ -317,6 +319,7 @@ describe('IAM', () => {
   const counters = tableArn('NotificationsCountersTable');
   const history = tableArn('NotificationsHistoryTable');
   const bus = `<${resourceNamed(template, 'AWS::Events::EventBus', 'NotificationsEventBus').id}.Arn>`;
+  const payloadObjects = `<${resourceNamed(template, 'AWS::S3::Bucket', 'NotificationsPayloadBucket').id}.Arn>/payloads/*`;
   const logsOf = (name: string) => `<${resourceNamed(template, 'AWS::Logs::LogGroup', `Notifications${name}FunctionLogs`).id}.Arn>`;
 
   test('no Allow statement anywhere has a wildcard action', () => {
@@ -325,11 +328,11 @@ describe('IAM', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test('the only Deny statements are in the queue policies: TLS only, and only the notification rule', () => {
+  test('the only Deny statements are in the queue and payload bucket policies: TLS only, and only the notification rule', () => {
     for (const s of statements.filter((x) => x.Effect === 'Deny')) {
       expect([{ Bool: { 'aws:SecureTransport': 'false' } }, { ArnNotEquals: { 'aws:SourceArn': expect.anything() } }])
         .toContainEqual(s.Condition);
-      expect(template.toJSON().Resources[s.policy].Type).toBe('AWS::SQS::QueuePolicy');
+      expect(['AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy']).toContain(template.toJSON().Resources[s.policy].Type);
     }
   });
 
@@ -385,6 +388,8 @@ describe('IAM', () => {
       ['events:PutEvents', [bus]],
       // Replays, and a connection that lost its row is told so and closed.
       ['execute-api:ManageConnections', ['DELETE', 'POST'].map((method) => `${ARN_PREFIX}:<${apiId}>/prod/${method}/@connections/*`)],
+      // Kept references to large payloads, replayed as presigned URLs.
+      ['s3:GetObject', [payloadObjects]],
     ]));
   });
 
@@ -406,6 +411,9 @@ describe('IAM', () => {
       ['events:PutEvents', [bus]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
       ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
+      // Payloads too large for a frame: stored, and presigned for clients.
+      ['s3:PutObject', [payloadObjects]],
+      ['s3:GetObject', [payloadObjects]],
       // the event source mapping's own permissions
       ['sqs:ReceiveMessage', [queueArn('NotificationsDeliveryQueue')]],
       ['sqs:ChangeMessageVisibility', [queueArn('NotificationsDeliveryQueue')]],
@@ -457,6 +465,7 @@ describe('IAM with client messages and presence on', () => {
       ['execute-api:ManageConnections', [post.replace('/POST/', '/DELETE/'), post]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
       ['events:PutEvents', [`<${resourceNamed(t, 'AWS::Events::EventBus', 'NotificationsEventBus').id}.Arn>`]],
+      ['s3:GetObject', [`<${resourceNamed(t, 'AWS::S3::Bucket', 'NotificationsPayloadBucket').id}.Arn>/payloads/*`]],
     ]));
   });
 
@@ -552,5 +561,54 @@ describe('grants', () => {
     expect(backend).toHaveLength(1);
     expect(backend[0].Action).toEqual(['execute-api:ManageConnections']);
     expect(backend[0].Resource).toEqual(['POST', 'GET', 'DELETE'].map((m) => `${ARN_PREFIX}:<${api}>/live/${m}/@connections/*`));
+  });
+});
+
+describe('the payload bucket', () => {
+  const bucket = resourceNamed(template, 'AWS::S3::Bucket', 'NotificationsPayloadBucket');
+
+  test('is private, encrypted, SSL only, and expires payloads a day after the longest history retention', () => {
+    expect(bucket.resource.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      // Users' own streams are kept 30 days by default.
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ Prefix: 'payloads/', ExpirationInDays: 31, Status: 'Enabled' })] },
+      CorsConfiguration: { CorsRules: [{ AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: ['*'], MaxAge: 3600 }] },
+    });
+    expect(bucket.resource.DeletionPolicy).toBe('Retain');
+    const { template: short } = synth({ history: { userStreams: false, retention: Duration.hours(6) } });
+    expect(resourceNamed(short, 'AWS::S3::Bucket', 'NotificationsPayloadBucket').resource.Properties!.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2);
+  });
+
+  test('with the construct\'s key it is encrypted with that key, and the functions may use the key for payloads', () => {
+    const { template: t } = synth({}, (scope) => ({ encryptionKey: new kms.Key(scope, 'Key') }));
+    const props = resourceNamed(t, 'AWS::S3::Bucket', 'NotificationsPayloadBucket').resource.Properties;
+    expect(props!.BucketEncryption.ServerSideEncryptionConfiguration[0]).toMatchObject({
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: expect.anything() }, BucketKeyEnabled: true,
+    });
+    const kmsActions = (fn: string) => [...new Set(functionStatements(t, fn).filter((st) => st.Action.some((a: string) => a.startsWith('kms:')))
+      .flatMap((st) => st.Action))].sort();
+    expect(kmsActions('Deliver')).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
+  });
+
+  test('the handlers read its name and the payload settings', () => {
+    expect(environmentOf(template, 'Deliver')).toMatchObject({
+      PAYLOAD_BUCKET: { Ref: bucket.id }, PAYLOADS_MAX_OBJECT_SIZE_BYTES: String(10 * 1024 * 1024), PAYLOADS_URL_EXPIRY_SECONDS: '300',
+    });
+    expect(environmentOf(template, 'Message')).toMatchObject({ PAYLOAD_BUCKET: { Ref: bucket.id }, PAYLOADS_URL_EXPIRY_SECONDS: '300' });
+    const { template: t } = synth({ payloads: { maxObjectSize: Size.mebibytes(50), urlExpiry: Duration.minutes(1) } });
+    expect(environmentOf(t, 'Deliver')).toMatchObject({ PAYLOADS_MAX_OBJECT_SIZE_BYTES: String(50 * 1024 * 1024), PAYLOADS_URL_EXPIRY_SECONDS: '60' });
+  });
+
+  test('grantPutPayload allows s3:PutObject under payloads/ only, nothing else', () => {
+    let role: iam.Role | undefined;
+    const { template: t, stack: s } = synth({}, undefined, (scope, construct) => {
+      role = new iam.Role(scope, 'Reporter', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      construct.grantPutPayload(role);
+    });
+    const policy = t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: s.getLogicalId(role!.node.defaultChild as iam.CfnRole) }] } });
+    const granted = Object.values(policy).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(granted).toEqual([{ Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.id, 'Arn'] }, '/payloads/*']] } }]);
   });
 });

@@ -48,7 +48,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('the acknowledged rules are exactly the ones this design accepts', () => {
     const ids = [...new Set(acknowledgements(stack).map((a) => a.id.replace(/\[.*$/, '')))].sort();
-    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
   });
 
   test('the same check finds what is acknowledged when acknowledgements are ignored', () => {
@@ -60,7 +60,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(false);
     // The construct alone has exactly the findings its design accepts, and nothing else.
     const found = [...new Set(report.violations.map((v) => v.ruleName.replace(/\[.*$/, '')))].sort();
-    expect(found).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+    expect(found).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
   });
 
   test('ConnectionAuth.none() leaves its unauthorized $connect route visible', () => {

@@ -28,6 +28,7 @@ const PROPS: Record<keyof RealtimeNotificationsProps, 'group' | 'prop'> = {
   history: 'group',
   delivery: 'group',
   push: 'group',
+  payloads: 'group',
   functions: 'group',
   monitoring: 'group',
 };

@@ -7,7 +7,8 @@
 import { checkPublishedEvent, RejectReason } from '../../lambda/protocol/publish-contract';
 import { firstViolation, MAX_DATA_DEPTH, MAX_NOTIFICATION_ID_LENGTH, NOTIFICATION_DETAIL, notificationEvent } from '../../lib/private/protocol';
 
-const options = { detailType: 'Notification', allowBroadcast: true };
+const options = { detailType: 'Notification', allowBroadcast: true, maxPayloadBytes: 256 * 1024 };
+const SHA = 'a'.repeat(64);
 const event = (detail: unknown) => ({ 'id': 'evt-1', 'detail-type': 'Notification', 'source': 'orders-service', 'time': '2026-11-22T10:00:00Z', detail });
 
 /** Details and whether the contract takes them. */
@@ -36,6 +37,11 @@ const details: Array<[string, unknown, boolean]> = [
   ['a numeric user id', { userId: 7, data: 1 }, false],
   ['an array user id', { userId: ['u'], data: 1 }, false],
   ['no data', { topic: 'orders/42' }, false],
+  ['a payload reference', { topic: 'orders/42', payload: { key: 'payloads/r/1.json', size: 5, sha256: SHA } }, true],
+  ['a payload reference without its hash', { topic: 'orders/42', payload: { key: 'payloads/r/1.json', size: 5 } }, false],
+  ['a payload reference with an upper-case hash', { topic: 'orders/42', payload: { key: 'payloads/r/1.json', size: 5, sha256: SHA.toUpperCase() } }, false],
+  ['a payload reference with a negative size', { topic: 'orders/42', payload: { key: 'payloads/r/1.json', size: -1, sha256: SHA } }, false],
+  ['a payload reference that is a string', { topic: 'orders/42', payload: 'payloads/r/1.json' }, false],
   ['an empty id', { topic: 'orders/42', data: 1, id: '' }, false],
   ['a numeric id', { topic: 'orders/42', data: 1, id: 5 }, false],
   ['an id too long', { topic: 'orders/42', data: 1, id: 'x'.repeat(MAX_NOTIFICATION_ID_LENGTH + 1) }, false],
@@ -56,10 +62,15 @@ const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)
 /** What the schema takes and the contract refuses for a reason no JSON Schema states. */
 const beyondTheSchema: Array<[string, unknown, RejectReason]> = [
   ['a wildcard topic', { topic: 'orders/*', data: 1 }, 'BAD_TOPIC'],
+  ['both data and a payload reference', { topic: 'orders/42', data: 1, payload: { key: 'payloads/r/1.json', size: 5, sha256: SHA } }, 'MISSING_DATA'],
+  ['a payload key outside the prefix', { topic: 'orders/42', payload: { key: 'payloads-other/secret.json', size: 5, sha256: SHA } }, 'BAD_PAYLOAD'],
+  ['a payload key that climbs out of the prefix', { topic: 'orders/42', payload: { key: 'payloads/../secret.json', size: 5, sha256: SHA } }, 'BAD_PAYLOAD'],
+  ['a payload key with an empty segment', { topic: 'orders/42', payload: { key: 'payloads//x.json', size: 5, sha256: SHA } }, 'BAD_PAYLOAD'],
+  ['a payload over the maximum size', { topic: 'orders/42', payload: { key: 'payloads/x.json', size: 256 * 1024 + 1, sha256: SHA } }, 'BAD_PAYLOAD'],
   ['an empty topic', { topic: '', data: 1 }, 'BAD_TOPIC'],
   ['an empty user id', { userId: '', data: 1 }, 'BAD_USER_ID'],
   ['data too deep', { topic: 'orders/42', data: nested(MAX_DATA_DEPTH + 1) }, 'DATA_TOO_DEEP'],
-  ['a frame too large', { topic: 'orders/42', data: 'x'.repeat(128 * 1024) }, 'PAYLOAD_TOO_LARGE'],
+  ['data over the payload limit', { topic: 'orders/42', data: 'x'.repeat(256 * 1024) }, 'PAYLOAD_TOO_LARGE'],
 ];
 
 test.each(beyondTheSchema)('%s passes the schema and is refused beyond it', (_name, detail, reason) => {

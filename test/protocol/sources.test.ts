@@ -31,7 +31,7 @@ test('the texts state the limits as runtime-contract.ts holds them', () => {
   expect(ERROR_CODES.PAYLOAD_TOO_LARGE).toContain(`larger than ${FRAME_SIZE}`);
   expect(ERROR_CODES.BAD_REQUEST).toContain(`\`${'history.maxReplay'}\``);
   expect(DEAD_LETTER_REASONS.PAYLOAD_TOO_LARGE).toContain(FRAME_SIZE);
-  expect(NOTIFICATION_DETAIL.properties!.data.description).toContain(`must fit in ${FRAME_SIZE}`);
+  expect(NOTIFICATION_DETAIL.properties!.data.description).toContain(`would exceed ${FRAME_SIZE}`);
   expect(CLIENT_FRAMES.ping.description).toContain(`idle for ${LIMITS.idleTimeoutSeconds / 60} minutes`);
   const limit = CLIENT_FRAMES.history.properties!.limit;
   expect(limit.description).toContain(`${DEFAULT_HISTORY_LIMIT} by default, at most \`${'history.maxReplay'}\``);

@@ -17,10 +17,11 @@ export const PUBLISH_REJECT_REASONS = {
   BAD_TOPIC: 'the topic breaks the topic syntax below',
   BAD_USER_ID: '`userId` is not a string that can be a user id (see [User ids](#user-ids))',
   BROADCAST_DISABLED: `\`broadcast\` while ${prop('allowBroadcast')} is off`,
-  MISSING_DATA: 'no `data`',
+  MISSING_DATA: 'neither `data` nor `payload`, or both',
+  BAD_PAYLOAD: `\`payload\` is not \`{"key", "size", "sha256"}\` with its key under "payloads/" and its size at most ${prop('payloads.maxObjectSize')}`,
   DATA_TOO_DEEP: `\`data\` nests objects and arrays more than ${MAX_DATA_DEPTH} levels deep`,
   BAD_ID: `\`id\` is neither null nor a non-empty string of at most ${MAX_NOTIFICATION_ID_LENGTH} characters, or there is no id at all (neither the detail's nor the event's)`,
-  PAYLOAD_TOO_LARGE: `the notification frame would exceed ${FRAME_SIZE}`,
+  PAYLOAD_TOO_LARGE: `\`data\` is larger than ${prop('payloads.maxObjectSize')} (a frame over ${FRAME_SIZE} is sent by reference)`,
   BAD_PUSH: `\`push\` is not an object with a \`title\` (see PushContent), or the push message would exceed ${MAX_PUSH_BYTES / 1024} KB`,
 } as const;
 

@@ -18,6 +18,8 @@ export interface JsonSchema {
   readonly enum?: readonly string[];
   readonly minLength?: number;
   readonly maxLength?: number;
+  /** A regular expression a string matches (anchor it). */
+  readonly pattern?: string;
   readonly minimum?: number;
   readonly maximum?: number;
   /** Checked in this order; properties not listed are ignored. */
@@ -28,6 +30,8 @@ export interface JsonSchema {
   readonly maxItems?: number;
   /** Exactly one branch holds; when none does, the branch of the value's type reports. */
   readonly oneOf?: readonly JsonSchema[];
+  /** At least one branch holds. */
+  readonly anyOf?: readonly JsonSchema[];
   readonly examples?: readonly unknown[];
   /** The value a reader takes when the field is absent. */
   readonly default?: unknown;
@@ -61,6 +65,7 @@ export function firstViolation(value: unknown, schema: JsonSchema, path = ''): S
   if (schema.enum !== undefined && !schema.enum.includes(value as string)) return broken();
   if (typeof value === 'string') {
     if (value.length < (schema.minLength ?? 0) || value.length > (schema.maxLength ?? Infinity)) return broken();
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) return broken();
   }
   if (typeof value === 'number') {
     if (value < (schema.minimum ?? -Infinity) || value > (schema.maximum ?? Infinity)) return broken();
@@ -75,6 +80,7 @@ export function firstViolation(value: unknown, schema: JsonSchema, path = ''): S
       return ofItsType.length === 1 ? ofItsType[0] : broken();
     }
   }
+  if (schema.anyOf !== undefined && schema.anyOf.every((branch) => firstViolation(value, branch, path) !== undefined)) return broken();
   if (Array.isArray(value) && (value.length < (schema.minItems ?? 0) || value.length > (schema.maxItems ?? Infinity))) return broken();
   if (Array.isArray(value) && schema.items !== undefined) {
     for (const [index, item] of value.entries()) {

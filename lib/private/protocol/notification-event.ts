@@ -7,6 +7,7 @@
  */
 import { firstViolation, JsonSchema, JsonType } from './json-schema';
 import { FRAME_SIZE, prop } from './limits';
+import { PAYLOAD_PREFIX } from '../runtime-contract';
 
 export const MAX_NOTIFICATION_ID_LENGTH = 128;
 /**
@@ -88,27 +89,54 @@ export const PUSH_CONTENT: JsonSchema = {
   examples: [{ title: 'Your order shipped', body: 'Order 42 is on its way.', url: '/orders/42', urgency: 'normal', ttl: 3600 }],
 };
 
+/**
+ * A payload a backend put in the payload bucket itself (one too large for an event), published by
+ * reference: clients are sent a presigned URL of it with its size and SHA-256, which they check.
+ */
+export const PAYLOAD_REFERENCE: JsonSchema = /* @__PURE__ */ (() => ({
+  title: 'PayloadReference',
+  description: `Instead of \`data\`: a payload already in the construct's payload bucket (\`payloadBucket\`, put with \`grantPutPayload\`), `
+    + `its JSON at most ${prop('payloads.maxObjectSize')}.`,
+  type: 'object',
+  properties: {
+    key: {
+      type: 'string', minLength: PAYLOAD_PREFIX.length + 1, maxLength: 1024,
+      description: `The object key, under "${PAYLOAD_PREFIX}": nothing else in the bucket is ever handed to clients.`,
+      examples: [`${PAYLOAD_PREFIX}reports/2026-11-22.json`],
+    },
+    size: { type: 'integer', minimum: 0, description: "The object's size in bytes, as clients will check it." },
+    sha256: {
+      type: 'string', pattern: '^[0-9a-f]{64}$', description: "The SHA-256 of the object's bytes, lowercase hex, as clients will check it.",
+      errorMessage: '"payload.sha256" must be the SHA-256 of the object\'s bytes: 64 lowercase hex characters.',
+    },
+  },
+  required: ['key', 'size', 'sha256'],
+}))();
+
 /** The `Detail` of a notification event. Fields not listed are ignored, so publishers can carry their own metadata. */
 export const NOTIFICATION_DETAIL: JsonSchema = /* @__PURE__ */ (() => ({
   title: 'NotificationDetail',
-  description: 'What to deliver and to whom: exactly one target (`topic`, `userId` or `broadcast: true`) and `data`.',
+  description: 'What to deliver and to whom: exactly one target (`topic`, `userId` or `broadcast: true`) and `data` (or `payload`, a reference to it).',
   type: 'object',
   properties: {
     ...(/* @__PURE__ */ Object.fromEntries(NOTIFICATION_TARGET_FIELDS.map((field) => [field, NOTIFICATION_TARGETS[field].field]))),
     data: {
-      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. The notification frame must fit in ${FRAME_SIZE}. ${DATA_NUMBERS}`,
+      description: `The payload: any JSON value nesting objects and arrays at most ${MAX_DATA_DEPTH} levels deep. `
+        + `A notification whose frame would exceed ${FRAME_SIZE} is kept in the payload bucket and sent as a presigned \`dataUrl\`. ${DATA_NUMBERS}`,
       examples: [{ status: 'shipped' }],
     },
+    payload: PAYLOAD_REFERENCE,
     id: NOTIFICATION_ID,
     push: PUSH_CONTENT,
   },
-  required: ['data'],
+  anyOf: (['data', 'payload'] as const).map((field): JsonSchema => ({ properties: { [field]: {} }, required: [field] })),
   oneOf: /* @__PURE__ */ NOTIFICATION_TARGET_FIELDS.map((field) => ({ required: [field], properties: { [field]: NOTIFICATION_TARGETS[field].target } })),
   examples: [
     { topic: 'orders/42', data: { status: 'shipped' } },
     { userId: 'u-123', data: { text: 'Your order shipped' }, id: 'order-42-shipped' },
     { userId: 'u-123', data: { orderId: 42 }, push: { title: 'Your order shipped', url: '/orders/42' } },
     { broadcast: true, data: 'maintenance at 22:00' },
+    { topic: 'reports/9', payload: { key: `${PAYLOAD_PREFIX}reports/9.json`, size: 5242880, sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' } },
   ],
 }))();
 

@@ -29,11 +29,23 @@ const NOTIFICATION_FRAME = frame('notification', 'NotificationFrame',
     topic: { type: 'string', description: 'The topic, for topic notifications.' },
     userId: { type: 'string', description: 'The user, for notifications sent to one user.' },
     broadcast: { const: true, description: 'Present on broadcasts.' },
-    data: { description: 'The payload, any JSON value, as the backend or client published it.' },
+    data: { description: 'The payload, any JSON value, as the backend or client published it; absent when `dataUrl` carries it.' },
+    dataUrl: {
+      type: 'string',
+      description: `Present instead of \`data\` when the payload does not fit in the frame: a short-lived (${prop('payloads.urlExpiry')}) HTTPS URL of the payload's JSON, `
+        + 'to GET without credentials. Check its `size` and `sha256`, then parse it: that is `data`. The client libraries do this before handing the notification over.',
+    },
+    size: { type: 'integer', minimum: 0, description: "With `dataUrl`: the payload's size in bytes." },
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: "With `dataUrl`: the SHA-256 of the payload's bytes, lowercase hex." },
     from: { type: 'string', description: 'The sending user of a client message, stamped by the server; absent on backend notifications.' },
     time: { type: 'string', description: 'When it was published, ISO-8601.' },
-  }, ['id', 'data', 'time'], [
+  }, ['id', 'time'], [
     { type: 'notification', id: 'n-1', topic: 'orders/42', data: { status: 'shipped' }, time: '2026-11-22T10:00:00.000Z' },
+    {
+      type: 'notification', id: 'report-9', topic: 'reports/9', time: '2026-11-22T10:00:00.000Z',
+      dataUrl: 'https://payloads.s3.eu-west-1.amazonaws.com/payloads/5f1c.json?X-Amz-Expires=300&X-Amz-Signature=…', size: 5242880,
+      sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    },
     { type: 'notification', id: 'n-7', topic: 'rooms/lobby', data: { text: 'hi' }, from: 'alice', time: '2026-11-22T10:00:00.000Z' },
     { type: 'notification', id: 'n-2', seq: 42, epoch: 'k3j9', topic: 'orders/42', data: { status: 'delivered' }, time: '2026-11-22T10:05:00.000Z' },
   ]);

@@ -53,6 +53,10 @@ function shardBodies(d: Deployment) {
   });
 }
 
+
+/** Payloads sent by reference at most 64 KiB: data over a frame and over this is refused. */
+const SMALL_PAYLOADS = { PAYLOADS_MAX_OBJECT_SIZE_BYTES: String(64 * 1024) };
+
 describe('deliver handler: targets', () => {
   test('a topic notification reaches exactly the subscribers of that topic', async () => {
     const d = await deploy(services);
@@ -146,10 +150,11 @@ describe('deliver handler: contract violations', () => {
     ['MISSING_DATA', bridgeEvent({ topic: 'a' })],
     ['DATA_TOO_DEEP', bridgeEvent({ topic: 'a', data: JSON.parse(nestedJson(MAX_DATA_DEPTH + 1)) })],
     ['BAD_ID', bridgeEvent({ topic: 'a', data: 1, id: 'x'.repeat(200) })],
+    // Over the frame, and over the payload bucket's limit too.
     ['PAYLOAD_TOO_LARGE', bridgeEvent({ topic: 'a', data: 'x'.repeat(130 * 1024) })],
     ['BAD_SHARD', JSON.stringify({ kind: 'realtime-notifications/shard', v: 1, connectionIds: 'all' })],
   ])('%s reaches the dead-letter queue with its reason', async (reason, body) => {
-    const d = await deploy(services);
+    const d = await deploy(services, SMALL_PAYLOADS);
     await d.connect('v-a', { userId: 'u', topics: ['a'] });
     const { result, metrics } = await captureMetrics(() => d.invoke(body));
     expect(result.batchItemFailures).toEqual([]);
@@ -190,7 +195,7 @@ describe('deliver handler: dead letters at the edges', () => {
   });
 
   test('a rejected detail near 256 KB is dead-lettered on its first receive: the start of it, its size and digest, within SQS\'s limit', async () => {
-    const d = await deploy(services);
+    const d = await deploy(services, SMALL_PAYLOADS);
     // Multi-byte characters, so the cut must fall between characters, not inside one.
     const envelope = bridgeEvent({ topic: 'big', data: '' });
     const body = bridgeEvent({ topic: 'big', data: 'é€x'.repeat((SQS_MAX_MESSAGE_BYTES - 100 - Buffer.byteLength(envelope)) / 6) });

@@ -19,6 +19,7 @@ import { benchInboxLatency } from './inbox-latency';
 import { latencyModelSection } from './latency-model';
 import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
+import { benchColdFanout } from './cold-fanout';
 import { benchOptions, HELP } from './lib/cli';
 import { machineFacts } from './lib/machine';
 import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
@@ -114,6 +115,11 @@ const SECTIONS: SectionSpec[] = [
     run: (ctx) => benchInboxLatency({
       clients: 1_000, rate: Number(process.env.BENCH_INBOX_RATE ?? 200), seconds: ctx.quick ? 3 : 10, connectConcurrency: 50, turns: ctx.quick ? 1 : 2,
     }),
+  },
+  {
+    id: 'cold',
+    title: '12. The cold first fan-out',
+    run: (ctx) => benchColdFanout({ audience: 1_000, latencyMs: LATENCY_MS, rounds: ctx.quick ? 2 : 4 }),
   },
 ];
 

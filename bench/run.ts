@@ -20,9 +20,10 @@ import { latencyModelSection } from './latency-model';
 import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
 import { benchColdFanout } from './cold-fanout';
+import { scaleSection } from './scale';
 import { benchOptions, HELP } from './lib/cli';
 import { machineFacts } from './lib/machine';
-import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
+import { mergeReports, RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
 export interface BenchContext {
   readonly quick: boolean;
@@ -121,6 +122,7 @@ const SECTIONS: SectionSpec[] = [
     title: '12. The cold first fan-out',
     run: (ctx) => benchColdFanout({ audience: 1_000, latencyMs: LATENCY_MS, rounds: ctx.quick ? 2 : 4 }),
   },
+  { id: 'scale', title: '13. A million connections: the plan', run: (ctx) => scaleSection(ctx) },
 ];
 
 async function main(): Promise<void> {
@@ -172,7 +174,9 @@ async function main(): Promise<void> {
     sections,
   };
   mkdirSync(dirname(options.markdownPath), { recursive: true });
-  writeReports(report, options.markdownPath, options.jsonPath);
+  // Sections run on their own update theirs in the committed reports and keep the others'.
+  if (options.update && only) mergeReports(report, options.markdownPath, options.jsonPath);
+  else writeReports(report, options.markdownPath, options.jsonPath);
   // Charts beside the report (bench/charts/ for the committed one), drawn from what it just wrote.
   const chartsDir = options.update ? join(__dirname, 'charts') : join(dirname(options.markdownPath), 'charts');
   try {

@@ -31,7 +31,7 @@ type Variant = 'fresh' | 'after-empty' | 'after-warm-up';
 
 const VARIANTS: ReadonlyArray<{ id: Variant; label: string; first?: string }> = [
   { id: 'fresh', label: 'fresh instance (as Lambda starts it)' },
-  { id: 'after-empty', label: 'after one notification to a topic without subscribers', first: 'bench/nobody' },
+  { id: 'after-empty', label: 'after one notification to a topic without subscribers', first: 'bench-empty/topic' },
   { id: 'after-warm-up', label: `after one notification to ${WARMUP_AUDIENCE} subscribers`, first: WARMUP_TOPIC },
 ];
 

@@ -21,6 +21,7 @@ import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
 import { benchColdFanout } from './cold-fanout';
 import { scaleSection } from './scale';
+import { benchHotKeys } from './hot-keys';
 import { benchOptions, HELP } from './lib/cli';
 import { machineFacts } from './lib/machine';
 import { mergeReports, RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
@@ -123,6 +124,11 @@ const SECTIONS: SectionSpec[] = [
     run: (ctx) => benchColdFanout({ audience: 1_000, latencyMs: LATENCY_MS, rounds: ctx.quick ? 2 : 4 }),
   },
   { id: 'scale', title: '13. A million connections: the plan', run: (ctx) => scaleSection(ctx) },
+  {
+    id: 'hot-keys',
+    title: '14. Hot partition keys: a busy room and a subscribe storm',
+    run: (ctx) => benchHotKeys({ notifications: ctx.quick ? 600 : 2_000, subscribes: ctx.quick ? 600 : 2_000, processes: 2, latencyMs: LATENCY_MS }),
+  },
 ];
 
 async function main(): Promise<void> {

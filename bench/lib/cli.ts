@@ -1,7 +1,7 @@
 /** `npm run bench` options: its command line (and the BENCH_* variables it replaces), and its help. */
 import { join } from 'node:path';
 
-export const SECTION_IDS = ['fanout', 'capacity', 'bundles', 'memory', 'cost', 'latency', 'latency-model', 'resume', 'history-cost', 'client', 'inbox', 'cold', 'scale'] as const;
+export const SECTION_IDS = ['fanout', 'capacity', 'bundles', 'memory', 'cost', 'latency', 'latency-model', 'resume', 'history-cost', 'client', 'inbox', 'cold', 'scale', 'hot-keys'] as const;
 
 export const HELP = `Usage: npm run bench -- [options]
 

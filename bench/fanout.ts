@@ -115,9 +115,9 @@ export interface FanoutData {
 }
 
 const MB = 1024 * 1024;
-const WARMUP_TOPIC = 'bench/warm-up';
+export const WARMUP_TOPIC = 'bench/warm-up';
 /** Enough to open every socket of the default concurrency and compile the hot paths. */
-const WARMUP_AUDIENCE = 200;
+export const WARMUP_AUDIENCE = 200;
 
 export async function benchFanout(options: FanoutOptions): Promise<{ section: SectionResult; data: FanoutData }> {
   return withFanoutRig(options.latencyMs, async (rig) => {

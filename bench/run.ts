@@ -19,9 +19,12 @@ import { benchInboxLatency } from './inbox-latency';
 import { latencyModelSection } from './latency-model';
 import { benchHistoryCost } from './history-cost';
 import { benchResume } from './resume';
+import { benchColdFanout } from './cold-fanout';
+import { scaleSection } from './scale';
+import { benchHotKeys } from './hot-keys';
 import { benchOptions, HELP } from './lib/cli';
 import { machineFacts } from './lib/machine';
-import { RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
+import { mergeReports, RunReport, SectionResult, skippedSection, writeReports } from './lib/report';
 
 export interface BenchContext {
   readonly quick: boolean;
@@ -115,6 +118,17 @@ const SECTIONS: SectionSpec[] = [
       clients: 1_000, rate: Number(process.env.BENCH_INBOX_RATE ?? 200), seconds: ctx.quick ? 3 : 10, connectConcurrency: 50, turns: ctx.quick ? 1 : 2,
     }),
   },
+  {
+    id: 'cold',
+    title: '12. The cold first fan-out',
+    run: (ctx) => benchColdFanout({ audience: 1_000, latencyMs: LATENCY_MS, rounds: ctx.quick ? 2 : 4 }),
+  },
+  { id: 'scale', title: '13. A million connections: the plan', run: (ctx) => scaleSection(ctx) },
+  {
+    id: 'hot-keys',
+    title: '14. Hot partition keys: a busy room and a subscribe storm',
+    run: (ctx) => benchHotKeys({ notifications: ctx.quick ? 600 : 2_000, subscribes: ctx.quick ? 600 : 2_000, processes: 2, latencyMs: LATENCY_MS }),
+  },
 ];
 
 async function main(): Promise<void> {
@@ -166,7 +180,9 @@ async function main(): Promise<void> {
     sections,
   };
   mkdirSync(dirname(options.markdownPath), { recursive: true });
-  writeReports(report, options.markdownPath, options.jsonPath);
+  // Sections run on their own update theirs in the committed reports and keep the others'.
+  if (options.update && only) mergeReports(report, options.markdownPath, options.jsonPath);
+  else writeReports(report, options.markdownPath, options.jsonPath);
   // Charts beside the report (bench/charts/ for the committed one), drawn from what it just wrote.
   const chartsDir = options.update ? join(__dirname, 'charts') : join(dirname(options.markdownPath), 'charts');
   try {

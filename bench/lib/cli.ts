@@ -1,7 +1,7 @@
 /** `npm run bench` options: its command line (and the BENCH_* variables it replaces), and its help. */
 import { join } from 'node:path';
 
-export const SECTION_IDS = ['fanout', 'capacity', 'bundles', 'memory', 'cost', 'latency', 'latency-model', 'resume', 'history-cost', 'client', 'inbox'] as const;
+export const SECTION_IDS = ['fanout', 'capacity', 'bundles', 'memory', 'cost', 'latency', 'latency-model', 'resume', 'history-cost', 'client', 'inbox', 'cold', 'scale', 'hot-keys'] as const;
 
 export const HELP = `Usage: npm run bench -- [options]
 
@@ -14,7 +14,8 @@ Options:
   --only a,b        run only these sections; the report then holds only them (env BENCH_ONLY=a,b)
                     ids: ${SECTION_IDS.join(', ')}
   --out DIR         where to write BENCHMARKS.md and results.json (default: .cache/bench/<date>/)
-  --update          write the committed BENCHMARKS.md and bench/results.json instead
+  --update          write the committed BENCHMARKS.md and bench/results.json instead; with
+                    --only, only those sections change there
   -h, --help        print this help and exit
 `;
 

@@ -2,7 +2,8 @@
  * The shape every benchmark section returns, and the two renderings of a run: BENCHMARKS.md for
  * people and bench/results.json for machines.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { SECTION_IDS } from './cli';
 import { MachineFacts } from './machine';
 
 export interface Table {
@@ -94,45 +95,13 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`- Whole run: ${Math.round(report.durationSeconds)} s`, '');
   out.push('Run it with `npm run bench` (about 8 minutes here; it bundles the handlers first): it writes its report to '
     + '`.cache/bench/<date>/`, and `npm run bench -- --update` to this file and bench/results.json. `--quick` makes a shorter run with '
-    + 'smaller audiences and fewer repetitions; `--only fanout,capacity` runs only the sections named (ids: fanout, capacity, '
-    + 'bundles, memory, cost, latency, latency-model, resume, history-cost, client); `npm run bench -- --help` lists the options. '
+    + `smaller audiences and fewer repetitions; \`--only fanout,capacity\` runs only the sections named (ids: ${SECTION_IDS.join(', ')}; `
+    + 'with `--update`, they replace their own sections here and the rest stay); `npm run bench -- --help` lists the options. '
     + '`DYNAMODB_ENDPOINT=http://…` measures capacity on an engine you started instead of the embedded one.', '');
 
-  const targets = report.sections.flatMap((s) => s.targets);
-  if (targets.length > 0) {
-    out.push('## Targets', '');
-    out.push(renderTable({
-      headers: ['Target', 'Goal', 'Measured', 'Met'],
-      rows: targets.map((t) => [t.name, t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'missed']),
-    }));
-    const misses = targets.filter((t) => t.note);
-    for (const t of misses) out.push(`- ${t.name}: ${t.note}`);
-    out.push('');
-  }
-
-  const headlines = report.sections.flatMap((s) => s.headlines ?? []);
-  if (headlines.length > 0) {
-    out.push('## Summary', '');
-    out.push(renderTable({
-      headers: ['Figure', 'This library', 'Baseline (same run)', 'Ratio'],
-      rows: headlines.map((h) => [h.figure, h.measured, h.baseline, h.ratio]),
-    }), '');
-  }
-
-  for (const s of report.sections) {
-    out.push(`## ${s.title}`, '');
-    if (s.skipped) {
-      out.push(`Not measured in this run: ${s.skipped}`, '');
-      continue;
-    }
-    out.push(s.method, '');
-    for (const t of s.tables) {
-      if (t.caption) out.push(`${t.caption}`, '');
-      out.push(renderTable(t), '');
-    }
-    for (const n of s.notes) out.push(`- ${n}`);
-    if (s.notes.length > 0) out.push('');
-  }
+  out.push(...renderTargets(report.sections.flatMap((s) => s.targets)));
+  out.push(...renderSummary(report.sections.flatMap((s) => s.headlines ?? [])));
+  for (const s of report.sections) out.push(...renderSection(s));
   return out.join('\n');
 }
 
@@ -149,4 +118,81 @@ function formatCell(v: string | number): string {
   if (typeof v === 'string') return v.replace(/\|/g, '\\|');
   if (Number.isNaN(v)) return 'n/a';
   return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v);
+}
+
+function renderTargets(targets: readonly TargetCheck[]): string[] {
+  if (targets.length === 0) return [];
+  return [
+    '## Targets', '',
+    renderTable({
+      headers: ['Target', 'Goal', 'Measured', 'Met'],
+      rows: targets.map((t) => [t.name, t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'missed']),
+    }),
+    ...targets.filter((t) => t.note).map((t) => `- ${t.name}: ${t.note}`),
+    '',
+  ];
+}
+
+function renderSummary(headlines: readonly Headline[]): string[] {
+  if (headlines.length === 0) return [];
+  return ['## Summary', '', renderTable({ headers: ['Figure', 'This library', 'Baseline (same run)', 'Ratio'], rows: headlines.map((h) => [h.figure, h.measured, h.baseline, h.ratio]) }), ''];
+}
+
+function renderSection(s: SectionResult): string[] {
+  const out = [`## ${s.title}`, ''];
+  if (s.skipped) return [...out, `Not measured in this run: ${s.skipped}`, ''];
+  out.push(s.method, '');
+  for (const t of s.tables) {
+    if (t.caption) out.push(`${t.caption}`, '');
+    out.push(renderTable(t), '');
+  }
+  for (const n of s.notes) out.push(`- ${n}`);
+  if (s.notes.length > 0) out.push('');
+  return out;
+}
+
+type ResultsJson = ReturnType<typeof toJson> & { readonly updates?: ReadonlyArray<{ date: string; sections: string[] }> };
+
+/**
+ * What `--update --only` writes: the committed reports with this run's sections in place of
+ * their own (or after the others, when new), every other section's text and figures kept. The
+ * targets and summary tables are rebuilt from the merged results; the header says which sections
+ * were measured later than the rest, and when.
+ */
+export function mergeReports(report: RunReport, markdownPath: string, jsonPath: string): void {
+  const committed = JSON.parse(readFileSync(jsonPath, 'utf8')) as ResultsJson;
+  const fresh = toJson(report);
+  const ran = new Set(report.sections.map((s) => s.id));
+  const merged: ResultsJson = {
+    ...committed,
+    targets: [...committed.targets.filter((t) => !ran.has(t.section)), ...fresh.targets],
+    summary: [...committed.summary.filter((h) => !ran.has(h.section)), ...fresh.summary],
+    sections: { ...committed.sections, ...fresh.sections },
+    updates: [...(committed.updates ?? []), { date: report.date, sections: [...ran] }],
+  };
+  // The markdown in blocks, each from one level-2 heading to the next.
+  const markdown = readFileSync(markdownPath, 'utf8');
+  const starts = [...markdown.matchAll(/^## .*$/gm)].map((m) => m.index!);
+  const header = markdown.slice(0, starts[0] ?? markdown.length).replace(/\n+$/, '\n');
+  const blocks = starts.map((start, i) => markdown.slice(start, starts[i + 1] ?? markdown.length));
+  const titleOf = (block: string) => block.slice(3, block.indexOf('\n'));
+  const rendered = new Map(report.sections.map((s) => [s.title, `${renderSection(s).join('\n')}\n`]));
+  const sections = blocks
+    .filter((b) => !['Charts', 'Targets', 'Summary'].includes(titleOf(b)))
+    .map((b) => rendered.get(titleOf(b)) ?? b);
+  for (const s of report.sections) if (!blocks.some((b) => titleOf(b) === s.title)) sections.push(rendered.get(s.title)!);
+  // Each section re-run on its own, under the date it was last measured.
+  const titles = new Map(Object.entries(merged.sections).map(([id, sec]) => [id, sec.title.split('.')[0]]));
+  const lastRun = new Map<string, string>();
+  for (const u of merged.updates ?? []) for (const id of u.sections) lastRun.set(id, u.date);
+  const byDate = new Map<string, string[]>();
+  for (const [id, date] of lastRun) byDate.set(date, [...(byDate.get(date) ?? []), titles.get(id) ?? id]);
+  const updated = [...byDate].map(([date, names]) => `- Measured later, on their own (\`--only\`): ${names.join(', ')} on ${date}`).join('\n');
+  const out = [
+    header.replace(/^- (Sections measured since|Measured later), on their own.*\n/gm, '').replace(/(^- Whole run: .*$)/m, `$1\n${updated}`),
+    ...renderTargets(merged.targets),
+    ...renderSummary(merged.summary),
+  ].join('\n');
+  writeFileSync(markdownPath, `${out}\n${sections.map((b) => b.replace(/\n+$/, '\n')).join('\n')}`);
+  writeFileSync(jsonPath, `${JSON.stringify(merged, null, 2)}\n`);
 }

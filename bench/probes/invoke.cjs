@@ -54,8 +54,8 @@ async function main() {
   clearInterval(sampler);
   heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   const peak = { maxRssKB: process.resourceUsage().maxRSS, heapUsedPeakBytes: heapPeak };
-  process.stdout.write(`\n${JSON.stringify({ initMs, durationsMs, cpuMs, results: plan.omitResults ? [] : results, idle, peak })}\n`);
-  process.exit(0);
+  // Exit once the result is written: a large one to a pipe is written in several turns.
+  process.stdout.write(`\n${JSON.stringify({ initMs, durationsMs, cpuMs, results: plan.omitResults ? [] : results, idle, peak })}\n`, () => process.exit(0));
 }
 
 main().catch((error) => {

@@ -4,7 +4,11 @@
  * - answers chosen requests with the errors only the real service produces (throttling, 500s),
  *   so the SDK's own retry path runs for real, or holds them back, as a slow DynamoDB does;
  * - asks every read and write for its consumed capacity (ReturnConsumedCapacity) and records it,
- *   so the capacity a handler uses can be measured without touching the handler.
+ *   so the capacity a handler uses can be measured without touching the handler;
+ * - enforces, if asked, DynamoDB's throughput per partition key (1,000 write and 3,000 read units
+ *   a second, or lower figures for a scaled-down rig), which the local engines do not: a request
+ *   touching a key whose units are spent is answered ProvisionedThroughputExceededException, as
+ *   DynamoDB answers a hot partition, and the SDK's own retries run.
  * Local engines do not verify request signatures, so rewriting the body is invisible to them.
  */
 import { Agent, createServer, IncomingMessage, request, ServerResponse } from 'node:http';
@@ -35,6 +39,23 @@ export interface CapacityRecord {
   readonly ms: number;
 }
 
+/**
+ * Per-partition throughput, enforced per partition key value of each table (a key's items live in
+ * one partition). Each key has a bucket of one second's units, refilled continuously; a request
+ * is refused while a key it touches has none left. It takes a unit (half for a read) on the way
+ * in and the rest of what the engine reports it consumed once answered; a refused condition
+ * costs its unit, as in DynamoDB. Index writes are not counted (they land under the index's own
+ * keys).
+ */
+export interface PartitionLimits {
+  /** Write units per second per partition key (DynamoDB: 1,000). */
+  readonly writeUnitsPerSecond: number;
+  /** Read units per second per partition key (DynamoDB: 3,000). */
+  readonly readUnitsPerSecond: number;
+  /** Each table's partition key attribute, by table name (`table/index` for an index). */
+  readonly partitionKeys: Readonly<Record<string, string>>;
+}
+
 export interface DynamoProxyOptions {
   /** The engine to forward to, e.g. http://127.0.0.1:8000. */
   readonly target: string;
@@ -47,6 +68,8 @@ export interface DynamoProxyOptions {
    * gives up meanwhile is dropped.
    */
   readonly latency?: (operation: string, request: Record<string, unknown>) => number | undefined;
+  /** DynamoDB's per-partition throughput, which local engines do not enforce. */
+  readonly partitionLimits?: PartitionLimits;
 }
 
 export interface DynamoProxy {
@@ -57,6 +80,8 @@ export interface DynamoProxy {
   readonly faultsInjected: Map<string, number>;
   /** Requests forwarded to the engine, by operation. */
   readonly forwarded: Map<string, number>;
+  /** Requests refused for a hot partition key (partitionLimits), by `operation table`. */
+  readonly partitionThrottles: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -66,13 +91,17 @@ const CAPACITY_OPERATIONS = new Set([
   'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
 ]);
 
+const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+
 export async function startDynamoProxy(options: DynamoProxyOptions): Promise<DynamoProxy> {
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const capacity: CapacityRecord[] = [];
   const faultsInjected = new Map<string, number>();
   const forwarded = new Map<string, number>();
+  const partitionThrottles = new Map<string, number>();
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  const partitions = options.partitionLimits ? new PartitionBuckets(options.partitionLimits) : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readAll(req);
@@ -100,7 +129,22 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
     const latencyMs = options.latency?.(operation, body);
     if (latencyMs && !(await heldUntilAnswered(res, latencyMs))) return;
 
-    const record = options.recordCapacity === true && CAPACITY_OPERATIONS.has(operation);
+    const keys = partitions ? partitionKeysOf(operation, body, options.partitionLimits!.partitionKeys) : [];
+    const write = WRITE_OPERATIONS.has(operation);
+    // Each key's unit is taken on the way in, so requests arriving together cannot overdraw it.
+    const reserved = write ? 1 : 0.5;
+    if (partitions && !partitions.take(keys, write, reserved)) {
+      bump(partitionThrottles, `${operation} ${String(body.TableName ?? keys[0]?.split('\u0000')[0] ?? '')}`);
+      const text = JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+        message: 'Throughput exceeds the current capacity for one or more partitions. Reduce the request rate to this partition key.',
+      });
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `proxy-${Date.now().toString(36)}`, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+
+    const record = (options.recordCapacity === true || partitions !== undefined) && CAPACITY_OPERATIONS.has(operation);
     const outgoing = record && body.ReturnConsumedCapacity === undefined
       ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' }))
       : raw;
@@ -111,7 +155,10 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
       host: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent,
     }, (answer) => {
       readAll(answer).then((payload) => {
-        if (record && answer.statusCode === 200) capacity.push({ ...capacityRecord(operation, body, payload), ms: performance.now() - started });
+        const consumed = record && answer.statusCode === 200 ? { ...capacityRecord(operation, body, payload), ms: performance.now() - started } : undefined;
+        if (consumed && options.recordCapacity) capacity.push(consumed);
+        // A refused condition still costs a write; the keys share what the request consumed.
+        if (partitions && keys.length > 0 && consumed) partitions.charge(keys, write, Math.max(0, consumed.capacityUnits / keys.length - reserved));
         res.writeHead(answer.statusCode ?? 500, answer.headers);
         res.end(payload);
       }, (error) => res.destroy(error));
@@ -134,6 +181,7 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
     capacity,
     faultsInjected,
     forwarded,
+    partitionThrottles,
     close: () => new Promise<void>((resolve) => {
       agent.destroy();
       server.closeAllConnections();
@@ -201,4 +249,89 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
+}
+
+/** One bucket of units per partition key and direction. */
+class PartitionBuckets {
+  private readonly buckets = new Map<string, { units: number; at: number }>();
+
+  constructor(private readonly limits: PartitionLimits) {}
+
+  /** Takes `unitsEach` from every key if each has units left now; false (taking nothing) if one has none. */
+  take(keys: readonly string[], write: boolean, unitsEach: number): boolean {
+    if (keys.some((key) => this.bucket(key, write).units <= 0)) return false;
+    this.charge(keys, write, unitsEach);
+    return true;
+  }
+
+  charge(keys: readonly string[], write: boolean, unitsEach: number): void {
+    for (const key of keys) this.bucket(key, write).units -= unitsEach;
+  }
+
+  private bucket(key: string, write: boolean): { units: number; at: number } {
+    const rate = write ? this.limits.writeUnitsPerSecond : this.limits.readUnitsPerSecond;
+    const id = `${write ? 'w' : 'r'}\u0000${key}`;
+    const now = performance.now();
+    const b = this.buckets.get(id) ?? { units: rate, at: now };
+    b.units = Math.min(rate, b.units + (rate * (now - b.at)) / 1000);
+    b.at = now;
+    this.buckets.set(id, b);
+    return b;
+  }
+}
+
+type AttributeMap = Record<string, unknown>;
+
+/**
+ * The partition keys a request touches, as `table\u0000value` (value as the wire's JSON), for
+ * tables named in `partitionKeys`: the item or key of single-item calls and of each batch or
+ * transaction entry, and a Query's `pk = :value` condition.
+ */
+export function partitionKeysOf(operation: string, body: Record<string, unknown>, partitionKeys: Readonly<Record<string, string>>): string[] {
+  const of = (table: unknown, item: unknown, index?: unknown): string | undefined => {
+    const name = index ? `${String(table)}/${String(index)}` : String(table);
+    const attribute = partitionKeys[name];
+    const value = attribute && (item as AttributeMap | undefined)?.[attribute];
+    return value === undefined || value === '' ? undefined : `${name}\u0000${JSON.stringify(value)}`;
+  };
+  const keys: Array<string | undefined> = [];
+  switch (operation) {
+    case 'PutItem':
+      keys.push(of(body.TableName, body.Item));
+      break;
+    case 'GetItem':
+    case 'UpdateItem':
+    case 'DeleteItem':
+      keys.push(of(body.TableName, body.Key));
+      break;
+    case 'Query': {
+      const table = body.IndexName ? `${String(body.TableName)}/${String(body.IndexName)}` : String(body.TableName);
+      const attribute = partitionKeys[table];
+      const names = (body.ExpressionAttributeNames ?? {}) as Record<string, string>;
+      const values = (body.ExpressionAttributeValues ?? {}) as AttributeMap;
+      for (const [, name, placeholder] of String(body.KeyConditionExpression ?? '').matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+        if ((names[name] ?? name) === attribute) keys.push(of(body.TableName, { [attribute]: values[placeholder] }, body.IndexName));
+      }
+      break;
+    }
+    case 'BatchWriteItem':
+      for (const [table, requests] of Object.entries((body.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }>>)) {
+        for (const r of requests) keys.push(of(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key));
+      }
+      break;
+    case 'BatchGetItem':
+      for (const [table, request] of Object.entries((body.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>)) {
+        for (const key of request.Keys ?? []) keys.push(of(table, key));
+      }
+      break;
+    case 'TransactWriteItems':
+    case 'TransactGetItems':
+      for (const entry of (body.TransactItems ?? []) as Array<Record<string, { TableName?: string; Item?: unknown; Key?: unknown }>>) {
+        for (const action of Object.values(entry)) keys.push(of(action.TableName, action.Item ?? action.Key));
+      }
+      break;
+    default:
+      break;
+  }
+  return [...new Set(keys.filter((k): k is string => k !== undefined))];
 }

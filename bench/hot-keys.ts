@@ -1,0 +1,268 @@
+/**
+ * Benchmark 14: hot partition keys. DynamoDB serves about 1,000 write units a second per
+ * partition key; the local engines enforce nothing, so the handlers run here behind the DynamoDB
+ * proxy with per-partition limits (test/faults/support/dynamodb-proxy.ts), which refuses what a
+ * hot partition refuses (ProvisionedThroughputExceededException) and lets the SDK's retries run.
+ *
+ * Two workloads, each first without limits (the rate the rig reaches) and then with limits at half
+ * that rate, the ratio of a room at 2,000 messages/s (or 100,000 viewers subscribing in a minute,
+ * 1,700/s) against 1,000 units/s, scaled down to what the embedded engine serves on this machine:
+ * - a room with history: notifications to one stream through the real deliver bundle, each taking
+ *   a position (the head counter), a claim and a kept row, all under the stream's keys;
+ * - a subscribe storm: connections subscribing to one topic through the real message bundle.
+ * What is measured: the rate reached, the time per batch or request, the refusals, what failed
+ * after the SDK's retries (records handed back to the queue, error answers), and whether anything
+ * was lost or out of order (every notification kept once, positions 1..N without a gap).
+ */
+import { QueryCommand, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { tableDefinitions } from '../local/dynamodb';
+import { Tables } from '../lib/private/runtime-contract';
+import { topicStream } from '../lambda/stores/keys';
+import { DynamoProxy, PartitionLimits, startDynamoProxy } from '../test/faults/support/dynamodb-proxy';
+import { seedSubscribers } from './lib/dynamo-fixture';
+import { events, notificationEventBody, sqsEvent } from './lib/events';
+import { runHandler } from './lib/handler-run';
+import { SectionResult } from './lib/report';
+import { BENCH_TABLES, benchSettings, lambdaProcessEnv } from './lib/settings';
+import { percentile, round } from './lib/stats';
+import { FanoutRig, withFanoutRig } from './fanout';
+
+export interface HotKeysOptions {
+  /** Notifications to the room, per run. */
+  readonly notifications: number;
+  /** Subscribes to the topic, per run. */
+  readonly subscribes: number;
+  /** Deliver or message processes running at once. */
+  readonly processes: number;
+  readonly latencyMs: number;
+}
+
+interface RunFigures {
+  readonly workload: 'room' | 'subscribe';
+  /** Write units per second per partition key; undefined: no limit. */
+  readonly limit?: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  /** Per batch of 10 notifications (room) or per subscribe (storm). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Requests the proxy refused, by `operation table`. */
+  readonly refused: Record<string, number>;
+  /** Room: records handed back to the queue after the SDK's retries (the rate counts until all are delivered); storm: error answers. */
+  readonly failed: number;
+  /** Room: deliveries of the handed-back records it took until none failed. */
+  readonly redeliveries: number;
+  /** What was lost: notifications not kept, subscriptions not written. */
+  readonly lost: number;
+  /** Room: positions repeated or skipped. */
+  readonly outOfOrder: number;
+}
+
+const BATCH = 10;
+let made = 0;
+
+export async function benchHotKeys(options: HotKeysOptions): Promise<SectionResult> {
+  const runs = await withFanoutRig(options.latencyMs, async (rig) => {
+    const out: RunFigures[] = [];
+    const free = await room(rig, options, undefined);
+    out.push(free);
+    out.push(await room(rig, options, Math.max(10, Math.round(free.perSecond / 2))));
+    const freeStorm = await storm(rig, options, undefined);
+    out.push(freeStorm);
+    out.push(await storm(rig, options, Math.max(10, Math.round(freeStorm.perSecond / 2))));
+    return out;
+  });
+  return section(options, runs);
+}
+
+/** DynamoDB's per-partition limits scaled to `writeUnits`, reads three times that, over every table and index of the rig. */
+function limitsOf(writeUnits: number): PartitionLimits {
+  const partitionKeys: Record<string, string> = {};
+  for (const { tableName, definition } of tableDefinitions(BENCH_TABLES)) {
+    partitionKeys[tableName] = definition.partitionKey;
+    for (const index of definition.indexes) partitionKeys[`${tableName}/${index.indexName}`] = index.partitionKey;
+  }
+  return { writeUnitsPerSecond: writeUnits, readUnitsPerSecond: 3 * writeUnits, partitionKeys };
+}
+
+async function withLimits<T>(rig: FanoutRig, limit: number | undefined, work: (proxy: DynamoProxy) => Promise<T>): Promise<T> {
+  const proxy = await startDynamoProxy({ target: rig.fixture.dynamo.endpoint, ...(limit ? { partitionLimits: limitsOf(limit) } : {}) });
+  try {
+    return await work(proxy);
+  } finally {
+    await proxy.close();
+  }
+}
+
+function env(rig: FanoutRig, handler: 'deliver' | 'message' | 'connect', dynamodb: string): Record<string, string> {
+  return lambdaProcessEnv(handler, benchSettings({
+    callbackUrl: rig.server.endpoint,
+    queueUrl: rig.sqs.queueUrl('bench-deliver'),
+    deadLetterQueueUrl: rig.sqs.queueUrl('bench-deliver-dlq'),
+    historyRules: ['rooms/*'],
+  }), { dynamodb });
+}
+
+/** `items` split into `n` interleaved shares, one per process. */
+const shares = <T>(items: readonly T[], n: number): T[][] => Array.from({ length: n }, (_, i) => items.filter((_x, j) => j % n === i));
+
+async function room(rig: FanoutRig, options: HotKeysOptions, limit: number | undefined): Promise<RunFigures> {
+  const stream = `rooms/hot-${limit ?? 'free'}`;
+  const member = `m${String(++made).padStart(14, '0')}=`;
+  await seedSubscribers(rig.fixture.dynamo.client, stream, 1, Math.floor(Date.now() / 1000) + 3600, () => member);
+  await rig.server.register([member]);
+  return withLimits(rig, limit, async (proxy) => {
+    const deliverEnv = env(rig, 'deliver', proxy.endpoint);
+    const bodies = Array.from({ length: options.notifications }, (_, i) => notificationEventBody({ topic: stream, id: `hot-${made}-${i}`, data: { text: 'x'.repeat(100), i } }));
+    const batches: string[][] = [];
+    for (let i = 0; i < bodies.length; i += BATCH) batches.push(bodies.slice(i, i + BATCH));
+    type Batch = ReturnType<typeof sqsEvent>;
+    type Answer = { batchItemFailures?: Array<{ itemIdentifier: string }> } | null;
+    const started = Date.now();
+    const results = await Promise.all(shares(batches.map((b) => sqsEvent(b)), options.processes).map((plan) =>
+      runHandler<Answer>('deliver', plan, deliverEnv).then((run) => ({ run, plan }))));
+    // What failed after the SDK's retries goes back to the queue: delivered again, as SQS would, until none fails.
+    const failedOf = (answers: Answer[], plan: Batch[]) => answers.flatMap((answer, i) => {
+      const failedIds = new Set((answer?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      return plan[i].Records.filter((r) => failedIds.has(r.messageId)).map((r) => r.body);
+    });
+    let failedBodies = results.flatMap(({ run, plan }) => failedOf(run.results, plan));
+    const failed = failedBodies.length;
+    let redeliveries = 0;
+    while (failedBodies.length > 0 && redeliveries < 10) {
+      redeliveries++;
+      const plan = chunk(failedBodies, BATCH).map((b) => sqsEvent(b));
+      const again = await runHandler<Answer>('deliver', plan, deliverEnv);
+      failedBodies = failedOf(again.results, plan);
+    }
+    // Until every notification is delivered, redeliveries included.
+    const seconds = (Date.now() - started) / 1000;
+    const kept = await keptRows(rig, stream);
+    const ids = new Set(kept.map((k) => k.id));
+    const seqs = kept.map((k) => k.seq).sort((a, b) => a - b);
+    const outOfOrder = seqs.filter((s, i) => s !== i + 1).length + (kept.length - ids.size);
+    const durations = results.flatMap(({ run }) => run.durationsMs);
+    return {
+      workload: 'room', limit, requests: options.notifications, seconds: round(seconds, 2), perSecond: round(options.notifications / seconds, 0),
+      p50Ms: round(percentile(durations, 50), 1), p99Ms: round(percentile(durations, 99), 1),
+      refused: Object.fromEntries(proxy.partitionThrottles), failed, redeliveries,
+      lost: options.notifications - ids.size, outOfOrder,
+    };
+  });
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The stream's kept rows: position and notification id. */
+async function keptRows(rig: FanoutRig, stream: string): Promise<Array<{ seq: number; id: string }>> {
+  const rows: Array<{ seq: number; id: string }> = [];
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page = await rig.fixture.dynamo.client.send(new QueryCommand({
+      TableName: BENCH_TABLES.historyTable,
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': Tables.history.partitionKey },
+      ExpressionAttributeValues: { ':s': { S: topicStream(stream) } },
+      ExclusiveStartKey: start,
+    }));
+    for (const item of page.Items ?? []) {
+      const row = unmarshall(item) as { seq: number; frame?: string };
+      if (row.frame === undefined) continue; // a position marked void
+      rows.push({ seq: row.seq, id: String((JSON.parse(row.frame) as { id?: unknown }).id) });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return rows;
+}
+
+async function storm(rig: FanoutRig, options: HotKeysOptions, limit: number | undefined): Promise<RunFigures> {
+  const topic = `rooms/storm-${limit ?? 'free'}`;
+  const batch = ++made;
+  const ids = Array.from({ length: options.subscribes }, (_, i) => `s${batch}x${String(i).padStart(10, '0')}=`);
+  const user = (i: number) => `viewer-${batch}-${i}`;
+  // The viewers' connections, made without limits (not measured).
+  const connected = await runHandler<{ statusCode?: number }>('connect', ids.map((id, i) => events.connect(id, user(i))), env(rig, 'connect', rig.fixture.proxy.endpoint), { omitResults: false });
+  if (connected.results.some((r) => r?.statusCode !== 200)) throw new Error('subscribe storm: a viewer could not connect');
+  return withLimits(rig, limit, async (proxy) => {
+    const messageEnv = env(rig, 'message', proxy.endpoint);
+    const started = Date.now();
+    const runs = await Promise.all(shares(ids.map((id, i) => ({ id, i })), options.processes).map((plan) =>
+      runHandler<{ statusCode?: number; body?: string }>('message', plan.map(({ id, i }) => events.message(id, user(i), { action: 'subscribe', topic, requestId: `r${i}` })), messageEnv)));
+    const seconds = (Date.now() - started) / 1000;
+    const answers = runs.flatMap((r) => r.results.map((x) => JSON.parse(x?.body ?? '{}') as { type?: string }));
+    const failed = answers.filter((a) => a.type !== 'subscribed').length;
+    const written = await subscriptionCount(rig, topic);
+    const durations = runs.flatMap((r) => r.durationsMs);
+    return {
+      workload: 'subscribe', limit, requests: options.subscribes, seconds: round(seconds, 2), perSecond: round(options.subscribes / seconds, 0),
+      p50Ms: round(percentile(durations, 50), 1), p99Ms: round(percentile(durations, 99), 1),
+      refused: Object.fromEntries(proxy.partitionThrottles), failed, redeliveries: 0,
+      lost: options.subscribes - failed - written, outOfOrder: 0,
+    };
+  });
+}
+
+async function subscriptionCount(rig: FanoutRig, topic: string): Promise<number> {
+  let count = 0;
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page = await rig.fixture.dynamo.client.send(new QueryCommand({
+      TableName: BENCH_TABLES.subscriptionsTable, Select: 'COUNT',
+      KeyConditionExpression: '#t = :t', ExpressionAttributeNames: { '#t': Tables.subscriptions.partitionKey }, ExpressionAttributeValues: { ':t': { S: topic } },
+      ExclusiveStartKey: start,
+    }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+function section(options: HotKeysOptions, runs: readonly RunFigures[]): SectionResult {
+  const describe = (refused: Record<string, number>) => Object.entries(refused).map(([k, v]) => `${k.replace(/ bench-/, ' ')}: ${v.toLocaleString('en-US')}`).join('; ') || 'none';
+  const roomFree = runs.find((r) => r.workload === 'room' && r.limit === undefined)!;
+  const roomHot = runs.find((r) => r.workload === 'room' && r.limit !== undefined)!;
+  const stormFree = runs.find((r) => r.workload === 'subscribe' && r.limit === undefined)!;
+  const stormHot = runs.find((r) => r.workload === 'subscribe' && r.limit !== undefined)!;
+  return {
+    id: 'hot-keys',
+    title: '14. Hot partition keys: a busy room and a subscribe storm',
+    method: `The handler bundles against the embedded DynamoDB behind a proxy that enforces DynamoDB's per-partition-key throughput (a bucket of one `
+      + 'second\'s units per key value, refused with ProvisionedThroughputExceededException when empty, reads at three times the write units), which '
+      + `local engines do not. Each workload runs twice: without limits, giving the rate this rig reaches, then with each key limited to half that `
+      + 'rate, the ratio of a room at 2,000 messages/s or 1,700 subscribes/s (100,000 in a minute) against DynamoDB\'s 1,000 write units/s, scaled '
+      + `down to what the embedded engine serves here. Room: ${options.notifications.toLocaleString('en-US')} notifications with history (a 100-byte `
+      + `message) to one room, in SQS batches of ${BATCH}, through ${options.processes} deliver processes at once; each takes a position (the room's head `
+      + 'counter), a claim and a kept row, all under keys of the room. Records that still fail after the SDK\'s retries are handed back, as SQS would '
+      + 'redeliver them, until none fails; then every kept row is read back. Storm: '
+      + `${options.subscribes.toLocaleString('en-US')} connections subscribing to one topic through ${options.processes} message processes at once.`,
+    tables: [{
+      headers: ['Workload', 'Limit per key (write units/s)', 'Rate reached (/s)', 'p50 (ms)', 'p99 (ms)', 'Refused by the partition (requests)', 'Failed after retries', 'Redeliveries', 'Lost', 'Positions repeated or skipped'],
+      rows: runs.map((r) => [
+        r.workload === 'room' ? `room, ${r.requests.toLocaleString('en-US')} notifications (time per batch of ${BATCH})` : `subscribe storm, ${r.requests.toLocaleString('en-US')} subscribes (time per subscribe)`,
+        r.limit ?? 'none', r.perSecond, r.p50Ms, r.p99Ms, describe(r.refused), r.failed, r.workload === 'room' ? r.redeliveries : 'n/a', r.lost, r.workload === 'room' ? r.outOfOrder : 'n/a',
+      ]),
+    }],
+    notes: [
+      `Room: offered twice what its keys take, the room reached ${roomHot.perSecond.toLocaleString('en-US')}/s against ${roomFree.perSecond.toLocaleString('en-US')}/s `
+        + `unlimited (its keys' ${roomHot.limit}/s is the ceiling); the batch p99 went from ${roomFree.p99Ms} to ${roomHot.p99Ms} ms while the SDK retried `
+        + `the refusals (up to 6 attempts, backoff up to 1 s). ${roomHot.failed === 0 ? 'No record failed after the retries' : `${roomHot.failed} records still failed after the retries and were handed back to the queue (delivered on redelivery ${roomHot.redeliveries})`}; `
+        + `${roomHot.lost === 0 ? 'nothing was lost' : `${roomHot.lost} notifications were lost`} and ${roomHot.outOfOrder === 0 ? 'positions ran 1..N without a repeat or a gap' : `${roomHot.outOfOrder} positions repeated or skipped`}. `
+        + 'Every notification to a stream with history writes its head, its claim and its row under the stream\'s keys, so a stream holds at most '
+        + 'about 1,000 notifications a second on DynamoDB, whatever the capacity mode: a room at 2,000 messages/s runs at about half its rate, '
+        + 'later, not lossy.',
+      `Storm: the topic's subscriptions share its partition key; with the key limited, ${stormHot.perSecond.toLocaleString('en-US')} subscribes/s against `
+        + `${stormFree.perSecond.toLocaleString('en-US')}/s unlimited, p99 ${stormFree.p99Ms} → ${stormHot.p99Ms} ms, ${stormHot.failed} error answers, ${stormHot.lost} lost: `
+        + 'the SDK\'s retries absorb the refusals, and 100,000 viewers subscribing in a minute take about twice the minute.',
+      'Not built: spreading a hot stream or topic over several keys (write sharding of subscriptions, positions taken in blocks). The measurement '
+        + 'shows where it would go: the room\'s three writes per notification under one stream, and a topic\'s subscriptions under one key.',
+    ],
+    targets: [],
+    data: { options, runs },
+  };
+}

@@ -21,7 +21,7 @@ import { createHandlerFunction } from './private/handler-function';
 import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { DefaultAlarms, ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
-import { HANDLERS, RuntimeSettings, TableRole } from './private/handlers';
+import { endpointsOf, HandlerPermissions, HANDLERS, mobilePushApps, RuntimeSettings, TableRole } from './private/handlers';
 import { resolveSettings, validateProps } from './private/props-validation';
 import { ResolvedSettings } from './private/settings';
 import {
@@ -149,6 +149,7 @@ export class RealtimeNotifications extends Construct {
 
   /** The @connections grants made to the functions, for the cdk-nag acknowledgements. */
   private readonly connectionsGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
+  private readonly mobilePushGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
 
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
@@ -523,6 +524,7 @@ export class RealtimeNotifications extends Construct {
       webSocketApi: this.webSocketApi,
       authorizedRouteKeys: [...HANDLERS.disconnect.routes, ...HANDLERS.message.routes],
       connectionsGrants: this.connectionsGrants,
+      mobilePushGrants: this.mobilePushGrants,
       bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
         ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
     });
@@ -571,7 +573,18 @@ export class RealtimeNotifications extends Construct {
       if (allowed.putEvents) this.eventBus.grantPutEventsTo(fn);
       // GetSecretValue and DescribeSecret on this one secret, and Decrypt with its key when it has one.
       if (allowed.readsVapidKeys) vapidKeys!.grantRead(fn);
+      if (allowed.mobilePush) this.allowMobilePush(fn, allowed.mobilePush, mobilePushApps(settings));
     }
+  }
+
+  /** SNS on the configured platform applications and their endpoints, nothing else. */
+  private allowMobilePush(fn: lambda.IFunction, allowed: NonNullable<HandlerPermissions['mobilePush']>, apps: string[]): void {
+    if (allowed.createEndpoints) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: apps }));
+    const onEndpoints = [...(allowed.publish ? ['sns:Publish'] : []), ...(allowed.deleteEndpoints ? ['sns:DeleteEndpoint'] : [])];
+    if (onEndpoints.length === 0) return;
+    const endpoints = apps.map(endpointsOf);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: onEndpoints, resources: endpoints }));
+    this.mobilePushGrants.push({ fn, arns: endpoints });
   }
 
   private allowQueueSends(fn: lambda.IFunction): void {

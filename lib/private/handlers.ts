@@ -61,6 +61,8 @@ export interface HandlerPermissions {
   readonly putEvents?: boolean;
   /** Reads the VAPID keys' secret (`push.vapidKeys`). */
   readonly readsVapidKeys?: boolean;
+  /** SNS mobile push: endpoints of the platform applications `push.apns` and `push.fcm` (and those applications only). */
+  readonly mobilePush?: { readonly createEndpoints?: boolean; readonly publish?: boolean; readonly deleteEndpoints?: boolean };
 }
 
 export interface HandlerDescription {
@@ -88,6 +90,16 @@ const DELIVERY_SETTINGS: SettingName[] = [
 ];
 
 const when = <T>(on: boolean, items: readonly T[]): readonly T[] => (on ? items : []);
+
+/** The SNS platform applications configured for mobile push. */
+export function mobilePushApps(s: Pick<RuntimeSettings, 'push.apns' | 'push.fcm'>): string[] {
+  return [s['push.apns'], s['push.fcm']].filter((arn) => arn !== '');
+}
+
+/** The ARN pattern of a platform application's endpoints: `…:app/GCM/my-app` → `…:endpoint/GCM/my-app/*`. */
+export function endpointsOf(applicationArn: string): string {
+  return `${applicationArn.replace(':app/', ':endpoint/')}/*`;
+}
 const unique = <T>(...lists: ReadonlyArray<readonly T[]>): T[] => [...new Set(lists.flat())];
 
 /** The switches permissions depend on. */
@@ -101,7 +113,9 @@ function features(s: RuntimeSettings) {
     /** Users' own streams are kept, with their read state. */
     inbox: s['history.userStreams'],
     /** Users register push devices, and deliver pushes to them. */
-    push: s['push.vapidKeys'] !== '',
+    push: s['push.vapidKeys'] !== '' || mobilePushApps(s).length > 0,
+    webPush: s['push.vapidKeys'] !== '',
+    mobilePush: mobilePushApps(s).length > 0,
   };
 }
 
@@ -160,7 +174,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     settings: [
       ...DELIVERY_SETTINGS, 'topicRules', 'publishRules', 'connections.maxSubscriptions', 'clientMessages.maxPerSecond',
       'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
-      'push.vapidKeys', 'push.allowedEndpoints', 'push.maxDevicesPerUser', 'push.deviceTtl',
+      'push.vapidKeys', 'push.allowedEndpoints', 'push.maxDevicesPerUser', 'push.deviceTtl', 'push.apns', 'push.fcm',
     ],
     routes: MESSAGE_ROUTES,
     answers: true,
@@ -176,7 +190,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // NotificationsRead event on the bus. Push devices are one item per user (read, a conditional
     // UpdateItem into it, or a PutItem that starts it).
     permissions: (s) => {
-      const { presence, clientPublish, topicHistory, history, inbox, push } = features(s);
+      const { presence, clientPublish, topicHistory, history, inbox, push, mobilePush } = features(s);
       const fansOut = clientPublish || presence;
       const keepsClientMessages = clientPublish && topicHistory;
       return {
@@ -201,6 +215,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         connections: ['POST', 'DELETE'],
         queueSends: clientPublish,
         putEvents: clientPublish || inbox,
+        // A device token becomes an endpoint of its platform application.
+        mobilePush: mobilePush ? { createEndpoints: true } : undefined,
       };
     },
   },
@@ -208,7 +224,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // The bus: mark-reads from backends are announced on it, as clients' are.
     facts: [...DELIVERY_FACTS, 'eventBusName'],
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount', 'push.vapidKeys', 'push.allowedEndpoints', 'push.deviceTtl',
-      'push.maxDevicesPerUser'],
+      'push.maxDevicesPerUser', 'push.apns', 'push.fcm'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
@@ -217,7 +233,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // push it reads the VAPID keys' secret, a user's devices, and updates them (a device reached
     // is kept longer, a gone one removed).
     permissions: (s) => {
-      const { presence, history, inbox, push } = features(s);
+      const { presence, history, inbox, push, webPush, mobilePush } = features(s);
       const forget = forgetting(presence);
       return {
         tables: {
@@ -231,7 +247,9 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         connections: ['POST'],
         queueSends: true,
         putEvents: inbox,
-        readsVapidKeys: push,
+        readsVapidKeys: webPush,
+        // Publishes to users' endpoints, and deletes those SNS reports disabled.
+        mobilePush: mobilePush ? { publish: true, deleteEndpoints: true } : undefined,
       };
     },
   },

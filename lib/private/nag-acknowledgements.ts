@@ -34,6 +34,8 @@ export interface DesignFindingTargets {
    * `arn:…:execute-api:…:apiId/stage/METHOD/@connections/*` ARNs it was granted.
    */
   readonly connectionsGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
+  /** Each function granted SNS actions on the endpoints of the push platform applications (`…:endpoint/GCM/app/*`). */
+  readonly mobilePushGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
   /** The functions running the bundled handlers (not a user's own authorizer). */
   readonly bundledFunctions: lambda.Function[];
 }
@@ -48,6 +50,9 @@ const DESIGN_FINDING_REASONS = {
     + 'runtime is pinned to match them rather than follow the newest Node.js release.',
 };
 
+const MOBILE_PUSH_REASON = 'A device\'s SNS endpoint is created at run time, when the user registers it: the functions publish to '
+  + 'and delete endpoints of the configured platform application only (its ARN with :endpoint/ for :app/ and /* for the endpoint id), nothing wider.';
+
 export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
   for (const routeKey of t.authorizedRouteKeys) {
     acknowledge(t.webSocketApi.node.findChild(`${routeKey}-Route`), 'AwsSolutions-APIG4', DESIGN_FINDING_REASONS['AwsSolutions-APIG4']);
@@ -56,6 +61,11 @@ export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
     for (const arn of arns) {
       const connections = flattenForNag(Stack.of(fn).resolve(arn));
       acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::${connections}]`, DESIGN_FINDING_REASONS['AwsSolutions-IAM5']);
+    }
+  }
+  for (const { fn, arns } of t.mobilePushGrants) {
+    for (const arn of arns) {
+      acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::${arn}]`, MOBILE_PUSH_REASON);
     }
   }
   for (const fn of t.bundledFunctions) {

@@ -201,6 +201,18 @@ function validateMonitoring(p: RealtimeNotificationsProps): void {
 
 /** Push endpoints are https hosts; a loopback or http entry exists only in the local runtime. */
 function validatePush(p: RealtimeNotificationsProps): void {
+  for (const [prop, types] of [['apns', 'APNS|APNS_SANDBOX'], ['fcm', 'GCM']] as const) {
+    const arn = p.push?.[prop];
+    if (arn === undefined) continue;
+    if (Token.isUnresolved(arn)) {
+      throw invalidProp(`push.${prop}`, 'it is a deploy-time token, but the endpoints the functions may use are derived from it at synth time',
+        'Give the platform application\'s ARN as a literal string.');
+    }
+    if (!new RegExp(`^arn:aws[\\w-]*:sns:[\\w-]+:\\d{12}:app/(${types})/[\\w.-]{1,256}$`).test(arn)) {
+      throw invalidProp(`push.${prop}`, `${JSON.stringify(arn)} is not the ARN of an SNS platform application for ${prop === 'apns' ? 'APNs' : 'FCM'}`,
+        `Give the ARN SNS shows for the application, such as "arn:aws:sns:us-east-1:123456789012:app/${types.split('|')[0]}/my-app".`);
+    }
+  }
   (p.push?.allowedEndpoints ?? []).forEach((host, i) => {
     if (Token.isUnresolved(host)) {
       throw invalidProp(`push.allowedEndpoints[${i}]`, 'it is a deploy-time token', 'Name the push service hosts as literal strings known at synth.');

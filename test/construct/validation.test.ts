@@ -232,3 +232,21 @@ describe('push.allowedEndpoints', () => {
     rejects({ push: { deviceTtl: Duration.hours(1) } }, /invalid `push\.deviceTtl`/);
   });
 });
+
+describe('push.apns and push.fcm', () => {
+  test.each([
+    ['apns', 'arn:aws:sns:us-east-1:123456789012:app/GCM/android', /invalid `push\.apns`: .* is not the ARN of an SNS platform application for APNs\. Give the ARN SNS shows/],
+    ['fcm', 'arn:aws:sns:us-east-1:123456789012:app/APNS/ios', /invalid `push\.fcm`: .* is not the ARN of an SNS platform application for FCM/],
+    ['fcm', 'arn:aws:sns:us-east-1:123456789012:my-topic', /invalid `push\.fcm`/],
+  ])('push.%s refuses %s', (prop, arn, message) => {
+    rejects({ push: { [prop]: arn } }, message);
+  });
+
+  test('accept their platform applications, the APNs sandbox too', () => {
+    expect(() => synth({ push: { apns: 'arn:aws:sns:us-east-1:123456789012:app/APNS_SANDBOX/ios', fcm: 'arn:aws:sns:us-east-1:123456789012:app/GCM/android' } })).not.toThrow();
+  });
+
+  test('refuse a token: the endpoints the functions may use are derived at synth', () => {
+    rejects({ push: { fcm: new CfnParameter(new Stack(new App(), 'P'), 'Fcm').valueAsString } }, /invalid `push\.fcm`: it is a deploy-time token/);
+  });
+});

@@ -212,6 +212,48 @@ describe('the push service\'s answers', () => {
   });
 });
 
+describe('mobile apps, through SNS', () => {
+  it('a device token becomes an SNS endpoint; an offline user\'s push is published to it for APNs and FCM', async () => {
+    const lee = freshUser('lee');
+    const token = `fcm-token-${lee}`;
+    const client = await open(lee);
+    const answer = await client.request({ action: 'registerPush', mobile: { platform: 'fcm', token } });
+    expect(answer).toMatchObject({ type: 'pushDevices', devices: [{ platform: 'fcm', token }] });
+    client.ws.close();
+    await new Promise((resolve) => client.ws.once('close', resolve));
+    const endpointArn = runtime().sns.endpointOf(token)!;
+    expect(endpointArn).toMatch(/^arn:aws:sns:us-east-1:000000000000:endpoint\/GCM\/local-app\//);
+
+    await notify({ userId: lee, id: `m-${lee}`, data: {}, push: { title: 'To your phone', body: 'hello', ttl: 120 } });
+    const [published] = runtime().sns.published.filter((p) => p.endpointArn === endpointArn);
+    expect(JSON.parse(published.message.GCM)).toEqual({ notification: { title: 'To your phone', body: 'hello' }, data: { payload: expect.any(String) } });
+    expect(JSON.parse(JSON.parse(published.message.GCM).data.payload)).toMatchObject({ id: `m-${lee}`, userId: lee, title: 'To your phone' });
+    expect(JSON.parse(published.message.APNS)).toMatchObject({ aps: { alert: { title: 'To your phone', body: 'hello' } } });
+    expect(published.attributes).toMatchObject({ 'AWS.SNS.MOBILE.FCM.TTL': '120' });
+  });
+
+  it('an endpoint SNS reports disabled removes the device', async () => {
+    const max = freshUser('max');
+    const token = `apns-token-${max}`;
+    const client = await open(max);
+    await client.request({ action: 'registerPush', mobile: { platform: 'apns', token } });
+    client.ws.close();
+    await new Promise((resolve) => client.ws.once('close', resolve));
+    runtime().sns.disable(runtime().sns.endpointOf(token)!);
+    await notify({ userId: max, data: {}, push: { title: 'never arrives' } });
+    const again = await open(max);
+    expect(await again.request({ action: 'pushDevices' })).toMatchObject({ devices: [] });
+    expect(runtime().sns.endpointOf(token)).toBeUndefined();
+  });
+
+  it('refuses a registration that names both or neither kind of device', async () => {
+    const client = await open(freshUser('ned'));
+    for (const frame of [{ action: 'registerPush' }, { action: 'registerPush', subscription: server.subscription(), mobile: { platform: 'fcm', token: 't' } }]) {
+      expect(await client.request(frame)).toMatchObject({ type: 'error', code: 'BAD_REQUEST', message: expect.stringMatching(/exactly one of "subscription".*or "mobile"/) });
+    }
+  });
+});
+
 describe('bad input', () => {
   it('an endpoint outside the allowed push services is refused at registration', async () => {
     const ivy = freshUser('ivy');

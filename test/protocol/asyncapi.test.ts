@@ -49,7 +49,7 @@ test('it describes every action, every server frame, the token and the publish c
   expect(text).toContain(API_SUBPROTOCOL);
 
   const detail = api.channels().get('notifications')!.messages().all()[0].payload()!.properties()!.detail;
-  expect(Object.keys(detail.properties()!)).toEqual(['topic', 'userId', 'broadcast', 'data', 'id']);
+  expect(Object.keys(detail.properties()!)).toEqual(['topic', 'userId', 'broadcast', 'data', 'id', 'push']);
   expect(detail.required()).toEqual(['data']);
 });
 

@@ -388,7 +388,7 @@ export class RealtimeNotifications extends Construct {
     const notificationRule = new events.Rule(this, 'NotificationRule', {
       description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
       eventBus: this.eventBus,
-      eventPattern: { detailType: notificationEventPattern(detailType, this.settings['history.userStreams'])['detail-type'] },
+      eventPattern: { detailType: notificationEventPattern(detailType, this.settings['history.userStreams'], mobilePushApps(this.settings).length > 0)['detail-type'] },
     });
     const rules = [notificationRule];
     if (props.eventBus === undefined) {
@@ -398,7 +398,7 @@ export class RealtimeNotifications extends Construct {
         description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
         eventBus: this.eventBus,
         // Match.anyOf takes the contract's matchers (here one anything-but) as they are.
-        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType, this.settings['history.userStreams'])['detail-type']) },
+        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType, this.settings['history.userStreams'], mobilePushApps(this.settings).length > 0)['detail-type']) },
       }));
     }
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer, RequestListener, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { handlerEnvironment, RuntimeSettings } from '../lib/private/handlers';
+import { handlerEnvironment, mobilePushApps, RuntimeSettings } from '../lib/private/handlers';
 import {
   HANDLER_NAMES,
   HandlerName,
@@ -332,8 +332,8 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
       },
     }),
   });
-  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType, settings['history.userStreams']) });
-  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType'], settings['history.userStreams']) });
+  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType, settings['history.userStreams'], mobilePushApps(settings).length > 0) });
+  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType'], settings['history.userStreams'], mobilePushApps(settings).length > 0) });
   return bus;
 }
 

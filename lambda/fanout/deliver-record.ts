@@ -30,6 +30,7 @@ import { NotificationHistory } from '../history/notification-history';
 import type { Inbox } from '../inbox/inbox';
 import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
+import { isPushDeviceEvent } from '../push/device-event';
 import { isPushJob, parsePushJob, PushContent, PushJob, pushJobMessage, pushPayload } from '../push/push-message';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
 import { OutgoingMessage, QueueWriter } from './queue-writer';
@@ -62,8 +63,12 @@ export interface DeliveryDeps {
   readonly history?: NotificationHistory;
   /** Pushes a user's new unread count after their notification was posted (the inbox). */
   readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
-  /** Pushes to users' devices (Web Push): present when push is configured. */
-  readonly push?: { deliver(job: PushJob, queue: QueueWriter): Promise<void> };
+  /** Pushes to users' devices (Web Push, SNS): present when push is configured. */
+  readonly push?: {
+    deliver(job: PushJob, queue: QueueWriter): Promise<void>;
+    /** Carries out a backend's PushDevice event; resolves with why it cannot, when it cannot. */
+    deviceEvent(body: Record<string, unknown>): Promise<string | undefined>;
+  };
 }
 
 /** What posting a frame once to a topic needs: no queue, no retries later. */
@@ -118,6 +123,13 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
       return;
     }
     await deps.push.deliver(job, deps.queue);
+    return;
+  }
+
+  if (deps.push !== undefined && isPushDeviceEvent(body)) {
+    // A backend registers (or removes) a user's mobile device.
+    const problem = await deps.push.deviceEvent(body);
+    if (problem !== undefined) await reject(record, deps, 'BAD_PUSH_DEVICE', problem);
     return;
   }
 

@@ -8,6 +8,7 @@ import type { DeliveryDeps } from '../fanout/deliver-record';
 import type { PushRegistration } from '../routes/push';
 import { PushDeviceStore } from './device-store';
 import { deliverPush } from './push-delivery';
+import { applyPushDeviceEvent } from './device-event';
 import { createMobilePush } from './sns-push';
 import { vapidKeysFromSecret } from './vapid-keys';
 import { WebPushSender } from './web-push-sender';
@@ -36,7 +37,9 @@ export function createPushRuntime(
   if (!webPush && mobile === undefined) return undefined;
   const devices = devicesOf(s, doc);
   const sender = webPush ? new WebPushSender(vapidKeysFromSecret(s['push.vapidKeys']), s['push.allowedEndpoints']) : undefined;
+  const registration: PushRegistration = { devices, allowedEndpoints: webPush ? s['push.allowedEndpoints'] : undefined, mobile, maxDevices: s['push.maxDevicesPerUser'] };
   return {
+    deviceEvent: (body) => applyPushDeviceEvent(body, registration),
     deliver: (job, queue) => deliverPush(job, {
       devices, sender, mobile, queue, queueUrl: s.queueUrl, deadLetterQueueUrl: s.deadLetterQueueUrl, maxAttempts: s['delivery.maxAttempts'],
       metrics: shared.metrics, logger: shared.logger, now: Date.now,

@@ -240,7 +240,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
           connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
           subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
           counters: {
-            actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']), when(push, ['GetItem', 'UpdateItem'])),
+            actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']),
+              when(push, ['GetItem', 'UpdateItem']), when(mobilePush, ['PutItem'])),
           },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
@@ -248,8 +249,9 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         queueSends: true,
         putEvents: inbox,
         readsVapidKeys: webPush,
-        // Publishes to users' endpoints, and deletes those SNS reports disabled.
-        mobilePush: mobilePush ? { publish: true, deleteEndpoints: true } : undefined,
+        // Publishes to users' endpoints, and deletes those SNS reports disabled; a backend's
+        // PushDevice event creates one.
+        mobilePush: mobilePush ? { createEndpoints: true, publish: true, deleteEndpoints: true } : undefined,
       };
     },
   },

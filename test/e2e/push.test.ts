@@ -7,6 +7,7 @@
  */
 import { createECDH, createPublicKey, randomBytes, verify, ECDH } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer };
@@ -244,6 +245,26 @@ describe('mobile apps, through SNS', () => {
     const again = await open(max);
     expect(await again.request({ action: 'pushDevices' })).toMatchObject({ devices: [] });
     expect(runtime().sns.endpointOf(token)).toBeUndefined();
+  });
+
+  it('a backend registers and removes a user\'s device with a PushDevice event; a bad one is dead-lettered with its reason', async () => {
+    const olga = freshUser('olga');
+    const token = `backend-token-${olga}`;
+    const putDevice = async (detail: object) => {
+      await eventBridgeClient(runtime()).send(new PutEventsCommand({
+        Entries: [{ EventBusName: runtime().eventBusName, Source: 'app.backend', DetailType: 'PushDevice', Detail: JSON.stringify(detail) }],
+      }));
+      await runtime().drained();
+    };
+    await putDevice({ userId: olga, mobile: { platform: 'fcm', token } });
+    const client = await open(olga);
+    expect(await client.request({ action: 'pushDevices' })).toMatchObject({ devices: [{ platform: 'fcm', token }] });
+    await putDevice({ userId: olga, mobile: { platform: 'fcm', token }, remove: true });
+    expect(await client.request({ action: 'pushDevices' })).toMatchObject({ devices: [] });
+
+    await putDevice({ userId: olga, mobile: { platform: 'webos', token } });
+    const [dead] = runtime().deadLetters().filter((d) => d.messageAttributes.reason === 'BAD_PUSH_DEVICE');
+    expect(dead.messageAttributes.reasonMessage).toBe('"mobile.platform" must be "apns" or "fcm".');
   });
 
   it('refuses a registration that names both or neither kind of device', async () => {

@@ -213,6 +213,21 @@ describe('the push service\'s answers', () => {
   });
 });
 
+describe('a push refused for good', () => {
+  it('(another 4xx) is dead-lettered at once, not retried, and the device kept', async () => {
+    const pat = freshUser('pat');
+    const sub = server.subscription([400]);
+    await registered(pat, sub);
+    await notify({ userId: pat, id: `refused-${pat}`, data: {}, push: { title: 'refused' } });
+    expect(server.to(sub.id)).toHaveLength(1);
+    const [dead] = runtime().deadLetters().filter((d) => d.messageAttributes.notificationId === `refused-${pat}`);
+    expect(dead.messageAttributes).toMatchObject({ reason: 'PUSH_UNDELIVERED', attempts: '1' });
+    expect(dead.messageAttributes.reasonMessage).toMatch(/REFUSED 400/);
+    const client = await open(pat);
+    expect(await client.request({ action: 'pushDevices' })).toMatchObject({ devices: [{ endpoint: sub.endpoint }] });
+  });
+});
+
 describe('mobile apps, through SNS', () => {
   it('a device token becomes an SNS endpoint; an offline user\'s push is published to it for APNs and FCM', async () => {
     const lee = freshUser('lee');

@@ -19,7 +19,7 @@ import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createInbox } from '../inbox/runtime';
 import { createReadAnnouncer } from '../inbox/bus';
 import { createDocumentClient } from '../stores';
-import { pushRegistration } from '../push/push-runtime';
+import { pushRegistration } from '../push/registration';
 import { readSettings } from '../runtime/settings';
 
 const settings = readSettings('message');

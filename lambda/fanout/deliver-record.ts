@@ -190,14 +190,20 @@ export async function deliverNotification(
   const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
   const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const { connections: deliveredHere, delivered } = await deliverToConnections(encoded, inline, 1, deps, deadline);
-  if (unpositioned.push !== undefined && deps.push !== undefined && 'userId' in notification.target && delivered === 0 && shards.count === 0) {
-    // No connection of the user took it live (none open, or every post failed): their devices are pushed.
-    await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({
-      kind: 'push', userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, unpositioned.push),
-      ...(unpositioned.push.urgency !== undefined && { urgency: unpositioned.push.urgency }),
-      ...(unpositioned.push.ttl !== undefined && { ttl: unpositioned.push.ttl }),
-      attempt: 1,
-    })]);
+  const push = unpositioned.push;
+  if (push !== undefined && deps.push !== undefined && 'userId' in notification.target && shards.count === 0) {
+    const job = {
+      kind: 'push' as const, userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, push),
+      ...(push.urgency !== undefined && { urgency: push.urgency }), ...(push.ttl !== undefined && { ttl: push.ttl }), attempt: 1,
+    };
+    const { seq: at, epoch: of } = notification;
+    if (delivered === 0) {
+      // No connection of the user took it live (none open, or every post failed): their devices are pushed.
+      await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage(job)]);
+    } else if (push.unreadAfter !== undefined && at !== undefined && of !== undefined) {
+      // Taken live: pushed later only if the user has not marked it read by then.
+      await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({ ...job, ifUnread: { epoch: of, seq: at } }, push.unreadAfter)]);
+    }
   }
   const { seq, epoch } = encoded.notification;
   if (userId !== undefined && seq !== undefined && epoch !== undefined && reached.length > 0) {

@@ -33,9 +33,15 @@ export interface PushDeliveryDeps {
   readonly logger: Pick<Logger, 'debug' | 'info' | 'warn'>;
   readonly now: () => number;
   readonly random?: () => number;
+  /** Whether a position of the user's own stream is marked read (the inbox); absent without user streams. */
+  readonly isRead?: (userId: string, position: { epoch: string; seq: number }) => Promise<boolean>;
 }
 
 export async function deliverPush(job: PushJob, deps: PushDeliveryDeps): Promise<void> {
+  if (job.ifUnread !== undefined && job.attempt === 1 && (deps.isRead === undefined || await deps.isRead(job.userId, job.ifUnread))) {
+    deps.logger.debug('Read before the delayed push; not pushed', { notificationId: job.payload.id });
+    return;
+  }
   const all = await deps.devices.list(job.userId, deps.now());
   const devices = job.deviceIds === undefined ? all : all.filter((d) => job.deviceIds!.includes(d.id));
   if (devices.length === 0) {

@@ -156,6 +156,23 @@ describe('a user whose every connection failed to take it', () => {
   });
 });
 
+describe('unreadAfter: a user who took it live', () => {
+  it('is pushed it later if it is still unread then, and not if it was marked read', async () => {
+    const quinn = freshUser('quinn');
+    const sub = server.subscription();
+    await registered(quinn, sub);
+    const live = await open(quinn);
+    // The delay leaves ample time to mark the second one read before its push is due.
+    await publish(eventBridgeClient(runtime()), runtime(), { userId: quinn, id: `unread-${quinn}`, data: {}, push: { title: 'still unread', unreadAfter: 3 } });
+    await publish(eventBridgeClient(runtime()), runtime(), { userId: quinn, id: `read-${quinn}`, data: {}, push: { title: 'read in time', unreadAfter: 3 } });
+    await live.waitForNotifications(2);
+    expect(server.to(sub.id)).toHaveLength(0);
+    expect(await live.request({ action: 'markRead', ids: [`read-${quinn}`] })).toMatchObject({ type: 'unread' });
+    await runtime().drained();
+    expect(server.to(sub.id).map((r) => server.decrypt(r))).toEqual([expect.objectContaining({ id: `unread-${quinn}`, title: 'still unread' })]);
+  });
+});
+
 describe('no push', () => {
   it('when a connection of the user took it live', async () => {
     const dave = freshUser('dave');

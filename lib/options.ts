@@ -226,6 +226,24 @@ export interface PushOptions {
   readonly allowedEndpoints?: string[];
 
   /**
+   * The ARN of an SNS platform application for APNs (`arn:aws:sns:…:app/APNS/…` or
+   * `app/APNS_SANDBOX/…`): iOS apps register their device token (`registerPush` with `mobile`) and
+   * are pushed through SNS. The functions may create, publish to and delete endpoints of this
+   * application only.
+   *
+   * @default - no APNs devices
+   */
+  readonly apns?: string;
+
+  /**
+   * The ARN of an SNS platform application for FCM (`arn:aws:sns:…:app/GCM/…`): Android apps
+   * register their registration token and are pushed through SNS.
+   *
+   * @default - no FCM devices
+   */
+  readonly fcm?: string;
+
+  /**
    * Devices one user may register (1 to 100); the next registration is refused until one is
    * removed.
    *

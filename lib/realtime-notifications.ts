@@ -22,7 +22,7 @@ import { createHandlerFunction } from './private/handler-function';
 import { allowCloudWatchLogs } from './private/log-encryption';
 import { acknowledgeDesignFindings } from './private/nag-acknowledgements';
 import { DefaultAlarms, ObservedMetrics, createDashboard, createDefaultAlarms } from './private/observability';
-import { HANDLERS, RuntimeSettings, TableRole } from './private/handlers';
+import { endpointsOf, HandlerPermissions, HANDLERS, mobilePushApps, RuntimeSettings, TableRole } from './private/handlers';
 import { resolveSettings, validateProps } from './private/props-validation';
 import { ResolvedSettings } from './private/settings';
 import {
@@ -160,6 +160,7 @@ export class RealtimeNotifications extends Construct {
   private readonly connectionsGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
   /** The payload bucket grants made to the functions, for the cdk-nag acknowledgements. */
   private readonly payloadGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
+  private readonly mobilePushGrants: Array<{ fn: lambda.IFunction; arns: string[] }> = [];
 
   constructor(scope: Construct, id: string, props: RealtimeNotificationsProps) {
     super(scope, id);
@@ -412,7 +413,7 @@ export class RealtimeNotifications extends Construct {
     const notificationRule = new events.Rule(this, 'NotificationRule', {
       description: `Sends ${detailType} events to the delivery queue of ${this.serviceName}`,
       eventBus: this.eventBus,
-      eventPattern: { detailType: notificationEventPattern(detailType, this.settings['history.userStreams'])['detail-type'] },
+      eventPattern: { detailType: notificationEventPattern(detailType, this.settings['history.userStreams'], mobilePushApps(this.settings).length > 0)['detail-type'] },
     });
     const rules = [notificationRule];
     if (props.eventBus === undefined) {
@@ -422,7 +423,7 @@ export class RealtimeNotifications extends Construct {
         description: `Sends events that are neither ${detailType} nor ${clientMessageDetailType} to the delivery queue of ${this.serviceName}, to be dead-lettered with reason WRONG_DETAIL_TYPE`,
         eventBus: this.eventBus,
         // Match.anyOf takes the contract's matchers (here one anything-but) as they are.
-        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType, this.settings['history.userStreams'])['detail-type']) },
+        eventPattern: { detailType: events.Match.anyOf(...misaddressedEventPattern(detailType, clientMessageDetailType, this.settings['history.userStreams'], mobilePushApps(this.settings).length > 0)['detail-type']) },
       }));
     }
     // Events EventBridge cannot put on the queue land in the DLQ rather than vanish.
@@ -551,6 +552,7 @@ export class RealtimeNotifications extends Construct {
       connectionsGrants: this.connectionsGrants,
       payloadGrants: this.payloadGrants,
       payloadBucket: this.payloadBucket,
+      mobilePushGrants: this.mobilePushGrants,
       bundledFunctions: [this.connectFunction, this.disconnectFunction, this.messageFunction, this.deliverFunction,
         ...(auth.authorizerSettings ? [this.authorizerFunction as lambda.Function] : [])],
     });
@@ -600,7 +602,18 @@ export class RealtimeNotifications extends Construct {
       // GetSecretValue and DescribeSecret on this one secret, and Decrypt with its key when it has one.
       if (allowed.readsVapidKeys) vapidKeys!.grantRead(fn);
       if (allowed.payloads !== undefined && allowed.payloads.length > 0) this.allowPayloadObjects(fn, allowed.payloads);
+      if (allowed.mobilePush) this.allowMobilePush(fn, allowed.mobilePush, mobilePushApps(settings));
     }
+  }
+
+  /** SNS on the configured platform applications and their endpoints, nothing else. */
+  private allowMobilePush(fn: lambda.IFunction, allowed: NonNullable<HandlerPermissions['mobilePush']>, apps: string[]): void {
+    if (allowed.createEndpoints) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: apps }));
+    const onEndpoints = [...(allowed.publish ? ['sns:Publish'] : []), ...(allowed.deleteEndpoints ? ['sns:DeleteEndpoint'] : [])];
+    if (onEndpoints.length === 0) return;
+    const endpoints = apps.map(endpointsOf);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: onEndpoints, resources: endpoints }));
+    this.mobilePushGrants.push({ fn, arns: endpoints });
   }
 
   /** The actions on the payload bucket's objects under `payloads/`, and the key's use they need. */

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer, RequestListener, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { handlerEnvironment, RuntimeSettings } from '../lib/private/handlers';
+import { handlerEnvironment, mobilePushApps, RuntimeSettings } from '../lib/private/handlers';
 import {
   HANDLER_NAMES,
   HandlerName,
@@ -43,6 +43,7 @@ import {
 } from './settings';
 import { handleSqsRequest, LocalQueueStore } from './sqs-api';
 import { handleSecretsRequest } from './secrets-api';
+import { LocalSns } from './sns-api';
 import { LocalPushService } from './push/push-service';
 import { generateVAPIDKeys } from 'web-push';
 import { LOOPBACK_HTTP_ENDPOINTS } from '../lib/private/push-endpoints';
@@ -140,6 +141,8 @@ export interface LocalRuntime {
   readonly functions: Readonly<Record<HandlerName, LambdaFunction>>;
   /** The local Web Push service: subscriptions on this runtime, and the pushes they received, decrypted. */
   readonly push: LocalPushService;
+  /** SNS for mobile push: the endpoints device tokens became, and what was published to them. */
+  readonly sns: LocalSns;
   /** The VAPID public key the deliver function signs pushes with: browsers subscribe with it. */
   readonly vapidPublicKey: string;
   /** A token the local issuer signed for `userId`. */
@@ -182,6 +185,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const vapid = generateVAPIDKeys();
     const secrets = new Map([[settings['push.vapidKeys'], JSON.stringify({ ...vapid, subject: 'mailto:local@example.com' })]]);
     const push = new LocalPushService(url, `/${LOCAL_STAGE}/push`, vapid.publicKey);
+    const sns = new LocalSns(LOCAL_REGION, LOCAL_ACCOUNT);
 
     const functions = createFunctions(settings, assetsDir, url, dynamo.endpoint, options);
     stops.add(() => Promise.all(Object.values(functions).map((fn) => fn.stop())).then(() => undefined));
@@ -201,7 +205,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (sweeper) stops.add(() => sweeper.stop());
 
     const parts: RuntimeParts = {
-      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, options, secrets, push, vapidPublicKey: vapid.publicKey,
+      url, port, settings, dynamo, issuer, functions, queues, bus, eventSourceMapping, registry, gateway, options, secrets, push, sns, vapidPublicKey: vapid.publicKey,
       deadLetters: () => queues.deadLetters.peekAll().map(toDeadLetter),
       stop: () => stops.runAll(),
     };
@@ -264,6 +268,9 @@ function resolveSettings(url: string, options: LocalRuntimeOptions): RuntimeSett
     // admitted beside the push services' (the local push service, tests' servers).
     'push.vapidKeys': `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:local-vapid-keys`,
     'push.allowedEndpoints': [...SETTINGS['push.allowedEndpoints'].default, LOOPBACK_HTTP_ENDPOINTS],
+    // Mobile push through the local SNS, to applications of its own.
+    'push.apns': `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:app/APNS/local-app`,
+    'push.fcm': `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:app/GCM/local-app`,
     ...options.settings,
     ...(options.allowBroadcast !== undefined ? { allowBroadcast: options.allowBroadcast } : {}),
     ...(options.queue?.maxReceiveCount !== undefined ? { 'delivery.maxReceiveCount': options.queue.maxReceiveCount } : {}),
@@ -333,8 +340,8 @@ function createBus(settings: RuntimeSettings, queues: LocalQueues, log: (line: s
       },
     }),
   });
-  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType, settings['history.userStreams']) });
-  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType'], settings['history.userStreams']) });
+  bus.addRule({ ...toDeliveryQueue('NotificationRule'), pattern: notificationEventPattern(settings.detailType, settings['history.userStreams'], mobilePushApps(settings).length > 0) });
+  bus.addRule({ ...toDeliveryQueue('MisaddressedEventRule'), pattern: misaddressedEventPattern(settings.detailType, settings['clientMessages.detailType'], settings['history.userStreams'], mobilePushApps(settings).length > 0) });
   return bus;
 }
 
@@ -402,6 +409,7 @@ interface RuntimeParts {
   readonly options: LocalRuntimeOptions;
   readonly secrets: ReadonlyMap<string, string>;
   readonly push: LocalPushService;
+  readonly sns: LocalSns;
   readonly vapidPublicKey: string;
   readonly deadLetters: () => DeadLetter[];
   readonly stop: () => Promise<void>;
@@ -425,6 +433,7 @@ function runtimeHandle(parts: RuntimeParts): LocalRuntime {
     eventSourceMapping,
     functions: parts.functions,
     push: parts.push,
+    sns: parts.sns,
     vapidPublicKey: parts.vapidPublicKey,
     token: (userId, tokenOptions) => issuer.token(userId, tokenOptions),
     drained: () => eventSourceMapping.drained(),
@@ -443,6 +452,7 @@ function routeRequests(endpoints: RuntimeParts): RequestListener {
     if (handleSqsRequest(req, res, { store: queues.sqs, queueUrls: queues.urls })) return;
     if (handleSecretsRequest(req, res, endpoints.secrets)) return;
     if (endpoints.push.handle(req, res)) return;
+    if (endpoints.sns.handle(req, res)) return;
     if (handleConnectionsRequest(req, res, { stage, registry, faults: options.connectionsFaults })) return;
     if (issuer.handle(req, res)) return;
     if (path === `/${stage}/dlq`) {
@@ -511,6 +521,7 @@ function createFunctions(
         AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
         // No S3 configured: an endpoint that answers every request 404, so a payload put fails plainly.
         AWS_ENDPOINT_URL_S3: options.s3Endpoint ?? `${url}/no-s3`,
+        AWS_ENDPOINT_URL_SNS: url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
         ...(options.handlerMetrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),

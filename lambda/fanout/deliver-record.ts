@@ -30,6 +30,7 @@ import { NotificationHistory } from '../history/notification-history';
 import type { Inbox } from '../inbox/inbox';
 import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
+import { isPushDeviceEvent } from '../push/device-event';
 import { isPushJob, parsePushJob, PushContent, PushJob, pushJobMessage, pushPayload } from '../push/push-message';
 import type { Payloads } from '../payloads/payloads';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
@@ -63,8 +64,12 @@ export interface DeliveryDeps {
   readonly history?: NotificationHistory;
   /** Pushes a user's new unread count after their notification was posted (the inbox). */
   readonly inbox?: Pick<Inbox, 'notified' | 'markRead'>;
-  /** Pushes to users' devices (Web Push): present when push is configured. */
-  readonly push?: { deliver(job: PushJob, queue: QueueWriter): Promise<void> };
+  /** Pushes to users' devices (Web Push, SNS): present when push is configured. */
+  readonly push?: {
+    deliver(job: PushJob, queue: QueueWriter): Promise<void>;
+    /** Carries out a backend's PushDevice event; resolves with why it cannot, when it cannot. */
+    deviceEvent(body: Record<string, unknown>): Promise<string | undefined>;
+  };
   /** Sends notifications too large for a frame by reference, and presents references as URLs. */
   readonly payloads?: Payloads;
 }
@@ -121,6 +126,13 @@ export async function deliverRecord(record: QueueRecord, deps: DeliveryDeps, dea
       return;
     }
     await deps.push.deliver(job, deps.queue);
+    return;
+  }
+
+  if (deps.push !== undefined && isPushDeviceEvent(body)) {
+    // A backend registers (or removes) a user's mobile device.
+    const problem = await deps.push.deviceEvent(body);
+    if (problem !== undefined) await reject(record, deps, 'BAD_PUSH_DEVICE', problem);
     return;
   }
 
@@ -186,14 +198,19 @@ export async function deliverNotification(
   const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
   const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const { connections: deliveredHere, delivered } = await deliverToConnections(encoded, inline, 1, deps, deadline);
-  if (push !== undefined && deps.push !== undefined && 'userId' in notification.target && delivered === 0 && shards.count === 0) {
-    // No connection of the user took it live (none open, or every post failed): their devices are pushed.
-    await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({
-      kind: 'push', userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, push),
-      ...(push.urgency !== undefined && { urgency: push.urgency }),
-      ...(push.ttl !== undefined && { ttl: push.ttl }),
-      attempt: 1,
-    })]);
+  if (push !== undefined && deps.push !== undefined && 'userId' in notification.target && shards.count === 0) {
+    const job = {
+      kind: 'push' as const, userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, push),
+      ...(push.urgency !== undefined && { urgency: push.urgency }), ...(push.ttl !== undefined && { ttl: push.ttl }), attempt: 1,
+    };
+    const { seq: at, epoch: of } = notification;
+    if (delivered === 0) {
+      // No connection of the user took it live (none open, or every post failed): their devices are pushed.
+      await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage(job)]);
+    } else if (push.unreadAfter !== undefined && at !== undefined && of !== undefined) {
+      // Taken live: pushed later only if the user has not marked it read by then.
+      await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({ ...job, ifUnread: { epoch: of, seq: at } }, push.unreadAfter)]);
+    }
   }
   const { seq, epoch } = encoded.notification;
   if (userId !== undefined && seq !== undefined && epoch !== undefined && reached.length > 0) {

@@ -19,7 +19,7 @@ import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createInbox } from '../inbox/runtime';
 import { createReadAnnouncer } from '../inbox/bus';
 import { createDocumentClient } from '../stores';
-import { PushDeviceStore } from '../push/device-store';
+import { pushRegistration } from '../push/registration';
 import { readSettings } from '../runtime/settings';
 
 const settings = readSettings('message');
@@ -56,11 +56,7 @@ const messageContext: MessageContext = {
   maxSubscriptions: settings['connections.maxSubscriptions'],
   presence,
   maxPresenceMembers: settings['clientMessages.maxPresenceMembers'],
-  push: settings['push.vapidKeys'] !== '' ? {
-    devices: new PushDeviceStore(doc, settings.countersTable, { maxDevices: settings['push.maxDevicesPerUser'], ttlSeconds: settings['push.deviceTtl'] }),
-    allowedEndpoints: settings['push.allowedEndpoints'],
-    maxDevices: settings['push.maxDevicesPerUser'],
-  } : undefined,
+  push: pushRegistration(settings, doc),
   closeUnregistered: async (connectionId, frame) => {
     logger.warn('closing a connection that is no longer registered');
     await invocation.deps.post(connectionId, Buffer.from(encodeFrame(frame), 'utf8'));

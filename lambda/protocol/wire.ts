@@ -117,14 +117,14 @@ export interface InboxRequest {
   readonly limit?: number;
 }
 
-/** Registers a browser's Web Push subscription for the signed-in user: user-targeted notifications published with a `push` part are pushed to it when no connection of the user receives them live. Registering the same endpoint again updates its keys. At most `push.maxDevicesPerUser` devices per user; the endpoint must be an https URL of an accepted push service (`push.allowedEndpoints`). Answered with `pushDevices`. */
+/** Registers a device for the signed-in user, a browser's Web Push `subscription` or a mobile app's device token (`mobile`; exactly one of the two): user-targeted notifications published with a `push` part are pushed to it when no connection of the user receives them live. Registering the same endpoint again updates its keys. At most `push.maxDevicesPerUser` devices per user; a subscription's endpoint must be an https URL of an accepted push service (`push.allowedEndpoints`); a token, of a platform the construct has an SNS application for (`push.apns`, `push.fcm`). Answered with `pushDevices`. */
 export interface RegisterPushRequest {
   /** What to do: routes the frame. */
   readonly action: 'registerPush';
   /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
   readonly requestId?: string;
   /** A Web Push subscription, as the browser's PushSubscription.toJSON() gives it; other fields are ignored. */
-  readonly subscription: {
+  readonly subscription?: {
     /** The push service's URL for this browser. */
     readonly endpoint: string;
     /** The browser's public key (P-256) and authentication secret. */
@@ -135,16 +135,25 @@ export interface RegisterPushRequest {
       readonly auth: string;
     };
   };
+  /** A mobile app's device token and its platform: it becomes an endpoint of the construct's SNS platform application for that platform. */
+  readonly mobile?: {
+    /** APNs (iOS) or FCM (Android). */
+    readonly platform: 'apns' | 'fcm';
+    /** The device token (APNs) or registration token (FCM) the app was given. */
+    readonly token: string;
+  };
 }
 
-/** Removes one of the signed-in user's devices by its endpoint; removing one that is not registered changes nothing. Answered with `pushDevices`. */
+/** Removes one of the signed-in user's devices by its Web Push `endpoint` or its mobile `token` (exactly one); removing one that is not registered changes nothing. Answered with `pushDevices`. */
 export interface UnregisterPushRequest {
   /** What to do: routes the frame. */
   readonly action: 'unregisterPush';
   /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
   readonly requestId?: string;
-  /** The endpoint the device was registered with. */
-  readonly endpoint: string;
+  /** The endpoint a browser was registered with. */
+  readonly endpoint?: string;
+  /** The device token a mobile app was registered with. */
+  readonly token?: string;
 }
 
 /** Lists the signed-in user's registered devices. Answered with `pushDevices`. */
@@ -340,8 +349,12 @@ export interface PushDevicesFrame {
   readonly devices: ReadonlyArray<{
     /** Names the device (derived from its endpoint). */
     readonly id: string;
-    /** Its Web Push endpoint. */
-    readonly endpoint: string;
+    /** A browser's: its Web Push endpoint. */
+    readonly endpoint?: string;
+    /** A browser (Web Push), or a mobile app through SNS. */
+    readonly platform: 'web' | 'apns' | 'fcm';
+    /** A mobile app's: its device token. */
+    readonly token?: string;
     /** When it was last registered, ISO-8601. */
     readonly registeredAt: string;
   }>;

@@ -16,16 +16,47 @@ const K = Tables.counters;
 /** Attempts of one registration that other registrations of the same user keep overtaking. */
 const MAX_ROUNDS = 10;
 
-/** A browser's Web Push subscription as it is kept. */
-export interface WebPushDevice {
+interface KeptDevice {
   readonly id: string;
-  readonly endpoint: string;
-  readonly p256dh: string;
-  readonly auth: string;
   /** Epoch milliseconds of the last registration. */
   readonly registeredAt: number;
   /** Epoch milliseconds of the last registration or successful push. */
   readonly usedAt: number;
+}
+
+/** A browser's Web Push subscription as it is kept (devices kept before mobile push have no platform). */
+export interface WebPushDevice extends KeptDevice {
+  readonly platform?: 'web';
+  readonly endpoint: string;
+  readonly p256dh: string;
+  readonly auth: string;
+}
+
+/** A mobile app's device token and the SNS endpoint it became. */
+export interface MobileDevice extends KeptDevice {
+  readonly platform: 'apns' | 'fcm';
+  readonly token: string;
+  readonly endpointArn: string;
+}
+
+export type PushDevice = WebPushDevice | MobileDevice;
+
+/** What names a device: a browser's endpoint, or a mobile platform and its token. */
+export type DeviceAddress = { readonly endpoint: string } | { readonly platform: 'apns' | 'fcm'; readonly token: string };
+
+export function isMobile(device: PushDevice): device is MobileDevice {
+  return device.platform === 'apns' || device.platform === 'fcm';
+}
+
+/** The id of the device at `address`: short, and safe as a map key. */
+export function deviceIdOf(address: DeviceAddress): string {
+  const key = 'endpoint' in address ? address.endpoint : `${address.platform}:${address.token}`;
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}
+
+/** The attribute and value a device is removed on: the same device, not one registered again since. */
+function identity(address: DeviceAddress): [string, string] {
+  return 'endpoint' in address ? ['endpoint', address.endpoint] : ['token', address.token];
 }
 
 export interface DevicePolicy {
@@ -34,24 +65,21 @@ export interface DevicePolicy {
   readonly ttlSeconds: number;
 }
 
-/** The id of the device at `endpoint`: short, and safe as a map key. */
-export function deviceIdOf(endpoint: string): string {
-  return createHash('sha256').update(endpoint).digest('base64url').slice(0, 22);
-}
+export type RegisterResult = { readonly ok: true; readonly devices: PushDevice[] } | { readonly ok: false; readonly devices: PushDevice[] };
 
-export type RegisterResult = { readonly ok: true; readonly devices: WebPushDevice[] } | { readonly ok: false; readonly devices: WebPushDevice[] };
+type NewDevice = Omit<WebPushDevice, keyof KeptDevice> | Omit<MobileDevice, keyof KeptDevice>;
 
 export class PushDeviceStore {
   constructor(private readonly doc: DynamoDBDocumentClient, readonly tableName: string, private readonly policy: DevicePolicy) {}
 
   /** The user's devices still in use, oldest registration first (a consistent read). */
-  async list(userId: string, now: number): Promise<WebPushDevice[]> {
+  async list(userId: string, now: number): Promise<PushDevice[]> {
     return this.live(await this.read(userId), now);
   }
 
   /** Adds or refreshes the device unless the user has `maxDevices` others in use; returns the devices after. */
-  async register(userId: string, subscription: { endpoint: string; p256dh: string; auth: string }, now: number): Promise<RegisterResult> {
-    const device: WebPushDevice = { id: deviceIdOf(subscription.endpoint), ...subscription, registeredAt: now, usedAt: now };
+  async register(userId: string, added: NewDevice, now: number): Promise<RegisterResult> {
+    const device = { id: deviceIdOf(added as DeviceAddress), ...added, registeredAt: now, usedAt: now } as PushDevice;
     // Again after another registration created the item first or took the last place but one,
     // or after room was made (devices unused for longer than the TTL removed): each round
     // follows a change by another, so a user's racing registrations settle in a few.
@@ -70,16 +98,17 @@ export class PushDeviceStore {
    * Removes devices: those listed, each only while it is the one given (a device registered
    * again since, with new keys, stays). Removing one that is gone is not an error.
    */
-  async remove(userId: string, devices: readonly Pick<WebPushDevice, 'id' | 'endpoint'>[]): Promise<void> {
+  async remove(userId: string, devices: readonly DeviceAddress[]): Promise<void> {
     for (const device of devices) {
+      const [key, value] = identity(device);
       try {
         await this.doc.send(new UpdateCommand({
           TableName: this.tableName,
           Key: pushDevicesKey(userId),
           UpdateExpression: 'REMOVE #devices.#id',
-          ConditionExpression: '#devices.#id.#endpoint = :endpoint',
-          ExpressionAttributeNames: { '#devices': 'devices', '#id': device.id, '#endpoint': 'endpoint' },
-          ExpressionAttributeValues: { ':endpoint': device.endpoint },
+          ConditionExpression: '#devices.#id.#key = :value',
+          ExpressionAttributeNames: { '#devices': 'devices', '#id': deviceIdOf(device), '#key': key },
+          ExpressionAttributeValues: { ':value': value },
         }));
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -104,7 +133,7 @@ export class PushDeviceStore {
   }
 
   /** Writes the device into an existing map with room, or starts the map; false when there is no room. */
-  private async putDevice(userId: string, device: WebPushDevice, now: number): Promise<boolean> {
+  private async putDevice(userId: string, device: PushDevice, now: number): Promise<boolean> {
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName,
@@ -132,17 +161,17 @@ export class PushDeviceStore {
     }
   }
 
-  private async read(userId: string): Promise<WebPushDevice[]> {
+  private async read(userId: string): Promise<PushDevice[]> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: pushDevicesKey(userId), ConsistentRead: true }));
-    const devices = (Item?.devices ?? {}) as Record<string, WebPushDevice>;
+    const devices = (Item?.devices ?? {}) as Record<string, PushDevice>;
     return Object.values(devices).sort((a, b) => a.registeredAt - b.registeredAt || a.id.localeCompare(b.id));
   }
 
-  private live(devices: WebPushDevice[], now: number): WebPushDevice[] {
+  private live(devices: PushDevice[], now: number): PushDevice[] {
     return devices.filter((d) => this.inUse(d, now));
   }
 
-  private inUse(device: WebPushDevice, now: number): boolean {
+  private inUse(device: PushDevice, now: number): boolean {
     return device.usedAt + this.policy.ttlSeconds * 1000 > now;
   }
 

@@ -12,15 +12,19 @@ import { pushUndeliveredMessage } from '../fanout/dead-letters';
 import type { DeliveryMetrics } from '../fanout/deliver-record';
 import type { QueueWriter } from '../fanout/queue-writer';
 import { requeueDelaySeconds } from '../runtime/retry';
-import { PushDeviceStore, WebPushDevice } from './device-store';
+import { isMobile, PushDevice, PushDeviceStore } from './device-store';
+import type { MobilePush } from './sns-push';
 import { DEFAULT_PUSH_TTL_SECONDS, PushJob, pushJobMessage } from './push-message';
-import { PushOutcome, WebPushSender } from './web-push-sender';
+import { PushOutcome, WebPushOptions, WebPushSender } from './web-push-sender';
 
 const TOUCH_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export interface PushDeliveryDeps {
   readonly devices: PushDeviceStore;
-  readonly sender: WebPushSender;
+  /** Web Push; absent without `push.vapidKeys`. */
+  readonly sender?: WebPushSender;
+  /** SNS mobile push; absent without `push.apns` and `push.fcm`. */
+  readonly mobile?: MobilePush;
   readonly queue: QueueWriter;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -29,9 +33,15 @@ export interface PushDeliveryDeps {
   readonly logger: Pick<Logger, 'debug' | 'info' | 'warn'>;
   readonly now: () => number;
   readonly random?: () => number;
+  /** Whether a position of the user's own stream is marked read (the inbox); absent without user streams. */
+  readonly isRead?: (userId: string, position: { epoch: string; seq: number }) => Promise<boolean>;
 }
 
 export async function deliverPush(job: PushJob, deps: PushDeliveryDeps): Promise<void> {
+  if (job.ifUnread !== undefined && job.attempt === 1 && (deps.isRead === undefined || await deps.isRead(job.userId, job.ifUnread))) {
+    deps.logger.debug('Read before the delayed push; not pushed', { notificationId: job.payload.id });
+    return;
+  }
   const all = await deps.devices.list(job.userId, deps.now());
   const devices = job.deviceIds === undefined ? all : all.filter((d) => job.deviceIds!.includes(d.id));
   if (devices.length === 0) {
@@ -40,17 +50,21 @@ export async function deliverPush(job: PushJob, deps: PushDeliveryDeps): Promise
   }
   const payload = JSON.stringify(job.payload);
   const options = { ttlSeconds: job.ttl ?? DEFAULT_PUSH_TTL_SECONDS, urgency: job.urgency };
-  const outcomes = await Promise.all(devices.map(async (device) => ({ device, outcome: await deps.sender.send(device, payload, options) })));
+  const outcomes = await Promise.all(devices.map(async (device) => ({ device, outcome: await pushTo(device, job, payload, options, deps) })));
 
   const sent = outcomes.filter((o) => o.outcome.kind === 'sent').map((o) => o.device);
   const gone = outcomes.filter((o) => o.outcome.kind === 'gone').map((o) => o.device);
-  const retry = outcomes.filter((o): o is { device: WebPushDevice; outcome: Extract<PushOutcome, { kind: 'retry' }> } => o.outcome.kind === 'retry');
+  const retry = outcomes.filter((o): o is { device: PushDevice; outcome: Extract<PushOutcome, { kind: 'retry' }> } => o.outcome.kind === 'retry');
   const failed = outcomes.filter((o) => o.outcome.kind === 'failed');
   deps.metrics.count(MetricNames.pushSent, sent.length);
   // Kept another TTL: written at most once a day per device, however often it is pushed to.
   await Promise.all(sent.filter((d) => d.usedAt < deps.now() - TOUCH_INTERVAL_MS).map((d) => deps.devices.touch(job.userId, d.id, deps.now())));
   if (gone.length > 0) {
     await deps.devices.remove(job.userId, gone);
+    // SNS keeps a disabled endpoint until it is deleted.
+    await Promise.all(gone.filter(isMobile).map((d) => deps.mobile?.deleteEndpoint(d.endpointArn).catch((error: unknown) => {
+      deps.logger.warn('Could not delete a disabled SNS endpoint', { error: String(error) });
+    })));
     deps.metrics.count(MetricNames.pushDevicesRemoved, gone.length);
     deps.logger.info('Push devices gone (404/410); removed', { notificationId: job.payload.id, devices: gone.length });
   }
@@ -70,4 +84,13 @@ export async function deliverPush(job: PushJob, deps: PushDeliveryDeps): Promise
     const body = JSON.stringify({ ...job, deviceIds: givenUp.map((o) => o.device.id) });
     await deps.queue.sendAll(deps.deadLetterQueueUrl, [pushUndeliveredMessage(body, job.payload.id, job.attempt, reasons)]);
   }
+}
+
+/** One push to one device, by Web Push or through SNS; a kind of device this function cannot push to fails for good. */
+function pushTo(device: PushDevice, job: PushJob, payload: string, options: WebPushOptions, deps: PushDeliveryDeps): Promise<PushOutcome> {
+  if (isMobile(device)) {
+    return deps.mobile?.publish(device.endpointArn, job.payload, options)
+      ?? Promise.resolve({ kind: 'failed', reason: `NOT_CONFIGURED: no SNS application for ${device.platform} (push.${device.platform})` });
+  }
+  return deps.sender?.send(device, payload, options) ?? Promise.resolve({ kind: 'failed', reason: 'NOT_CONFIGURED: no VAPID keys (push.vapidKeys)' });
 }

@@ -15,6 +15,8 @@ export interface PushContent {
   readonly data?: unknown;
   readonly urgency?: (typeof PUSH_URGENCIES)[number];
   readonly ttl?: number;
+  /** Seconds after which a user who took it live is pushed it if it is still unread. */
+  readonly unreadAfter?: number;
 }
 
 /** What a device receives (encrypted): the notification's id and time beside its push content. */
@@ -39,6 +41,8 @@ export interface PushJob {
   readonly attempt: number;
   /** Only these devices (a retry); absent: every device of the user. */
   readonly deviceIds?: readonly string[];
+  /** Pushed only if this position of the user's stream is still unread (a delayed push). */
+  readonly ifUnread?: { readonly epoch: string; readonly seq: number };
 }
 
 /** A push service keeps an undelivered push one day unless the publisher says otherwise. */

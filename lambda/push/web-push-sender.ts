@@ -52,12 +52,18 @@ export class WebPushSender {
     const problem = pushEndpointProblem(target.endpoint, this.allowedEndpoints);
     if (problem !== undefined) return { kind: 'failed', reason: `ENDPOINT_NOT_ALLOWED: ${problem}` };
     const vapid = await this.vapid();
-    const request = generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
-      vapidDetails: vapid,
-      TTL: options.ttlSeconds,
-      urgency: options.urgency ?? 'normal',
-      contentEncoding: 'aes128gcm',
-    });
+    let request: ReturnType<typeof generateRequestDetails>;
+    try {
+      request = generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+        vapidDetails: vapid,
+        TTL: options.ttlSeconds,
+        urgency: options.urgency ?? 'normal',
+        contentEncoding: 'aes128gcm',
+      });
+    } catch (error) {
+      // A key that is no point of the curve, say: no push to this subscription can ever be encrypted.
+      return { kind: 'failed', reason: `BAD_SUBSCRIPTION: ${(error as Error).message.slice(0, 200)}` };
+    }
     let response: Awaited<ReturnType<Fetch>>;
     try {
       response = await this.fetchImpl(request.endpoint, {

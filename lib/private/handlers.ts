@@ -69,6 +69,8 @@ export interface HandlerPermissions {
    * fetch payloads with (a presigned URL acts with its signer's permissions), PutObject to store them.
    */
   readonly payloads?: readonly ('GetObject' | 'PutObject')[];
+  /** SNS mobile push: endpoints of the platform applications `push.apns` and `push.fcm` (and those applications only). */
+  readonly mobilePush?: { readonly createEndpoints?: boolean; readonly publish?: boolean; readonly deleteEndpoints?: boolean };
 }
 
 export interface HandlerDescription {
@@ -97,6 +99,16 @@ const DELIVERY_SETTINGS: SettingName[] = [
 ];
 
 const when = <T>(on: boolean, items: readonly T[]): readonly T[] => (on ? items : []);
+
+/** The SNS platform applications configured for mobile push. */
+export function mobilePushApps(s: Pick<RuntimeSettings, 'push.apns' | 'push.fcm'>): string[] {
+  return [s['push.apns'], s['push.fcm']].filter((arn) => arn !== '');
+}
+
+/** The ARN pattern of a platform application's endpoints: `…:app/GCM/my-app` → `…:endpoint/GCM/my-app/*`. */
+export function endpointsOf(applicationArn: string): string {
+  return `${applicationArn.replace(':app/', ':endpoint/')}/*`;
+}
 const unique = <T>(...lists: ReadonlyArray<readonly T[]>): T[] => [...new Set(lists.flat())];
 
 /** The switches permissions depend on. */
@@ -110,7 +122,9 @@ function features(s: RuntimeSettings) {
     /** Users' own streams are kept, with their read state. */
     inbox: s['history.userStreams'],
     /** Users register push devices, and deliver pushes to them. */
-    push: s['push.vapidKeys'] !== '',
+    push: s['push.vapidKeys'] !== '' || mobilePushApps(s).length > 0,
+    webPush: s['push.vapidKeys'] !== '',
+    mobilePush: mobilePushApps(s).length > 0,
   };
 }
 
@@ -169,7 +183,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     settings: [
       ...DELIVERY_SETTINGS, 'topicRules', 'publishRules', 'connections.maxSubscriptions', 'clientMessages.maxPerSecond',
       'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
-      'push.vapidKeys', 'push.allowedEndpoints', 'push.maxDevicesPerUser', 'push.deviceTtl',
+      'push.vapidKeys', 'push.allowedEndpoints', 'push.maxDevicesPerUser', 'push.deviceTtl', 'push.apns', 'push.fcm',
     ],
     routes: MESSAGE_ROUTES,
     answers: true,
@@ -185,7 +199,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // NotificationsRead event on the bus. Push devices are one item per user (read, a conditional
     // UpdateItem into it, or a PutItem that starts it).
     permissions: (s) => {
-      const { presence, clientPublish, topicHistory, history, inbox, push } = features(s);
+      const { presence, clientPublish, topicHistory, history, inbox, push, mobilePush } = features(s);
       const fansOut = clientPublish || presence;
       const keepsClientMessages = clientPublish && topicHistory;
       return {
@@ -212,6 +226,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         putEvents: clientPublish || inbox,
         // Replays and history answers present kept references as presigned URLs.
         payloads: when(history, ['GetObject' as const]),
+        // A device token becomes an endpoint of its platform application.
+        mobilePush: mobilePush ? { createEndpoints: true } : undefined,
       };
     },
   },
@@ -219,7 +235,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // The bus: mark-reads from backends are announced on it, as clients' are.
     facts: [...DELIVERY_FACTS, 'eventBusName'],
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount', 'push.vapidKeys', 'push.allowedEndpoints', 'push.deviceTtl',
-      'push.maxDevicesPerUser', 'payloads.maxObjectSize'],
+      'push.maxDevicesPerUser', 'push.apns', 'push.fcm', 'payloads.maxObjectSize'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
@@ -228,21 +244,25 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // push it reads the VAPID keys' secret, a user's devices, and updates them (a device reached
     // is kept longer, a gone one removed).
     permissions: (s) => {
-      const { presence, history, inbox, push } = features(s);
+      const { presence, history, inbox, push, webPush, mobilePush } = features(s);
       const forget = forgetting(presence);
       return {
         tables: {
           connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
           subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
           counters: {
-            actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']), when(push, ['GetItem', 'UpdateItem'])),
+            actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']),
+              when(push, ['GetItem', 'UpdateItem']), when(mobilePush, ['PutItem'])),
           },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
         connections: ['POST'],
         queueSends: true,
         putEvents: inbox,
-        readsVapidKeys: push,
+        readsVapidKeys: webPush,
+        // Publishes to users' endpoints, and deletes those SNS reports disabled; a backend's
+        // PushDevice event creates one.
+        mobilePush: mobilePush ? { createEndpoints: true, publish: true, deleteEndpoints: true } : undefined,
         // Stores payloads too large for a frame, and presigns the URLs clients fetch them with.
         payloads: ['PutObject', 'GetObject'],
       };

@@ -37,6 +37,8 @@ export interface DesignFindingTargets {
    * `arn:…:execute-api:…:apiId/stage/METHOD/@connections/*` ARNs it was granted.
    */
   readonly connectionsGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
+  /** Each function granted SNS actions on the endpoints of the push platform applications (`…:endpoint/GCM/app/*`). */
+  readonly mobilePushGrants: ReadonlyArray<{ readonly fn: lambda.IFunction; readonly arns: string[] }>;
   /** The functions running the bundled handlers (not a user's own authorizer). */
   readonly bundledFunctions: lambda.Function[];
   /** Each function granted object actions on the payload bucket, with the `<bucket ARN>/payloads/*` ARN it was granted. */
@@ -59,6 +61,9 @@ const DESIGN_FINDING_REASONS = {
     + 'runtime is pinned to match them rather than follow the newest Node.js release.',
 };
 
+const MOBILE_PUSH_REASON = 'A device\'s SNS endpoint is created at run time, when the user registers it: the functions publish to '
+  + 'and delete endpoints of the configured platform application only (its ARN with :endpoint/ for :app/ and /* for the endpoint id), nothing wider.';
+
 export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
   for (const routeKey of t.authorizedRouteKeys) {
     acknowledge(t.webSocketApi.node.findChild(`${routeKey}-Route`), 'AwsSolutions-APIG4', DESIGN_FINDING_REASONS['AwsSolutions-APIG4']);
@@ -75,6 +80,11 @@ export function acknowledgeDesignFindings(t: DesignFindingTargets): void {
     }
   }
   acknowledge(t.payloadBucket, 'AwsSolutions-S1', DESIGN_FINDING_REASONS['AwsSolutions-S1']);
+  for (const { fn, arns } of t.mobilePushGrants) {
+    for (const arn of arns) {
+      acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::${arn}]`, MOBILE_PUSH_REASON);
+    }
+  }
   for (const fn of t.bundledFunctions) {
     acknowledge(fn, 'AwsSolutions-L1', DESIGN_FINDING_REASONS['AwsSolutions-L1']);
   }

@@ -8,11 +8,11 @@ import { Duration, Size, Token } from 'aws-cdk-lib';
 import type { RealtimeNotificationsProps } from '../options';
 import { hasControlCharacter } from './control-characters';
 import { movedPropsIn } from './moved-props';
-import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE } from './protocol/inbox-event-names';
+import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE } from './protocol/inbox-event-names';
 import { LIMITS } from './runtime-contract';
 
 /** The inbox's events on the bus: backends' mark-reads and the construct's read announcements. */
-const INBOX_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE];
+const INBOX_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE];
 import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
 import { allowedEndpointProblem } from './push-endpoints';
 import { topicPatternProblem } from './topic-patterns';
@@ -140,7 +140,7 @@ function validateDetailTypes(p: RealtimeNotificationsProps): void {
   const clientDetailType = settingValue(p, 'clientMessages.detailType');
   for (const [prop, value] of [['detailType', detailType], ['clientMessages.detailType', clientDetailType]] as const) {
     if (!Token.isUnresolved(value) && INBOX_DETAIL_TYPES.includes(value)) {
-      throw invalidProp(prop, `${JSON.stringify(value)} is the detail type of the inbox's own events`,
+      throw invalidProp(prop, `${JSON.stringify(value)} is the detail type of the inbox's or mobile push's own events`,
         `Choose another detail type than ${INBOX_DETAIL_TYPES.map((t) => JSON.stringify(t)).join(' and ')}.`);
     }
   }
@@ -205,6 +205,18 @@ function validateMonitoring(p: RealtimeNotificationsProps): void {
 
 /** Push endpoints are https hosts; a loopback or http entry exists only in the local runtime. */
 function validatePush(p: RealtimeNotificationsProps): void {
+  for (const [prop, types] of [['apns', 'APNS|APNS_SANDBOX'], ['fcm', 'GCM']] as const) {
+    const arn = p.push?.[prop];
+    if (arn === undefined) continue;
+    if (Token.isUnresolved(arn)) {
+      throw invalidProp(`push.${prop}`, 'it is a deploy-time token, but the endpoints the functions may use are derived from it at synth time',
+        'Give the platform application\'s ARN as a literal string.');
+    }
+    if (!new RegExp(`^arn:aws[\\w-]*:sns:[\\w-]+:\\d{12}:app/(${types})/[\\w.-]{1,256}$`).test(arn)) {
+      throw invalidProp(`push.${prop}`, `${JSON.stringify(arn)} is not the ARN of an SNS platform application for ${prop === 'apns' ? 'APNs' : 'FCM'}`,
+        `Give the ARN SNS shows for the application, such as "arn:aws:sns:us-east-1:123456789012:app/${types.split('|')[0]}/my-app".`);
+    }
+  }
   (p.push?.allowedEndpoints ?? []).forEach((host, i) => {
     if (Token.isUnresolved(host)) {
       throw invalidProp(`push.allowedEndpoints[${i}]`, 'it is a deploy-time token', 'Name the push service hosts as literal strings known at synth.');

@@ -7,7 +7,7 @@
  * import it without pulling in aws-cdk-lib.
  */
 import { CLIENT_ACTIONS } from './protocol/client-actions';
-import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE } from './protocol/inbox-event-names';
+import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE } from './protocol/inbox-event-names';
 
 /** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
@@ -244,9 +244,9 @@ export interface AuthSettings {
  * The EventBridge pattern of the rule that feeds the delivery queue. The local runtime matches
  * PutEvents entries against this same pattern.
  */
-export function notificationEventPattern(detailType: string, inbox = false): { 'detail-type': string[] } {
-  // With the inbox, backends' mark-reads go to deliver too.
-  return { 'detail-type': inbox ? [detailType, MARK_READ_DETAIL_TYPE] : [detailType] };
+export function notificationEventPattern(detailType: string, inbox = false, mobilePush = false): { 'detail-type': string[] } {
+  // With the inbox, backends' mark-reads go to deliver too; with mobile push, backends' device registrations.
+  return { 'detail-type': [detailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), ...(mobilePush ? [PUSH_DEVICE_DETAIL_TYPE] : [])] };
 }
 
 /**
@@ -256,7 +256,13 @@ export function notificationEventPattern(detailType: string, inbox = false): { '
  * their being dropped unseen. Never on a bus passed in: there, other detail types belong to other
  * applications. The local runtime uses it as well.
  */
-export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string, inbox = false): { 'detail-type': Array<{ 'anything-but': string[] }> } {
-  // The construct's own NotificationsRead events are for backends; a MarkRead is the inbox's, when there is one.
-  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE] }] };
+export function misaddressedEventPattern(
+  detailType: string, clientMessageDetailType: string, inbox = false, mobilePush = false,
+): { 'detail-type': Array<{ 'anything-but': string[] }> } {
+  // The construct's own NotificationsRead events are for backends; a MarkRead is the inbox's, when there is one; a PushDevice, mobile push's.
+  return {
+    'detail-type': [{
+      'anything-but': [detailType, clientMessageDetailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), ...(mobilePush ? [PUSH_DEVICE_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE],
+    }],
+  };
 }

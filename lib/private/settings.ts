@@ -96,6 +96,10 @@ export const SETTINGS = {
    * gives the endpoint, so nothing else is ever posted to.
    */
   'push.allowedEndpoints': { default: ['fcm.googleapis.com', '*.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'] as string[] },
+  /** The SNS platform application (APNs) iOS apps' device tokens become endpoints of: its ARN. Empty: none. */
+  'push.apns': { default: '' },
+  /** The SNS platform application (FCM) Android apps' device tokens become endpoints of: its ARN. Empty: none. */
+  'push.fcm': { default: '' },
   /** Devices one user may register; the next registration is refused until one is removed. */
   'push.maxDevicesPerUser': { default: 10, min: 1, max: 100 },
   /** A device neither registered again nor pushed to for this long is forgotten. */

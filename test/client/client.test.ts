@@ -29,7 +29,7 @@ describe('with API Gateway’s usual limits', () => {
     const subscription = runtime.push.subscribe();
     // What a browser's pushManager.subscribe() resolves with: an object with toJSON().
     const devices = await phone.client.registerPush({ toJSON: () => ({ ...subscription, expirationTime: null }) });
-    expect(devices).toEqual({ devices: [{ id: expect.any(String), endpoint: subscription.endpoint, registeredAt: expect.any(String) }], max: 10 });
+    expect(devices).toEqual({ devices: [{ id: expect.any(String), platform: 'web', endpoint: subscription.endpoint, registeredAt: expect.any(String) }], max: 10 });
     expect(await phone.client.pushDevices()).toEqual(devices);
     phone.close();
     await waitUntil(() => runtime.registry.size === 0, 'the phone\'s connection to close');

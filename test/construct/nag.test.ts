@@ -114,7 +114,11 @@ describe('every configuration of the construct is clean', () => {
         dashboard: true,
       },
       allowBroadcast: true,
-      push: { vapidKeys: new secretsmanager.Secret(stack, 'Vapid', { encryptionKey: new kms.Key(stack, 'VapidKey', { enableKeyRotation: true }) }) },
+      push: {
+        vapidKeys: new secretsmanager.Secret(stack, 'Vapid', { encryptionKey: new kms.Key(stack, 'VapidKey', { enableKeyRotation: true }) }),
+        apns: 'arn:aws:sns:eu-west-1:123456789012:app/APNS/orders-ios',
+        fcm: 'arn:aws:sns:eu-west-1:123456789012:app/GCM/orders-android',
+      },
       publishRules: ['rooms/*'],
       presenceRules: ['rooms/*'],
       customDomain: {

@@ -540,6 +540,31 @@ describe('IAM with push', () => {
   });
 });
 
+describe('IAM with mobile push', () => {
+  const apns = 'arn:aws:sns:eu-west-1:123456789012:app/APNS/orders-ios';
+  const fcm = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/orders-android';
+  const { template: t } = synth({ push: { apns, fcm } });
+  const endpoints = ['arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/orders-ios/*', 'arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/orders-android/*'];
+
+  test('message and deliver (a backend\'s PushDevice event) create endpoints of the two applications only; deliver publishes to and deletes their endpoints only', () => {
+    const message = grantsOf(functionStatements(t, 'Message'));
+    expect(message.get('sns:CreatePlatformEndpoint')).toEqual([apns, fcm]);
+    expect([...message.keys()].filter((a) => a.startsWith('sns:'))).toEqual(['sns:CreatePlatformEndpoint']);
+    const deliver = grantsOf(functionStatements(t, 'Deliver'));
+    expect(deliver.get('sns:Publish')).toEqual(endpoints);
+    expect(deliver.get('sns:DeleteEndpoint')).toEqual(endpoints);
+    expect(deliver.get('sns:CreatePlatformEndpoint')).toEqual([apns, fcm]);
+    expect([...deliver.keys()].filter((a) => a.startsWith('sns:')).sort()).toEqual(['sns:CreatePlatformEndpoint', 'sns:DeleteEndpoint', 'sns:Publish']);
+    expect([...deliver.keys()].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    expect(environmentOf(t, 'Deliver')).toMatchObject({ PUSH_APNS: apns, PUSH_FCM: fcm, PUSH_VAPID_KEYS: '' });
+  });
+
+  test('the notification rule takes backends\' PushDevice events to the delivery queue', () => {
+    const rules = Object.values(t.findResources('AWS::Events::Rule')).map((r) => r.Properties.EventPattern['detail-type']);
+    expect(rules).toContainEqual(expect.arrayContaining(['Notification', 'PushDevice']));
+  });
+});
+
 describe('grants', () => {
   test('grantPublish allows events:PutEvents on this bus only', () => {
     const { template: t } = synth({}, undefined, (s, n) => {

@@ -77,7 +77,7 @@ describe('topicRules', () => {
 test.each([['detailType', { detailType: 'MarkRead' }], ['clientMessages.detailType', { clientMessages: { detailType: 'NotificationsRead' } }]] as const)(
   '%s may not be one of the inbox\'s own detail types', (prop, props) => {
     expect(() => synth(props)).toThrow(`invalid \`${prop}\``);
-    expect(() => synth(props)).toThrow(/the detail type of the inbox's own events/);
+    expect(() => synth(props)).toThrow(/the detail type of the inbox's or mobile push's own events/);
   });
 
 describe('publishRules, presenceRules and historyRules', () => {
@@ -230,5 +230,23 @@ describe('push.allowedEndpoints', () => {
   test('push.maxDevicesPerUser and push.deviceTtl are held to their ranges', () => {
     rejects({ push: { maxDevicesPerUser: 0 } }, /invalid `push\.maxDevicesPerUser`/);
     rejects({ push: { deviceTtl: Duration.hours(1) } }, /invalid `push\.deviceTtl`/);
+  });
+});
+
+describe('push.apns and push.fcm', () => {
+  test.each([
+    ['apns', 'arn:aws:sns:us-east-1:123456789012:app/GCM/android', /invalid `push\.apns`: .* is not the ARN of an SNS platform application for APNs\. Give the ARN SNS shows/],
+    ['fcm', 'arn:aws:sns:us-east-1:123456789012:app/APNS/ios', /invalid `push\.fcm`: .* is not the ARN of an SNS platform application for FCM/],
+    ['fcm', 'arn:aws:sns:us-east-1:123456789012:my-topic', /invalid `push\.fcm`/],
+  ])('push.%s refuses %s', (prop, arn, message) => {
+    rejects({ push: { [prop]: arn } }, message);
+  });
+
+  test('accept their platform applications, the APNs sandbox too', () => {
+    expect(() => synth({ push: { apns: 'arn:aws:sns:us-east-1:123456789012:app/APNS_SANDBOX/ios', fcm: 'arn:aws:sns:us-east-1:123456789012:app/GCM/android' } })).not.toThrow();
+  });
+
+  test('refuse a token: the endpoints the functions may use are derived at synth', () => {
+    rejects({ push: { fcm: new CfnParameter(new Stack(new App(), 'P'), 'Fcm').valueAsString } }, /invalid `push\.fcm`: it is a deploy-time token/);
   });
 });

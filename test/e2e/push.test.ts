@@ -7,6 +7,7 @@
  */
 import { createECDH, createPublicKey, randomBytes, verify, ECDH } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer };
@@ -155,6 +156,23 @@ describe('a user whose every connection failed to take it', () => {
   });
 });
 
+describe('unreadAfter: a user who took it live', () => {
+  it('is pushed it later if it is still unread then, and not if it was marked read', async () => {
+    const quinn = freshUser('quinn');
+    const sub = server.subscription();
+    await registered(quinn, sub);
+    const live = await open(quinn);
+    // The delay leaves ample time to mark the second one read before its push is due.
+    await publish(eventBridgeClient(runtime()), runtime(), { userId: quinn, id: `unread-${quinn}`, data: {}, push: { title: 'still unread', unreadAfter: 3 } });
+    await publish(eventBridgeClient(runtime()), runtime(), { userId: quinn, id: `read-${quinn}`, data: {}, push: { title: 'read in time', unreadAfter: 3 } });
+    await live.waitForNotifications(2);
+    expect(server.to(sub.id)).toHaveLength(0);
+    expect(await live.request({ action: 'markRead', ids: [`read-${quinn}`] })).toMatchObject({ type: 'unread' });
+    await runtime().drained();
+    expect(server.to(sub.id).map((r) => server.decrypt(r))).toEqual([expect.objectContaining({ id: `unread-${quinn}`, title: 'still unread' })]);
+  });
+});
+
 describe('no push', () => {
   it('when a connection of the user took it live', async () => {
     const dave = freshUser('dave');
@@ -209,6 +227,83 @@ describe('the push service\'s answers', () => {
     const [dead] = runtime().deadLetters().filter((d) => d.messageAttributes.notificationId === `dl-${hank}`);
     expect(dead.messageAttributes).toMatchObject({ reason: 'PUSH_UNDELIVERED', attempts: '2' });
     expect(dead.messageAttributes.reasonMessage).toMatch(/SERVER_ERROR 503/);
+  });
+});
+
+describe('a push refused for good', () => {
+  it('(another 4xx) is dead-lettered at once, not retried, and the device kept', async () => {
+    const pat = freshUser('pat');
+    const sub = server.subscription([400]);
+    await registered(pat, sub);
+    await notify({ userId: pat, id: `refused-${pat}`, data: {}, push: { title: 'refused' } });
+    expect(server.to(sub.id)).toHaveLength(1);
+    const [dead] = runtime().deadLetters().filter((d) => d.messageAttributes.notificationId === `refused-${pat}`);
+    expect(dead.messageAttributes).toMatchObject({ reason: 'PUSH_UNDELIVERED', attempts: '1' });
+    expect(dead.messageAttributes.reasonMessage).toMatch(/REFUSED 400/);
+    const client = await open(pat);
+    expect(await client.request({ action: 'pushDevices' })).toMatchObject({ devices: [{ endpoint: sub.endpoint }] });
+  });
+});
+
+describe('mobile apps, through SNS', () => {
+  it('a device token becomes an SNS endpoint; an offline user\'s push is published to it for APNs and FCM', async () => {
+    const lee = freshUser('lee');
+    const token = `fcm-token-${lee}`;
+    const client = await open(lee);
+    const answer = await client.request({ action: 'registerPush', mobile: { platform: 'fcm', token } });
+    expect(answer).toMatchObject({ type: 'pushDevices', devices: [{ platform: 'fcm', token }] });
+    client.ws.close();
+    await new Promise((resolve) => client.ws.once('close', resolve));
+    const endpointArn = runtime().sns.endpointOf(token)!;
+    expect(endpointArn).toMatch(/^arn:aws:sns:us-east-1:000000000000:endpoint\/GCM\/local-app\//);
+
+    await notify({ userId: lee, id: `m-${lee}`, data: {}, push: { title: 'To your phone', body: 'hello', ttl: 120 } });
+    const [published] = runtime().sns.published.filter((p) => p.endpointArn === endpointArn);
+    expect(JSON.parse(published.message.GCM)).toEqual({ notification: { title: 'To your phone', body: 'hello' }, data: { payload: expect.any(String) } });
+    expect(JSON.parse(JSON.parse(published.message.GCM).data.payload)).toMatchObject({ id: `m-${lee}`, userId: lee, title: 'To your phone' });
+    expect(JSON.parse(published.message.APNS)).toMatchObject({ aps: { alert: { title: 'To your phone', body: 'hello' } } });
+    expect(published.attributes).toMatchObject({ 'AWS.SNS.MOBILE.FCM.TTL': '120' });
+  });
+
+  it('an endpoint SNS reports disabled removes the device', async () => {
+    const max = freshUser('max');
+    const token = `apns-token-${max}`;
+    const client = await open(max);
+    await client.request({ action: 'registerPush', mobile: { platform: 'apns', token } });
+    client.ws.close();
+    await new Promise((resolve) => client.ws.once('close', resolve));
+    runtime().sns.disable(runtime().sns.endpointOf(token)!);
+    await notify({ userId: max, data: {}, push: { title: 'never arrives' } });
+    const again = await open(max);
+    expect(await again.request({ action: 'pushDevices' })).toMatchObject({ devices: [] });
+    expect(runtime().sns.endpointOf(token)).toBeUndefined();
+  });
+
+  it('a backend registers and removes a user\'s device with a PushDevice event; a bad one is dead-lettered with its reason', async () => {
+    const olga = freshUser('olga');
+    const token = `backend-token-${olga}`;
+    const putDevice = async (detail: object) => {
+      await eventBridgeClient(runtime()).send(new PutEventsCommand({
+        Entries: [{ EventBusName: runtime().eventBusName, Source: 'app.backend', DetailType: 'PushDevice', Detail: JSON.stringify(detail) }],
+      }));
+      await runtime().drained();
+    };
+    await putDevice({ userId: olga, mobile: { platform: 'fcm', token } });
+    const client = await open(olga);
+    expect(await client.request({ action: 'pushDevices' })).toMatchObject({ devices: [{ platform: 'fcm', token }] });
+    await putDevice({ userId: olga, mobile: { platform: 'fcm', token }, remove: true });
+    expect(await client.request({ action: 'pushDevices' })).toMatchObject({ devices: [] });
+
+    await putDevice({ userId: olga, mobile: { platform: 'webos', token } });
+    const [dead] = runtime().deadLetters().filter((d) => d.messageAttributes.reason === 'BAD_PUSH_DEVICE');
+    expect(dead.messageAttributes.reasonMessage).toBe('"mobile.platform" must be "apns" or "fcm".');
+  });
+
+  it('refuses a registration that names both or neither kind of device', async () => {
+    const client = await open(freshUser('ned'));
+    for (const frame of [{ action: 'registerPush' }, { action: 'registerPush', subscription: server.subscription(), mobile: { platform: 'fcm', token: 't' } }]) {
+      expect(await client.request(frame)).toMatchObject({ type: 'error', code: 'BAD_REQUEST', message: expect.stringMatching(/exactly one of "subscription".*or "mobile"/) });
+    }
   });
 });
 

@@ -28,8 +28,10 @@ const NOT: Record<Exclude<JsonType, 'null' | 'number'>, unknown[]> = {
 interface Case { readonly name: string; readonly frame: Record<string, unknown>; readonly words: string }
 
 /** A valid frame of the action: its first example, without requestId. */
-function validFrame(action: ClientAction): Record<string, unknown> {
-  const { requestId: _ignored, ...frame } = CLIENT_FRAMES[action].examples![0] as Record<string, unknown>;
+/** The first example, or the first that has `field` (a frame with alternative fields shows each in an example of its own). */
+function validFrame(action: ClientAction, field?: string): Record<string, unknown> {
+  const examples = CLIENT_FRAMES[action].examples as Array<Record<string, unknown>>;
+  const { requestId: _ignored, ...frame } = examples.find((e) => field === undefined || field in e) ?? examples[0];
   return frame;
 }
 
@@ -63,10 +65,10 @@ const STREAM_EXAMPLE = { epoch: 'k3j9', seq: 41 };
 
 function hostileCases(action: ClientAction): Case[] {
   const schema: JsonSchema = CLIENT_FRAMES[action];
-  const valid = validFrame(action);
   const cases: Case[] = [];
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     if (name === 'action') continue;
+    const valid = validFrame(action, name);
     for (const { path, value, words } of breaking(property, '', [name])) {
       cases.push({ name: `${path.join('.')} = ${JSON.stringify(value)?.slice(0, 20)}`, frame: withValue(valid, path, value), words });
     }

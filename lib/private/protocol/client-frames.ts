@@ -101,6 +101,22 @@ const pushKey = (name: string, bytes: number): JsonSchema => ({
   errorMessage: `"keys.${name}" of the subscription must be the subscription's ${name} key: ${bytes} bytes in URL-safe base64.`,
 });
 
+/** Longest device token accepted: APNs tokens are 64 hex digits, FCM's a few hundred characters. */
+export const MAX_DEVICE_TOKEN_LENGTH = 4096;
+
+/** A mobile app's device token, for SNS mobile push. */
+export const MOBILE_DEVICE: JsonSchema = {
+  title: 'MobileDevice',
+  description: "A mobile app's device token and its platform: it becomes an endpoint of the construct's SNS platform application for that platform.",
+  type: 'object',
+  properties: {
+    platform: { enum: ['apns', 'fcm'], description: 'APNs (iOS) or FCM (Android).', errorMessage: '"mobile.platform" must be "apns" or "fcm".' },
+    token: { type: 'string', minLength: 1, maxLength: MAX_DEVICE_TOKEN_LENGTH, description: 'The device token (APNs) or registration token (FCM) the app was given.', errorMessage: `"mobile.token" must be the device token: a string of 1 to ${MAX_DEVICE_TOKEN_LENGTH} characters.` },
+  },
+  required: ['platform', 'token'],
+  errorMessage: '"mobile" must be an object such as {"platform": "fcm", "token": "…"}.',
+};
+
 /** A browser's public key, as PushSubscription.toJSON() gives one. */
 const EXAMPLE_P256DH = 'BJX_OSmckTCUthZzqdPYlhXVdDvgKHmcewP0mixKkytZVThdd33R_eSLzct3obR7BkgwIOQC0ZuUBCSl5-ayt6k';
 
@@ -213,17 +229,21 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
     },
     [{ action: 'inbox', limit: 20, requestId: 'i1' }]),
   registerPush: /* @__PURE__ */ frame('registerPush', 'RegisterPushRequest',
-    "Registers a browser's Web Push subscription for the signed-in user: user-targeted notifications published with a `push` part are pushed to it "
+    "Registers a device for the signed-in user, a browser's Web Push `subscription` or a mobile app's device token (`mobile`; exactly one of the two): user-targeted notifications published with a `push` part are pushed to it "
     + `when no connection of the user receives them live. Registering the same endpoint again updates its keys. At most ${/* @__PURE__ */ prop('push.maxDevicesPerUser')} devices per user; `
-    + `the endpoint must be an https URL of an accepted push service (${/* @__PURE__ */ prop('push.allowedEndpoints')}). Answered with \`pushDevices\`.`,
-    { subscription: PUSH_SUBSCRIPTION },
-    [{ action: 'registerPush', subscription: { endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', keys: { p256dh: EXAMPLE_P256DH, auth: 'AqpIgDcnDBMdXhDoWWv5tQ' } }, requestId: 'w1' }],
-    { subscription: '"registerPush" needs "subscription": the PushSubscription the browser gave (pushManager.subscribe(), then .toJSON()).' }),
+    + `a subscription's endpoint must be an https URL of an accepted push service (${/* @__PURE__ */ prop('push.allowedEndpoints')}); a token, of a platform the construct has an SNS application for (${/* @__PURE__ */ prop('push.apns')}, ${/* @__PURE__ */ prop('push.fcm')}). Answered with \`pushDevices\`.`,
+    { subscription: PUSH_SUBSCRIPTION, mobile: MOBILE_DEVICE },
+    [
+      { action: 'registerPush', subscription: { endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', keys: { p256dh: EXAMPLE_P256DH, auth: 'AqpIgDcnDBMdXhDoWWv5tQ' } }, requestId: 'w1' },
+      { action: 'registerPush', mobile: { platform: 'fcm', token: 'dQw4w9WgXcQ:APA91bH…' }, requestId: 'w4' },
+    ]),
   unregisterPush: /* @__PURE__ */ frame('unregisterPush', 'UnregisterPushRequest',
-    "Removes one of the signed-in user's devices by its endpoint; removing one that is not registered changes nothing. Answered with `pushDevices`.",
-    { endpoint: { type: 'string', minLength: 1, maxLength: MAX_PUSH_ENDPOINT_LENGTH, description: 'The endpoint the device was registered with.', errorMessage: '"endpoint" must be the endpoint URL of a registered subscription.' } },
-    [{ action: 'unregisterPush', endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', requestId: 'w2' }],
-    { endpoint: '"unregisterPush" needs "endpoint": the endpoint URL of the subscription to remove.' }),
+    "Removes one of the signed-in user's devices by its Web Push `endpoint` or its mobile `token` (exactly one); removing one that is not registered changes nothing. Answered with `pushDevices`.",
+    {
+      endpoint: { type: 'string', minLength: 1, maxLength: MAX_PUSH_ENDPOINT_LENGTH, description: 'The endpoint a browser was registered with.', errorMessage: '"endpoint" must be the endpoint URL of a registered subscription.' },
+      token: { type: 'string', minLength: 1, maxLength: MAX_DEVICE_TOKEN_LENGTH, description: 'The device token a mobile app was registered with.', errorMessage: '"token" must be the device token a mobile app registered.' },
+    },
+    [{ action: 'unregisterPush', endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', requestId: 'w2' }, { action: 'unregisterPush', token: 'dQw4w9WgXcQ:APA91bH…' }]),
   pushDevices: /* @__PURE__ */ frame('pushDevices', 'PushDevicesRequest', "Lists the signed-in user's registered devices. Answered with `pushDevices`.",
     {}, [{ action: 'pushDevices', requestId: 'w3' }]),
   ping: /* @__PURE__ */ frame('ping', 'PingRequest',

@@ -29,7 +29,8 @@ export const PUBLISH_REJECT_REASONS = {
 export const DEAD_LETTER_REASONS = {
   ...PUBLISH_REJECT_REASONS,
   BAD_MARK_READ: 'a `MarkRead` event whose detail is not `{"userId", "ids" | "upTo"}`, or names what is not in the user\'s own stream (see [Inbox events](#inbox-events))',
-  BAD_SHARD: "a message that claims to be one of deliver's own shard messages but is not valid",
+  BAD_PUSH_DEVICE: `a \`PushDevice\` event whose detail is not \`{"userId", "mobile": {"platform", "token"}}\`, or names a platform without an SNS application (${prop('push.apns')}, ${prop('push.fcm')}), or a user who already has ${prop('push.maxDevicesPerUser')} devices`,
+  BAD_SHARD: "a message that claims to be one of deliver's own shard messages or push jobs but is not valid (or a push job reached a deployment without push)",
   UNDELIVERED: 'connections still unreachable after the last delivery attempt (see below)',
   PUSH_UNDELIVERED: `push devices the push service still refused (429, 5xx, network) after ${prop('delivery.maxAttempts')} attempts; the body is the push message, listing those devices`,
   RETRIES_EXHAUSTED: `the queue message could not be processed (DynamoDB or SQS failing) on any of its ${prop('delivery.maxReceiveCount')} receives; the body is the message as received`,

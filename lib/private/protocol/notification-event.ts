@@ -69,6 +69,8 @@ export const MAX_PUSH_BYTES = 3 * 1024;
 /** Longest time a push service is asked to keep an undelivered push: the 4 weeks of FCM's limit. */
 export const MAX_PUSH_TTL_SECONDS = 28 * 24 * 60 * 60;
 export const PUSH_URGENCIES = ['very-low', 'low', 'normal', 'high'] as const;
+/** The longest `unreadAfter`: SQS delays a message 15 minutes at most. */
+export const MAX_UNREAD_AFTER_SECONDS = 900;
 
 /** The `push` part of a notification: what a user who is not connected is shown. */
 export const PUSH_CONTENT: JsonSchema = {
@@ -82,6 +84,11 @@ export const PUSH_CONTENT: JsonSchema = {
     url: { type: 'string', description: 'Where a click takes the user; the service worker decides.', errorMessage: '"push.url" must be a string: a URL or path.' },
     data: { description: 'Anything else the service worker or app reads.' },
     urgency: { enum: PUSH_URGENCIES, description: 'How soon the push service should wake the device (RFC 8030 `Urgency`); `normal` when absent.', errorMessage: `"push.urgency" must be one of: ${PUSH_URGENCIES.join(', ')}.` },
+    unreadAfter: {
+      type: 'integer', minimum: 1, maximum: MAX_UNREAD_AFTER_SECONDS,
+      description: `Also push it this many seconds later to a user who took it live but has not marked it read by then (the inbox: ${/* @__PURE__ */ prop('history.userStreams')}).`,
+      errorMessage: `"push.unreadAfter" must be a whole number of seconds from 1 to ${MAX_UNREAD_AFTER_SECONDS}.`,
+    },
     ttl: { type: 'integer', minimum: 0, maximum: MAX_PUSH_TTL_SECONDS, description: 'Seconds the push service keeps it for a device that is offline (RFC 8030 `TTL`); one day when absent.', errorMessage: `"push.ttl" must be a whole number of seconds from 0 to ${MAX_PUSH_TTL_SECONDS}.` },
   },
   required: ['title'],

@@ -84,7 +84,7 @@ describe('registerPush', () => {
     ['no keys', { endpoint: 'https://fcm.googleapis.com/fcm/send/x' }, /"subscription.keys" must be an object/],
     ['a p256dh that is no P-256 point', { endpoint: 'https://fcm.googleapis.com/fcm/send/x', keys: { p256dh: randomBytes(65).toString('base64url'), auth: 'a'.repeat(22) } }, /P-256/],
     ['a short auth secret', { endpoint: 'https://fcm.googleapis.com/fcm/send/x', keys: { p256dh: subscription().keys.p256dh, auth: 'abc' } }, /auth/],
-    ['no subscription', undefined, /needs "subscription"/],
+    ['no subscription', undefined, /needs exactly one of "subscription"/],
   ])('refuses a malformed subscription: %s', async (_name, sub, words) => {
     const answer = await register('reg-dave', sub);
     expect(answer).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });

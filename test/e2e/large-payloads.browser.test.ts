@@ -144,6 +144,22 @@ describe('large payloads through the payload bucket', () => {
     const page = await node.c.history(TOPIC);
     const kept = page.notifications.find((n) => n.id === 'big-event')!;
     expect(kept.data).toEqual(data);
+
+    // A replay (subscribe with since) posts the kept frame with a fresh URL, never the object's key.
+    const { seq, epoch } = node.received[0];
+    const ws = new WebSocket(`${runtime().wsUrl}?token=${await token('heidi')}`);
+    const frames: Array<Record<string, unknown>> = [];
+    ws.onmessage = (m) => frames.push(JSON.parse(String(m.data)));
+    await new Promise((resolve) => { ws.onopen = resolve; });
+    ws.send(JSON.stringify({ action: 'subscribe', topic: TOPIC, since: { epoch, seq: seq! - 1 } }));
+    await until(() => frames.some((f) => f.type === 'subscribed'), 'the replay');
+    ws.close();
+    const replayed = frames.find((f) => f.id === 'big-event')!;
+    expect(replayed).not.toHaveProperty('dataKey');
+    expect(replayed).not.toHaveProperty('data');
+    const bytes = Buffer.from(await (await fetch(String(replayed.dataUrl))).arrayBuffer());
+    expect([bytes.byteLength, sha256(bytes)]).toEqual([replayed.size, replayed.sha256]);
+    expect(JSON.parse(bytes.toString())).toEqual(data);
   });
 
   it('refuses an object that does not match its reference, in Node and in the browser', async () => {

@@ -162,6 +162,21 @@ describe('large payloads through the payload bucket', () => {
     expect(JSON.parse(bytes.toString())).toEqual(data);
   });
 
+  it('a user\'s own notification over the frame limit arrives by reference and is listed in the inbox with a fresh URL', async () => {
+    const jwt = await token('ivan');
+    const c = connect({ url: runtime().wsUrl, token: () => jwt });
+    clients.push(c);
+    const received: Notification[] = [];
+    c.onUserNotification((n) => received.push(n));
+    await c.inbox.page({ limit: 1 }); // connected
+    const data = report(200 * 1024, 'to-ivan');
+    await publish(events, runtime(), { userId: 'ivan', id: 'ivan-report', data });
+    await until(() => received.length === 1, 'ivan\'s notification');
+    expect(received[0]).toMatchObject({ id: 'ivan-report', userId: 'ivan', data });
+    const page = await c.inbox.page({ limit: 5 });
+    expect(page.notifications.map((n) => [n.id, n.data])).toEqual([['ivan-report', data]]);
+  });
+
   it('refuses an object that does not match its reference, in Node and in the browser', async () => {
     const node = await nodeClient('erin');
     const page = await browserClient('frank');

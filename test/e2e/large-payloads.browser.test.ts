@@ -4,7 +4,8 @@
  *     (the client library) and a page in Chromium (the same library, from /client.js) get `data`
  *     equal to it, fetched through the presigned `dataUrl` and checked against its sha256;
  *   - an event whose frame would be over 128 KB is stored by delivery once per notification id
- *     and posted by reference; history keeps the reference and answers with a fresh URL;
+ *     and posted by reference; history, replays and the inbox keep the reference and answer with a
+ *     fresh URL;
  *   - an object that does not match its reference is refused by the client (PAYLOAD_REFUSED);
  *   - a reference outside the payload prefix is dead-lettered (BAD_PAYLOAD), never posted.
  */

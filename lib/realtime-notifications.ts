@@ -291,7 +291,8 @@ export class RealtimeNotifications extends Construct {
   }
 
   /**
-   * Notifications refused because their frame exceeds 128 KB.
+   * Notifications refused for their size: a `data` over `payloads.maxObjectSize` (frames over
+   * 128 KB within it are sent by reference), or a frame API Gateway refused.
    *
    * @default - sum over 5 minutes
    */

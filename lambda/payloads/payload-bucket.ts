@@ -27,6 +27,10 @@ export interface PayloadBucketOptions {
   readonly endpoint?: string;
   /** @default the environment's credentials */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Whether `endpoint` is the bucket's own host (virtual-hosted) rather than S3's (path-style). @default false */
+  readonly endpointIsBucket?: boolean;
+  /** @default the system clock */
+  readonly now?: () => Date;
 }
 
 /** Presigned URLs carry no signed header but the host: the payload hash is S3's UNSIGNED-PAYLOAD. */
@@ -39,7 +43,9 @@ export function createPayloadBucket(options: PayloadBucketOptions): PayloadBucke
   const endpoint = options.endpoint ?? optionalEnv('AWS_ENDPOINT_URL_S3');
   const signer = new SignatureV4({ service: 's3', region, credentials: options.credentials ?? environmentCredentials(), sha256: Sha256, uriEscapePath: false });
   const base = endpoint !== undefined ? new URL(endpoint) : new URL(`https://${options.bucket}.s3.${region}.amazonaws.com`);
-  const pathOf = (key: string) => `${endpoint !== undefined ? `${base.pathname.replace(/\/$/, '')}/${options.bucket}` : ''}/${encodeKey(key)}`;
+  const pathStyle = endpoint !== undefined && !options.endpointIsBucket;
+  const pathOf = (key: string) => `${pathStyle ? `${base.pathname.replace(/\/$/, '')}/${options.bucket}` : ''}/${encodeKey(key)}`;
+  const now = options.now ?? (() => new Date());
   const request = (method: string, key: string, headers: Record<string, string>, body?: Uint8Array) => ({
     method,
     protocol: base.protocol,
@@ -53,7 +59,7 @@ export function createPayloadBucket(options: PayloadBucketOptions): PayloadBucke
   return {
     async put(key, body, contentType, signal) {
       const sha256 = createHash('sha256').update(body).digest('hex');
-      const signed = await signer.sign(request('PUT', key, { 'content-type': contentType, [CONTENT_SHA256]: sha256 }, body));
+      const signed = await signer.sign(request('PUT', key, { 'content-type': contentType, [CONTENT_SHA256]: sha256 }, body), { signingDate: now() });
       const { host: _host, ...headers } = signed.headers;
       const response = await fetch(urlOf(signed), { method: 'PUT', headers, body: body as unknown as BodyInit, signal });
       if (!response.ok) {
@@ -64,7 +70,7 @@ export function createPayloadBucket(options: PayloadBucketOptions): PayloadBucke
     },
     async presign(key, expiresInSeconds) {
       const signed = await signer.presign(request('GET', key, { [CONTENT_SHA256]: 'UNSIGNED-PAYLOAD' }),
-        { expiresIn: expiresInSeconds, unhoistableHeaders: UNSIGNED, unsignableHeaders: UNSIGNED });
+        { expiresIn: expiresInSeconds, unhoistableHeaders: UNSIGNED, unsignableHeaders: UNSIGNED, signingDate: now() });
       return urlOf(signed);
     },
   };

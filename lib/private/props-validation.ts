@@ -22,6 +22,7 @@ import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, in
 /** Why a range is what it is, where the bounds alone do not say. */
 const RANGE_REASONS: Partial<Record<RangedSettingName, string>> = {
   'connections.ttl': ': rows must outlive the connection, which API Gateway keeps open for up to 2 hours',
+  'payloads.urlExpiry': ': clients fetch a payload as its frame arrives, and replays presign a new URL, so minutes are enough',
 };
 
 const DETAIL_TYPE_RULE = '1 to 128 characters without control characters';

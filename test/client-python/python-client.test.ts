@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createHash } from 'node:crypto';
+import { createPayloadBucket, PayloadBucket } from '../../lambda/payloads/payload-bucket';
+import { LOCAL_AWS } from '../../local/dynamodb';
 import { LocalRuntime } from '../../local/runtime';
+import { LocalS3, startLocalS3 } from '../../local/s3';
 import { clientTests, publish, waitUntil } from '../client/support';
 import { pythonEnv } from '../support/python-venv';
 
@@ -302,6 +306,50 @@ describe('with API Gateway’s usual limits', () => {
     await alice.request('close');
     await expect(alice.request('presence', { topic: room })).rejects.toMatchObject({ code: 'CLOSED', class: 'Closed' });
     expect(alice.states.at(-1)).toBe('closed');
+  });
+});
+
+describe('with payloads over 128 KB, through the payload bucket (moto\'s S3 server)', () => {
+  let s3: LocalS3;
+  let runtime: LocalRuntime;
+  let events: EventBridgeClient;
+  let bucket: PayloadBucket;
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    ({ runtime, events } = await start({ s3Endpoint: s3.endpoint }));
+    bucket = createPayloadBucket({ bucket: runtime.settings.payloadBucket, region: 'us-east-1', endpoint: s3.endpoint, credentials: LOCAL_AWS.credentials });
+  }, 180_000);
+  afterAll(() => s3?.stop());
+
+  it('hands over a 5 MB payload a backend published by reference as data, and refuses one that does not match, in order', async () => {
+    const alice = new PyApp(runtime, 'alice');
+    const topic = fresh('feeds');
+    await alice.subscribe(topic);
+    const data = { rows: Array.from({ length: 45_000 }, (_, i) => `${i} résumé ✓ ${'x'.repeat(100)}`) };
+    const body = Buffer.from(JSON.stringify(data));
+    expect(body.byteLength).toBeGreaterThan(5 * 1024 * 1024);
+    const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    await bucket.put(`payloads/${topic}/big.json`, body, 'application/json');
+    await bucket.put(`payloads/${topic}/tampered.json`, Buffer.from('{"amount":999}'), 'application/json');
+    const genuine = Buffer.from('{"amount":100}');
+    await publish(events, runtime, { topic, id: 'big', payload: { key: `payloads/${topic}/big.json`, size: body.byteLength, sha256: digest(body) } });
+    await publish(events, runtime, { topic, id: 'tampered', payload: { key: `payloads/${topic}/tampered.json`, size: genuine.byteLength, sha256: digest(genuine) } });
+    await publish(events, runtime, { topic, id: 'after', data: { ok: true } });
+    await alice.waitForCount(topic, 2);
+    await alice.settled();
+    // Handed over in the stream's order (deliver may position events taken in one batch in any order).
+    const handed = alice.list(topic);
+    expect(handed.map((n) => n.id).sort()).toEqual(['after', 'big']);
+    expect(handed.map((n) => n.seq)).toEqual([...handed.map((n) => n.seq)].sort((a, b) => a! - b!));
+    const big = handed.find((n) => n.id === 'big')!;
+    expect(big.data).toEqual(data);
+    expect(big).not.toHaveProperty('dataUrl');
+    expect(alice.errors).toEqual([expect.objectContaining({ code: 'PAYLOAD_REFUSED', class: 'RealtimeError' })]);
+    // History keeps the reference, and answers with a URL presigned now.
+    const page = await alice.request('history', { topic, limit: 10 });
+    expect(page.notifications.map((n: Notification) => n.id).sort()).toEqual(['after', 'big']);
+    expect(page.notifications.find((n: Notification) => n.id === 'big').data).toEqual(data);
   });
 });
 

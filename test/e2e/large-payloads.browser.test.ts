@@ -4,7 +4,8 @@
  *     (the client library) and a page in Chromium (the same library, from /client.js) get `data`
  *     equal to it, fetched through the presigned `dataUrl` and checked against its sha256;
  *   - an event whose frame would be over 128 KB is stored by delivery once per notification id
- *     and posted by reference; history keeps the reference and answers with a fresh URL;
+ *     and posted by reference; history, replays and the inbox keep the reference and answer with a
+ *     fresh URL;
  *   - an object that does not match its reference is refused by the client (PAYLOAD_REFUSED);
  *   - a reference outside the payload prefix is dead-lettered (BAD_PAYLOAD), never posted.
  */
@@ -144,6 +145,37 @@ describe('large payloads through the payload bucket', () => {
     const page = await node.c.history(TOPIC);
     const kept = page.notifications.find((n) => n.id === 'big-event')!;
     expect(kept.data).toEqual(data);
+
+    // A replay (subscribe with since) posts the kept frame with a fresh URL, never the object's key.
+    const { seq, epoch } = node.received[0];
+    const ws = new WebSocket(`${runtime().wsUrl}?token=${await token('heidi')}`);
+    const frames: Array<Record<string, unknown>> = [];
+    ws.onmessage = (m) => frames.push(JSON.parse(String(m.data)));
+    await new Promise((resolve) => { ws.onopen = resolve; });
+    ws.send(JSON.stringify({ action: 'subscribe', topic: TOPIC, since: { epoch, seq: seq! - 1 } }));
+    await until(() => frames.some((f) => f.type === 'subscribed'), 'the replay');
+    ws.close();
+    const replayed = frames.find((f) => f.id === 'big-event')!;
+    expect(replayed).not.toHaveProperty('dataKey');
+    expect(replayed).not.toHaveProperty('data');
+    const bytes = Buffer.from(await (await fetch(String(replayed.dataUrl))).arrayBuffer());
+    expect([bytes.byteLength, sha256(bytes)]).toEqual([replayed.size, replayed.sha256]);
+    expect(JSON.parse(bytes.toString())).toEqual(data);
+  });
+
+  it('a user\'s own notification over the frame limit arrives by reference and is listed in the inbox with a fresh URL', async () => {
+    const jwt = await token('ivan');
+    const c = connect({ url: runtime().wsUrl, token: () => jwt });
+    clients.push(c);
+    const received: Notification[] = [];
+    c.onUserNotification((n) => received.push(n));
+    await c.inbox.page({ limit: 1 }); // connected
+    const data = report(200 * 1024, 'to-ivan');
+    await publish(events, runtime(), { userId: 'ivan', id: 'ivan-report', data });
+    await until(() => received.length === 1, 'ivan\'s notification');
+    expect(received[0]).toMatchObject({ id: 'ivan-report', userId: 'ivan', data });
+    const page = await c.inbox.page({ limit: 5 });
+    expect(page.notifications.map((n) => [n.id, n.data])).toEqual([['ivan-report', data]]);
   });
 
   it('refuses an object that does not match its reference, in Node and in the browser', async () => {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { handlerBundles, Bundles } from '../e2e/support/bundles';
 import { refusedStatus } from '../e2e/support/clients';
+import { pythonEnv } from '../../local/python-venv';
+import { MOTO_REQUIREMENT } from '../../local/s3';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -33,7 +35,11 @@ async function waitForOutput(run: Run, text: string): Promise<void> {
 
 describe('npm start (local/main.ts)', () => {
   let bundles: Bundles;
-  beforeAll(() => { bundles = handlerBundles(); });
+  beforeAll(() => {
+    bundles = handlerBundles();
+    // npm start runs moto's S3 server: its venv is made once (about 40 s on a clean machine), not within a start.
+    pythonEnv('moto-server', [MOTO_REQUIREMENT]);
+  }, 600_000);
   afterAll(() => bundles.dispose());
 
   it('prints the URLs and publish examples, serves, and on SIGTERM closes connections and exits 0', async () => {
@@ -43,7 +49,7 @@ describe('npm start (local/main.ts)', () => {
       const out = run.output();
       const url = /Demo page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
       for (const text of ['WebSocket', `${url}/dev/token?userId=alice`, 'X-Amz-Target: AWSEvents.PutEvents', 'new EventBridgeClient({ endpoint:', 'never expires TTL items',
-        "['realtime.v1', 'token.<JWT>']", 'DYNAMODB_LOCAL=true npm start']) {
+        "['realtime.v1', 'token.<JWT>']", 'DYNAMODB_LOCAL=true npm start', "(moto's S3 server): frames over 128 KB are sent as a presigned dataUrl"]) {
         expect(out).toContain(text);
       }
       expect((await fetch(`${url}/`)).status).toBe(200);

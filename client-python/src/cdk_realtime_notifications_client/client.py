@@ -4,9 +4,11 @@ API Gateway's 2-hour cap. The same behaviour as the JavaScript client (client/sr
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import json
 import re
+import urllib.request
 from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Generator, List, Optional, Set, Union, cast
@@ -141,6 +143,8 @@ class RealtimeClient:
         self._dial_timer: Optional[asyncio.TimerHandle] = None
         self._resume_unknown = False
         self._background: Set["asyncio.Task[Any]"] = set()
+        #: Set while payloads sent by reference are being fetched: later frames queue behind them.
+        self._loading: Optional["asyncio.Task[None]"] = None
         # Listeners added right after the constructor hear the first state too.
         self._loop.call_soon(self._announce_connecting)
         self._dial(0)
@@ -514,6 +518,44 @@ class RealtimeClient:
             return
         if not isinstance(frame, dict):
             return
+        # Payloads sent by reference are fetched first; frames behind them wait, so order holds.
+        if self._loading is None and '"dataUrl"' not in text:
+            return self._dispatch(c, frame)
+        previous = self._loading
+
+        async def load() -> None:
+            if previous is not None:
+                await previous
+            listed = frame.get("notifications")
+            if isinstance(listed, list):
+                frame["notifications"] = [n for n in [await self._with_data(n) for n in listed] if n is not None]
+            if frame.get("type") == "notification" and await self._with_data(frame) is None:
+                return
+            self._dispatch(c, frame)
+
+        task = self._spawn(load())
+        self._loading = task
+        task.add_done_callback(lambda done: setattr(self, "_loading", None) if self._loading is done else None)
+
+    async def _with_data(self, n: Any) -> Optional[Dict[str, Any]]:
+        """A notification whose payload did not fit in a frame comes with a presigned ``dataUrl``, its
+        ``size`` and ``sha256``: fetched, checked and parsed here into ``data`` (in place). None, with an
+        ``error`` event (PAYLOAD_REFUSED), when it cannot be fetched or does not match."""
+        if not isinstance(n, dict) or "dataUrl" not in n:
+            return cast(Optional[Dict[str, Any]], n)
+        url, size, sha256 = n.pop("dataUrl"), n.pop("size", None), n.pop("sha256", None)
+        try:
+            body = await asyncio.to_thread(_fetch, str(url))
+            if len(body) != size or hashlib.sha256(body).hexdigest() != sha256:
+                raise ValueError("size or SHA-256")
+            n["data"] = json.loads(body)
+            return n
+        except Exception:
+            self._emit("error", realtime_error(
+                "PAYLOAD_REFUSED", f"Notification {n.get('id')}: payload not fetched, or size/SHA-256 wrong."))
+            return None
+
+    def _dispatch(self, c: _Connection, frame: Dict[str, Any]) -> None:
         kind = frame.get("type")
         request_id = frame.get("requestId")
         request = self._requests.get(request_id) if isinstance(request_id, str) else None
@@ -663,3 +705,9 @@ async def _quietly(send: Awaitable[None]) -> None:
         await send
     except ConnectionClosed:
         pass
+
+
+def _fetch(url: str) -> bytes:
+    """GETs a presigned payload URL (the URL is the credential)."""
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (an https URL the server presigned)
+        return cast(bytes, response.read())

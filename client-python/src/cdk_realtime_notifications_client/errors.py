@@ -6,14 +6,16 @@ from typing import Literal, Optional
 ErrorCode = Literal[
     "BAD_REQUEST", "UNKNOWN_ACTION", "FORBIDDEN", "LIMIT_EXCEEDED", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "INTERNAL",
     # the client's own
-    "TIMEOUT", "DISCONNECTED", "CLOSED", "TOKEN_FAILED",
+    "TIMEOUT", "DISCONNECTED", "CLOSED", "TOKEN_FAILED", "PAYLOAD_REFUSED",
 ]
 
 
 class RealtimeError(Exception):
     """A refusal from the server (``code`` as in the protocol) or a failure of the client itself:
     TIMEOUT (no answer in time), DISCONNECTED (the connection dropped before the answer came: the
-    request may or may not have taken effect), CLOSED (the client was closed), TOKEN_FAILED."""
+    request may or may not have taken effect), CLOSED (the client was closed), TOKEN_FAILED,
+    PAYLOAD_REFUSED (a payload sent by reference could not be fetched or failed its size or SHA-256
+    check: that notification is not handed over)."""
 
     code: ErrorCode
 

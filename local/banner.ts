@@ -27,7 +27,7 @@ Realtime notifications: the sample system, running locally
   @connections     ${callbackUrl}/@connections/{connectionId}
   Dead letters     ${callbackUrl}/dlq   (GET lists them as JSON, DELETE purges)
   DynamoDB         ${engine}
-  Payload bucket   ${s3Endpoint ? `${s3Endpoint}/${settings.payloadBucket} (moto's S3 server): frames over 128 KB are sent as a presigned dataUrl` : 'none (LOCAL_S3=false): notifications over 128 KB are dead-lettered'}
+  Payload bucket   ${s3Endpoint ? `${s3Endpoint}/${settings.payloadBucket} (moto's S3 server): frames over 128 KB are sent as a presigned dataUrl` : 'none (LOCAL_S3=false, or no python3 with venv): notifications over 128 KB are dead-lettered'}
   Broadcast        ${settings.allowBroadcast ? 'allowed' : 'off (ALLOW_BROADCAST=true npm start to allow)'}
   Client messages  ${settings.publishRules.length > 0 ? `publish to ${settings.publishRules.join(', ')}` : 'off'}; presence on ${settings.presenceRules.length > 0 ? settings.presenceRules.join(', ') : 'no topic'}
   History          ${settings.historyRules.length > 0 ? settings.historyRules.join(', ') : 'no topic'}, kept ${Math.round(settings['history.retention'] / 3600)} h${settings['history.userStreams'] ? `; each user's own stream (resume, the inbox), kept ${Math.round(settings['history.userStreamRetention'] / 86_400)} days` : ''}

@@ -6,7 +6,8 @@
  *   DYNAMODB_ENDPOINT  an external DynamoDB (e.g. DynamoDB Local) instead of the embedded engine
  *   DYNAMODB_LOCAL     "true" to fetch (Maven) and run DynamoDB Local (Java 17) instead of the embedded engine
  *   S3_ENDPOINT        an S3 endpoint for the payload bucket instead of moto's S3 server
- *   LOCAL_S3           "false" to run without a payload bucket (no Python needed; notifications over 128 KB are dead-lettered)
+ *   LOCAL_S3           "false" to run without a payload bucket (no Python needed; notifications over 128 KB are
+ *                      dead-lettered), "true" to fail when it cannot start; unset, it runs without one when Python is missing
  *   ALLOW_BROADCAST    "true" to let `{"broadcast": true}` notifications through
  *   LOG_LEVEL          the handlers' log level (default WARN; INFO shows every invocation)
  *   MAX_CONNECTION_SECONDS  close every connection after this long (default 7200, API Gateway's 2 hours)
@@ -35,11 +36,19 @@ async function main(): Promise<void> {
   }
 
   const s3Endpoint = process.env.S3_ENDPOINT || undefined;
-  const runS3 = !s3Endpoint && (process.env.LOCAL_S3 === undefined || process.env.LOCAL_S3 === '' || booleanEnv('LOCAL_S3'));
+  const s3Asked = process.env.LOCAL_S3 !== undefined && process.env.LOCAL_S3 !== '';
+  const runS3 = !s3Endpoint && (!s3Asked || booleanEnv('LOCAL_S3'));
   let localS3: LocalS3 | undefined;
   if (runS3) {
     console.log('Starting moto\'s S3 server for the payload bucket (the first run installs it from PyPI)…');
-    localS3 = await startLocalS3();
+    try {
+      localS3 = await startLocalS3();
+    } catch (error) {
+      // Only large payloads need it: without Python, the rest runs, and the banner says what is off.
+      if (s3Asked) throw error;
+      console.warn(`No payload bucket: ${(error as Error).message.split('\n')[0]}\n`
+        + 'Notifications over 128 KB will be dead-lettered. Install python3 with venv for it, or set LOCAL_S3=false to skip this step.');
+    }
   }
   let dynamoDbLocal: DynamoDbLocal | undefined;
   if (runDynamoDbLocal) {

@@ -244,6 +244,15 @@ export interface PushOptions {
   readonly fcm?: string;
 
   /**
+   * Whether a notification to one of a user's own topics (`users/<id>/…`) with a `push` part is
+   * pushed to that user's devices when no connection of the user took it live, as a
+   * user-targeted one is. Other topics' notifications are never pushed: push is per user.
+   *
+   * @default false
+   */
+  readonly userTopics?: boolean;
+
+  /**
    * Devices one user may register (1 to 100); the next registration is refused until one is
    * removed.
    *

@@ -31,6 +31,8 @@ import type { Inbox } from '../inbox/inbox';
 import { isMarkReadEvent, parseMarkReadEvent } from '../inbox/bus';
 import { DeliverConfig } from './config';
 import { isPushDeviceEvent } from '../push/device-event';
+import { encodeTopicSegment } from '../../lib/private/topic-segment';
+import { topicOwner } from '../protocol/topics';
 import { isPushJob, parsePushJob, PushContent, PushJob, pushJobMessage, pushPayload } from '../push/push-message';
 import type { Payloads } from '../payloads/payloads';
 import { rejectedMessage, summariseReasons, undeliveredMessages } from './dead-letters';
@@ -69,6 +71,8 @@ export interface DeliveryDeps {
     deliver(job: PushJob, queue: QueueWriter): Promise<void>;
     /** Carries out a backend's PushDevice event; resolves with why it cannot, when it cannot. */
     deviceEvent(body: Record<string, unknown>): Promise<string | undefined>;
+    /** Notifications to a user's own topics are pushed to that user too (`push.userTopics`). */
+    readonly userTopics: boolean;
   };
   /** Sends notifications too large for a frame by reference, and presents references as URLs. */
   readonly payloads?: Payloads;
@@ -198,16 +202,17 @@ export async function deliverNotification(
   const userId = 'userId' in notification.target && deps.inbox !== undefined ? notification.target.userId : undefined;
   const inline = pagesUpToThreshold(userId !== undefined ? collected(audience, reached) : audience, deps.config.shardThreshold, shards);
   const { connections: deliveredHere, delivered } = await deliverToConnections(encoded, inline, 1, deps, deadline);
-  if (push !== undefined && deps.push !== undefined && 'userId' in notification.target && shards.count === 0) {
+  const pushedUser = deps.push === undefined ? undefined : pushedUserOf(notification.target, deps.push.userTopics);
+  if (push !== undefined && pushedUser !== undefined && shards.count === 0) {
     const job = {
-      kind: 'push' as const, userId: notification.target.userId, payload: pushPayload(notification, notification.target.userId, push),
+      kind: 'push' as const, userId: pushedUser, payload: pushPayload(notification, pushedUser, push),
       ...(push.urgency !== undefined && { urgency: push.urgency }), ...(push.ttl !== undefined && { ttl: push.ttl }), attempt: 1,
     };
     const { seq: at, epoch: of } = notification;
     if (delivered === 0) {
       // No connection of the user took it live (none open, or every post failed): their devices are pushed.
       await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage(job)]);
-    } else if (push.unreadAfter !== undefined && at !== undefined && of !== undefined) {
+    } else if (push.unreadAfter !== undefined && 'userId' in notification.target && at !== undefined && of !== undefined) {
       // Taken live: pushed later only if the user has not marked it read by then.
       await deps.queue.sendAll(deps.config.queueUrl, [pushJobMessage({ ...job, ifUnread: { epoch: of, seq: at } }, push.unreadAfter)]);
     }
@@ -267,6 +272,21 @@ export async function postInOrder(connectionId: string, frames: readonly string[
 
 function fanoutOptions(deps: AnnouncementDeps, deadline: number | undefined): FanoutOptions {
   return { concurrency: deps.concurrency, rateLimiter: deps.rateLimiter, retry: deps.postRetry, deadline, clock: deps.clock, random: deps.random };
+}
+
+/** The user a notification is pushed to: its user, or with `userTopics` the owner of a `users/<id>/…` topic. */
+function pushedUserOf(target: Notification['target'], userTopics: boolean): string | undefined {
+  if ('userId' in target) return target.userId;
+  const segment = userTopics && 'topic' in target ? topicOwner(target.topic) : undefined;
+  if (segment === undefined) return undefined;
+  let userId: string;
+  try {
+    userId = decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+  // The one spelling of the id's segment, or no user at all.
+  return encodeTopicSegment(userId) === segment ? userId : undefined;
 }
 
 /** The pages, the first one read at once (before the caller asks for it). */

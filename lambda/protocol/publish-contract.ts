@@ -39,7 +39,7 @@ export interface Rejection {
   readonly eventId?: string;
 }
 
-/** An accepted notification; `push` when it has a push part and targets a user (topics' are never pushed). */
+/** An accepted notification; `push` when it has a push part and targets a user or a topic (broadcasts' are never pushed). */
 export type ContractResult = ({ readonly ok: true; readonly eventId: string; readonly push?: PushContent } & EncodedNotification) | Rejection;
 
 /** The fields of an EventBridge event that delivery reads. */
@@ -125,7 +125,7 @@ export function checkPublishedEvent(event: unknown, options: PublishContractOpti
   if (detail.push !== undefined && detail.push !== null) {
     const problem = pushContentProblem(detail.push, encoded.notification);
     if (problem !== undefined) return rejectEvent('BAD_PUSH', problem);
-    if ('userId' in target.target) return { ok: true, eventId: eventId ?? id, ...encoded, push: detail.push as unknown as PushContent };
+    if (!('broadcast' in target.target)) return { ok: true, eventId: eventId ?? id, ...encoded, push: detail.push as unknown as PushContent };
   }
   return { ok: true, eventId: eventId ?? id, ...encoded };
 }

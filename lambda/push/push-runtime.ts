@@ -14,7 +14,7 @@ import { userStream } from '../stores/keys';
 import { WebPushSender } from './web-push-sender';
 
 export function createPushRuntime(
-  s: PushSettings & Pick<RuntimeSettings, 'queueUrl' | 'deadLetterQueueUrl' | 'delivery.maxAttempts' | 'historyTable' | 'history.userStreams'>,
+  s: PushSettings & Pick<RuntimeSettings, 'queueUrl' | 'deadLetterQueueUrl' | 'delivery.maxAttempts' | 'historyTable' | 'history.userStreams' | 'push.userTopics'>,
   doc: DynamoDBDocumentClient, shared: Pick<DeliveryDeps, 'metrics' | 'logger'>,
 ): DeliveryDeps['push'] {
   const registration = pushRegistration(s, doc);
@@ -28,6 +28,7 @@ export function createPushRuntime(
     return current !== undefined && current.state.epoch === at.epoch && readAt(current.state, at.seq);
   } : undefined;
   return {
+    userTopics: s['push.userTopics'],
     deviceEvent: (body) => applyPushDeviceEvent(body, registration),
     deliver: (job, queue) => deliverPush(job, {
       devices, sender, mobile, queue, queueUrl: s.queueUrl, deadLetterQueueUrl: s.deadLetterQueueUrl, maxAttempts: s['delivery.maxAttempts'],

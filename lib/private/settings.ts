@@ -100,6 +100,8 @@ export const SETTINGS = {
   'push.apns': { default: '' },
   /** The SNS platform application (FCM) Android apps' device tokens become endpoints of: its ARN. Empty: none. */
   'push.fcm': { default: '' },
+  /** Topic notifications are pushed only on a user's own topics (`users/<id>/…`), to that user, and only when switched on. */
+  'push.userTopics': { default: false },
   /** Devices one user may register; the next registration is refused until one is removed. */
   'push.maxDevicesPerUser': { default: 10, min: 1, max: 100 },
   /** A device neither registered again nor pushed to for this long is forgotten. */

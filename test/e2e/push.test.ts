@@ -8,10 +8,11 @@
 import { createECDH, createPublicKey, randomBytes, verify, ECDH } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { encodeTopicSegment } from '../../lib/private/topic-segment';
 import { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer };
-import { clientPool, connectionIdOf, eventBridgeClient, Frame, publish, useLocalRuntime } from './support/clients';
+import { clientPool, connect, connectionIdOf, eventBridgeClient, Frame, publish, useLocalRuntime } from './support/clients';
 
 /** Connections whose every post fails (500), as if @connections could not reach them. */
 const failingConnections = new Set<string>();
@@ -191,6 +192,27 @@ describe('no push', () => {
     await notify({ userId: erin, data: { x: 1 } });
     await notify({ topic: `users/${erin}/orders`, data: { x: 1 }, push: { title: 'topic' } });
     expect(server.to(sub.id)).toHaveLength(0);
+  });
+});
+
+describe('push.userTopics', () => {
+  it('pushes a notification to a user\'s own topic to that user, and never another topic\'s', async () => {
+    const other = await runtime.another({ settings: { 'push.userTopics': true } });
+    try {
+      const rae = 'rae|ü 1';
+      const client = await connect(other, rae);
+      const sub = server.subscription();
+      expect(await client.request({ action: 'registerPush', subscription: sub })).toMatchObject({ type: 'pushDevices' });
+      client.ws.close();
+      await new Promise((resolve) => client.ws.once('close', resolve));
+      const bus = eventBridgeClient(other);
+      await publish(bus, other, { topic: `users/${encodeTopicSegment(rae)}/orders`, id: 'own-topic', data: {}, push: { title: 'on her topic' } });
+      await publish(bus, other, { topic: 'orders/42', id: 'shared-topic', data: {}, push: { title: 'on a shared topic' } });
+      await other.drained();
+      expect(server.to(sub.id).map((r) => server.decrypt(r))).toEqual([expect.objectContaining({ id: 'own-topic', userId: rae })]);
+    } finally {
+      await other.stop();
+    }
   });
 });
 

@@ -75,8 +75,9 @@ export const MAX_UNREAD_AFTER_SECONDS = 900;
 /** The `push` part of a notification: what a user who is not connected is shown. */
 export const PUSH_CONTENT: JsonSchema = {
   title: 'PushContent',
-  description: 'Push it to the user\'s registered devices when no connection of the user receives it live (user-targeted notifications only; '
-    + `without ${/* @__PURE__ */ prop('push.vapidKeys')} it is ignored). At most ${MAX_PUSH_BYTES / 1024} KB of JSON with the notification's id and time.`,
+  description: 'Push it to the user\'s registered devices when no connection of the user receives it live (user-targeted notifications, and '
+    + `with ${/* @__PURE__ */ prop('push.userTopics')} those to a user's own topics; `
+    + `ignored where push is not configured: ${/* @__PURE__ */ prop('push.vapidKeys')}, ${/* @__PURE__ */ prop('push.apns')}, ${/* @__PURE__ */ prop('push.fcm')}). At most ${MAX_PUSH_BYTES / 1024} KB of JSON with the notification's id and time.`,
   type: 'object',
   properties: {
     title: { type: 'string', minLength: 1, description: 'The title the device shows.', errorMessage: '"push.title" must be a non-empty string: what the device shows.' },

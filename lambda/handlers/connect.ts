@@ -8,7 +8,7 @@
  * handshake not yet done, not a closed connection (delivery tries it again).
  */
 import type { Context } from 'aws-lambda';
-import { API_SUBPROTOCOL, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../../lib/private/runtime-contract';
+import { API_SUBPROTOCOL, AUTHORIZER_TOKEN_EXPIRES_KEY, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
 import { admitConnection } from '../connections/connection-limit';
 import { logger } from '../runtime/logger';
@@ -17,11 +17,18 @@ import { callerOf, RouteResponse, WebSocketEvent } from '../protocol/websocket-e
 import { createPresenceRuntime } from '../presence/presence-runtime';
 import { removeGoneConnection } from '../stores';
 import { readSettings } from '../runtime/settings';
+import { timerMessage, tokenExpiryTimer } from '../connections/token-expiry';
+import { QueueWriter } from '../fanout/queue-writer';
+import { createSqsClient, sqsBatchSend } from '../fanout/sqs-batch-send';
 
 const settings = readSettings('connect');
 const { stores, presence, probe } = createPresenceRuntime(settings);
 const ttlSeconds = settings['connections.ttl'];
 const maxConnectionsPerUser = settings['connections.maxPerUser'];
+const enforcesTokenExpiry = settings['connections.tokenExpiry'] === 'close';
+const tokenExpiryGrace = settings['connections.tokenExpiryGrace'];
+/** The delivery queue, for the token's expiry timer; the SQS client is made on the first connection that needs it. */
+let timers: QueueWriter | undefined;
 /** Without a Lambda context (tests), how long $connect may run: the route functions' timeout. */
 const DEFAULT_REMAINING_MS = ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000;
 /** After $connect returns, API Gateway still finishes the handshake: time allowed for that. */
@@ -57,12 +64,18 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
       return { statusCode: 403 };
     }
     const now = Date.now();
+    const tokenExpiresAt = enforcesTokenExpiry ? tokenExpiryOf(event) : undefined;
+    if (tokenExpiresAt !== undefined && tokenExpiresAt <= Math.floor(now / 1000)) {
+      logger.warn('refused: the token expired before the connection was registered');
+      return { statusCode: 401 };
+    }
     await stores.connections.putConnection({
       connectionId: caller.connectionId,
       userId: caller.userId,
       connectedAt: event.requestContext.connectedAt ?? now,
       expiresAt: expiresAtNow(),
       openBy: now + (context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS) + HANDSHAKE_MARGIN_MS,
+      tokenExpiresAt,
     });
     if (caller.userId !== undefined) {
       const verdict = await admitConnection(caller.userId, caller.connectionId, maxConnectionsPerUser, limitDeps);
@@ -75,6 +88,12 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
       }
       if (verdict.forgotten > 0) logger.info('forgot connections that had closed without $disconnect', { userId: caller.userId, forgotten: verdict.forgotten });
     }
+    if (tokenExpiresAt !== undefined) {
+      // Without its timer the connection would outlive its token: it is refused if the timer cannot be set.
+      const nowSeconds = Math.floor(now / 1000);
+      timers ??= new QueueWriter(sqsBatchSend(createSqsClient(settings.queueUrl)));
+      await timers.sendAll(settings.queueUrl, [timerMessage(tokenExpiryTimer(caller.connectionId, tokenExpiresAt, nowSeconds, tokenExpiryGrace), nowSeconds)]);
+    }
     logger.info('connected', { userId: caller.userId, protocol });
     return protocol === undefined ? { statusCode: 200 } : { statusCode: 200, headers: { [SUBPROTOCOL_HEADER]: protocol } };
   } catch (error) {
@@ -86,6 +105,15 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
   } finally {
     logger.resetKeys();
   }
+}
+
+/**
+ * The token's expiry (epoch seconds) the authorizer put in its context: ours always does; with
+ * ConnectionAuth.lambda() the user's own may. API Gateway may pass context values as strings.
+ */
+function tokenExpiryOf(event: WebSocketEvent): number | undefined {
+  const value = Number(event.requestContext.authorizer?.[AUTHORIZER_TOKEN_EXPIRES_KEY] ?? Number.NaN);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
 async function removeConnectionRow(connectionId: string, userId: string | undefined): Promise<void> {

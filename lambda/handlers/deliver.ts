@@ -1,6 +1,6 @@
 /**
- * The deliver function: takes batches from the delivery queue (EventBridge events and its own
- * shard messages) and posts notifications to connections. A thin adapter: configuration is read
+ * The deliver function: takes batches from the delivery queue (EventBridge events, its own
+ * shard messages, and connections' token expiry timers) and posts notifications to connections. A thin adapter: configuration is read
  * once at init, each record is handled by lambda/fanout/deliver-record.ts (dead-lettered with a
  * reason if it still fails on its last receive: process-record.ts) with its DynamoDB and SQS
  * calls bounded by the invocation's remaining time, and Powertools
@@ -16,6 +16,7 @@ import { createPresenceRuntime } from '../presence/presence-runtime';
 import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
+import { runTokenExpiryTimer, timerIn } from '../connections/token-expiry';
 
 const settings = readSettings('deliver');
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
@@ -30,7 +31,19 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   const { deps, deadline } = delivery.invocation(presence, context);
   // One processor per invocation: it holds the batch's state.
   const processor = new BatchProcessor(EventType.SQS, { logger });
-  const recordHandler = (record: SQSRecord) => processRecord(record, deps, deadline);
+  const recordHandler = async (record: SQSRecord) => {
+    // Connections' token expiry timers share the queue (lambda/connections/token-expiry.ts).
+    const timer = timerIn(record.body);
+    if (timer === undefined) return processRecord(record, deps, deadline);
+    await runTokenExpiryTimer(timer, {
+      stores: deps.stores,
+      post: deps.post,
+      disconnect: delivery.disconnect,
+      schedule: (message) => deps.queue.sendAll(deps.config.queueUrl, [message]),
+      endings: deps.endings,
+      nowMs: () => deps.clock.now(),
+    });
+  };
   try {
     return await processPartialResponse(event, recordHandler, processor, { context: context as Context });
   } finally {

@@ -11,8 +11,8 @@ import { firstViolation, JsonSchema } from '../../lib/private/protocol/json-sche
 import { LIMITS } from '../../lib/private/runtime-contract';
 import type * as Wire from './wire';
 import type {
-  ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
-  ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
+  ClosingFrame, ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
+  ReauthedFrame, ReauthRequestFrame, ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
 } from './wire';
 
 export { CLIENT_ACTIONS, MAX_EPOCH_LENGTH, MAX_REQUEST_ID_LENGTH } from '../../lib/private/protocol/client-frames';
@@ -45,6 +45,7 @@ export type ClientRequest =
   | HistoryRequest
   | MarkReadRequest
   | InboxRequest
+  | Wire.ReauthRequest
   | Wire.PingRequest;
 
 /** Why a frame could not be parsed, with the error frame to answer it with. */
@@ -132,7 +133,7 @@ function withRequestId<T extends object>(request: T, requestId: string | undefin
 
 export type {
   ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
-  ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
+  ReauthedFrame, ReauthRequestFrame, ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
 } from './wire';
 
 /** What a subscribe or resume found in a stream with history. */
@@ -174,6 +175,20 @@ export function presenceFrame(topic: string, members: readonly PresenceMember[],
 
 export function presenceEventFrame(topic: string, event: 'join' | 'leave', userId: string): PresenceEventFrame {
   return { type: 'presence', topic, event, userId };
+}
+
+export function reauthedFrame(expiresAt: number, requestId?: string): ReauthedFrame {
+  return withRequestId({ type: 'reauthed' as const, expiresAt }, requestId);
+}
+
+/** Asks the client for a fresh token before `expiresAt` (epoch seconds). */
+export function reauthRequestFrame(expiresAt: number): ReauthRequestFrame {
+  return { type: 'reauth', expiresAt };
+}
+
+/** Says why the server is about to close the connection. */
+export function closingFrame(code: ClosingFrame['code'], message: string): ClosingFrame {
+  return { type: 'closing', code, message };
 }
 
 export function errorFrame(code: ErrorCode, message: string, requestId?: string): ErrorFrame {

@@ -11,6 +11,7 @@ import { resume } from './resume';
 import { history } from './history';
 import { presence } from './presence';
 import { publish } from './publish';
+import { reauth } from './reauth';
 import { answerInbox, answerMarkRead } from '../inbox/answers';
 
 export type { Caller } from '../protocol/websocket-event';
@@ -33,6 +34,7 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
   if (request.action === 'markRead') return answerMarkRead(request, caller, ctx.inbox, ctx.clientMessages);
   if (request.action === 'inbox') return answerInbox(request, caller, ctx.inbox, ctx.history.maxReplay);
+  if (request.action === 'reauth') return reauth(request.token, caller, ctx, requestId);
 
   const topic = request.topic;
   const syntax = checkTopic(topic);

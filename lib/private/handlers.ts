@@ -55,8 +55,8 @@ export interface HandlerPermissions {
   readonly tables: Partial<Record<TableRole, TableGrant>>;
   /** Methods of `@connections/*` on this API's stage. */
   readonly connections: readonly ('GET' | 'POST' | 'DELETE')[];
-  /** sqs:SendMessage to the delivery queue and the DLQ. */
-  readonly queueSends?: boolean;
+  /** sqs:SendMessage to these queues: the delivery queue, and the DLQ. */
+  readonly queueSends?: readonly ('delivery' | 'deadLetters')[];
   /** events:PutEvents on the construct's bus. */
   readonly putEvents?: boolean;
 }
@@ -84,6 +84,9 @@ const DELIVERY_SETTINGS: SettingName[] = [
   'presenceRules', ...HISTORY_SETTINGS,
   'delivery.postConcurrency', 'delivery.shardThreshold', 'delivery.shardSize', 'delivery.maxRatePerSecond', 'delivery.maxAttempts',
 ];
+
+/** Shards and retries go back on the delivery queue; what is given up on goes to the DLQ. */
+const BOTH_QUEUES = ['delivery', 'deadLetters'] as const;
 
 const when = <T>(on: boolean, items: readonly T[]): readonly T[] => (on ? items : []);
 const unique = <T>(...lists: ReadonlyArray<readonly T[]>): T[] => [...new Set(lists.flat())];
@@ -124,8 +127,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     permissions: () => ({ tables: {}, connections: [] }),
   },
   connect: {
-    facts: [...TABLE_FACTS, 'callbackUrl'],
-    settings: ['connections.ttl', 'connections.maxPerUser', 'presenceRules'],
+    facts: [...TABLE_FACTS, 'callbackUrl', 'queueUrl'],
+    settings: ['connections.ttl', 'connections.maxPerUser', 'connections.tokenExpiry', 'connections.tokenExpiryGrace', 'presenceRules'],
     routes: ['$connect'],
     // Records the connection and takes a place in its user's set (a conditional UpdateItem); when
     // the set is full it reads it, asks API Gateway which are still open, and forgets the others.
@@ -139,6 +142,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
           counters: { actions: unique(['GetItem'], forget.counters.actions) },
         },
         connections: ['GET', ...when(presence, ['POST' as const])],
+        // The token's expiry timer (a delayed message on the delivery queue).
+        queueSends: when(enforcesExpiry(s), ['delivery' as const]),
       };
     },
   },
@@ -156,6 +161,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     settings: [
       ...DELIVERY_SETTINGS, 'topicRules', 'publishRules', 'connections.maxSubscriptions', 'clientMessages.maxPerSecond',
       'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
+      'connections.tokenExpiry', 'connections.tokenExpiryGrace',
     ],
     routes: MESSAGE_ROUTES,
     answers: true,
@@ -173,26 +179,27 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
       const { presence, clientPublish, topicHistory, history, inbox } = features(s);
       const fansOut = clientPublish || presence;
       const keepsClientMessages = clientPublish && topicHistory;
+      const reauth = verifiesReauth(s);
       return {
         tables: {
           connections: {
-            actions: ['GetItem', 'UpdateItem', ...when(fansOut, forgetting(presence).connections.actions)],
+            actions: ['GetItem', 'UpdateItem', ...when(fansOut || reauth, forgetting(presence).connections.actions)],
             indexes: inbox ? { [BY_USER]: ['Query'] } : undefined,
           },
           subscriptions: {
-            actions: ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])],
-            indexes: fansOut ? { [BY_CONNECTION]: ['Query'] } : undefined,
+            actions: unique(['GetItem', 'PutItem', 'DeleteItem'], when(fansOut || reauth, ['Query', 'BatchWriteItem']), when(reauth, ['UpdateItem'])),
+            indexes: fansOut || reauth ? { [BY_CONNECTION]: ['Query'] } : undefined,
           },
           counters: {
             actions: unique(
-              when(fansOut, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
+              when(fansOut || reauth, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
               when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']), when(inbox, ['BatchGetItem']),
             ),
           },
           history: { actions: when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]) },
         },
         connections: ['POST', 'DELETE'],
-        queueSends: clientPublish,
+        queueSends: unique(when(clientPublish, BOTH_QUEUES), when(reauth, ['delivery' as const])),
         putEvents: clientPublish || inbox,
       };
     },
@@ -209,15 +216,18 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     permissions: (s) => {
       const { presence, history, inbox } = features(s);
       const forget = forgetting(presence);
+      const expiry = enforcesExpiry(s);
       return {
         tables: {
-          connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
+          // A user's connections are read (BatchGetItem) to leave out expired tokens; a token's timer reads its connection.
+          connections: { actions: ['DeleteItem', 'BatchGetItem', ...when(expiry, ['GetItem']), ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
           subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
           counters: { actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem'])) },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
-        connections: ['POST'],
-        queueSends: true,
+        // A connection whose token expired is closed (DELETE).
+        connections: ['POST', ...when(expiry, ['DELETE' as const])],
+        queueSends: BOTH_QUEUES,
         putEvents: inbox,
       };
     },
@@ -232,8 +242,18 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     ...Object.fromEntries(d.facts.map((fact) => [FACT_ENV[fact], s[fact]])),
     ...Object.fromEntries(d.settings.map((name) => [envNameOf(name), encodeSetting(s[name])])),
-    ...(handler === 'authorizer' ? authEnvironment(s.auth) : {}),
+    ...(handler === 'authorizer' || (handler === 'message' && verifiesReauth(s)) ? authEnvironment(s.auth) : {}),
   };
+}
+
+/** The message function verifies `reauth` tokens as the authorizer does: tokens it can verify, whose expiry is enforced. */
+export function verifiesReauth(s: RuntimeSettings): boolean {
+  return enforcesExpiry(s) && (s.auth.mode === 'cognito' || s.auth.mode === 'jwt');
+}
+
+/** Connections end with their token: timers go on the delivery queue. */
+function enforcesExpiry(s: RuntimeSettings): boolean {
+  return s['connections.tokenExpiry'] === 'close' && s.auth.mode !== 'none';
 }
 
 /** A setting's value as its variable holds it: lists as JSON, the rest as text. */

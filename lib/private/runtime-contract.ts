@@ -74,6 +74,15 @@ export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
 export const DEFAULT_USER_ID_CLAIM = 'sub';
 /** The authorizer context key that carries the verified user id to every route. */
 export const AUTHORIZER_USER_ID_KEY = 'userId';
+/**
+ * The `kind` of a connection's token expiry timer on the delivery queue
+ * (lambda/connections/token-expiry.ts). Timers are written by JSON.stringify with `kind` first, so
+ * their bodies start with TOKEN_EXPIRY_TIMER_PREFIX.
+ */
+export const TOKEN_EXPIRY_TIMER_KIND = 'tokenExpiry';
+export const TOKEN_EXPIRY_TIMER_PREFIX = `{"kind":"${TOKEN_EXPIRY_TIMER_KIND}"`;
+/** The authorizer context key holding the token's expiry (epoch seconds), which $connect keeps on the connection. */
+export const AUTHORIZER_TOKEN_EXPIRES_KEY = 'tokenExpiresAt';
 /** The query-string parameter that may carry the token on $connect. */
 export const TOKEN_QUERY_PARAMETER = 'token';
 /** The WebSocket subprotocol of this API; $connect answers with it when the client offers it. */

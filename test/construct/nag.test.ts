@@ -79,12 +79,13 @@ describe('a stack that uses the construct', () => {
     const grant = (method: string) => expect.stringMatching(new RegExp(
       `^AwsSolutions-IAM5\\[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<NotificationsWebSocketApi[0-9A-F]{8}>\\/prod\\/${method}\\/@connections\\/\\*\\]$`));
     // $connect looks connections up (the per-user limit); message (replays of the offline inbox) and deliver post to them;
-    // message closes a connection that lost its row.
+    // message closes a connection that lost its row; deliver closes one whose token expired.
     expect(iam5.map((a) => [a.path, a.id])).toEqual([
       [notifications.connectFunction.role!.node.path, grant('GET')],
       [notifications.messageFunction.role!.node.path, grant('POST')],
       [notifications.messageFunction.role!.node.path, grant('DELETE')],
       [notifications.deliverFunction.role!.node.path, grant('POST')],
+      [notifications.deliverFunction.role!.node.path, grant('DELETE')],
     ]);
   });
 

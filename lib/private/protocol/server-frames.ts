@@ -4,6 +4,10 @@ import { ERROR_CODE_NAMES } from './error-codes';
 import { JsonSchema } from './json-schema';
 import { prop } from './limits';
 
+/** Why the server closes a connection, as its `closing` frame says. */
+export const CLOSE_CODES = ['TOKEN_EXPIRED', 'KICKED', 'UNAUTHORIZED'] as const;
+export type CloseCode = (typeof CLOSE_CODES)[number];
+
 const requestId: JsonSchema = { type: 'string', description: 'The `requestId` of the frame this answers, when it had one.' };
 const topic: JsonSchema = { type: 'string', description: 'The topic.' };
 const epoch: JsonSchema = { type: 'string', description: "The stream's epoch; positions of another epoch say nothing about this one." };
@@ -141,6 +145,21 @@ export const SERVER_FRAMES = {
     readVersion: 4,
     requestId: 'i1',
   }]),
+  reauthed: frame('reauthed', 'ReauthedFrame', "The answer to `reauth`: the connection now lives until the new token's expiry.", {
+    expiresAt: { type: 'integer', minimum: 0, description: "The new token's expiry, epoch seconds." },
+    requestId,
+  }, ['expiresAt'], [{ type: 'reauthed', expiresAt: 1795860000, requestId: 'a1' }]),
+  reauthRequest: frame('reauth', 'ReauthRequestFrame',
+    "Pushed before the connection's token expires: send a `reauth` with a fresh token before `expiresAt`, or the connection is closed "
+    + `(\`closing\` TOKEN_EXPIRED) ${prop('connections.tokenExpiryGrace')} after it, and nothing is delivered to it from \`expiresAt\` on.`, {
+      expiresAt: { type: 'integer', minimum: 0, description: "When the connection's token expires, epoch seconds." },
+    }, ['expiresAt'], [{ type: 'reauth', expiresAt: 1795856400 }]),
+  closing: frame('closing', 'ClosingFrame',
+    'Pushed just before the server closes the connection, saying why. TOKEN_EXPIRED: reconnect with a fresh token. '
+    + 'KICKED: a backend ended this user\'s connections (or this one); do not reconnect on your own. UNAUTHORIZED: a `reauth` named another user.', {
+      code: { enum: [...CLOSE_CODES], description: 'Why the connection is closed.' },
+      message: { type: 'string', description: 'In words; for KICKED, the reason the backend gave.' },
+    }, ['code', 'message'], [{ type: 'closing', code: 'KICKED', message: 'Your account was suspended.' }]),
   pong: frame('pong', 'PongFrame', 'The answer to `ping`.', { requestId }, [], [{ type: 'pong' }]),
   error: frame('error', 'ErrorFrame', 'A refusal: the answer to a frame that could not be carried out, or a frame that could not be read.', {
     code: { enum: ERROR_CODE_NAMES, description: 'What kind of refusal (see the error codes).' },
@@ -163,6 +182,7 @@ export const ANSWERS = {
   history: 'history',
   markRead: 'unread',
   inbox: 'inbox',
+  reauth: 'reauthed',
   ping: 'pong',
 } as const satisfies Record<ClientAction, ServerFrameName>;
 

@@ -87,6 +87,13 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
         return { statusCode: 429 };
       }
       if (verdict.forgotten > 0) logger.info('forgot connections that had closed without $disconnect', { userId: caller.userId, forgotten: verdict.forgotten });
+      // After taking its place: a kick that bans the user either finds this connection in the set or its ban is seen here.
+      const bannedUntil = await stores.userConnections.bannedUntil(caller.userId);
+      if (bannedUntil !== undefined && bannedUntil > Math.floor(Date.now() / 1000)) {
+        await removeConnectionRow(caller.connectionId, caller.userId);
+        logger.warn('connection refused: the user is banned', { userId: caller.userId, bannedUntil: new Date(bannedUntil * 1000).toISOString() });
+        return { statusCode: 403 };
+      }
     }
     if (tokenExpiresAt !== undefined) {
       // Without its timer the connection would outlive its token: it is refused if the timer cannot be set.

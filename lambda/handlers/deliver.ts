@@ -17,6 +17,8 @@ import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 import { runTokenExpiryTimer, timerIn } from '../connections/token-expiry';
+import { disconnectUser, mayBeConnectionControl, parseConnectionControl } from '../connections/connection-control';
+import { rejectedMessage } from '../fanout/dead-letters';
 
 const settings = readSettings('deliver');
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
@@ -34,15 +36,25 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   const recordHandler = async (record: SQSRecord) => {
     // Connections' token expiry timers share the queue (lambda/connections/token-expiry.ts).
     const timer = timerIn(record.body);
-    if (timer === undefined) return processRecord(record, deps, deadline);
-    await runTokenExpiryTimer(timer, {
+    const connectionDeps = {
       stores: deps.stores,
       post: deps.post,
       disconnect: delivery.disconnect,
-      schedule: (message) => deps.queue.sendAll(deps.config.queueUrl, [message]),
+      schedule: (message: Parameters<typeof deps.queue.sendAll>[1][number]) => deps.queue.sendAll(deps.config.queueUrl, [message]),
       endings: deps.endings,
       nowMs: () => deps.clock.now(),
-    });
+    };
+    if (timer !== undefined) return void await runTokenExpiryTimer(timer, connectionDeps);
+    // Backends' ConnectionControl events (lambda/connections/connection-control.ts).
+    const control = mayBeConnectionControl(record.body) ? parseConnectionControl(JSON.parse(record.body)) : undefined;
+    if (control === undefined) return processRecord(record, deps, deadline);
+    if (!control.ok) {
+      logger.warn('ConnectionControl event rejected; sending it to the dead-letter queue', { reasonMessage: control.message });
+      await deps.queue.sendAll(deps.config.deadLetterQueueUrl, [rejectedMessage(record.body, 'BAD_CONNECTION_CONTROL', control.message)]);
+      return;
+    }
+    const closed = await disconnectUser(control.control, connectionDeps);
+    logger.info('connections closed by a backend', { userId: control.control.userId, closed, banSeconds: control.control.banSeconds });
   };
   try {
     return await processPartialResponse(event, recordHandler, processor, { context: context as Context });

@@ -61,6 +61,11 @@ export function userConnectionsKey(userId: string): CounterKey {
   return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'open' };
 }
 
+/** Until when a user's new connections are refused (a backend's ban). */
+export function userBanKey(userId: string): CounterKey {
+  return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'banned' };
+}
+
 /** The partition holding one topic's presence: one item per present user. */
 export function presencePartitionKey(topic: string): string {
   return `presence#${topic}`;

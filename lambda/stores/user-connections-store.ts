@@ -9,7 +9,7 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from './errors';
-import { userConnectionsKey } from './keys';
+import { userBanKey, userConnectionsKey } from './keys';
 
 const K = Tables.counters;
 
@@ -46,6 +46,31 @@ export class UserConnectionsStore {
     }));
     const ids = Item?.connectionIds as Set<string> | undefined;
     return ids ? [...ids] : [];
+  }
+
+  /**
+   * Refuses the user's new connections until `untilSeconds` (epoch seconds); a later ban already
+   * in place stays. The item expires with the ban.
+   */
+  async ban(userId: string, untilSeconds: number): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: userBanKey(userId),
+        UpdateExpression: 'SET #until = :until, #ttl = :until',
+        ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+        ExpressionAttributeNames: { '#until': 'until', '#ttl': K.ttlAttribute },
+        ExpressionAttributeValues: { ':until': untilSeconds },
+      }));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** Until when (epoch seconds) the user's new connections are refused; undefined when never banned (a consistent read). */
+  async bannedUntil(userId: string): Promise<number | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: userBanKey(userId), ConsistentRead: true }));
+    return typeof Item?.until === 'number' ? Item.until : undefined;
   }
 
   /** Takes the connection out of the user's set; an id not in it is not an error. */

@@ -212,21 +212,23 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
     // With the inbox it handles backends' MarkRead events as the message function handles
-    // clients', and after a user's notification reads the read state and posts the count.
+    // clients', and after a user's notification reads the read state and posts the count. It runs
+    // connections' token timers and backends' ConnectionControl events (kicks and bans).
     permissions: (s) => {
       const { presence, history, inbox } = features(s);
       const forget = forgetting(presence);
-      const expiry = enforcesExpiry(s);
       return {
         tables: {
-          // A user's connections are read (BatchGetItem) to leave out expired tokens; a token's timer reads its connection.
-          connections: { actions: ['DeleteItem', 'BatchGetItem', ...when(expiry, ['GetItem']), ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
+          // A user's connections are read (BatchGetItem) to leave out expired tokens; a token's timer and a
+          // kick of one connection read its row.
+          connections: { actions: ['DeleteItem', 'BatchGetItem', 'GetItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
           subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
-          counters: { actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem'])) },
+          // A kick reads the user's connection set and writes a ban (UpdateItem).
+          counters: { actions: unique(forget.counters.actions, ['GetItem'], when(history, ['PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem'])) },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
-        // A connection whose token expired is closed (DELETE).
-        connections: ['POST', ...when(expiry, ['DELETE' as const])],
+        // A connection whose token expired, or that a backend kicked, is closed (DELETE).
+        connections: ['POST', 'DELETE'],
         queueSends: BOTH_QUEUES,
         putEvents: inbox,
       };

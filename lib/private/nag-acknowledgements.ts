@@ -42,7 +42,7 @@ const DESIGN_FINDING_REASONS = {
   'AwsSolutions-APIG4': 'WebSocket APIs authorize once, on $connect (the construct\'s connection authorizer); API Gateway accepts '
     + 'no authorizer on the other routes, which only run on connections that $connect already authorized.',
   'AwsSolutions-IAM5': 'Connection ids exist only at run time: the functions post to connections (notifications, client messages, '
-    + 'presence announcements), $connect looks them up, the message function closes one that lost its registration and deliver one whose token expired, each with execute-api:ManageConnections on one method of '
+    + 'presence announcements), $connect looks them up, the message function closes one that lost its registration and deliver one whose token expired or that a backend kicked, each with execute-api:ManageConnections on one method of '
     + '@connections/* of this API\'s own stage, nothing wider.',
   'AwsSolutions-L1': 'The handler bundles are built and tested for the Node.js 22 target (esbuild target node22); the '
     + 'runtime is pinned to match them rather than follow the newest Node.js release.',

@@ -8,6 +8,7 @@
  */
 import { CLIENT_ACTIONS } from './protocol/client-actions';
 import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE } from './protocol/inbox-event-names';
+import { CONNECTION_CONTROL_DETAIL_TYPE } from './protocol/connection-control-events';
 
 /** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
@@ -236,8 +237,8 @@ export interface AuthSettings {
  * PutEvents entries against this same pattern.
  */
 export function notificationEventPattern(detailType: string, inbox = false): { 'detail-type': string[] } {
-  // With the inbox, backends' mark-reads go to deliver too.
-  return { 'detail-type': inbox ? [detailType, MARK_READ_DETAIL_TYPE] : [detailType] };
+  // Backends' connection control events go to deliver too, and with the inbox their mark-reads.
+  return { 'detail-type': [detailType, CONNECTION_CONTROL_DETAIL_TYPE, ...(inbox ? [MARK_READ_DETAIL_TYPE] : [])] };
 }
 
 /**
@@ -249,5 +250,5 @@ export function notificationEventPattern(detailType: string, inbox = false): { '
  */
 export function misaddressedEventPattern(detailType: string, clientMessageDetailType: string, inbox = false): { 'detail-type': Array<{ 'anything-but': string[] }> } {
   // The construct's own NotificationsRead events are for backends; a MarkRead is the inbox's, when there is one.
-  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE] }] };
+  return { 'detail-type': [{ 'anything-but': [detailType, clientMessageDetailType, CONNECTION_CONTROL_DETAIL_TYPE, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE] }] };
 }

@@ -3,7 +3,7 @@
  * `<!-- protocol:NAME -->` and `<!-- /protocol:NAME -->` markers; the prose around them is written by hand.
  */
 import {
-  ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, MARK_READ_DETAIL, NOTIFICATIONS_READ_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
+  ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, MARK_READ_DETAIL, NOTIFICATIONS_READ_DETAIL, CONNECTION_CONTROL_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
   NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, PROTOCOL_VERSION, SERVER_FRAMES,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL } from '../../lib/private/runtime-contract';
@@ -43,6 +43,7 @@ export function renderTables(): Record<string, string> {
     'client-message-event': `${fieldTable(CLIENT_MESSAGE_DETAIL)}\n\n${jsonBlock(example(CLIENT_MESSAGE_DETAIL))}`,
     'mark-read-event': `${fieldTable(MARK_READ_DETAIL)}\n\n${jsonBlock(example(MARK_READ_DETAIL))}`,
     'notifications-read-event': `${fieldTable(NOTIFICATIONS_READ_DETAIL)}\n\n${jsonBlock(example(NOTIFICATIONS_READ_DETAIL))}`,
+    'connection-control-event': `${fieldTable(CONNECTION_CONTROL_DETAIL)}\n\n${jsonBlock(example(CONNECTION_CONTROL_DETAIL))}`,
     'example-notification': jsonBlock(example(SERVER_FRAMES.notification, 0)),
     'example-client-message': jsonBlock(example(SERVER_FRAMES.notification, 1)),
     'example-presence-event': jsonBlock(example(SERVER_FRAMES.presenceEvent)),

@@ -171,7 +171,7 @@ describe('publishing path', () => {
   test('a new bus with a rule on the Notification detail type (and, with the inbox, backends\' MarkRead), targeting the queue', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     expect(patternOfRuleToQueue('NotificationsNotificationRule')).toEqual(notificationEventPattern('Notification', true));
-    expect(notificationEventPattern('Notification', true)).toEqual({ 'detail-type': ['Notification', 'MarkRead'] });
+    expect(notificationEventPattern('Notification', true)).toEqual({ 'detail-type': ['Notification', 'ConnectionControl', 'MarkRead'] });
   });
 
   test('the queue is encrypted, redrives to the DLQ, and outlasts six deliver timeouts', () => {
@@ -192,9 +192,9 @@ describe('publishing path', () => {
     expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage', true));
     // Neither the inbox's own NotificationsRead events (for backends) nor, with the inbox, a backend's MarkRead.
     expect(misaddressedEventPattern('Notification', 'ClientMessage', true))
-      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'MarkRead', 'NotificationsRead'] }] });
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'ConnectionControl', 'MarkRead', 'NotificationsRead'] }] });
     expect(misaddressedEventPattern('Notification', 'ClientMessage', false))
-      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'NotificationsRead'] }] });
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'ConnectionControl', 'NotificationsRead'] }] });
   });
 
   test('both queues refuse requests without TLS, and sends by EventBridge for any other rule', () => {

@@ -26,6 +26,7 @@ export const PUBLISH_REJECT_REASONS = {
 /** Every reason a message is in the dead-letter queue, by code: the publish contract's, then delivery's own. */
 export const DEAD_LETTER_REASONS = {
   ...PUBLISH_REJECT_REASONS,
+  BAD_CONNECTION_CONTROL: 'a `ConnectionControl` event whose detail is not `{"action":"disconnect","userId"…}` (see [Connection control](#connection-control))',
   BAD_MARK_READ: 'a `MarkRead` event whose detail is not `{"userId", "ids" | "upTo"}`, or names what is not in the user\'s own stream (see [Inbox events](#inbox-events))',
   BAD_SHARD: "a message that claims to be one of deliver's own shard messages but is not valid",
   UNDELIVERED: 'connections still unreachable after the last delivery attempt (see below)',

@@ -13,4 +13,5 @@ export * from './notification-event';
 export * from './dead-letters';
 export * from './client-message-event';
 export * from './inbox-events';
+export * from './connection-control-events';
 export * from './version';

@@ -38,6 +38,16 @@ export interface ConnectionOptions {
   readonly maxPerUser?: number;
 
   /**
+   * Open connections from one source IP address (1 to 2000), as API Gateway saw it (never a
+   * client header); the next `$connect` is refused with HTTP 429 and a log line. High by default:
+   * a whole office behind one NAT shares an address. Connections that closed without
+   * `$disconnect` are found out and do not count.
+   *
+   * @default 1000
+   */
+  readonly maxPerIp?: number;
+
+  /**
    * What happens when a connection's token expires. `TokenExpiry.CLOSE`: a minute or so before
    * (half the token's life for short tokens) the server pushes a `reauth` frame; a `reauth` with a
    * fresh token of the same user moves the expiry; without one nothing is delivered to the

@@ -10,7 +10,7 @@
 import type { Context } from 'aws-lambda';
 import { API_SUBPROTOCOL, AUTHORIZER_TOKEN_EXPIRES_KEY, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../../lib/private/runtime-contract';
 import { userIdProblem } from '../../lib/private/topic-segment';
-import { admitConnection } from '../connections/connection-limit';
+import { admitConnection, ConnectionLimitDeps } from '../connections/connection-limit';
 import { logger } from '../runtime/logger';
 import { chooseSubprotocol, offeredSubprotocols, SUBPROTOCOL_HEADER } from '../protocol/subprotocols';
 import { callerOf, RouteResponse, WebSocketEvent } from '../protocol/websocket-event';
@@ -34,11 +34,25 @@ const DEFAULT_REMAINING_MS = ROUTE_FUNCTION_TIMEOUT_SECONDS * 1000;
 /** After $connect returns, API Gateway still finishes the handshake: time allowed for that. */
 const HANDSHAKE_MARGIN_MS = 2_000;
 
-const limitDeps = {
-  admit: (userId: string, connectionId: string, max: number) => stores.userConnections.admit(userId, connectionId, max, expiresAtNow()),
-  connectionsOf: (userId: string) => stores.userConnections.list(userId),
+const maxConnectionsPerIp = settings['connections.maxPerIp'];
+
+/** The per-user and the per-IP limit: one mechanism (connection-limit.ts) over two kinds of sets. */
+const userLimit: ConnectionLimitDeps = {
+  admit: (userId, connectionId, max) => stores.userConnections.admit(userId, connectionId, max, expiresAtNow()),
+  connectionsOf: (userId) => stores.userConnections.list(userId),
   probe,
-  forgetGone: (userId: string, connectionId: string) => removeGoneConnection(stores, connectionId, Date.now(), presence, userId),
+  forgetGone: (userId, connectionId) => removeGoneConnection(stores, connectionId, Date.now(), presence, userId),
+};
+const ipLimit: ConnectionLimitDeps = {
+  admit: (ip, connectionId, max) => stores.ipConnections.admit(ip, connectionId, max, expiresAtNow()),
+  connectionsOf: (ip) => stores.ipConnections.list(ip),
+  probe,
+  forgetGone: async (ip, connectionId) => {
+    if (!await removeGoneConnection(stores, connectionId, Date.now(), presence)) return false;
+    // The row may have been gone already, and with it the way to this set: the place is freed here.
+    await stores.ipConnections.release(ip, connectionId);
+    return true;
+  },
 };
 
 function expiresAtNow(): number {
@@ -50,6 +64,8 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
   if (context) logger.addContext(context);
   logger.appendKeys({ connectionId: caller.connectionId });
   const offered = offeredSubprotocols(event);
+  // API Gateway's view of the peer, never a header the client could set.
+  const sourceIp = event.requestContext.identity?.sourceIp || undefined;
   const protocol = chooseSubprotocol(offered);
   try {
     if (offered.length > 0 && protocol === undefined) {
@@ -76,11 +92,23 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
       expiresAt: expiresAtNow(),
       openBy: now + (context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS) + HANDSHAKE_MARGIN_MS,
       tokenExpiresAt,
+      sourceIp,
     });
-    if (caller.userId !== undefined) {
-      const verdict = await admitConnection(caller.userId, caller.connectionId, maxConnectionsPerUser, limitDeps);
+    if (sourceIp !== undefined) {
+      const verdict = await admitConnection(sourceIp, caller.connectionId, maxConnectionsPerIp, ipLimit);
       if (!verdict.allowed) {
-        await stores.connections.deleteConnection(caller.connectionId);
+        await removeConnectionRow(caller.connectionId, undefined, sourceIp);
+        logger.warn('connection refused: too many open connections from this IP address', {
+          sourceIp, userId: caller.userId, openConnections: verdict.open, maxConnectionsPerIp,
+        });
+        return { statusCode: 429 };
+      }
+      if (verdict.forgotten > 0) logger.info('forgot connections from this IP that had closed without $disconnect', { sourceIp, forgotten: verdict.forgotten });
+    }
+    if (caller.userId !== undefined) {
+      const verdict = await admitConnection(caller.userId, caller.connectionId, maxConnectionsPerUser, userLimit);
+      if (!verdict.allowed) {
+        await removeConnectionRow(caller.connectionId, undefined, sourceIp);
         logger.warn('connection refused: the user has too many open connections', {
           userId: caller.userId, openConnections: verdict.open, maxConnectionsPerUser,
         });
@@ -90,7 +118,7 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
       // After taking its place: a kick that bans the user either finds this connection in the set or its ban is seen here.
       const bannedUntil = await stores.userConnections.bannedUntil(caller.userId);
       if (bannedUntil !== undefined && bannedUntil > Math.floor(Date.now() / 1000)) {
-        await removeConnectionRow(caller.connectionId, caller.userId);
+        await removeConnectionRow(caller.connectionId, caller.userId, sourceIp);
         logger.warn('connection refused: the user is banned', { userId: caller.userId, bannedUntil: new Date(bannedUntil * 1000).toISOString() });
         return { statusCode: 403 };
       }
@@ -107,7 +135,7 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
     // Refuse the connection rather than accept one nothing could deliver to; a row already
     // written would otherwise hold the user's place until a delivery found it gone.
     logger.error('could not register the connection', error as Error);
-    await removeConnectionRow(caller.connectionId, caller.userId);
+    await removeConnectionRow(caller.connectionId, caller.userId, sourceIp);
     return { statusCode: 500 };
   } finally {
     logger.resetKeys();
@@ -123,10 +151,11 @@ function tokenExpiryOf(event: WebSocketEvent): number | undefined {
   return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
-async function removeConnectionRow(connectionId: string, userId: string | undefined): Promise<void> {
+async function removeConnectionRow(connectionId: string, userId: string | undefined, sourceIp: string | undefined): Promise<void> {
   try {
     await stores.connections.deleteConnection(connectionId);
     if (userId !== undefined) await stores.userConnections.release(userId, connectionId);
+    if (sourceIp !== undefined) await stores.ipConnections.release(sourceIp, connectionId);
   } catch (error) {
     logger.warn('could not remove the refused connection\'s row; its TTL will', { error: String(error) });
   }

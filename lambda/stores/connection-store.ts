@@ -44,6 +44,8 @@ export interface ConnectionRecord {
   readonly subscriptionCount?: number;
   /** Epoch seconds: when the connection's token expires; absent when expiry is not enforced. */
   readonly tokenExpiresAt?: number;
+  /** The address API Gateway saw the connection come from: its place in that IP's set (the per-IP limit). */
+  readonly sourceIp?: string;
 }
 
 export type RenewResult =
@@ -78,6 +80,7 @@ export class ConnectionStore {
         connectedAt: record.connectedAt,
         ...(record.openBy !== undefined ? { openBy: record.openBy } : {}),
         ...(record.tokenExpiresAt !== undefined ? { [TOKEN_EXPIRES_AT]: record.tokenExpiresAt } : {}),
+        ...(record.sourceIp !== undefined ? { sourceIp: record.sourceIp } : {}),
         [C.ttlAttribute]: record.expiresAt,
       },
     }));

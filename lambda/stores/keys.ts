@@ -61,6 +61,14 @@ export function userConnectionsKey(userId: string): CounterKey {
   return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'open' };
 }
 
+/**
+ * The set of the open connections from one source IP, which the per-IP connection limit is kept
+ * on (IPv6 addresses included: the key is any string).
+ */
+export function ipConnectionsKey(sourceIp: string): CounterKey {
+  return { [K.partitionKey]: `ip#${sourceIp}`, [K.sortKey]: 'open' };
+}
+
 /** Until when a user's new connections are refused (a backend's ban). */
 export function userBanKey(userId: string): CounterKey {
   return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'banned' };

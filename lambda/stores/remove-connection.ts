@@ -51,6 +51,7 @@ export async function removeExpiredConnection(stores: Stores, connectionId: stri
 async function forgetRest(stores: Stores, connectionId: string, row: ConnectionRecord | undefined, endings?: SubscriptionEndings, userId?: string): Promise<number> {
   const known = row?.userId ?? userId;
   if (known !== undefined) await stores.userConnections.release(known, connectionId);
+  if (row?.sourceIp !== undefined) await stores.ipConnections.release(row.sourceIp, connectionId);
   if (endings === undefined) return stores.subscriptions.removeAllForConnection(connectionId);
   // Without the row (another removal took it first, or it expired) and no user from the caller, the
   // user is unknown until each subscription row is deleted and says whose it was: then every one

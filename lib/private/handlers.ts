@@ -128,7 +128,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
   },
   connect: {
     facts: [...TABLE_FACTS, 'callbackUrl', 'queueUrl'],
-    settings: ['connections.ttl', 'connections.maxPerUser', 'connections.tokenExpiry', 'connections.tokenExpiryGrace', 'presenceRules'],
+    settings: ['connections.ttl', 'connections.maxPerUser', 'connections.maxPerIp', 'connections.tokenExpiry', 'connections.tokenExpiryGrace', 'presenceRules'],
     routes: ['$connect'],
     // Records the connection and takes a place in its user's set (a conditional UpdateItem); when
     // the set is full it reads it, asks API Gateway which are still open, and forgets the others.

@@ -462,6 +462,10 @@ export class RealtimeClient {
     } else if (frame.type === 'presence' && 'event' in frame) {
       const event: PresenceEvent = frame;
       this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, event));
+    } else if (frame.type === 'unsubscribed' && frame.byServer) {
+      // A backend took the topic from this user: it is not resubscribed on reconnect either.
+      this.topics.delete(frame.topic);
+      this.emit('error', new RealtimeError('FORBIDDEN', `The server ended the subscription to "${frame.topic}".`, undefined, frame.topic));
     } else if (frame.type === 'reauth') {
       this.reauth(c);
     } else if (frame.type === 'closing' && frame.code === 'KICKED') {

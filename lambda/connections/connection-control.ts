@@ -9,7 +9,8 @@
 import { isJsonObject } from '../../lib/private/json-object';
 import { CONNECTION_CONTROL_DETAIL, CONNECTION_CONTROL_DETAIL_TYPE } from '../../lib/private/protocol/connection-control-events';
 import { firstViolation } from '../../lib/private/protocol/json-schema';
-import { closingFrame, encodeFrame } from '../protocol/frames';
+import { closingFrame, encodeFrame, serverUnsubscribedFrame } from '../protocol/frames';
+import { checkTopic } from '../protocol/topics';
 import { removeConnection, Stores, SubscriptionEndings } from '../stores';
 import { closeWithFrame, TokenExpiryDeps } from './token-expiry';
 
@@ -21,7 +22,13 @@ export interface Disconnect {
   readonly banSeconds?: number;
 }
 
-export type ConnectionControl = Disconnect;
+export interface Unsubscribe {
+  readonly action: 'unsubscribe';
+  readonly userId: string;
+  readonly topic: string;
+}
+
+export type ConnectionControl = Disconnect | Unsubscribe;
 
 export type ParsedControl = { readonly ok: true; readonly control: ConnectionControl } | { readonly ok: false; readonly message: string };
 
@@ -38,6 +45,10 @@ export function parseConnectionControl(body: unknown): ParsedControl | undefined
   }
   const violation = firstViolation(detail, CONNECTION_CONTROL_DETAIL);
   if (violation) return { ok: false, message: violation.message };
+  if (detail.action === 'unsubscribe') {
+    const syntax = typeof detail.topic === 'string' ? checkTopic(detail.topic) : { ok: false as const, reason: '"unsubscribe" needs a "topic", for example "teams/42".' };
+    if (!syntax.ok) return { ok: false, message: syntax.reason };
+  }
   return { ok: true, control: detail as unknown as ConnectionControl };
 }
 
@@ -59,6 +70,25 @@ export async function disconnectUser(control: Disconnect, deps: ControlDeps): Pr
   await Promise.all(ids.map(async (connectionId) => {
     await removeConnection(deps.stores, connectionId, deps.endings, userId);
     await closeWithFrame(connectionId, frame, deps);
+  }));
+  return ids.length;
+}
+
+/**
+ * Carries out an `unsubscribe`: the revocation is written first, so a `subscribe` racing it (or
+ * made after a reconnect) is refused; then the topic is taken from each of the user's open
+ * connections by `end` (the route's unsubscribe: presence leave included) and they are told.
+ * Resolves with how many connections were told.
+ */
+export async function unsubscribeUser(
+  control: Unsubscribe, deps: Pick<ControlDeps, 'stores' | 'post'>, end: (connectionId: string) => Promise<void>,
+): Promise<number> {
+  await deps.stores.userConnections.revokeTopic(control.userId, control.topic);
+  const frame = Buffer.from(encodeFrame(serverUnsubscribedFrame(control.topic)), 'utf8');
+  const ids = await deps.stores.userConnections.list(control.userId);
+  await Promise.all(ids.map(async (connectionId) => {
+    await end(connectionId);
+    await deps.post(connectionId, frame);
   }));
   return ids.length;
 }

@@ -17,7 +17,8 @@ import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 import { runTokenExpiryTimer, timerIn } from '../connections/token-expiry';
-import { disconnectUser, mayBeConnectionControl, parseConnectionControl } from '../connections/connection-control';
+import { disconnectUser, mayBeConnectionControl, parseConnectionControl, unsubscribeUser } from '../connections/connection-control';
+import { unsubscribe } from '../routes/subscribe';
 import { rejectedMessage } from '../fanout/dead-letters';
 
 const settings = readSettings('deliver');
@@ -53,8 +54,15 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       await deps.queue.sendAll(deps.config.deadLetterQueueUrl, [rejectedMessage(record.body, 'BAD_CONNECTION_CONTROL', control.message)]);
       return;
     }
-    const closed = await disconnectUser(control.control, connectionDeps);
-    logger.info('connections closed by a backend', { userId: control.control.userId, closed, banSeconds: control.control.banSeconds });
+    const command = control.control;
+    if (command.action === 'unsubscribe') {
+      const { userId, topic } = command;
+      const told = await unsubscribeUser(command, connectionDeps, (connectionId) => unsubscribe(topic, { connectionId, userId }, { stores: deps.stores, presence }));
+      logger.info('topic taken from a user by a backend', { userId, topic, connections: told });
+      return;
+    }
+    const closed = await disconnectUser(command, connectionDeps);
+    logger.info('connections closed by a backend', { userId: command.userId, closed, banSeconds: command.banSeconds });
   };
   try {
     return await processPartialResponse(event, recordHandler, processor, { context: context as Context });

@@ -161,6 +161,11 @@ export function unsubscribedFrame(topic: string, requestId?: string): Unsubscrib
   return withRequestId({ type: 'unsubscribed' as const, topic }, requestId);
 }
 
+/** Pushed when a backend took the topic from the user. */
+export function serverUnsubscribedFrame(topic: string): UnsubscribedFrame {
+  return { type: 'unsubscribed', topic, byServer: true };
+}
+
 export function pongFrame(requestId?: string): PongFrame {
   return withRequestId({ type: 'pong' as const }, requestId);
 }

@@ -151,7 +151,7 @@ export interface SubscribedFrame {
   readonly seq?: number;
 }
 
-/** The answer to `unsubscribe`. */
+/** The answer to `unsubscribe`; or, with `byServer`, pushed when a backend took the topic from the user (a `ConnectionControl` `unsubscribe`): nothing more of it arrives, and subscribing to it again is refused. */
 export interface UnsubscribedFrame {
   /** What kind of frame this is. */
   readonly type: 'unsubscribed';
@@ -159,6 +159,8 @@ export interface UnsubscribedFrame {
   readonly topic: string;
   /** The `requestId` of the frame this answers, when it had one. */
   readonly requestId?: string;
+  /** Present when a backend ended the subscription: do not subscribe again on your own. */
+  readonly byServer?: true;
 }
 
 /** The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry. */

@@ -74,6 +74,11 @@ export function userBanKey(userId: string): CounterKey {
   return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'banned' };
 }
 
+/** A topic a backend took from a user: their `subscribe` to it is refused. */
+export function revokedTopicKey(userId: string, topic: string): CounterKey {
+  return { [K.partitionKey]: `revoked#${userId}`, [K.sortKey]: topic };
+}
+
 /** The partition holding one topic's presence: one item per present user. */
 export function presencePartitionKey(topic: string): string {
   return `presence#${topic}`;

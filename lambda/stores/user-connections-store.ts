@@ -9,7 +9,7 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from './errors';
-import { CounterKey, userBanKey, userConnectionsKey } from './keys';
+import { CounterKey, revokedTopicKey, userBanKey, userConnectionsKey } from './keys';
 
 const K = Tables.counters;
 
@@ -96,5 +96,22 @@ export class UserConnectionsStore extends ConnectionSetStore {
   async bannedUntil(userId: string): Promise<number | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: userBanKey(userId), ConsistentRead: true }));
     return typeof Item?.until === 'number' ? Item.until : undefined;
+  }
+
+  /** Records that a backend took `topic` from the user (UpdateItem: idempotent). */
+  async revokeTopic(userId: string, topic: string): Promise<void> {
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: revokedTopicKey(userId, topic),
+      UpdateExpression: 'SET #at = :at',
+      ExpressionAttributeNames: { '#at': 'revokedAt' },
+      ExpressionAttributeValues: { ':at': Date.now() },
+    }));
+  }
+
+  /** Whether a backend took `topic` from the user (a consistent read). */
+  async isRevoked(userId: string, topic: string): Promise<boolean> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: revokedTopicKey(userId, topic), ConsistentRead: true }));
+    return Item !== undefined;
   }
 }

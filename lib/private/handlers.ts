@@ -191,8 +191,9 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
             indexes: fansOut || reauth ? { [BY_CONNECTION]: ['Query'] } : undefined,
           },
           counters: {
+            // GetItem: whether a backend took the topic from the user (on subscribe).
             actions: unique(
-              when(fansOut || reauth, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
+              ['GetItem'], when(fansOut || reauth, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
               when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']), when(inbox, ['BatchGetItem']),
             ),
           },
@@ -221,8 +222,10 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
         tables: {
           // A user's connections are read (BatchGetItem) to leave out expired tokens; a token's timer and a
           // kick of one connection read its row.
-          connections: { actions: ['DeleteItem', 'BatchGetItem', 'GetItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
-          subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
+          connections: { actions: ['DeleteItem', 'BatchGetItem', 'GetItem', 'UpdateItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
+          // A backend's unsubscribe takes one subscription (DeleteItem) and frees its slot on the
+          // connection row (UpdateItem); with presence, a failed leave writes it back (PutItem).
+          subscriptions: { actions: ['Query', 'BatchWriteItem', 'DeleteItem', ...when(presence, ['PutItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
           // A kick reads the user's connection set and writes a ban (UpdateItem).
           counters: { actions: unique(forget.counters.actions, ['GetItem'], when(history, ['PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem'])) },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },

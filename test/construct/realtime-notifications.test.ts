@@ -400,14 +400,16 @@ describe('IAM', () => {
     expect(grants).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Deliver')]],
       ['logs:PutLogEvents', [logsOf('Deliver')]],
-      ['dynamodb:DeleteItem', [connections]],
+      // Gone or kicked connections; a subscription a backend took from a user.
+      ['dynamodb:DeleteItem', [connections, subscriptions].sort()],
       ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`, history].sort()],
       ['dynamodb:BatchWriteItem', [subscriptions]],
       // Positions of users' own streams (a head and a claim per notification) and the kept frames;
       // a token timer's connection row.
       ['dynamodb:GetItem', [connections, counters].sort()],
       ['dynamodb:PutItem', [counters, history].sort()],
-      ['dynamodb:UpdateItem', [counters]],
+      // Counters; the slot a backend's unsubscribe frees on the connection row.
+      ['dynamodb:UpdateItem', [connections, counters].sort()],
       // Backends' MarkRead events: the ids' claims, and the oldest kept notifications for the count;
       // a user's connection rows, to leave out expired tokens.
       ['dynamodb:BatchGetItem', [connections, counters].sort()],

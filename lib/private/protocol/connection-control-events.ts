@@ -18,12 +18,16 @@ export const CONNECTION_CONTROL_DETAIL: JsonSchema = {
   description: `The \`Detail\` of a \`${CONNECTION_CONTROL_DETAIL_TYPE}\` event a backend puts on the construct's bus. `
     + '`disconnect`: every open connection of `userId` (or only `connectionId`, when it is one of theirs) is removed at once, so nothing more is delivered to it, '
     + 'then told `{"type":"closing","code":"KICKED","message":<reason>}` and closed; the client library does not reconnect after it. '
-    + 'With `banSeconds`, the user\'s new connections are refused (HTTP 403) for that long. One that does not match is dead-lettered with reason `BAD_CONNECTION_CONTROL`.',
+    + 'With `banSeconds`, the user\'s new connections are refused (HTTP 403) for that long. '
+    + '`unsubscribe`: `topic` is taken from every open connection of `userId` at once (presence leave announced), each is told '
+    + '`{"type":"unsubscribed","topic","byServer":true}`, and the user\'s `subscribe` to it is refused (FORBIDDEN) from then on, reconnects included. '
+    + 'One that does not match is dead-lettered with reason `BAD_CONNECTION_CONTROL`.',
   type: 'object',
   properties: {
-    action: { enum: ['disconnect'], description: 'What to do.', errorMessage: '"action" must be "disconnect".' },
+    action: { enum: ['disconnect', 'unsubscribe'], description: 'What to do.', errorMessage: '"action" must be "disconnect" or "unsubscribe".' },
     userId: { type: 'string', minLength: 1, description: 'The user whose connections it concerns.', errorMessage: '"userId" must be the user\'s id, a non-empty string.' },
     connectionId: { type: 'string', minLength: 1, maxLength: 128, description: 'Only this connection of the user; all of them when absent.', errorMessage: '"connectionId" must be a connection id of the user.' },
+    topic: { type: 'string', minLength: 1, description: 'With `unsubscribe` (required there): the topic the user loses.', errorMessage: '"topic" must be a topic such as "teams/42".' },
     reason: { type: 'string', maxLength: MAX_REASON_LENGTH, description: 'Told to the client in the `closing` frame.', errorMessage: `"reason" must be a string of at most ${MAX_REASON_LENGTH} characters.` },
     banSeconds: {
       type: 'integer', minimum: 1, maximum: MAX_BAN_SECONDS,
@@ -32,5 +36,8 @@ export const CONNECTION_CONTROL_DETAIL: JsonSchema = {
     },
   },
   required: ['action', 'userId'],
-  examples: [{ action: 'disconnect', userId: 'alice', reason: 'Your account was suspended.', banSeconds: 3600 }],
+  examples: [
+    { action: 'disconnect', userId: 'alice', reason: 'Your account was suspended.', banSeconds: 3600 },
+    { action: 'unsubscribe', userId: 'alice', topic: 'teams/42' },
+  ],
 };

@@ -63,8 +63,13 @@ export const SERVER_FRAMES = {
     { type: 'subscribed', topic: 'orders/42', requestId: 'r1' },
     { type: 'subscribed', topic: 'orders/42', requestId: 'r2', recovered: true, epoch: 'k3j9', seq: 45 },
   ]),
-  unsubscribed: frame('unsubscribed', 'UnsubscribedFrame', 'The answer to `unsubscribe`.', { topic, requestId }, ['topic'],
-    [{ type: 'unsubscribed', topic: 'orders/42' }]),
+  unsubscribed: frame('unsubscribed', 'UnsubscribedFrame',
+    'The answer to `unsubscribe`; or, with `byServer`, pushed when a backend took the topic from the user (a `ConnectionControl` `unsubscribe`): '
+    + 'nothing more of it arrives, and subscribing to it again is refused.', {
+      topic, requestId,
+      byServer: { const: true, description: 'Present when a backend ended the subscription: do not subscribe again on your own.' },
+    }, ['topic'],
+    [{ type: 'unsubscribed', topic: 'orders/42' }, { type: 'unsubscribed', topic: 'teams/42', byServer: true }]),
   published: frame('published', 'PublishedFrame', 'The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry.', {
     topic,
     id: { type: 'string', description: "The id the subscribers' notification frames carry." },

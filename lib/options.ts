@@ -37,6 +37,46 @@ export interface ConnectionOptions {
    * @default 20
    */
   readonly maxPerUser?: number;
+
+  /**
+   * Open connections from one source IP address (1 to 2000), as API Gateway saw it (never a
+   * client header); the next `$connect` is refused with HTTP 429 and a log line. High by default:
+   * a whole office behind one NAT shares an address. Connections that closed without
+   * `$disconnect` are found out and do not count.
+   *
+   * @default 1000
+   */
+  readonly maxPerIp?: number;
+
+  /**
+   * What happens when a connection's token expires. `TokenExpiry.CLOSE`: a minute or so before
+   * (half the token's life for short tokens) the server pushes a `reauth` frame; a `reauth` with a
+   * fresh token of the same user moves the expiry; without one nothing is delivered to the
+   * connection from the token's `exp` on, and it is closed `tokenExpiryGrace` later.
+   * `TokenExpiry.IGNORE`: the token is checked on `$connect` only, and the connection lives until
+   * API Gateway's 2 hours (the behaviour before this setting). With `ConnectionAuth.lambda()`, your
+   * authorizer's context may carry `tokenExpiresAt` (epoch seconds) for `CLOSE` to apply; `reauth`
+   * is not available then (the client reconnects with a fresh token).
+   *
+   * @default TokenExpiry.CLOSE
+   */
+  readonly tokenExpiry?: TokenExpiry;
+
+  /**
+   * How long after its token's expiry a connection that was not given a fresh token is closed (1
+   * second to 5 minutes): time for a late `reauth`. Nothing is delivered to it in that time.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly tokenExpiryGrace?: Duration;
+}
+
+/** What happens when a connection's token expires (`connections.tokenExpiry`). */
+export enum TokenExpiry {
+  /** The server asks for a fresh token before the expiry, stops delivering at it, and closes the connection soon after. */
+  CLOSE = 'close',
+  /** The token is checked on `$connect` only: the connection lives on after it expires. */
+  IGNORE = 'ignore',
 }
 
 /**

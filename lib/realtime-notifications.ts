@@ -598,7 +598,7 @@ export class RealtimeNotifications extends Construct {
           Object.entries(grant.indexes ?? {}).map(([indexName, actions]) => ({ indexName, actions: [...actions] })));
       }
       if (allowed.connections.length > 0) this.allowConnectionsApi(fn, [...allowed.connections]);
-      if (allowed.queueSends) this.allowQueueSends(fn);
+      if (allowed.queueSends && allowed.queueSends.length > 0) this.allowQueueSends(fn, allowed.queueSends);
       if (allowed.putEvents) this.eventBus.grantPutEventsTo(fn);
       // GetSecretValue and DescribeSecret on this one secret, and Decrypt with its key when it has one.
       if (allowed.readsVapidKeys) vapidKeys!.grantRead(fn);
@@ -630,10 +630,11 @@ export class RealtimeNotifications extends Construct {
     return Math.max(this.settings['history.retention'], this.settings['history.userStreams'] ? this.settings['history.userStreamRetention'] : 0);
   }
 
-  private allowQueueSends(fn: lambda.IFunction): void {
+  private allowQueueSends(fn: lambda.IFunction, queues: readonly ('delivery' | 'deadLetters')[]): void {
+    const arns = { delivery: this.deliveryQueue.queueArn, deadLetters: this.deadLetterQueue.queueArn };
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['sqs:SendMessage'],
-      resources: [this.deliveryQueue.queueArn, this.deadLetterQueue.queueArn],
+      resources: queues.map((queue) => arns[queue]),
     }));
     this.deliveryQueue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
   }

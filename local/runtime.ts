@@ -16,6 +16,7 @@ import {
   misaddressedEventPattern,
   notificationEventPattern,
   ROUTE_FUNCTION_TIMEOUT_SECONDS,
+  TOKEN_EXPIRY_TIMER_PREFIX,
   VISIBILITY_TIMEOUT_FACTOR,
 } from '../lib/private/runtime-contract';
 import { SETTINGS } from '../lib/private/settings';
@@ -358,6 +359,7 @@ function startEventSourceMapping(
     batchSize: q.batchSize ?? SETTINGS['delivery.batchSize'].default,
     maxConcurrency: q.maxConcurrency ?? DELIVER_BATCHES_IN_FLIGHT,
     log,
+    background: (body) => body.startsWith(TOKEN_EXPIRY_TIMER_PREFIX),
   });
   eventSourceMapping.start();
   return eventSourceMapping;

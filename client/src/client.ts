@@ -6,7 +6,7 @@ import { keepAliveTiming } from './keep-alive';
 import { PositionStore, readPosition } from './positions';
 import type {
   ClientFrame, ErrorFrame, HistoryFrame, PongFrame, PresenceEventFrame, PresenceFrame, PublishedFrame, ResumedFrame, ServerFrame, SubscribedFrame,
-  UnsubscribedFrame, UnreadFrame, InboxFrame, PushDevicesFrame,
+  UnsubscribedFrame, UnreadFrame, InboxFrame, PushDevicesFrame, ReauthedFrame,
 } from './protocol';
 import { RecentIds } from './recent-ids';
 import { Notification, Position, Stream, StreamAck } from './stream';
@@ -105,6 +105,7 @@ interface Answers {
   registerPush: PushDevicesFrame;
   unregisterPush: PushDevicesFrame;
   pushDevices: PushDevicesFrame;
+  reauth: ReauthedFrame;
 }
 type Answer = (error: RealtimeError | undefined, frame?: ServerFrame) => void;
 
@@ -136,7 +137,7 @@ const USER = 'user';
 const OPEN = 1;
 const ANSWERS: { readonly [A in keyof Answers]: Answers[A]['type'] } = {
   subscribe: 'subscribed', unsubscribe: 'unsubscribed', publish: 'published', presence: 'presence', resume: 'resumed', history: 'history', ping: 'pong',
-  markRead: 'unread', inbox: 'inbox', registerPush: 'pushDevices', unregisterPush: 'pushDevices', pushDevices: 'pushDevices',
+  markRead: 'unread', inbox: 'inbox', registerPush: 'pushDevices', unregisterPush: 'pushDevices', pushDevices: 'pushDevices', reauth: 'reauthed',
 };
 
 /** Opens a client; it connects at once and stays connected until `close()`. */
@@ -512,9 +513,29 @@ export class RealtimeClient {
     } else if (frame.type === 'presence' && 'event' in frame) {
       const event: PresenceEvent = frame;
       this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, event));
+    } else if (frame.type === 'unsubscribed' && frame.byServer) {
+      // A backend took the topic from this user: it is not resubscribed on reconnect either.
+      this.topics.delete(frame.topic);
+      this.emit('error', new RealtimeError('FORBIDDEN', `The server ended the subscription to "${frame.topic}".`, undefined, frame.topic));
+    } else if (frame.type === 'reauth') {
+      this.reauth(c);
+    } else if (frame.type === 'closing' && frame.code === 'KICKED') {
+      // The server ended this user's connections: reconnecting on our own would undo that.
+      this.emit('error', new RealtimeError('KICKED', frame.message));
+      this.close();
     } else if (frame.type === 'error') {
       this.emit('error', refusal(frame));
     }
+  }
+
+  /** The token is about to expire: a fresh one from the token function, over the open connection. */
+  private reauth(c: Connection): void {
+    const { token } = this.options;
+    if (!token) return;
+    Promise.resolve().then(token).then(
+      (t) => this.send(c, { action: 'reauth', token: t }, (error) => error && this.emit('error', error)),
+      (error) => this.emit('error', new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. The connection closes when its token expires.`)),
+    );
   }
 
   /** Hands notifications to the app, each id once, and keeps the stream's position. */

@@ -1,8 +1,8 @@
 /** The $connect REQUEST authorizer's decision, over a token verifier. */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
+import { AUTHORIZER_TOKEN_EXPIRES_KEY, AUTHORIZER_USER_ID_KEY, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL_PREFIX } from '../../lib/private/runtime-contract';
 import { offeredSubprotocols, subprotocolTokens } from '../protocol/subprotocols';
-import { TokenVerifier } from './token-verifier';
+import { TokenVerifier, VerifiedToken } from './token-verifier';
 
 /** API Gateway turns exactly this error message into a 401 response. */
 export const UNAUTHORIZED = 'Unauthorized';
@@ -14,7 +14,7 @@ export class Refusal extends Error {
 }
 
 /**
- * Allows the connection and passes the user id to every route in the authorizer context, or
+ * Allows the connection and passes the user id (and the token's expiry) to every route in the authorizer context, or
  * throws a Refusal (message "Unauthorized", the reason kept apart for the logs).
  */
 export async function authorizeConnect(
@@ -22,19 +22,20 @@ export async function authorizeConnect(
   verifier: TokenVerifier,
 ): Promise<APIGatewayAuthorizerResult> {
   const token = tokenOf(event);
-  let userId: string;
+  let verified: VerifiedToken;
   try {
-    userId = await verifier.verify(token);
+    verified = await verifier.verify(token);
   } catch (error) {
     throw new Refusal((error as Error).message);
   }
+  const { userId, expiresAt } = verified;
   return {
     principalId: userId,
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
     },
-    context: { [AUTHORIZER_USER_ID_KEY]: userId },
+    context: { [AUTHORIZER_USER_ID_KEY]: userId, [AUTHORIZER_TOKEN_EXPIRES_KEY]: expiresAt },
   };
 }
 

@@ -21,6 +21,14 @@ export type AuthConfig =
     readonly userIdClaim: string;
   };
 
+/**
+ * The configuration where the construct gave it (the message function gets it only when it
+ * verifies `reauth` tokens); undefined otherwise.
+ */
+export function readAuthConfigIfSet(): AuthConfig | undefined {
+  return optionalEnv(Env.AUTH_MODE) === undefined ? undefined : readAuthConfig();
+}
+
 export function readAuthConfig(): AuthConfig {
   const mode = requiredEnv(Env.AUTH_MODE);
   const userIdClaim = optionalEnv(Env.AUTH_USER_ID_CLAIM) ?? DEFAULT_USER_ID_CLAIM;

@@ -12,9 +12,16 @@ import { assertFetchableJwksUri, LoopbackHttpFetcher } from './jwks-fetcher';
 /** Longest token accepted before any parsing; real JWTs are a few kilobytes at most. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 
+/** Who a verified token names, and until when it is valid. */
+export interface VerifiedToken {
+  readonly userId: string;
+  /** The `exp` claim, epoch seconds. */
+  readonly expiresAt: number;
+}
+
 export interface TokenVerifier {
-  /** Resolves to the user id, or rejects if the token is not acceptable for any reason. */
-  verify(token: string): Promise<string>;
+  /** Resolves to the user and the expiry, or rejects if the token is not acceptable for any reason. */
+  verify(token: string): Promise<VerifiedToken>;
 }
 
 export function createJwksCache(): JwksCache {
@@ -38,10 +45,11 @@ export function createTokenVerifier(config: AuthConfig, jwksCache: JwksCache = c
     verifyJwt = (token) => verifier.verify(token) as Promise<Record<string, unknown>>;
   }
   return {
-    async verify(token: string): Promise<string> {
+    async verify(token: string): Promise<VerifiedToken> {
       if (token.length > MAX_TOKEN_LENGTH) throw new Error(`Token is longer than ${MAX_TOKEN_LENGTH} characters.`);
       const claims = await verifyJwt(token);
-      return userIdFrom(claims, config.userIdClaim);
+      // requireExpiry made sure `exp` is a number.
+      return { userId: userIdFrom(claims, config.userIdClaim), expiresAt: claims.exp as number };
     },
   };
 }

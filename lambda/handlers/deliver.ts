@@ -1,6 +1,6 @@
 /**
- * The deliver function: takes batches from the delivery queue (EventBridge events and its own
- * shard messages) and posts notifications to connections. A thin adapter: configuration is read
+ * The deliver function: takes batches from the delivery queue (EventBridge events, its own
+ * shard messages, and connections' token expiry timers) and posts notifications to connections. A thin adapter: configuration is read
  * once at init, each record is handled by lambda/fanout/deliver-record.ts (dead-lettered with a
  * reason if it still fails on its last receive: process-record.ts) with its DynamoDB and SQS
  * calls bounded by the invocation's remaining time, and Powertools
@@ -17,6 +17,10 @@ import { createDeliveryDeps } from '../fanout/delivery-deps';
 import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 import { createPushRuntime } from '../push/push-runtime';
+import { runTokenExpiryTimer, timerIn } from '../connections/token-expiry';
+import { disconnectUser, mayBeConnectionControl, parseConnectionControl, unsubscribeUser } from '../connections/connection-control';
+import { unsubscribe } from '../routes/subscribe';
+import { rejectedMessage } from '../fanout/dead-letters';
 
 const settings = readSettings('deliver');
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
@@ -34,7 +38,36 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   const deps = { ...delivering, push };
   // One processor per invocation: it holds the batch's state.
   const processor = new BatchProcessor(EventType.SQS, { logger });
-  const recordHandler = (record: SQSRecord) => processRecord(record, deps, deadline);
+  const recordHandler = async (record: SQSRecord) => {
+    // Connections' token expiry timers share the queue (lambda/connections/token-expiry.ts).
+    const timer = timerIn(record.body);
+    const connectionDeps = {
+      stores: deps.stores,
+      post: deps.post,
+      disconnect: delivery.disconnect,
+      schedule: (message: Parameters<typeof deps.queue.sendAll>[1][number]) => deps.queue.sendAll(deps.config.queueUrl, [message]),
+      endings: deps.endings,
+      nowMs: () => deps.clock.now(),
+    };
+    if (timer !== undefined) return void await runTokenExpiryTimer(timer, connectionDeps);
+    // Backends' ConnectionControl events (lambda/connections/connection-control.ts).
+    const control = mayBeConnectionControl(record.body) ? parseConnectionControl(JSON.parse(record.body)) : undefined;
+    if (control === undefined) return processRecord(record, deps, deadline);
+    if (!control.ok) {
+      logger.warn('ConnectionControl event rejected; sending it to the dead-letter queue', { reasonMessage: control.message });
+      await deps.queue.sendAll(deps.config.deadLetterQueueUrl, [rejectedMessage(record.body, 'BAD_CONNECTION_CONTROL', control.message)]);
+      return;
+    }
+    const command = control.control;
+    if (command.action === 'unsubscribe') {
+      const { userId, topic } = command;
+      const told = await unsubscribeUser(command, connectionDeps, (connectionId) => unsubscribe(topic, { connectionId, userId }, { stores: deps.stores, presence }));
+      logger.info('topic taken from a user by a backend', { userId, topic, connections: told });
+      return;
+    }
+    const closed = await disconnectUser(command, connectionDeps);
+    logger.info('connections closed by a backend', { userId: command.userId, closed, banSeconds: command.banSeconds });
+  };
   try {
     return await processPartialResponse(event, recordHandler, processor, { context: context as Context });
   } finally {

@@ -21,6 +21,9 @@ import { createReadAnnouncer } from '../inbox/bus';
 import { createDocumentClient } from '../stores';
 import { pushRegistration } from '../push/registration';
 import { readSettings } from '../runtime/settings';
+import { readAuthConfigIfSet } from '../auth/config';
+import { createTokenVerifier } from '../auth/token-verifier';
+import { Reauthentication } from '../routes/reauth';
 
 const settings = readSettings('message');
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
@@ -31,6 +34,16 @@ const { stores, history } = delivery.unbounded;
 const { presence, counters } = createPresenceRuntime(settings, delivery.unbounded, doc);
 /** The running invocation's delivery deps (its DynamoDB and SQS calls end with its time) and deadline. */
 let invocation = delivery.invocation(presence);
+/** `reauth`: given the authorizer's configuration where tokens are verified here (cognito, jwt) and their expiry enforced. */
+const authConfig = readAuthConfigIfSet();
+const reauthentication: Reauthentication | undefined = authConfig !== undefined && settings['connections.tokenExpiry'] === 'close'
+  ? {
+    // Once per instance: the verifier caches the issuer's JWKS between invocations.
+    verifier: createTokenVerifier(authConfig),
+    graceSeconds: settings['connections.tokenExpiryGrace'],
+    schedule: (message) => invocation.deps.queue.sendAll(delivery.unbounded.config.queueUrl, [message]),
+  }
+  : undefined;
 const publishToBus = createClientMessagePublisher(settings.eventBusName, settings['clientMessages.detailType']);
 
 /** Kept references to large payloads, answered as fresh presigned URLs. */
@@ -62,6 +75,7 @@ const messageContext: MessageContext = {
     await invocation.deps.post(connectionId, Buffer.from(encodeFrame(frame), 'utf8'));
     await delivery.disconnect(connectionId);
   },
+  reauth: reauthentication,
   clientMessages: {
     rules: TopicRules.compile(settings.publishRules),
     counters,

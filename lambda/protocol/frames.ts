@@ -11,8 +11,8 @@ import { firstViolation, JsonSchema } from '../../lib/private/protocol/json-sche
 import { LIMITS } from '../../lib/private/runtime-contract';
 import type * as Wire from './wire';
 import type {
-  ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
-  ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
+  ClosingFrame, ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
+  ReauthedFrame, ReauthRequestFrame, ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
 } from './wire';
 
 export { CLIENT_ACTIONS, MAX_EPOCH_LENGTH, MAX_REQUEST_ID_LENGTH } from '../../lib/private/protocol/client-frames';
@@ -48,6 +48,7 @@ export type ClientRequest =
   | Wire.RegisterPushRequest
   | Wire.UnregisterPushRequest
   | Wire.PushDevicesRequest
+  | Wire.ReauthRequest
   | Wire.PingRequest;
 
 /** Why a frame could not be parsed, with the error frame to answer it with. */
@@ -135,7 +136,7 @@ function withRequestId<T extends object>(request: T, requestId: string | undefin
 
 export type {
   ErrorFrame, HistoryFrame, NotificationFrame, PongFrame, PresenceEventFrame, PresenceFrame, PresenceMember, PublishedFrame,
-  ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
+  ReauthedFrame, ReauthRequestFrame, ResumedFrame, ServerFrame, StreamPosition, SubscribedFrame, UnsubscribedFrame,
 } from './wire';
 
 /** What a subscribe or resume found in a stream with history. */
@@ -163,6 +164,11 @@ export function unsubscribedFrame(topic: string, requestId?: string): Unsubscrib
   return withRequestId({ type: 'unsubscribed' as const, topic }, requestId);
 }
 
+/** Pushed when a backend took the topic from the user. */
+export function serverUnsubscribedFrame(topic: string): UnsubscribedFrame {
+  return { type: 'unsubscribed', topic, byServer: true };
+}
+
 export function pongFrame(requestId?: string): PongFrame {
   return withRequestId({ type: 'pong' as const }, requestId);
 }
@@ -177,6 +183,20 @@ export function presenceFrame(topic: string, members: readonly PresenceMember[],
 
 export function presenceEventFrame(topic: string, event: 'join' | 'leave', userId: string): PresenceEventFrame {
   return { type: 'presence', topic, event, userId };
+}
+
+export function reauthedFrame(expiresAt: number, requestId?: string): ReauthedFrame {
+  return withRequestId({ type: 'reauthed' as const, expiresAt }, requestId);
+}
+
+/** Asks the client for a fresh token before `expiresAt` (epoch seconds). */
+export function reauthRequestFrame(expiresAt: number): ReauthRequestFrame {
+  return { type: 'reauth', expiresAt };
+}
+
+/** Says why the server is about to close the connection. */
+export function closingFrame(code: ClosingFrame['code'], message: string): ClosingFrame {
+  return { type: 'closing', code, message };
 }
 
 export function errorFrame(code: ErrorCode, message: string, requestId?: string): ErrorFrame {

@@ -9,6 +9,8 @@ import type { HandshakeHeaders } from './subprotocols';
 /** API Gateway hands the $connect authorizer's context to every route of the connection. */
 export type WebSocketRequestContext = APIGatewayEventWebsocketRequestContextV2 & {
   readonly authorizer?: Record<string, unknown> | null;
+  /** Where API Gateway saw the connection come from (on $connect). */
+  readonly identity?: { readonly sourceIp?: string };
 };
 
 /** $connect events also carry the handshake's headers. */

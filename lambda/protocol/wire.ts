@@ -1,7 +1,7 @@
 // Generated from lib/private/protocol by `npm run docs:protocol`: do not edit.
 /** The wire protocol (docs/protocol.md): the frames a client sends and the server sends back. */
 
-export type ErrorCode = 'BAD_REQUEST' | 'UNKNOWN_ACTION' | 'FORBIDDEN' | 'LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'INTERNAL';
+export type ErrorCode = 'BAD_REQUEST' | 'UNKNOWN_ACTION' | 'FORBIDDEN' | 'LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'UNAUTHORIZED' | 'INTERNAL';
 
 /** Where a client is in a stream with history: the position up to which it has every notification (not the last one received: frames can arrive out of order). */
 export interface StreamPosition {
@@ -164,6 +164,16 @@ export interface PushDevicesRequest {
   readonly requestId?: string;
 }
 
+/** Hands the connection a fresh token before its current one expires (when asked with a `reauth` frame, or any time): verified as at `$connect`, it must name the connection's own user and expire later than the current one. Answered with `reauthed`; a token that names another user is answered with `error` UNAUTHORIZED and the connection is closed. */
+export interface ReauthRequest {
+  /** What to do: routes the frame. */
+  readonly action: 'reauth';
+  /** Any string the client chooses, on any frame: echoed back in the answer (or the error) to it. */
+  readonly requestId?: string;
+  /** The new token (a JWT), as the client would send it on `$connect`. */
+  readonly token: string;
+}
+
 /** Keeps the connection alive (API Gateway closes connections idle for 10 minutes). Answered with `pong`. */
 export interface PingRequest {
   /** What to do: routes the frame. */
@@ -188,7 +198,7 @@ export interface SubscribedFrame {
   readonly seq?: number;
 }
 
-/** The answer to `unsubscribe`. */
+/** The answer to `unsubscribe`; or, with `byServer`, pushed when a backend took the topic from the user (a `ConnectionControl` `unsubscribe`): nothing more of it arrives, and subscribing to it again is refused. */
 export interface UnsubscribedFrame {
   /** What kind of frame this is. */
   readonly type: 'unsubscribed';
@@ -196,6 +206,8 @@ export interface UnsubscribedFrame {
   readonly topic: string;
   /** The `requestId` of the frame this answers, when it had one. */
   readonly requestId?: string;
+  /** Present when a backend ended the subscription: do not subscribe again on your own. */
+  readonly byServer?: true;
 }
 
 /** The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry. */
@@ -364,6 +376,34 @@ export interface PushDevicesFrame {
   readonly requestId?: string;
 }
 
+/** The answer to `reauth`: the connection now lives until the new token's expiry. */
+export interface ReauthedFrame {
+  /** What kind of frame this is. */
+  readonly type: 'reauthed';
+  /** The new token's expiry, epoch seconds. */
+  readonly expiresAt: number;
+  /** The `requestId` of the frame this answers, when it had one. */
+  readonly requestId?: string;
+}
+
+/** Pushed before the connection's token expires: send a `reauth` with a fresh token before `expiresAt`, or the connection is closed (`closing` TOKEN_EXPIRED) `connections.tokenExpiryGrace` after it, and nothing is delivered to it from `expiresAt` on. */
+export interface ReauthRequestFrame {
+  /** What kind of frame this is. */
+  readonly type: 'reauth';
+  /** When the connection's token expires, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** Pushed just before the server closes the connection, saying why. TOKEN_EXPIRED: reconnect with a fresh token. KICKED: a backend ended this user's connections (or this one); do not reconnect on your own. UNAUTHORIZED: a `reauth` named another user. */
+export interface ClosingFrame {
+  /** What kind of frame this is. */
+  readonly type: 'closing';
+  /** Why the connection is closed. */
+  readonly code: 'TOKEN_EXPIRED' | 'KICKED' | 'UNAUTHORIZED';
+  /** In words; for KICKED, the reason the backend gave. */
+  readonly message: string;
+}
+
 /** The answer to `ping`. */
 export interface PongFrame {
   /** What kind of frame this is. */
@@ -417,7 +457,7 @@ export interface NotificationFrame {
 }
 
 /** Any frame a client sends. */
-export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | MarkReadRequest | InboxRequest | RegisterPushRequest | UnregisterPushRequest | PushDevicesRequest | PingRequest;
+export type ClientFrame = SubscribeRequest | UnsubscribeRequest | PublishRequest | PresenceRequest | ResumeRequest | HistoryRequest | MarkReadRequest | InboxRequest | RegisterPushRequest | UnregisterPushRequest | PushDevicesRequest | ReauthRequest | PingRequest;
 
 /** Any frame the server sends. */
-export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | UnreadFrame | InboxFrame | PushDevicesFrame | PongFrame | ErrorFrame | NotificationFrame;
+export type ServerFrame = SubscribedFrame | UnsubscribedFrame | PublishedFrame | PresenceFrame | PresenceEventFrame | ResumedFrame | HistoryFrame | UnreadFrame | InboxFrame | PushDevicesFrame | ReauthedFrame | ReauthRequestFrame | ClosingFrame | PongFrame | ErrorFrame | NotificationFrame;

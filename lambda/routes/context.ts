@@ -1,6 +1,7 @@
 /** What the routes share: their dependencies, and the answers more than one of them gives. */
 import type { Caller } from '../protocol/websocket-event';
 import type { Inbox } from '../inbox/answers';
+import type { Reauthentication } from './reauth';
 import { CounterStore, Stores } from '../stores';
 import { KeptNotification } from '../history/history-store';
 import { EncodedNotification, Notification } from '../protocol/notification';
@@ -29,6 +30,8 @@ export interface MessageContext {
    * delivered to it, and a closed client reconnects (and resumes) where an open one stays deaf.
    */
   readonly closeUnregistered: (connectionId: string, frame: ServerFrame) => Promise<void>;
+  /** Fresh tokens on open connections (`reauth`); absent when tokens are not verified here or their expiry is ignored. */
+  readonly reauth?: Reauthentication;
 }
 
 /** Client publishing: its rules, limits, and where an accepted message goes. */

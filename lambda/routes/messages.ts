@@ -11,6 +11,7 @@ import { resume } from './resume';
 import { history } from './history';
 import { presence } from './presence';
 import { publish } from './publish';
+import { reauth } from './reauth';
 import { answerInbox, answerMarkRead } from '../inbox/answers';
 import { answerPush } from './push';
 
@@ -37,6 +38,7 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
   if (request.action === 'registerPush' || request.action === 'unregisterPush' || request.action === 'pushDevices') {
     return answerPush(request, caller, ctx.push);
   }
+  if (request.action === 'reauth') return reauth(request.token, caller, ctx, requestId);
 
   const topic = request.topic;
   const syntax = checkTopic(topic);

@@ -11,6 +11,9 @@ export async function subscribe(topic: string, since: StreamPosition | undefined
   if (!ctx.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
   }
+  if (caller.userId !== undefined && await ctx.stores.userConnections.isRevoked(caller.userId, topic)) {
+    return errorFrame('FORBIDDEN', 'Access to this topic was removed for this user by the server.', requestId);
+  }
   const stream = streamOf({ topic }, ctx.history.policy);
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   if (subscription.outcome === 'limit-reached') {
@@ -46,7 +49,7 @@ export async function subscribe(topic: string, since: StreamPosition | undefined
 }
 
 /** Ends the caller's subscription to `topic`, and its presence there, if it has one. */
-export async function unsubscribe(topic: string, caller: Caller, ctx: MessageContext): Promise<void> {
+export async function unsubscribe(topic: string, caller: Caller, ctx: Pick<MessageContext, 'stores' | 'presence'>): Promise<void> {
   const { connectionId, userId } = caller;
   if (!ctx.presence.concerns(topic, userId)) {
     await unsubscribeAndRelease(ctx.stores, connectionId, topic);

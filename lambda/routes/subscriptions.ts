@@ -35,7 +35,7 @@ export async function subscribeWithinCap(
   }
   let created: boolean;
   try {
-    created = await stores.subscriptions.subscribe(topic, connectionId, reservation.expiresAt, userId);
+    created = await stores.subscriptions.subscribe(topic, connectionId, reservation.expiresAt, userId, reservation.tokenExpiresAt);
   } catch (error) {
     await stores.connections.releaseSubscription(connectionId).catch(() => undefined);
     throw error;
@@ -80,7 +80,7 @@ export async function unsubscribeAndRelease(stores: Stores, connectionId: string
 /** Writes a removed subscription back in the slot it still holds, to expire with its connection. */
 async function restore(stores: Stores, connectionId: string, topic: string, userId: string): Promise<void> {
   const connection = await stores.connections.getConnection(connectionId);
-  const written = connection !== undefined && await stores.subscriptions.subscribe(topic, connectionId, connection.expiresAt, userId);
+  const written = connection !== undefined && await stores.subscriptions.subscribe(topic, connectionId, connection.expiresAt, userId, connection.tokenExpiresAt);
   // The connection is gone, or subscribed again meanwhile (in a slot of its own): the slot goes back.
   if (!written) await stores.connections.releaseSubscription(connectionId);
 }

@@ -66,6 +66,24 @@ export function pushDevicesKey(userId: string): CounterKey {
   return { [K.partitionKey]: `push#${userId}`, [K.sortKey]: 'devices' };
 }
 
+/**
+ * The set of the open connections from one source IP, which the per-IP connection limit is kept
+ * on (IPv6 addresses included: the key is any string).
+ */
+export function ipConnectionsKey(sourceIp: string): CounterKey {
+  return { [K.partitionKey]: `ip#${sourceIp}`, [K.sortKey]: 'open' };
+}
+
+/** Until when a user's new connections are refused (a backend's ban). */
+export function userBanKey(userId: string): CounterKey {
+  return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'banned' };
+}
+
+/** A topic a backend took from a user: their `subscribe` to it is refused. */
+export function revokedTopicKey(userId: string, topic: string): CounterKey {
+  return { [K.partitionKey]: `revoked#${userId}`, [K.sortKey]: topic };
+}
+
 /** The partition holding one topic's presence: one item per present user. */
 export function presencePartitionKey(topic: string): string {
   return `presence#${topic}`;

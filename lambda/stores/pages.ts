@@ -11,6 +11,24 @@ export interface PageOptions {
   readonly firstPageSize?: number;
   /** A strongly consistent read (tables only; an index is always read eventually consistent). */
   readonly consistent?: boolean;
+  /**
+   * Epoch seconds: only connections whose token is still valid then (no `tokenExpiresAt`, or a
+   * later one). Delivery passes the time it reads at, so an expired token is never posted to.
+   */
+  readonly tokenValidAt?: number;
+}
+
+/** Attribute of connection and subscription rows: when the connection's token expires (epoch seconds). */
+export const TOKEN_EXPIRES_AT = 'tokenExpiresAt';
+
+/** The filter that keeps only rows whose token is still valid at `:validAt` (see tokenValidAt). */
+export function tokenValidFilter(validAt: number | undefined): { FilterExpression?: string; names: Record<string, string>; values: Record<string, unknown> } {
+  if (validAt === undefined) return { names: {}, values: {} };
+  return {
+    FilterExpression: 'attribute_not_exists(#tokenExp) OR #tokenExp > :validAt',
+    names: { '#tokenExp': TOKEN_EXPIRES_AT },
+    values: { ':validAt': validAt },
+  };
 }
 
 type Key = Record<string, unknown>;

@@ -37,9 +37,21 @@ export async function removeGoneConnection(
   return true;
 }
 
+/**
+ * Forgets a connection whose token expired at `tokenExpiresAt`, unless a `reauth` moved its expiry
+ * meanwhile (then nothing is removed and `false` is answered). `endings` as for removeConnection.
+ */
+export async function removeExpiredConnection(stores: Stores, connectionId: string, tokenExpiresAt: number, endings?: SubscriptionEndings): Promise<boolean> {
+  const row = await stores.connections.deleteExpiredConnection(connectionId, tokenExpiresAt);
+  if (row === undefined) return false;
+  await forgetRest(stores, connectionId, row, endings);
+  return true;
+}
+
 async function forgetRest(stores: Stores, connectionId: string, row: ConnectionRecord | undefined, endings?: SubscriptionEndings, userId?: string): Promise<number> {
   const known = row?.userId ?? userId;
   if (known !== undefined) await stores.userConnections.release(known, connectionId);
+  if (row?.sourceIp !== undefined) await stores.ipConnections.release(row.sourceIp, connectionId);
   if (endings === undefined) return stores.subscriptions.removeAllForConnection(connectionId);
   // Without the row (another removal took it first, or it expired) and no user from the caller, the
   // user is unknown until each subscription row is deleted and says whose it was: then every one

@@ -3,13 +3,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './clients';
 import { ConnectionStore } from './connection-store';
 import { SubscriptionStore } from './subscription-store';
-import { UserConnectionsStore } from './user-connections-store';
+import { ConnectionSetStore, UserConnectionsStore } from './user-connections-store';
+import { ipConnectionsKey } from './keys';
 
 export interface Stores {
   readonly connections: ConnectionStore;
   readonly subscriptions: SubscriptionStore;
   /** Each user's open connections, for the per-user limit (in the counters table). */
   readonly userConnections: UserConnectionsStore;
+  /** The open connections from each source IP, for the per-IP limit (in the counters table). */
+  readonly ipConnections: ConnectionSetStore;
 }
 
 export interface StoreTableNames {
@@ -23,5 +26,6 @@ export function createStores(tables: StoreTableNames, doc: DynamoDBDocumentClien
     connections: new ConnectionStore(doc, tables.connectionsTable),
     subscriptions: new SubscriptionStore(doc, tables.subscriptionsTable),
     userConnections: new UserConnectionsStore(doc, tables.countersTable),
+    ipConnections: new ConnectionSetStore(doc, tables.countersTable, ipConnectionsKey),
   };
 }

@@ -10,12 +10,13 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  UpdateCommand,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { LIMITS, Tables } from '../../lib/private/runtime-contract';
 import { forEachConcurrently } from '../runtime/concurrent';
 import { fullJitterDelayMs } from '../runtime/retry';
-import { PageOptions, pagesOf } from './pages';
+import { PageOptions, pagesOf, TOKEN_EXPIRES_AT, tokenValidFilter } from './pages';
 import { isConditionalCheckFailed } from './errors';
 import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
 
@@ -49,11 +50,17 @@ export class SubscriptionStore {
    * when the connection was already subscribed (re-subscribing is idempotent). The user is kept
    * on the row, so whoever removes it knows whose presence it counted.
    */
-  async subscribe(topic: string, connectionId: string, expiresAt: number, userId?: string): Promise<boolean> {
+  async subscribe(topic: string, connectionId: string, expiresAt: number, userId?: string, tokenExpiresAt?: number): Promise<boolean> {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
-        Item: { ...subscriptionKey(topic, connectionId), [S.ttlAttribute]: expiresAt, ...(userId !== undefined ? { userId } : {}) },
+        Item: {
+          ...subscriptionKey(topic, connectionId),
+          [S.ttlAttribute]: expiresAt,
+          ...(userId !== undefined ? { userId } : {}),
+          // Copied from the connection, so fan-out can leave out an expired token without reading it.
+          ...(tokenExpiresAt !== undefined ? { [TOKEN_EXPIRES_AT]: tokenExpiresAt } : {}),
+        },
         ConditionExpression: 'attribute_not_exists(#conn)',
         ExpressionAttributeNames: { '#conn': S.sortKey },
       }));
@@ -91,13 +98,15 @@ export class SubscriptionStore {
   /** The ids of every connection subscribed to `topic`, a page at a time (Queries, never a Scan). */
   async *queryConnectionIdsByTopic(topic: string, options: PageOptions = {}): AsyncGenerator<string[]> {
     let firstPageSize = options.firstPageSize;
+    const valid = tokenValidFilter(options.tokenValidAt);
     for (const partitionKey of topicPartitionKeys(topic)) {
       const pages = pagesOf(paginateQuery, { client: this.doc }, {
         TableName: this.tableName,
         KeyConditionExpression: '#topic = :topic',
+        FilterExpression: valid.FilterExpression,
         ProjectionExpression: '#conn',
-        ExpressionAttributeNames: { '#topic': S.partitionKey, '#conn': S.sortKey },
-        ExpressionAttributeValues: { ':topic': partitionKey },
+        ExpressionAttributeNames: { '#topic': S.partitionKey, '#conn': S.sortKey, ...valid.names },
+        ExpressionAttributeValues: { ':topic': partitionKey, ...valid.values },
         ConsistentRead: options.consistent,
       }, { pageSize: options.pageSize, firstPageSize });
       // Only the audience's first page is small, not each partition's.
@@ -107,6 +116,32 @@ export class SubscriptionStore {
         if (ids.length > 0) yield ids;
       }
     }
+  }
+
+  /**
+   * Moves the token expiry of every subscription the connection holds (after a `reauth`). Rows
+   * already gone are left gone. Returns how many were moved.
+   */
+  async renewToken(connectionId: string, tokenExpiresAt: number): Promise<number> {
+    let renewed = 0;
+    for await (const keys of this.queryKeysByConnection(connectionId)) {
+      await forEachConcurrently(keys, TRACKED_CONCURRENCY, async (key) => {
+        try {
+          await this.doc.send(new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET #tokenExp = :exp',
+            ConditionExpression: 'attribute_exists(#conn)',
+            ExpressionAttributeNames: { '#tokenExp': TOKEN_EXPIRES_AT, '#conn': S.sortKey },
+            ExpressionAttributeValues: { ':exp': tokenExpiresAt },
+          }));
+          renewed++;
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+      });
+    }
+    return renewed;
   }
 
   /** The keys of every subscription a connection holds (a Query on the byConnection index). */

@@ -1,6 +1,6 @@
 /**
- * Each user's open connections, as one string set per user in the counters table: what the
- * per-user connection limit is kept on. Admitting is one conditional UpdateItem on the set's
+ * Open connections as one string set per owner (a user, a source IP) in the counters table: what
+ * the per-user and per-IP connection limits are kept on. Admitting is one conditional UpdateItem on the set's
  * size, so however many connects of one user race, at most `max` are admitted. Adding and
  * removing an id are idempotent (set semantics), so a repeated cleanup never frees a place twice;
  * ids of connections that vanished without cleanup are found and released at the limit
@@ -9,22 +9,23 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from './errors';
-import { userConnectionsKey } from './keys';
+import { CounterKey, revokedTopicKey, userBanKey, userConnectionsKey } from './keys';
 
 const K = Tables.counters;
 
-export class UserConnectionsStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, readonly tableName: string) {}
+/** One set of open connections per owner, the owner's item found by `keyOf`. */
+export class ConnectionSetStore {
+  constructor(protected readonly doc: DynamoDBDocumentClient, readonly tableName: string, private readonly keyOf: (owner: string) => CounterKey) {}
 
   /**
    * Adds the connection to the user's set unless the set already holds `max` others. The item
    * lives as long as the newest connection (`expiresAt`, epoch seconds). Resolves false when full.
    */
-  async admit(userId: string, connectionId: string, max: number, expiresAt: number): Promise<boolean> {
+  async admit(owner: string, connectionId: string, max: number, expiresAt: number): Promise<boolean> {
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName,
-        Key: userConnectionsKey(userId),
+        Key: this.keyOf(owner),
         UpdateExpression: 'ADD #ids :id SET #ttl = :ttl',
         ConditionExpression: 'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :idString)',
         ExpressionAttributeNames: { '#ids': 'connectionIds', '#ttl': K.ttlAttribute },
@@ -37,23 +38,23 @@ export class UserConnectionsStore {
     }
   }
 
-  /** The ids in the user's set (a consistent read). */
-  async list(userId: string): Promise<string[]> {
+  /** The ids in the owner's set (a consistent read). */
+  async list(owner: string): Promise<string[]> {
     const { Item } = await this.doc.send(new GetCommand({
       TableName: this.tableName,
-      Key: userConnectionsKey(userId),
+      Key: this.keyOf(owner),
       ConsistentRead: true,
     }));
     const ids = Item?.connectionIds as Set<string> | undefined;
     return ids ? [...ids] : [];
   }
 
-  /** Takes the connection out of the user's set; an id not in it is not an error. */
-  async release(userId: string, connectionId: string): Promise<void> {
+  /** Takes the connection out of the owner's set; an id not in it is not an error. */
+  async release(owner: string, connectionId: string): Promise<void> {
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName,
-        Key: userConnectionsKey(userId),
+        Key: this.keyOf(owner),
         UpdateExpression: 'DELETE #ids :id',
         // Without it, an UpdateItem on a missing item would write one holding only its key, and no TTL.
         ConditionExpression: 'attribute_exists(#ids)',
@@ -63,5 +64,54 @@ export class UserConnectionsStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+}
+
+/** Each user's open connections (the per-user limit), and the user's ban. */
+export class UserConnectionsStore extends ConnectionSetStore {
+  constructor(doc: DynamoDBDocumentClient, tableName: string) {
+    super(doc, tableName, userConnectionsKey);
+  }
+
+  /**
+   * Refuses the user's new connections until `untilSeconds` (epoch seconds); a later ban already
+   * in place stays. The item expires with the ban.
+   */
+  async ban(userId: string, untilSeconds: number): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: userBanKey(userId),
+        UpdateExpression: 'SET #until = :until, #ttl = :until',
+        ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+        ExpressionAttributeNames: { '#until': 'until', '#ttl': K.ttlAttribute },
+        ExpressionAttributeValues: { ':until': untilSeconds },
+      }));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** Until when (epoch seconds) the user's new connections are refused; undefined when never banned (a consistent read). */
+  async bannedUntil(userId: string): Promise<number | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: userBanKey(userId), ConsistentRead: true }));
+    return typeof Item?.until === 'number' ? Item.until : undefined;
+  }
+
+  /** Records that a backend took `topic` from the user (UpdateItem: idempotent). */
+  async revokeTopic(userId: string, topic: string): Promise<void> {
+    await this.doc.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: revokedTopicKey(userId, topic),
+      UpdateExpression: 'SET #at = :at',
+      ExpressionAttributeNames: { '#at': 'revokedAt' },
+      ExpressionAttributeValues: { ':at': Date.now() },
+    }));
+  }
+
+  /** Whether a backend took `topic` from the user (a consistent read). */
+  async isRevoked(userId: string, topic: string): Promise<boolean> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: revokedTopicKey(userId, topic), ConsistentRead: true }));
+    return Item !== undefined;
   }
 }

@@ -58,8 +58,8 @@ export interface HandlerPermissions {
   readonly tables: Partial<Record<TableRole, TableGrant>>;
   /** Methods of `@connections/*` on this API's stage. */
   readonly connections: readonly ('GET' | 'POST' | 'DELETE')[];
-  /** sqs:SendMessage to the delivery queue and the DLQ. */
-  readonly queueSends?: boolean;
+  /** sqs:SendMessage to these queues: the delivery queue, and the DLQ. */
+  readonly queueSends?: readonly ('delivery' | 'deadLetters')[];
   /** events:PutEvents on the construct's bus. */
   readonly putEvents?: boolean;
   /** Reads the VAPID keys' secret (`push.vapidKeys`). */
@@ -97,6 +97,9 @@ const DELIVERY_SETTINGS: SettingName[] = [
   'delivery.postConcurrency', 'delivery.shardThreshold', 'delivery.shardSize', 'delivery.maxRatePerSecond', 'delivery.maxAttempts',
   'payloads.urlExpiry',
 ];
+
+/** Shards and retries go back on the delivery queue; what is given up on goes to the DLQ. */
+const BOTH_QUEUES = ['delivery', 'deadLetters'] as const;
 
 const when = <T>(on: boolean, items: readonly T[]): readonly T[] => (on ? items : []);
 
@@ -151,8 +154,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     permissions: () => ({ tables: {}, connections: [] }),
   },
   connect: {
-    facts: [...TABLE_FACTS, 'callbackUrl'],
-    settings: ['connections.ttl', 'connections.maxPerUser', 'presenceRules'],
+    facts: [...TABLE_FACTS, 'callbackUrl', 'queueUrl'],
+    settings: ['connections.ttl', 'connections.maxPerUser', 'connections.maxPerIp', 'connections.tokenExpiry', 'connections.tokenExpiryGrace', 'presenceRules'],
     routes: ['$connect'],
     // Records the connection and takes a place in its user's set (a conditional UpdateItem); when
     // the set is full it reads it, asks API Gateway which are still open, and forgets the others.
@@ -166,6 +169,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
           counters: { actions: unique(['GetItem'], forget.counters.actions) },
         },
         connections: ['GET', ...when(presence, ['POST' as const])],
+        // The token's expiry timer (a delayed message on the delivery queue).
+        queueSends: when(enforcesExpiry(s), ['delivery' as const]),
       };
     },
   },
@@ -184,6 +189,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
       ...DELIVERY_SETTINGS, 'topicRules', 'publishRules', 'connections.maxSubscriptions', 'clientMessages.maxPerSecond',
       'clientMessages.maxSize', 'clientMessages.maxPresenceMembers', 'clientMessages.detailType', 'history.maxReplay',
       'push.vapidKeys', 'push.allowedEndpoints', 'push.maxDevicesPerUser', 'push.deviceTtl', 'push.apns', 'push.fcm',
+      'connections.tokenExpiry', 'connections.tokenExpiryGrace',
     ],
     routes: MESSAGE_ROUTES,
     answers: true,
@@ -202,19 +208,21 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
       const { presence, clientPublish, topicHistory, history, inbox, push, mobilePush } = features(s);
       const fansOut = clientPublish || presence;
       const keepsClientMessages = clientPublish && topicHistory;
+      const reauth = verifiesReauth(s);
       return {
         tables: {
           connections: {
-            actions: ['GetItem', 'UpdateItem', ...when(fansOut, forgetting(presence).connections.actions)],
+            actions: ['GetItem', 'UpdateItem', ...when(fansOut || reauth, forgetting(presence).connections.actions)],
             indexes: inbox ? { [BY_USER]: ['Query'] } : undefined,
           },
           subscriptions: {
-            actions: ['GetItem', 'PutItem', 'DeleteItem', ...when(fansOut, ['Query', 'BatchWriteItem'])],
-            indexes: fansOut ? { [BY_CONNECTION]: ['Query'] } : undefined,
+            actions: unique(['GetItem', 'PutItem', 'DeleteItem'], when(fansOut || reauth, ['Query', 'BatchWriteItem']), when(reauth, ['UpdateItem'])),
+            indexes: fansOut || reauth ? { [BY_CONNECTION]: ['Query'] } : undefined,
           },
           counters: {
+            // GetItem: whether a backend took the topic from the user (on subscribe).
             actions: unique(
-              when(fansOut, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
+              ['GetItem'], when(fansOut || reauth, ['UpdateItem']), when(presence, ['DeleteItem', 'GetItem', 'Query']),
               when(history, ['GetItem', 'UpdateItem']), when(keepsClientMessages, ['PutItem']), when(inbox, ['BatchGetItem']),
               when(push, ['GetItem', 'UpdateItem', 'PutItem']),
             ),
@@ -222,7 +230,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
           history: { actions: when(history, ['Query', ...when(keepsClientMessages, ['PutItem'])]) },
         },
         connections: ['POST', 'DELETE'],
-        queueSends: clientPublish,
+        queueSends: unique(when(clientPublish, BOTH_QUEUES), when(reauth, ['delivery' as const])),
         putEvents: clientPublish || inbox,
         // Replays and history answers present kept references as presigned URLs.
         payloads: when(history, ['GetObject' as const]),
@@ -242,22 +250,29 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // With the inbox it handles backends' MarkRead events as the message function handles
     // clients', and after a user's notification reads the read state and posts the count. With
     // push it reads the VAPID keys' secret, a user's devices, and updates them (a device reached
-    // is kept longer, a gone one removed).
+    // is kept longer, a gone one removed). It runs connections' token timers and backends'
+    // ConnectionControl events (kicks and bans).
     permissions: (s) => {
       const { presence, history, inbox, push, webPush, mobilePush } = features(s);
       const forget = forgetting(presence);
       return {
         tables: {
-          connections: { actions: ['DeleteItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
-          subscriptions: { actions: ['Query', 'BatchWriteItem', ...when(presence, ['DeleteItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
+          // A user's connections are read (BatchGetItem) to leave out expired tokens; a token's timer and a
+          // kick of one connection read its row.
+          connections: { actions: ['DeleteItem', 'BatchGetItem', 'GetItem', 'UpdateItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
+          // A backend's unsubscribe takes one subscription (DeleteItem) and frees its slot on the
+          // connection row (UpdateItem); with presence, a failed leave writes it back (PutItem).
+          subscriptions: { actions: ['Query', 'BatchWriteItem', 'DeleteItem', ...when(presence, ['PutItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
+          // A kick reads the user's connection set and writes a ban (UpdateItem).
           counters: {
-            actions: unique(forget.counters.actions, when(history, ['GetItem', 'PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']),
-              when(push, ['GetItem', 'UpdateItem']), when(mobilePush, ['PutItem'])),
+            actions: unique(forget.counters.actions, ['GetItem'], when(history, ['PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']),
+              when(push, ['UpdateItem']), when(mobilePush, ['PutItem'])),
           },
           history: { actions: [...when(history, ['PutItem']), ...when(inbox, ['Query'])] },
         },
-        connections: ['POST'],
-        queueSends: true,
+        // A connection whose token expired, or that a backend kicked, is closed (DELETE).
+        connections: ['POST', 'DELETE'],
+        queueSends: BOTH_QUEUES,
         putEvents: inbox,
         readsVapidKeys: webPush,
         // Publishes to users' endpoints, and deletes those SNS reports disabled; a backend's
@@ -278,8 +293,18 @@ export function handlerEnvironment(handler: HandlerName, s: RuntimeSettings): Re
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     ...Object.fromEntries(d.facts.map((fact) => [FACT_ENV[fact], s[fact]])),
     ...Object.fromEntries(d.settings.map((name) => [envNameOf(name), encodeSetting(s[name])])),
-    ...(handler === 'authorizer' ? authEnvironment(s.auth) : {}),
+    ...(handler === 'authorizer' || (handler === 'message' && verifiesReauth(s)) ? authEnvironment(s.auth) : {}),
   };
+}
+
+/** The message function verifies `reauth` tokens as the authorizer does: tokens it can verify, whose expiry is enforced. */
+export function verifiesReauth(s: RuntimeSettings): boolean {
+  return enforcesExpiry(s) && (s.auth.mode === 'cognito' || s.auth.mode === 'jwt');
+}
+
+/** Connections end with their token: timers go on the delivery queue. */
+function enforcesExpiry(s: RuntimeSettings): boolean {
+  return s['connections.tokenExpiry'] === 'close' && s.auth.mode !== 'none';
 }
 
 /** A setting's value as its variable holds it: lists as JSON, the rest as text. */

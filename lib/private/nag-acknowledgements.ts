@@ -50,7 +50,7 @@ const DESIGN_FINDING_REASONS = {
   'AwsSolutions-APIG4': 'WebSocket APIs authorize once, on $connect (the construct\'s connection authorizer); API Gateway accepts '
     + 'no authorizer on the other routes, which only run on connections that $connect already authorized.',
   'AwsSolutions-IAM5': 'Connection ids exist only at run time: the functions post to connections (notifications, client messages, '
-    + 'presence announcements), $connect looks them up and the message function closes one that lost its registration, each with execute-api:ManageConnections on one method of '
+    + 'presence announcements), $connect looks them up, the message function closes one that lost its registration and deliver one whose token expired or that a backend kicked, each with execute-api:ManageConnections on one method of '
     + '@connections/* of this API\'s own stage, nothing wider.',
   'AwsSolutions-IAM5[payloads]': 'Payload objects are named by notification id at run time: deliver stores and presigns them, and the '
     + 'message function presigns kept ones for replays, with s3:PutObject or s3:GetObject on the payload bucket\'s payloads/ prefix only.',

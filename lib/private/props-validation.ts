@@ -11,8 +11,10 @@ import { movedPropsIn } from './moved-props';
 import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE } from './protocol/inbox-event-names';
 import { LIMITS } from './runtime-contract';
 
-/** The inbox's events on the bus: backends' mark-reads and the construct's read announcements. */
-const INBOX_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE];
+import { CONNECTION_CONTROL_DETAIL_TYPE } from './protocol/connection-control-events';
+
+/** The construct's own events on the bus: backends' mark-reads, device registrations and connection control, and the construct's read announcements. */
+const RESERVED_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE, CONNECTION_CONTROL_DETAIL_TYPE];
 import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
 import { allowedEndpointProblem } from './push-endpoints';
 import { topicPatternProblem } from './topic-patterns';
@@ -140,9 +142,9 @@ function validateDetailTypes(p: RealtimeNotificationsProps): void {
   const detailType = settingValue(p, 'detailType');
   const clientDetailType = settingValue(p, 'clientMessages.detailType');
   for (const [prop, value] of [['detailType', detailType], ['clientMessages.detailType', clientDetailType]] as const) {
-    if (!Token.isUnresolved(value) && INBOX_DETAIL_TYPES.includes(value)) {
-      throw invalidProp(prop, `${JSON.stringify(value)} is the detail type of the inbox's or mobile push's own events`,
-        `Choose another detail type than ${INBOX_DETAIL_TYPES.map((t) => JSON.stringify(t)).join(' and ')}.`);
+    if (!Token.isUnresolved(value) && RESERVED_DETAIL_TYPES.includes(value)) {
+      throw invalidProp(prop, `${JSON.stringify(value)} is the detail type of the construct's own events (the inbox's, mobile push's, connection control)`,
+        `Choose another detail type than ${RESERVED_DETAIL_TYPES.map((t) => JSON.stringify(t)).join(', ')}.`);
     }
   }
   if (!Token.isUnresolved(detailType) && detailType === clientDetailType) {

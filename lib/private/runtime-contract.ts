@@ -8,6 +8,7 @@
  */
 import { CLIENT_ACTIONS } from './protocol/client-actions';
 import { MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE } from './protocol/inbox-event-names';
+import { CONNECTION_CONTROL_DETAIL_TYPE } from './protocol/connection-control-events';
 
 /** The Lambda bundles built from lambda/handlers/<name>.ts into assets/<name>/index.js. */
 export const HANDLER_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'deliver'] as const;
@@ -81,6 +82,15 @@ export type AuthMode = 'cognito' | 'jwt' | 'lambda' | 'none';
 export const DEFAULT_USER_ID_CLAIM = 'sub';
 /** The authorizer context key that carries the verified user id to every route. */
 export const AUTHORIZER_USER_ID_KEY = 'userId';
+/**
+ * The `kind` of a connection's token expiry timer on the delivery queue
+ * (lambda/connections/token-expiry.ts). Timers are written by JSON.stringify with `kind` first, so
+ * their bodies start with TOKEN_EXPIRY_TIMER_PREFIX.
+ */
+export const TOKEN_EXPIRY_TIMER_KIND = 'tokenExpiry';
+export const TOKEN_EXPIRY_TIMER_PREFIX = `{"kind":"${TOKEN_EXPIRY_TIMER_KIND}"`;
+/** The authorizer context key holding the token's expiry (epoch seconds), which $connect keeps on the connection. */
+export const AUTHORIZER_TOKEN_EXPIRES_KEY = 'tokenExpiresAt';
 /** The query-string parameter that may carry the token on $connect. */
 export const TOKEN_QUERY_PARAMETER = 'token';
 /** The WebSocket subprotocol of this API; $connect answers with it when the client offers it. */
@@ -245,8 +255,9 @@ export interface AuthSettings {
  * PutEvents entries against this same pattern.
  */
 export function notificationEventPattern(detailType: string, inbox = false, mobilePush = false): { 'detail-type': string[] } {
-  // With the inbox, backends' mark-reads go to deliver too; with mobile push, backends' device registrations.
-  return { 'detail-type': [detailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), ...(mobilePush ? [PUSH_DEVICE_DETAIL_TYPE] : [])] };
+  // Backends' connection control events go to deliver too; with the inbox, their mark-reads; with
+  // mobile push, their device registrations.
+  return { 'detail-type': [detailType, CONNECTION_CONTROL_DETAIL_TYPE, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), ...(mobilePush ? [PUSH_DEVICE_DETAIL_TYPE] : [])] };
 }
 
 /**
@@ -262,7 +273,10 @@ export function misaddressedEventPattern(
   // The construct's own NotificationsRead events are for backends; a MarkRead is the inbox's, when there is one; a PushDevice, mobile push's.
   return {
     'detail-type': [{
-      'anything-but': [detailType, clientMessageDetailType, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), ...(mobilePush ? [PUSH_DEVICE_DETAIL_TYPE] : []), NOTIFICATIONS_READ_DETAIL_TYPE],
+      'anything-but': [
+        detailType, clientMessageDetailType, CONNECTION_CONTROL_DETAIL_TYPE, ...(inbox ? [MARK_READ_DETAIL_TYPE] : []), ...(mobilePush ? [PUSH_DEVICE_DETAIL_TYPE] : []),
+        NOTIFICATIONS_READ_DETAIL_TYPE,
+      ],
     }],
   };
 }

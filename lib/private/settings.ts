@@ -44,6 +44,15 @@ export const SETTINGS = {
    * $connect can make at the limit): a thousand keeps both small.
    */
   'connections.maxPerUser': { default: 20, min: 1, max: 1000 },
+  /**
+   * Open connections per source IP (offices behind one NAT share one). Kept like the per-user
+   * limit, one set per IP; at the limit each id is probed, so a few thousand at most.
+   */
+  'connections.maxPerIp': { default: 1000, min: 1, max: 2000 },
+  /** 'close' (TokenExpiry.CLOSE) or 'ignore' (TokenExpiry.IGNORE). */
+  'connections.tokenExpiry': { default: 'close' as 'close' | 'ignore' },
+  /** Time for a late `reauth`; at most a few minutes, as nothing is delivered to the connection then. */
+  'connections.tokenExpiryGrace': { default: 30, min: 1, max: 5 * 60, unit: 'seconds' },
 
   /** Client messages per second per user, across all of the user's connections. */
   'clientMessages.maxPerSecond': { default: 10, min: 1, max: 10_000 },

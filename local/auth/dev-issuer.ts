@@ -2,7 +2,8 @@
  * A development token issuer: an RSA key pair made at start-up, its JWKS, and signed tokens for
  * any user id, so the real authorizer verifies real tokens locally (AUTH_MODE=jwt).
  * Serves `GET {prefix}/.well-known/jwks.json` and `GET {prefix}/token?userId=alice` (any user
- * id the authorizer accepts, URL-encoded).
+ * id the authorizer accepts, URL-encoded; `&expiresIn=20` for a token of 20 seconds, to rehearse
+ * token expiry and `reauth`).
  *
  * Keys and signatures come from node:crypto (RS256 is one `sign('sha256')`), so the runtime
  * also loads inside Jest, which cannot load ESM-only JOSE libraries.
@@ -16,6 +17,8 @@ import { pathOf, queryOf, sendJson } from '../http';
 type JWK = JsonWebKey & { kid: string; alg: string; use: string };
 
 const ALGORITHM = 'RS256';
+/** The longest token the issuer signs on request: a day. */
+const MAX_TOKEN_SECONDS = 24 * 60 * 60;
 /** A frontend served from its own dev server (another origin) may fetch tokens too. */
 const CORS = { 'access-control-allow-origin': '*' };
 
@@ -87,8 +90,14 @@ export class DevIssuer {
         }, undefined, CORS);
         return true;
       }
-      this.token(userId).then(
-        (token) => sendJson(res, 200, { token, userId, expiresIn: this.options.tokenTtlSeconds ?? 3600 }, undefined, CORS),
+      const expiresIn = queryOf(req).get('expiresIn');
+      const lifetime = expiresIn === null ? this.options.tokenTtlSeconds ?? 3600 : Number(expiresIn);
+      if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_TOKEN_SECONDS) {
+        sendJson(res, 400, { message: `expiresIn must be the token's lifetime in whole seconds, from 1 to ${MAX_TOKEN_SECONDS}: /dev/token?userId=alice&expiresIn=20.` }, undefined, CORS);
+        return true;
+      }
+      this.token(userId, { expiresInSeconds: lifetime }).then(
+        (token) => sendJson(res, 200, { token, userId, expiresIn: lifetime }, undefined, CORS),
         (error: Error) => sendJson(res, 500, { message: `Could not sign a token: ${error.message}` }),
       );
       return true;

@@ -15,6 +15,11 @@ export interface EventSourceMappingOptions {
   /** Batches in flight at once (Lambda starts with five pollers). */
   readonly maxConcurrency?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Messages drained() does not wait for: connections' token timers, which stay on the queue as
+   * long as a token lives.
+   */
+  readonly background?: (body: string) => boolean;
 }
 
 export interface MappingStats {
@@ -72,7 +77,9 @@ export class EventSourceMapping {
   }
 
   private isDrained(): boolean {
-    return this.inFlight === 0 && this.options.queue.size === 0;
+    const { queue, background } = this.options;
+    if (this.inFlight > 0) return false;
+    return queue.size === 0 || (background !== undefined && queue.count((m) => !background(m.body)) === 0);
   }
 
   private poll(): void {

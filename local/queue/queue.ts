@@ -70,6 +70,13 @@ export class LocalQueue extends EventEmitter {
     return this.messages.size;
   }
 
+  /** Messages in the queue, visible or not, that `matches`. */
+  count(matches: (message: QueuedMessage) => boolean): number {
+    let n = 0;
+    for (const message of this.messages.values()) if (matches(message)) n++;
+    return n;
+  }
+
   send(body: string, options: SendOptions = {}): QueuedMessage {
     const attributes = options.messageAttributes ?? {};
     const message: QueuedMessage = {

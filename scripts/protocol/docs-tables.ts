@@ -3,7 +3,8 @@
  * `<!-- protocol:NAME -->` and `<!-- /protocol:NAME -->` markers; the prose around them is written by hand.
  */
 import {
-  ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, MARK_READ_DETAIL, NOTIFICATIONS_READ_DETAIL, PUSH_CONTENT, PUSH_DEVICE_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
+  ANSWERS, CLIENT_ACTIONS, CLIENT_ENVELOPE, CLIENT_FRAMES, CLIENT_MESSAGE_DETAIL, MARK_READ_DETAIL, NOTIFICATIONS_READ_DETAIL, PUSH_CONTENT, PUSH_DEVICE_DETAIL,
+  CONNECTION_CONTROL_DETAIL, DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_REASONS, ERROR_CODES, JsonSchema,
   NOTIFICATION_DETAIL, NOTIFICATION_TARGET_FIELDS, PROTOCOL_VERSION, SERVER_FRAMES,
 } from '../../lib/private/protocol';
 import { API_SUBPROTOCOL } from '../../lib/private/runtime-contract';
@@ -45,6 +46,7 @@ export function renderTables(): Record<string, string> {
     'notifications-read-event': `${fieldTable(NOTIFICATIONS_READ_DETAIL)}\n\n${jsonBlock(example(NOTIFICATIONS_READ_DETAIL))}`,
     'push-content': `${fieldTable(PUSH_CONTENT)}\n\n${jsonBlock(example(PUSH_CONTENT))}`,
     'push-device-event': `${fieldTable(PUSH_DEVICE_DETAIL)}\n\n${jsonBlock(example(PUSH_DEVICE_DETAIL))}`,
+    'connection-control-event': `${fieldTable(CONNECTION_CONTROL_DETAIL)}\n\n${jsonBlock(example(CONNECTION_CONTROL_DETAIL))}`,
     'example-notification': jsonBlock(example(SERVER_FRAMES.notification, 0)),
     'example-client-message': jsonBlock(example(SERVER_FRAMES.notification, 1)),
     'example-presence-event': jsonBlock(example(SERVER_FRAMES.presenceEvent)),

@@ -80,7 +80,7 @@ describe('a stack that uses the construct', () => {
     const grant = (method: string) => expect.stringMatching(new RegExp(
       `^AwsSolutions-IAM5\\[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<NotificationsWebSocketApi[0-9A-F]{8}>\\/prod\\/${method}\\/@connections\\/\\*\\]$`));
     // $connect looks connections up (the per-user limit); message (replays of the offline inbox) and deliver post to them;
-    // message closes a connection that lost its row. Deliver stores and presigns payloads, message presigns kept ones.
+    // message closes a connection that lost its row; deliver closes one whose token expired. Deliver stores and presigns payloads, message presigns kept ones.
     const payloads = expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<NotificationsPayloadBucket[0-9A-F]{8}\.Arn>\/payloads\/\*\]$/);
     expect(iam5.map((a) => [a.path, a.id])).toEqual([
       [notifications.connectFunction.role!.node.path, grant('GET')],
@@ -88,6 +88,7 @@ describe('a stack that uses the construct', () => {
       [notifications.messageFunction.role!.node.path, grant('DELETE')],
       [notifications.messageFunction.role!.node.path, payloads],
       [notifications.deliverFunction.role!.node.path, grant('POST')],
+      [notifications.deliverFunction.role!.node.path, grant('DELETE')],
       [notifications.deliverFunction.role!.node.path, payloads],
     ]);
   });

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { notificationEventPattern } from '../../lib/private/runtime-contract';
+import { TokenExpiry } from '../../lib';
 import {
   allStatements,
   environmentOf,
@@ -34,8 +35,21 @@ test('stageName names the stage, the URLs and the @connections grant', () => {
   expect(stage.Properties!.StageName).toBe('live');
   expect(flatten(stack.resolve(notifications.webSocketUrl))).toMatch(/\/live$/);
   expect(flatten(environmentOf(template, 'Deliver').CALLBACK_URL)).toMatch(/\/live$/);
-  expect(grantsOf(functionStatements(template, 'Deliver')).get('execute-api:ManageConnections')![0])
-    .toMatch(/\/live\/POST\/@connections\/\*$/);
+  expect(grantsOf(functionStatements(template, 'Deliver')).get('execute-api:ManageConnections'))
+    .toEqual([expect.stringMatching(/\/live\/DELETE\/@connections\/\*$/), expect.stringMatching(/\/live\/POST\/@connections\/\*$/)]);
+});
+
+test('connections.tokenExpiry IGNORE keeps connections past their token: no timers, no closing, no reauth', () => {
+  const { template } = synth({ connections: { tokenExpiry: TokenExpiry.IGNORE } });
+  expect(grantsOf(functionStatements(template, 'Connect')).has('sqs:SendMessage')).toBe(false);
+  expect(environmentOf(template, 'Message').AUTH_MODE).toBeUndefined();
+  expect(environmentOf(template, 'Connect').CONNECTIONS_TOKEN_EXPIRY).toBe('ignore');
+});
+
+test('connections.tokenExpiry CLOSE (the default): the message function verifies reauth tokens as the authorizer does', () => {
+  const { template } = synth({ connections: { tokenExpiryGrace: Duration.seconds(10) } });
+  expect(environmentOf(template, 'Message').AUTH_MODE).toBe(environmentOf(template, 'Authorizer').AUTH_MODE);
+  expect(environmentOf(template, 'Connect').CONNECTIONS_TOKEN_EXPIRY_GRACE_SECONDS).toBe('10');
 });
 
 test('throttle sets the default route throttling', () => {
@@ -188,7 +202,7 @@ test('client messaging props reach the handlers that enforce them', () => {
   for (const fn of ['Disconnect', 'Deliver']) expect(environmentOf(template, fn)).toMatchObject({ PRESENCE_RULES: '["rooms/{userId}"]' });
   // The notification rule still matches notifications only: client-message events are not delivered twice.
   const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
-  expect(rule.Properties.EventPattern).toEqual({ 'detail-type': ['Notification', 'MarkRead'] });
+  expect(rule.Properties.EventPattern).toEqual({ 'detail-type': ['Notification', 'ConnectionControl', 'MarkRead'] });
 });
 
 describe('encryptionKey', () => {

@@ -37,10 +37,10 @@ describe('WebSocket API', () => {
     });
   });
 
-  test('has exactly the fifteen routes, only $connect behind the authorizer', () => {
+  test('has exactly the sixteen routes, only $connect behind the authorizer', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort())
-      .toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'pushDevices', 'registerPush', 'resume', 'subscribe',
+      .toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'pushDevices', 'reauth', 'registerPush', 'resume', 'subscribe',
         'unregisterPush', 'unsubscribe']);
     const authorizerId = resourceNamed(template, 'AWS::ApiGatewayV2::Authorizer', 'NotificationsWebSocketApiConnectAuthorizer').id;
     for (const route of routes) {
@@ -63,10 +63,10 @@ describe('WebSocket API', () => {
     expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${authorizerFn}.Arn>`);
   });
 
-  test('subscribe, unsubscribe, publish, presence, resume, history, markRead, inbox, the push devices\' actions, ping and $default answer (two-way) through the one message function', () => {
+  test('subscribe, unsubscribe, publish, presence, resume, history, markRead, inbox, the push devices\' actions, reauth, ping and $default answer (two-way) through the one message function', () => {
     const messageFn = functionNamed(template, 'Message').id;
     const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'));
-    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'registerPush', 'unregisterPush', 'pushDevices', 'ping', '$default'];
+    const twoWay = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'registerPush', 'unregisterPush', 'pushDevices', 'reauth', 'ping', '$default'];
     for (const routeKey of twoWay) {
       const [routeId, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
@@ -80,7 +80,7 @@ describe('WebSocket API', () => {
       const [, route] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
       expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
     }
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(13);
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(14);
   });
 
   test('API Gateway may invoke each function only from its own route keys', () => {
@@ -88,7 +88,7 @@ describe('WebSocket API', () => {
       .filter((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionNamed(template, fn).id)
       .map((p) => flatten(p.Properties.SourceArn))
       .sort();
-    expect(sources('Message')).toEqual(['*$default', '*history', '*inbox', '*markRead', '*ping', '*presence', '*publish', '*pushDevices', '*registerPush', '*resume',
+    expect(sources('Message')).toEqual(['*$default', '*history', '*inbox', '*markRead', '*ping', '*presence', '*publish', '*pushDevices', '*reauth', '*registerPush', '*resume',
       '*subscribe', '*unregisterPush', '*unsubscribe']
       .map((k) => `${ARN_PREFIX}:<${apiId}>/${k}`).sort());
     expect(sources('Connect')).toEqual([`${ARN_PREFIX}:<${apiId}>/*$connect`]);
@@ -176,7 +176,7 @@ describe('publishing path', () => {
   test('a new bus with a rule on the Notification detail type (and, with the inbox, backends\' MarkRead), targeting the queue', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     expect(patternOfRuleToQueue('NotificationsNotificationRule')).toEqual(notificationEventPattern('Notification', true));
-    expect(notificationEventPattern('Notification', true)).toEqual({ 'detail-type': ['Notification', 'MarkRead'] });
+    expect(notificationEventPattern('Notification', true)).toEqual({ 'detail-type': ['Notification', 'ConnectionControl', 'MarkRead'] });
   });
 
   test('the queue is encrypted, redrives to the DLQ, and outlasts six deliver timeouts', () => {
@@ -197,9 +197,9 @@ describe('publishing path', () => {
     expect(patternOfRuleToQueue('NotificationsMisaddressedEventRule')).toEqual(misaddressedEventPattern('Notification', 'ClientMessage', true));
     // Neither the inbox's own NotificationsRead events (for backends) nor, with the inbox, a backend's MarkRead.
     expect(misaddressedEventPattern('Notification', 'ClientMessage', true))
-      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'MarkRead', 'NotificationsRead'] }] });
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'ConnectionControl', 'MarkRead', 'NotificationsRead'] }] });
     expect(misaddressedEventPattern('Notification', 'ClientMessage', false))
-      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'NotificationsRead'] }] });
+      .toEqual({ 'detail-type': [{ 'anything-but': ['Notification', 'ClientMessage', 'ConnectionControl', 'NotificationsRead'] }] });
   });
 
   test('both queues refuse requests without TLS, and sends by EventBridge for any other rule', () => {
@@ -345,7 +345,8 @@ describe('IAM', () => {
     }
   });
 
-  test('connect may put connection rows, take a place in its user\'s set and, at the limit, read it and forget closed ones', () => {
+  test('connect may put connection rows, take a place in its user\'s set and, at the limit, read it and forget closed ones, and set token timers', () => {
+    const queueArn = (p: string) => `<${resourceNamed(template, 'AWS::SQS::Queue', p).id}.Arn>`;
     expect(grantsOf(functionStatements(template, 'Connect'))).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Connect')]],
       ['logs:PutLogEvents', [logsOf('Connect')]],
@@ -356,6 +357,8 @@ describe('IAM', () => {
       ['dynamodb:GetItem', [counters]],
       ['dynamodb:UpdateItem', [counters]],
       ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/GET/@connections/*`]],
+      // The token's expiry timer: the delivery queue only, not the DLQ.
+      ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue')]],
     ]));
   });
 
@@ -371,17 +374,21 @@ describe('IAM', () => {
     ]));
   });
 
-  test('message may count on the connection row, write single subscriptions, and replay users\' own streams', () => {
+  test('message may count on the connection row, write single subscriptions, replay users\' own streams, and take fresh tokens', () => {
+    const queueArn = (p: string) => `<${resourceNamed(template, 'AWS::SQS::Queue', p).id}.Arn>`;
     expect(grantsOf(functionStatements(template, 'Message'))).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Message')]],
       ['logs:PutLogEvents', [logsOf('Message')]],
       ['dynamodb:GetItem', [connections, subscriptions, counters].sort()],
-      ['dynamodb:UpdateItem', [connections, counters].sort()],
+      // reauth: the connection's and its subscriptions' token expiry.
+      ['dynamodb:UpdateItem', [connections, counters, subscriptions].sort()],
       ['dynamodb:PutItem', [subscriptions]],
-      ['dynamodb:DeleteItem', [subscriptions]],
+      // reauth with another user's token: the connection is forgotten.
+      ['dynamodb:DeleteItem', [connections, subscriptions].sort()],
+      ['dynamodb:BatchWriteItem', [subscriptions]],
       // The offline inbox: a stream's head, and its kept notifications posted to the caller; the
-      // user's other connections, told the new unread count.
-      ['dynamodb:Query', [history, `${connections}/index/byUser`].sort()],
+      // user's other connections, told the new unread count. reauth: the connection's subscriptions.
+      ['dynamodb:Query', [history, `${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`].sort()],
       // The ids a markRead names, found by their position claims.
       ['dynamodb:BatchGetItem', [counters]],
       // Each mark-read, announced to backends.
@@ -390,6 +397,8 @@ describe('IAM', () => {
       ['execute-api:ManageConnections', ['DELETE', 'POST'].map((method) => `${ARN_PREFIX}:<${apiId}>/prod/${method}/@connections/*`)],
       // Kept references to large payloads, replayed as presigned URLs.
       ['s3:GetObject', [payloadObjects]],
+      // The renewed token's timer: the delivery queue only.
+      ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue')]],
     ]));
   });
 
@@ -399,18 +408,23 @@ describe('IAM', () => {
     expect(grants).toEqual(new Map([
       ['logs:CreateLogStream', [logsOf('Deliver')]],
       ['logs:PutLogEvents', [logsOf('Deliver')]],
-      ['dynamodb:DeleteItem', [connections]],
+      // Gone or kicked connections; a subscription a backend took from a user.
+      ['dynamodb:DeleteItem', [connections, subscriptions].sort()],
       ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`, history].sort()],
       ['dynamodb:BatchWriteItem', [subscriptions]],
-      // Positions of users' own streams (a head and a claim per notification) and the kept frames.
-      ['dynamodb:GetItem', [counters]],
+      // Positions of users' own streams (a head and a claim per notification) and the kept frames;
+      // a token timer's connection row.
+      ['dynamodb:GetItem', [connections, counters].sort()],
       ['dynamodb:PutItem', [counters, history].sort()],
-      ['dynamodb:UpdateItem', [counters]],
-      // Backends' MarkRead events: the ids' claims, and the oldest kept notifications for the count.
-      ['dynamodb:BatchGetItem', [counters]],
+      // Counters; the slot a backend's unsubscribe frees on the connection row.
+      ['dynamodb:UpdateItem', [connections, counters].sort()],
+      // Backends' MarkRead events: the ids' claims, and the oldest kept notifications for the count;
+      // a user's connection rows, to leave out expired tokens.
+      ['dynamodb:BatchGetItem', [connections, counters].sort()],
       ['events:PutEvents', [bus]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],
-      ['execute-api:ManageConnections', [`${ARN_PREFIX}:<${apiId}>/prod/POST/@connections/*`]],
+      // Posts, and the close of a connection whose token expired.
+      ['execute-api:ManageConnections', ['DELETE', 'POST'].map((method) => `${ARN_PREFIX}:<${apiId}>/prod/${method}/@connections/*`)],
       // Payloads too large for a frame: stored, and presigned for clients.
       ['s3:PutObject', [payloadObjects]],
       ['s3:GetObject', [payloadObjects]],
@@ -424,10 +438,10 @@ describe('IAM', () => {
     expect(grants.has('dynamodb:Scan')).toBe(false);
   });
 
-  test('no other principal may manage connections: connect looks up, deliver and message (replays) post, message closes', () => {
+  test('no other principal may manage connections: connect looks up, deliver and message (replays) post, message and deliver (expired tokens) close', () => {
     const holders = statements.filter((s) => s.Action.includes('execute-api:ManageConnections'));
     expect(holders.map((h) => [h.policy.replace(/RoleDefaultPolicy.*/, ''), h.Resource.map((r: unknown) => flatten(r).split('/')[2])]).sort())
-      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST']], ['NotificationsMessageFunction', ['POST', 'DELETE']]]);
+      .toEqual([['NotificationsConnectFunction', ['GET']], ['NotificationsDeliverFunction', ['POST', 'DELETE']], ['NotificationsMessageFunction', ['POST', 'DELETE']]]);
   });
 
   test('with history.userStreams off and no history rules, nobody keeps positions: counters hold only the users\' connection sets', () => {
@@ -437,7 +451,8 @@ describe('IAM', () => {
     const using = (id: string) => allStatements(t).filter((st) => JSON.stringify(st.Resource).includes(id));
     expect(using(historyId)).toEqual([]);
     expect([...new Set(using(counterId).flatMap((st) => st.Action))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(grantsOf(functionStatements(t, 'Message')).has('dynamodb:Query')).toBe(false);
+    // Only reauth's Query of the connection's subscriptions: no stream is read.
+    expect(grantsOf(functionStatements(t, 'Message')).get('dynamodb:Query')!.filter((arn) => !arn.includes('Subscriptions'))).toEqual([]);
     expect(environmentOf(t, 'Deliver').HISTORY_USER_STREAMS).toBe('false');
   });
 });
@@ -456,7 +471,7 @@ describe('IAM with client messages and presence on', () => {
       ['logs:CreateLogStream', [logs('Message')]],
       ['logs:PutLogEvents', [logs('Message')]],
       ['dynamodb:GetItem', [conns, subs, counters].sort()],
-      ['dynamodb:UpdateItem', [conns, counters].sort()],
+      ['dynamodb:UpdateItem', [conns, counters, subs].sort()],
       ['dynamodb:DeleteItem', [conns, subs, counters].sort()],
       ['dynamodb:PutItem', [subs]],
       ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters, `<${id('NotificationsHistoryTable')}.Arn>`, `${conns}/index/byUser`].sort()],

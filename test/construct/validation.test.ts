@@ -74,10 +74,14 @@ describe('topicRules', () => {
   });
 });
 
-test.each([['detailType', { detailType: 'MarkRead' }], ['clientMessages.detailType', { clientMessages: { detailType: 'NotificationsRead' } }]] as const)(
-  '%s may not be one of the inbox\'s own detail types', (prop, props) => {
+test.each([
+  ['detailType', { detailType: 'MarkRead' }],
+  ['clientMessages.detailType', { clientMessages: { detailType: 'NotificationsRead' } }],
+  ['detailType', { detailType: 'ConnectionControl' }],
+] as const)(
+  '%s may not be one of the construct\'s own detail types (%j)', (prop, props) => {
     expect(() => synth(props)).toThrow(`invalid \`${prop}\``);
-    expect(() => synth(props)).toThrow(/the detail type of the inbox's or mobile push's own events/);
+    expect(() => synth(props)).toThrow(/the detail type of the construct's own events/);
   });
 
 describe('publishRules, presenceRules and historyRules', () => {

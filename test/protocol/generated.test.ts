@@ -32,7 +32,7 @@ test('a table edited by hand is put back, and a missing marker is an error that 
   expect(() => withTables(doc.replace('<!-- /protocol:error-codes -->', ''))).toThrow(/no "<!-- protocol:error-codes .*" … "<!-- \/protocol:error-codes -->" markers/);
   expect(Object.keys(renderTables())).toEqual([
     'version', 'publish-fields', 'dead-letter-reasons', 'dead-letter-attributes', 'client-frames', 'client-fields', 'server-frames', 'error-codes',
-    'client-message-event', 'mark-read-event', 'notifications-read-event', 'push-content', 'push-device-event', 'example-notification', 'example-client-message', 'example-presence-event', 'example-stream-notification',
+    'client-message-event', 'mark-read-event', 'notifications-read-event', 'push-content', 'push-device-event', 'connection-control-event', 'example-notification', 'example-client-message', 'example-presence-event', 'example-stream-notification',
     'example-subscribe-since', 'example-subscribed-recovered', 'example-resume', 'example-resumed', 'example-history', 'example-history-answer',
   ]);
 });

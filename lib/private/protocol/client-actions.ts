@@ -3,5 +3,5 @@
  * schema of each (the compiler holds the two to the same names). Apart, so that the construct and
  * every handler can name the routes without loading the schemas.
  */
-export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'registerPush', 'unregisterPush', 'pushDevices', 'ping'] as const;
+export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'publish', 'presence', 'resume', 'history', 'markRead', 'inbox', 'registerPush', 'unregisterPush', 'pushDevices', 'reauth', 'ping'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];

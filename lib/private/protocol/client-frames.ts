@@ -23,6 +23,8 @@ export const MAX_EPOCH_LENGTH = 64;
 export const DEFAULT_HISTORY_LIMIT = 50;
 /** Notification ids one `markRead` names at most: the ids are looked up in one DynamoDB BatchGetItem. */
 export const MAX_MARK_READ_IDS = 100;
+/** A token is at most this long: the authorizer refuses longer ones before parsing them. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
 /** A notification id is at most this long (the publish contract's bound). */
 const MAX_NOTIFICATION_ID_LENGTH = 256;
 /**
@@ -246,6 +248,25 @@ export const CLIENT_FRAMES = /* @__PURE__ */ (() => ({
     [{ action: 'unregisterPush', endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', requestId: 'w2' }, { action: 'unregisterPush', token: 'dQw4w9WgXcQ:APA91bH…' }]),
   pushDevices: /* @__PURE__ */ frame('pushDevices', 'PushDevicesRequest', "Lists the signed-in user's registered devices. Answered with `pushDevices`.",
     {}, [{ action: 'pushDevices', requestId: 'w3' }]),
+  reauth: /* @__PURE__ */ {
+    ...frame('reauth', 'ReauthRequest',
+      'Hands the connection a fresh token before its current one expires (when asked with a `reauth` frame, or any time): verified as at `$connect`, '
+      + "it must name the connection's own user and expire later than the current one. Answered with `reauthed`; a token that names another user "
+      + 'is answered with `error` UNAUTHORIZED and the connection is closed.',
+      {
+        token: {
+          type: 'string',
+          minLength: 1,
+          maxLength: MAX_TOKEN_LENGTH,
+          description: 'The new token (a JWT), as the client would send it on `$connect`.',
+          examples: ['eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln'],
+          errorMessage: `"token" must be the new token: a string of 1 to ${MAX_TOKEN_LENGTH} characters.`,
+        },
+      },
+      [{ action: 'reauth', token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln', requestId: 'a1' }]),
+    required: ['action', 'token'],
+    errorMessage: { required: { token: '"reauth" needs a "token": the fresh token from your token function.' } },
+  },
   ping: /* @__PURE__ */ frame('ping', 'PingRequest',
     `Keeps the connection alive (API Gateway closes connections idle for ${IDLE_TIMEOUT}). Answered with \`pong\`.`,
     {}, [{ action: 'ping' }]),

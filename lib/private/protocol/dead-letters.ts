@@ -28,6 +28,7 @@ export const PUBLISH_REJECT_REASONS = {
 /** Every reason a message is in the dead-letter queue, by code: the publish contract's, then delivery's own. */
 export const DEAD_LETTER_REASONS = {
   ...PUBLISH_REJECT_REASONS,
+  BAD_CONNECTION_CONTROL: 'a `ConnectionControl` event whose detail is not `{"action":"disconnect","userId"…}` (see [Connection control](#connection-control))',
   BAD_MARK_READ: 'a `MarkRead` event whose detail is not `{"userId", "ids" | "upTo"}`, or names what is not in the user\'s own stream (see [Inbox events](#inbox-events))',
   BAD_PUSH_DEVICE: `a \`PushDevice\` event whose detail is not \`{"userId", "mobile": {"platform", "token"}}\`, or names a platform without an SNS application (${prop('push.apns')}, ${prop('push.fcm')}), or a user who already has ${prop('push.maxDevicesPerUser')} devices`,
   BAD_SHARD: "a message that claims to be one of deliver's own shard messages or push jobs but is not valid (or a push job reached a deployment without push)",

@@ -14,4 +14,5 @@ export * from './dead-letters';
 export * from './client-message-event';
 export * from './inbox-events';
 export * from './push-device-event';
+export * from './connection-control-events';
 export * from './version';

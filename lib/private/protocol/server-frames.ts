@@ -4,6 +4,10 @@ import { ERROR_CODE_NAMES } from './error-codes';
 import { JsonSchema } from './json-schema';
 import { prop } from './limits';
 
+/** Why the server closes a connection, as its `closing` frame says. */
+export const CLOSE_CODES = ['TOKEN_EXPIRED', 'KICKED', 'UNAUTHORIZED'] as const;
+export type CloseCode = (typeof CLOSE_CODES)[number];
+
 const requestId: JsonSchema = { type: 'string', description: 'The `requestId` of the frame this answers, when it had one.' };
 const topic: JsonSchema = { type: 'string', description: 'The topic.' };
 const epoch: JsonSchema = { type: 'string', description: "The stream's epoch; positions of another epoch say nothing about this one." };
@@ -71,8 +75,13 @@ export const SERVER_FRAMES = {
     { type: 'subscribed', topic: 'orders/42', requestId: 'r1' },
     { type: 'subscribed', topic: 'orders/42', requestId: 'r2', recovered: true, epoch: 'k3j9', seq: 45 },
   ]),
-  unsubscribed: frame('unsubscribed', 'UnsubscribedFrame', 'The answer to `unsubscribe`.', { topic, requestId }, ['topic'],
-    [{ type: 'unsubscribed', topic: 'orders/42' }]),
+  unsubscribed: frame('unsubscribed', 'UnsubscribedFrame',
+    'The answer to `unsubscribe`; or, with `byServer`, pushed when a backend took the topic from the user (a `ConnectionControl` `unsubscribe`): '
+    + 'nothing more of it arrives, and subscribing to it again is refused.', {
+      topic, requestId,
+      byServer: { const: true, description: 'Present when a backend ended the subscription: do not subscribe again on your own.' },
+    }, ['topic'],
+    [{ type: 'unsubscribed', topic: 'orders/42' }, { type: 'unsubscribed', topic: 'teams/42', byServer: true }]),
   published: frame('published', 'PublishedFrame', 'The answer to `publish`: every subscriber was posted to, or put back on the delivery queue for a retry.', {
     topic,
     id: { type: 'string', description: "The id the subscribers' notification frames carry." },
@@ -173,6 +182,21 @@ export const SERVER_FRAMES = {
     max: { type: 'integer', minimum: 1, description: `How many devices the user may register (${prop('push.maxDevicesPerUser')}).` },
     requestId,
   }, ['devices', 'max'], [{ type: 'pushDevices', devices: [{ id: 'Zk3…', platform: 'web', endpoint: 'https://fcm.googleapis.com/fcm/send/c1Kd…', registeredAt: '2026-11-22T10:00:00.000Z' }], max: 10, requestId: 'w1' }]),
+  reauthed: frame('reauthed', 'ReauthedFrame', "The answer to `reauth`: the connection now lives until the new token's expiry.", {
+    expiresAt: { type: 'integer', minimum: 0, description: "The new token's expiry, epoch seconds." },
+    requestId,
+  }, ['expiresAt'], [{ type: 'reauthed', expiresAt: 1795860000, requestId: 'a1' }]),
+  reauthRequest: frame('reauth', 'ReauthRequestFrame',
+    "Pushed before the connection's token expires: send a `reauth` with a fresh token before `expiresAt`, or the connection is closed "
+    + `(\`closing\` TOKEN_EXPIRED) ${prop('connections.tokenExpiryGrace')} after it, and nothing is delivered to it from \`expiresAt\` on.`, {
+      expiresAt: { type: 'integer', minimum: 0, description: "When the connection's token expires, epoch seconds." },
+    }, ['expiresAt'], [{ type: 'reauth', expiresAt: 1795856400 }]),
+  closing: frame('closing', 'ClosingFrame',
+    'Pushed just before the server closes the connection, saying why. TOKEN_EXPIRED: reconnect with a fresh token. '
+    + 'KICKED: a backend ended this user\'s connections (or this one); do not reconnect on your own. UNAUTHORIZED: a `reauth` named another user.', {
+      code: { enum: [...CLOSE_CODES], description: 'Why the connection is closed.' },
+      message: { type: 'string', description: 'In words; for KICKED, the reason the backend gave.' },
+    }, ['code', 'message'], [{ type: 'closing', code: 'KICKED', message: 'Your account was suspended.' }]),
   pong: frame('pong', 'PongFrame', 'The answer to `ping`.', { requestId }, [], [{ type: 'pong' }]),
   error: frame('error', 'ErrorFrame', 'A refusal: the answer to a frame that could not be carried out, or a frame that could not be read.', {
     code: { enum: ERROR_CODE_NAMES, description: 'What kind of refusal (see the error codes).' },
@@ -198,6 +222,7 @@ export const ANSWERS = {
   registerPush: 'pushDevices',
   unregisterPush: 'pushDevices',
   pushDevices: 'pushDevices',
+  reauth: 'reauthed',
   ping: 'pong',
 } as const satisfies Record<ClientAction, ServerFrameName>;
 

@@ -36,21 +36,22 @@ afterAll(async () => {
 const withToken = (token: string) => authorizerEvent({ token });
 const now = () => Math.floor(Date.now() / 1000);
 
-test('a good token is allowed, with the user id in the authorizer context', async () => {
-  const event = withToken(issuer.token({ sub: 'alice' }));
+test('a good token is allowed, with the user id and the token\'s expiry in the authorizer context', async () => {
+  const exp = now() + 600;
+  const event = withToken(issuer.token({ sub: 'alice', exp }));
   expect(await authorize(event)).toEqual({
     principalId: 'alice',
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
     },
-    context: { userId: 'alice' },
+    context: { userId: 'alice', tokenExpiresAt: exp },
   });
 });
 
 test('any of the configured audiences is accepted', async () => {
-  expect((await authorize(withToken(issuer.token({ aud: 'other-app' })))).context).toEqual({ userId: 'alice' });
-  expect((await authorize(withToken(issuer.token({ aud: ['x', AUDIENCE] })))).context).toEqual({ userId: 'alice' });
+  expect((await authorize(withToken(issuer.token({ aud: 'other-app' })))).context).toMatchObject({ userId: 'alice' });
+  expect((await authorize(withToken(issuer.token({ aud: ['x', AUDIENCE] })))).context).toMatchObject({ userId: 'alice' });
 });
 
 test('the JWKS is fetched once and reused across invocations', async () => {
@@ -69,12 +70,12 @@ describe('the token in a subprotocol', () => {
     ['alone', (t: string) => `token.${t}`],
   ])('is read when %s, with no query string', async (_name, header) => {
     const result = await authorize(inSubprotocol(header(issuer.token({ sub: 'auth0|abc123' }))));
-    expect(result.context).toEqual({ userId: 'auth0|abc123' });
+    expect(result.context).toMatchObject({ userId: 'auth0|abc123' });
   });
 
   test('the same token in both places is fine', async () => {
     const token = issuer.token({ sub: 'alice' });
-    expect((await authorize(inSubprotocol(`realtime.v1, token.${token}`, { token }))).context).toEqual({ userId: 'alice' });
+    expect((await authorize(inSubprotocol(`realtime.v1, token.${token}`, { token }))).context).toMatchObject({ userId: 'alice' });
   });
 
   test.each([
@@ -93,7 +94,7 @@ describe('any user id an issuer may give', () => {
     '%s is allowed, exactly as given', async (sub) => {
       const result = await authorize(withToken(issuer.token({ sub })));
       expect(result.principalId).toBe(sub);
-      expect(result.context).toEqual({ userId: sub });
+      expect(result.context).toMatchObject({ userId: sub });
     });
 
   test.each([
@@ -152,7 +153,7 @@ describe('refusals are all "Unauthorized" (HTTP 401)', () => {
 describe('configuration', () => {
   test('the user id can come from another claim', async () => {
     const byEmail = loadHandler<{ handler: Authorizer }>('authorizer', jwtEnv({ AUTH_USER_ID_CLAIM: 'email' })).handler;
-    expect((await byEmail(withToken(issuer.token({ email: 'alice@example.com' })))).context).toEqual({ userId: 'alice@example.com' });
+    expect((await byEmail(withToken(issuer.token({ email: 'alice@example.com' })))).context).toMatchObject({ userId: 'alice@example.com' });
     await expect(byEmail(withToken(issuer.token()))).rejects.toThrow('Unauthorized');
   });
 

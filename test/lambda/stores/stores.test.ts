@@ -70,6 +70,25 @@ describe('ConnectionStore', () => {
     expect(await collect(connections.queryConnectionIdsByUser('nobody'))).toEqual([]);
   });
 
+  test('with tokenValidAt, a user\'s connections and all connections leave out those whose token expired by then', async () => {
+    await connections.putConnection({ connectionId: 'valid=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt(), tokenExpiresAt: 2_000 });
+    await connections.putConnection({ connectionId: 'expired=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt(), tokenExpiresAt: 1_000 });
+    await connections.putConnection({ connectionId: 'unchecked=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt() });
+    expect((await collect(connections.queryConnectionIdsByUser('alice', { tokenValidAt: 1_000 }))).flat().sort()).toEqual(['unchecked=', 'valid=']);
+    expect((await collect(connections.queryConnectionIdsByUser('alice'))).flat().sort()).toEqual(['expired=', 'unchecked=', 'valid=']);
+    expect((await collect(connections.scanAllConnectionIds({ tokenValidAt: 1_000 }))).flat().sort()).toEqual(['unchecked=', 'valid=']);
+  });
+
+  test('renewToken moves the expiry only later and only on a row that exists; deleteExpiredConnection only at the expiry it was set for', async () => {
+    await connections.putConnection({ connectionId: 'r=', userId: 'alice', connectedAt: 1, expiresAt: expiresAt(), tokenExpiresAt: 1_000 });
+    expect(await connections.renewToken('r=', 900)).toEqual({ outcome: 'not-later', tokenExpiresAt: 1_000 });
+    expect(await connections.renewToken('r=', 2_000)).toEqual({ outcome: 'renewed' });
+    expect(await connections.renewToken('gone=', 2_000)).toEqual({ outcome: 'no-connection' });
+    expect(await connections.deleteExpiredConnection('r=', 1_000)).toBeUndefined();
+    expect(await connections.deleteExpiredConnection('r=', 2_000)).toMatchObject({ connectionId: 'r=', tokenExpiresAt: 2_000 });
+    expect(await connections.getConnection('r=')).toBeUndefined();
+  });
+
   test('scans every connection id, page by page and in segments', async () => {
     const ids = Array.from({ length: 9 }, (_, i) => `c${i}=`);
     for (const id of ids) await connections.putConnection({ connectionId: id, connectedAt: 1, expiresAt: expiresAt() });

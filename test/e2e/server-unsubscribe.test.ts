@@ -1,0 +1,72 @@
+/**
+ * A backend takes a topic from a user (ConnectionControl `unsubscribe`) through the real bus,
+ * queue and handler bundles: delivery stops at once on every connection of the user, each is
+ * told, presence announces the leave, and neither a new subscribe nor the client library's
+ * reconnect brings the topic back.
+ */
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import WebSocket from 'ws';
+import { connect as connectClient, RealtimeError } from '../../client/src';
+import { connect, eventBridgeClient, publish, TestClient, useLocalRuntime } from './support/clients';
+import { eventually } from './support/suite';
+
+const runtime = useLocalRuntime({ settings: { presenceRules: ['teams/*'] } });
+
+const open: TestClient[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
+});
+
+async function openAs(userId: string): Promise<TestClient> {
+  const client = await connect(runtime(), userId);
+  open.push(client);
+  return client;
+}
+
+async function unsubscribeUser(userId: string, topic: string): Promise<void> {
+  const output = await eventBridgeClient(runtime()).send(new PutEventsCommand({
+    Entries: [{ EventBusName: runtime().eventBusName, Source: 'e2e.backend', DetailType: 'ConnectionControl', Detail: JSON.stringify({ action: 'unsubscribe', userId, topic }) }],
+  }));
+  if (output.FailedEntryCount) throw new Error(JSON.stringify(output.Entries));
+}
+
+it('stops delivery on every connection of the user at once, tells them, announces the leave, and refuses a new subscribe', async () => {
+  const [phone, laptop] = await Promise.all([openAs('removed'), openAs('removed')]);
+  const teammate = await openAs('teammate');
+  await Promise.all([phone.subscribe('teams/7'), laptop.subscribe('teams/7'), teammate.subscribe('teams/7')]);
+  await unsubscribeUser('removed', 'teams/7');
+  for (const c of [phone, laptop]) await c.waitFor((f) => f.type === 'unsubscribed' && f.byServer === true, 'the server unsubscribe');
+  await teammate.waitFor((f) => f.type === 'presence' && f.event === 'leave' && f.userId === 'removed', 'the leave');
+  await publish(eventBridgeClient(runtime()), runtime(), { topic: 'teams/7', data: 'after removal' });
+  await teammate.waitForNotifications(1);
+  await runtime().drained();
+  await Promise.all([phone.sync(), laptop.sync()]);
+  expect([...phone.notifications, ...laptop.notifications]).toEqual([]);
+  expect(await phone.request({ action: 'subscribe', topic: 'teams/7' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+  // After a reconnect too.
+  const again = await openAs('removed');
+  expect(await again.request({ action: 'subscribe', topic: 'teams/7' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+});
+
+it('the client library drops the topic, reports it, and does not resubscribe it after a reconnect', async () => {
+  const errors: RealtimeError[] = [];
+  const received: unknown[] = [];
+  const client = connectClient({ url: runtime().wsUrl, WebSocket: WebSocket as never, token: () => runtime().token('library-removed') });
+  client.on('error', (e) => errors.push(e));
+  try {
+    await client.subscribe('teams/9', (n) => received.push(n.data)).ready;
+    await unsubscribeUser('library-removed', 'teams/9');
+    await eventually(async () => errors.some((e) => e.topic === 'teams/9'), 'the client to report the removal');
+    expect(errors.map((e) => e.code)).toEqual(['FORBIDDEN']);
+    // A dropped connection: the client reconnects, and must not bring teams/9 back.
+    for (const id of runtime().registry.ids()) runtime().gateway.loseConnection(id);
+    await eventually(async () => runtime().registry.ids().length > 0, 'the reconnect');
+    await client.presence('teams/other').catch(() => undefined);
+    await publish(eventBridgeClient(runtime()), runtime(), { topic: 'teams/9', data: 'after reconnect' });
+    await runtime().drained();
+    expect(received).toEqual([]);
+    expect(errors.map((e) => e.code)).toEqual(['FORBIDDEN']);
+  } finally {
+    client.close();
+  }
+});

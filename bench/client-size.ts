@@ -14,7 +14,7 @@ import { SectionResult } from './lib/report';
 import { ratio, round } from './lib/stats';
 
 /** min+gzip, in bytes. */
-export const CLIENT_GZIP_TARGET_BYTES = 5 * 1024;
+export const CLIENT_GZIP_TARGET_BYTES = 5.5 * 1024;
 
 const CLIENT_ENTRY = join(__dirname, '..', 'client', 'src', 'index.ts');
 

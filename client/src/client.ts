@@ -135,9 +135,10 @@ interface Request {
 
 const USER = 'user';
 const OPEN = 1;
-const ANSWERS: { readonly [A in keyof Answers]: Answers[A]['type'] } = {
-  subscribe: 'subscribed', unsubscribe: 'unsubscribed', publish: 'published', presence: 'presence', resume: 'resumed', history: 'history', ping: 'pong',
-  markRead: 'unread', inbox: 'inbox', registerPush: 'pushDevices', unregisterPush: 'pushDevices', pushDevices: 'pushDevices', reauth: 'reauthed',
+/** Each action's answer, where it is not named as the action is (`presence`, `history`, `inbox`, `pushDevices`). */
+const ANSWERS: { readonly [A in keyof Answers]?: Answers[A]['type'] } = {
+  subscribe: 'subscribed', unsubscribe: 'unsubscribed', publish: 'published', resume: 'resumed', ping: 'pong',
+  markRead: 'unread', registerPush: 'pushDevices', unregisterPush: 'pushDevices', reauth: 'reauthed',
 };
 
 /** Opens a client; it connects at once and stays connected until `close()`. */
@@ -258,12 +259,12 @@ export class RealtimeClient {
 
   /** Who is subscribed to `topic` (on topics that track presence). */
   presence(topic: string): Promise<PresenceAnswer> {
-    return this.request({ action: 'presence', topic }).then(({ type, requestId, ...answer }) => answer);
+    return this.ask({ action: 'presence', topic });
   }
 
   /** A page of `topic`'s stored history, oldest first: pass `before` the oldest seq to page back. */
   history(topic: string, options: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
-    return this.request({ action: 'history', topic, ...options }).then(({ type, requestId, ...page }) => page);
+    return this.ask({ action: 'history', topic, ...options });
   }
 
   /**
@@ -273,17 +274,17 @@ export class RealtimeClient {
    */
   registerPush(subscription: PushSubscriptionLike): Promise<PushDevices> {
     const { endpoint, keys } = ('toJSON' in subscription ? subscription.toJSON() : subscription) as { endpoint: string; keys: { p256dh: string; auth: string } };
-    return this.request({ action: 'registerPush', subscription: { endpoint, keys: { p256dh: keys?.p256dh, auth: keys?.auth } } }).then(({ type, requestId, ...devices }) => devices);
+    return this.ask({ action: 'registerPush', subscription: { endpoint, keys: { p256dh: keys?.p256dh, auth: keys?.auth } } });
   }
 
   /** Removes the device registered with `endpoint` (a subscription's). */
   unregisterPush(endpoint: string): Promise<PushDevices> {
-    return this.request({ action: 'unregisterPush', endpoint }).then(({ type, requestId, ...devices }) => devices);
+    return this.ask({ action: 'unregisterPush', endpoint });
   }
 
   /** The signed-in user's registered push devices. */
   pushDevices(): Promise<PushDevices> {
-    return this.request({ action: 'pushDevices' }).then(({ type, requestId, ...devices }) => devices);
+    return this.ask({ action: 'pushDevices' });
   }
 
   /** Closes the connection for good; pending requests fail with CLOSED. */
@@ -325,7 +326,7 @@ export class RealtimeClient {
     try {
       args = token ? socketArgs(url, await token()) : [url];
     } catch (error) {
-      this.emit('error', new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. Connecting again later.`));
+      this.emit('error', tokenFailed(error, 'Connecting again later'));
       throw error;
     }
     if (this.state === 'closed') throw new Error('closed');
@@ -534,7 +535,7 @@ export class RealtimeClient {
     if (!token) return;
     Promise.resolve().then(token).then(
       (t) => this.send(c, { action: 'reauth', token: t }, (error) => error && this.emit('error', error)),
-      (error) => this.emit('error', new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. The connection closes when its token expires.`)),
+      (error) => this.emit('error', tokenFailed(error, 'The connection closes when its token expires')),
     );
   }
 
@@ -545,6 +546,11 @@ export class RealtimeClient {
   }
 
   // ---- requests ---------------------------------------------------------------------------
+
+  /** A request's answer, without its `type` and `requestId`. */
+  private ask<A extends keyof Answers>(frame: Extract<ClientFrame, { action: A }>): Promise<Omit<Answers[A], 'type' | 'requestId'>> {
+    return this.request(frame).then(({ type, requestId, ...answer }) => answer);
+  }
 
   /** Sends a request; resolves with its answer (an answer of another type fails it with INTERNAL). */
   private request<A extends keyof Answers>(frame: Extract<ClientFrame, { action: A }>): Promise<Answers[A]> {
@@ -613,7 +619,7 @@ export class RealtimeClient {
 
 /** Whether `frame` is the answer to an `action` request (a presence event is not the presence answer). */
 function isAnswer<A extends keyof Answers>(frame: ServerFrame, action: A): frame is Answers[A] {
-  return frame.type === ANSWERS[action] && !('event' in frame);
+  return frame.type === (ANSWERS[action] ?? action) && !('event' in frame);
 }
 
 /** The server's refusal as the app's error. */
@@ -633,3 +639,7 @@ function call<T>(fn: (value: T) => void, value: T): void {
 }
 
 export type { Notification, Position, StreamAck };
+
+function tokenFailed(error: unknown, then: string): RealtimeError {
+  return new RealtimeError('TOKEN_FAILED', `The token function failed: ${(error as Error)?.message ?? error}. ${then}.`);
+}

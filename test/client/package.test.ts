@@ -81,9 +81,9 @@ describe('the built client package', () => {
     expect(manifest.dependencies).toBeUndefined();
   });
 
-  it('stays within 5 KB minified and gzipped', () => {
+  it('stays within 5.5 KB minified and gzipped', () => {
     const gzipped = /minified \+ gzip (\d+) B/.exec(report);
     expect(gzipped).not.toBeNull();
-    expect(Number(gzipped![1])).toBeLessThanOrEqual(5 * 1024);
+    expect(Number(gzipped![1])).toBeLessThanOrEqual(5.5 * 1024);
   });
 });

@@ -187,13 +187,18 @@ export async function deliverNotification(
   // A frame too large to post is stored once and carried on by reference, kept and sharded so.
   const unpositioned = deps.payloads ? await deps.payloads.offload(published) : published;
   // The position first (one round trip), then the claim and the frame are written while the
-  // audience's first page is read: nothing is posted before its frame is kept, and a notification
-  // with history waits one round trip more than one without (the head's increment).
+  // audience's first page is read: nothing is posted before its frame is kept. A topic's
+  // subscribers are read after the position, consistently (a client that subscribed just before
+  // it is sure to be there), so a topic with history waits one round trip more (the head's
+  // increment). A user's connections come from an index that is never consistent: they are read
+  // while the position is taken, and the user's stream (the inbox) costs no round trip of its own.
+  const { target } = unpositioned.notification;
+  const audienceOf = (consistent: boolean) => withoutConnection(
+    audiencePages(target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent }), exceptConnectionId);
+  const early = deps.history !== undefined && 'userId' in target ? eager(audienceOf(false)) : undefined;
   const { encoded: taken, kept, head } = deps.history ? await deps.history.position(unpositioned, mayBeRedelivery) : { encoded: unpositioned, kept: undefined, head: undefined };
-  const readAhead = (pages: AsyncIterable<string[]>) => (kept === undefined ? pages : eager(pages));
   const positioned = taken.notification.seq !== undefined;
-  const audience = readAhead(withoutConnection(
-    audiencePages(taken.notification.target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent: positioned }), exceptConnectionId));
+  const audience = early ?? (kept === undefined ? audienceOf(positioned) : eager(audienceOf(positioned)));
   // The position that counts: another delivery of the same id may have claimed first.
   const encoded = (await kept) ?? taken;
   const { notification } = encoded;

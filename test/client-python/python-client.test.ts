@@ -337,6 +337,7 @@ describe('with payloads over 128 KB, through the payload bucket (moto\'s S3 serv
     await publish(events, runtime, { topic, id: 'tampered', payload: { key: `payloads/${topic}/tampered.json`, size: genuine.byteLength, sha256: digest(genuine) } });
     await publish(events, runtime, { topic, id: 'after', data: { ok: true } });
     await alice.waitForCount(topic, 2);
+    await waitUntil(() => alice.errors.length === 1, 'the refusal');
     await alice.settled();
     // Handed over in the stream's order (deliver may position events taken in one batch in any order).
     const handed = alice.list(topic);

@@ -490,10 +490,9 @@ export class RealtimeClient {
     const paged = frame as { notifications?: Notification[] };
     const list = paged.notifications;
     const get = (n: Notification) => withData(n).catch((error: RealtimeError) => void this.emit('error', error));
-    const f = frame;
     const loading = Promise.resolve(this.loading).then(async () => {
       if (list) paged.notifications = (await Promise.all(list.map(get))).filter(Boolean) as Notification[];
-      const loaded = f.type === 'notification' ? await get(f) : f;
+      const loaded = frame.type === 'notification' ? await get(frame) : frame;
       if (loaded) this.dispatch(c, loaded as ServerFrame);
     });
     this.loading = loading;

@@ -68,6 +68,8 @@ export interface ClientEvents {
   gap: { readonly topic?: string };
   /** A refusal nothing else reports (a resubscribe refused, say), or a failed token. */
   error: RealtimeError;
+  /** A backend subscribed this user to a topic: `subscribe(topic, …)` to handle it (it is then kept across reconnects). */
+  granted: { readonly topic: string };
 }
 
 export interface Subscription {
@@ -513,6 +515,8 @@ export class RealtimeClient {
     } else if (frame.type === 'presence' && 'event' in frame) {
       const event: PresenceEvent = frame;
       this.presenceHandlers.get(frame.topic)?.forEach((fn) => call(fn, event));
+    } else if (frame.type === 'subscribed' && frame.byServer) {
+      this.emit('granted', { topic: frame.topic });
     } else if (frame.type === 'unsubscribed' && frame.byServer) {
       // A backend took the topic from this user: it is not resubscribed on reconnect either.
       this.topics.delete(frame.topic);

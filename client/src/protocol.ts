@@ -182,7 +182,7 @@ export interface PingRequest {
   readonly requestId?: string;
 }
 
-/** The answer to `subscribe`, after any replay. */
+/** The answer to `subscribe`, after any replay; or, with `byServer`, pushed when a backend subscribed the user (a `ConnectionControl` `subscribe`): the topic's notifications arrive from now on, and the user's own `subscribe` to it is accepted whatever the topic rules say (after a reconnect too). */
 export interface SubscribedFrame {
   /** What kind of frame this is. */
   readonly type: 'subscribed';
@@ -192,6 +192,8 @@ export interface SubscribedFrame {
   readonly requestId?: string;
   /** With `since`: whether every notification after it was replayed before this answer. */
   readonly recovered?: boolean;
+  /** Present when a backend made the subscription. */
+  readonly byServer?: true;
   /** When the topic keeps history: its epoch as of this answer. */
   readonly epoch?: string;
   /** When the topic keeps history: its position as of this answer. */

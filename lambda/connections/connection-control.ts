@@ -9,7 +9,7 @@
 import { isJsonObject } from '../../lib/private/json-object';
 import { CONNECTION_CONTROL_DETAIL, CONNECTION_CONTROL_DETAIL_TYPE } from '../../lib/private/protocol/connection-control-events';
 import { firstViolation } from '../../lib/private/protocol/json-schema';
-import { closingFrame, encodeFrame, serverUnsubscribedFrame } from '../protocol/frames';
+import { closingFrame, encodeFrame, serverSubscribedFrame, serverUnsubscribedFrame } from '../protocol/frames';
 import { checkTopic } from '../protocol/topics';
 import { removeConnection, Stores, SubscriptionEndings } from '../stores';
 import { closeWithFrame, TokenExpiryDeps } from './token-expiry';
@@ -22,13 +22,14 @@ export interface Disconnect {
   readonly banSeconds?: number;
 }
 
-export interface Unsubscribe {
-  readonly action: 'unsubscribe';
+/** A backend's `subscribe` or `unsubscribe` of one user and topic. */
+export interface TopicControl {
+  readonly action: 'unsubscribe' | 'subscribe';
   readonly userId: string;
   readonly topic: string;
 }
 
-export type ConnectionControl = Disconnect | Unsubscribe;
+export type ConnectionControl = Disconnect | TopicControl;
 
 export type ParsedControl = { readonly ok: true; readonly control: ConnectionControl } | { readonly ok: false; readonly message: string };
 
@@ -45,8 +46,8 @@ export function parseConnectionControl(body: unknown): ParsedControl | undefined
   }
   const violation = firstViolation(detail, CONNECTION_CONTROL_DETAIL);
   if (violation) return { ok: false, message: violation.message };
-  if (detail.action === 'unsubscribe') {
-    const syntax = typeof detail.topic === 'string' ? checkTopic(detail.topic) : { ok: false as const, reason: '"unsubscribe" needs a "topic", for example "teams/42".' };
+  if (detail.action !== 'disconnect') {
+    const syntax = typeof detail.topic === 'string' ? checkTopic(detail.topic) : { ok: false as const, reason: `"${String(detail.action)}" needs a "topic", for example "teams/42".` };
     if (!syntax.ok) return { ok: false, message: syntax.reason };
   }
   return { ok: true, control: detail as unknown as ConnectionControl };
@@ -81,9 +82,9 @@ export async function disconnectUser(control: Disconnect, deps: ControlDeps): Pr
  * Resolves with how many connections were told.
  */
 export async function unsubscribeUser(
-  control: Unsubscribe, deps: Pick<ControlDeps, 'stores' | 'post'>, end: (connectionId: string) => Promise<void>,
+  control: TopicControl, deps: Pick<ControlDeps, 'stores' | 'post'>, end: (connectionId: string) => Promise<void>,
 ): Promise<number> {
-  await deps.stores.userConnections.revokeTopic(control.userId, control.topic);
+  await deps.stores.userConnections.setTopicAccess(control.userId, control.topic, 'revoked');
   const frame = Buffer.from(encodeFrame(serverUnsubscribedFrame(control.topic)), 'utf8');
   const ids = await deps.stores.userConnections.list(control.userId);
   await Promise.all(ids.map(async (connectionId) => {
@@ -91,4 +92,24 @@ export async function unsubscribeUser(
     await deps.post(connectionId, frame);
   }));
   return ids.length;
+}
+
+/**
+ * Carries out a `subscribe`: the grant is written first (the user's own `subscribe` to the topic
+ * passes from then on, after a reconnect too), then the topic is added to each of the user's open
+ * connections by `start` (within the per-connection cap, presence join included) and they are
+ * told. Resolves with how many connections were subscribed.
+ */
+export async function subscribeUser(
+  control: TopicControl, deps: Pick<ControlDeps, 'stores' | 'post'>, start: (connectionId: string) => Promise<boolean>,
+): Promise<number> {
+  await deps.stores.userConnections.setTopicAccess(control.userId, control.topic, 'granted');
+  const frame = Buffer.from(encodeFrame(serverSubscribedFrame(control.topic)), 'utf8');
+  const ids = await deps.stores.userConnections.list(control.userId);
+  const subscribed = await Promise.all(ids.map(async (connectionId) => {
+    if (!await start(connectionId)) return false;
+    await deps.post(connectionId, frame);
+    return true;
+  }));
+  return subscribed.filter(Boolean).length;
 }

@@ -18,8 +18,8 @@ import { createDocumentClient } from '../stores';
 import { readSettings } from '../runtime/settings';
 import { createPushRuntime } from '../push/push-runtime';
 import { runTokenExpiryTimer, timerIn } from '../connections/token-expiry';
-import { disconnectUser, mayBeConnectionControl, parseConnectionControl, unsubscribeUser } from '../connections/connection-control';
-import { unsubscribe } from '../routes/subscribe';
+import { disconnectUser, mayBeConnectionControl, parseConnectionControl, subscribeUser, unsubscribeUser } from '../connections/connection-control';
+import { subscribeForBackend, unsubscribe } from '../routes/subscribe';
 import { rejectedMessage } from '../fanout/dead-letters';
 
 const settings = readSettings('deliver');
@@ -59,10 +59,12 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       return;
     }
     const command = control.control;
-    if (command.action === 'unsubscribe') {
+    if (command.action !== 'disconnect') {
       const { userId, topic } = command;
-      const told = await unsubscribeUser(command, connectionDeps, (connectionId) => unsubscribe(topic, { connectionId, userId }, { stores: deps.stores, presence }));
-      logger.info('topic taken from a user by a backend', { userId, topic, connections: told });
+      const connections = command.action === 'unsubscribe'
+        ? await unsubscribeUser(command, connectionDeps, (connectionId) => unsubscribe(topic, { connectionId, userId }, { stores: deps.stores, presence }))
+        : await subscribeUser(command, connectionDeps, (connectionId) => subscribeForBackend(topic, connectionId, userId, deps.stores, presence, settings['connections.maxSubscriptions']));
+      logger.info(`a backend's ${command.action} of a user`, { userId, topic, connections });
       return;
     }
     const closed = await disconnectUser(command, connectionDeps);

@@ -164,6 +164,11 @@ export function unsubscribedFrame(topic: string, requestId?: string): Unsubscrib
   return withRequestId({ type: 'unsubscribed' as const, topic }, requestId);
 }
 
+/** Pushed when a backend subscribed the user to the topic. */
+export function serverSubscribedFrame(topic: string): SubscribedFrame {
+  return { type: 'subscribed', topic, byServer: true };
+}
+
 /** Pushed when a backend took the topic from the user. */
 export function serverUnsubscribedFrame(topic: string): UnsubscribedFrame {
   return { type: 'unsubscribed', topic, byServer: true };

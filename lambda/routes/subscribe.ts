@@ -6,13 +6,15 @@ import { streamOf } from '../history/streams';
 import { subscribeWithinCap, unsubscribeAndRelease } from './subscriptions';
 import { MessageContext, forbiddenMessage, unregistered } from './context';
 import { catchUp } from './resume';
+import type { Stores } from '../stores';
+import type { Presence } from '../presence/presence';
 
 export async function subscribe(topic: string, since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
-  if (!ctx.rules.allows(topic, caller.userId)) {
+  // A backend's decision about this user and topic comes before the topic rules.
+  const access = caller.userId !== undefined ? await ctx.stores.userConnections.topicAccess(caller.userId, topic) : undefined;
+  if (access === 'revoked') return errorFrame('FORBIDDEN', 'Access to this topic was removed for this user by the server.', requestId);
+  if (access !== 'granted' && !ctx.rules.allows(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
-  }
-  if (caller.userId !== undefined && await ctx.stores.userConnections.isRevoked(caller.userId, topic)) {
-    return errorFrame('FORBIDDEN', 'Access to this topic was removed for this user by the server.', requestId);
   }
   const stream = streamOf({ topic }, ctx.history.policy);
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
@@ -46,6 +48,18 @@ export async function subscribe(topic: string, since: StreamPosition | undefined
     }
     throw error;
   }
+}
+
+/**
+ * A backend's subscribe of one connection: no topic rule (the backend decided), within the
+ * connection's cap, presence join included. False when the connection is gone or at its cap.
+ */
+export async function subscribeForBackend(topic: string, connectionId: string, userId: string, stores: Stores, presence: Presence, maxSubscriptions: number): Promise<boolean> {
+  const subscription = await subscribeWithinCap(stores, connectionId, topic, maxSubscriptions, userId);
+  if (subscription.outcome === 'subscribed' && presence.concerns(topic, userId)) {
+    await presence.subscribed(topic, userId, connectionId, subscription.expiresAt);
+  }
+  return subscription.outcome === 'subscribed' || subscription.outcome === 'already-subscribed';
 }
 
 /** Ends the caller's subscription to `topic`, and its presence there, if it has one. */

@@ -79,9 +79,12 @@ export function userBanKey(userId: string): CounterKey {
   return { [K.partitionKey]: `connections#${userId}`, [K.sortKey]: 'banned' };
 }
 
-/** A topic a backend took from a user: their `subscribe` to it is refused. */
-export function revokedTopicKey(userId: string, topic: string): CounterKey {
-  return { [K.partitionKey]: `revoked#${userId}`, [K.sortKey]: topic };
+/**
+ * What a backend decided about one user and topic: `granted` (their `subscribe` passes whatever
+ * the topic rules say) or `revoked` (it is refused). One item, so the latest decision wins.
+ */
+export function topicAccessKey(userId: string, topic: string): CounterKey {
+  return { [K.partitionKey]: `access#${userId}`, [K.sortKey]: topic };
 }
 
 /** The partition holding one topic's presence: one item per present user. */

@@ -9,9 +9,12 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from './errors';
-import { CounterKey, revokedTopicKey, userBanKey, userConnectionsKey } from './keys';
+import { CounterKey, topicAccessKey, userBanKey, userConnectionsKey } from './keys';
 
 const K = Tables.counters;
+
+/** A backend's decision about one user and topic (ConnectionControl subscribe / unsubscribe). */
+export type TopicAccess = 'granted' | 'revoked';
 
 /** One set of open connections per owner, the owner's item found by `keyOf`. */
 export class ConnectionSetStore {
@@ -98,20 +101,20 @@ export class UserConnectionsStore extends ConnectionSetStore {
     return typeof Item?.until === 'number' ? Item.until : undefined;
   }
 
-  /** Records that a backend took `topic` from the user (UpdateItem: idempotent). */
-  async revokeTopic(userId: string, topic: string): Promise<void> {
+  /** Records what a backend decided about the user and `topic` (the latest decision wins). */
+  async setTopicAccess(userId: string, topic: string, access: TopicAccess): Promise<void> {
     await this.doc.send(new UpdateCommand({
       TableName: this.tableName,
-      Key: revokedTopicKey(userId, topic),
-      UpdateExpression: 'SET #at = :at',
-      ExpressionAttributeNames: { '#at': 'revokedAt' },
-      ExpressionAttributeValues: { ':at': Date.now() },
+      Key: topicAccessKey(userId, topic),
+      UpdateExpression: 'SET #access = :access, #at = :at',
+      ExpressionAttributeNames: { '#access': 'access', '#at': 'decidedAt' },
+      ExpressionAttributeValues: { ':access': access, ':at': Date.now() },
     }));
   }
 
-  /** Whether a backend took `topic` from the user (a consistent read). */
-  async isRevoked(userId: string, topic: string): Promise<boolean> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: revokedTopicKey(userId, topic), ConsistentRead: true }));
-    return Item !== undefined;
+  /** What a backend decided about the user and `topic`, if anything (a consistent read). */
+  async topicAccess(userId: string, topic: string): Promise<TopicAccess | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: topicAccessKey(userId, topic), ConsistentRead: true }));
+    return Item?.access === 'granted' || Item?.access === 'revoked' ? Item.access : undefined;
   }
 }

@@ -243,7 +243,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // The bus: mark-reads from backends are announced on it, as clients' are.
     facts: [...DELIVERY_FACTS, 'eventBusName'],
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount', 'push.vapidKeys', 'push.allowedEndpoints', 'push.deviceTtl',
-      'push.maxDevicesPerUser', 'push.apns', 'push.fcm', 'push.userTopics', 'payloads.maxObjectSize'],
+      'push.maxDevicesPerUser', 'push.apns', 'push.fcm', 'push.userTopics', 'payloads.maxObjectSize', 'connections.maxSubscriptions'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.
@@ -260,9 +260,9 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
           // A user's connections are read (BatchGetItem) to leave out expired tokens; a token's timer and a
           // kick of one connection read its row.
           connections: { actions: ['DeleteItem', 'BatchGetItem', 'GetItem', 'UpdateItem', ...when(s.allowBroadcast, ['Scan'])], indexes: { [BY_USER]: ['Query'] } },
-          // A backend's unsubscribe takes one subscription (DeleteItem) and frees its slot on the
-          // connection row (UpdateItem); with presence, a failed leave writes it back (PutItem).
-          subscriptions: { actions: ['Query', 'BatchWriteItem', 'DeleteItem', ...when(presence, ['PutItem'])], indexes: { [BY_CONNECTION]: ['Query'] } },
+          // A backend's subscribe writes one subscription (PutItem; GetItem at the cap) in a slot of the
+          // connection row (UpdateItem); its unsubscribe takes one (DeleteItem) and frees the slot.
+          subscriptions: { actions: ['Query', 'BatchWriteItem', 'DeleteItem', 'PutItem', 'GetItem'], indexes: { [BY_CONNECTION]: ['Query'] } },
           // A kick reads the user's connection set and writes a ban (UpdateItem).
           counters: {
             actions: unique(forget.counters.actions, ['GetItem'], when(history, ['PutItem', 'UpdateItem']), when(inbox, ['BatchGetItem']),

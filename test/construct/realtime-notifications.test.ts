@@ -413,9 +413,9 @@ describe('IAM', () => {
       ['dynamodb:Query', [`${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`, history].sort()],
       ['dynamodb:BatchWriteItem', [subscriptions]],
       // Positions of users' own streams (a head and a claim per notification) and the kept frames;
-      // a token timer's connection row.
-      ['dynamodb:GetItem', [connections, counters].sort()],
-      ['dynamodb:PutItem', [counters, history].sort()],
+      // a token timer's connection row; a backend's subscribe of a connection at its cap.
+      ['dynamodb:GetItem', [connections, counters, subscriptions].sort()],
+      ['dynamodb:PutItem', [counters, history, subscriptions].sort()],
       // Counters; the slot a backend's unsubscribe frees on the connection row.
       ['dynamodb:UpdateItem', [connections, counters].sort()],
       // Backends' MarkRead events: the ids' claims, and the oldest kept notifications for the count;

@@ -10,7 +10,8 @@ import { connect as connectClient, RealtimeError } from '../../client/src';
 import { connect, eventBridgeClient, publish, TestClient, useLocalRuntime } from './support/clients';
 import { eventually } from './support/suite';
 
-const runtime = useLocalRuntime({ settings: { presenceRules: ['teams/*'] } });
+// Topic rules allow teams/* only: private/* is reachable through a backend's subscribe alone.
+const runtime = useLocalRuntime({ settings: { presenceRules: ['teams/*'], topicRules: ['teams/*'] } });
 
 const open: TestClient[] = [];
 afterEach(async () => {
@@ -23,9 +24,9 @@ async function openAs(userId: string): Promise<TestClient> {
   return client;
 }
 
-async function unsubscribeUser(userId: string, topic: string): Promise<void> {
+async function unsubscribeUser(userId: string, topic: string, action = 'unsubscribe'): Promise<void> {
   const output = await eventBridgeClient(runtime()).send(new PutEventsCommand({
-    Entries: [{ EventBusName: runtime().eventBusName, Source: 'e2e.backend', DetailType: 'ConnectionControl', Detail: JSON.stringify({ action: 'unsubscribe', userId, topic }) }],
+    Entries: [{ EventBusName: runtime().eventBusName, Source: 'e2e.backend', DetailType: 'ConnectionControl', Detail: JSON.stringify({ action, userId, topic }) }],
   }));
   if (output.FailedEntryCount) throw new Error(JSON.stringify(output.Entries));
 }
@@ -69,4 +70,19 @@ it('the client library drops the topic, reports it, and does not resubscribe it 
   } finally {
     client.close();
   }
+});
+
+it('a backend\'s subscribe adds a topic the rules refuse to every connection, tells the client, survives a reconnect, and ends with its unsubscribe', async () => {
+  const [a, b] = await Promise.all([openAs('granted'), openAs('granted')]);
+  expect(await a.request({ action: 'subscribe', topic: 'private/9' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+  await unsubscribeUser('granted', 'private/9', 'subscribe');
+  for (const c of [a, b]) await c.waitFor((f) => f.type === 'subscribed' && f.byServer === true && f.topic === 'private/9', 'the server subscribe');
+  await publish(eventBridgeClient(runtime()), runtime(), { topic: 'private/9', data: 1 });
+  await Promise.all([a.waitForNotifications(1), b.waitForNotifications(1)]);
+  // A new connection of the user may subscribe to it itself (what a client library does on reconnect).
+  const later = await openAs('granted');
+  expect(await later.request({ action: 'subscribe', topic: 'private/9' })).toMatchObject({ type: 'subscribed' });
+  await unsubscribeUser('granted', 'private/9');
+  await later.waitFor((f) => f.type === 'unsubscribed' && f.byServer === true, 'the server unsubscribe');
+  expect(await later.request({ action: 'subscribe', topic: 'private/9' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
 });

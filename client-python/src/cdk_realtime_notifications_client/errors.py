@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 ErrorCode = Literal[
-    "BAD_REQUEST", "UNKNOWN_ACTION", "FORBIDDEN", "LIMIT_EXCEEDED", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "INTERNAL",
+    "BAD_REQUEST", "UNKNOWN_ACTION", "FORBIDDEN", "LIMIT_EXCEEDED", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAUTHORIZED", "INTERNAL",
     # the client's own
     "TIMEOUT", "DISCONNECTED", "CLOSED", "TOKEN_FAILED", "PAYLOAD_REFUSED",
 ]

@@ -21,13 +21,15 @@ export const CONNECTION_CONTROL_DETAIL: JsonSchema = {
     + 'With `banSeconds`, the user\'s new connections are refused (HTTP 403) for that long. '
     + '`unsubscribe`: `topic` is taken from every open connection of `userId` at once (presence leave announced), each is told '
     + '`{"type":"unsubscribed","topic","byServer":true}`, and the user\'s `subscribe` to it is refused (FORBIDDEN) from then on, reconnects included. '
+    + '`subscribe`: `topic` is added to every open connection of `userId` whatever the topic rules say, each is told '
+    + '`{"type":"subscribed","topic","byServer":true}`, and the user\'s own `subscribe` to it is accepted from then on (reconnects included) until an `unsubscribe`. '
     + 'One that does not match is dead-lettered with reason `BAD_CONNECTION_CONTROL`.',
   type: 'object',
   properties: {
-    action: { enum: ['disconnect', 'unsubscribe'], description: 'What to do.', errorMessage: '"action" must be "disconnect" or "unsubscribe".' },
+    action: { enum: ['disconnect', 'subscribe', 'unsubscribe'], description: 'What to do.', errorMessage: '"action" must be "disconnect", "subscribe" or "unsubscribe".' },
     userId: { type: 'string', minLength: 1, description: 'The user whose connections it concerns.', errorMessage: '"userId" must be the user\'s id, a non-empty string.' },
     connectionId: { type: 'string', minLength: 1, maxLength: 128, description: 'Only this connection of the user; all of them when absent.', errorMessage: '"connectionId" must be a connection id of the user.' },
-    topic: { type: 'string', minLength: 1, description: 'With `unsubscribe` (required there): the topic the user loses.', errorMessage: '"topic" must be a topic such as "teams/42".' },
+    topic: { type: 'string', minLength: 1, description: 'With `subscribe` or `unsubscribe` (required there): the topic the user gains or loses.', errorMessage: '"topic" must be a topic such as "teams/42".' },
     reason: { type: 'string', maxLength: MAX_REASON_LENGTH, description: 'Told to the client in the `closing` frame.', errorMessage: `"reason" must be a string of at most ${MAX_REASON_LENGTH} characters.` },
     banSeconds: {
       type: 'integer', minimum: 1, maximum: MAX_BAN_SECONDS,
@@ -38,6 +40,7 @@ export const CONNECTION_CONTROL_DETAIL: JsonSchema = {
   required: ['action', 'userId'],
   examples: [
     { action: 'disconnect', userId: 'alice', reason: 'Your account was suspended.', banSeconds: 3600 },
+    { action: 'subscribe', userId: 'alice', topic: 'teams/42' },
     { action: 'unsubscribe', userId: 'alice', topic: 'teams/42' },
   ],
 };

@@ -67,8 +67,11 @@ export const PRESENCE_MEMBER: JsonSchema = {
 
 /** Every server frame, by name. */
 export const SERVER_FRAMES = {
-  subscribed: frame('subscribed', 'SubscribedFrame', 'The answer to `subscribe`, after any replay.', {
+  subscribed: frame('subscribed', 'SubscribedFrame',
+    'The answer to `subscribe`, after any replay; or, with `byServer`, pushed when a backend subscribed the user (a `ConnectionControl` `subscribe`): '
+    + "the topic's notifications arrive from now on, and the user's own `subscribe` to it is accepted whatever the topic rules say (after a reconnect too).", {
     topic, requestId, recovered,
+    byServer: { const: true, description: 'Present when a backend made the subscription.' },
     epoch: { ...epoch, description: "When the topic keeps history: its epoch as of this answer." },
     seq: { ...seq, description: "When the topic keeps history: its position as of this answer." },
   }, ['topic'], [

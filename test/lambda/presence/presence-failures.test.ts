@@ -90,7 +90,8 @@ describe('a subscribe that fails', () => {
 
     expect(await send(countersDown, second, 'alice', { action: 'subscribe', topic: room })).toMatchObject(INTERNAL);
     expect(await subscribed(second, room)).toBe(false);
-    expect(await slotsOf(second) ?? 0).toBe(0); // no slot taken (or taken and given back)
+    // No slot left taken (the counters table, down, may fail the subscribe at the topic access check, before any slot is taken).
+    expect(await slotsOf(second) ?? 0).toBe(0);
 
     expect(await send(working, second, 'alice', { action: 'subscribe', topic: room })).toMatchObject({ type: 'subscribed' });
     expect(await membersOf(room, watcher, 'bob')).toEqual(expect.arrayContaining([{ userId: 'alice', connections: 2 }]));

@@ -102,7 +102,9 @@ describe('subscribe with since', () => {
     let stop = false;
     let published = 0;
     const publisher = (async () => {
-      while (!stop && published < 60) {
+      // At most the replay cap after the fifth, however slow the reconnect: more would be answered
+      // `recovered: false` by the cap, which another test covers.
+      while (!stop && published < MAX_REPLAY + 5) {
         await publish(bus, runtime, { topic, id: `b-${published}`, data: published });
         published++;
       }

@@ -44,6 +44,9 @@ import {
 import { allowTableActions, createTable } from './private/tables';
 import { createPayloadBucket } from './private/payload-bucket';
 
+/** Dead letters are kept as long as SQS allows; the payloads they refer to outlive them, so a redrive finds them. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
 /**
  * Realtime push notifications over API Gateway WebSockets.
  *
@@ -174,7 +177,7 @@ export class RealtimeNotifications extends Construct {
       history: this.historyTable } = this.createTables(props));
     ({ deadLetters: this.deadLetterQueue, deliveries: this.deliveryQueue } = this.createQueues(props));
     this.payloadBucket = createPayloadBucket(this, 'PayloadBucket', {
-      encryptionKey: props.encryptionKey, removalPolicy: removalPolicyOf(props), expiresAfterSeconds: this.longestRetentionSeconds(),
+      encryptionKey: props.encryptionKey, removalPolicy: removalPolicyOf(props), expiresAfterSeconds: Math.max(this.longestRetentionSeconds(), DEAD_LETTER_RETENTION.toSeconds()),
     });
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.notificationRule = this.createRules(props);
@@ -396,7 +399,7 @@ export class RealtimeNotifications extends Construct {
     const deadLetters = new sqs.Queue(this, 'DeadLetterQueue', {
       ...queueEncryption,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: DEAD_LETTER_RETENTION,
     });
     const deliveries = new sqs.Queue(this, 'DeliveryQueue', {
       ...queueEncryption,
@@ -625,7 +628,7 @@ export class RealtimeNotifications extends Construct {
     this.payloadGrants.push({ fn, arns: [objects] });
   }
 
-  /** The longest any stream is kept: payload objects its history refers to must outlive it. */
+  /** The longest any stream is kept: payload objects its history refers to must outlive it (and the dead letters, above). */
   private longestRetentionSeconds(): number {
     return Math.max(this.settings['history.retention'], this.settings['history.userStreams'] ? this.settings['history.userStreamRetention'] : 0);
   }

@@ -22,9 +22,11 @@ export function audiencePages(
   stores: Stores,
   pageOptions: PageOptions = { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE },
   nowMs: number = Date.now(),
+  /** `connections.tokenExpiry` is `close`: expired connections are left out. */
+  tokenExpiry = true,
 ): AsyncGenerator<string[]> {
   // A connection whose token has expired is never posted to, even before it is closed.
-  const options = { ...pageOptions, tokenValidAt: Math.floor(nowMs / 1000) };
+  const options = tokenExpiry ? { ...pageOptions, tokenValidAt: Math.floor(nowMs / 1000) } : pageOptions;
   if ('topic' in target) return stores.subscriptions.queryConnectionIdsByTopic(target.topic, options);
   // The byUser index cannot be read consistently: a resume right after $connect may miss a
   // notification positioned in that moment, which the client sees as a gap in seq and resumes again.

@@ -11,7 +11,7 @@ export type DeliverySettings = Pick<RuntimeSettings,
 | 'presenceRules' | 'historyRules' | 'history.userStreams' | 'history.retention' | 'history.userStreamRetention'
 | 'delivery.postConcurrency' | 'delivery.shardThreshold' | 'delivery.shardSize' | 'delivery.maxRatePerSecond' | 'delivery.maxAttempts'>
 & Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount' | 'eventBusName'
-| 'payloadBucket' | 'payloads.maxObjectSize' | 'payloads.urlExpiry'>>;
+| 'payloadBucket' | 'payloads.maxObjectSize' | 'payloads.urlExpiry' | 'connections.tokenExpiry'>>;
 
 export interface DeliverConfig {
   readonly connectionsTable: string;
@@ -39,6 +39,8 @@ export interface DeliverConfig {
   readonly maxReceiveCount: number;
   /** The largest payload sent by reference; undefined without a payload bucket (frames over 128 KB are refused). */
   readonly maxPayloadBytes?: number;
+  /** Connections whose token expired are left out of audiences (`connections.tokenExpiry` is `close`). */
+  readonly tokenExpiry: boolean;
 }
 
 export function deliverConfig(s: DeliverySettings): DeliverConfig {
@@ -58,5 +60,6 @@ export function deliverConfig(s: DeliverySettings): DeliverConfig {
     maxAttempts: s['delivery.maxAttempts'],
     maxReceiveCount: s['delivery.maxReceiveCount'] ?? SETTINGS['delivery.maxReceiveCount'].default,
     maxPayloadBytes: s.payloadBucket !== undefined ? s['payloads.maxObjectSize'] ?? SETTINGS['payloads.maxObjectSize'].default : undefined,
+    tokenExpiry: (s['connections.tokenExpiry'] ?? SETTINGS['connections.tokenExpiry'].default) === 'close',
   };
 }

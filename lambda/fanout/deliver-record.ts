@@ -194,7 +194,7 @@ export async function deliverNotification(
   // while the position is taken, and the user's stream (the inbox) costs no round trip of its own.
   const { target } = unpositioned.notification;
   const audienceOf = (consistent: boolean) => withoutConnection(
-    audiencePages(target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent }), exceptConnectionId);
+    audiencePages(target, deps.stores, { firstPageSize: AUDIENCE_FIRST_PAGE_SIZE, consistent }, deps.clock.now(), deps.config.tokenExpiry), exceptConnectionId);
   const early = deps.history !== undefined && 'userId' in target ? eager(audienceOf(false)) : undefined;
   const { encoded: taken, kept, head } = deps.history ? await deps.history.position(unpositioned, mayBeRedelivery) : { encoded: unpositioned, kept: undefined, head: undefined };
   const positioned = taken.notification.seq !== undefined;

@@ -30,6 +30,9 @@ import { Payloads } from '../payloads/payloads';
 import { createPayloadBucket } from '../payloads/payload-bucket';
 import { LIMITS } from '../../lib/private/runtime-contract';
 
+/** A positioned frame's `seq` and `epoch`, at the most, with their JSON. */
+const POSITION_ROOM_BYTES = 128;
+
 /** When an invocation's DynamoDB and SQS calls are abandoned, if still running. */
 interface CallSignals {
   readonly stores: AbortSignal;
@@ -76,7 +79,8 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
     payloads: settings.payloadBucket !== undefined ? new Payloads({
       bucket: createPayloadBucket({ bucket: settings.payloadBucket }),
       urlExpirySeconds: settings['payloads.urlExpiry'] ?? SETTINGS['payloads.urlExpiry'].default,
-      maxFrameBytes: LIMITS.maxFrameBytes,
+      // Room for the position (`seq`, `epoch`) the frame is given after this is decided.
+      maxFrameBytes: LIMITS.maxFrameBytes - POSITION_ROOM_BYTES,
     }) : undefined,
   };
   const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => {

@@ -3,7 +3,7 @@ import type {
   APIGatewayEventWebsocketRequestContextV2,
   APIGatewayProxyWebsocketEventV2WithRequestContext,
 } from 'aws-lambda';
-import { AUTHORIZER_USER_ID_KEY } from '../../lib/private/runtime-contract';
+import { AUTHORIZER_TOKEN_EXPIRES_KEY, AUTHORIZER_USER_ID_KEY } from '../../lib/private/runtime-contract';
 import type { HandshakeHeaders } from './subprotocols';
 
 /** API Gateway hands the $connect authorizer's context to every route of the connection. */
@@ -31,12 +31,16 @@ export interface Caller {
   readonly connectionId: string;
   /** From the authorizer; absent when the API has no authentication. */
   readonly userId?: string;
+  /** The $connect token's expiry (epoch seconds), from the authorizer; a `reauth` since may have moved it (the row says). */
+  readonly tokenExpiresAt?: number;
 }
 
 export function callerOf(event: WebSocketEvent): Caller {
   const userId = event.requestContext.authorizer?.[AUTHORIZER_USER_ID_KEY];
+  const expires = Number(event.requestContext.authorizer?.[AUTHORIZER_TOKEN_EXPIRES_KEY]);
   return {
     connectionId: event.requestContext.connectionId,
     userId: typeof userId === 'string' && userId !== '' ? userId : undefined,
+    ...(Number.isFinite(expires) && expires > 0 ? { tokenExpiresAt: expires } : {}),
   };
 }

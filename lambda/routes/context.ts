@@ -77,6 +77,18 @@ export async function unregistered(caller: Caller, ctx: MessageContext, requestI
   return frame;
 }
 
+/**
+ * Whether the caller may read `topic` (subscribe, its history, its presence), as an error frame
+ * when not: a backend's decision about this user and topic (ConnectionControl) comes before the
+ * topic rules, so a topic taken from a user is closed to every read, and a granted one open.
+ */
+export async function refusedRead(topic: string, caller: Caller, ctx: MessageContext, verb: string, requestId: string | undefined): Promise<ServerFrame | undefined> {
+  const access = caller.userId !== undefined ? await ctx.stores.userConnections.topicAccess(caller.userId, topic) : undefined;
+  if (access === 'revoked') return errorFrame('FORBIDDEN', 'Access to this topic was removed for this user by the server.', requestId);
+  if (access !== 'granted' && !ctx.rules.allows(topic, caller.userId)) return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, verb), requestId);
+  return undefined;
+}
+
 /** Why a topic is refused, in words that say what the connection may do instead. */
 export function forbiddenMessage(topic: string, userId: string | undefined, verb: string): string {
   if (topicOwner(topic) !== undefined) {

@@ -4,7 +4,7 @@ import { DEFAULT_HISTORY_LIMIT } from '../../lib/private/protocol/client-frames'
 import { LIMITS } from '../../lib/private/runtime-contract';
 import { errorFrame, HistoryRequest, historyFrame, NotificationFrame, ServerFrame } from '../protocol/frames';
 import { streamOf } from '../history/streams';
-import { MessageContext, forbiddenMessage } from './context';
+import { MessageContext, refusedRead } from './context';
 import { presentedBytes } from '../payloads/payloads';
 
 /** Room kept in a `history` answer for its envelope: the notifications listed must fit in one frame. */
@@ -12,9 +12,8 @@ const HISTORY_ENVELOPE_BYTES = 1024;
 
 export async function history(request: HistoryRequest, caller: Caller, ctx: MessageContext): Promise<ServerFrame> {
   const { topic, requestId } = request;
-  if (!ctx.rules.allows(topic, caller.userId)) {
-    return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'read the history of'), requestId);
-  }
+  const refused = await refusedRead(topic, caller, ctx, 'read the history of', requestId);
+  if (refused) return refused;
   const stream = streamOf({ topic }, ctx.history.policy);
   if (stream === undefined) {
     return errorFrame('FORBIDDEN', 'This topic keeps no history. Ask the server team to add it to historyRules.', requestId);

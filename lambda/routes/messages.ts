@@ -32,13 +32,18 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
     if (row.openBy !== undefined) await ctx.stores.connections.markOpen(caller.connectionId);
     return pongFrame(requestId);
   }
+  if (request.action === 'reauth') return reauth(request.token, caller, ctx, requestId);
+  // Past its token's expiry (and not renewed since), a connection is answered nothing but that:
+  // between the expiry and the close it must not read what the user may no longer see.
+  if (await tokenExpired(caller, ctx)) {
+    return errorFrame('UNAUTHORIZED', 'The connection\'s token has expired: send "reauth" with a fresh token, or reconnect.', requestId);
+  }
   if (request.action === 'resume') return resume(request.since, caller, ctx, requestId);
   if (request.action === 'markRead') return answerMarkRead(request, caller, ctx.inbox, ctx.clientMessages);
   if (request.action === 'inbox') return answerInbox(request, caller, ctx.inbox, ctx.history.maxReplay);
   if (request.action === 'registerPush' || request.action === 'unregisterPush' || request.action === 'pushDevices') {
     return answerPush(request, caller, ctx.push);
   }
-  if (request.action === 'reauth') return reauth(request.token, caller, ctx, requestId);
 
   const topic = request.topic;
   const syntax = checkTopic(topic);
@@ -58,4 +63,12 @@ export async function answerClientFrame(body: string | undefined, caller: Caller
     case 'publish':
       return publish(request, caller, ctx.clientMessages, ctx.rules);
   }
+}
+
+/** Whether the caller's token expired and no `reauth` moved it: the $connect token's expiry, then the row's. */
+async function tokenExpired(caller: Caller, ctx: MessageContext): Promise<boolean> {
+  const now = Math.floor((ctx.history.now ?? Date.now)() / 1000);
+  if (ctx.reauth === undefined || caller.tokenExpiresAt === undefined || caller.tokenExpiresAt > now) return false;
+  const row = await ctx.stores.connections.getConnection(caller.connectionId);
+  return row?.tokenExpiresAt !== undefined && row.tokenExpiresAt <= now;
 }

@@ -1,12 +1,11 @@
 /** `presence`: who is subscribed to a topic that tracks it. */
 import type { Caller } from '../protocol/websocket-event';
 import { errorFrame, presenceFrame, ServerFrame } from '../protocol/frames';
-import { MessageContext, forbiddenMessage } from './context';
+import { MessageContext, refusedRead } from './context';
 
 export async function presence(topic: string, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
-  if (!ctx.rules.allows(topic, caller.userId)) {
-    return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'see who is on'), requestId);
-  }
+  const refused = await refusedRead(topic, caller, ctx, 'see who is on', requestId);
+  if (refused) return refused;
   if (!ctx.presence.enabledFor(topic, caller.userId)) {
     return errorFrame('FORBIDDEN', 'This topic does not track presence. Ask the server team to add it to presenceRules.', requestId);
   }

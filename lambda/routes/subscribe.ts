@@ -4,18 +4,14 @@ import { errorFrame, StreamPosition, ServerFrame, subscribedFrame } from '../pro
 import { aheadOfStream } from '../history/replay';
 import { streamOf } from '../history/streams';
 import { subscribeWithinCap, unsubscribeAndRelease } from './subscriptions';
-import { MessageContext, forbiddenMessage, unregistered } from './context';
+import { MessageContext, refusedRead, unregistered } from './context';
 import { catchUp } from './resume';
 import type { Stores } from '../stores';
 import type { Presence } from '../presence/presence';
 
 export async function subscribe(topic: string, since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
-  // A backend's decision about this user and topic comes before the topic rules.
-  const access = caller.userId !== undefined ? await ctx.stores.userConnections.topicAccess(caller.userId, topic) : undefined;
-  if (access === 'revoked') return errorFrame('FORBIDDEN', 'Access to this topic was removed for this user by the server.', requestId);
-  if (access !== 'granted' && !ctx.rules.allows(topic, caller.userId)) {
-    return errorFrame('FORBIDDEN', forbiddenMessage(topic, caller.userId, 'subscribe to'), requestId);
-  }
+  const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
+  if (refused) return refused;
   const stream = streamOf({ topic }, ctx.history.policy);
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   if (subscription.outcome === 'limit-reached') {

@@ -221,7 +221,8 @@ export class ConnectionStore {
       let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + BATCH_GET_MAX_KEYS).map((id) => ({ ...connectionKey(id) }));
       for (let round = 0; keys !== undefined && keys.length > 0 && round < BATCH_GET_MAX_ROUNDS; round++) {
         const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: '#id, #tokenExp', ExpressionAttributeNames: { '#id': C.partitionKey, '#tokenExp': TOKEN_EXPIRES_AT } } },
+          // Consistent: a `reauth` that just moved the expiry counts.
+          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: '#id, #tokenExp', ExpressionAttributeNames: { '#id': C.partitionKey, '#tokenExp': TOKEN_EXPIRES_AT } } },
         }));
         for (const item of Responses?.[this.tableName] ?? []) {
           const exp = item[TOKEN_EXPIRES_AT] as number | undefined;

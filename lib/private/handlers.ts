@@ -243,7 +243,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // The bus: mark-reads from backends are announced on it, as clients' are.
     facts: [...DELIVERY_FACTS, 'eventBusName'],
     settings: [...DELIVERY_SETTINGS, 'detailType', 'allowBroadcast', 'delivery.maxReceiveCount', 'push.vapidKeys', 'push.allowedEndpoints', 'push.deviceTtl',
-      'push.maxDevicesPerUser', 'push.apns', 'push.fcm', 'push.userTopics', 'payloads.maxObjectSize', 'connections.maxSubscriptions'],
+      'push.maxDevicesPerUser', 'push.apns', 'push.fcm', 'push.userTopics', 'payloads.maxObjectSize', 'connections.maxSubscriptions', 'connections.tokenExpiry'],
     routes: [],
     // Fan-out reads are Queries; broadcast alone scans, and only when allowed. A 410 removes the
     // connection. Deliver re-queues shards and retries, and dead-letters what it gives up on.

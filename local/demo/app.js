@@ -48,7 +48,9 @@ function timingFor(status) {
 
 /** A fresh token for every (re)connect. */
 async function fetchToken(userId) {
-  const response = await fetch(`/dev/token?userId=${encodeURIComponent(userId)}`);
+  // Short-lived tokens: the server asks for a fresh one before each expires (a `reauth` frame).
+  const lifetime = $('#short-tokens').checked ? '&expiresIn=60' : '';
+  const response = await fetch(`/dev/token?userId=${encodeURIComponent(userId)}${lifetime}`);
   const answer = await response.json();
   if (!response.ok) throw new Error(answer.message);
   return answer.token;
@@ -107,6 +109,7 @@ async function connect(userId) {
   // Refusals of frames show as the error frames themselves; a failed token has no frame. Before the
   // first connection it is the user id the issuer refused: stop, so that it can be changed.
   client.on('error', (error) => {
+    if (error.code === 'KICKED') addFeed('info', 'Kicked', 'a backend ended your connections: the client does not reconnect on its own');
     if (error.code !== 'TOKEN_FAILED') return;
     addFeed('error', 'Token refused', error.message);
     if (!opened) client.close();
@@ -200,6 +203,15 @@ function onFrame(text) {
       break;
     case 'inbox':
       addFeed('ack', 'Inbox', `${frame.notifications.length} notification(s), ${frame.unread} unread`);
+      break;
+    case 'reauth':
+      addFeed('info', 'Token expiring', `the server asks for a fresh token before ${new Date(frame.expiresAt * 1000).toLocaleTimeString()}; the client sends one`);
+      break;
+    case 'reauthed':
+      addFeed('ack', 'Token renewed', `over the open connection, now valid until ${new Date(frame.expiresAt * 1000).toLocaleTimeString()}`);
+      break;
+    case 'closing':
+      addFeed('error', `Closing · ${frame.code}`, frame.message);
       break;
     case 'error':
       addFeed('error', `Error · ${frame.code}`, frame.message);
@@ -388,6 +400,16 @@ $('#raw-form').addEventListener('submit', (event) => {
 $('#ping-button').addEventListener('click', () => sendRaw(JSON.stringify({ action: 'ping' })));
 // As a network drop: the library sees its socket close, and reconnects.
 $('#drop-button').addEventListener('click', () => sockets[sockets.length - 1]?.close(4000, 'dropped from the page'));
+// What a backend does to revoke a user: a ConnectionControl event on the bus ends every connection of theirs.
+$('#kick-button').addEventListener('click', () => {
+  fetch('/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' },
+    body: JSON.stringify({
+      Entries: [{ EventBusName: state.busName, Source: 'demo.page', DetailType: 'ConnectionControl', Detail: JSON.stringify({ action: 'disconnect', userId: state.userId, reason: 'Kicked from the demo page.' }) }],
+    }),
+  }).catch((error) => addFeed('error', 'Kick not sent', error.message));
+});
 $('#clear-feed').addEventListener('click', () => {
   $('#feed').replaceChildren();
 });

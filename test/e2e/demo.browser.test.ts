@@ -2,7 +2,8 @@
  * The demo page as a newcomer first meets it (issue 19): a long user id does not stretch the
  * page; joining a topic that is not a chat room (orders/42) says FORBIDDEN, as local/README.md
  * promises; the subscriptions panel lists the room the chat joined; the live feed reads oldest
- * first, as the chat does; and the rate-limit refusal speaks the server's words.
+ * first, as the chat does; and the rate-limit refusal speaks the server's words. A kick from a
+ * backend ends the page's connection for good; short-lived tokens are renewed over the open socket.
  */
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
@@ -104,6 +105,31 @@ describe('demo page, first hour', () => {
   });
 
   afterAll(() => expect(pageErrors).toEqual([]));
+
+  it('kicks the user as a backend would: the page says so and stays disconnected', async () => {
+    const page = await connectAs('kicked-user');
+    await page.click('#kick-button');
+    await page.locator('#feed .entry strong', { hasText: 'Closing · KICKED' }).waitFor();
+    await page.locator('#feed .entry strong', { hasText: /^Kicked$/ }).waitFor();
+    await page.locator('#status[data-state="closed"]').waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await page.locator('#status').getAttribute('data-state')).toBe('closed');
+    await page.close();
+  });
+
+  it('renews a 60-second token over the open connection when the server asks', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${runtime().url}/`);
+    await page.fill('#user-id', 'renewing-user');
+    await page.check('#short-tokens');
+    await page.click('#connect-button');
+    // Asked halfway through a token that short (30 s), renewed at once, on the same socket.
+    await page.locator('#feed .entry strong', { hasText: 'Token renewed' }).waitFor({ timeout: 45_000 });
+    expect(await page.locator('#feed .entry strong', { hasText: 'Token expiring' }).count()).toBe(1);
+    expect(await page.locator('#feed .entry strong', { hasText: 'Reconnecting' }).count()).toBe(0);
+    await page.close();
+  }, 60_000);
 
   it('registers with the local push service, and lists the push a user who left is sent', async () => {
     const open = runtime().registry.size;

@@ -47,6 +47,9 @@ it('stops delivery on every connection of the user at once, tells them, announce
   // After a reconnect too.
   const again = await openAs('removed');
   expect(await again.request({ action: 'subscribe', topic: 'teams/7' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+  // Nor who is there: every read of the topic is closed to the user, not only subscribing.
+  expect(await again.request({ action: 'presence', topic: 'teams/7' })).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: expect.stringContaining('removed') });
+  expect(await teammate.request({ action: 'presence', topic: 'teams/7' })).toMatchObject({ type: 'presence' });
 });
 
 it('the client library drops the topic, reports it, and does not resubscribe it after a reconnect', async () => {

@@ -90,6 +90,10 @@ it('a connection that does not renew gets nothing after exp, though still open, 
   await send('orders/lapse', { n: 'after exp' });
   await watcher.waitForNotifications(1);
   expect(lapsing.closeCode).toBeUndefined();
+  // Nor may it read anything itself until it renews: a replay or a page of history would leak what a fresh token might not allow.
+  for (const frame of [{ action: 'subscribe', topic: 'orders/other' }, { action: 'presence', topic: 'orders/lapse' }, { action: 'resume' }]) {
+    expect(await lapsing.request(frame)).toMatchObject({ type: 'error', code: 'UNAUTHORIZED', message: expect.stringContaining('reauth') });
+  }
   const closing = await lapsing.waitFor((f) => f.type === 'closing', 'the closing frame', 20_000);
   expect(closing.code).toBe('TOKEN_EXPIRED');
   await lapsing.waitForClose();

@@ -28,6 +28,9 @@ import { BENCH_TABLES, benchSettings, lambdaProcessEnv } from './lib/settings';
 import { percentile, round } from './lib/stats';
 import { FanoutRig, withFanoutRig } from './fanout';
 
+/** A run held to half its keys' rate takes minutes on a busy machine: more than a handler run's default 5. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
 export interface HotKeysOptions {
   /** Notifications to the room, per run. */
   readonly notifications: number;
@@ -122,7 +125,7 @@ async function room(rig: FanoutRig, options: HotKeysOptions, limit: number | und
     type Answer = { batchItemFailures?: Array<{ itemIdentifier: string }> } | null;
     const started = Date.now();
     const results = await Promise.all(shares(batches.map((b) => sqsEvent(b)), options.processes).map((plan) =>
-      runHandler<Answer>('deliver', plan, deliverEnv).then((run) => ({ run, plan }))));
+      runHandler<Answer>('deliver', plan, deliverEnv, { timeoutMs: RUN_TIMEOUT_MS }).then((run) => ({ run, plan }))));
     // What failed after the SDK's retries goes back to the queue: delivered again, as SQS would, until none fails.
     const failedOf = (answers: Answer[], plan: Batch[]) => answers.flatMap((answer, i) => {
       const failedIds = new Set((answer?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -134,7 +137,7 @@ async function room(rig: FanoutRig, options: HotKeysOptions, limit: number | und
     while (failedBodies.length > 0 && redeliveries < 10) {
       redeliveries++;
       const plan = chunk(failedBodies, BATCH).map((b) => sqsEvent(b));
-      const again = await runHandler<Answer>('deliver', plan, deliverEnv);
+      const again = await runHandler<Answer>('deliver', plan, deliverEnv, { timeoutMs: RUN_TIMEOUT_MS });
       failedBodies = failedOf(again.results, plan);
     }
     // Until every notification is delivered, redeliveries included.
@@ -193,7 +196,7 @@ async function storm(rig: FanoutRig, options: HotKeysOptions, limit: number | un
     const messageEnv = env(rig, 'message', proxy.endpoint);
     const started = Date.now();
     const runs = await Promise.all(shares(ids.map((id, i) => ({ id, i })), options.processes).map((plan) =>
-      runHandler<{ statusCode?: number; body?: string }>('message', plan.map(({ id, i }) => events.message(id, user(i), { action: 'subscribe', topic, requestId: `r${i}` })), messageEnv)));
+      runHandler<{ statusCode?: number; body?: string }>('message', plan.map(({ id, i }) => events.message(id, user(i), { action: 'subscribe', topic, requestId: `r${i}` })), messageEnv, { timeoutMs: RUN_TIMEOUT_MS })));
     const seconds = (Date.now() - started) / 1000;
     const answers = runs.flatMap((r) => r.results.map((x) => JSON.parse(x?.body ?? '{}') as { type?: string }));
     const failed = answers.filter((a) => a.type !== 'subscribed').length;

@@ -607,7 +607,7 @@ describe('grants', () => {
 describe('the payload bucket', () => {
   const bucket = resourceNamed(template, 'AWS::S3::Bucket', 'NotificationsPayloadBucket');
 
-  test('is private, encrypted, SSL only, and expires payloads a day after the longest history retention', () => {
+  test('is private, encrypted, SSL only, and expires payloads a day after the longest history retention or the dead letters\' 14 days', () => {
     expect(bucket.resource.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -617,8 +617,9 @@ describe('the payload bucket', () => {
       CorsConfiguration: { CorsRules: [{ AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: ['*'], MaxAge: 3600 }] },
     });
     expect(bucket.resource.DeletionPolicy).toBe('Retain');
+    // Short history: the objects still outlive the dead letters (14 days) that may refer to them.
     const { template: short } = synth({ history: { userStreams: false, retention: Duration.hours(6) } });
-    expect(resourceNamed(short, 'AWS::S3::Bucket', 'NotificationsPayloadBucket').resource.Properties!.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2);
+    expect(resourceNamed(short, 'AWS::S3::Bucket', 'NotificationsPayloadBucket').resource.Properties!.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(15);
   });
 
   test('with the construct\'s key it is encrypted with that key, and the functions may use the key for payloads', () => {

@@ -68,9 +68,9 @@ import { onConnection } from '/app.js';
   setInterval(poll, 2000);
   poll();
 
-  onConnection(({ client, userId }) => {
-    push.client = userId ? client : null;
+  onConnection(({ client, userId, state }) => {
+    push.client = userId && state !== 'closed' ? client : null;
     for (const id of ['push-local', 'push-browser']) byId(id).disabled = push.client === null;
-    if (push.client) push.client.pushDevices().then(renderDevices).catch(() => undefined);
+    if (push.client && state === 'open') push.client.pushDevices().then(renderDevices).catch(() => undefined);
   });
 }

@@ -204,6 +204,9 @@ function onFrame(text) {
     case 'inbox':
       addFeed('ack', 'Inbox', `${frame.notifications.length} notification(s), ${frame.unread} unread`);
       break;
+    case 'pushDevices':
+      addFeed('ack', 'Push devices', `${frame.devices.length} of at most ${frame.max} registered`);
+      break;
     case 'reauth':
       addFeed('info', 'Token expiring', `the server asks for a fresh token before ${new Date(frame.expiresAt * 1000).toLocaleTimeString()}; the client sends one`);
       break;

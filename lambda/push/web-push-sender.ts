@@ -4,7 +4,7 @@
  * timeout and no redirects followed, and only to an endpoint the allow-list admits, checked
  * again at send time.
  */
-import { generateRequestDetails } from 'web-push';
+import type { generateRequestDetails } from 'web-push';
 import { pushEndpointProblem } from '../../lib/private/push-endpoints';
 
 export interface VapidKeys {
@@ -52,9 +52,11 @@ export class WebPushSender {
     const problem = pushEndpointProblem(target.endpoint, this.allowedEndpoints);
     if (problem !== undefined) return { kind: 'failed', reason: `ENDPOINT_NOT_ALLOWED: ${problem}` };
     const vapid = await this.vapid();
+    // Loaded on the first push: most deliver instances never push, and init stays short.
+    const webPush = await import('web-push');
     let request: ReturnType<typeof generateRequestDetails>;
     try {
-      request = generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+      request = webPush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
         vapidDetails: vapid,
         TTL: options.ttlSeconds,
         urgency: options.urgency ?? 'normal',

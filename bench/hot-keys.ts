@@ -190,7 +190,7 @@ async function storm(rig: FanoutRig, options: HotKeysOptions, limit: number | un
   const ids = Array.from({ length: options.subscribes }, (_, i) => `s${batch}x${String(i).padStart(10, '0')}=`);
   const user = (i: number) => `viewer-${batch}-${i}`;
   // The viewers' connections, made without limits (not measured).
-  const connected = await runHandler<{ statusCode?: number }>('connect', ids.map((id, i) => events.connect(id, user(i))), env(rig, 'connect', rig.fixture.proxy.endpoint), { omitResults: false });
+  const connected = await runHandler<{ statusCode?: number }>('connect', ids.map((id, i) => events.connect(id, user(i))), env(rig, 'connect', rig.fixture.proxy.endpoint), { omitResults: false, timeoutMs: RUN_TIMEOUT_MS });
   if (connected.results.some((r) => r?.statusCode !== 200)) throw new Error('subscribe storm: a viewer could not connect');
   return withLimits(rig, limit, async (proxy) => {
     const messageEnv = env(rig, 'message', proxy.endpoint);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtArtifact, readTemplate, resourcesOfType, ROOT, run } from './support';
+import { CLIENT_ACTIONS } from '../../lib/private/protocol';
 
 const peer = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
 
@@ -28,7 +29,8 @@ describe('Python package', () => {
     const [api] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
     expect(api.Properties).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
     const routeKeys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
-    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', 'history', 'inbox', 'markRead', 'ping', 'presence', 'publish', 'resume', 'subscribe', 'unsubscribe']);
+    // Every action of the protocol, and the three routes of its own every WebSocket API has.
+    expect(routeKeys).toEqual(['$connect', '$default', '$disconnect', ...CLIENT_ACTIONS].sort());
   });
 
   test('Python props reach the handlers', () => {

@@ -62,8 +62,8 @@ export const HOPS: readonly Hop[] = [
  * row run at once; only the rows before the first post delay the notification.
  */
 export const USER_NOTIFICATION_CALLS: ReadonlyArray<{ readonly step: string; readonly off: string; readonly on: string; readonly beforeFirstPost: boolean }> = [
-  { step: '1', off: '—', on: 'UpdateItem: the stream head\'s increment (the position)', beforeFirstPost: true },
-  { step: '2', off: 'Query: the user\'s connections (byUser index)', on: 'Query: the user\'s connections ∥ PutItem: the position claim ∥ PutItem: the frame kept', beforeFirstPost: true },
+  { step: '1', off: 'Query: the user\'s connections (byUser index)', on: 'UpdateItem: the stream head\'s increment (the position) ∥ Query: the user\'s connections (byUser index)', beforeFirstPost: true },
+  { step: '2', off: 'BatchGetItem: the connections\' token expiry (with `connections.tokenExpiry` `close`, the default)', on: 'BatchGetItem: the connections\' token expiry ∥ PutItem: the position claim ∥ PutItem: the frame kept', beforeFirstPost: true },
   { step: '3', off: '@connections posts', on: '@connections posts', beforeFirstPost: false },
   { step: '4', off: '—', on: 'the `unread` posts: the count comes from the head as step 1 returned it (a GetItem only on a redelivery; a Query for the expiry floor only once the stream is older than its retention)', beforeFirstPost: false },
 ];
@@ -99,7 +99,7 @@ export function latencyModelSection(measured: LatencyData | undefined): SectionR
         rows: HOPS.map((h) => [h.hop, mark(h.client), mark(h.server), `${h.lowMs}–${h.highMs}`, h.source]),
       },
       {
-        caption: 'A user-targeted notification in deliver: DynamoDB calls with and without the inbox (∥: at once). The inbox adds one sequential round trip (2–10 ms) before the first post; the `unread` posts come after:',
+        caption: 'A user-targeted notification in deliver: DynamoDB calls with and without the inbox (∥: at once). The inbox adds no sequential round trip before the first post: its writes overlap the audience read (a user\'s connections come from an index that is never consistent, so they are read while the position is taken); the `unread` posts come after:',
         headers: ['Step', 'Inbox off (`history.userStreams: false`)', 'Inbox on (the default)', 'Before the first post'],
         rows: USER_NOTIFICATION_CALLS.map((c) => [c.step, c.off, c.on, c.beforeFirstPost ? 'yes' : 'no']),
       },

@@ -7,21 +7,13 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import WebSocket from 'ws';
 import { connect as connectClient, ConnectionState, RealtimeError } from '../../client/src';
-import { connect, eventBridgeClient, publish, refusedStatus, TestClient, useLocalRuntime } from './support/clients';
+import { clientPool, eventBridgeClient, publish, refusedStatus, useLocalRuntime } from './support/clients';
 import { eventually } from './support/suite';
 
 const runtime = useLocalRuntime({ settings: { publishRules: ['rooms/*'], 'clientMessages.maxPerSecond': 1000 } });
 
-const open: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
-});
-
-async function openAs(userId: string): Promise<TestClient> {
-  const client = await connect(runtime(), userId);
-  open.push(client);
-  return client;
-}
+const { open: openAs, closeAll } = clientPool(runtime);
+afterEach(closeAll);
 
 async function control(detail: Record<string, unknown>): Promise<void> {
   const output = await eventBridgeClient(runtime()).send(new PutEventsCommand({

@@ -7,22 +7,14 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import WebSocket from 'ws';
 import { connect as connectClient, RealtimeError } from '../../client/src';
-import { connect, eventBridgeClient, publish, TestClient, useLocalRuntime } from './support/clients';
+import { clientPool, eventBridgeClient, publish, useLocalRuntime } from './support/clients';
 import { eventually } from './support/suite';
 
 // Topic rules allow teams/* only: private/* is reachable through a backend's subscribe alone.
 const runtime = useLocalRuntime({ settings: { presenceRules: ['teams/*'], topicRules: ['teams/*'] } });
 
-const open: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => (c.closeCode === undefined ? c.close() : undefined)));
-});
-
-async function openAs(userId: string): Promise<TestClient> {
-  const client = await connect(runtime(), userId);
-  open.push(client);
-  return client;
-}
+const { open: openAs, closeAll } = clientPool(runtime);
+afterEach(closeAll);
 
 async function unsubscribeUser(userId: string, topic: string, action = 'unsubscribe'): Promise<void> {
   const output = await eventBridgeClient(runtime()).send(new PutEventsCommand({

@@ -476,6 +476,26 @@ export interface RealtimeNotificationsProps {
   readonly historyRules?: string[];
 
   /**
+   * Topic patterns expected past what one DynamoDB partition key takes, about 1,000 writes/s: a
+   * live event whose viewers subscribe by the thousand each second, or a stream kept at more than
+   * 1,000 notifications/s. Each such topic's subscriptions, kept notifications and position
+   * claims are spread over 8 partition keys, and every read of the whole topic (a fan-out, a
+   * replay) takes 9 Queries instead of one, about 4 read units more. Written like `topicRules`,
+   * without `{userId}`.
+   *
+   * A topic may be named here while in use: subscriptions and kept notifications from before are
+   * still read. Take a topic out only when nobody is subscribed to it, as subscriptions made while
+   * it was hot are not found after (until they expire with `connections.ttl`).
+   *
+   * A stream's positions still come from one counter. Deliver takes the positions of a batch's
+   * notifications to one stream in one write, so notifications published through the event bus
+   * go past 1,000/s; client messages (`publish`) take one write each, about 1,000/s per topic.
+   *
+   * @default [] - every topic under one partition key
+   */
+  readonly hotTopicRules?: string[];
+
+  /**
    * The event bus backends publish to.
    *
    * On a bus given here, which other applications may share, only events of `detailType` are

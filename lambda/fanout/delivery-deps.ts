@@ -15,7 +15,7 @@ import { AdaptiveConcurrency } from './concurrency';
 import { systemClock } from '../runtime/clock';
 import { RateLimiter } from './rate';
 import { logger } from '../runtime/logger';
-import { abortableDocumentClient, createDocumentClient, createStores, SubscriptionEndings, userOfStream } from '../stores';
+import { abortableDocumentClient, createDocumentClient, createStores, HotTopics, SubscriptionEndings, userOfStream } from '../stores';
 import { HistoryStore } from '../history/history-store';
 import { deliverConfig, DeliverySettings } from './config';
 import { createConnectionsPoster } from './connections-poster';
@@ -66,6 +66,7 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable, countersTable: config.countersTable };
   const keeping = historySettings(settings);
+  const hot = HotTopics.of(settings.hotTopicRules);
   const sendBatch = sqsOnFirstUse(config.queueUrl);
   const announceReads = settings.eventBusName !== undefined ? createReadAnnouncer(settings.eventBusName) : undefined;
   const shared = {
@@ -86,10 +87,11 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
   const depsOver = (client: DynamoDBDocumentClient, queues?: AbortSignal) => {
     const deps = {
       ...shared,
-      stores: createStores(tables, client),
+      stores: createStores(tables, client, hot),
       queue: new QueueWriter(sendBatch, { signal: queues }),
       history: new NotificationHistory(
-        new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf), keeping.policy, systemClock),
+        new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf, { partitionsOf: (stream) => hot.partitionsOfStream(stream) }),
+        keeping.policy, systemClock),
     };
     // A user's new notification is followed by their unread count (the inbox), posted like it.
     const inbox = keeping.policy.users

@@ -7,6 +7,8 @@
  * 1. its claim (stream, notification id) is read, when it may have been delivered before; a
  *    claimed notification keeps its position;
  * 2. otherwise the head's `last` is incremented (one atomic update), which gives the next seq;
+ *    notifications waiting for a position in the same stream meanwhile take theirs together, in
+ *    one update (position-blocks.ts);
  * 3. the claim is written, on condition that none exists, and the frame kept at its position, at
  *    once, before anything is posted; when a concurrent delivery of the same notification claimed
  *    first, that position is used and the one taken here is marked void in the history, so the
@@ -15,12 +17,16 @@
  * A write cut off between 2 and 3 marks the position void on its way out. Only a crash there
  * leaves a position with nothing behind it: a client resuming across it is told
  * `recovered: false`, never given a wrong history.
+ *
+ * A hot topic's kept notifications and claims are spread over several partition keys (keys.ts):
+ * reads of its stream merge them in position order.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Tables } from '../../lib/private/runtime-contract';
 import { isConditionalCheckFailed } from '../stores/errors';
-import { historyKey, positionClaimKey, streamHeadKey } from '../stores/keys';
+import { historyKey, historyPartitionKeys, positionClaimKey, streamHeadKey } from '../stores/keys';
+import { PositionBlocks } from './position-blocks';
 
 const H = Tables.history;
 /** Items per page of a read that a byte budget may stop. */
@@ -40,15 +46,29 @@ export interface KeptNotification {
   readonly frame?: string;
 }
 
+export interface HistoryStoreOptions {
+  /** A new stream's epoch. @default 6 random bytes, base64url */
+  readonly newEpoch?: () => string;
+  /** Partition keys a stream's kept notifications and claims are spread over (a hot topic's). @default 1 for every stream */
+  readonly partitionsOf?: (stream: string) => number;
+}
+
 export class HistoryStore {
+  private readonly newEpoch: () => string;
+  private readonly partitionsOf: (stream: string) => number;
+  private readonly positions = new PositionBlocks((stream, count, nowMs) => this.advance(stream, count, nowMs));
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly historyTable: string,
     private readonly countersTable: string,
     /** How long a stream's notifications are kept: one figure, or one per stream (the user streams keep theirs). */
     private readonly retentionSeconds: number | ((stream: string) => number),
-    private readonly newEpoch: () => string = () => randomBytes(6).toString('base64url'),
-  ) {}
+    options: HistoryStoreOptions = {},
+  ) {
+    this.newEpoch = options.newEpoch ?? (() => randomBytes(6).toString('base64url'));
+    this.partitionsOf = options.partitionsOf ?? (() => 1);
+  }
 
   /**
    * The position a notification was given in the stream, if it was. An eventually consistent
@@ -57,7 +77,7 @@ export class HistoryStore {
    */
   async claimed(stream: string, notificationId: string, consistent = false): Promise<Position | undefined> {
     const { Item } = await this.doc.send(new GetCommand({
-      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId), ConsistentRead: consistent,
+      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId, this.partitionsOf(stream)), ConsistentRead: consistent,
     }));
     return Item === undefined ? undefined : { seq: Number(Item.seq), epoch: String(Item.epoch) };
   }
@@ -89,13 +109,15 @@ export class HistoryStore {
       const done = await this.keepAt(stream, known, frameAt, nowMs);
       return { ...done, kept: Promise.resolve(done) };
     }
-    const { position: taken, head } = await this.advance(stream, nowMs);
+    const { seq, with: { epoch, head } } = await this.positions.take(stream, nowMs);
+    const taken = { seq, epoch };
     const frame = frameAt(taken);
     const kept = this.claimAndKeep(stream, notificationId, taken, frame, frameAt, nowMs);
     // Awaited by the caller; never an unhandled rejection meanwhile.
     kept.catch(() => undefined);
-    // `head`: the head's attributes as the increment left them (the inbox's read state is there too).
-    return { position: taken, frame, kept, head };
+    // `head`: the head's attributes as the increment left them (the inbox's read state is there
+    // too), at this position: a block's increment left the last of its positions.
+    return { position: taken, frame, kept, head: { ...head, last: seq } };
   }
 
   private async claimAndKeep(
@@ -134,7 +156,7 @@ export class HistoryStore {
   private async claim(stream: string, notificationId: string, taken: Position, nowMs: number): Promise<void> {
     await this.doc.send(new PutCommand({
         TableName: this.countersTable,
-        Item: { ...positionClaimKey(stream, notificationId), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(stream, nowMs) },
+        Item: { ...positionClaimKey(stream, notificationId, this.partitionsOf(stream)), seq: taken.seq, epoch: taken.epoch, [K.ttlAttribute]: this.expiry(stream, nowMs) },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
     }));
@@ -147,7 +169,7 @@ export class HistoryStore {
   async keep(stream: string, seq: number, frame: string | undefined, nowMs: number): Promise<void> {
     await this.doc.send(new PutCommand({
       TableName: this.historyTable,
-      Item: { ...historyKey(stream, seq), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(stream, nowMs) },
+      Item: { ...historyKey(stream, seq, this.partitionsOf(stream)), ...(frame !== undefined ? { frame } : { void: true }), [H.ttlAttribute]: this.expiry(stream, nowMs) },
     }));
   }
 
@@ -182,47 +204,70 @@ export class HistoryStore {
     return this.read(stream, '#seq < :from', beforeSeq, limit, false, false, maxBytes);
   }
 
+  /**
+   * Reads each partition key of the stream a page at a time and merges them in position order: a
+   * position is taken only once every key not read to its end has a page in hand, so none is
+   * skipped. One key (any stream but a hot topic's) is read as a plain paginated Query.
+   */
   private async read(
     stream: string, condition: string, from: number, limit: number, forward: boolean, consistent: boolean, maxBytes = Number.POSITIVE_INFINITY,
   ): Promise<KeptNotification[]> {
     let bytes = 0;
     const kept: KeptNotification[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
+    const keys = historyPartitionKeys(stream, this.partitionsOf(stream));
+    const cursors = keys.map((key) => ({ key, page: [] as KeptNotification[], start: undefined as Record<string, unknown> | undefined, done: false }));
+    const readPage = async (cursor: typeof cursors[number]) => {
       const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
         TableName: this.historyTable,
         KeyConditionExpression: `#stream = :stream AND ${condition}`,
         ExpressionAttributeNames: { '#stream': H.partitionKey, '#seq': H.sortKey },
-        ExpressionAttributeValues: { ':stream': stream, ':from': from },
+        ExpressionAttributeValues: { ':stream': cursor.key, ':from': from },
         ScanIndexForward: forward,
         ConsistentRead: consistent,
-        // Small pages when a byte budget may stop the read early.
-        Limit: Math.min(limit - kept.length, maxBytes === Number.POSITIVE_INFINITY ? limit : BUDGETED_PAGE_ITEMS),
-        ExclusiveStartKey: start,
+        // Small pages when a byte budget may stop the read early; a key's share of the rest when there are several.
+        Limit: Math.min(Math.ceil((limit - kept.length) / keys.length) + (keys.length > 1 ? 1 : 0),
+          maxBytes === Number.POSITIVE_INFINITY ? limit : BUDGETED_PAGE_ITEMS),
+        ExclusiveStartKey: cursor.start,
       }));
-      for (const item of page.Items ?? []) {
-        kept.push(item.frame === undefined ? { seq: Number(item[H.sortKey]) } : { seq: Number(item[H.sortKey]), frame: String(item.frame) });
-        bytes += item.frame === undefined ? 0 : Buffer.byteLength(String(item.frame));
+      cursor.page = (page.Items ?? []).map((item) => (item.frame === undefined
+        ? { seq: Number(item[H.sortKey]) } : { seq: Number(item[H.sortKey]), frame: String(item.frame) }));
+      cursor.start = page.LastEvaluatedKey;
+      cursor.done = cursor.start === undefined;
+    };
+    const before = (a: KeptNotification, b: KeptNotification) => (forward ? a.seq < b.seq : a.seq > b.seq);
+    while (kept.length < limit && bytes <= maxBytes) {
+      let empty = cursors.filter((c) => c.page.length === 0 && !c.done);
+      while (empty.length > 0) {
+        await Promise.all(empty.map(readPage));
+        empty = cursors.filter((c) => c.page.length === 0 && !c.done);
       }
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined && kept.length < limit && bytes <= maxBytes);
+      let next: typeof cursors[number] | undefined;
+      for (const cursor of cursors) if (cursor.page.length > 0 && (next === undefined || before(cursor.page[0], next.page[0]))) next = cursor;
+      if (next === undefined) break;
+      const item = next.page.shift()!;
+      kept.push(item);
+      bytes += item.frame === undefined ? 0 : Buffer.byteLength(item.frame);
+    }
     return kept;
   }
 
-  /** Takes the next position: one atomic update of the head, which also starts a new stream's epoch. */
-  private async advance(stream: string, nowMs: number): Promise<{ position: Position; head: Record<string, unknown> }> {
+  /**
+   * Takes the next `count` positions: one atomic update of the head, which also starts a new
+   * stream's epoch. `head`: the head's attributes as the update left them, for the last of them.
+   */
+  private async advance(stream: string, count: number, nowMs: number): Promise<{ last: number; with: { epoch: string; head: Record<string, unknown> } }> {
     const { Attributes } = await this.doc.send(new UpdateCommand({
       TableName: this.countersTable,
       Key: streamHeadKey(stream),
       // The head lives as long as the stream's newest kept notification: once it expires, so has
       // every notification, and the stream starts over in a new epoch.
       // `since`: when the epoch started (nothing in it is older, so nothing expired before since + retention).
-      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #since = if_not_exists(#since, :now), #ttl = :ttl ADD #last :one',
+      UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :epoch), #since = if_not_exists(#since, :now), #ttl = :ttl ADD #last :count',
       ExpressionAttributeNames: { '#epoch': 'epoch', '#since': 'since', '#last': 'last', '#ttl': K.ttlAttribute },
-      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':now': Math.floor(nowMs / 1000), ':one': 1, ':ttl': this.expiry(stream, nowMs) },
+      ExpressionAttributeValues: { ':epoch': this.newEpoch(), ':now': Math.floor(nowMs / 1000), ':count': count, ':ttl': this.expiry(stream, nowMs) },
       ReturnValues: 'ALL_NEW',
     }));
-    return { position: { seq: Number(Attributes?.last), epoch: String(Attributes?.epoch) }, head: Attributes ?? {} };
+    return { last: Number(Attributes?.last), with: { epoch: String(Attributes?.epoch), head: Attributes ?? {} } };
   }
 
   private expiry(stream: string, nowMs: number): number {

@@ -11,7 +11,7 @@ import { logger } from '../runtime/logger';
 import { Presence } from './presence';
 import { TopicRules } from '../protocol/topics';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CounterStore, createDocumentClient, createStores, Stores } from '../stores';
+import { CounterStore, createDocumentClient, createStores, HotTopics, Stores } from '../stores';
 import { ConnectionsPoster, createConnectionsPoster } from '../fanout/connections-poster';
 import { AnnouncementDeps, announceToTopic } from '../fanout/deliver-record';
 
@@ -32,7 +32,7 @@ export interface PresenceRuntime {
 }
 
 /** What presence reads: where the tables and @connections are, and which topics track it. */
-export type PresenceSettings = Pick<RuntimeSettings, 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'callbackUrl' | 'presenceRules'>;
+export type PresenceSettings = Pick<RuntimeSettings, 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'callbackUrl' | 'presenceRules' | 'hotTopicRules'>;
 
 /**
  * Builds it from the function's settings. `base` and `doc` let the message and deliver functions
@@ -45,7 +45,7 @@ export function createPresenceRuntime(
   let poster: ConnectionsPoster | undefined;
   const ownPoster = () => (poster ??= createConnectionsPoster({ endpoint: settings.callbackUrl, maxSockets: ANNOUNCE_CONCURRENCY }));
   const deps: Omit<AnnouncementDeps, 'endings'> = base ?? {
-    stores: createStores(settings, doc),
+    stores: createStores(settings, doc, HotTopics.of(settings.hotTopicRules)),
     post: (connectionId, frame, timeoutMs) => ownPoster().post(connectionId, frame, timeoutMs),
     concurrency: new AdaptiveConcurrency(ANNOUNCE_CONCURRENCY),
     clock: systemClock,

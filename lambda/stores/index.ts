@@ -2,6 +2,7 @@
 export * from './clients';
 export * from './connection-store';
 export * from './counter-store';
+export * from './hot-topics';
 export * from './keys';
 export * from './remove-connection';
 export * from './stores';

@@ -1,9 +1,37 @@
 /**
- * The one place table keys are built. Handlers and stores never spell a key out themselves, so
- * a hot topic can later be spread over several partition keys (write to one shard chosen from
- * the connection id, read from all of them) by changing this file alone.
+ * The one place table keys are built. Handlers and stores never spell a key out themselves.
+ *
+ * A hot topic (`hotTopicRules`) is spread over `HOT_TOPIC_PARTITIONS` partition keys, each
+ * suffixed `#<n>` (`#` is never in a topic, which escapes it): a subscription under the shard
+ * its connection id hashes to, a kept notification under the shard of its position, a claim
+ * under the shard of its notification id. Readers of a whole topic or stream read every shard,
+ * and the unsuffixed key too, where rows written before the topic was made hot still are.
  */
+import { createHash } from 'node:crypto';
 import { Tables } from '../../lib/private/runtime-contract';
+
+/**
+ * Partition keys a hot topic is spread over: eight times DynamoDB's 1,000 writes/s for one key,
+ * for a read of the whole topic costing eight Queries (plus the unsuffixed key's) instead of one.
+ */
+export const HOT_TOPIC_PARTITIONS = 8;
+/** Between a hot topic (or stream) and its shard number; never in a topic. */
+const SHARD_SEPARATOR = '#';
+
+/** Which of `partitions` shards a string belongs to: stable across processes and deploys. */
+function shardOf(value: string, partitions: number): number {
+  return createHash('sha1').update(value).digest().readUInt32BE(0) % partitions;
+}
+
+/** `base` on its own (one partition), or with the shard's suffix. */
+function sharded(base: string, shard: number, partitions: number): string {
+  return partitions > 1 ? `${base}${SHARD_SEPARATOR}${shard}` : base;
+}
+
+/** Every partition key a topic's or stream's rows may be under: with shards, the unsuffixed one too (rows from before). */
+function allPartitionKeys(base: string, partitions: number): string[] {
+  return partitions > 1 ? [base, ...Array.from({ length: partitions }, (_, shard) => sharded(base, shard, partitions))] : [base];
+}
 
 const C = Tables.connections;
 const S = Tables.subscriptions;
@@ -23,21 +51,23 @@ export function connectionKey(connectionId: string): ConnectionKey {
 }
 
 /**
- * The partition key a connection's subscription to `topic` is written under. Today one key per
- * topic (about 1,000 writes/s and 3,000 reads/s per topic); sharding would derive a suffix from
- * `connectionId` here.
+ * Every partition key the subscribers of `topic` may live under; fan-out queries each one. One
+ * key per topic takes about 1,000 subscribes/s and 3,000 reads/s; a hot topic's `partitions`
+ * keys take that many times more.
  */
-function topicPartitionKey(topic: string, _connectionId?: string): string {
-  return topic;
+export function topicPartitionKeys(topic: string, partitions = 1): string[] {
+  return allPartitionKeys(topic, partitions);
 }
 
-/** Every partition key the subscribers of `topic` may live under; fan-out queries each one. */
-export function topicPartitionKeys(topic: string): string[] {
-  return [topicPartitionKey(topic)];
+/** The topic a subscription's partition key belongs to. */
+export function topicOfPartitionKey(partitionKey: string): string {
+  const at = partitionKey.lastIndexOf(SHARD_SEPARATOR);
+  return at < 0 ? partitionKey : partitionKey.slice(0, at);
 }
 
-export function subscriptionKey(topic: string, connectionId: string): SubscriptionKey {
-  return { [S.partitionKey]: topicPartitionKey(topic, connectionId), [S.sortKey]: connectionId };
+/** A connection's subscription to `topic`, under the shard its connection id hashes to (on a hot topic). */
+export function subscriptionKey(topic: string, connectionId: string, partitions = 1): SubscriptionKey {
+  return { [S.partitionKey]: sharded(topic, shardOf(connectionId, partitions), partitions), [S.sortKey]: connectionId };
 }
 
 export interface CounterKey {
@@ -109,6 +139,11 @@ export function userStream(userId: string): string {
   return `u#${userId}`;
 }
 
+/** The topic whose stream this is; undefined for a user's stream. */
+export function topicOfStream(stream: string): string | undefined {
+  return stream.startsWith('t#') ? stream.slice(2) : undefined;
+}
+
 /** The user whose own stream this is; undefined for a topic's stream. */
 export function userOfStream(stream: string): string | undefined {
   return stream.startsWith('u#') ? stream.slice(2) : undefined;
@@ -119,20 +154,27 @@ export interface HistoryKey {
   readonly [H.sortKey]: number;
 }
 
-export function historyKey(stream: string, seq: number): HistoryKey {
-  return { [H.partitionKey]: stream, [H.sortKey]: seq };
+/** A kept notification, on a hot topic's stream under the shard of its position (consecutive ones on different keys). */
+export function historyKey(stream: string, seq: number, partitions = 1): HistoryKey {
+  return { [H.partitionKey]: sharded(stream, seq % partitions, partitions), [H.sortKey]: seq };
+}
+
+/** Every partition key a stream's kept notifications may be under; a read of the stream merges them. */
+export function historyPartitionKeys(stream: string, partitions = 1): string[] {
+  return allPartitionKeys(stream, partitions);
 }
 
 /**
  * A stream's head: its epoch and last position (and, on a user's stream, the inbox's read state:
- * lambda/inbox/read-store.ts). One item, one write per kept notification: a stream takes about
- * 1,000 notifications per second, DynamoDB's rate for one key.
+ * lambda/inbox/read-store.ts). One item, never spread: positions are taken from it one write at a
+ * time, so a stream takes about 1,000 such writes per second, DynamoDB's rate for one key; deliver
+ * takes positions for a batch's notifications in one write (history-store.ts).
  */
 export function streamHeadKey(stream: string): CounterKey {
   return { [K.partitionKey]: `head#${stream}`, [K.sortKey]: 'head' };
 }
 
 /** Which position a notification was given in a stream, so a redelivery keeps it. */
-export function positionClaimKey(stream: string, notificationId: string): CounterKey {
-  return { [K.partitionKey]: `claim#${stream}`, [K.sortKey]: notificationId };
+export function positionClaimKey(stream: string, notificationId: string, partitions = 1): CounterKey {
+  return { [K.partitionKey]: sharded(`claim#${stream}`, shardOf(notificationId, partitions), partitions), [K.sortKey]: notificationId };
 }

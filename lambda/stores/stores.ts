@@ -4,6 +4,7 @@ import { createDocumentClient } from './clients';
 import { ConnectionStore } from './connection-store';
 import { SubscriptionStore } from './subscription-store';
 import { ConnectionSetStore, UserConnectionsStore } from './user-connections-store';
+import { HotTopics } from './hot-topics';
 import { ipConnectionsKey } from './keys';
 
 export interface Stores {
@@ -21,10 +22,10 @@ export interface StoreTableNames {
   readonly countersTable: string;
 }
 
-export function createStores(tables: StoreTableNames, doc: DynamoDBDocumentClient = createDocumentClient()): Stores {
+export function createStores(tables: StoreTableNames, doc: DynamoDBDocumentClient = createDocumentClient(), hot: HotTopics = HotTopics.NONE): Stores {
   return {
     connections: new ConnectionStore(doc, tables.connectionsTable),
-    subscriptions: new SubscriptionStore(doc, tables.subscriptionsTable),
+    subscriptions: new SubscriptionStore(doc, tables.subscriptionsTable, undefined, hot),
     userConnections: new UserConnectionsStore(doc, tables.countersTable),
     ipConnections: new ConnectionSetStore(doc, tables.countersTable, ipConnectionsKey),
   };

@@ -1,6 +1,10 @@
 /**
  * The subscriptions table: one row per (topic, connection). Fan-out reads it with
  * paginated Queries on the topic; disconnect cleans up through the byConnection index.
+ *
+ * A hot topic's rows are spread over several partition keys (keys.ts). A row written before the
+ * topic was made hot stays under the topic's own key, and counts as the connection's
+ * subscription: it is read, found and removed like the spread ones, and never doubled.
  */
 import {
   BatchWriteCommand,
@@ -18,7 +22,8 @@ import { forEachConcurrently } from '../runtime/concurrent';
 import { fullJitterDelayMs } from '../runtime/retry';
 import { PageOptions, pagesOf, TOKEN_EXPIRES_AT, tokenValidFilter } from './pages';
 import { isConditionalCheckFailed } from './errors';
-import { subscriptionKey, SubscriptionKey, topicPartitionKeys } from './keys';
+import { HotTopics } from './hot-topics';
+import { subscriptionKey, SubscriptionKey, topicOfPartitionKey, topicPartitionKeys } from './keys';
 
 const S = Tables.subscriptions;
 
@@ -43,7 +48,15 @@ export class SubscriptionStore {
     readonly tableName: string,
     /** Waits between rounds of UnprocessedItems; replaceable so tests need not sleep. */
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly hot: HotTopics = HotTopics.NONE,
   ) {}
+
+  /** Where the connection's subscription to `topic` is written, then where it may be from before the topic was hot. */
+  private keysOf(topic: string, connectionId: string): SubscriptionKey[] {
+    const partitions = this.hot.partitionsOf(topic);
+    const key = subscriptionKey(topic, connectionId, partitions);
+    return partitions > 1 ? [key, subscriptionKey(topic, connectionId)] : [key];
+  }
 
   /**
    * Writes the subscription unless it already exists. Returns true when it was created, false
@@ -51,11 +64,23 @@ export class SubscriptionStore {
    * on the row, so whoever removes it knows whose presence it counted.
    */
   async subscribe(topic: string, connectionId: string, expiresAt: number, userId?: string, tokenExpiresAt?: number): Promise<boolean> {
+    const [key, earlier] = this.keysOf(topic, connectionId);
+    const [created, heldBefore] = await Promise.all([
+      this.put(key, expiresAt, userId, tokenExpiresAt),
+      // Rows from before the topic was hot are old: an eventually consistent read finds them.
+      earlier !== undefined ? this.exists(earlier, false) : Promise.resolve(false),
+    ]);
+    // Subscribed from before the topic was hot: that row stays the one, and this one goes.
+    if (created && heldBefore) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+    return created && !heldBefore;
+  }
+
+  private async put(key: SubscriptionKey, expiresAt: number, userId?: string, tokenExpiresAt?: number): Promise<boolean> {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...subscriptionKey(topic, connectionId),
+          ...key,
           [S.ttlAttribute]: expiresAt,
           ...(userId !== undefined ? { userId } : {}),
           // Copied from the connection, so fan-out can leave out an expired token without reading it.
@@ -78,20 +103,21 @@ export class SubscriptionStore {
 
   /** Removes the subscription; returns the row it was (with its user), or undefined if there was none. */
   private async remove(topic: string, connectionId: string): Promise<{ userId?: string } | undefined> {
-    const { Attributes } = await this.doc.send(new DeleteCommand({
-      TableName: this.tableName,
-      Key: subscriptionKey(topic, connectionId),
-      ReturnValues: 'ALL_OLD',
-    }));
+    const rows = await Promise.all(this.keysOf(topic, connectionId).map((key) => this.removeKey(key)));
+    return rows.find((row) => row !== undefined);
+  }
+
+  private async removeKey(key: SubscriptionKey): Promise<{ userId?: string } | undefined> {
+    const { Attributes } = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' }));
     return Attributes as { userId?: string } | undefined;
   }
 
   async isSubscribed(topic: string, connectionId: string): Promise<boolean> {
-    const { Item } = await this.doc.send(new GetCommand({
-      TableName: this.tableName,
-      Key: subscriptionKey(topic, connectionId),
-      ConsistentRead: true,
-    }));
+    return (await Promise.all(this.keysOf(topic, connectionId).map((key) => this.exists(key)))).some(Boolean);
+  }
+
+  private async exists(key: SubscriptionKey, consistent = true): Promise<boolean> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
     return Item !== undefined;
   }
 
@@ -99,7 +125,10 @@ export class SubscriptionStore {
   async *queryConnectionIdsByTopic(topic: string, options: PageOptions = {}): AsyncGenerator<string[]> {
     let firstPageSize = options.firstPageSize;
     const valid = tokenValidFilter(options.tokenValidAt);
-    for (const partitionKey of topicPartitionKeys(topic)) {
+    const [unsharded, ...shards] = topicPartitionKeys(topic, this.hot.partitionsOf(topic));
+    // On a hot topic, the rows from before it was hot come first, and are never doubled by a spread one.
+    const before = shards.length > 0 ? new Set<string>() : undefined;
+    for (const partitionKey of [unsharded, ...shards]) {
       const pages = pagesOf(paginateQuery, { client: this.doc }, {
         TableName: this.tableName,
         KeyConditionExpression: '#topic = :topic',
@@ -112,7 +141,9 @@ export class SubscriptionStore {
       // Only the audience's first page is small, not each partition's.
       firstPageSize = undefined;
       for await (const page of pages) {
-        const ids = (page.Items ?? []).map((item) => item[S.sortKey] as string);
+        let ids = (page.Items ?? []).map((item) => item[S.sortKey] as string);
+        if (before !== undefined && partitionKey === unsharded) ids.forEach((id) => before.add(id));
+        else if (before !== undefined && before.size > 0) ids = ids.filter((id) => !before.has(id));
         if (ids.length > 0) yield ids;
       }
     }
@@ -176,11 +207,11 @@ export class SubscriptionStore {
     for await (const keys of this.queryKeysByConnection(connectionId)) {
       const batched: SubscriptionKey[] = [];
       const oneByOne: SubscriptionKey[] = [];
-      for (const key of keys) (tracked?.isTracked(key[S.partitionKey]) ? oneByOne : batched).push(key);
+      for (const key of keys) (tracked?.isTracked(topicOfPartitionKey(key[S.partitionKey])) ? oneByOne : batched).push(key);
       // Tracked ones a few at a time: each may be announced, and a connection may hold many.
       await forEachConcurrently(oneByOne, TRACKED_CONCURRENCY, async (key) => {
-        const topic = key[S.partitionKey];
-        const row = await this.remove(topic, connectionId);
+        const topic = topicOfPartitionKey(key[S.partitionKey]);
+        const row = await this.removeKey(key);
         if (row !== undefined) {
           removed++;
           await tracked!.removed(topic, row.userId);

@@ -17,7 +17,7 @@ import { CONNECTION_CONTROL_DETAIL_TYPE } from './protocol/connection-control-ev
 const RESERVED_DETAIL_TYPES: readonly string[] = [MARK_READ_DETAIL_TYPE, NOTIFICATIONS_READ_DETAIL_TYPE, PUSH_DEVICE_DETAIL_TYPE, CONNECTION_CONTROL_DETAIL_TYPE];
 import { RANGED_SETTINGS, RangedSettingName, ResolvedSettings, SETTINGS, SettingName, SettingSpec } from './settings';
 import { allowedEndpointProblem } from './push-endpoints';
-import { topicPatternProblem } from './topic-patterns';
+import { topicPatternProblem, USER_ID_PLACEHOLDER } from './topic-patterns';
 import { TOPIC_SEPARATOR, USER_TOPIC_ROOT } from './topic-segment';
 import { checkDuration, checkInteger, checkPattern, checkPositive, checkText, invalidProp } from './validation';
 
@@ -117,10 +117,18 @@ function validateTopicRules(p: RealtimeNotificationsProps): void {
   });
   checkTopicPatterns('presenceRules', p.presenceRules ?? []);
   checkTopicPatterns('historyRules', p.historyRules ?? []);
-  (p.historyRules ?? []).forEach((pattern, i) => {
-    if (pattern.split('/').includes('{userId}')) {
-      throw invalidProp(`historyRules[${i}]`, `${JSON.stringify(pattern)} uses {userId}, but a topic's history is the same for everyone`,
-        'Name the topics with * and **; user-targeted notifications are kept in each user\'s own stream (history.userStreams).');
+  refuseUserIdPlaceholder('historyRules', p.historyRules ?? [], 'a topic\'s history is the same for everyone',
+    'Name the topics with * and **; user-targeted notifications are kept in each user\'s own stream (history.userStreams).');
+  checkTopicPatterns('hotTopicRules', p.hotTopicRules ?? []);
+  refuseUserIdPlaceholder('hotTopicRules', p.hotTopicRules ?? [], 'a topic under one user\'s name is never that busy',
+    'Name the busy topics with * and **, such as "live/*".');
+}
+
+/** Rules that are the same for every user cannot name the user's own id. */
+function refuseUserIdPlaceholder(prop: string, patterns: string[], why: string, fix: string): void {
+  patterns.forEach((pattern, i) => {
+    if (pattern.split(TOPIC_SEPARATOR).includes(USER_ID_PLACEHOLDER)) {
+      throw invalidProp(`${prop}[${i}]`, `${JSON.stringify(pattern)} uses ${USER_ID_PLACEHOLDER}, but ${why}`, fix);
     }
   });
 }

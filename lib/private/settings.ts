@@ -30,6 +30,8 @@ export const SETTINGS = {
   'presenceRules': { default: [] as string[] },
   /** Topics keep no history unless named: each kept notification costs about three more writes. */
   'historyRules': { default: [] as string[] },
+  /** No topic is spread over several partition keys unless named: reading a spread topic takes a Query per key. */
+  'hotTopicRules': { default: [] as string[] },
 
   'throttle.rateLimit': { default: 1000, max: 1_000_000 },
   'throttle.burstLimit': { default: 500, min: 1, max: 1_000_000 },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ConnectionRegistry, ConnectionsApiServer, FaultAction, startConnectionsApi } from '../../../local/connections-api';
 import { SqsApiServer, SqsFault, startSqsApi, StoredMessage } from '../../../local/sqs-api';
-import { createStores, Stores } from '../../../lambda/stores';
+import { createStores, HotTopics, Stores } from '../../../lambda/stores';
 import { DEFAULT_SHARD_MAX_BYTES, packShards } from '../../../lambda/fanout/shard-message';
 import { DEAD_LETTER_HEADERS } from '../../../lib/private/protocol';
 import { handlerEnvironment } from '../../../lib/private/handlers';
@@ -89,9 +89,12 @@ export interface Deployment {
   deadLetters(): StoredMessage[];
 }
 
-/** A fresh pair of tables, fresh queues and a handler loaded with the construct's environment. */
-export async function deploy(services: Services, env: Record<string, string> = {}): Promise<Deployment> {
-  const tables = await services.dynamo.freshTables();
+/**
+ * Fresh queues and a handler loaded with the construct's environment and `env`, on fresh tables
+ * or on an earlier deployment's (`tables`: the functions deployed again with new settings).
+ */
+export async function deploy(services: Services, env: Record<string, string> = {}, reused?: TableNames): Promise<Deployment> {
+  const tables = reused ?? await services.dynamo.freshTables();
   const suffix = randomUUID().slice(0, 8);
   const queueUrl = services.sqs.queueUrl(`delivery-${suffix}`);
   const dlqUrl = services.sqs.queueUrl(`delivery-dlq-${suffix}`);
@@ -109,7 +112,8 @@ export async function deploy(services: Services, env: Record<string, string> = {
     ...handlerEnvironment('deliver', settings),
     ...env,
   }).handler;
-  const stores = createStores(tables, services.dynamo.doc);
+  // Subscriptions written as the deployment's own functions write them (hot topics spread).
+  const stores = createStores(tables, services.dynamo.doc, HotTopics.of(JSON.parse(env.HOT_TOPIC_RULES ?? '[]') as string[]));
   const frames = new Map<string, string[]>();
   const registry = services.connectionsApi.registry;
 

@@ -1,10 +1,10 @@
 import { LOCAL_AWS } from '../../../local/dynamodb';
 import { createDocumentClient, createDynamoDbClient, DYNAMODB_MAX_ATTEMPTS, dynamoDbRetryDelayMs } from '../../../lambda/stores/clients';
 import { ConnectionStore } from '../../../lambda/stores/connection-store';
-import { subscriptionKey, topicPartitionKeys } from '../../../lambda/stores/keys';
+import { HOT_TOPIC_PARTITIONS, subscriptionKey, topicOfPartitionKey, topicPartitionKeys } from '../../../lambda/stores/keys';
 import { removeConnection } from '../../../lambda/stores/remove-connection';
 import { SubscriptionStore } from '../../../lambda/stores/subscription-store';
-import { createStores, removeGoneConnection, Stores } from '../../../lambda/stores';
+import { createStores, HotTopics, removeGoneConnection, Stores } from '../../../lambda/stores';
 import { FaultyDynamoHandler } from '../../support/dynamo-faults';
 import { startTestDynamo, TestDynamo } from '../../support/dynamo';
 
@@ -193,6 +193,44 @@ describe('SubscriptionStore', () => {
     expect(waits).toHaveLength(7);
     waits.forEach((ms, i) => expect([i, ms >= 0 && ms < 100 * 2 ** i]).toEqual([i, true]));
     doc.destroy();
+  });
+});
+
+describe('SubscriptionStore on a hot topic', () => {
+  const hot = HotTopics.of(['live/*']);
+  const spread = () => new SubscriptionStore(db.doc, subscriptions.tableName, undefined, hot);
+
+  test('spreads the subscriptions over the topic\'s keys by connection id; reads each once and removes each', async () => {
+    const store = spread();
+    const ids = Array.from({ length: 120 }, (_, i) => `c${i}=`);
+    for (const id of ids) expect(await store.subscribe('live/1', id, expiresAt(), 'u1')).toBe(true);
+    expect(await store.subscribe('live/1', 'c0=', expiresAt())).toBe(false);
+    const keys = new Set(ids.map((id) => subscriptionKey('live/1', id, HOT_TOPIC_PARTITIONS).topic));
+    expect(keys.size).toBe(HOT_TOPIC_PARTITIONS);
+    expect([...keys].map(topicOfPartitionKey)).toEqual(Array(HOT_TOPIC_PARTITIONS).fill('live/1'));
+    expect((await collect(store.queryConnectionIdsByTopic('live/1', { pageSize: 7 }))).flat().sort()).toEqual([...ids].sort());
+    // A topic the rules do not name stays under one key.
+    await store.subscribe('news/1', 'c0=', expiresAt());
+    expect(topicPartitionKeys('news/1', hot.partitionsOf('news/1'))).toEqual(['news/1']);
+    expect(await store.isSubscribed('live/1', 'c5=')).toBe(true);
+    expect(await store.unsubscribe('live/1', 'c5=')).toBe(true);
+    expect(await store.unsubscribe('live/1', 'c5=')).toBe(false);
+    expect(await store.isSubscribed('live/1', 'c5=')).toBe(false);
+    // A disconnect finds them through the index, and names the topic, not the key.
+    const removedTopics: string[] = [];
+    expect(await store.removeAllForConnection('c7=', { isTracked: () => true, removed: async (topic) => void removedTopics.push(topic) })).toBe(1);
+    expect(removedTopics).toEqual(['live/1']);
+  });
+
+  test('a subscription from before the topic was hot is read once, kept on subscribing again, and removed', async () => {
+    await subscriptions.subscribe('live/2', 'old=', expiresAt());
+    const store = spread();
+    await store.subscribe('live/2', 'new=', expiresAt());
+    expect(await store.subscribe('live/2', 'old=', expiresAt())).toBe(false);
+    expect((await collect(store.queryConnectionIdsByTopic('live/2'))).flat().sort()).toEqual(['new=', 'old=']);
+    expect(await store.isSubscribed('live/2', 'old=')).toBe(true);
+    expect(await store.unsubscribe('live/2', 'old=')).toBe(true);
+    expect((await collect(store.queryConnectionIdsByTopic('live/2'))).flat()).toEqual(['new=']);
   });
 });
 

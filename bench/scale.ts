@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SETTINGS } from '../lib/private/settings';
+import { HOT_TOPIC_PARTITIONS } from '../lambda/stores/keys';
 import type { BenchContext } from './run';
 import { PRICES } from './lib/prices';
 import { seededRandom, simulateReconnectStorm, StormResult } from './lib/reconnect-storm';
@@ -226,7 +227,8 @@ export async function scaleSection(ctx: BenchContext): Promise<SectionResult> {
         + 'and client messages of every API in the account, so a broadcast during a reconnect storm shares it. A broadcast to a million takes '
         + `${round(broadcastPostSeconds, 0)} s at the default; deliver halves its posts in flight on 429s and retries, then re-queues what still fails for those connections only (dead-lettered after delivery.maxReceiveCount receives).`,
       `The third appears once the connect quota is raised: a topic every client subscribes to takes one write per subscribe on one partition key, so above `
-        + `${n(QUOTAS.partitionWrites.value)} subscribes a second to one topic its partition throttles (benchmark 14 measures what that does).`,
+        + `${n(QUOTAS.partitionWrites.value)} subscribes a second to one topic its partition throttles (benchmark 14 measures what that does), unless the topic `
+        + `is named in hotTopics.subscriptionRules, which spreads its subscriptions over ${HOT_TOPIC_PARTITIONS} keys.`,
       `Lambda is not the limit: connects need about ${round(connectConcurrency, 0)} concurrent executions at the default quota (${round((10_000 * connectAwsMs) / 1000, 0)} at 10,000/s), `
         + `a broadcast about ${instancesForThrottle} deliver instances, against ${n(QUOTAS.lambdaConcurrency.value)} concurrent executions by default; `
         + 'the SQS event source starts 5 batches at once and adds up to 300 a minute.',

@@ -156,6 +156,38 @@ export interface HistoryOptions {
 }
 
 /**
+ * Topics busier than one DynamoDB partition key: DynamoDB writes about 1,000 items/s under one
+ * key, whatever the table's capacity. A topic named here has the rows it writes at that rate
+ * spread over 8 keys. Both lists are written like `topicRules`, without `{userId}`.
+ *
+ * A topic may be named while in use: rows from before are still read. Take one out only when it
+ * is idle, as rows written while it was named are not read after (subscriptions until they expire
+ * with `connections.ttl`, kept notifications until `history.retention`).
+ */
+export interface HotTopicOptions {
+  /**
+   * Topics that take more than about 1,000 subscribes/s, such as a live event whose viewers
+   * arrive by the thousand each second. Their subscriptions are spread over 8 keys; every
+   * notification to them then reads 9 (about 4 more read units), so name only such topics.
+   *
+   * @default [] - each topic's subscriptions under one key
+   */
+  readonly subscriptionRules?: string[];
+
+  /**
+   * Topics of `historyRules` kept at more than about 1,000 notifications/s, such as a busy room.
+   * Their kept notifications and position claims are spread over 8 keys; a replay or `history`
+   * request then reads 9. Positions still come from one counter per topic: deliver takes the
+   * positions of the notifications waiting for it in one write, so notifications published on
+   * the event bus go past 1,000/s; client messages (`publish`) take one write each, about
+   * 1,000/s per topic.
+   *
+   * @default [] - each topic's kept notifications under one key
+   */
+  readonly historyRules?: string[];
+}
+
+/**
  * How notifications are delivered: the deliver function, its queue and its fan-out.
  */
 export interface DeliveryOptions {
@@ -476,26 +508,6 @@ export interface RealtimeNotificationsProps {
   readonly historyRules?: string[];
 
   /**
-   * Topic patterns expected past what one DynamoDB partition key takes, about 1,000 writes/s: a
-   * live event whose viewers subscribe by the thousand each second, or a stream kept at more than
-   * 1,000 notifications/s. Each such topic's subscriptions, kept notifications and position
-   * claims are spread over 8 partition keys, and every read of the whole topic (a fan-out, a
-   * replay) takes 9 Queries instead of one, about 4 read units more. Written like `topicRules`,
-   * without `{userId}`.
-   *
-   * A topic may be named here while in use: subscriptions and kept notifications from before are
-   * still read. Take a topic out only when nobody is subscribed to it, as subscriptions made while
-   * it was hot are not found after (until they expire with `connections.ttl`).
-   *
-   * A stream's positions still come from one counter. Deliver takes the positions of a batch's
-   * notifications to one stream in one write, so notifications published through the event bus
-   * go past 1,000/s; client messages (`publish`) take one write each, about 1,000/s per topic.
-   *
-   * @default [] - every topic under one partition key
-   */
-  readonly hotTopicRules?: string[];
-
-  /**
    * The event bus backends publish to.
    *
    * On a bus given here, which other applications may share, only events of `detailType` are
@@ -591,6 +603,14 @@ export interface RealtimeNotificationsProps {
    * @default - user streams kept, for 24 hours; at most 100 notifications replayed per request
    */
   readonly history?: HistoryOptions;
+
+  /**
+   * Topics busier than one DynamoDB partition key takes (about 1,000 writes/s): their
+   * subscriptions, or their kept notifications, spread over several keys.
+   *
+   * @default - no topic spread
+   */
+  readonly hotTopics?: HotTopicOptions;
 
   /**
    * Delivery tuning: the deliver function, its queue, its event source and its fan-out.

@@ -8,7 +8,7 @@ import { SETTINGS } from '../../lib/private/settings';
 /** What delivering reads; the message function, which never takes events off the queue, has no detail type, broadcast or receive count. */
 export type DeliverySettings = Pick<RuntimeSettings,
 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'historyTable' | 'callbackUrl' | 'queueUrl' | 'deadLetterQueueUrl'
-| 'presenceRules' | 'historyRules' | 'hotTopicRules' | 'history.userStreams' | 'history.retention' | 'history.userStreamRetention'
+| 'presenceRules' | 'historyRules' | 'hotTopics.subscriptionRules' | 'hotTopics.historyRules' | 'history.userStreams' | 'history.retention' | 'history.userStreamRetention'
 | 'delivery.postConcurrency' | 'delivery.shardThreshold' | 'delivery.shardSize' | 'delivery.maxRatePerSecond' | 'delivery.maxAttempts'>
 & Partial<Pick<RuntimeSettings, 'detailType' | 'allowBroadcast' | 'delivery.maxReceiveCount' | 'eventBusName'
 | 'payloadBucket' | 'payloads.maxObjectSize' | 'payloads.urlExpiry' | 'connections.tokenExpiry'>>;

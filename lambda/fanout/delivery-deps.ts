@@ -66,7 +66,7 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
   const connections = createConnectionsPoster({ endpoint: config.callbackUrl, maxSockets: config.concurrency });
   const tables = { connectionsTable: config.connectionsTable, subscriptionsTable: config.subscriptionsTable, countersTable: config.countersTable };
   const keeping = historySettings(settings);
-  const hot = HotTopics.of(settings.hotTopicRules);
+  const hot = HotTopics.of(settings);
   const sendBatch = sqsOnFirstUse(config.queueUrl);
   const announceReads = settings.eventBusName !== undefined ? createReadAnnouncer(settings.eventBusName) : undefined;
   const shared = {
@@ -90,7 +90,7 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
       stores: createStores(tables, client, hot),
       queue: new QueueWriter(sendBatch, { signal: queues }),
       history: new NotificationHistory(
-        new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf, { partitionsOf: (stream) => hot.partitionsOfStream(stream) }),
+        new HistoryStore(client, keeping.historyTable, keeping.countersTable, keeping.retentionOf, { partitionsOf: (stream) => hot.historyPartitionsOf(stream) }),
         keeping.policy, systemClock),
     };
     // A user's new notification is followed by their unread count (the inbox), posted like it.

@@ -32,7 +32,7 @@ export interface PresenceRuntime {
 }
 
 /** What presence reads: where the tables and @connections are, and which topics track it. */
-export type PresenceSettings = Pick<RuntimeSettings, 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'callbackUrl' | 'presenceRules' | 'hotTopicRules'>;
+export type PresenceSettings = Pick<RuntimeSettings, 'connectionsTable' | 'subscriptionsTable' | 'countersTable' | 'callbackUrl' | 'presenceRules' | 'hotTopics.subscriptionRules'>;
 
 /**
  * Builds it from the function's settings. `base` and `doc` let the message and deliver functions
@@ -45,7 +45,7 @@ export function createPresenceRuntime(
   let poster: ConnectionsPoster | undefined;
   const ownPoster = () => (poster ??= createConnectionsPoster({ endpoint: settings.callbackUrl, maxSockets: ANNOUNCE_CONCURRENCY }));
   const deps: Omit<AnnouncementDeps, 'endings'> = base ?? {
-    stores: createStores(settings, doc, HotTopics.of(settings.hotTopicRules)),
+    stores: createStores(settings, doc, HotTopics.of(settings)),
     post: (connectionId, frame, timeoutMs) => ownPoster().post(connectionId, frame, timeoutMs),
     concurrency: new AdaptiveConcurrency(ANNOUNCE_CONCURRENCY),
     clock: systemClock,

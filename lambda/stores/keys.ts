@@ -1,7 +1,7 @@
 /**
  * The one place table keys are built. Handlers and stores never spell a key out themselves.
  *
- * A hot topic (`hotTopicRules`) is spread over `HOT_TOPIC_PARTITIONS` partition keys, each
+ * A hot topic (hot-topics.ts) is spread over `HOT_TOPIC_PARTITIONS` partition keys, each
  * suffixed `#<n>` (`#` is never in a topic, which escapes it): a subscription under the shard
  * its connection id hashes to, a kept notification under the shard of its position, a claim
  * under the shard of its notification id. Readers of a whole topic or stream read every shard,

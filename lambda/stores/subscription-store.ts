@@ -53,7 +53,7 @@ export class SubscriptionStore {
 
   /** Where the connection's subscription to `topic` is written, then where it may be from before the topic was hot. */
   private keysOf(topic: string, connectionId: string): SubscriptionKey[] {
-    const partitions = this.hot.partitionsOf(topic);
+    const partitions = this.hot.subscriptionPartitionsOf(topic);
     const key = subscriptionKey(topic, connectionId, partitions);
     return partitions > 1 ? [key, subscriptionKey(topic, connectionId)] : [key];
   }
@@ -125,7 +125,7 @@ export class SubscriptionStore {
   async *queryConnectionIdsByTopic(topic: string, options: PageOptions = {}): AsyncGenerator<string[]> {
     let firstPageSize = options.firstPageSize;
     const valid = tokenValidFilter(options.tokenValidAt);
-    const [unsharded, ...shards] = topicPartitionKeys(topic, this.hot.partitionsOf(topic));
+    const [unsharded, ...shards] = topicPartitionKeys(topic, this.hot.subscriptionPartitionsOf(topic));
     // On a hot topic, the rows from before it was hot come first, and are never doubled by a spread one.
     const before = shards.length > 0 ? new Set<string>() : undefined;
     for (const partitionKey of [unsharded, ...shards]) {

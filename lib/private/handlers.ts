@@ -90,10 +90,10 @@ const BY_CONNECTION = Tables.subscriptions.byConnectionIndex;
 const TABLE_FACTS: FactName[] = ['connectionsTable', 'subscriptionsTable', 'countersTable'];
 const DELIVERY_FACTS: FactName[] = [...TABLE_FACTS, 'historyTable', 'callbackUrl', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'];
 /** What giving notifications their positions, keeping them and replaying them reads. */
-const HISTORY_SETTINGS: SettingName[] = ['historyRules', 'hotTopicRules', 'history.userStreams', 'history.retention', 'history.userStreamRetention'];
+const HISTORY_SETTINGS: SettingName[] = ['historyRules', 'hotTopics.historyRules', 'history.userStreams', 'history.retention', 'history.userStreamRetention'];
 /** What posting a notification to an audience reads: the message function fans out client messages itself. */
 const DELIVERY_SETTINGS: SettingName[] = [
-  'presenceRules', ...HISTORY_SETTINGS,
+  'presenceRules', 'hotTopics.subscriptionRules', ...HISTORY_SETTINGS,
   'delivery.postConcurrency', 'delivery.shardThreshold', 'delivery.shardSize', 'delivery.maxRatePerSecond', 'delivery.maxAttempts',
   'payloads.urlExpiry',
 ];
@@ -155,7 +155,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
   },
   connect: {
     facts: [...TABLE_FACTS, 'callbackUrl', 'queueUrl'],
-    settings: ['connections.ttl', 'connections.maxPerUser', 'connections.maxPerIp', 'connections.tokenExpiry', 'connections.tokenExpiryGrace', 'presenceRules', 'hotTopicRules'],
+    settings: ['connections.ttl', 'connections.maxPerUser', 'connections.maxPerIp', 'connections.tokenExpiry', 'connections.tokenExpiryGrace', 'presenceRules', 'hotTopics.subscriptionRules'],
     routes: ['$connect'],
     // Records the connection and takes a place in its user's set (a conditional UpdateItem); when
     // the set is full it reads it, asks API Gateway which are still open, and forgets the others.
@@ -176,7 +176,7 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
   },
   disconnect: {
     facts: [...TABLE_FACTS, 'callbackUrl'],
-    settings: ['presenceRules', 'hotTopicRules'],
+    settings: ['presenceRules', 'hotTopics.subscriptionRules'],
     routes: ['$disconnect'],
     permissions: (s) => {
       const { presence } = features(s);

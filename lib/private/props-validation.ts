@@ -119,9 +119,12 @@ function validateTopicRules(p: RealtimeNotificationsProps): void {
   checkTopicPatterns('historyRules', p.historyRules ?? []);
   refuseUserIdPlaceholder('historyRules', p.historyRules ?? [], 'a topic\'s history is the same for everyone',
     'Name the topics with * and **; user-targeted notifications are kept in each user\'s own stream (history.userStreams).');
-  checkTopicPatterns('hotTopicRules', p.hotTopicRules ?? []);
-  refuseUserIdPlaceholder('hotTopicRules', p.hotTopicRules ?? [], 'a topic under one user\'s name is never that busy',
-    'Name the busy topics with * and **, such as "live/*".');
+  for (const list of ['subscriptionRules', 'historyRules'] as const) {
+    const patterns = p.hotTopics?.[list] ?? [];
+    checkTopicPatterns(`hotTopics.${list}`, patterns);
+    refuseUserIdPlaceholder(`hotTopics.${list}`, patterns, 'a topic under one user\'s name is never that busy',
+      'Name the busy topics with * and **, such as "live/*".');
+  }
 }
 
 /** Rules that are the same for every user cannot name the user's own id. */

@@ -30,8 +30,6 @@ export const SETTINGS = {
   'presenceRules': { default: [] as string[] },
   /** Topics keep no history unless named: each kept notification costs about three more writes. */
   'historyRules': { default: [] as string[] },
-  /** No topic is spread over several partition keys unless named: reading a spread topic takes a Query per key. */
-  'hotTopicRules': { default: [] as string[] },
 
   'throttle.rateLimit': { default: 1000, max: 1_000_000 },
   'throttle.burstLimit': { default: 500, min: 1, max: 1_000_000 },
@@ -70,6 +68,10 @@ export const SETTINGS = {
   'history.retention': { default: 24 * 60 * 60, min: 60, max: 14 * 24 * 60 * 60, unit: 'seconds' },
   /** The user's own stream (the inbox) outlives a reconnect window: its notifications and read state are kept this long. */
   'history.userStreamRetention': { default: 30 * 24 * 60 * 60, min: 60, max: 365 * 24 * 60 * 60, unit: 'seconds' },
+  /** No topic's subscriptions are spread over several partition keys unless named: a notification to a spread topic reads each key. */
+  'hotTopics.subscriptionRules': { default: [] as string[] },
+  /** No topic's kept notifications are spread unless named: a replay of a spread topic reads each key. */
+  'hotTopics.historyRules': { default: [] as string[] },
   /** Notifications one subscribe, resume or history request replays at most. */
   'history.maxReplay': { default: 100, min: 1, max: 1000 },
 

@@ -8,14 +8,13 @@ import { RealtimeNotificationsProps } from '../../lib';
 import { MOVED_PROPS } from '../../lib/private/moved-props';
 import { synth } from './synth';
 
-/** Every prop of 1.0, top-level: the compiler keeps this list whole and exact. `new`: 0.x had no such prop. */
-const PROPS: Record<keyof RealtimeNotificationsProps, 'group' | 'prop' | 'new'> = {
+/** Every prop of 1.0, top-level: the compiler keeps this list whole and exact. */
+const PROPS: Record<keyof RealtimeNotificationsProps, 'group' | 'prop'> = {
   auth: 'prop',
   topicRules: 'prop',
   publishRules: 'prop',
   presenceRules: 'prop',
   historyRules: 'prop',
-  hotTopicRules: 'new',
   eventBus: 'prop',
   detailType: 'prop',
   allowBroadcast: 'prop',
@@ -27,6 +26,7 @@ const PROPS: Record<keyof RealtimeNotificationsProps, 'group' | 'prop' | 'new'> 
   connections: 'group',
   clientMessages: 'group',
   history: 'group',
+  hotTopics: 'group',
   delivery: 'group',
   push: 'group',
   payloads: 'group',

@@ -89,9 +89,10 @@ describe('publishRules, presenceRules and historyRules', () => {
     rejects({ historyRules: ['rooms/*', 'users/{userId}/**'] }, /invalid `historyRules\[1\]`: "users\/\{userId\}\/\*\*" uses \{userId\}.*history\.userStreams/);
   });
 
-  test('hotTopicRules are topic patterns without {userId}', () => {
-    rejects({ hotTopicRules: ['live/*', 'users/{userId}/feed'] }, /invalid `hotTopicRules\[1\]`: "users\/\{userId\}\/feed" uses \{userId\}.*live\/\*/);
-    rejects({ hotTopicRules: ['live/**/x'] }, /invalid `hotTopicRules\[0\]`/);
+  test('hotTopics rules are topic patterns without {userId}', () => {
+    rejects({ hotTopics: { subscriptionRules: ['live/*', 'users/{userId}/feed'] } },
+      /invalid `hotTopics\.subscriptionRules\[1\]`: "users\/\{userId\}\/feed" uses \{userId\}.*live\/\*/);
+    rejects({ hotTopics: { historyRules: ['live/**/x'] } }, /invalid `hotTopics\.historyRules\[0\]`/);
   });
 
   test.each(['users/*', 'users/{userId}', 'users/**'])('publishRules may not name topics under users/ (%s): clients never publish there', (pattern) => {

@@ -113,7 +113,7 @@ export async function deploy(services: Services, env: Record<string, string> = {
     ...env,
   }).handler;
   // Subscriptions written as the deployment's own functions write them (hot topics spread).
-  const stores = createStores(tables, services.dynamo.doc, HotTopics.of(JSON.parse(env.HOT_TOPIC_RULES ?? '[]') as string[]));
+  const stores = createStores(tables, services.dynamo.doc, HotTopics.of({ 'hotTopics.subscriptionRules': JSON.parse(env.HOT_TOPICS_SUBSCRIPTION_RULES ?? '[]') as string[] }));
   const frames = new Map<string, string[]>();
   const registry = services.connectionsApi.registry;
 

@@ -1,5 +1,5 @@
 /**
- * Hot topics (`hotTopicRules`) through the deliver bundle: subscriptions, kept notifications and
+ * Hot topics (`hotTopics`) through the deliver bundle: subscriptions, kept notifications and
  * claims spread over several partition keys, positions taken in blocks, and nothing lost,
  * doubled or out of order while instances race on one stream.
  */
@@ -23,11 +23,11 @@ afterAll(async () => {
   await services?.stop();
 });
 
-const HOT = { HISTORY_RULES: '["live/*"]', HOT_TOPIC_RULES: '["live/*"]' };
-const hot = HotTopics.of(['live/*']);
+const HOT = { HISTORY_RULES: '["live/*"]', HOT_TOPICS_SUBSCRIPTION_RULES: '["live/*"]', HOT_TOPICS_HISTORY_RULES: '["live/*"]' };
+const hot = HotTopics.of({ 'hotTopics.subscriptionRules': ['live/*'], 'hotTopics.historyRules': ['live/*'] });
 
 function historyOf(d: Deployment): HistoryStore {
-  return new HistoryStore(services.dynamo.doc, d.tables.historyTable, d.tables.countersTable, 3600, { partitionsOf: (s) => hot.partitionsOfStream(s) });
+  return new HistoryStore(services.dynamo.doc, d.tables.historyTable, d.tables.countersTable, 3600, { partitionsOf: (s) => hot.historyPartitionsOf(s) });
 }
 
 /** Kept rows under each partition key of the stream. */

@@ -197,7 +197,7 @@ describe('SubscriptionStore', () => {
 });
 
 describe('SubscriptionStore on a hot topic', () => {
-  const hot = HotTopics.of(['live/*']);
+  const hot = HotTopics.of({ 'hotTopics.subscriptionRules': ['live/*'] });
   const spread = () => new SubscriptionStore(db.doc, subscriptions.tableName, undefined, hot);
 
   test('spreads the subscriptions over the topic\'s keys by connection id; reads each once and removes each', async () => {
@@ -211,7 +211,7 @@ describe('SubscriptionStore on a hot topic', () => {
     expect((await collect(store.queryConnectionIdsByTopic('live/1', { pageSize: 7 }))).flat().sort()).toEqual([...ids].sort());
     // A topic the rules do not name stays under one key.
     await store.subscribe('news/1', 'c0=', expiresAt());
-    expect(topicPartitionKeys('news/1', hot.partitionsOf('news/1'))).toEqual(['news/1']);
+    expect(topicPartitionKeys('news/1', hot.subscriptionPartitionsOf('news/1'))).toEqual(['news/1']);
     expect(await store.isSubscribed('live/1', 'c5=')).toBe(true);
     expect(await store.unsubscribe('live/1', 'c5=')).toBe(true);
     expect(await store.unsubscribe('live/1', 'c5=')).toBe(false);

@@ -3,7 +3,8 @@
  * connection's own user (another user's token closes the connection: a client holding it is not
  * to be trusted with this one) and expire later than the current one. The connection's row takes
  * the new expiry first (a conditional write that fails once the expiry close has deleted it), then
- * its subscriptions, which delivery filters on, then a new timer is set.
+ * its subscriptions, which delivery filters on, then a new timer is set. Each step may run again:
+ * a client that got no answer sends the same token, and the steps after a failure are completed.
  */
 import type { Caller } from '../protocol/websocket-event';
 import type { OutgoingMessage } from '../fanout/queue-writer';

@@ -128,7 +128,8 @@ export class ConnectionStore {
 
   /**
    * Moves the connection's token expiry to a later one (a `reauth`). A conditional UpdateItem: it
-   * never writes a row that is gone (the connection was closed) nor moves the expiry back.
+   * never writes a row that is gone (the connection was closed) nor moves the expiry back. The
+   * same expiry again is renewed again: a `reauth` cut off after this write is retried whole.
    */
   async renewToken(connectionId: string, tokenExpiresAt: number): Promise<RenewResult> {
     try {
@@ -136,7 +137,7 @@ export class ConnectionStore {
         TableName: this.tableName,
         Key: connectionKey(connectionId),
         UpdateExpression: 'SET #tokenExp = :exp REMOVE #openBy',
-        ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#tokenExp) OR #tokenExp < :exp)',
+        ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#tokenExp) OR #tokenExp <= :exp)',
         ExpressionAttributeNames: { '#id': C.partitionKey, '#tokenExp': TOKEN_EXPIRES_AT, '#openBy': 'openBy' },
         ExpressionAttributeValues: { ':exp': tokenExpiresAt },
       }));

@@ -30,6 +30,7 @@ import {
   AuthSettings,
   CONNECTIONS_TABLE,
   COUNTERS_TABLE,
+  DELIVERY_PAYLOAD_PREFIX,
   HISTORY_TABLE,
   METRICS_NAMESPACE,
   METRICS_SERVICE_DIMENSION,
@@ -212,10 +213,15 @@ export class RealtimeNotifications extends Construct {
   /**
    * Allows `grantee` to put payloads too large for an event in the payload bucket, to publish by
    * reference (`{"payload": {"key", "size", "sha256"}}`): `s3:PutObject` on keys under `payloads/`
-   * only, and `kms:GenerateDataKey` on the `encryptionKey` when there is one.
+   * only, except `payloads/n/`, where delivery stores its own, and `kms:GenerateDataKey` on the
+   * `encryptionKey` when there is one.
    */
   public grantPutPayload(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.payloadBucket.arnForObjects(`${PAYLOAD_PREFIX}*`)] });
+    // A backend that overwrote one of delivery's objects would have clients refuse it (its SHA-256): denied outright.
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY, actions: ['s3:PutObject'], resources: [this.payloadBucket.arnForObjects(`${DELIVERY_PAYLOAD_PREFIX}*`)],
+    }));
     this.payloadBucket.encryptionKey?.grant(grantee, 'kms:GenerateDataKey');
     return grant;
   }

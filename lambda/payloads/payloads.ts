@@ -9,13 +9,11 @@
  * for the URL.
  */
 import { createHash } from 'node:crypto';
-import { PAYLOAD_PREFIX } from '../../lib/private/runtime-contract';
+import { DELIVERY_PAYLOAD_PREFIX, PAYLOAD_PREFIX } from '../../lib/private/runtime-contract';
 import { EncodedNotification, encodeNotification, PayloadReference } from '../protocol/notification';
 import { KEPT_PAYLOAD_KEY } from '../protocol/frames';
 import type { PayloadBucket } from './payload-bucket';
 
-/** Where delivery keeps the payloads it stores; backends use the rest of the prefix. */
-export const DELIVERY_PAYLOAD_PREFIX = `${PAYLOAD_PREFIX}n/`;
 
 /** The key of a notification's payload stored by delivery: one per notification id. */
 export function deliveryPayloadKey(notificationId: string): string {

@@ -150,6 +150,8 @@ export const LIMITS = {
  * must name a key under it, so no backend can make clients fetch any other object.
  */
 export const PAYLOAD_PREFIX = 'payloads/';
+/** Delivery's own payloads, under the payload prefix: backends may not write here (grantPutPayload denies it). */
+export const DELIVERY_PAYLOAD_PREFIX = `${PAYLOAD_PREFIX}n/`;
 
 /** Timeout of the route functions (authorizer, $connect, $disconnect, message): not configurable. */
 export const ROUTE_FUNCTION_TIMEOUT_SECONDS = 10;

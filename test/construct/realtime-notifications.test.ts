@@ -642,7 +642,7 @@ describe('the payload bucket', () => {
     expect(environmentOf(t, 'Deliver')).toMatchObject({ PAYLOADS_MAX_OBJECT_SIZE_BYTES: String(50 * 1024 * 1024), PAYLOADS_URL_EXPIRY_SECONDS: '60' });
   });
 
-  test('grantPutPayload allows s3:PutObject under payloads/ only, nothing else', () => {
+  test('grantPutPayload allows s3:PutObject under payloads/ only, except delivery\'s own payloads/n/', () => {
     let role: iam.Role | undefined;
     const { template: t, stack: s } = synth({}, undefined, (scope, construct) => {
       role = new iam.Role(scope, 'Reporter', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -650,6 +650,10 @@ describe('the payload bucket', () => {
     });
     const policy = t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: s.getLogicalId(role!.node.defaultChild as iam.CfnRole) }] } });
     const granted = Object.values(policy).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    expect(granted).toEqual([{ Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.id, 'Arn'] }, '/payloads/*']] } }]);
+    const objects = (path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.id, 'Arn'] }, path]] });
+    expect(granted).toEqual([
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: objects('/payloads/*') },
+      { Action: 's3:PutObject', Effect: 'Deny', Resource: objects('/payloads/n/*') },
+    ]);
   });
 });

@@ -100,6 +100,20 @@ it('a connection that does not renew gets nothing after exp, though still open, 
   expect(lapsing.notifications).toEqual([]);
 }, 60_000);
 
+it('after exp, a user\'s notification and the unread counts that follow reach only their connections with a valid token', async () => {
+  const { client: lapsing, exp } = await openFor('counting', 5);
+  const { client: valid } = await openFor('counting', 600);
+  await lapsing.waitFor((f) => f.type === 'reauth', 'the reauth frame');
+  await until(exp);
+  await publish(eventBridgeClient(runtime()), runtime(), { userId: 'counting', id: 'after-exp', data: { n: 1 } });
+  await valid.waitForNotifications(1);
+  await valid.waitFor((f) => f.type === 'unread' && f.count === 1, 'the count after the notification');
+  expect(await valid.request({ action: 'markRead', ids: ['after-exp'] })).toMatchObject({ type: 'unread', count: 0 });
+  await lapsing.sync();
+  expect(lapsing.notifications).toEqual([]);
+  expect(lapsing.frames.filter((f) => f.type === 'unread')).toEqual([]);
+}, 60_000);
+
 it('a reauth with another user\'s token is refused and the connection closed', async () => {
   const { client } = await openFor('mallory', 600);
   await client.subscribe('orders/steal');

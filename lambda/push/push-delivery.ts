@@ -15,7 +15,7 @@ import { requeueDelaySeconds } from '../runtime/retry';
 import { isMobile, PushDevice, PushDeviceStore } from './device-store';
 import type { MobilePush } from './sns-push';
 import { DEFAULT_PUSH_TTL_SECONDS, PushJob, pushJobMessage } from './push-message';
-import { PushOutcome, WebPushOptions, WebPushSender } from './web-push-sender';
+import { collapseKeyOf, PushOutcome, WebPushOptions, WebPushSender } from './web-push-sender';
 
 const TOUCH_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
@@ -49,7 +49,7 @@ export async function deliverPush(job: PushJob, deps: PushDeliveryDeps): Promise
     return;
   }
   const payload = JSON.stringify(job.payload);
-  const options = { ttlSeconds: job.ttl ?? DEFAULT_PUSH_TTL_SECONDS, urgency: job.urgency };
+  const options = { ttlSeconds: job.ttl ?? DEFAULT_PUSH_TTL_SECONDS, urgency: job.urgency, collapseKey: collapseKeyOf(job.payload.id) };
   const outcomes = await Promise.all(devices.map(async (device) => ({ device, outcome: await pushTo(device, job, payload, options, deps) })));
 
   const sent = outcomes.filter((o) => o.outcome.kind === 'sent').map((o) => o.device);

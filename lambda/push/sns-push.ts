@@ -24,14 +24,18 @@ const GONE = new Set(['EndpointDisabledException', 'EndpointDisabled', 'NotFound
 const RETRY = new Set(['ThrottledException', 'Throttling', 'InternalErrorException', 'InternalError', 'KMSThrottlingException', 'TimeoutError', 'AbortError']);
 
 /** The SNS message: what a device shows (title, body), and the whole payload for the app. */
-export function snsMessage(payload: PushPayload): string {
+export function snsMessage(payload: PushPayload, collapseKey?: string): string {
   const { title, body } = payload;
   const apns = JSON.stringify({ aps: { alert: { title, ...(body !== undefined && { body }) } }, payload });
   return JSON.stringify({
     default: title,
     APNS: apns,
     APNS_SANDBOX: apns,
-    GCM: JSON.stringify({ notification: { title, ...(body !== undefined && { body }) }, data: { payload: JSON.stringify(payload) } }),
+    GCM: JSON.stringify({
+      notification: { title, ...(body !== undefined && { body }) },
+      data: { payload: JSON.stringify(payload) },
+      ...(collapseKey !== undefined && { collapse_key: collapseKey }),
+    }),
   });
 }
 
@@ -67,8 +71,12 @@ export function createMobilePush(applications: Partial<Record<MobilePlatform, st
         await c.send(new sdk.PublishCommand({
           TargetArn: endpointArn,
           MessageStructure: 'json',
-          Message: snsMessage(payload),
-          MessageAttributes: { 'AWS.SNS.MOBILE.APNS.TTL': ttl, 'AWS.SNS.MOBILE.FCM.TTL': ttl },
+          Message: snsMessage(payload, options.collapseKey),
+          MessageAttributes: {
+            'AWS.SNS.MOBILE.APNS.TTL': ttl,
+            'AWS.SNS.MOBILE.FCM.TTL': ttl,
+            ...(options.collapseKey !== undefined ? { 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': { DataType: 'String', StringValue: options.collapseKey } } : {}),
+          },
         }));
         return { kind: 'sent' };
       } catch (error) {

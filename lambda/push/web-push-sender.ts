@@ -4,6 +4,7 @@
  * timeout and no redirects followed, and only to an endpoint the allow-list admits, checked
  * again at send time.
  */
+import { createHash } from 'node:crypto';
 import type { generateRequestDetails } from 'web-push';
 import { pushEndpointProblem } from '../../lib/private/push-endpoints';
 
@@ -23,6 +24,17 @@ export interface WebPushTarget {
 export interface WebPushOptions {
   readonly ttlSeconds: number;
   readonly urgency?: 'very-low' | 'low' | 'normal' | 'high';
+  /**
+   * The same for every push of one notification (32 base64url characters at most): a push service
+   * replaces an undelivered push of the same key (Web Push `Topic`, APNs collapse id, FCM collapse
+   * key), so a notification delivered again is not shown twice.
+   */
+  readonly collapseKey?: string;
+}
+
+/** A notification's collapse key: 32 base64url characters, as Web Push's `Topic` allows at most. */
+export function collapseKeyOf(notificationId: string): string {
+  return createHash('sha256').update(notificationId).digest('base64url').slice(0, 32);
 }
 
 /**
@@ -61,6 +73,7 @@ export class WebPushSender {
         TTL: options.ttlSeconds,
         urgency: options.urgency ?? 'normal',
         contentEncoding: 'aes128gcm',
+        ...(options.collapseKey !== undefined ? { topic: options.collapseKey } : {}),
       });
     } catch (error) {
       // A key that is no point of the curve, say: no push to this subscription can ever be encrypted.

@@ -9,6 +9,7 @@ import { createECDH, createPublicKey, randomBytes, verify, ECDH } from 'node:cry
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { encodeTopicSegment } from '../../lib/private/topic-segment';
+import { collapseKeyOf } from '../../lambda/push/web-push-sender';
 import { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer };
@@ -126,6 +127,8 @@ describe('a user with no connection', () => {
     expect(push.headers['content-encoding']).toBe('aes128gcm');
     expect(push.headers.ttl).toBe('600');
     expect(push.headers.urgency).toBe('high');
+    // Every push of this notification has the same Topic: a push service replaces an undelivered one of it.
+    expect(push.headers.topic).toBe(collapseKeyOf('order-42'));
     checkVapid(push.headers.authorization, server.origin, runtime().vapidPublicKey);
     expect(server.decrypt(push)).toEqual({
       id: 'order-42', userId: alice, time: expect.any(String), title: 'Your order shipped', body: 'Order 42 is on its way.', url: '/orders/42',
@@ -281,10 +284,12 @@ describe('mobile apps, through SNS', () => {
 
     await notify({ userId: lee, id: `m-${lee}`, data: {}, push: { title: 'To your phone', body: 'hello', ttl: 120 } });
     const [published] = runtime().sns.published.filter((p) => p.endpointArn === endpointArn);
-    expect(JSON.parse(published.message.GCM)).toEqual({ notification: { title: 'To your phone', body: 'hello' }, data: { payload: expect.any(String) } });
+    expect(JSON.parse(published.message.GCM)).toEqual({
+      notification: { title: 'To your phone', body: 'hello' }, data: { payload: expect.any(String) }, collapse_key: collapseKeyOf(`m-${lee}`),
+    });
     expect(JSON.parse(JSON.parse(published.message.GCM).data.payload)).toMatchObject({ id: `m-${lee}`, userId: lee, title: 'To your phone' });
     expect(JSON.parse(published.message.APNS)).toMatchObject({ aps: { alert: { title: 'To your phone', body: 'hello' } } });
-    expect(published.attributes).toMatchObject({ 'AWS.SNS.MOBILE.FCM.TTL': '120' });
+    expect(published.attributes).toMatchObject({ 'AWS.SNS.MOBILE.FCM.TTL': '120', 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': collapseKeyOf(`m-${lee}`) });
   });
 
   it('an endpoint SNS reports disabled removes the device', async () => {

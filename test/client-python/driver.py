@@ -30,9 +30,12 @@ class Driver:
         op = command["op"]
         if op == "connect":
             token_url = command["tokenUrl"]
+            # Lifetimes of the tokens fetched, in order; the last one for every token after.
+            lifetimes = list(command.get("options", {}).get("tokenSeconds", []))
 
             def fetch_token() -> str:
-                with urllib.request.urlopen(token_url) as answer:
+                url = token_url + (f"&expiresIn={lifetimes.pop(0) if len(lifetimes) > 1 else lifetimes[0]}" if lifetimes else "")
+                with urllib.request.urlopen(url) as answer:
                     return str(json.load(answer)["token"])
 
             async def token() -> str:

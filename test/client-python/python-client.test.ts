@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { createHash } from 'node:crypto';
 import { createPayloadBucket, PayloadBucket } from '../../lambda/payloads/payload-bucket';
 import { LOCAL_AWS } from '../../local/dynamodb';
@@ -27,10 +27,11 @@ const REQUIREMENTS = ['websockets==15.0.1'];
 /** The tests' venv also type-checks the package. */
 const MYPY = 'mypy==2.4.1';
 const MAX_PER_SECOND = 5;
-const { start, fresh } = clientTests({
+const SETTINGS = {
   topicRules: ['feeds/*', 'rooms/*', 'orders/*'], historyRules: ['feeds/*', 'rooms/*'], publishRules: ['rooms/*'], presenceRules: ['rooms/*'],
   'clientMessages.maxPerSecond': MAX_PER_SECOND,
-});
+};
+const { start, fresh } = clientTests(SETTINGS);
 
 let python: string;
 let work: string;
@@ -311,6 +312,44 @@ describe('with API Gateway’s usual limits', () => {
     await expect(alice.request('presence', { topic: room })).rejects.toMatchObject({ code: 'CLOSED', class: 'Closed' });
     expect(alice.states.at(-1)).toBe('closed');
   });
+});
+
+describe('a user\'s rights: token renewal, a backend\'s unsubscribe and kick', () => {
+  let runtime: LocalRuntime;
+  let events: EventBridgeClient;
+
+  beforeAll(async () => {
+    ({ runtime, events } = await start({ settings: { ...SETTINGS, 'connections.tokenExpiryGrace': 2 } }));
+  }, 120_000);
+
+  async function control(detail: Record<string, unknown>): Promise<void> {
+    await events.send(new PutEventsCommand({
+      Entries: [{ EventBusName: runtime.eventBusName, Source: 'tests', DetailType: 'ConnectionControl', Detail: JSON.stringify(detail) }],
+    }));
+    await runtime.drained();
+  }
+
+  it('renews a 6-second token on the same connection when asked, keeps receiving past its expiry, and is kicked for good', async () => {
+    const topic = fresh('orders');
+    const app = new PyApp(runtime, 'renewer', { tokenSeconds: [6, 600] });
+    await app.subscribe(topic);
+    const openedAt = Date.now();
+    // Past the first token's expiry and its grace.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, openedAt + 9_500 - Date.now())));
+    await publish(events, runtime, { topic, data: 'after expiry' });
+    await app.waitForCount(topic, 1);
+    expect(app.tokens).toBe(2); // one to connect, one to renew
+    expect(app.states.filter((s) => s === 'reconnecting')).toEqual([]);
+
+    // A backend takes the topic away: an error names it, and nothing more arrives from it.
+    await control({ action: 'unsubscribe', userId: 'renewer', topic });
+    await waitUntil(() => app.errors.some((e) => e.code === 'FORBIDDEN' && e.topic === topic), 'the FORBIDDEN error naming the topic');
+
+    await control({ action: 'disconnect', userId: 'renewer', reason: 'Suspended.' });
+    await waitUntil(() => app.states.at(-1) === 'closed', 'the client closed');
+    expect(app.errors).toContainEqual(expect.objectContaining({ code: 'KICKED', class: 'Kicked', message: 'Suspended.' }));
+    expect(app.states.filter((s) => s === 'reconnecting')).toEqual([]);
+  }, 60_000);
 });
 
 describe('with payloads over 128 KB, through the payload bucket (moto\'s S3 server)', () => {

@@ -302,10 +302,7 @@ class RealtimeClient:
         protocols = [Subprotocol(API_SUBPROTOCOL)]
         if self._token is not None:
             try:
-                token = self._token()
-                if inspect.isawaitable(token):
-                    token = await token
-                protocols.append(Subprotocol(f"token.{_checked(token)}"))
+                protocols.append(Subprotocol(f"token.{await self._fresh_token()}"))
             except Exception as error:
                 self._emit("error", realtime_error("TOKEN_FAILED", f"The token function failed: {error}. Connecting again later."))
                 raise
@@ -317,6 +314,32 @@ class RealtimeClient:
         else:
             ws = await ws_connect(self.url, subprotocols=protocols, ping_interval=None, open_timeout=self._open_timeout, max_size=None)
         return _Connection(ws)
+
+    async def _fresh_token(self) -> str:
+        assert self._token is not None
+        token = self._token()
+        if inspect.isawaitable(token):
+            token = await token
+        return _checked(token)
+
+    def _reauth(self, c: _Connection) -> None:
+        """The token is about to expire: a fresh one from the token function, over the open connection."""
+        if self._token is None:
+            return
+
+        async def renew() -> None:
+            try:
+                token = await self._fresh_token()
+            except Exception as error:
+                self._emit("error", realtime_error("TOKEN_FAILED", f"The token function failed: {error}. The connection closes when its token expires."))
+                return
+            def answered(error: Optional[RealtimeError], _: Optional[Frame]) -> None:
+                if error is not None:
+                    self._emit("error", error)
+
+            self._send(c, {"action": "reauth", "token": token}, answered)
+
+        self._spawn(renew())
 
     def _adopt(self, c: _Connection) -> None:
         """A new connection is open: first connect, reconnect, or the replacement of one near its cap."""
@@ -573,6 +596,17 @@ class RealtimeClient:
             event = cast(PresenceEvent, {k: v for k, v in frame.items() if k != "type"})
             for listener in list(self._presence.get(event["topic"], ())):
                 self._call(listener, event)
+        elif kind == "unsubscribed" and frame.get("byServer"):
+            # A backend took the topic from this user: it is not resubscribed on reconnect either.
+            topic = str(frame.get("topic"))
+            self._topics.pop(topic, None)
+            self._emit("error", realtime_error("FORBIDDEN", f'The server ended the subscription to "{topic}".', topic=topic))
+        elif kind == "reauth":
+            self._reauth(c)
+        elif kind == "closing" and frame.get("code") == "KICKED":
+            # The server ended this user's connections: reconnecting on our own would undo that.
+            self._emit("error", realtime_error("KICKED", str(frame.get("message", ""))))
+            self._spawn(self.close())
         elif kind == "error":
             self._emit("error", _refusal(frame))
 

@@ -6,7 +6,7 @@ from typing import Literal, Optional
 ErrorCode = Literal[
     "BAD_REQUEST", "UNKNOWN_ACTION", "FORBIDDEN", "LIMIT_EXCEEDED", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAUTHORIZED", "INTERNAL",
     # the client's own
-    "TIMEOUT", "DISCONNECTED", "CLOSED", "TOKEN_FAILED", "PAYLOAD_REFUSED",
+    "TIMEOUT", "DISCONNECTED", "CLOSED", "TOKEN_FAILED", "PAYLOAD_REFUSED", "KICKED",
 ]
 
 
@@ -15,7 +15,8 @@ class RealtimeError(Exception):
     TIMEOUT (no answer in time), DISCONNECTED (the connection dropped before the answer came: the
     request may or may not have taken effect), CLOSED (the client was closed), TOKEN_FAILED,
     PAYLOAD_REFUSED (a payload sent by reference could not be fetched or failed its size or SHA-256
-    check: that notification is not handed over)."""
+    check: that notification is not handed over), KICKED (a backend ended this user's connections:
+    the client is closed and does not reconnect on its own)."""
 
     code: ErrorCode
 
@@ -56,9 +57,13 @@ class TokenFailed(RealtimeError):
     """TOKEN_FAILED: the token callable raised, or returned no usable token."""
 
 
+class Kicked(RealtimeError):
+    """KICKED: a backend ended this user's connections; the client is closed and does not reconnect."""
+
+
 _CLASSES: dict[str, type[RealtimeError]] = {
     "FORBIDDEN": Forbidden, "RATE_LIMITED": RateLimited, "TIMEOUT": RequestTimeout,
-    "DISCONNECTED": Disconnected, "CLOSED": Closed, "TOKEN_FAILED": TokenFailed,
+    "DISCONNECTED": Disconnected, "CLOSED": Closed, "TOKEN_FAILED": TokenFailed, "KICKED": Kicked,
 }
 
 

@@ -10,8 +10,11 @@ import type { Stores } from '../stores';
 import type { Presence } from '../presence/presence';
 
 export async function subscribe(topic: string, since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
-  const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
-  if (refused) return refused;
+  // A topic the rules refuse needs the backend's grant before anything is written.
+  if (!ctx.rules.allows(topic, caller.userId)) {
+    const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
+    if (refused) return refused;
+  }
   const stream = streamOf({ topic }, ctx.history.policy);
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   if (subscription.outcome === 'limit-reached') {
@@ -20,6 +23,14 @@ export async function subscribe(topic: string, since: StreamPosition | undefined
       requestId);
   }
   if (subscription.outcome === 'no-connection') return unregistered(caller, ctx, requestId);
+  // The backend's decision is read after the subscription is written: a backend taking the topic
+  // from the user writes its decision, then removes the user's subscriptions, so a subscribe
+  // racing it is either refused here or removed there; never left behind.
+  const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
+  if (refused) {
+    if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
+    return refused;
+  }
   let counted = false;
   try {
     // The head is read after the subscription is written: whatever is positioned later reaches the

@@ -81,3 +81,33 @@ it('a backend\'s subscribe adds a topic the rules refuse to every connection, te
   await later.waitFor((f) => f.type === 'unsubscribed' && f.byServer === true, 'the server unsubscribe');
   expect(await later.request({ action: 'subscribe', topic: 'private/9' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
 });
+
+describe('a subscribe racing a backend\'s unsubscribe of the user', () => {
+  const TRIALS = 24;
+
+  it(`never leaves the topic subscribed once the backend took it (${TRIALS} trials)`, async () => {
+    const watcher = await openAs('race-watcher');
+    const trials = await Promise.all(Array.from({ length: TRIALS }, async (_, trial) => {
+      const userId = `race-${trial}`;
+      const topic = `teams/race-${trial}`;
+      const [client] = await Promise.all([openAs(userId), watcher.subscribe(topic)]);
+      // The revoke travels through the bus and the queue; the subscribe goes out from 40 ms before
+      // it was sent to 52 ms after.
+      const lead = (trial * 4) % 96 - 40;
+      const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+      const [answer] = await Promise.all([
+        later(lead).then(() => client.request({ action: 'subscribe', topic })),
+        later(-lead).then(() => unsubscribeUser(userId, topic)),
+      ]);
+      return { client, topic, answer: answer.type === 'subscribed' ? 'subscribed' : String(answer.code) };
+    }));
+    await runtime().drained();
+    for (const { topic } of trials) await publish(eventBridgeClient(runtime()), runtime(), { topic, data: 'after the revoke' });
+    await watcher.waitForNotifications(TRIALS);
+    await runtime().drained();
+    await Promise.all(trials.map(({ client }) => client.sync()));
+    const answers = trials.reduce<Record<string, number>>((counts, t) => ({ ...counts, [t.answer]: (counts[t.answer] ?? 0) + 1 }), {});
+    console.info(`subscribe racing a revoke: ${JSON.stringify(answers)}`);
+    expect(trials.filter(({ client }) => client.notifications.length > 0).map(({ topic }) => topic)).toEqual([]);
+  }, 60_000);
+});

@@ -138,13 +138,14 @@ export class SubscriptionStore {
         ExpressionAttributeValues: { ':topic': partitionKey, ...valid.values },
         ConsistentRead: options.consistent,
       }, { pageSize: options.pageSize, firstPageSize });
-      // Only the audience's first page is small, not each partition's.
-      firstPageSize = undefined;
       for await (const page of pages) {
         let ids = (page.Items ?? []).map((item) => item[S.sortKey] as string);
         if (before !== undefined && partitionKey === unsharded) ids.forEach((id) => before.add(id));
         else if (before !== undefined && before.size > 0) ids = ids.filter((id) => !before.has(id));
-        if (ids.length > 0) yield ids;
+        if (ids.length === 0) continue;
+        // Only the audience's first page is small (the first with anyone in it), not each partition's.
+        firstPageSize = undefined;
+        yield ids;
       }
     }
   }

@@ -209,6 +209,10 @@ describe('SubscriptionStore on a hot topic', () => {
     expect(keys.size).toBe(HOT_TOPIC_PARTITIONS);
     expect([...keys].map(topicOfPartitionKey)).toEqual(Array(HOT_TOPIC_PARTITIONS).fill('live/1'));
     expect((await collect(store.queryConnectionIdsByTopic('live/1', { pageSize: 7 }))).flat().sort()).toEqual([...ids].sort());
+    // The first page is small (posting starts at once), though the topic's own key is empty.
+    const [first, ...rest] = await collect(store.queryConnectionIdsByTopic('live/1', { firstPageSize: 3 }));
+    expect(first).toHaveLength(3);
+    expect([first, ...rest].flat()).toHaveLength(ids.length);
     // A topic the rules do not name stays under one key.
     await store.subscribe('news/1', 'c0=', expiresAt());
     expect(topicPartitionKeys('news/1', hot.subscriptionPartitionsOf('news/1'))).toEqual(['news/1']);

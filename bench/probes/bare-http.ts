@@ -6,7 +6,8 @@
  *   env: BENCH_CALLBACK, BENCH_COUNT, BENCH_CONCURRENCY, BENCH_SIGN (1: sign every request)
  *   (connection ids as connectionIdOf makes them)
  */
-import { Agent, request } from 'node:http';
+import { createHash } from 'node:crypto';
+import { Agent, OutgoingHttpHeaders, request } from 'node:http';
 import { createRequestSigner } from '../../lambda/fanout/request-signer';
 import { LOCAL_AWS } from '../../local/dynamodb';
 import { connectionIdOf } from '../lib/dynamo-fixture';
@@ -20,16 +21,15 @@ async function main(): Promise<void> {
   const signer = process.env.BENCH_SIGN === '1'
     ? createRequestSigner(LOCAL_AWS)
     : undefined;
+  const payloadHash = createHash('sha256').update(frame).digest('hex');
   const post = async (id: string) => {
     const path = `${endpoint.pathname}/@connections/${encodeURIComponent(id)}`;
-    let headers: Record<string, string> = { host: endpoint.host, 'content-type': 'application/json', 'content-length': String(frame.length) };
-    if (signer) {
-      const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path, headers, body: frame, query: {} });
-      headers = signed.headers;
-    }
+    const headers = signer
+      ? await signer.sign({ method: 'POST', host: endpoint.host, path, contentType: 'application/json', contentLength: frame.length, payloadHash })
+      : { host: endpoint.host, 'content-type': 'application/json', 'content-length': String(frame.length) };
     return send(path, headers);
   };
-  const send = (path: string, headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+  const send = (path: string, headers: OutgoingHttpHeaders | string[]) => new Promise<number>((resolve, reject) => {
     const req = request({ host: endpoint.hostname, port: endpoint.port, method: 'POST', agent, path, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));

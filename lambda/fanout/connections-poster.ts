@@ -5,8 +5,8 @@
  *
  * Why not ApiGatewayManagementApiClient: on this path its middleware stack and serde cost about
  * 0.6 ms of CPU per post, which held one instance to about a third of what its posts in flight
- * allow (concurrency ÷ latency). The request is one signed POST, so it is built here, with the
- * SDK's own SigV4 signer, the environment's credentials, and keep-alive sockets sized to the
+ * allow (concurrency ÷ latency). The request is one signed POST, so it is built here, signed by
+ * request-signer.ts with the environment's credentials, over keep-alive sockets sized to the
  * delivery concurrency: a delivered post then costs the deliver process about 0.2 ms of CPU in
  * the fan-out benchmark, signing included. Answers are classified by HTTP status and
  * `x-amzn-ErrorType`, the way the SDK names its exceptions.
@@ -14,10 +14,10 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, ClientRequest, IncomingMessage, request as httpRequest, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { SignatureV4 } from '@smithy/signature-v4';
 import { PostResult, Poster } from './fanout';
 import { isLoopbackHttpUrl } from '../runtime/loopback';
-import { createRequestSigner } from './request-signer';
+import { escapeUri } from '../runtime/uri-escape';
+import { createRequestSigner, RequestSigner } from './request-signer';
 
 export interface ConnectionsPosterOptions {
   /** The @connections endpoint: the construct's callback URL, `https://{api}.execute-api.{region}.amazonaws.com/{stage}`. */
@@ -30,7 +30,7 @@ export interface ConnectionsPosterOptions {
    */
   readonly requestTimeoutMs?: number;
   /** @default a signer for execute-api with AWS_REGION and the environment's credentials */
-  readonly signer?: SignatureV4;
+  readonly signer?: RequestSigner;
 }
 
 export interface ConnectionsPoster {
@@ -77,25 +77,12 @@ export function createConnectionsPoster(options: ConnectionsPosterOptions): Conn
       payloadHash = createHash('sha256').update(body).digest('hex');
       payloadHashes.set(body, payloadHash);
     }
-    const path = `${basePath}/@connections/${encodePathSegment(connectionId)}`;
-    let headers: Record<string, string>;
+    const path = `${basePath}/@connections/${escapeUri(connectionId)}`;
+    let headers: string[];
     try {
-      const signed = await signer.sign({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port ? Number(url.port) : undefined,
-        path,
-        query: {},
-        headers: {
-          'host': url.host,
-          ...(method === 'POST' ? { 'content-type': 'application/octet-stream' } : {}),
-          'content-length': String(body.byteLength),
-          'x-amz-content-sha256': payloadHash,
-        },
-        body,
+      headers = await signer.sign({
+        method, host: url.host, path, contentType: method === 'POST' ? 'application/octet-stream' : undefined, contentLength: body.byteLength, payloadHash,
       });
-      headers = signed.headers;
     } catch (error) {
       // Only credentials can fail here: no request can be authorized without them.
       return {
@@ -194,9 +181,4 @@ function header(res: IncomingMessage, name: string): string | undefined {
 function describe(error: unknown): string {
   const e = error as { name?: string; code?: string; message?: string } | undefined;
   return `${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
-}
-
-/** The SDK's encoding of a path label: encodeURIComponent, and !'()* too. */
-function encodePathSegment(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -10,6 +10,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { optionalEnv } from '../runtime/env';
+import { escapeUri } from '../runtime/uri-escape';
 import { environmentCredentials } from '../fanout/request-signer';
 
 export interface PayloadBucket {
@@ -82,7 +83,7 @@ export class PayloadBucketError extends Error {
 
 /** S3 keys keep their slashes; every other reserved character is percent-encoded, as SigV4 for S3 expects. */
 function encodeKey(key: string): string {
-  return key.split('/').map((part) => encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  return key.split('/').map(escapeUri).join('/');
 }
 
 function urlOf(r: { protocol: string; hostname: string; port?: number; path: string; query?: Record<string, unknown> }): string {

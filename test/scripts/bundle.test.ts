@@ -65,4 +65,14 @@ describe('handler bundles', () => {
       expect({ file, identical: a.equals(b) }).toEqual({ file, identical: true });
     }
   });
+
+  it('require Node built-ins rather than import() them (an ES module of node:http would load undici)', () => {
+    bundle('requires');
+    for (const file of filesUnder(join(copy, 'requires'))) {
+      const text = readFileSync(join(copy, 'requires', file), 'utf8');
+      expect({ file, imports: text.match(/\bimport\(\s*["'](node:)?[a-z_]+["']\s*\)/g) ?? [] }).toEqual({ file, imports: [] });
+    }
+    // The SDK's HTTP handler, which did import() node:http, is there.
+    expect(readFileSync(join(copy, 'requires', 'deliver', 'index.js'), 'utf8')).toContain('require("node:http")');
+  });
 });

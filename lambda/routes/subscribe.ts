@@ -23,16 +23,16 @@ export async function subscribe(topic: string, since: StreamPosition | undefined
       requestId);
   }
   if (subscription.outcome === 'no-connection') return unregistered(caller, ctx, requestId);
-  // The backend's decision is read after the subscription is written: a backend taking the topic
-  // from the user writes its decision, then removes the user's subscriptions, so a subscribe
-  // racing it is either refused here or removed there; never left behind.
-  const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
-  if (refused) {
-    if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
-    return refused;
-  }
   let counted = false;
   try {
+    // The backend's decision is read after the subscription is written: a backend taking the
+    // topic from the user writes its decision, then removes the user's subscriptions, so a
+    // subscribe racing it is either refused here or removed there; never left behind.
+    const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
+    if (refused) {
+      if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);
+      return refused;
+    }
     // The head is read after the subscription is written: whatever is positioned later reaches the
     // new subscription live (its audience read is consistent); whatever came before is replayed.
     const head = since !== undefined && stream !== undefined ? await ctx.history.source.head(stream, (ctx.history.now ?? Date.now)()) : undefined;

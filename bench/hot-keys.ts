@@ -204,9 +204,12 @@ async function storm(rig: FanoutRig, options: HotKeysOptions, limit: number | un
   const batch = ++made;
   const ids = Array.from({ length: options.subscribes }, (_, i) => `s${batch}x${String(i).padStart(10, '0')}=`);
   const user = (i: number) => `viewer-${batch}-${i}`;
+  // Each viewer from an address of its own, as a live event's audience is (connections.maxPerIp counts per address).
+  const address = (i: number) => `10.${batch % 256}.${Math.floor(i / 256) % 256}.${i % 256}`;
   // The viewers' connections, made without limits (not measured).
-  const connected = await runHandler<{ statusCode?: number }>('connect', ids.map((id, i) => events.connect(id, user(i))), env(rig, 'connect', rig.fixture.proxy.endpoint, spread), { omitResults: false, timeoutMs: RUN_TIMEOUT_MS });
-  if (connected.results.some((r) => r?.statusCode !== 200)) throw new Error('subscribe storm: a viewer could not connect');
+  const connected = await runHandler<{ statusCode?: number }>('connect', ids.map((id, i) => events.connect(id, user(i), address(i))), env(rig, 'connect', rig.fixture.proxy.endpoint, spread), { omitResults: false, timeoutMs: RUN_TIMEOUT_MS });
+  const refused = connected.results.filter((r) => r?.statusCode !== 200);
+  if (refused.length > 0) throw new Error(`subscribe storm: ${refused.length} viewers could not connect (first answer: ${JSON.stringify(refused[0])})`);
   return withLimits(rig, limit, async (proxy) => {
     const messageEnv = env(rig, 'message', proxy.endpoint, spread);
     const started = Date.now();

@@ -13,8 +13,8 @@ import { toLambdaRecord } from '../../local/queue/records';
 const API: ApiDescription = { apiId: 'benchapi01', stage: 'bench', region: 'us-east-1', accountId: '000000000000' };
 const QUEUE = { name: 'bench-deliver', url: 'http://127.0.0.1:9/000000000000/bench-deliver', arn: 'arn:aws:sqs:us-east-1:000000000000:bench-deliver' };
 
-function facts(connectionId: string): ConnectionFacts {
-  return { connectionId, connectedAt: Date.now(), domainName: '127.0.0.1:3001', sourceIp: '127.0.0.1' };
+function facts(connectionId: string, sourceIp = '127.0.0.1'): ConnectionFacts {
+  return { connectionId, connectedAt: Date.now(), domainName: '127.0.0.1:3001', sourceIp };
 }
 
 function handshake(token?: string) {
@@ -28,7 +28,8 @@ const context = (userId: string) => ({ [AUTHORIZER_USER_ID_KEY]: userId, princip
 
 export const events = {
   authorize: (connectionId: string, token: string) => authorizerEvent(API, facts(connectionId), handshake(token)),
-  connect: (connectionId: string, userId: string) => connectEvent(API, facts(connectionId), handshake(), context(userId)),
+  /** `sourceIp`: the client's address (connections.maxPerIp counts per address). */
+  connect: (connectionId: string, userId: string, sourceIp?: string) => connectEvent(API, facts(connectionId, sourceIp), handshake(), context(userId)),
   message: (connectionId: string, userId: string, frame: object) =>
     messageEvent(API, facts(connectionId), String((frame as { action?: unknown }).action ?? '$default'), JSON.stringify(frame), false, context(userId)),
   disconnect: (connectionId: string, userId: string) => disconnectEvent(API, facts(connectionId), 1000, 'Client closed', context(userId)),

@@ -27,7 +27,8 @@ await Promise.all(entries.map((file) => build({
   // drop what a handler never imports only from ES modules. That halves the DynamoDB client's
   // share of a bundle and its load time (the cold-init benchmark measures it).
   mainFields: ['module', 'main'],
-  // `import()` of a Node built-in becomes a `require`. The SDK's HTTP handler imports node:http
+  // Every `import()` left in a bundle becomes a `require` (still on first use: what it loads runs
+  // then, not at init). Built-ins are why: the SDK's HTTP handler imports node:http
   // that way on its first plain-http call (a local endpoint; AWS's are https), and Node builds an
   // ES module of node:http by reading every export, which loads undici: about 30 ms of CPU in the
   // first request of a local run, none of it needed.

@@ -164,7 +164,7 @@ export interface PushDevicesRequest {
   readonly requestId?: string;
 }
 
-/** Hands the connection a fresh token before its current one expires (when asked with a `reauth` frame, or any time): verified as at `$connect`, it must name the connection's own user and expire later than the current one. Answered with `reauthed`; a token that names another user is answered with `error` UNAUTHORIZED and the connection is closed. */
+/** Hands the connection a fresh token before its current one expires (when asked with a `reauth` frame, or any time): verified as at `$connect`, it must name the connection's own user and expire no earlier than the current one (the same token again completes a renewal that was cut off). Answered with `reauthed`; a token that names another user is answered with `error` UNAUTHORIZED and the connection is closed. */
 export interface ReauthRequest {
   /** What to do: routes the frame. */
   readonly action: 'reauth';

@@ -95,7 +95,7 @@ export function createDeliveryDeps(settings: DeliverySettings, metrics: Metrics,
     };
     // A user's new notification is followed by their unread count (the inbox), posted like it.
     const inbox = keeping.policy.users
-      ? createInbox(client, { ...keeping, 'connections.tokenExpiry': settings['connections.tokenExpiry'] }, deps.stores, deps.history.store, (ids, frame) => pushFrame(ids, frame, deps), announceReads)
+      ? createInbox(client, { ...keeping, tokenExpiry: config.tokenExpiry }, deps.stores, deps.history.store, (ids, frame) => pushFrame(ids, frame, deps), announceReads)
       : undefined;
     return { ...deps, inbox };
   };

@@ -54,7 +54,7 @@ const messageContext: MessageContext = {
   stores,
   // Mark-reads and inbox pages; the new count is posted to the user's other connections.
   inbox: history.policy.users
-    ? createInbox(doc, settings, stores, history.store, async (ids, frame) => {
+    ? createInbox(doc, { ...settings, tokenExpiry: delivery.unbounded.config.tokenExpiry }, stores, history.store, async (ids, frame) => {
       await Promise.all(ids.map((id) => postInOrder(id, [frame], invocation.deps, invocation.deadline)));
     }, createReadAnnouncer(settings.eventBusName), presentPayload)
     : undefined,

@@ -76,10 +76,14 @@ export class HistoryStore {
    * claim's conditional write settles a race with a concurrent one.
    */
   async claimed(stream: string, notificationId: string, consistent = false): Promise<Position | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({
-      TableName: this.countersTable, Key: positionClaimKey(stream, notificationId, this.partitionsOf(stream)), ConsistentRead: consistent,
-    }));
-    return Item === undefined ? undefined : { seq: Number(Item.seq), epoch: String(Item.epoch) };
+    const partitions = this.partitionsOf(stream);
+    // On a hot topic's stream, a claim from before it was named is under the unsuffixed key.
+    const keys = partitions > 1 ? [positionClaimKey(stream, notificationId, partitions), positionClaimKey(stream, notificationId)] : [positionClaimKey(stream, notificationId)];
+    for (const key of keys) {
+      const { Item } = await this.doc.send(new GetCommand({ TableName: this.countersTable, Key: key, ConsistentRead: consistent }));
+      if (Item !== undefined) return { seq: Number(Item.seq), epoch: String(Item.epoch) };
+    }
+    return undefined;
   }
 
   /**
@@ -224,8 +228,9 @@ export class HistoryStore {
         ExpressionAttributeValues: { ':stream': cursor.key, ':from': from },
         ScanIndexForward: forward,
         ConsistentRead: consistent,
-        // Small pages when a byte budget may stop the read early; a key's share of the rest when there are several.
-        Limit: Math.min(Math.ceil((limit - kept.length) / keys.length) + (keys.length > 1 ? 1 : 0),
+        // Small pages when a byte budget may stop the read early; with shards, each one's share of
+        // the rest (the unsuffixed key, where rows from before are, is mostly empty).
+        Limit: Math.min(Math.ceil((limit - kept.length) / Math.max(1, keys.length - 1)) + (keys.length > 1 ? 1 : 0),
           maxBytes === Number.POSITIVE_INFINITY ? limit : BUDGETED_PAGE_ITEMS),
         ExclusiveStartKey: cursor.start,
       }));

@@ -1,6 +1,5 @@
 /** The inbox as the message and deliver functions build it: over their stores, posting with their fan-out. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SETTINGS } from '../../lib/private/settings';
 import { userOfStream } from '../stores/keys';
 import type { Stores } from '../stores';
 import type { HistoryStore } from '../history/history-store';
@@ -9,22 +8,22 @@ import { ReadStateStore } from './read-store';
 
 export function createInbox(
   doc: DynamoDBDocumentClient,
-  settings: { readonly countersTable: string; readonly historyTable: string; readonly 'connections.tokenExpiry'?: 'close' | 'ignore' },
+  /** `tokenExpiry`: connections whose token expired are left out (the delivery config's switch). */
+  tables: { readonly countersTable: string; readonly historyTable: string; readonly tokenExpiry: boolean },
   stores: Stores,
   history: HistoryStore,
   push: (connectionIds: readonly string[], frame: string) => Promise<void>,
   announce?: (read: MarkedRead) => Promise<void>,
   present?: <F extends object>(frame: F) => Promise<F>,
 ): Inbox {
-  const reads = new ReadStateStore(doc, settings.countersTable, settings.historyTable, (stream) => history.retention(stream));
-  // Counts go to the user's connections whose token is still valid, as notifications do.
-  const leaveOutExpired = (settings['connections.tokenExpiry'] ?? SETTINGS['connections.tokenExpiry'].default) === 'close';
+  const reads = new ReadStateStore(doc, tables.countersTable, tables.historyTable, (stream) => history.retention(stream));
   const inbox = new Inbox({
     reads,
     history,
     connectionsOf: async (userId) => {
       const ids: string[] = [];
-      const options = leaveOutExpired ? { tokenValidAt: Math.floor(Date.now() / 1000) } : {};
+      // Counts go to the user's connections whose token is still valid, as notifications do.
+      const options = tables.tokenExpiry ? { tokenValidAt: Math.floor(Date.now() / 1000) } : {};
       for await (const page of stores.connections.queryConnectionIdsByUser(userId, options)) ids.push(...page);
       return ids;
     },

@@ -24,18 +24,15 @@ const GONE = new Set(['EndpointDisabledException', 'EndpointDisabled', 'NotFound
 const RETRY = new Set(['ThrottledException', 'Throttling', 'InternalErrorException', 'InternalError', 'KMSThrottlingException', 'TimeoutError', 'AbortError']);
 
 /** The SNS message: what a device shows (title, body), and the whole payload for the app. */
-export function snsMessage(payload: PushPayload, collapseKey?: string): string {
+export function snsMessage(payload: PushPayload): string {
   const { title, body } = payload;
   const apns = JSON.stringify({ aps: { alert: { title, ...(body !== undefined && { body }) } }, payload });
   return JSON.stringify({
     default: title,
     APNS: apns,
     APNS_SANDBOX: apns,
-    GCM: JSON.stringify({
-      notification: { title, ...(body !== undefined && { body }) },
-      data: { payload: JSON.stringify(payload) },
-      ...(collapseKey !== undefined && { collapse_key: collapseKey }),
-    }),
+    // No collapse key for FCM: it keeps at most four per device while offline, dropping the rest.
+    GCM: JSON.stringify({ notification: { title, ...(body !== undefined && { body }) }, data: { payload: JSON.stringify(payload) } }),
   });
 }
 
@@ -71,7 +68,7 @@ export function createMobilePush(applications: Partial<Record<MobilePlatform, st
         await c.send(new sdk.PublishCommand({
           TargetArn: endpointArn,
           MessageStructure: 'json',
-          Message: snsMessage(payload, options.collapseKey),
+          Message: snsMessage(payload),
           MessageAttributes: {
             'AWS.SNS.MOBILE.APNS.TTL': ttl,
             'AWS.SNS.MOBILE.FCM.TTL': ttl,

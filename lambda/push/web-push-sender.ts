@@ -26,8 +26,8 @@ export interface WebPushOptions {
   readonly urgency?: 'very-low' | 'low' | 'normal' | 'high';
   /**
    * The same for every push of one notification (32 base64url characters at most): a push service
-   * replaces an undelivered push of the same key (Web Push `Topic`, APNs collapse id, FCM collapse
-   * key), so a notification delivered again is not shown twice.
+   * replaces an undelivered push of the same key (Web Push `Topic`, APNs collapse id), so a
+   * notification delivered again is not shown twice.
    */
   readonly collapseKey?: string;
 }

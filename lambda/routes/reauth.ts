@@ -1,7 +1,8 @@
 /**
  * `reauth`: a fresh token for an open connection. Verified as on $connect; it must name the
  * connection's own user (another user's token closes the connection: a client holding it is not
- * to be trusted with this one) and expire later than the current one. The connection's row takes
+ * to be trusted with this one) and expire no earlier than the current one (the same token again
+ * completes a renewal that was cut off). The connection's row takes
  * the new expiry first (a conditional write that fails once the expiry close has deleted it), then
  * its subscriptions, which delivery filters on, then a new timer is set. Each step may run again:
  * a client that got no answer sends the same token, and the steps after a failure are completed.
@@ -44,7 +45,7 @@ export async function reauth(token: string, caller: Caller, ctx: MessageContext,
   const renewed = await ctx.stores.connections.renewToken(caller.connectionId, verified.expiresAt);
   if (renewed.outcome === 'no-connection') return unregistered(caller, ctx, requestId);
   if (renewed.outcome === 'not-later') {
-    return errorFrame('UNAUTHORIZED', 'The token expires no later than the one this connection has: fetch a fresh token and send it.', requestId);
+    return errorFrame('UNAUTHORIZED', 'The token expires earlier than the one this connection has: fetch a fresh token and send it.', requestId);
   }
   await ctx.stores.subscriptions.renewToken(caller.connectionId, verified.expiresAt);
   const nowSeconds = Math.floor((auth.now ?? Date.now)() / 1000);

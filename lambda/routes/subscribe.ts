@@ -10,11 +10,9 @@ import type { Stores } from '../stores';
 import type { Presence } from '../presence/presence';
 
 export async function subscribe(topic: string, since: StreamPosition | undefined, caller: Caller, ctx: MessageContext, requestId: string | undefined): Promise<ServerFrame> {
-  // A topic the rules refuse needs the backend's grant before anything is written.
-  if (!ctx.rules.allows(topic, caller.userId)) {
-    const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
-    if (refused) return refused;
-  }
+  // Read before anything is written, so a revoked user is never in the audience even for a moment.
+  const refusedBefore = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
+  if (refusedBefore) return refusedBefore;
   const stream = streamOf({ topic }, ctx.history.policy);
   const subscription = await subscribeWithinCap(ctx.stores, caller.connectionId, topic, ctx.maxSubscriptions, caller.userId);
   if (subscription.outcome === 'limit-reached') {
@@ -25,9 +23,9 @@ export async function subscribe(topic: string, since: StreamPosition | undefined
   if (subscription.outcome === 'no-connection') return unregistered(caller, ctx, requestId);
   let counted = false;
   try {
-    // The backend's decision is read after the subscription is written: a backend taking the
-    // topic from the user writes its decision, then removes the user's subscriptions, so a
-    // subscribe racing it is either refused here or removed there; never left behind.
+    // And again after the subscription is written: a backend taking the topic from the user
+    // writes its decision, then removes the user's subscriptions, so a subscribe racing it is
+    // either refused here or removed there; never left behind.
     const refused = await refusedRead(topic, caller, ctx, 'subscribe to', requestId);
     if (refused) {
       if (subscription.outcome === 'subscribed') await unsubscribeAndRelease(ctx.stores, caller.connectionId, topic);

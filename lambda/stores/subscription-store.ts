@@ -67,8 +67,8 @@ export class SubscriptionStore {
     const [key, earlier] = this.keysOf(topic, connectionId);
     const [created, heldBefore] = await Promise.all([
       this.put(key, expiresAt, userId, tokenExpiresAt),
-      // Rows from before the topic was hot are old: an eventually consistent read finds them.
-      earlier !== undefined ? this.exists(earlier, false) : Promise.resolve(false),
+      // Consistent: an unsubscribe may have removed that row a moment ago.
+      earlier !== undefined ? this.exists(earlier) : Promise.resolve(false),
     ]);
     // Subscribed from before the topic was hot: that row stays the one, and this one goes.
     if (created && heldBefore) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
@@ -116,8 +116,8 @@ export class SubscriptionStore {
     return (await Promise.all(this.keysOf(topic, connectionId).map((key) => this.exists(key)))).some(Boolean);
   }
 
-  private async exists(key: SubscriptionKey, consistent = true): Promise<boolean> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
+  private async exists(key: SubscriptionKey): Promise<boolean> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     return Item !== undefined;
   }
 

@@ -201,8 +201,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
     // (the head, a claim) and the frame. A connection that lost its row is told so and closed
     // (DELETE), so its client reconnects. The inbox: a mark-read reads the ids' claims
     // (BatchGetItem) and writes the user's read state on the stream's head (a conditional
-    // UpdateItem), posts the count to the user's other connections (byUser index) and puts a
-    // NotificationsRead event on the bus. Push devices are one item per user (read, a conditional
+    // UpdateItem), posts the count to the user's other connections (byUser index, then their rows
+    // with BatchGetItem, to leave out expired tokens) and puts a NotificationsRead event on the bus. Push devices are one item per user (read, a conditional
     // UpdateItem into it, or a PutItem that starts it).
     permissions: (s) => {
       const { presence, clientPublish, topicHistory, history, inbox, push, mobilePush } = features(s);
@@ -212,7 +212,8 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerDescription>> = {
       return {
         tables: {
           connections: {
-            actions: ['GetItem', 'UpdateItem', ...when(fansOut || reauth, forgetting(presence).connections.actions)],
+            actions: unique(['GetItem', 'UpdateItem'], when(fansOut || reauth, forgetting(presence).connections.actions),
+              when(inbox && s['connections.tokenExpiry'] === 'close', ['BatchGetItem'])),
             indexes: inbox ? { [BY_USER]: ['Query'] } : undefined,
           },
           subscriptions: {

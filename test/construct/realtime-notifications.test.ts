@@ -389,8 +389,9 @@ describe('IAM', () => {
       // The offline inbox: a stream's head, and its kept notifications posted to the caller; the
       // user's other connections, told the new unread count. reauth: the connection's subscriptions.
       ['dynamodb:Query', [history, `${connections}/index/byUser`, subscriptions, `${subscriptions}/index/byConnection`].sort()],
-      // The ids a markRead names, found by their position claims.
-      ['dynamodb:BatchGetItem', [counters]],
+      // The ids a markRead names, found by their position claims; the user's other connections'
+      // rows, so the new count leaves out those whose token expired.
+      ['dynamodb:BatchGetItem', [connections, counters].sort()],
       // Each mark-read, announced to backends.
       ['events:PutEvents', [bus]],
       // Replays, and a connection that lost its row is told so and closed.
@@ -475,7 +476,7 @@ describe('IAM with client messages and presence on', () => {
       ['dynamodb:DeleteItem', [conns, subs, counters].sort()],
       ['dynamodb:PutItem', [subs]],
       ['dynamodb:Query', [subs, `${subs}/index/byConnection`, counters, `<${id('NotificationsHistoryTable')}.Arn>`, `${conns}/index/byUser`].sort()],
-      ['dynamodb:BatchGetItem', [counters]],
+      ['dynamodb:BatchGetItem', [conns, counters].sort()],
       ['dynamodb:BatchWriteItem', [subs]],
       ['execute-api:ManageConnections', [post.replace('/POST/', '/DELETE/'), post]],
       ['sqs:SendMessage', [queueArn('NotificationsDeliveryQueue'), queueArn('NotificationsDeadLetterQueue')].sort()],

@@ -284,9 +284,7 @@ describe('mobile apps, through SNS', () => {
 
     await notify({ userId: lee, id: `m-${lee}`, data: {}, push: { title: 'To your phone', body: 'hello', ttl: 120 } });
     const [published] = runtime().sns.published.filter((p) => p.endpointArn === endpointArn);
-    expect(JSON.parse(published.message.GCM)).toEqual({
-      notification: { title: 'To your phone', body: 'hello' }, data: { payload: expect.any(String) }, collapse_key: collapseKeyOf(`m-${lee}`),
-    });
+    expect(JSON.parse(published.message.GCM)).toEqual({ notification: { title: 'To your phone', body: 'hello' }, data: { payload: expect.any(String) } });
     expect(JSON.parse(JSON.parse(published.message.GCM).data.payload)).toMatchObject({ id: `m-${lee}`, userId: lee, title: 'To your phone' });
     expect(JSON.parse(published.message.APNS)).toMatchObject({ aps: { alert: { title: 'To your phone', body: 'hello' } } });
     expect(published.attributes).toMatchObject({ 'AWS.SNS.MOBILE.FCM.TTL': '120', 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': collapseKeyOf(`m-${lee}`) });

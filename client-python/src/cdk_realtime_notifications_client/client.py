@@ -142,6 +142,8 @@ class RealtimeClient:
         self._counter = 0
         self._dial_timer: Optional[asyncio.TimerHandle] = None
         self._resume_unknown = False
+        #: Set by the first KICKED: a replacement connection may say so too.
+        self._kicked = False
         self._background: Set["asyncio.Task[Any]"] = set()
         #: Set while payloads sent by reference are being fetched: later frames queue behind them.
         self._loading: Optional["asyncio.Task[None]"] = None
@@ -598,13 +600,15 @@ class RealtimeClient:
                 self._call(listener, event)
         elif kind == "unsubscribed" and frame.get("byServer"):
             # A backend took the topic from this user: it is not resubscribed on reconnect either.
+            # Told once, though a connection and its replacement may both say so.
             topic = str(frame.get("topic"))
-            self._topics.pop(topic, None)
-            self._emit("error", realtime_error("FORBIDDEN", f'The server ended the subscription to "{topic}".', topic=topic))
+            if self._topics.pop(topic, None) is not None:
+                self._emit("error", realtime_error("FORBIDDEN", f'The server ended the subscription to "{topic}".', topic=topic))
         elif kind == "reauth":
             self._reauth(c)
-        elif kind == "closing" and frame.get("code") == "KICKED":
+        elif kind == "closing" and frame.get("code") == "KICKED" and not self._kicked:
             # The server ended this user's connections: reconnecting on our own would undo that.
+            self._kicked = True
             self._emit("error", realtime_error("KICKED", str(frame.get("message", ""))))
             self._spawn(self.close())
         elif kind == "error":

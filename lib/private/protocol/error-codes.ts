@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: `the connection already has ${prop('connections.maxSubscriptions')} subscriptions; the user already has ${prop('push.maxDevicesPerUser')} push devices`,
   PAYLOAD_TOO_LARGE: `the frame is larger than ${FRAME_SIZE}, or a published \`data\` is larger than ${prop('clientMessages.maxSize')}`,
   RATE_LIMITED: `the user published more than ${prop('clientMessages.maxPerSecond')} messages this second; \`retryAfterMs\` says when the next one is accepted`,
-  UNAUTHORIZED: 'a `reauth` whose token does not verify, expires no later than the current one, or names another user (then the connection is closed too); `reauth` where the server does not verify tokens; '
+  UNAUTHORIZED: 'a `reauth` whose token does not verify, expires earlier than the current one, or names another user (then the connection is closed too); `reauth` where the server does not verify tokens; '
     + 'any other request (but `ping`) once the connection\'s token has expired and no `reauth` renewed it',
   INTERNAL: 'something failed on the server; try again: a subscribe or unsubscribe that failed left nothing half done, so sending it again is safe',
 } as const;

@@ -101,3 +101,16 @@ test('a topic made hot while in use: earlier subscribers get each notification o
   expect(await d.stores.subscriptions.isSubscribed(topic, 'early')).toBe(false);
   expect(await d.stores.subscriptions.isSubscribed(topic, 'late')).toBe(true);
 });
+
+test('a notification positioned before its topic was made hot keeps its position when delivered again after', async () => {
+  const d = await deploy(services, {});
+  const stream = topicStream('live/claims');
+  const before = new HistoryStore(services.dynamo.doc, d.tables.historyTable, d.tables.countersTable, 3600);
+  const frameAt = ({ seq }: { seq: number }) => `{"seq":${seq}}`;
+  const first = await before.positionAndKeep(stream, 'redelivered', frameAt, Date.now(), false);
+  // The functions deployed again with the topic hot; SQS delivers the same notification again.
+  const after = historyOf(d);
+  expect((await after.positionAndKeep(stream, 'redelivered', frameAt, Date.now())).position).toEqual(first.position);
+  // The next notification takes the next position: the redelivery took none.
+  expect((await after.positionAndKeep(stream, 'next', frameAt, Date.now())).position.seq).toBe(first.position.seq + 1);
+});

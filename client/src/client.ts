@@ -151,7 +151,7 @@ export function connect(options: ConnectOptions): RealtimeClient {
 export class RealtimeClient {
   state: ConnectionState = 'connecting';
   /** The user's inbox: unread count, mark read, pages with read state. */
-  readonly inbox = new Inbox((frame) => this.request(frame));
+  readonly inbox = new Inbox((frame) => this.request(frame), () => this.state === 'open');
   private readonly WS: WebSocketConstructor;
   private readonly listeners: { [K in keyof ClientEvents]?: Set<(value: ClientEvents[K]) => void> } = {};
   private readonly topics = new Map<string, Topic>();
@@ -361,7 +361,8 @@ export class RealtimeClient {
     const restored = [...this.topics].map(([topic, entry]) => new Promise<void>((done) => this.subscribeOn(c, topic, entry, done)));
     if (this.userHandlers.size > 0) restored.push(new Promise<void>((done) => this.resumeOn(c, done)));
     if (!replacing) this.ready(c);
-    this.inbox.sync();
+    // A resume's answer carries the unread count; without one, it is asked for.
+    if (this.userHandlers.size === 0) this.inbox.sync();
     Promise.all(restored).then(() => {
       if (c.gone || this.state === 'closed') return;
       this.failures = 0;

@@ -19,13 +19,13 @@ export class Inbox {
   private last?: UnreadCount;
   private readonly listeners = new Set<(count: number) => void>();
 
-  /** @internal */
-  constructor(private readonly send: Send) {}
+  /** @internal `open`: whether a connection is open now (else the next one brings the count). */
+  constructor(private readonly send: Send, private readonly open: () => boolean) {}
 
   /** Called with the count whenever it changes (a new notification, a mark-read on any device); returns the function that stops it. */
   on(_event: 'unread', listener: (count: number) => void): () => void {
     this.listeners.add(listener);
-    if (this.listeners.size === 1) this.sync();
+    if (this.listeners.size === 1 && this.open()) this.sync();
     return () => this.listeners.delete(listener);
   }
 
